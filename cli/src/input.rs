@@ -1,0 +1,28 @@
+//! Reading input files (or stdin for `-`) with a size limit, so a huge file fails clearly.
+
+use std::io::Read;
+
+/// Inputs above this size are refused before they are parsed.
+pub const MAX_INPUT_BYTES: u64 = 5 * 1024 * 1024;
+
+/// Reads a file, or standard input when `path` is `-`.
+pub fn read_text(path: &str) -> Result<String, String> {
+    let mut text = String::new();
+    let limit = MAX_INPUT_BYTES + 1;
+    let read = if path == "-" {
+        std::io::stdin().take(limit).read_to_string(&mut text)
+    } else {
+        std::fs::File::open(path).and_then(|f| f.take(limit).read_to_string(&mut text))
+    };
+    read.map_err(|e| format!("{path}: cannot read: {e}"))?;
+    if text.len() as u64 > MAX_INPUT_BYTES {
+        return Err(format!("{path}: larger than {MAX_INPUT_BYTES} bytes; refusing to parse"));
+    }
+    Ok(text)
+}
+
+/// Reads and parses a Plan file; errors name the file, line, column and field.
+pub fn read_plan(path: &str) -> Result<tokenfleet_core::plan::Plan, String> {
+    let text = read_text(path)?;
+    tokenfleet_core::plan::parse_plan(&text).map_err(|e| format!("{path}: {e}"))
+}

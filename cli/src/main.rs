@@ -1,0 +1,42 @@
+//! `tokenfleet`: the command-line shell over tokenfleet-core.
+//!
+//! It reads files, turns flags into core's plain data, calls core and prints the result. Exit status:
+//! 0 on success, 1 when the answer is a failure (such as a lint error), 2 when input cannot be read
+//! or parsed (the reason goes to stderr).
+
+mod input;
+mod plan_cmd;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "tokenfleet", version, about = "Plan LLM inference capacity on Amazon EKS with Karpenter")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Place a plan and print devices, nodes and cost.
+    Plan(plan_cmd::PlanArgs),
+    /// Render a plan's Kubernetes manifests (stdout, or one file per resource with --out).
+    Export(plan_cmd::ExportArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Plan(args) => plan_cmd::plan(args),
+        Command::Export(args) => plan_cmd::export(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(message) => {
+            eprintln!("tokenfleet: {message}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -1,0 +1,27 @@
+//! The example plans shipped in `examples/`, embedded so the app and tests can load them offline.
+
+/// (file stem, YAML text) of every example plan, in display order.
+pub const EXAMPLES: &[(&str, &str)] = &[("quickstart", include_str!("../../examples/quickstart.yaml"))];
+
+/// The plan the app opens with.
+pub const DEFAULT_EXAMPLE: &str = "quickstart";
+
+/// The YAML text of an example by file stem.
+pub fn example(name: &str) -> Option<&'static str> {
+    EXAMPLES.iter().find(|(n, _)| *n == name).map(|(_, text)| *text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_example_parses_and_places() {
+        for (name, text) in EXAMPLES {
+            let plan = crate::plan::parse_plan(text).unwrap_or_else(|e| panic!("{name}: {e}"));
+            let outcome = crate::place::evaluate(&plan);
+            assert!(outcome.unplaced.is_empty(), "{name}: {:?}", outcome.unplaced);
+            assert!(outcome.summary.cost_usd_per_hour > 0.0, "{name}");
+        }
+    }
+}

@@ -1,0 +1,10 @@
+//! Tokenfleet core: the pure planning library behind the web app, the desktop app and the CLI.
+//!
+//! Plain data in, plain data out. No IO, no web or UI dependency, no panics on user input, and the
+//! same input always gives the same bytes. See ARCHITECTURE.md for the codemap.
+
+pub mod catalog;
+pub mod examples;
+pub mod manifest;
+pub mod place;
+pub mod plan;

@@ -1,0 +1,3 @@
+//! The one integration-test binary: tests across crates and against ../shared/reference.
+
+mod examples;
