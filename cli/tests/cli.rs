@@ -41,7 +41,8 @@ fn unreadable_and_malformed_plans_exit_2_with_the_reason() {
     let dir = std::env::temp_dir().join(format!("tokenfleet-cli-test-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let bad = dir.join("bad.yaml");
-    std::fs::write(&bad, "apiVersion: tokenfleet.dev/v1alpha1\nkind: Plan\nmetadata: {name: x}\nspec:\n  region: [\n").unwrap();
+    std::fs::write(&bad, "apiVersion: tokenfleet.dev/v1alpha1\nkind: Plan\nmetadata: {name: x}\nspec:\n  region: [\n")
+        .unwrap();
     let out = tokenfleet(&["plan", bad.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);

@@ -86,7 +86,13 @@ pub fn evaluate(plan: &Plan) -> Outcome {
     let pools = plan.pools_by_priority();
     let mut pool_outcomes: Vec<PoolOutcome> = pools
         .iter()
-        .map(|p| PoolOutcome { name: p.name.clone(), nodes: vec![], devices_used: 0, devices_free: 0, cost_usd_per_hour: 0.0 })
+        .map(|p| PoolOutcome {
+            name: p.name.clone(),
+            nodes: vec![],
+            devices_used: 0,
+            devices_free: 0,
+            cost_usd_per_hour: 0.0,
+        })
         .collect();
     let mut deployments = vec![];
     let mut unplaced = vec![];

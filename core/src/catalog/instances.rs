@@ -121,8 +121,8 @@ mod tests {
     #[test]
     fn every_requested_family_is_present() {
         for family in [
-            "g4dn", "g5", "g5g", "g6", "g6e", "gr6", "p3", "p3dn", "p4d", "p4de", "p5", "p5e", "p5en", "inf2",
-            "trn1", "trn1n", "trn2",
+            "g4dn", "g5", "g5g", "g6", "g6e", "gr6", "p3", "p3dn", "p4d", "p4de", "p5", "p5e", "p5en", "inf2", "trn1",
+            "trn1n", "trn2",
         ] {
             assert!(instance_types().iter().any(|t| t.family == family), "family {family} missing");
         }
