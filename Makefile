@@ -1,0 +1,70 @@
+# Tokenfleet developer entry points. Each target installs what it lacks (from crates.io, npm and
+# Debian only; nothing else is reachable) and is fast when everything is already in place.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+E2E := tests/e2e
+NODE_BIN := $(CURDIR)/$(E2E)/node_modules/.bin
+# npm's wasm-opt first: Trunk must find binaryen 132, not an older system copy.
+export PATH := $(NODE_BIN):$(HOME)/.cargo/bin:$(PATH)
+
+TRUNK_VERSION := 0.21.14
+# The wasm-bindgen-cli version must equal the wasm-bindgen crate in Cargo.lock (pinned with `=`).
+WASM_BINDGEN_VERSION = $(shell awk '$$0 == "name = \"wasm-bindgen\"" { getline; gsub(/[^0-9.]/, ""); print; exit }' Cargo.lock)
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: help serve test dist bench accuracy tools-web tools-browser
+
+help:
+	@echo "make serve     build the web app and serve it on http://127.0.0.1:8080 (example plan loaded)"
+	@echo "make test      install test tools, run every test (cargo, then browser end-to-end), print a summary"
+	@echo "make dist      build the static site into dist/"
+	@echo "make bench     run the benchmarks (native) and report the web bundle size"
+	@echo "make accuracy  print the performance model's calibration report"
+
+## Tools ------------------------------------------------------------------------------------------
+
+tools-web: $(E2E)/node_modules/.package-lock.json
+	@rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+	@if [ "$$(trunk --version 2>/dev/null)" != "trunk $(TRUNK_VERSION)" ]; then \
+	  echo "installing trunk $(TRUNK_VERSION) from crates.io (about 13 minutes on 2 cores)"; \
+	  cargo install trunk --locked --version $(TRUNK_VERSION); fi
+	@[ -n "$(WASM_BINDGEN_VERSION)" ] || { cargo metadata --format-version 1 >/dev/null; }
+	@v="$$(awk '$$0 == "name = \"wasm-bindgen\"" { getline; gsub(/[^0-9.]/, ""); print; exit }' Cargo.lock)"; \
+	  grep -q "wasm_bindgen = \"$$v\"" Trunk.toml || { echo "Trunk.toml [tools] wasm_bindgen differs from Cargo.lock's wasm-bindgen $$v"; exit 1; }; \
+	  if [ "$$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $$v" ]; then \
+	  echo "installing wasm-bindgen-cli $$v from crates.io (about 8 minutes on 2 cores)"; \
+	  cargo install wasm-bindgen-cli --version "$$v" --force; fi
+
+# Node packages: playwright-core (driving Debian's Chromium) and binaryen (wasm-opt).
+$(E2E)/node_modules/.package-lock.json: $(E2E)/package.json $(E2E)/package-lock.json
+	@command -v npm >/dev/null || { $(SUDO) apt-get update -q && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q nodejs npm; }
+	cd $(E2E) && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+tools-browser:
+	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then \
+	  $(SUDO) apt-get update -q && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver fonts-dejavu-core; fi
+
+## Build and serve --------------------------------------------------------------------------------
+
+dist: tools-web
+	trunk --skip-version-check build --release
+
+serve: tools-web
+	@echo "serving on http://127.0.0.1:8080 (Ctrl+C to stop)"
+	trunk --skip-version-check serve --release
+
+## Tests, benchmarks, accuracy --------------------------------------------------------------------
+
+test: tools-web tools-browser
+	@scripts/test-all
+
+bench: dist
+	cargo bench -p tokenfleet-core
+	@scripts/wasm-size
+
+accuracy:
+	cargo test --release -p tokenfleet-tests --test integration calibration -- --nocapture --test-threads=1
