@@ -2,11 +2,12 @@
 //!
 //! `apiVersion: tokenfleet.dev/v1alpha1`, `kind: Plan`, read from YAML or JSON. Field names are
 //! camelCase like Kubernetes'. Parsing never panics: errors name the field path and, for YAML, the
-//! line and column.
+//! line and column. The format is documented in `docs/plan.md`.
 
 mod parse;
+pub mod tree;
 
-pub use parse::{parse_plan, PlanError};
+pub use parse::{parse_plan, parse_plan_located, validate, PlanError, MAX_INPUT_BYTES};
 
 use std::collections::BTreeMap;
 
@@ -55,7 +56,9 @@ pub struct PlanSpec {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Cluster {
+    /// EKS cluster name; also the value of the `karpenter.sh/discovery` tag on subnets and security groups.
     pub name: String,
+    /// IAM role of the nodes (default `KarpenterNodeRole-<cluster name>`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub node_role: Option<String>,
 }
@@ -63,13 +66,17 @@ pub struct Cluster {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Workload {
+    /// Request rate (requests/s), or a trace file instead (`trace`).
     #[serde(default)]
     pub requests_per_second: RequestRate,
+    /// A request-rate trace to replay instead of baseline and peak (read by the shells, not by core).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trace: Option<TraceRef>,
     #[serde(default)]
     pub input_tokens: TokenDistribution,
     #[serde(default)]
     pub output_tokens: TokenDistribution,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub slos: Vec<Slo>,
 }
 
@@ -80,6 +87,13 @@ pub struct RequestRate {
     pub peak: f64,
 }
 
+/// A request-rate trace: a CSV or JSON file of (seconds, requests per second) rows.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TraceRef {
+    pub file: String,
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct TokenDistribution {
@@ -88,12 +102,22 @@ pub struct TokenDistribution {
     pub p90: Option<f64>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum SloMetric {
     Ttft,
     Tpot,
     E2e,
+}
+
+impl SloMetric {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SloMetric::Ttft => "ttft",
+            SloMetric::Tpot => "tpot",
+            SloMetric::E2e => "e2e",
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -105,24 +129,63 @@ pub struct Slo {
     pub limit_ms: f64,
 }
 
+/// Monolithic serving, or prefill and decode in separate fleets.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Mode {
+    #[default]
+    Monolithic,
+    Disaggregated,
+}
+
+impl Mode {
+    fn is_monolithic(&self) -> bool {
+        *self == Mode::Monolithic
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Deployment {
     pub name: String,
-    /// Catalog model name or Hugging Face repo id.
+    /// Hugging Face repo id (`meta-llama/Meta-Llama-3-8B-Instruct`) or a catalog model name.
     pub model: String,
+    /// `bf16`, `fp16`, `fp8`, `int8`, `awq` or `gptq`.
     #[serde(default = "default_precision")]
     pub precision: String,
+    /// `vllm` (GPU) or `neuron` (vLLM with the Neuron backend on Inferentia/Trainium).
     #[serde(default = "default_engine")]
     pub engine: String,
-    /// GPUs per replica (NeuronCores on Neuron).
+    /// Devices per replica: GPUs, or NeuronCores on Neuron.
     #[serde(default = "one")]
     pub tensor_parallel: u32,
     pub replicas: ReplicaBounds,
+    #[serde(default, skip_serializing_if = "Mode::is_monolithic")]
+    pub mode: Mode,
+    /// Prefill fleet (disaggregated mode only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prefill: Option<Stage>,
+    /// Decode fleet (disaggregated mode only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decode: Option<Stage>,
+    /// vLLM `--max-num-seqs` (batch cap).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_num_seqs: Option<u32>,
+    /// vLLM `--max-model-len` in tokens (default: p90 input + p90 output, rounded up to 1024).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_model_len: Option<u32>,
+    /// vLLM `--gpu-memory-utilization` (default 0.9).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gpu_memory_utilization: Option<f64>,
+    /// Container image (default: the engine's official image).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tolerations: Vec<Toleration>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub node_selector: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub autoscaler: Option<Autoscaler>,
 }
 
 fn default_precision() -> String {
@@ -137,7 +200,20 @@ fn one() -> u32 {
     1
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+/// One fleet of a disaggregated deployment.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Stage {
+    /// Devices per replica of this stage (default: the deployment's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tensor_parallel: Option<u32>,
+    pub replicas: ReplicaBounds,
+    /// Pin this stage to a NodePool (`karpenter.sh/nodepool` node selector).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub node_pool: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ReplicaBounds {
     pub min: u32,
@@ -156,6 +232,110 @@ pub struct Toleration {
     pub effect: Option<String>,
 }
 
+impl Toleration {
+    /// Whether this toleration tolerates a taint (Kubernetes' matching rules).
+    pub fn tolerates(&self, taint: &Taint) -> bool {
+        let key_matches = self.key.is_empty() || self.key == taint.key;
+        let effect_matches = self.effect.as_deref().is_none_or(|e| e.is_empty() || e == taint.effect);
+        let value_matches = match self.operator.as_deref().unwrap_or("Equal") {
+            "Exists" => true,
+            _ => self.value.as_deref().unwrap_or("") == taint.value.as_deref().unwrap_or(""),
+        };
+        key_matches && effect_matches && value_matches
+    }
+}
+
+/// How a deployment's replicas are scaled.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Autoscaler {
+    pub kind: AutoscalerKind,
+    pub metrics: Vec<ScalingMetric>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub behavior: Option<ScalingBehavior>,
+    /// KEDA only: how often triggers are polled, seconds (KEDA default 30).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub polling_interval_seconds: Option<u32>,
+    /// KEDA only: the Prometheus server queried by the triggers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prometheus_address: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum AutoscalerKind {
+    /// HorizontalPodAutoscaler autoscaling/v2 (pod metrics need a metrics adapter).
+    Hpa,
+    /// KEDA ScaledObject keda.sh/v1alpha1 with Prometheus triggers.
+    Keda,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ScalingMetric {
+    pub metric: MetricKind,
+    /// Target per replica: requests (queue depth, running), a fraction 0–1 (KV cache), milliseconds
+    /// (TTFT), or percent (GPU and CPU utilisation).
+    pub target: f64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum MetricKind {
+    /// `vllm:num_requests_waiting`.
+    QueueDepth,
+    /// `vllm:num_requests_running`.
+    RunningRequests,
+    /// `vllm:kv_cache_usage_perc`.
+    KvCacheUsage,
+    /// p95 of `vllm:time_to_first_token_seconds`.
+    Ttft,
+    /// `DCGM_FI_DEV_GPU_UTIL` (a poor signal alone).
+    GpuUtilization,
+    /// Container CPU utilisation (a poor signal alone).
+    CpuUtilization,
+}
+
+impl MetricKind {
+    pub const ALL: [MetricKind; 6] = [
+        MetricKind::QueueDepth,
+        MetricKind::RunningRequests,
+        MetricKind::KvCacheUsage,
+        MetricKind::Ttft,
+        MetricKind::GpuUtilization,
+        MetricKind::CpuUtilization,
+    ];
+
+    /// The Prometheus metric (or pod metric) name the autoscaler reads.
+    pub fn metric_name(self) -> &'static str {
+        match self {
+            MetricKind::QueueDepth => "vllm:num_requests_waiting",
+            MetricKind::RunningRequests => "vllm:num_requests_running",
+            MetricKind::KvCacheUsage => "vllm:kv_cache_usage_perc",
+            MetricKind::Ttft => "vllm:time_to_first_token_seconds",
+            MetricKind::GpuUtilization => "DCGM_FI_DEV_GPU_UTIL",
+            MetricKind::CpuUtilization => "cpu",
+        }
+    }
+
+    /// Whether this signal sees queueing, KV-cache pressure or latency (not only utilisation).
+    pub fn sees_load(self) -> bool {
+        !matches!(self, MetricKind::GpuUtilization | MetricKind::CpuUtilization)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ScalingBehavior {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scale_up_stabilization_seconds: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scale_down_stabilization_seconds: Option<u32>,
+    /// Most pods added per 15 s period when scaling up.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scale_up_pods_per_period: Option<u32>,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct NodePool {
@@ -164,11 +344,13 @@ pub struct NodePool {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub weight: Option<u32>,
     pub capacity_types: Vec<CapacityType>,
+    /// Values for `karpenter.k8s.aws/instance-family` (`g5`, `p5`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub instance_families: Vec<String>,
+    /// Values for `node.kubernetes.io/instance-type` (`g5.12xlarge`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub instance_types: Vec<String>,
-    /// Resource name → quantity (`cpu: "1000"`, `nvidia.com/gpu: "16"`).
+    /// Resource name → quantity (`cpu: "1000"`, `nvidia.com/gpu: "16"`, `aws.amazon.com/neuron: "32"`).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub limits: BTreeMap<String, String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -177,6 +359,9 @@ pub struct NodePool {
     pub labels: BTreeMap<String, String>,
     #[serde(default)]
     pub consolidation: Consolidation,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub budgets: Vec<Budget>,
+    /// A duration (`720h`) or `Never`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expire_after: Option<String>,
     pub node_class: String,
@@ -196,30 +381,44 @@ pub struct Taint {
 pub struct Consolidation {
     /// `WhenEmpty`, `WhenEmptyOrUnderutilized` or `Balanced`.
     pub policy: String,
-    /// A duration (`30s`, `5m`) or `Never`.
-    pub after: String,
+    /// `consolidateAfter`: a duration (`30s`, `5m`) or `Never`. Karpenter requires it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<String>,
 }
 
 impl Default for Consolidation {
     fn default() -> Self {
-        Consolidation { policy: "WhenEmptyOrUnderutilized".to_string(), after: "5m".to_string() }
+        Consolidation { policy: "WhenEmptyOrUnderutilized".to_string(), after: Some("5m".to_string()) }
     }
+}
+
+/// A disruption budget: how many nodes may be disrupted at once, optionally on a schedule.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Budget {
+    /// A count (`2`) or a percentage (`10%`).
+    pub nodes: String,
+    /// Cron schedule when the budget is active (needs `duration`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schedule: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration: Option<String>,
+    /// `Underutilized`, `Empty`, `Drifted` (all when empty).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reasons: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct NodeClass {
     pub name: String,
-    /// `bottlerocket` or `al2023`.
+    /// `bottlerocket` or `al2023` (rendered as the `@latest` alias).
     pub ami: String,
-    #[serde(default = "default_disk", rename = "diskGiB")]
-    pub disk_gib: u32,
+    /// Data volume size; default: room for the serving image and the weights of the models placed here.
+    #[serde(default, rename = "diskGiB", skip_serializing_if = "Option::is_none")]
+    pub disk_gib: Option<u32>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub capacity_reservations: Vec<CapacityReservation>,
-}
-
-fn default_disk() -> u32 {
-    200
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -227,7 +426,7 @@ fn default_disk() -> u32 {
 pub struct CapacityReservation {
     /// `cr-…`
     pub id: String,
-    /// `odcr` (On-Demand Capacity Reservation) or `capacity-block`.
+    /// `odcr` (On-Demand Capacity Reservation) or `capacity-block` (Capacity Block for ML).
     #[serde(default = "default_reservation_kind")]
     pub kind: String,
     pub instance_type: String,
@@ -236,6 +435,44 @@ pub struct CapacityReservation {
 
 fn default_reservation_kind() -> String {
     "odcr".to_string()
+}
+
+impl Deployment {
+    /// The fleets this deployment runs as: `(suffix, role, tensor parallel, replica bounds, pinned pool)`.
+    /// Monolithic deployments have one fleet with an empty suffix.
+    pub fn fleets(&self) -> Vec<Fleet> {
+        match (self.mode, &self.prefill, &self.decode) {
+            (Mode::Disaggregated, Some(prefill), Some(decode)) => [("prefill", prefill), ("decode", decode)]
+                .into_iter()
+                .map(|(role, stage)| Fleet {
+                    name: format!("{}-{role}", self.name),
+                    role: role.to_string(),
+                    tensor_parallel: stage.tensor_parallel.unwrap_or(self.tensor_parallel),
+                    replicas: stage.replicas,
+                    node_pool: stage.node_pool.clone(),
+                })
+                .collect(),
+            _ => vec![Fleet {
+                name: self.name.clone(),
+                role: "server".to_string(),
+                tensor_parallel: self.tensor_parallel,
+                replicas: self.replicas,
+                node_pool: None,
+            }],
+        }
+    }
+}
+
+/// One set of identical pods: a monolithic deployment, or the prefill or decode stage of one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Fleet {
+    /// Kubernetes name (`llama-70b`, `llama-70b-prefill`).
+    pub name: String,
+    /// `server`, `prefill` or `decode`.
+    pub role: String,
+    pub tensor_parallel: u32,
+    pub replicas: ReplicaBounds,
+    pub node_pool: Option<String>,
 }
 
 impl Plan {
@@ -250,8 +487,22 @@ impl Plan {
         self.spec.node_classes.iter().find(|c| c.name == name)
     }
 
+    pub fn node_pool(&self, name: &str) -> Option<&NodePool> {
+        self.spec.node_pools.iter().find(|p| p.name == name)
+    }
+
     /// The plan as YAML, deterministic (same plan, same bytes).
     pub fn to_yaml(&self) -> String {
         serde_saphyr::to_string(self).unwrap_or_else(|e| format!("# could not serialise plan: {e}\n"))
+    }
+
+    /// A small valid plan to start from (used by tests and generators).
+    pub fn minimal(name: &str) -> Plan {
+        Plan {
+            api_version: API_VERSION.to_string(),
+            kind: KIND.to_string(),
+            metadata: Metadata { name: name.to_string(), description: None },
+            spec: PlanSpec { region: "us-east-1".to_string(), ..PlanSpec::default() },
+        }
     }
 }

@@ -2,7 +2,8 @@
 
 use std::fmt;
 
-use super::{Plan, API_VERSION, KIND};
+use super::tree::{self, Node};
+use super::{Mode, Plan, API_VERSION, KIND};
 
 /// Inputs larger than this are refused before parsing.
 pub const MAX_INPUT_BYTES: usize = 5 * 1024 * 1024;
@@ -34,97 +35,319 @@ impl fmt::Display for PlanError {
 impl std::error::Error for PlanError {}
 
 impl PlanError {
-    fn at(path: impl Into<String>, message: impl Into<String>) -> PlanError {
+    pub fn at(path: impl Into<String>, message: impl Into<String>) -> PlanError {
         PlanError { path: path.into(), line: None, column: None, message: message.into() }
     }
 }
 
 /// Parses a Plan from YAML or JSON (JSON is detected by a leading `{`) and validates its values.
 pub fn parse_plan(text: &str) -> Result<Plan, PlanError> {
+    parse_plan_located(text).map(|(plan, _)| plan)
+}
+
+/// Like [`parse_plan`], and also returns the located tree of the text, so that callers (the linter)
+/// can turn field paths into lines.
+pub fn parse_plan_located(text: &str) -> Result<(Plan, Option<Node>), PlanError> {
     if text.len() > MAX_INPUT_BYTES {
         return Err(PlanError::at(
             "",
             format!("input is {} bytes; plans are limited to {MAX_INPUT_BYTES} bytes", text.len()),
         ));
     }
+    // JSON is (almost always) YAML too, so one located tree serves both.
+    let located = tree::parse_document(text).ok();
+    let path_at = |line: Option<u64>| -> String {
+        match (&located, line) {
+            (Some(root), Some(line)) => root.path_at_line(line).unwrap_or_default(),
+            _ => String::new(),
+        }
+    };
     let plan: Plan = if text.trim_start().starts_with('{') {
         serde_json::from_str(text).map_err(|e| PlanError {
-            path: String::new(),
+            path: path_at(Some(e.line() as u64)),
             line: Some(e.line() as u64),
             column: Some(e.column() as u64),
-            message: e.to_string(),
+            message: e.to_string().split(" at line ").next().unwrap_or_default().to_string(),
         })?
     } else {
         serde_saphyr::from_str(text).map_err(|e| {
             let location = e.location();
+            let line = location.as_ref().map(|l| l.line());
             PlanError {
-                path: String::new(),
-                line: location.map(|l| l.line()),
-                column: location.map(|l| l.column()),
+                path: path_at(line),
+                line,
+                column: location.as_ref().map(|l| l.column()),
                 message: strip_location(&e.without_snippet().to_string()),
             }
         })?
     };
-    validate(&plan)?;
-    Ok(plan)
+    if let Some(mut error) = validate(&plan).into_iter().next() {
+        if let Some(root) = &located {
+            let (line, column) = root.locate(&error.path);
+            error.line = Some(line);
+            error.column = Some(column);
+        }
+        return Err(error);
+    }
+    Ok((plan, located))
 }
 
 /// The YAML parser appends " at line N, column M"; the location is reported in its own fields.
 fn strip_location(message: &str) -> String {
-    match message.rfind(" at line ") {
-        Some(i) => message[..i].to_string(),
-        None => message.to_string(),
+    let first = message.lines().next().unwrap_or_default();
+    match first.rfind(" at line ") {
+        Some(i) => first[..i].to_string(),
+        None => first.to_string(),
     }
 }
 
-fn validate(plan: &Plan) -> Result<(), PlanError> {
+/// Whether a name can be a Kubernetes object name (RFC 1123 subdomain, at most 63 characters here,
+/// because names also become label values).
+pub fn is_dns_label(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 63
+        && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.')
+        && name.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && name.ends_with(|c: char| c.is_ascii_alphanumeric())
+}
+
+/// Every value error of a plan, each naming its field path (without line: [`parse_plan`] adds it).
+/// Softer problems (pitfalls, questionable choices) are the linter's job, not errors here.
+pub fn validate(plan: &Plan) -> Vec<PlanError> {
+    let mut errors = Vec::new();
+    let mut err = |path: String, message: String| errors.push(PlanError::at(path, message));
     if plan.api_version != API_VERSION {
-        return Err(PlanError::at("apiVersion", format!("expected {API_VERSION}, found {:?}", plan.api_version)));
+        err("apiVersion".into(), format!("expected {API_VERSION}, found {:?}", plan.api_version));
     }
     if plan.kind != KIND {
-        return Err(PlanError::at("kind", format!("expected {KIND}, found {:?}", plan.kind)));
+        err("kind".into(), format!("expected {KIND}, found {:?}", plan.kind));
+    }
+    if !is_dns_label(&plan.metadata.name) {
+        err(
+            "metadata.name".into(),
+            format!("{:?} is not a valid name: use lowercase letters, digits and '-'", plan.metadata.name),
+        );
     }
     let spec = &plan.spec;
     if !crate::catalog::PRICE_REGIONS.contains(&spec.region.as_str()) {
-        return Err(PlanError::at(
-            "spec.region",
+        err(
+            "spec.region".into(),
             format!("unknown region {:?}; priced regions: {}", spec.region, crate::catalog::PRICE_REGIONS.join(", ")),
-        ));
+        );
     }
+    let w = &spec.workload;
+    for (name, value) in [("baseline", w.requests_per_second.baseline), ("peak", w.requests_per_second.peak)] {
+        if !value.is_finite() || value < 0.0 {
+            err(
+                format!("spec.workload.requestsPerSecond.{name}"),
+                format!("{value} is not a request rate (requests/s, 0 or more)"),
+            );
+        }
+    }
+    if w.requests_per_second.peak < w.requests_per_second.baseline {
+        err(
+            "spec.workload.requestsPerSecond.peak".into(),
+            format!(
+                "peak {} is below baseline {}; the peak is the highest rate",
+                w.requests_per_second.peak, w.requests_per_second.baseline
+            ),
+        );
+    }
+    if let Some(trace) = &w.trace {
+        if trace.file.trim().is_empty() {
+            err("spec.workload.trace.file".into(), "name the trace file".into());
+        }
+    }
+    for (name, d) in [("inputTokens", &w.input_tokens), ("outputTokens", &w.output_tokens)] {
+        if !d.mean.is_finite() || d.mean < 0.0 {
+            err(format!("spec.workload.{name}.mean"), format!("{} is not a token count", d.mean));
+        }
+        if let Some(p90) = d.p90 {
+            if !p90.is_finite() || p90 < 0.0 {
+                err(format!("spec.workload.{name}.p90"), format!("{p90} is not a token count"));
+            }
+        }
+    }
+    for (i, slo) in w.slos.iter().enumerate() {
+        if !(slo.percentile > 0.0 && slo.percentile < 100.0) {
+            err(format!("spec.workload.slos[{i}].percentile"), format!("{} is not between 0 and 100", slo.percentile));
+        }
+        if !(slo.limit_ms.is_finite() && slo.limit_ms > 0.0) {
+            err(format!("spec.workload.slos[{i}].limitMs"), format!("{} is not a positive limit in ms", slo.limit_ms));
+        }
+    }
+    let mut names = std::collections::BTreeSet::new();
     for (i, d) in spec.deployments.iter().enumerate() {
         let path = |field: &str| format!("spec.deployments[{i}].{field}");
-        if d.tensor_parallel == 0 {
-            return Err(PlanError::at(path("tensorParallel"), "must be at least 1"));
+        if !is_dns_label(&d.name) || d.name.len() > 40 {
+            err(
+                path("name"),
+                format!("{:?} is not a valid name: lowercase letters, digits and '-', at most 40", d.name),
+            );
         }
-        if d.replicas.min > d.replicas.max {
-            return Err(PlanError::at(
-                path("replicas"),
-                format!("min {} is above max {}", d.replicas.min, d.replicas.max),
-            ));
+        if !names.insert(d.name.clone()) {
+            err(path("name"), format!("a deployment named {:?} already exists", d.name));
+        }
+        if d.model.trim().is_empty() {
+            err(path("model"), "name the model (a Hugging Face repo id)".into());
+        }
+        if d.tensor_parallel == 0 {
+            err(path("tensorParallel"), "must be at least 1".into());
+        }
+        check_bounds(&mut err, path("replicas"), d.replicas);
+        if let Some(u) = d.gpu_memory_utilization {
+            if !(u > 0.0 && u <= 1.0) {
+                err(path("gpuMemoryUtilization"), format!("{u} is not a fraction between 0 and 1"));
+            }
+        }
+        match d.mode {
+            Mode::Disaggregated => {
+                for (stage_name, stage) in [("prefill", &d.prefill), ("decode", &d.decode)] {
+                    match stage {
+                        None => err(path(stage_name), format!("disaggregated mode needs a {stage_name} stage")),
+                        Some(stage) => {
+                            check_bounds(&mut err, path(&format!("{stage_name}.replicas")), stage.replicas);
+                            if stage.tensor_parallel == Some(0) {
+                                err(path(&format!("{stage_name}.tensorParallel")), "must be at least 1".into());
+                            }
+                            if let Some(pool) = &stage.node_pool {
+                                if plan.node_pool(pool).is_none() {
+                                    err(path(&format!("{stage_name}.nodePool")), format!("no NodePool named {pool:?}"));
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            Mode::Monolithic => {
+                for (stage_name, stage) in [("prefill", &d.prefill), ("decode", &d.decode)] {
+                    if stage.is_some() {
+                        err(path(stage_name), format!("{stage_name} is only used with mode: disaggregated"));
+                    }
+                }
+            }
+        }
+        if let Some(a) = &d.autoscaler {
+            if a.metrics.is_empty() {
+                err(path("autoscaler.metrics"), "name at least one metric".into());
+            }
+            for (j, m) in a.metrics.iter().enumerate() {
+                if !(m.target.is_finite() && m.target > 0.0) {
+                    err(
+                        path(&format!("autoscaler.metrics[{j}].target")),
+                        format!("{} is not a positive target", m.target),
+                    );
+                }
+            }
         }
     }
+    let mut pool_names = std::collections::BTreeSet::new();
     for (i, p) in spec.node_pools.iter().enumerate() {
         let path = |field: &str| format!("spec.nodePools[{i}].{field}");
+        if !is_dns_label(&p.name) {
+            err(path("name"), format!("{:?} is not a valid name: lowercase letters, digits and '-'", p.name));
+        }
+        if !pool_names.insert(p.name.clone()) {
+            err(path("name"), format!("a NodePool named {:?} already exists", p.name));
+        }
         if let Some(w) = p.weight {
             if !(1..=100).contains(&w) {
-                return Err(PlanError::at(path("weight"), format!("{w} is outside 1–100")));
+                err(path("weight"), format!("{w} is outside 1–100"));
             }
         }
         if p.capacity_types.is_empty() {
-            return Err(PlanError::at(path("capacityTypes"), "name at least one of reserved, spot, on-demand"));
+            err(path("capacityTypes"), "name at least one of reserved, spot, on-demand".into());
         }
         if plan.node_class(&p.node_class).is_none() {
-            return Err(PlanError::at(path("nodeClass"), format!("no node class named {:?}", p.node_class)));
+            err(path("nodeClass"), format!("no node class named {:?}", p.node_class));
+        }
+        for (j, t) in p.taints.iter().enumerate() {
+            if !["NoSchedule", "PreferNoSchedule", "NoExecute"].contains(&t.effect.as_str()) {
+                err(
+                    path(&format!("taints[{j}].effect")),
+                    format!("{:?} is not NoSchedule, PreferNoSchedule or NoExecute", t.effect),
+                );
+            }
         }
     }
-    let rates = &spec.workload.requests_per_second;
-    for (name, value) in [("baseline", rates.baseline), ("peak", rates.peak)] {
-        if !value.is_finite() || value < 0.0 {
-            return Err(PlanError::at(
-                format!("spec.workload.requestsPerSecond.{name}"),
-                format!("{value} is not a request rate (requests/s, 0 or more)"),
-            ));
+    let mut class_names = std::collections::BTreeSet::new();
+    for (i, c) in spec.node_classes.iter().enumerate() {
+        let path = |field: &str| format!("spec.nodeClasses[{i}].{field}");
+        if !is_dns_label(&c.name) {
+            err(path("name"), format!("{:?} is not a valid name: lowercase letters, digits and '-'", c.name));
+        }
+        if !class_names.insert(c.name.clone()) {
+            err(path("name"), format!("a node class named {:?} already exists", c.name));
+        }
+        if !["bottlerocket", "al2023"].contains(&c.ami.as_str()) {
+            err(path("ami"), format!("{:?} is not bottlerocket or al2023", c.ami));
+        }
+        if c.disk_gib == Some(0) {
+            err(path("diskGiB"), "must be at least 1".into());
+        }
+        for (j, r) in c.capacity_reservations.iter().enumerate() {
+            let ok = r.id.len() > 3
+                && r.id.starts_with("cr-")
+                && r.id[3..].bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
+            if !ok {
+                err(
+                    path(&format!("capacityReservations[{j}].id")),
+                    format!("{:?} is not a reservation id (cr-…)", r.id),
+                );
+            }
+            if !["odcr", "capacity-block"].contains(&r.kind.as_str()) {
+                err(
+                    path(&format!("capacityReservations[{j}].kind")),
+                    format!("{:?} is not odcr or capacity-block", r.kind),
+                );
+            }
+            if crate::catalog::instance_type(&r.instance_type).is_none() {
+                err(
+                    path(&format!("capacityReservations[{j}].instanceType")),
+                    format!("unknown instance type {:?}", r.instance_type),
+                );
+            }
         }
     }
-    Ok(())
+    errors
+}
+
+fn check_bounds(err: &mut impl FnMut(String, String), path: String, bounds: super::ReplicaBounds) {
+    if bounds.min > bounds.max {
+        err(path, format!("min {} is above max {}", bounds.min, bounds.max));
+    } else if bounds.max == 0 {
+        err(format!("{path}.max"), "must be at least 1".into());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str =
+        "apiVersion: tokenfleet.dev/v1alpha1\nkind: Plan\nmetadata:\n  name: t\nspec:\n  region: us-east-1\n";
+
+    #[test]
+    fn value_errors_name_path_and_line() {
+        let text = format!(
+            "{GOOD}  nodePools:\n    - name: a\n      weight: 300\n      capacityTypes: [spot]\n      nodeClass: x\n"
+        );
+        let e = parse_plan(&text).unwrap_err();
+        assert_eq!(e.path, "spec.nodePools[0].weight");
+        assert_eq!(e.line, Some(9), "{e}");
+    }
+
+    #[test]
+    fn type_errors_name_path_and_line() {
+        let text = format!("{GOOD}  workload:\n    requestsPerSecond:\n      baseline: lots\n      peak: 2\n");
+        let e = parse_plan(&text).unwrap_err();
+        assert_eq!(e.line, Some(9), "{e}");
+        assert_eq!(e.path, "spec.workload.requestsPerSecond.baseline", "{e}");
+    }
+
+    #[test]
+    fn json_errors_name_the_line() {
+        let e = parse_plan("{\n \"apiVersion\": \"tokenfleet.dev/v1alpha1\",\n \"kind\": 3\n}").unwrap_err();
+        assert_eq!(e.line, Some(3), "{e}");
+    }
 }

@@ -1,0 +1,572 @@
+//! Placement: which instance types, capacity types and how many nodes serve a Plan's deployments,
+//! following Karpenter v1's scheduling semantics.
+//!
+//! - NodePools are tried by descending weight (then name); a pool is a candidate for a pod when the pod
+//!   tolerates the pool's taints and its node selector matches the pool's labels and requirements.
+//! - Pods first fill free room on nodes already launched in the pool; then a node is launched: among the
+//!   instance types the pool's requirements allow that fit the pod and keep the pool within its limits,
+//!   the capacity type is chosen reserved > spot > on-demand, as many pending pods as the largest type
+//!   holds are packed, and the cheapest type that holds them is launched (Karpenter's bin-packing).
+//! - Reserved capacity (the node class's capacity reservations) is used before new launches, while the
+//!   reservation has instances left; its fixed cost is reported apart from the marginal cost.
+
+mod quantity;
+pub mod sizing;
+
+pub use quantity::parse_quantity;
+pub use sizing::{LatencyBand, PodRequests};
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::catalog::{self, CapacityType, InstanceType};
+use crate::plan::{Deployment, Fleet, NodePool, Plan};
+
+/// What a Plan costs and needs.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Outcome {
+    pub summary: Summary,
+    pub deployments: Vec<DeploymentOutcome>,
+    pub pools: Vec<PoolOutcome>,
+    /// Pods that could not be placed, with the reason.
+    pub unplaced: Vec<Unplaced>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Summary {
+    /// Accelerator devices requested by the placed pods.
+    pub devices: u32,
+    pub nodes: u32,
+    /// Reserved fixed cost plus marginal cost.
+    pub cost_usd_per_hour: f64,
+    /// Capacity reservations in the plan, paid whether used or not (at the on-demand rate).
+    pub reserved_usd_per_hour: f64,
+    /// Spot and on-demand nodes launched.
+    pub marginal_usd_per_hour: f64,
+    /// Cost per million tokens (input + output) at the baseline request rate; `None` at rate 0.
+    pub usd_per_million_tokens: Option<f64>,
+    pub unplaced_pods: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DeploymentOutcome {
+    /// Kubernetes Deployment name (`llama-70b`, or `llama-70b-prefill` for a disaggregated stage).
+    pub name: String,
+    /// The plan deployment this fleet belongs to.
+    pub deployment: String,
+    /// `server`, `prefill` or `decode`.
+    pub role: String,
+    pub replicas: u32,
+    pub replicas_max: u32,
+    pub devices_per_replica: u32,
+    pub devices: u32,
+    /// First pool used (the one most replicas landed on when several were used).
+    pub node_pool: Option<String>,
+    pub node_pools: Vec<String>,
+    pub latency: Vec<LatencyBand>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PoolOutcome {
+    pub name: String,
+    pub weight: Option<u32>,
+    pub nodes: Vec<NodeGroup>,
+    pub devices_used: u32,
+    pub devices_free: u32,
+    pub cost_usd_per_hour: f64,
+    /// Per limited resource: the limit, what the launched nodes use of it and what is left.
+    pub headroom: Vec<Headroom>,
+}
+
+/// Nodes of one instance type and capacity type in a pool.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NodeGroup {
+    pub instance_type: String,
+    pub capacity_type: CapacityType,
+    pub count: u32,
+    /// Price of one node-hour (reserved nodes: the reservation's on-demand rate).
+    pub usd_per_hour_each: f64,
+    /// What one more node-hour costs (0 for reserved capacity, which is paid anyway).
+    pub marginal_usd_per_hour_each: f64,
+    pub pods: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Headroom {
+    pub resource: String,
+    pub limit: f64,
+    pub used: f64,
+    pub free: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Unplaced {
+    pub deployment: String,
+    pub replicas: u32,
+    pub reason: String,
+}
+
+/// Instance types a pool's requirements allow.
+pub fn pool_instance_types(pool: &NodePool) -> impl Iterator<Item = &'static InstanceType> + '_ {
+    catalog::instance_types().iter().filter(move |t| {
+        (pool.instance_families.is_empty() || pool.instance_families.iter().any(|f| *f == t.family))
+            && (pool.instance_types.is_empty() || pool.instance_types.iter().any(|n| *n == t.name))
+    })
+}
+
+/// Why a pool cannot take a fleet's pods, or `None` when it can (taints, selectors).
+pub fn pool_rejects(pool: &NodePool, deployment: &Deployment, fleet: &Fleet) -> Option<String> {
+    for taint in &pool.taints {
+        if taint.effect != "PreferNoSchedule" && !deployment.tolerations.iter().any(|t| t.tolerates(taint)) {
+            return Some(format!(
+                "NodePool {} taints {}{}:{} and {} does not tolerate it",
+                pool.name,
+                taint.key,
+                taint.value.as_deref().map(|v| format!("={v}")).unwrap_or_default(),
+                taint.effect,
+                fleet.name
+            ));
+        }
+    }
+    if let Some(pinned) = &fleet.node_pool {
+        if *pinned != pool.name {
+            return Some(format!("{} is pinned to NodePool {pinned}", fleet.name));
+        }
+    }
+    for (key, value) in &deployment.node_selector {
+        let ok = match key.as_str() {
+            "karpenter.sh/nodepool" => *value == pool.name,
+            "karpenter.sh/capacity-type" => pool.capacity_types.iter().any(|c| c.as_str() == value),
+            "node.kubernetes.io/instance-type" => pool_instance_types(pool).any(|t| t.name == *value),
+            "karpenter.k8s.aws/instance-family" => pool_instance_types(pool).any(|t| t.family == *value),
+            _ => pool.labels.get(key) == Some(value),
+        };
+        if !ok {
+            return Some(format!("NodePool {} does not match node selector {key}={value}", pool.name));
+        }
+    }
+    None
+}
+
+/// One launched node.
+struct Node {
+    pool: usize,
+    instance: &'static InstanceType,
+    capacity: CapacityType,
+    usd_per_hour: f64,
+    free_devices: u32,
+    free_cpu_millis: u64,
+    free_memory_mib: u64,
+    free_pods: u32,
+    pods: u32,
+}
+
+impl Node {
+    fn fits(&self, pod: &PodRequests) -> bool {
+        let kind_matches = if pod.neuron { self.instance.is_neuron() } else { self.instance.is_nvidia() };
+        kind_matches
+            && self.free_devices >= pod.devices
+            && self.free_cpu_millis >= pod.cpu_millis
+            && self.free_memory_mib >= pod.memory_mib
+            && self.free_pods >= 1
+    }
+
+    fn place(&mut self, pod: &PodRequests) {
+        self.free_devices -= pod.devices;
+        self.free_cpu_millis -= pod.cpu_millis;
+        self.free_memory_mib -= pod.memory_mib;
+        self.free_pods -= 1;
+        self.pods += 1;
+    }
+}
+
+/// What a node of an instance type counts against a pool's limits, per resource name.
+fn node_capacity(t: &InstanceType, resource: &str) -> f64 {
+    match resource {
+        "cpu" => t.vcpu as f64,
+        "memory" => t.memory_mib as f64 * 1024.0 * 1024.0,
+        "nvidia.com/gpu" if t.is_nvidia() => t.accelerator_count as f64,
+        "aws.amazon.com/neuron" if t.is_neuron() => t.accelerator_count as f64,
+        "aws.amazon.com/neuroncore" => t.neuron_core_count as f64,
+        "nodes" => 1.0,
+        _ => 0.0,
+    }
+}
+
+struct State<'a> {
+    plan: &'a Plan,
+    pools: Vec<&'a NodePool>,
+    nodes: Vec<Node>,
+    /// Instances left per reservation id.
+    reservations_left: BTreeMap<String, u32>,
+    /// Usage per pool and limited resource.
+    usage: Vec<BTreeMap<String, f64>>,
+}
+
+impl State<'_> {
+    fn within_limits(&self, pool: usize, t: &InstanceType) -> bool {
+        self.pools[pool].limits.iter().all(|(resource, limit)| match parse_quantity(limit) {
+            Some(limit) => {
+                let used = self.usage[pool].get(resource).copied().unwrap_or(0.0);
+                used + node_capacity(t, resource) <= limit + 1e-9
+            }
+            None => true,
+        })
+    }
+
+    /// The node Karpenter would launch in a pool for `pending` pods: (type, capacity, price, pods).
+    fn choose_launch(
+        &self,
+        pool_index: usize,
+        pod: &PodRequests,
+        pending: u32,
+    ) -> Option<(&'static InstanceType, CapacityType, f64, u32)> {
+        let pool = self.pools[pool_index];
+        let region = &self.plan.spec.region;
+        let candidates: Vec<&'static InstanceType> = pool_instance_types(pool)
+            .filter(|t| pod.pods_per_node(t) > 0 && self.within_limits(pool_index, t))
+            .collect();
+        let mut preferences = pool.capacity_types.clone();
+        preferences.sort();
+        preferences.dedup();
+        for capacity in preferences {
+            let options: Vec<(&'static InstanceType, f64)> = candidates
+                .iter()
+                .filter_map(|t| {
+                    if capacity == CapacityType::Reserved {
+                        let left = self.reserved_left(pool, &t.name);
+                        (left > 0).then(|| {
+                            (
+                                *t,
+                                catalog::prices::price(&t.name, region, CapacityType::OnDemand)
+                                    .map_or(0.0, |p| p.usd_per_hour),
+                            )
+                        })
+                    } else {
+                        catalog::prices::price(&t.name, region, capacity).map(|p| (*t, p.usd_per_hour))
+                    }
+                })
+                .collect();
+            let Some(most) = options.iter().map(|(t, _)| pod.pods_per_node(t)).max() else { continue };
+            let packed = pending.min(most).max(1);
+            let best = options
+                .iter()
+                .filter(|(t, _)| pod.pods_per_node(t) >= packed)
+                .min_by(|a, b| a.1.total_cmp(&b.1).then_with(|| a.0.name.cmp(&b.0.name)));
+            if let Some((t, usd)) = best {
+                return Some((t, capacity, *usd, packed));
+            }
+        }
+        None
+    }
+
+    fn reserved_left(&self, pool: &NodePool, instance_type: &str) -> u32 {
+        self.plan
+            .node_class(&pool.node_class)
+            .map(|c| {
+                c.capacity_reservations
+                    .iter()
+                    .filter(|r| r.instance_type == instance_type)
+                    .map(|r| self.reservations_left.get(&r.id).copied().unwrap_or(0))
+                    .sum()
+            })
+            .unwrap_or(0)
+    }
+
+    fn take_reservation(&mut self, pool: usize, instance_type: &str) {
+        let Some(class) = self.plan.node_class(&self.pools[pool].node_class) else { return };
+        for r in class.capacity_reservations.iter().filter(|r| r.instance_type == instance_type) {
+            if let Some(left) = self.reservations_left.get_mut(&r.id) {
+                if *left > 0 {
+                    *left -= 1;
+                    return;
+                }
+            }
+        }
+    }
+
+    fn launch(&mut self, pool: usize, t: &'static InstanceType, capacity: CapacityType, usd_per_hour: f64) -> usize {
+        if capacity == CapacityType::Reserved {
+            self.take_reservation(pool, &t.name);
+        }
+        for resource in self.pools[pool].limits.keys() {
+            *self.usage[pool].entry(resource.clone()).or_insert(0.0) += node_capacity(t, resource);
+        }
+        let (cpu, memory) = sizing::allocatable(t);
+        self.nodes.push(Node {
+            pool,
+            instance: t,
+            capacity,
+            usd_per_hour,
+            free_devices: t.accelerator_count,
+            free_cpu_millis: cpu,
+            free_memory_mib: memory,
+            free_pods: t.max_pods.saturating_sub(4),
+            pods: 0,
+        });
+        self.nodes.len() - 1
+    }
+}
+
+/// Places every deployment of a plan.
+pub fn evaluate(plan: &Plan) -> Outcome {
+    let pools = plan.pools_by_priority();
+    let mut state = State {
+        plan,
+        usage: vec![BTreeMap::new(); pools.len()],
+        pools,
+        nodes: Vec::new(),
+        reservations_left: plan
+            .spec
+            .node_classes
+            .iter()
+            .flat_map(|c| &c.capacity_reservations)
+            .map(|r| (r.id.clone(), r.count))
+            .collect(),
+    };
+    let mut deployments = Vec::new();
+    let mut unplaced = Vec::new();
+    for deployment in &plan.spec.deployments {
+        for fleet in deployment.fleets() {
+            let pod = PodRequests::for_fleet(deployment, &fleet);
+            let wanted = sizing::replicas_to_place(plan, deployment, &fleet);
+            let mut remaining = wanted;
+            let mut per_pool: BTreeMap<usize, u32> = BTreeMap::new();
+            let mut reasons: Vec<String> = Vec::new();
+            let mut first_instance: Option<&'static InstanceType> = None;
+            for pool_index in 0..state.pools.len() {
+                if remaining == 0 {
+                    break;
+                }
+                let pool = state.pools[pool_index];
+                if let Some(reason) = pool_rejects(pool, deployment, &fleet) {
+                    reasons.push(reason);
+                    continue;
+                }
+                for node in state.nodes.iter_mut().filter(|n| n.pool == pool_index) {
+                    while remaining > 0 && node.fits(&pod) {
+                        node.place(&pod);
+                        remaining -= 1;
+                        *per_pool.entry(pool_index).or_insert(0) += 1;
+                        first_instance.get_or_insert(node.instance);
+                    }
+                }
+                while remaining > 0 {
+                    let Some((t, capacity, usd, packed)) = state.choose_launch(pool_index, &pod, remaining) else {
+                        reasons.push(no_fit_reason(&state, pool_index, &pod));
+                        break;
+                    };
+                    let node = state.launch(pool_index, t, capacity, usd);
+                    for _ in 0..packed.min(remaining) {
+                        if !state.nodes[node].fits(&pod) {
+                            break;
+                        }
+                        state.nodes[node].place(&pod);
+                        remaining -= 1;
+                        *per_pool.entry(pool_index).or_insert(0) += 1;
+                    }
+                    first_instance.get_or_insert(t);
+                }
+            }
+            if remaining > 0 {
+                if state.pools.is_empty() {
+                    reasons.push("the plan has no NodePools".to_string());
+                }
+                unplaced.push(Unplaced {
+                    deployment: fleet.name.clone(),
+                    replicas: remaining,
+                    reason: reasons.join("; "),
+                });
+            }
+            let placed = wanted - remaining;
+            let main_pool = per_pool.iter().max_by(|a, b| a.1.cmp(b.1).then_with(|| b.0.cmp(a.0))).map(|(i, _)| *i);
+            deployments.push(DeploymentOutcome {
+                name: fleet.name.clone(),
+                deployment: deployment.name.clone(),
+                role: fleet.role.clone(),
+                replicas: placed,
+                replicas_max: fleet.replicas.max,
+                devices_per_replica: pod.devices,
+                devices: placed * pod.devices,
+                node_pool: main_pool.map(|i| state.pools[i].name.clone()),
+                node_pools: per_pool.keys().map(|i| state.pools[*i].name.clone()).collect(),
+                latency: sizing::latency_bands(plan, deployment, first_instance),
+            });
+        }
+    }
+    let pool_outcomes: Vec<PoolOutcome> = (0..state.pools.len()).map(|i| pool_outcome(&state, i)).collect();
+    let reserved_usd_per_hour: f64 = plan
+        .spec
+        .node_classes
+        .iter()
+        .flat_map(|c| &c.capacity_reservations)
+        .map(|r| {
+            catalog::prices::price(&r.instance_type, &plan.spec.region, CapacityType::OnDemand)
+                .map_or(0.0, |p| p.usd_per_hour * r.count as f64)
+        })
+        .sum();
+    let marginal_usd_per_hour: f64 =
+        state.nodes.iter().filter(|n| n.capacity != CapacityType::Reserved).map(|n| n.usd_per_hour).sum();
+    let cost = reserved_usd_per_hour + marginal_usd_per_hour;
+    let w = &plan.spec.workload;
+    let tokens_per_hour =
+        w.requests_per_second.baseline * (w.input_tokens.mean + w.output_tokens.mean).max(0.0) * 3600.0;
+    let summary = Summary {
+        devices: deployments.iter().map(|d| d.devices).sum(),
+        nodes: state.nodes.len() as u32,
+        cost_usd_per_hour: round_cents(cost),
+        reserved_usd_per_hour: round_cents(reserved_usd_per_hour),
+        marginal_usd_per_hour: round_cents(marginal_usd_per_hour),
+        usd_per_million_tokens: (tokens_per_hour > 0.0 && tokens_per_hour.is_finite())
+            .then(|| round_to(cost / (tokens_per_hour / 1e6), 4)),
+        unplaced_pods: unplaced.iter().map(|u| u.replicas).sum(),
+    };
+    Outcome { summary, deployments, pools: pool_outcomes, unplaced }
+}
+
+fn no_fit_reason(state: &State, pool_index: usize, pod: &PodRequests) -> String {
+    let pool = state.pools[pool_index];
+    let fitting: Vec<&InstanceType> = pool_instance_types(pool).filter(|t| pod.pods_per_node(t) > 0).collect();
+    if fitting.is_empty() {
+        return format!(
+            "no instance type in NodePool {} holds a pod with {} {} ({} mCPU, {} MiB)",
+            pool.name,
+            pod.devices,
+            pod.device_resource(),
+            pod.cpu_millis,
+            pod.memory_mib
+        );
+    }
+    if !fitting.iter().any(|t| state.within_limits(pool_index, t)) {
+        return format!("NodePool {} reached its limits", pool.name);
+    }
+    format!(
+        "NodePool {} has no priced offering for its capacity types ({}) in {}",
+        pool.name,
+        pool.capacity_types.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(", "),
+        state.plan.spec.region
+    )
+}
+
+fn pool_outcome(state: &State, i: usize) -> PoolOutcome {
+    let pool = state.pools[i];
+    let mut groups: Vec<NodeGroup> = Vec::new();
+    let (mut used, mut free, mut cost) = (0u32, 0u32, 0.0f64);
+    for node in state.nodes.iter().filter(|n| n.pool == i) {
+        used += node.instance.accelerator_count - node.free_devices;
+        free += node.free_devices;
+        cost += node.usd_per_hour;
+        match groups.iter_mut().find(|g| g.instance_type == node.instance.name && g.capacity_type == node.capacity) {
+            Some(g) => {
+                g.count += 1;
+                g.pods += node.pods;
+            }
+            None => groups.push(NodeGroup {
+                instance_type: node.instance.name.clone(),
+                capacity_type: node.capacity,
+                count: 1,
+                usd_per_hour_each: node.usd_per_hour,
+                marginal_usd_per_hour_each: if node.capacity == CapacityType::Reserved {
+                    0.0
+                } else {
+                    node.usd_per_hour
+                },
+                pods: node.pods,
+            }),
+        }
+    }
+    groups.sort_by(|a, b| a.capacity_type.cmp(&b.capacity_type).then_with(|| a.instance_type.cmp(&b.instance_type)));
+    let headroom = pool
+        .limits
+        .iter()
+        .filter_map(|(resource, limit)| {
+            let limit = parse_quantity(limit)?;
+            let used = state.usage[i].get(resource).copied().unwrap_or(0.0);
+            Some(Headroom { resource: resource.clone(), limit, used, free: (limit - used).max(0.0) })
+        })
+        .collect();
+    PoolOutcome {
+        name: pool.name.clone(),
+        weight: pool.weight,
+        nodes: groups,
+        devices_used: used,
+        devices_free: free,
+        cost_usd_per_hour: round_cents(cost),
+        headroom,
+    }
+}
+
+/// Money is reported to the cent (sub-cent digits of a sum of float prices are noise).
+fn round_cents(usd: f64) -> f64 {
+    round_to(usd, 2)
+}
+
+fn round_to(value: f64, digits: i32) -> f64 {
+    let factor = 10f64.powi(digits);
+    (value * factor).round() / factor
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::parse_plan;
+
+    fn plan(extra: &str) -> Plan {
+        let text = format!(
+            "apiVersion: tokenfleet.dev/v1alpha1\nkind: Plan\nmetadata: {{name: t}}\nspec:\n  region: us-east-1\n{extra}"
+        );
+        parse_plan(&text).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    const ONE_GPU: &str = "  deployments:\n    - {name: d, model: m, tensorParallel: 1, replicas: {min: 3, max: 8}, tolerations: [{key: nvidia.com/gpu, operator: Exists}]}\n";
+
+    #[test]
+    fn packs_pods_on_the_cheapest_type_that_holds_them() {
+        let p = plan(&format!(
+            "{ONE_GPU}  nodePools:\n    - {{name: a, capacityTypes: [on-demand], instanceFamilies: [g5], nodeClass: c}}\n  nodeClasses: [{{name: c, ami: bottlerocket}}]\n"
+        ));
+        let o = evaluate(&p);
+        assert!(o.unplaced.is_empty(), "{:?}", o.unplaced);
+        // Karpenter packs the three pending pods onto one node: the cheapest g5 with 3+ GPUs.
+        assert_eq!(o.pools[0].nodes[0].instance_type, "g5.12xlarge");
+        assert_eq!((o.pools[0].nodes[0].count, o.summary.devices, o.pools[0].devices_free), (1, 3, 1));
+    }
+
+    #[test]
+    fn weight_order_taints_and_limits() {
+        let p = plan(&format!(
+            "{ONE_GPU}  nodePools:\n    - {{name: low, weight: 10, capacityTypes: [on-demand], instanceTypes: [g5.xlarge], nodeClass: c}}\n    - {{name: high, weight: 90, capacityTypes: [spot], instanceTypes: [g5.xlarge], limits: {{nvidia.com/gpu: '2'}}, nodeClass: c}}\n    - {{name: tainted, weight: 100, capacityTypes: [spot], instanceTypes: [g5.xlarge], taints: [{{key: x, effect: NoSchedule}}], nodeClass: c}}\n  nodeClasses: [{{name: c, ami: al2023}}]\n"
+        ));
+        let o = evaluate(&p);
+        let by_name = |n: &str| o.pools.iter().find(|p| p.name == n).unwrap();
+        assert_eq!(by_name("tainted").nodes.len(), 0);
+        assert_eq!(by_name("high").nodes[0].count, 2, "limit of 2 GPUs stops the high pool");
+        assert_eq!(by_name("high").nodes[0].capacity_type, CapacityType::Spot);
+        assert_eq!(by_name("low").nodes[0].count, 1);
+        assert_eq!(by_name("high").headroom[0].free, 0.0);
+    }
+
+    #[test]
+    fn reservations_first_and_fixed_cost_apart() {
+        let p = plan(&format!(
+            "{ONE_GPU}  nodePools:\n    - {{name: a, capacityTypes: [reserved, on-demand], instanceTypes: [g5.xlarge], nodeClass: c}}\n  nodeClasses: [{{name: c, ami: al2023, capacityReservations: [{{id: cr-0abc, instanceType: g5.xlarge, count: 2}}]}}]\n"
+        ));
+        let o = evaluate(&p);
+        let nodes = &o.pools[0].nodes;
+        assert_eq!((nodes[0].capacity_type, nodes[0].count), (CapacityType::Reserved, 2));
+        assert_eq!((nodes[1].capacity_type, nodes[1].count), (CapacityType::OnDemand, 1));
+        assert_eq!(o.summary.reserved_usd_per_hour, 2.01);
+        assert_eq!(o.summary.marginal_usd_per_hour, 1.01);
+    }
+
+    #[test]
+    fn unplaceable_pods_say_why() {
+        let p = plan(&format!(
+            "{ONE_GPU}  nodePools:\n    - {{name: a, capacityTypes: [on-demand], instanceFamilies: [inf2], nodeClass: c}}\n  nodeClasses: [{{name: c, ami: al2023}}]\n"
+        ));
+        let o = evaluate(&p);
+        assert_eq!(o.unplaced[0].replicas, 3);
+        assert!(o.unplaced[0].reason.contains("no instance type in NodePool a"), "{}", o.unplaced[0].reason);
+    }
+}
