@@ -1,0 +1,318 @@
+//! A YAML (or JSON) document as a tree of values that remember their line and column.
+//!
+//! Typed parsing (serde) says what is wrong; this tree says where: it maps a field path such as
+//! `spec.nodePools[0].weight` to a line and column, and a line back to a field path. The importer and
+//! the linter read Kubernetes YAML through it so that every finding can name its line.
+
+use std::fmt;
+
+use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_saphyr::Spanned;
+
+/// A value with the position (1-based line and column) where it is written.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Node {
+    pub value: Value,
+    pub line: u64,
+    pub column: u64,
+}
+
+/// A YAML value. Mapping keys keep their order; non-string keys are written as strings.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(String),
+    Seq(Vec<Node>),
+    Map(Vec<(String, Node)>),
+}
+
+impl<'de> Deserialize<'de> for Node {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let spanned = Spanned::<Value>::deserialize(deserializer)?;
+        Ok(Node { value: spanned.value, line: spanned.referenced.line(), column: spanned.referenced.column() })
+    }
+}
+
+struct ValueVisitor;
+
+impl<'de> Visitor<'de> for ValueVisitor {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("any YAML value")
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        Value::deserialize(d)
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::Int(v))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Value, E> {
+        Ok(i64::try_from(v).map(Value::Int).unwrap_or(Value::Float(v as f64)))
+    }
+    fn visit_i128<E: de::Error>(self, v: i128) -> Result<Value, E> {
+        Ok(i64::try_from(v).map(Value::Int).unwrap_or(Value::Float(v as f64)))
+    }
+    fn visit_u128<E: de::Error>(self, v: u128) -> Result<Value, E> {
+        Ok(i64::try_from(v).map(Value::Int).unwrap_or(Value::Float(v as f64)))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Value, E> {
+        Ok(Value::Float(v))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::Str(v.to_string()))
+    }
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Value, E> {
+        Ok(Value::Str(v))
+    }
+    fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<Value, E> {
+        Ok(Value::Str(String::from_utf8_lossy(v).into_owned()))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element::<Node>()? {
+            items.push(item);
+        }
+        Ok(Value::Seq(items))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut entries: Vec<(String, Node)> = Vec::new();
+        while let Some(key) = map.next_key::<Key>()? {
+            let value = map.next_value::<Node>()?;
+            // A repeated key keeps its last value, as Kubernetes' YAML decoder does.
+            entries.retain(|(k, _)| *k != key.0);
+            entries.push((key.0, value));
+        }
+        Ok(Value::Map(entries))
+    }
+}
+
+impl<'de> Deserialize<'de> for Value {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(ValueVisitor)
+    }
+}
+
+/// A mapping key: any scalar, written as a string.
+struct Key(String);
+
+impl<'de> Deserialize<'de> for Key {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = Value::deserialize(deserializer)?;
+        Ok(Key(match value {
+            Value::Str(s) => s,
+            Value::Null => "null".to_string(),
+            Value::Bool(b) => b.to_string(),
+            Value::Int(i) => i.to_string(),
+            Value::Float(f) => f.to_string(),
+            Value::Seq(_) | Value::Map(_) => "<complex key>".to_string(),
+        }))
+    }
+}
+
+/// Parses one YAML (or JSON) document into a located tree.
+pub fn parse_document(text: &str) -> Result<Node, serde_saphyr::Error> {
+    serde_saphyr::from_str::<Node>(text)
+}
+
+/// Parses a multi-document YAML stream into located trees (empty documents are skipped).
+pub fn parse_stream(text: &str) -> Result<Vec<Node>, serde_saphyr::Error> {
+    let docs: Vec<Option<Node>> = serde_saphyr::from_multiple::<Option<Node>>(text)?;
+    Ok(docs.into_iter().flatten().filter(|n| n.value != Value::Null).collect())
+}
+
+impl Node {
+    /// The value under a mapping key.
+    pub fn get(&self, key: &str) -> Option<&Node> {
+        match &self.value {
+            Value::Map(entries) => entries.iter().find(|(k, _)| k == key).map(|(_, v)| v),
+            _ => None,
+        }
+    }
+
+    /// The value at a dotted path relative to this node (`spec.template.spec`).
+    pub fn at(&self, path: &str) -> Option<&Node> {
+        let mut node = self;
+        for segment in split_path(path) {
+            node = match segment {
+                Segment::Key(k) => node.get(k)?,
+                Segment::Index(i) => node.items().get(i)?,
+            };
+        }
+        Some(node)
+    }
+
+    pub fn as_str(&self) -> Option<&str> {
+        match &self.value {
+            Value::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// A scalar written as text (`5` and `"5"` both give `5`), as Kubernetes quantities are read.
+    pub fn scalar_text(&self) -> Option<String> {
+        match &self.value {
+            Value::Str(s) => Some(s.clone()),
+            Value::Int(i) => Some(i.to_string()),
+            Value::Float(f) => Some(f.to_string()),
+            Value::Bool(b) => Some(b.to_string()),
+            _ => None,
+        }
+    }
+
+    pub fn as_i64(&self) -> Option<i64> {
+        match &self.value {
+            Value::Int(i) => Some(*i),
+            Value::Float(f) if f.fract() == 0.0 && f.abs() < 9e15 => Some(*f as i64),
+            Value::Str(s) => s.trim().parse().ok(),
+            _ => None,
+        }
+    }
+
+    pub fn as_f64(&self) -> Option<f64> {
+        match &self.value {
+            Value::Int(i) => Some(*i as f64),
+            Value::Float(f) => Some(*f),
+            Value::Str(s) => s.trim().parse().ok(),
+            _ => None,
+        }
+    }
+
+    /// Sequence items (empty for anything else).
+    pub fn items(&self) -> &[Node] {
+        match &self.value {
+            Value::Seq(items) => items,
+            _ => &[],
+        }
+    }
+
+    /// Mapping entries (empty for anything else).
+    pub fn entries(&self) -> &[(String, Node)] {
+        match &self.value {
+            Value::Map(entries) => entries,
+            _ => &[],
+        }
+    }
+
+    /// The line of the deepest node that exists along `path` (the closest place to point at).
+    pub fn locate(&self, path: &str) -> (u64, u64) {
+        let mut node = self;
+        for segment in split_path(path) {
+            let next = match segment {
+                Segment::Key(k) => node.get(k),
+                Segment::Index(i) => node.items().get(i),
+            };
+            match next {
+                Some(n) => node = n,
+                None => break,
+            }
+        }
+        (node.line, node.column)
+    }
+
+    /// The field path of the deepest node written at `line` (used to name the field of a parse error).
+    pub fn path_at_line(&self, line: u64) -> Option<String> {
+        let mut best: Option<String> = None;
+        self.walk_paths(String::new(), &mut |path, node| {
+            if node.line == line {
+                best = Some(path.to_string());
+            }
+        });
+        best
+    }
+
+    fn walk_paths(&self, path: String, visit: &mut dyn FnMut(&str, &Node)) {
+        visit(&path, self);
+        match &self.value {
+            Value::Map(entries) => {
+                for (k, v) in entries {
+                    let child = if path.is_empty() { k.clone() } else { format!("{path}.{k}") };
+                    v.walk_paths(child, visit);
+                }
+            }
+            Value::Seq(items) => {
+                for (i, v) in items.iter().enumerate() {
+                    v.walk_paths(format!("{path}[{i}]"), visit);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// The tree as JSON (positions dropped), for typed deserialisation and schema checks.
+    pub fn to_json(&self) -> serde_json::Value {
+        use serde_json::Value as J;
+        match &self.value {
+            Value::Null => J::Null,
+            Value::Bool(b) => J::Bool(*b),
+            Value::Int(i) => J::from(*i),
+            Value::Float(f) => serde_json::Number::from_f64(*f).map(J::Number).unwrap_or(J::Null),
+            Value::Str(s) => J::String(s.clone()),
+            Value::Seq(items) => J::Array(items.iter().map(Node::to_json).collect()),
+            Value::Map(entries) => J::Object(entries.iter().map(|(k, v)| (k.clone(), v.to_json())).collect()),
+        }
+    }
+}
+
+enum Segment<'a> {
+    Key(&'a str),
+    Index(usize),
+}
+
+/// Splits `a.b[2].c` into segments. Keys containing dots (label keys) cannot be addressed; the
+/// path then stops at the closest existing parent, which is still the right line to point at.
+fn split_path(path: &str) -> Vec<Segment<'_>> {
+    let mut segments = Vec::new();
+    for part in path.split('.').filter(|p| !p.is_empty()) {
+        let mut rest = part;
+        if let Some(open) = rest.find('[') {
+            if open > 0 {
+                segments.push(Segment::Key(&rest[..open]));
+            }
+            rest = &rest[open..];
+            while let Some(stripped) = rest.strip_prefix('[') {
+                let Some(close) = stripped.find(']') else { break };
+                if let Ok(i) = stripped[..close].parse() {
+                    segments.push(Segment::Index(i));
+                }
+                rest = &stripped[close + 1..];
+            }
+        } else {
+            segments.push(Segment::Key(rest));
+        }
+    }
+    segments
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nodes_know_their_lines() {
+        let doc = parse_document("a: 1\nb:\n  - x: true\n  - y: [1, 2]\n").unwrap();
+        assert_eq!(doc.locate("b[1].y").0, 4);
+        assert_eq!(doc.at("b[0].x").unwrap().value, Value::Bool(true));
+        assert_eq!(doc.path_at_line(3).as_deref(), Some("b[0].x"));
+        assert_eq!(doc.locate("b[5].z"), doc.locate("b"));
+    }
+
+    #[test]
+    fn streams_skip_empty_documents() {
+        let docs = parse_stream("---\na: 1\n---\n---\nb: 2\n").unwrap();
+        assert_eq!(docs.len(), 2);
+        assert_eq!(docs[1].line, 5);
+    }
+}
