@@ -4,6 +4,7 @@
 //! 0 on success, 1 when the answer is a failure (such as a lint error), 2 when input cannot be read
 //! or parsed (the reason goes to stderr).
 
+mod estimate;
 mod input;
 mod plan_cmd;
 
@@ -22,6 +23,8 @@ struct Cli {
 enum Command {
     /// Place a plan and print devices, nodes and cost.
     Plan(plan_cmd::PlanArgs),
+    /// Estimate latency, throughput and memory fit for JSON Lines inputs (one answer line per line).
+    Estimate(estimate::EstimateArgs),
     /// Render a plan's Kubernetes manifests (stdout, or one file per resource with --out).
     Export(plan_cmd::ExportArgs),
 }
@@ -30,6 +33,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Plan(args) => plan_cmd::plan(args),
+        Command::Estimate(args) => estimate::run(args),
         Command::Export(args) => plan_cmd::export(args),
     };
     match result {

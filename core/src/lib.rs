@@ -6,5 +6,7 @@
 pub mod catalog;
 pub mod examples;
 pub mod manifest;
+pub mod perf;
 pub mod place;
 pub mod plan;
+pub mod units;

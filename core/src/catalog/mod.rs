@@ -1,11 +1,15 @@
-//! Catalogs embedded in core: EC2 accelerated instance types and their prices.
+//! Catalogs embedded in core: EC2 accelerated instance types, their prices, accelerator chips and models.
 //!
 //! Every table is a data file under `core/data/` that names its source in its first line. Files are
 //! embedded with `include_str!` and parsed once, on first use, into `'static` tables.
 
+pub mod accelerators;
 pub mod instances;
+pub mod models;
 pub mod prices;
 mod tsv;
 
+pub use accelerators::{accelerator, accelerator_of, accelerators, Accelerator, Interconnect};
 pub use instances::{instance_type, instance_types, InstanceType};
+pub use models::{model, models, CatalogModel, ModelError, ModelSpec};
 pub use prices::{price_snapshot_note, CapacityType, Price, PRICE_REGIONS};

@@ -1,0 +1,169 @@
+//! The choices a deployment makes that the performance model reads: precision, engine, load.
+
+use serde::{Deserialize, Serialize};
+
+use crate::catalog::Accelerator;
+
+/// Numeric precision of weights and matmuls.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Precision {
+    Fp16,
+    Bf16,
+    /// FP8 weights and activations, with an FP8 KV cache (Ada, Hopper, Blackwell; cFP8 on Neuron).
+    Fp8,
+    /// INT8 weight-only quantisation; matmuls at the FP16 rate.
+    Int8,
+    /// INT4 weight-only quantisation (AWQ, GPTQ); matmuls at the FP16 rate plus dequantisation.
+    Int4,
+}
+
+impl Precision {
+    pub const ALL: [Precision; 5] =
+        [Precision::Fp16, Precision::Bf16, Precision::Fp8, Precision::Int8, Precision::Int4];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Precision::Fp16 => "fp16",
+            Precision::Bf16 => "bf16",
+            Precision::Fp8 => "fp8",
+            Precision::Int8 => "int8",
+            Precision::Int4 => "int4",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Precision> {
+        Precision::ALL.into_iter().find(|p| p.as_str().eq_ignore_ascii_case(value.trim()))
+    }
+
+    /// Bytes per stored weight. INT4 carries one FP16 scale and zero point per group of 128 weights.
+    pub fn bytes_per_weight(self) -> f64 {
+        match self {
+            Precision::Fp16 | Precision::Bf16 => 2.0,
+            Precision::Fp8 | Precision::Int8 => 1.0,
+            Precision::Int4 => 0.5 + 4.0 / 128.0,
+        }
+    }
+
+    /// Bytes per KV-cache element: FP8 deployments keep an FP8 cache; the others FP16.
+    pub fn kv_bytes_per_element(self) -> f64 {
+        match self {
+            Precision::Fp8 => 1.0,
+            _ => 2.0,
+        }
+    }
+
+    /// Share of memory bandwidth the weight-streaming kernels keep after dequantisation work. Set a
+    /// priori, not fitted: weight-only INT4 GEMV kernels (AWQ/GPTQ) spend ALU time unpacking, INT8 less.
+    pub fn kernel_bandwidth_factor(self) -> f64 {
+        match self {
+            Precision::Int4 => 0.8,
+            Precision::Int8 => 0.9,
+            _ => 1.0,
+        }
+    }
+
+    /// Dense matmul rate on `chip` in this precision (TFLOPS), or why the chip cannot run it.
+    pub fn peak_tflops(self, chip: &Accelerator) -> Result<f64, String> {
+        match self {
+            Precision::Fp16 => Ok(chip.fp16_tflops),
+            Precision::Bf16 if chip.supports_bf16 => Ok(chip.fp16_tflops),
+            Precision::Bf16 => Err(format!("{} has no BF16 support (use fp16)", chip.id)),
+            Precision::Fp8 => chip.fp8_tflops.ok_or_else(|| format!("{} has no FP8 support", chip.id)),
+            Precision::Int8 => Ok(chip.fp16_tflops),
+            Precision::Int4 if chip.supports_int4 => Ok(chip.fp16_tflops),
+            Precision::Int4 => Err(format!("{} has no INT4 kernels in its serving stack", chip.id)),
+        }
+    }
+}
+
+/// Serving engine. Engines share one formula and differ by efficiency factors and limits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Engine {
+    #[serde(rename = "vllm")]
+    Vllm,
+    #[serde(rename = "tgi")]
+    Tgi,
+    #[serde(rename = "tensorrt-llm")]
+    TensorrtLlm,
+    #[serde(rename = "sglang")]
+    Sglang,
+    #[serde(rename = "nim")]
+    Nim,
+    /// AWS Neuron (transformers-neuronx, NxD Inference, vLLM on Neuron).
+    #[serde(rename = "neuron")]
+    Neuron,
+    /// Plain Hugging Face transformers (or AutoAWQ on top of it): no serving engine.
+    #[serde(rename = "transformers")]
+    Transformers,
+}
+
+impl Engine {
+    pub const ALL: [Engine; 7] = [
+        Engine::Vllm,
+        Engine::Tgi,
+        Engine::TensorrtLlm,
+        Engine::Sglang,
+        Engine::Nim,
+        Engine::Neuron,
+        Engine::Transformers,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Engine::Vllm => "vllm",
+            Engine::Tgi => "tgi",
+            Engine::TensorrtLlm => "tensorrt-llm",
+            Engine::Sglang => "sglang",
+            Engine::Nim => "nim",
+            Engine::Neuron => "neuron",
+            Engine::Transformers => "transformers",
+        }
+    }
+
+    /// Parses an engine name (`vllm`, `tgi`, `tensorrt-llm`/`trt-llm`/`trtllm`, `sglang`, `nim`,
+    /// `neuron`, `transformers`), ignoring case.
+    pub fn parse(value: &str) -> Option<Engine> {
+        let v = value.trim().to_ascii_lowercase();
+        match v.as_str() {
+            "trt-llm" | "trtllm" | "tensorrt_llm" | "tensorrtllm" => Some(Engine::TensorrtLlm),
+            "hf" | "huggingface" => Some(Engine::Transformers),
+            "transformers-neuronx" | "nxd" | "vllm-neuron" => Some(Engine::Neuron),
+            _ => Engine::ALL.into_iter().find(|e| e.as_str() == v),
+        }
+    }
+
+    /// The engine used when none is given: `neuron` on Neuron chips, `vllm` elsewhere.
+    pub fn default_for(chip: &Accelerator) -> Engine {
+        if chip.is_neuron() {
+            Engine::Neuron
+        } else {
+            Engine::Vllm
+        }
+    }
+
+    /// Whether the engine runs on this chip.
+    pub fn runs_on(self, chip: &Accelerator) -> bool {
+        match self {
+            Engine::Neuron => chip.is_neuron(),
+            Engine::Transformers => true,
+            // vLLM has a Neuron backend; treated as the `neuron` engine there.
+            Engine::Vllm => true,
+            _ => !chip.is_neuron(),
+        }
+    }
+}
+
+/// The load a replica serves.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Load {
+    /// One static batch of `n` equal requests started together.
+    BatchSize(u32),
+    /// A closed loop of `n` clients, each sending its next request when the last one ends.
+    Concurrency(u32),
+    /// Open-loop Poisson arrivals at this many requests per second.
+    RequestRate(f64),
+    /// Offline maximum throughput: the queue never runs dry.
+    Offline,
+}

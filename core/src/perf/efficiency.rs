@@ -1,0 +1,191 @@
+//! Efficiency factors and engine limits: the only fitted numbers in the performance model.
+//!
+//! The formula is the same for every chip and engine (see `timing.rs`); what differs is how much of
+//! the hardware roofline an engine reaches on a chip family. Each factor is a fraction in (0, 1] of a
+//! vendor peak (an efficiency above 1 would be a bug), fitted per **(chip family, engine)** group, never
+//! per measurement, by `tests/integration/calibration.rs` (coordinate descent on the median absolute
+//! log error of every row of the group; see docs/perf.md). Groups without measurements borrow the
+//! factors of the closest measured group, as `lookup` documents.
+
+use super::config::Engine;
+use crate::catalog::Interconnect;
+
+/// How close an engine gets to a chip's roofline, and its fixed cost per forward pass.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Efficiency {
+    /// Achieved share of peak memory bandwidth while streaming weights and KV cache (0, 1].
+    pub memory_bandwidth: f64,
+    /// Achieved share of peak dense matmul rate (model FLOP utilisation) (0, 1].
+    pub compute: f64,
+    /// Fixed time per forward pass (kernel launches, scheduling, sampling), ms.
+    pub step_overhead_ms: f64,
+}
+
+/// One fitted group.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FittedGroup {
+    pub arch_family: &'static str,
+    pub engine: Engine,
+    pub efficiency: Efficiency,
+    /// Calibration rows the group was fitted on.
+    pub rows: u32,
+}
+
+const fn group(
+    arch_family: &'static str,
+    engine: Engine,
+    bw: f64,
+    compute: f64,
+    overhead_ms: f64,
+    rows: u32,
+) -> FittedGroup {
+    FittedGroup {
+        arch_family,
+        engine,
+        efficiency: Efficiency { memory_bandwidth: bw, compute, step_overhead_ms: overhead_ms },
+        rows,
+    }
+}
+
+/// Fitted factors. Regenerate with `make accuracy` (it prints this table) after changing the model.
+pub const FITTED: &[FittedGroup] = &[
+    group("hopper", Engine::TensorrtLlm, 0.80, 0.55, 1.0, 0),
+    group("ampere", Engine::TensorrtLlm, 0.80, 0.55, 1.0, 0),
+    group("ada", Engine::TensorrtLlm, 0.80, 0.55, 1.0, 0),
+    group("ampere", Engine::Tgi, 0.70, 0.45, 4.0, 0),
+    group("neuron-v2", Engine::Neuron, 0.60, 0.40, 2.0, 0),
+    group("turing", Engine::Transformers, 0.45, 0.30, 8.0, 0),
+];
+
+/// Factors for engines and families with no measurements (set a priori; documented in docs/perf.md).
+pub const PRIOR: Efficiency = Efficiency { memory_bandwidth: 0.70, compute: 0.45, step_overhead_ms: 3.0 };
+
+/// The engine whose measurements stand in for an unmeasured engine: vLLM and SGLang share TGI's
+/// architecture (Python scheduler, paged attention, CUDA graphs); NIM runs TensorRT-LLM.
+pub fn proxy_engine(engine: Engine) -> Engine {
+    match engine {
+        Engine::Vllm | Engine::Sglang => Engine::Tgi,
+        Engine::Nim => Engine::TensorrtLlm,
+        other => other,
+    }
+}
+
+/// Looks the factors up in `table`: the exact (family, engine) group, else the (family, proxy engine)
+/// group, else the median of the engine's (or proxy's) groups on other families, else `PRIOR`.
+pub fn lookup(table: &[FittedGroup], arch_family: &str, engine: Engine) -> Efficiency {
+    let proxy = proxy_engine(engine);
+    for e in [engine, proxy] {
+        if let Some(g) = table.iter().find(|g| g.arch_family == arch_family && g.engine == e) {
+            return g.efficiency;
+        }
+    }
+    for e in [engine, proxy] {
+        let same: Vec<Efficiency> = table.iter().filter(|g| g.engine == e).map(|g| g.efficiency).collect();
+        if !same.is_empty() {
+            return median_efficiency(&same);
+        }
+    }
+    PRIOR
+}
+
+fn median_efficiency(list: &[Efficiency]) -> Efficiency {
+    let med = |f: fn(&Efficiency) -> f64| {
+        let mut v: Vec<f64> = list.iter().map(f).collect();
+        v.sort_by(|a, b| a.total_cmp(b));
+        let n = v.len();
+        if n % 2 == 1 {
+            v[n / 2]
+        } else {
+            (v[n / 2 - 1] + v[n / 2]) / 2.0
+        }
+    };
+    Efficiency {
+        memory_bandwidth: med(|e| e.memory_bandwidth),
+        compute: med(|e| e.compute),
+        step_overhead_ms: med(|e| e.step_overhead_ms),
+    }
+}
+
+/// Memory an engine claims and how many sequences it runs at once.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct EngineProfile {
+    /// Share of device memory the engine may use (vLLM `--gpu-memory-utilization` 0.9).
+    pub memory_utilization: f64,
+    /// Share of what is left after weights and workspace that becomes KV cache (TensorRT-LLM
+    /// `kv_cache_free_gpu_mem_fraction` 0.9; 1 for engines sized by `memory_utilization`).
+    pub kv_fraction_of_free: f64,
+    /// Fixed workspace per device (CUDA context, graphs, NCCL buffers, Neuron runtime), GiB.
+    pub workspace_gib: f64,
+    /// Tokens one forward pass may hold; activation workspace is sized for it.
+    pub max_batched_tokens: u32,
+    /// Cap on running sequences (`--max-num-seqs`, TGI max concurrent requests, TRT-LLM max batch).
+    pub max_num_seqs: u32,
+}
+
+/// The documented defaults of each engine.
+pub fn engine_profile(engine: Engine) -> EngineProfile {
+    let p = |memory_utilization, kv_fraction_of_free, workspace_gib, max_batched_tokens, max_num_seqs| EngineProfile {
+        memory_utilization,
+        kv_fraction_of_free,
+        workspace_gib,
+        max_batched_tokens,
+        max_num_seqs,
+    };
+    match engine {
+        // vLLM: --gpu-memory-utilization 0.9, --max-num-seqs 256, max_num_batched_tokens 8192 (chunked).
+        Engine::Vllm => p(0.90, 1.0, 1.0, 8192, 256),
+        // TGI: --cuda-memory-fraction 1.0 with its own 0.9-ish KV sizing; --max-concurrent-requests 128.
+        Engine::Tgi => p(0.90, 1.0, 1.0, 4096, 128),
+        // TensorRT-LLM: KV = 0.9 of free memory after weights; trtllm-bench max batch up to 4096.
+        Engine::TensorrtLlm | Engine::Nim => p(1.0, 0.90, 1.0, 8192, 4096),
+        // SGLang: --mem-fraction-static about 0.88; large running batches.
+        Engine::Sglang => p(0.88, 1.0, 1.0, 8192, 1024),
+        // Neuron: per-NeuronCore workspace; compiled batch sizes are small (transformers-neuronx).
+        Engine::Neuron => p(1.0, 0.90, 0.5, 4096, 64),
+        Engine::Transformers => p(1.0, 0.90, 1.0, 4096, 32),
+    }
+}
+
+/// Tensor-parallel all-reduce cost on an interconnect.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CommProfile {
+    /// Fixed latency of one all-reduce, microseconds.
+    pub all_reduce_latency_us: f64,
+    /// Share of the per-direction link bandwidth an all-reduce achieves.
+    pub bandwidth_efficiency: f64,
+}
+
+/// All-reduce costs. NVLink/NVSwitch small-message NCCL all-reduce latency is about 10 µs; NeuronLink
+/// collectives are comparable. PCIe between A10G/L4/L40S GPUs on g5/g6/g6e has no NVLink and goes
+/// through host bridges: the latency is set so that TP4 on a g5.12xlarge decodes about 1.8x faster than
+/// one A10G, the published figure quoted in shared/design/DOMAIN.md.
+pub fn comm_profile(interconnect: Interconnect) -> CommProfile {
+    match interconnect {
+        Interconnect::Nvlink => CommProfile { all_reduce_latency_us: 10.0, bandwidth_efficiency: 0.8 },
+        Interconnect::Neuronlink => CommProfile { all_reduce_latency_us: 15.0, bandwidth_efficiency: 0.7 },
+        Interconnect::Pcie => CommProfile { all_reduce_latency_us: 90.0, bandwidth_efficiency: 0.6 },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn factors_are_physical() {
+        for g in FITTED {
+            let e = g.efficiency;
+            assert!(e.memory_bandwidth > 0.0 && e.memory_bandwidth <= 1.0, "{g:?}");
+            assert!(e.compute > 0.0 && e.compute <= 1.0, "{g:?}");
+            assert!(e.step_overhead_ms >= 0.0, "{g:?}");
+        }
+    }
+
+    #[test]
+    fn lookup_falls_back() {
+        let exact = lookup(FITTED, "hopper", Engine::TensorrtLlm);
+        assert_eq!(lookup(FITTED, "hopper", Engine::Nim), exact);
+        let none = lookup(&[], "hopper", Engine::Vllm);
+        assert_eq!(none, PRIOR);
+    }
+}

@@ -1,0 +1,282 @@
+//! One replica of a model on tensor-parallel ranks: memory fit and the timing of prefill and decode.
+//!
+//! A rank is one GPU, or one NeuronCore on Neuron devices. Every time below is per forward pass and
+//! the same for every rank (tensor parallelism splits work evenly).
+
+use super::config::{Engine, Precision};
+use super::efficiency::{comm_profile, engine_profile, lookup, Efficiency, EngineProfile, FittedGroup};
+use super::EstimateError;
+use crate::catalog::{Accelerator, ModelSpec};
+use crate::units::{gbps_to_bytes_per_s, mib_to_bytes, BYTES_PER_GIB, FLOP_PER_TFLOP};
+
+/// Where the weights and the KV cache go, per rank, and what that leaves.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MemoryFit {
+    pub fits: bool,
+    /// Why it does not fit (names the limit), when it does not.
+    pub reason: Option<String>,
+    pub rank_memory_gib: f64,
+    /// Memory the engine leaves untouched (1 - utilisation), per rank.
+    pub engine_reserved_gib_per_rank: f64,
+    pub weights_gib_per_rank: f64,
+    /// Runtime context, graphs and activation workspace, per rank.
+    pub workspace_gib_per_rank: f64,
+    pub kv_cache_gib_per_rank: f64,
+    /// KV bytes one token adds to the whole replica (all layers, all ranks).
+    pub kv_bytes_per_token: f64,
+    pub kv_cache_capacity_tokens: u64,
+    /// Sequences of `input + output` tokens the KV cache holds at once, capped by the engine.
+    pub max_concurrent_sequences: u32,
+}
+
+/// A replica ready to answer timing questions; built once, evaluated many times (the simulator and
+/// the planner call `decode_step_s` and friends in loops).
+#[derive(Debug, Clone)]
+pub struct Replica {
+    pub model: ModelSpec,
+    pub chip: &'static Accelerator,
+    pub engine: Engine,
+    pub precision: Precision,
+    pub tensor_parallel: u32,
+    /// Whole devices the replica occupies.
+    pub devices_used: u32,
+    pub input_tokens: u32,
+    pub output_tokens: u32,
+    pub memory: MemoryFit,
+    pub efficiency: Efficiency,
+    pub profile: EngineProfile,
+    // Precomputed rates per rank.
+    weight_bw_bytes_per_s: f64,
+    kv_bw_bytes_per_s: f64,
+    flops_per_s: f64,
+    link_bytes_per_s: f64,
+    all_reduce_latency_s: f64,
+    overhead_s: f64,
+    bytes_per_weight: f64,
+    kv_bytes_per_token_rank: f64,
+    attention_flops_per_token_ctx: f64,
+}
+
+/// What a replica is made of (plain data; `perf::EstimateInput` resolves names into this).
+#[derive(Debug, Clone)]
+pub struct ReplicaConfig<'a> {
+    pub model: &'a ModelSpec,
+    pub chip: &'static Accelerator,
+    /// Devices available (GPUs or Neuron devices).
+    pub devices: u32,
+    /// Memory per device when the instance reports a figure that differs from the chip's, MiB.
+    pub device_memory_mib: Option<u64>,
+    /// Ranks (GPUs, or NeuronCores on Neuron); `None` = every GPU / every NeuronCore.
+    pub tensor_parallel: Option<u32>,
+    pub precision: Precision,
+    pub engine: Option<Engine>,
+    pub input_tokens: u32,
+    pub output_tokens: u32,
+    /// Efficiency table to use (`efficiency::FITTED` in production; the calibration refits it).
+    pub table: &'a [FittedGroup],
+}
+
+fn err(field: &str, message: impl Into<String>) -> EstimateError {
+    EstimateError { field: field.to_string(), message: message.into() }
+}
+
+impl Replica {
+    pub fn new(cfg: &ReplicaConfig<'_>) -> Result<Replica, EstimateError> {
+        let chip = cfg.chip;
+        let model = cfg.model;
+        model.validate().map_err(|e| err(&format!("model.{}", e.field), e.message))?;
+        if cfg.devices == 0 || cfg.devices > 64 {
+            return Err(err("devices", format!("must be between 1 and 64, got {}", cfg.devices)));
+        }
+        if cfg.input_tokens == 0 {
+            return Err(err("input_tokens", "must be at least 1"));
+        }
+        if cfg.output_tokens == 0 {
+            return Err(err("output_tokens", "must be at least 1"));
+        }
+        let seq = cfg.input_tokens as u64 + cfg.output_tokens as u64;
+        if seq > model.context_tokens as u64 {
+            return Err(err(
+                "input_tokens",
+                format!(
+                    "input_tokens + output_tokens = {seq} exceeds {}'s context of {} tokens",
+                    model.name, model.context_tokens
+                ),
+            ));
+        }
+        let engine = match cfg.engine {
+            Some(Engine::Vllm) if chip.is_neuron() => Engine::Neuron,
+            Some(e) if !e.runs_on(chip) => {
+                return Err(err("engine", format!("{} does not run on {}", e.as_str(), chip.id)));
+            }
+            Some(e) => e,
+            None => Engine::default_for(chip),
+        };
+        let peak_tflops = cfg.precision.peak_tflops(chip).map_err(|m| err("precision", m))?;
+        let cores = chip.neuron_cores_per_device.max(1);
+        let max_ranks = cfg.devices * cores;
+        let tp = cfg.tensor_parallel.unwrap_or(max_ranks);
+        if tp == 0 || tp > max_ranks {
+            let unit = if chip.is_neuron() { "NeuronCores" } else { "devices" };
+            return Err(err("tensor_parallel", format!("must be between 1 and {max_ranks} ({unit}), got {tp}")));
+        }
+        if !chip.is_neuron() && model.attention_heads % tp != 0 {
+            return Err(err(
+                "tensor_parallel",
+                format!("{tp} does not divide {}'s {} attention heads", model.name, model.attention_heads),
+            ));
+        }
+        let devices_used = tp.div_ceil(cores);
+        let profile = engine_profile(engine);
+        let efficiency = lookup(cfg.table, &chip.arch_family, engine);
+        let comm = comm_profile(chip.interconnect);
+
+        // Memory per rank.
+        let device_mib = cfg.device_memory_mib.unwrap_or(chip.usable_memory_mib) as f64;
+        let rank_bytes = mib_to_bytes(device_mib) / cores as f64;
+        let tp_f = tp as f64;
+        let bpw = cfg.precision.bytes_per_weight();
+        let weights_rank = model.total_params() * bpw / tp_f;
+        let activation = profile.max_batched_tokens as f64
+            * (4.0 * model.hidden_size as f64 + 2.0 * model.intermediate_size as f64 / tp_f)
+            * 2.0;
+        let workspace = profile.workspace_gib * BYTES_PER_GIB + activation;
+        let reserved = rank_bytes * (1.0 - profile.memory_utilization);
+        let free = rank_bytes * profile.memory_utilization - weights_rank - workspace;
+        let kv_heads_rank = (model.kv_heads as f64 / tp_f).ceil().max(1.0);
+        let kv_elem = cfg.precision.kv_bytes_per_element();
+        let kv_bytes_per_token_rank = 2.0 * model.layers as f64 * kv_heads_rank * model.head_dim as f64 * kv_elem;
+        let kv_bytes_per_token = 2.0 * model.layers as f64 * model.kv_heads as f64 * model.head_dim as f64 * kv_elem;
+        let kv_rank = (free * profile.kv_fraction_of_free).max(0.0);
+        let capacity = (kv_rank / kv_bytes_per_token_rank).floor().min(1e15) as u64;
+        let max_seqs = (capacity / seq).min(profile.max_num_seqs as u64) as u32;
+        let gib = |b: f64| b / BYTES_PER_GIB;
+        let reason = if free <= 0.0 {
+            Some(format!(
+                "weights need {:.1} GiB per {} and workspace {:.1} GiB, but {} leaves {:.1} GiB per {} (tensor_parallel {tp})",
+                gib(weights_rank),
+                if chip.is_neuron() { "NeuronCore" } else { "GPU" },
+                gib(workspace),
+                engine.as_str(),
+                gib(rank_bytes * profile.memory_utilization),
+                if chip.is_neuron() { "NeuronCore" } else { "GPU" },
+            ))
+        } else if max_seqs == 0 {
+            Some(format!(
+                "the KV cache holds {capacity} tokens but one sequence needs {seq} (input_tokens + output_tokens)"
+            ))
+        } else {
+            None
+        };
+        let memory = MemoryFit {
+            fits: reason.is_none(),
+            reason,
+            rank_memory_gib: gib(rank_bytes),
+            engine_reserved_gib_per_rank: gib(reserved),
+            weights_gib_per_rank: gib(weights_rank),
+            workspace_gib_per_rank: gib(workspace),
+            kv_cache_gib_per_rank: gib(kv_rank),
+            kv_bytes_per_token,
+            kv_cache_capacity_tokens: capacity,
+            max_concurrent_sequences: max_seqs,
+        };
+
+        // Rates per rank.
+        let bw = gbps_to_bytes_per_s(chip.memory_bandwidth_gb_per_s) / cores as f64 * efficiency.memory_bandwidth;
+        let flops = peak_tflops * FLOP_PER_TFLOP / cores as f64 * efficiency.compute;
+        let link = gbps_to_bytes_per_s(chip.interconnect_gb_per_s) / 2.0 / cores as f64 * comm.bandwidth_efficiency;
+        Ok(Replica {
+            model: model.clone(),
+            chip,
+            engine,
+            precision: cfg.precision,
+            tensor_parallel: tp,
+            devices_used,
+            input_tokens: cfg.input_tokens,
+            output_tokens: cfg.output_tokens,
+            memory,
+            efficiency,
+            profile,
+            weight_bw_bytes_per_s: bw * cfg.precision.kernel_bandwidth_factor(),
+            kv_bw_bytes_per_s: bw,
+            flops_per_s: flops,
+            link_bytes_per_s: link,
+            all_reduce_latency_s: comm.all_reduce_latency_us * 1e-6,
+            overhead_s: efficiency.step_overhead_ms * 1e-3,
+            bytes_per_weight: bpw,
+            kv_bytes_per_token_rank,
+            attention_flops_per_token_ctx: 4.0 * model.layers as f64 * (model.attention_heads * model.head_dim) as f64,
+        })
+    }
+
+    fn comm_s(&self, tokens: f64) -> f64 {
+        if self.tensor_parallel <= 1 {
+            return 0.0;
+        }
+        let tp = self.tensor_parallel as f64;
+        let bytes = tokens * self.model.hidden_size as f64 * 2.0;
+        2.0 * self.model.layers as f64
+            * (self.all_reduce_latency_s + 2.0 * (tp - 1.0) / tp * bytes / self.link_bytes_per_s)
+    }
+
+    /// Live context per sequence that decode reads on average: half the output on GPUs; the whole
+    /// compiled sequence bucket on Neuron, where shapes are fixed ahead of time.
+    pub fn decode_context_tokens(&self) -> f64 {
+        if self.engine == Engine::Neuron {
+            (self.input_tokens + self.output_tokens) as f64
+        } else {
+            self.input_tokens as f64 + self.output_tokens as f64 / 2.0
+        }
+    }
+
+    /// One decode step for `batch` sequences of `context_tokens` live tokens each, seconds:
+    /// max(bytes / bandwidth, FLOP / peak) + all-reduces + fixed overhead.
+    pub fn decode_step_s(&self, batch: f64, context_tokens: f64) -> f64 {
+        let tp = self.tensor_parallel as f64;
+        let batch = batch.max(1.0);
+        let weights = self.model.params_read_per_step(batch) * self.bytes_per_weight / tp;
+        let kv = batch * context_tokens * self.kv_bytes_per_token_rank;
+        let t_mem = weights / self.weight_bw_bytes_per_s + kv / self.kv_bw_bytes_per_s;
+        let flops =
+            (2.0 * self.model.active_params() + self.attention_flops_per_token_ctx * context_tokens) * batch / tp;
+        let t_compute = flops / self.flops_per_s;
+        t_mem.max(t_compute) + self.comm_s(batch) + self.overhead_s
+    }
+
+    /// FLOP-bound time to prefill `sequences` prompts of `prompt_tokens` each, without the weight read
+    /// and fixed overhead (what a prefill adds to a step that runs anyway), seconds.
+    pub fn prefill_compute_s(&self, prompt_tokens: f64, sequences: f64) -> f64 {
+        let tp = self.tensor_parallel as f64;
+        let tokens = prompt_tokens * sequences;
+        let flops = (2.0 * self.model.active_params() * tokens
+            + self.attention_flops_per_token_ctx * prompt_tokens * prompt_tokens / 2.0 * sequences)
+            / tp;
+        flops / self.flops_per_s
+    }
+
+    /// A prefill step on its own: `sequences` prompts of `prompt_tokens` tokens, seconds.
+    pub fn prefill_s(&self, prompt_tokens: f64, sequences: f64) -> f64 {
+        let tp = self.tensor_parallel as f64;
+        let tokens = prompt_tokens * sequences;
+        let weights = self.model.params_read_per_step(tokens) * self.bytes_per_weight / tp;
+        let t_mem = weights / self.weight_bw_bytes_per_s;
+        self.prefill_compute_s(prompt_tokens, sequences).max(t_mem) + self.comm_s(tokens) + self.overhead_s
+    }
+
+    /// Time per engine iteration with `batch` sequences decoding under continuous batching: a decode
+    /// step plus the prefills that keep the batch full (batch / output_tokens new prompts per step).
+    pub fn iteration_s(&self, batch: f64) -> f64 {
+        let batch = batch.max(1.0);
+        self.decode_step_s(batch, self.decode_context_tokens())
+            + batch / self.output_tokens as f64 * self.prefill_compute_s(self.input_tokens as f64, 1.0)
+    }
+
+    /// The lowest possible decode step for one sequence: weights at full (100 %) bandwidth; used by
+    /// tests to check nothing beats the roofline.
+    pub fn roofline_decode_step_s(&self) -> f64 {
+        let tp = self.tensor_parallel as f64;
+        let cores = self.chip.neuron_cores_per_device.max(1) as f64;
+        let bw = gbps_to_bytes_per_s(self.chip.memory_bandwidth_gb_per_s) / cores;
+        self.model.params_read_per_step(1.0) * self.bytes_per_weight / tp / bw
+    }
+}
