@@ -109,3 +109,93 @@ pub fn latency_bands(plan: &Plan, _deployment: &Deployment, _instance: Option<&I
         })
         .collect()
 }
+
+/// What the planner needs to know about a model until the catalog's model table is wired in.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ModelFacts {
+    /// Parameters held in memory, billions.
+    pub params_b: f64,
+    /// Attention heads (tensor parallelism must divide them), when known.
+    pub attention_heads: Option<u32>,
+}
+
+/// Known open-weight models: (name fragment, billions of parameters in memory, attention heads).
+/// FIXME: switch to `crate::catalog::models` (issue 3) when it is committed.
+const KNOWN_MODELS: &[(&str, f64, u32)] = &[
+    ("mixtral-8x22b", 141.0, 48),
+    ("mixtral-8x7b", 46.7, 32),
+    ("llama-3.1-405b", 405.0, 128),
+    ("llama-3.3-70b", 70.6, 64),
+    ("llama-3.1-70b", 70.6, 64),
+    ("llama-3-70b", 70.6, 64),
+    ("llama-2-70b", 69.0, 64),
+    ("distill-llama-70b", 70.6, 64),
+    ("distill-qwen-32b", 32.8, 40),
+    ("distill-qwen-14b", 14.8, 40),
+    ("distill-qwen-7b", 7.6, 28),
+    ("distill-llama-8b", 8.0, 32),
+    ("llama-3.1-8b", 8.0, 32),
+    ("llama-3-8b", 8.0, 32),
+    ("llama-3.2-3b", 3.2, 24),
+    ("llama-3.2-1b", 1.2, 32),
+    ("llama-2-13b", 13.0, 40),
+    ("llama-2-7b", 6.7, 32),
+    ("mistral-7b", 7.2, 32),
+    ("mistral-small-24b", 23.6, 32),
+    ("qwen2.5-72b", 72.7, 64),
+    ("qwen2.5-32b", 32.8, 40),
+    ("qwen2.5-14b", 14.8, 40),
+    ("qwen2.5-7b", 7.6, 28),
+    ("qwen3-32b", 32.8, 64),
+    ("qwen3-8b", 8.2, 32),
+    ("gemma-2-27b", 27.2, 32),
+    ("gemma-2-9b", 9.2, 16),
+    ("gemma-3-27b", 27.4, 32),
+];
+
+/// Facts about a model from its name (`meta-llama/Meta-Llama-3-8B-Instruct`): a known model, or the
+/// parameter count written in the name (`…-34B-…`) with unknown heads.
+pub fn model_facts(model: &str) -> Option<ModelFacts> {
+    let name = model.rsplit('/').next().unwrap_or(model).to_ascii_lowercase().replace("meta-llama-", "llama-");
+    if let Some((_, params_b, heads)) = KNOWN_MODELS.iter().find(|(fragment, _, _)| name.contains(fragment)) {
+        return Some(ModelFacts { params_b: *params_b, attention_heads: Some(*heads) });
+    }
+    // `8x7b` (experts × size) or `34b`, `1.5b` between separators.
+    name.split(|c: char| c == '-' || c == '_').find_map(|part| {
+        let part = part.strip_suffix('b')?;
+        let params_b = match part.split_once('x') {
+            Some((n, size)) => n.parse::<f64>().ok()? * size.parse::<f64>().ok()?,
+            None => part.parse::<f64>().ok()?,
+        };
+        (params_b > 0.0 && params_b < 10_000.0).then_some(ModelFacts { params_b, attention_heads: None })
+    })
+}
+
+/// Bytes per weight of a precision name.
+pub fn bytes_per_weight(precision: &str) -> f64 {
+    match precision {
+        "fp8" | "int8" => 1.0,
+        "awq" | "gptq" | "int4" => 0.5,
+        "fp32" => 4.0,
+        _ => 2.0,
+    }
+}
+
+/// Weights of a deployment's model in GiB, when the model is known.
+pub fn weights_gib(deployment: &Deployment) -> Option<f64> {
+    let facts = model_facts(&deployment.model)?;
+    Some(facts.params_b * 1e9 * bytes_per_weight(&deployment.precision) / (1024.0 * 1024.0 * 1024.0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn model_facts_from_names() {
+        assert_eq!(model_facts("meta-llama/Meta-Llama-3-8B-Instruct").unwrap().attention_heads, Some(32));
+        assert_eq!(model_facts("mistralai/Mixtral-8x7B-Instruct-v0.1").unwrap().params_b, 46.7);
+        assert_eq!(model_facts("acme/Yi-34B-Chat").unwrap().params_b, 34.0);
+        assert_eq!(model_facts("gpt2"), None);
+    }
+}

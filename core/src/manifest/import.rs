@@ -1,0 +1,1 @@
+//! Importing existing Kubernetes YAML into a Plan (filled in below).

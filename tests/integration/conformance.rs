@@ -1,0 +1,158 @@
+//! Conformance: every exported document validates against the schemas in ../shared/reference/schemas
+//! (Karpenter v1 CRDs, KEDA ScaledObject CRD, Kubernetes 1.35 OpenAPI for apps/v1, autoscaling/v2,
+//! policy/v1), for every example plan and for 500 randomly generated plans per run.
+
+use serde_json::Value;
+use tokenfleet_core::{examples::EXAMPLES, manifest, plan, plan::tree};
+
+use crate::generate;
+use crate::schema::Schemas;
+
+const RANDOM_PLANS: u64 = 500;
+
+fn schemas() -> Option<Schemas> {
+    match tokenfleet_tests::shared_reference() {
+        Some(reference) => Some(Schemas::load(&reference.join("schemas"))),
+        None => {
+            eprintln!("SKIPPED conformance: ../shared/reference not found beside the repository; schemas not checked");
+            None
+        }
+    }
+}
+
+/// CEL rules of the CRDs that our output could break, checked by hand.
+fn cel_checks(doc: &Value) -> Vec<String> {
+    let mut errors = Vec::new();
+    match doc["kind"].as_str() {
+        Some("EC2NodeClass") => {
+            let spec = &doc["spec"];
+            if spec.get("role").is_some() == spec.get("instanceProfile").is_some() {
+                errors.push("spec: must specify exactly one of role, instanceProfile".to_string());
+            }
+            for term in spec["capacityReservationSelectorTerms"].as_array().into_iter().flatten() {
+                if term.get("id").is_some() && term.as_object().is_some_and(|t| t.len() > 1) {
+                    errors.push("capacityReservationSelectorTerms: id is exclusive".to_string());
+                }
+            }
+            for term in spec["amiSelectorTerms"].as_array().into_iter().flatten() {
+                let alias = term["alias"].as_str().unwrap_or("x@y");
+                if !alias.contains('@') {
+                    errors.push(format!("amiSelectorTerms: alias {alias} is not family@version"));
+                }
+            }
+        }
+        Some("NodePool") => {
+            for b in doc["spec"]["disruption"]["budgets"].as_array().into_iter().flatten() {
+                if b.get("schedule").is_some() != b.get("duration").is_some() {
+                    errors.push("budgets: schedule and duration go together".to_string());
+                }
+            }
+        }
+        Some("Service") => {
+            if doc["spec"]["ports"].as_array().is_none_or(|p| p.is_empty()) {
+                errors.push("Service without ports".to_string());
+            }
+        }
+        Some("ConfigMap") => {
+            if !doc["data"].as_object().is_some_and(|d| d.values().all(Value::is_string)) {
+                errors.push("ConfigMap data must be strings".to_string());
+            }
+        }
+        _ => {}
+    }
+    errors
+}
+
+/// Validates every document of a plan's export; returns (documents checked, violations).
+fn check_plan(schemas: &Schemas, label: &str, plan: &plan::Plan) -> (usize, Vec<String>) {
+    let stream = manifest::render_stream(plan);
+    let docs = tree::parse_stream(&stream).unwrap_or_else(|e| panic!("{label}: export is not YAML: {e}"));
+    let mut violations = Vec::new();
+    for doc in &docs {
+        let json = doc.to_json();
+        let kind = json["kind"].as_str().unwrap_or_default().to_string();
+        let name = json["metadata"]["name"].as_str().unwrap_or_default().to_string();
+        let api_version = json["apiVersion"].as_str().unwrap_or_default();
+        let mut errors = cel_checks(&json);
+        if schemas.covers(api_version, &kind) {
+            errors.extend(schemas.validate(&json));
+        } else if !(api_version == "v1" && ["Service", "ConfigMap"].contains(&kind.as_str())) {
+            errors.push(format!("no schema for {api_version} {kind}"));
+        }
+        violations.extend(errors.into_iter().map(|e| format!("{label}: {kind}/{name}: {e}")));
+    }
+    (docs.len(), violations)
+}
+
+#[test]
+fn every_example_exports_schema_valid_manifests() {
+    let Some(schemas) = schemas() else { return };
+    let mut total = 0;
+    let mut violations = Vec::new();
+    for (name, text) in EXAMPLES {
+        let plan = plan::parse_plan(text).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let (count, v) = check_plan(&schemas, name, &plan);
+        total += count;
+        violations.extend(v);
+    }
+    eprintln!("conformance: {} examples, {total} documents, {} violations", EXAMPLES.len(), violations.len());
+    assert!(violations.is_empty(), "{}", violations.join("\n"));
+}
+
+#[test]
+fn random_plans_export_schema_valid_manifests() {
+    let Some(schemas) = schemas() else { return };
+    let mut total = 0;
+    let mut violations = Vec::new();
+    for seed in 0..RANDOM_PLANS {
+        let plan = generate::plan(seed);
+        let errors = plan::validate(&plan);
+        assert!(errors.is_empty(), "generator made an invalid plan {seed}: {errors:?}");
+        let (count, v) = check_plan(&schemas, &format!("seed {seed}"), &plan);
+        total += count;
+        violations.extend(v);
+    }
+    eprintln!("conformance: {RANDOM_PLANS} random plans, {total} documents, {} violations", violations.len());
+    violations.truncate(40);
+    assert!(violations.is_empty(), "{}", violations.join("\n"));
+}
+
+#[test]
+fn the_validator_catches_broken_documents() {
+    let Some(schemas) = schemas() else { return };
+    let bad_pool = serde_json::json!({
+        "apiVersion": "karpenter.sh/v1", "kind": "NodePool", "metadata": {"name": "x"},
+        "spec": {"weight": 300, "disruption": {"consolidationPolicy": "Never"},
+                 "template": {"spec": {"requirements": [], "nodeClassRef": {"group": "g", "kind": "k", "name": "n"}, "extra": 1}}}
+    });
+    let errors = schemas.validate(&bad_pool).join("\n");
+    for expected in ["weight", "consolidationPolicy", "consolidateAfter", "extra"] {
+        assert!(errors.contains(expected), "{expected} not caught:\n{errors}");
+    }
+    let bad_hpa = serde_json::json!({
+        "apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler", "metadata": {"name": "x"},
+        "spec": {"minReplicas": "2", "metrics": [{"type": "Pods", "pods": {"metric": {}}}]}
+    });
+    let errors = schemas.validate(&bad_hpa).join("\n");
+    for expected in [
+        "scaleTargetRef",
+        "maxReplicas",
+        "minReplicas",
+        "pods.metric: required field name",
+        "pods: required field target",
+    ] {
+        assert!(errors.contains(expected), "{expected} not caught:\n{errors}");
+    }
+}
+
+#[test]
+fn the_validator_follows_refs_into_pod_templates() {
+    let Some(schemas) = schemas() else { return };
+    let plan = plan::parse_plan(EXAMPLES[0].1).unwrap();
+    let mut deployment = manifest::render_values(&plan).into_iter().find(|d| d["kind"] == "Deployment").unwrap();
+    deployment["spec"]["template"]["spec"]["containers"][0]["resources"]["requestz"] = serde_json::json!({});
+    deployment["spec"]["template"]["spec"]["containers"][0]["ports"][0]["containerPort"] = serde_json::json!("8000");
+    let errors = schemas.validate(&deployment).join("\n");
+    assert!(errors.contains("resources.requestz: unknown field"), "{errors}");
+    assert!(errors.contains("containerPort: expected integer"), "{errors}");
+}
