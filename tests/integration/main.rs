@@ -1,6 +1,5 @@
 //! The one integration-test binary: tests across crates and against ../shared/reference.
 
-mod calibration;
 mod examples;
 mod conformance;
 mod generate;
