@@ -7,6 +7,7 @@
 mod estimate;
 mod input;
 mod plan_cmd;
+mod simulate;
 
 use std::process::ExitCode;
 
@@ -27,6 +28,8 @@ enum Command {
     Estimate(estimate::EstimateArgs),
     /// Render a plan's Kubernetes manifests (stdout, or one file per resource with --out).
     Export(plan_cmd::ExportArgs),
+    /// Simulate a plan over time: traffic through HPA/KEDA and Karpenter, with cold starts.
+    Simulate(simulate::SimulateArgs),
 }
 
 fn main() -> ExitCode {
@@ -35,6 +38,7 @@ fn main() -> ExitCode {
         Command::Plan(args) => plan_cmd::plan(args),
         Command::Estimate(args) => estimate::run(args),
         Command::Export(args) => plan_cmd::export(args),
+        Command::Simulate(args) => simulate::run(args),
     };
     match result {
         Ok(code) => code,

@@ -9,4 +9,5 @@ pub mod manifest;
 pub mod perf;
 pub mod place;
 pub mod plan;
+pub mod sim;
 pub mod units;

@@ -1,0 +1,69 @@
+//! `tokenfleet simulate`: runs a plan through a day (or a week, or a trace) of traffic and prints the
+//! summary and series as JSON (the contract in docs/sim.md) or the series as CSV.
+
+use std::process::ExitCode;
+
+use clap::{Args, ValueEnum};
+use tokenfleet_core::sim::{self, PlanInputs, Profile, SimOptions};
+
+use crate::input::{read_plan, read_text};
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum SimFormat {
+    Json,
+    Csv,
+}
+
+#[derive(Args)]
+pub struct SimulateArgs {
+    /// Plan file (YAML or JSON), or - for stdin.
+    plan: String,
+    /// CSV trace `t_s,requests_per_s[,input_tokens,output_tokens]` replacing the plan's baseline/peak.
+    #[arg(long)]
+    trace: Option<String>,
+    /// Traffic profile when there is no trace: steady, diurnal, diurnal-spikes or weekly.
+    #[arg(long, default_value = "diurnal-spikes")]
+    profile: String,
+    /// How long to simulate (24h, 7d, 90m, 3600).
+    #[arg(long, default_value = "24h")]
+    duration: String,
+    /// Simulation step (1s, 500ms).
+    #[arg(long, default_value = "1s")]
+    step: String,
+    /// Interval between series samples.
+    #[arg(long, default_value = "60s")]
+    series_step: String,
+    /// Seed for arrivals, spikes and spot interruptions (same seed, same bytes).
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Exact arrival rates instead of Poisson-like noise.
+    #[arg(long)]
+    no_noise: bool,
+    #[arg(long, value_enum, default_value = "json")]
+    format: SimFormat,
+}
+
+pub fn run(args: SimulateArgs) -> Result<ExitCode, String> {
+    let plan = read_plan(&args.plan)?;
+    let profile = Profile::parse(&args.profile).ok_or_else(|| {
+        format!("--profile: unknown profile {:?}; use steady, diurnal, diurnal-spikes or weekly", args.profile)
+    })?;
+    let trace = match &args.trace {
+        Some(path) => Some(sim::parse_trace_csv(&read_text(path)?).map_err(|e| format!("{path}: {e}"))?),
+        None => None,
+    };
+    let options = SimOptions {
+        duration_s: sim::parse_duration_s(&args.duration, "--duration")?,
+        step_s: sim::parse_duration_s(&args.step, "--step")?,
+        series_step_s: sim::parse_duration_s(&args.series_step, "--series-step")?,
+        seed: args.seed,
+    };
+    let inputs = PlanInputs { trace, profile, arrival_noise: !args.no_noise, ..PlanInputs::default() };
+    let scenario = sim::from_plan(&plan, &inputs).map_err(|e| format!("{}: {e}", args.plan))?;
+    let timeline = sim::simulate(&scenario, &options).map_err(|e| format!("{}: {e}", args.plan))?;
+    match args.format {
+        SimFormat::Json => println!("{}", timeline.to_json()),
+        SimFormat::Csv => print!("{}", timeline.series_csv()),
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,622 @@
+//! The node layer: pods, nodes, kube-scheduler binding, Karpenter provisioning (batching, NodePools by
+//! weight and limits, instance and capacity type), node start-up (launch, OS boot, device plugin,
+//! image pull cached per node, model load), consolidation with budgets, and spot interruptions.
+
+use crate::catalog::CapacityType;
+
+use super::params::Timing;
+use super::rng::Rng;
+use super::scenario::{ConsolidationPolicy, Scenario};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum NodeState {
+    Running,
+    /// Drained (pods evicted) and billed until `gone_s`.
+    Terminating,
+    Gone,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Node {
+    pub pool: usize,
+    pub itype: usize,
+    pub capacity: CapacityType,
+    pub usd_per_hour: f64,
+    pub devices_total: u32,
+    pub devices_free: u32,
+    /// Launch to devices advertised.
+    pub ready_s: f64,
+    /// Images on the node: (image index, available from).
+    pub images: Vec<(usize, f64)>,
+    pub pods: u32,
+    pub last_change_s: f64,
+    pub reserved: bool,
+    pub state: NodeState,
+    pub gone_s: f64,
+    /// Spot interruption notice time (infinity when none).
+    pub interruption_s: f64,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Pod {
+    pub deployment: usize,
+    pub node: Option<usize>,
+    pub created_s: f64,
+    /// Container started (Running phase); until `ready_s` the engine loads the model (no metrics).
+    pub running_s: f64,
+    pub ready_s: f64,
+}
+
+/// Why Karpenter could not place pods, kept for the findings.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Unplaced {
+    /// Most pods of the deployment left pending by one provisioning round.
+    pub max_pods: u32,
+    /// Pools that were at their limits.
+    pub pools_at_limit: Vec<usize>,
+    /// No pool offers an instance type with enough devices.
+    pub no_fitting_type: bool,
+    pub first_s: Option<f64>,
+}
+
+/// Pod counts per deployment as the replica calculator groups them.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Counts {
+    pub total: u32,
+    pub ready: u32,
+    /// Running, loading the model (metrics missing).
+    pub loading: u32,
+    /// Pending phase: no node, node not ready, or image pulling.
+    pub pending: u32,
+}
+
+pub(crate) struct Cluster<'a> {
+    sc: &'a Scenario,
+    timing: &'a Timing,
+    pub nodes: Vec<Node>,
+    pub pods: Vec<Pod>,
+    /// Pools in Karpenter's order: weight descending, then name.
+    pool_order: Vec<usize>,
+    /// Image index of each deployment (deployments with the same image share it).
+    image_of: Vec<usize>,
+    pool_devices: Vec<u32>,
+    pool_cpu: Vec<u32>,
+    pool_nodes: Vec<u32>,
+    pool_terminating: Vec<u32>,
+    batch_start_s: Option<f64>,
+    batch_last_s: f64,
+    pub retry_at_s: f64,
+    next_consolidation_s: f64,
+    rng: Rng,
+    pub unplaced: Vec<Unplaced>,
+    pub spot_interruptions: u32,
+    pub nodes_launched: u32,
+    pub longest_pending_s: f64,
+    pub longest_unschedulable_s: f64,
+    pub startup_sum_s: f64,
+    pub startup_count: u32,
+    pub startup_max_s: f64,
+    pub cost_rate_usd_per_s: f64,
+    pub live_nodes: u32,
+}
+
+fn allowed(sc: &Scenario, deployment: usize, pool: usize) -> bool {
+    let d = &sc.deployments[deployment];
+    d.allowed_pools.is_empty() || d.allowed_pools.iter().any(|p| *p == sc.pools[pool].name)
+}
+
+impl<'a> Cluster<'a> {
+    pub fn new(sc: &'a Scenario, rng: Rng) -> Cluster<'a> {
+        let mut pool_order: Vec<usize> = (0..sc.pools.len()).collect();
+        pool_order.sort_by(|&a, &b| {
+            sc.pools[b].weight.cmp(&sc.pools[a].weight).then_with(|| sc.pools[a].name.cmp(&sc.pools[b].name))
+        });
+        let mut images: Vec<&str> = vec![];
+        let image_of = sc
+            .deployments
+            .iter()
+            .map(|d| match images.iter().position(|i| *i == d.image) {
+                Some(i) => i,
+                None => {
+                    images.push(&d.image);
+                    images.len() - 1
+                }
+            })
+            .collect();
+        let n = sc.pools.len();
+        Cluster {
+            sc,
+            timing: &sc.timing,
+            nodes: vec![],
+            pods: vec![],
+            pool_order,
+            image_of,
+            pool_devices: vec![0; n],
+            pool_cpu: vec![0; n],
+            pool_nodes: vec![0; n],
+            pool_terminating: vec![0; n],
+            batch_start_s: None,
+            batch_last_s: 0.0,
+            retry_at_s: f64::INFINITY,
+            next_consolidation_s: 0.0,
+            rng,
+            unplaced: vec![Unplaced::default(); sc.deployments.len()],
+            spot_interruptions: 0,
+            nodes_launched: 0,
+            longest_pending_s: 0.0,
+            longest_unschedulable_s: 0.0,
+            startup_sum_s: 0.0,
+            startup_count: 0,
+            startup_max_s: 0.0,
+            cost_rate_usd_per_s: 0.0,
+            live_nodes: 0,
+        }
+    }
+
+    /// Reserved capacity, present and warm from the start.
+    pub fn add_reservations(&mut self) {
+        for (p, pool) in self.sc.pools.iter().enumerate() {
+            for r in &pool.reservations {
+                let Some(t) = pool.instance_types.iter().position(|t| t.name == r.instance_type) else { continue };
+                for _ in 0..r.count {
+                    self.add_node(p, t, CapacityType::Reserved, r.usd_per_hour, 0.0, true);
+                }
+            }
+        }
+    }
+
+    fn add_node(
+        &mut self,
+        pool: usize,
+        itype: usize,
+        capacity: CapacityType,
+        usd_per_hour: f64,
+        now: f64,
+        warm: bool,
+    ) -> usize {
+        let t = &self.sc.pools[pool].instance_types[itype];
+        let os = self.sc.pools[pool].os;
+        let interruption_s = if capacity == CapacityType::Spot {
+            let rate = self.timing.spot_rate_per_node_hour(&t.family);
+            if rate > 0.0 {
+                now + self.rng.exponential(3600.0 / rate)
+            } else {
+                f64::INFINITY
+            }
+        } else {
+            f64::INFINITY
+        };
+        self.nodes.push(Node {
+            pool,
+            itype,
+            capacity,
+            usd_per_hour,
+            devices_total: t.devices,
+            devices_free: t.devices,
+            ready_s: if warm { now } else { now + self.timing.node_ready_after_s(os) },
+            images: vec![],
+            pods: 0,
+            last_change_s: now,
+            reserved: capacity == CapacityType::Reserved,
+            state: NodeState::Running,
+            gone_s: f64::INFINITY,
+            interruption_s,
+        });
+        self.pool_devices[pool] += t.devices;
+        self.pool_cpu[pool] += t.vcpu;
+        self.pool_nodes[pool] += 1;
+        self.cost_rate_usd_per_s += usd_per_hour / 3600.0;
+        self.live_nodes += 1;
+        if !warm {
+            self.nodes_launched += 1;
+        }
+        self.nodes.len() - 1
+    }
+
+    pub fn counts(&self, now: f64, out: &mut [Counts]) {
+        out.iter_mut().for_each(|c| *c = Counts::default());
+        for pod in &self.pods {
+            let c = &mut out[pod.deployment];
+            c.total += 1;
+            if pod.node.is_some() && pod.ready_s <= now {
+                c.ready += 1;
+            } else if pod.node.is_some() && pod.running_s <= now {
+                c.loading += 1;
+            } else {
+                c.pending += 1;
+            }
+        }
+    }
+
+    /// Creates or deletes pods so that each deployment has `desired[d]` pods (the ReplicaSet).
+    pub fn reconcile_replicas(&mut self, now: f64, desired: &[u32], warm: bool) {
+        let mut have = vec![0u32; desired.len()];
+        for pod in &self.pods {
+            have[pod.deployment] += 1;
+        }
+        for (d, (&want, &has)) in desired.iter().zip(&have).enumerate() {
+            if want > has {
+                for _ in has..want {
+                    self.pods.push(Pod {
+                        deployment: d,
+                        node: None,
+                        created_s: now,
+                        running_s: f64::INFINITY,
+                        ready_s: f64::INFINITY,
+                    });
+                }
+                if !warm {
+                    self.batch_start_s.get_or_insert(now);
+                    self.batch_last_s = now;
+                }
+            } else if has > want {
+                self.delete_pods(now, d, has - want);
+            }
+        }
+    }
+
+    /// Deletes pods as a ReplicaSet does: unscheduled first, then not ready, then the newest.
+    fn delete_pods(&mut self, now: f64, deployment: usize, mut n: u32) {
+        while n > 0 {
+            let victim = self
+                .pods
+                .iter()
+                .enumerate()
+                .filter(|(_, p)| p.deployment == deployment)
+                .max_by(|(ia, a), (ib, b)| {
+                    let rank = |p: &Pod| (p.node.is_none(), p.ready_s > now);
+                    rank(a).cmp(&rank(b)).then(a.created_s.total_cmp(&b.created_s)).then(ia.cmp(ib))
+                })
+                .map(|(i, _)| i);
+            let Some(i) = victim else { return };
+            self.remove_pod(now, i);
+            n -= 1;
+        }
+    }
+
+    fn remove_pod(&mut self, now: f64, i: usize) {
+        let pod = self.pods.swap_remove(i);
+        match pod.node {
+            Some(n) => {
+                let dpr = self.sc.deployments[pod.deployment].devices_per_replica;
+                let node = &mut self.nodes[n];
+                node.devices_free += dpr;
+                node.pods -= 1;
+                node.last_change_s = now;
+            }
+            None => self.longest_pending_s = self.longest_pending_s.max(now - pod.created_s),
+        }
+    }
+
+    fn bind(&mut self, now: f64, pod: usize, node: usize, warm: bool) {
+        let d = self.pods[pod].deployment;
+        let dep = &self.sc.deployments[d];
+        let image = self.image_of[d];
+        let t = self.timing;
+        let n = &mut self.nodes[node];
+        n.devices_free -= dep.devices_per_replica;
+        n.pods += 1;
+        n.last_change_s = now;
+        let p = &mut self.pods[pod];
+        p.node = Some(node);
+        if warm {
+            if !n.images.iter().any(|(i, _)| *i == image) {
+                n.images.push((image, now));
+            }
+            p.running_s = now;
+            p.ready_s = now;
+            return;
+        }
+        let start = now.max(n.ready_s);
+        let image_done = match n.images.iter().find(|(i, _)| *i == image) {
+            Some(&(_, available)) => start.max(available),
+            None => {
+                let available = start + t.image_pull_overhead_s + dep.image_gib * 1024.0 / t.image_pull_mib_per_s;
+                n.images.push((image, available));
+                available
+            }
+        };
+        p.running_s = image_done;
+        p.ready_s = image_done + dep.weights_gib * 1024.0 / t.model_load_mib_per_s + t.engine_warmup_s;
+        self.longest_unschedulable_s = self.longest_unschedulable_s.max(now - p.created_s);
+        self.longest_pending_s = self.longest_pending_s.max(p.running_s - p.created_s);
+        let startup = p.ready_s - p.created_s;
+        self.startup_sum_s += startup;
+        self.startup_count += 1;
+        self.startup_max_s = self.startup_max_s.max(startup);
+    }
+
+    /// kube-scheduler: binds pending pods to nodes with free devices (Karpenter's in-flight nodes
+    /// included, as it nominates them), preferring nodes that are ready soonest.
+    pub fn schedule(&mut self, now: f64, warm: bool) {
+        for i in 0..self.pods.len() {
+            if self.pods[i].node.is_some() {
+                continue;
+            }
+            let d = self.pods[i].deployment;
+            let dpr = self.sc.deployments[d].devices_per_replica;
+            let best = self
+                .nodes
+                .iter()
+                .enumerate()
+                .filter(|(_, n)| n.state == NodeState::Running && n.devices_free >= dpr && allowed(self.sc, d, n.pool))
+                .min_by(|(ia, a), (ib, b)| a.ready_s.total_cmp(&b.ready_s).then(ia.cmp(ib)))
+                .map(|(i, _)| i);
+            if let Some(n) = best {
+                self.bind(now, i, n, warm);
+            }
+        }
+    }
+
+    pub fn has_unbound(&self) -> bool {
+        self.pods.iter().any(|p| p.node.is_none())
+    }
+
+    /// Whether Karpenter's current batch is due (idle or maximum duration reached).
+    pub fn batch_due_s(&self) -> f64 {
+        match self.batch_start_s {
+            Some(start) => (self.batch_last_s + self.timing.batch_idle_s).min(start + self.timing.batch_max_s),
+            None => f64::INFINITY,
+        }
+    }
+
+    /// Karpenter: launches nodes for the pods the scheduler could not bind.
+    pub fn provision(&mut self, now: f64, warm: bool) {
+        self.batch_start_s = None;
+        self.retry_at_s = f64::INFINITY;
+        let sc = self.sc;
+        for d in 0..sc.deployments.len() {
+            let dpr = sc.deployments[d].devices_per_replica;
+            let mut at_limit = vec![];
+            let mut any_type_fits = false;
+            for oi in 0..self.pool_order.len() {
+                let p = self.pool_order[oi];
+                if !allowed(sc, d, p) {
+                    continue;
+                }
+                let pool = &sc.pools[p];
+                if pool.instance_types.iter().any(|t| t.devices >= dpr) {
+                    any_type_fits = true;
+                }
+                loop {
+                    let pending: Vec<usize> = self
+                        .pods
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, x)| x.deployment == d && x.node.is_none())
+                        .map(|(i, _)| i)
+                        .collect();
+                    if pending.is_empty() {
+                        break;
+                    }
+                    let Some((itype, capacity, price, per_node)) = self.choose_launch(p, dpr, pending.len() as u32)
+                    else {
+                        if pool.instance_types.iter().any(|t| t.devices >= dpr) {
+                            at_limit.push(p);
+                        }
+                        break;
+                    };
+                    let node = self.add_node(p, itype, capacity, price, now, warm);
+                    for &i in pending.iter().take(per_node as usize) {
+                        self.bind(now, i, node, warm);
+                    }
+                }
+            }
+            let left = self.pods.iter().filter(|x| x.deployment == d && x.node.is_none()).count() as u32;
+            if left > 0 {
+                let u = &mut self.unplaced[d];
+                u.max_pods = u.max_pods.max(left);
+                u.first_s.get_or_insert(now);
+                u.no_fitting_type |= !any_type_fits;
+                for p in at_limit {
+                    if !u.pools_at_limit.contains(&p) {
+                        u.pools_at_limit.push(p);
+                    }
+                }
+                self.retry_at_s = now + self.timing.provisioning_retry_s;
+            }
+        }
+    }
+
+    /// The next NodeClaim for `pending` pods of `dpr` devices in pool `p`: capacity types in
+    /// Karpenter's preference (spot before on-demand), as many pods as the largest allowed type
+    /// holds, then the cheapest type that holds them, within the pool's limits.
+    fn choose_launch(&self, p: usize, dpr: u32, pending: u32) -> Option<(usize, CapacityType, f64, u32)> {
+        let pool = &self.sc.pools[p];
+        let mut preferences: Vec<CapacityType> =
+            pool.capacity_types.iter().copied().filter(|c| *c != CapacityType::Reserved).collect();
+        preferences.sort();
+        preferences.dedup();
+        for capacity in preferences {
+            let fits = |t: &super::scenario::SimInstanceType| {
+                t.devices >= dpr
+                    && t.price(capacity).is_some()
+                    && pool.limit_devices.is_none_or(|l| self.pool_devices[p] + t.devices <= l)
+                    && pool.limit_cpu.is_none_or(|l| self.pool_cpu[p] + t.vcpu <= l)
+            };
+            let most = pool.instance_types.iter().filter(|t| fits(t)).map(|t| t.devices / dpr).max();
+            let Some(most) = most else { continue };
+            let per_node = pending.min(most);
+            let best =
+                pool.instance_types.iter().enumerate().filter(|(_, t)| fits(t) && t.devices / dpr >= per_node).min_by(
+                    |(_, a), (_, b)| {
+                        let (pa, pb) = (a.price(capacity).unwrap_or(f64::MAX), b.price(capacity).unwrap_or(f64::MAX));
+                        pa.total_cmp(&pb).then_with(|| a.name.cmp(&b.name))
+                    },
+                );
+            if let Some((i, t)) = best {
+                return Some((i, capacity, t.price(capacity).unwrap_or(0.0), per_node));
+            }
+        }
+        None
+    }
+
+    fn start_termination(&mut self, now: f64, node: usize, until: f64) {
+        let n = &mut self.nodes[node];
+        n.state = NodeState::Terminating;
+        n.gone_s = until;
+        self.pool_terminating[n.pool] += 1;
+        let mut i = 0;
+        while i < self.pods.len() {
+            if self.pods[i].node == Some(node) {
+                self.remove_pod(now, i);
+            } else {
+                i += 1;
+            }
+        }
+    }
+
+    /// Spot notices and the end of terminations.
+    pub fn node_events(&mut self, now: f64) {
+        for i in 0..self.nodes.len() {
+            let n = &self.nodes[i];
+            if n.state == NodeState::Running && n.interruption_s <= now {
+                let until = n.interruption_s + self.timing.spot_notice_s;
+                self.spot_interruptions += 1;
+                self.start_termination(now, i, until);
+            }
+            let n = &mut self.nodes[i];
+            if n.state == NodeState::Terminating && n.gone_s <= now {
+                n.state = NodeState::Gone;
+                let t = &self.sc.pools[n.pool].instance_types[n.itype];
+                self.pool_devices[n.pool] -= t.devices;
+                self.pool_cpu[n.pool] -= t.vcpu;
+                self.pool_nodes[n.pool] -= 1;
+                self.pool_terminating[n.pool] -= 1;
+                self.cost_rate_usd_per_s -= n.usd_per_hour / 3600.0;
+                self.live_nodes -= 1;
+            }
+        }
+        // Gone nodes are dropped once no pod refers to them (none does: pods were evicted).
+        if self.nodes.len() > 64
+            && self.nodes.iter().filter(|n| n.state == NodeState::Gone).count() * 2 > self.nodes.len()
+        {
+            self.compact();
+        }
+    }
+
+    fn compact(&mut self) {
+        let mut map = vec![usize::MAX; self.nodes.len()];
+        let mut kept = Vec::with_capacity(self.nodes.len());
+        for (i, n) in self.nodes.drain(..).enumerate() {
+            if n.state != NodeState::Gone {
+                map[i] = kept.len();
+                kept.push(n);
+            }
+        }
+        self.nodes = kept;
+        for p in &mut self.pods {
+            if let Some(n) = p.node {
+                p.node = Some(map[n]);
+            }
+        }
+    }
+
+    /// Karpenter's disruption controller: empty (and, for WhenEmptyOrUnderutilized, underutilised)
+    /// nodes idle for `consolidateAfter`, within each pool's budget.
+    pub fn consolidate(&mut self, now: f64) {
+        if now < self.next_consolidation_s {
+            return;
+        }
+        self.next_consolidation_s = now + self.timing.consolidation_interval_s.max(1.0);
+        for p in 0..self.sc.pools.len() {
+            let pool = &self.sc.pools[p];
+            let Some(after) = pool.consolidate_after_s else { continue };
+            let budget = pool.budget.allowed(self.pool_nodes[p]);
+            let mut room = budget.saturating_sub(self.pool_terminating[p]);
+            if room == 0 {
+                continue;
+            }
+            let eligible = |n: &Node| {
+                n.pool == p
+                    && n.state == NodeState::Running
+                    && !n.reserved
+                    && n.ready_s <= now
+                    && now - n.last_change_s >= after
+            };
+            let empty: Vec<usize> =
+                self.nodes.iter().enumerate().filter(|(_, n)| eligible(n) && n.pods == 0).map(|(i, _)| i).collect();
+            for i in empty {
+                if room == 0 {
+                    break;
+                }
+                self.start_termination(now, i, now + self.timing.node_termination_s);
+                room -= 1;
+            }
+            if room == 0 || pool.consolidation != ConsolidationPolicy::WhenEmptyOrUnderutilized {
+                continue;
+            }
+            // One underutilised node per round: the least used one whose pods fit elsewhere.
+            let candidate = self
+                .nodes
+                .iter()
+                .enumerate()
+                .filter(|(_, n)| eligible(n) && n.pods > 0)
+                .min_by_key(|(i, n)| (n.devices_total - n.devices_free, *i))
+                .map(|(i, _)| i);
+            if let Some(c) = candidate {
+                if self.pods_fit_elsewhere(c, now) {
+                    self.start_termination(now, c, now + self.timing.node_termination_s);
+                }
+            }
+        }
+    }
+
+    fn pods_fit_elsewhere(&self, node: usize, now: f64) -> bool {
+        let mut free: Vec<(usize, u32)> = self
+            .nodes
+            .iter()
+            .enumerate()
+            .filter(|(i, n)| *i != node && n.state == NodeState::Running && n.ready_s <= now && n.devices_free > 0)
+            .map(|(i, n)| (i, n.devices_free))
+            .collect();
+        for pod in self.pods.iter().filter(|p| p.node == Some(node)) {
+            let dpr = self.sc.deployments[pod.deployment].devices_per_replica;
+            let slot =
+                free.iter_mut().find(|(i, f)| *f >= dpr && allowed(self.sc, pod.deployment, self.nodes[*i].pool));
+            match slot {
+                Some((_, f)) => *f -= dpr,
+                None => return false,
+            }
+        }
+        true
+    }
+
+    /// The next time anything in the node layer changes by itself.
+    pub fn next_event_s(&self, now: f64) -> f64 {
+        let mut next = self.batch_due_s().min(self.retry_at_s);
+        for p in &self.pods {
+            if p.running_s > now {
+                next = next.min(p.running_s);
+            }
+            if p.ready_s > now {
+                next = next.min(p.ready_s);
+            }
+        }
+        for n in &self.nodes {
+            match n.state {
+                NodeState::Running => next = next.min(n.interruption_s),
+                NodeState::Terminating => next = next.min(n.gone_s),
+                NodeState::Gone => {}
+            }
+        }
+        let consolidating = self.sc.pools.iter().any(|p| p.consolidate_after_s.is_some())
+            && self.nodes.iter().any(|n| n.state == NodeState::Running && !n.reserved);
+        if consolidating {
+            next = next.min(self.next_consolidation_s);
+        }
+        next
+    }
+
+    /// Records pods still unbound at the end of the run.
+    pub fn finish(&mut self, end_s: f64) {
+        for p in &self.pods {
+            if p.node.is_none() {
+                self.longest_pending_s = self.longest_pending_s.max(end_s - p.created_s);
+                self.longest_unschedulable_s = self.longest_unschedulable_s.max(end_s - p.created_s);
+            } else if p.running_s > end_s {
+                self.longest_pending_s = self.longest_pending_s.max(end_s - p.created_s);
+            }
+        }
+    }
+}

@@ -1,0 +1,65 @@
+//! Durations as users type them (`24h`, `90m`, `1h30m`, `7d`, `500ms`, `15s`, or bare seconds).
+
+/// Parses a duration into seconds. `field` names the flag or field in the error.
+pub fn parse_duration_s(text: &str, field: &str) -> Result<f64, String> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(format!("{field}: empty duration; write e.g. 24h, 90m, 15s or 500ms"));
+    }
+    if let Ok(seconds) = text.parse::<f64>() {
+        return check(seconds, text, field);
+    }
+    let mut total = 0.0;
+    let mut rest = text;
+    while !rest.is_empty() {
+        let digits = rest.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(rest.len());
+        if digits == 0 {
+            return Err(format!("{field}: cannot read duration {text:?}; write e.g. 24h, 90m, 1h30m, 15s or 500ms"));
+        }
+        let number: f64 =
+            rest[..digits].parse().map_err(|_| format!("{field}: cannot read number in duration {text:?}"))?;
+        rest = &rest[digits..];
+        let unit_len = rest.find(|c: char| c.is_ascii_digit() || c == '.').unwrap_or(rest.len());
+        let factor = match &rest[..unit_len] {
+            "ms" => 0.001,
+            "s" => 1.0,
+            "m" => 60.0,
+            "h" => 3600.0,
+            "d" => 86400.0,
+            unit => {
+                return Err(format!("{field}: unknown unit {unit:?} in duration {text:?}; use ms, s, m, h or d"));
+            }
+        };
+        total += number * factor;
+        rest = &rest[unit_len..];
+    }
+    check(total, text, field)
+}
+
+fn check(seconds: f64, text: &str, field: &str) -> Result<f64, String> {
+    if seconds.is_finite() && seconds >= 0.0 {
+        Ok(seconds)
+    } else {
+        Err(format!("{field}: duration {text:?} must be a finite, non-negative number of seconds"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_duration_s;
+
+    #[test]
+    fn durations() {
+        let p = |t| parse_duration_s(t, "--duration").unwrap();
+        assert_eq!(p("24h"), 86400.0);
+        assert_eq!(p("1h30m"), 5400.0);
+        assert_eq!(p("7d"), 604800.0);
+        assert_eq!(p("500ms"), 0.5);
+        assert_eq!(p("15"), 15.0);
+        assert_eq!(p("0s"), 0.0);
+        let e = parse_duration_s("5 parsecs", "--step").unwrap_err();
+        assert!(e.starts_with("--step:"), "{e}");
+        assert!(parse_duration_s("-3", "--step").is_err());
+        assert!(parse_duration_s("h", "--step").is_err());
+    }
+}

@@ -1,0 +1,35 @@
+//! The dual-layer autoscaling simulator: traffic over time through the pod autoscalers (HPA v2, KEDA)
+//! and Karpenter's node layer, with cold starts, consolidation and spot interruptions, serving queues
+//! per step, a per-step series and a summary.
+//!
+//! Plain data in ([`Scenario`], [`SimOptions`]), plain data out ([`Timeline`]). [`from_plan`] builds a
+//! scenario from a Plan. Time-stepped at `step_s`; the node layer and the autoscalers act only at
+//! their own event times, so a step costs a few table lookups per deployment. Deterministic: all
+//! randomness comes from one seeded [`rng::Rng`].
+
+mod cluster;
+pub mod duration;
+mod engine;
+pub mod hpa;
+mod output;
+pub mod params;
+pub mod plan_adapter;
+pub mod rng;
+mod scenario;
+pub mod serving;
+pub mod traffic;
+
+pub use duration::parse_duration_s;
+pub use engine::simulate;
+pub use output::{DeploymentSeries, Finding, Parameter, PoolSeries, Series, Summary, Timeline};
+pub use params::{NodeOs, Timing};
+pub use plan_adapter::{from_plan, PlanInputs};
+pub use scenario::{
+    Autoscaler, ConsolidationPolicy, DisruptionBudget, Reservation, Scenario, SimDeployment, SimInstanceType,
+    SimOptions, SimPool, SloMetric, SloTarget,
+};
+pub use serving::{FirstOrderReplica, LatencyPoint, ReplicaPerformance, ServiceProfile};
+pub use traffic::{parse_trace_csv, Profile, ProfileParams, TraceRow, Traffic, TrafficSource};
+
+#[cfg(test)]
+mod tests;

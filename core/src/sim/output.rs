@@ -1,0 +1,242 @@
+//! What a simulation returns: `{"summary": {...}, "series": {...}}` (a contract other tools read; field
+//! names are fixed), and its CSV form.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+/// The result of one run.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Timeline {
+    pub summary: Summary,
+    pub series: Series,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Summary {
+    pub requests_arrived: u64,
+    pub requests_served: u64,
+    pub requests_queued_at_end: u64,
+    pub requests_dropped: u64,
+    /// Served requests that missed at least one SLO (the largest count over the SLOs).
+    pub requests_late: u64,
+    /// Per SLO (`ttft_p95_le_1000ms`): the fraction of served and dropped requests that met its limit.
+    pub slo_attainment: BTreeMap<String, f64>,
+    pub cost_usd: f64,
+    /// Cost over input plus output tokens served.
+    pub usd_per_million_tokens: f64,
+    pub tokens_served: u64,
+    pub peak_nodes: u32,
+    /// Longest time a pod spent in the Pending phase (no node, node starting, image pulling).
+    pub longest_pending_s: f64,
+    /// Longest time a pod waited for a node at all.
+    pub longest_unschedulable_s: f64,
+    /// Pod creation to Ready, over pods started during the run.
+    pub pod_startup_s_mean: f64,
+    pub pod_startup_s_max: f64,
+    pub pods_started: u32,
+    pub nodes_launched: u32,
+    pub spot_interruptions: u32,
+    pub duration_s: f64,
+    pub step_s: f64,
+    pub series_step_s: f64,
+    pub seed: u64,
+    /// Where each deployment's serving figures come from.
+    pub service_model: BTreeMap<String, String>,
+    pub findings: Vec<Finding>,
+    /// Every delay and rate used, with its default and source.
+    pub parameters: BTreeMap<String, Parameter>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Parameter {
+    pub value: f64,
+    pub default: f64,
+    pub source: &'static str,
+}
+
+/// Something an SRE should know about the run, with a stable code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    pub code: &'static str,
+    /// `error`, `warning` or `info`.
+    pub severity: &'static str,
+    pub message: String,
+}
+
+impl Finding {
+    pub fn error(code: &'static str, message: String) -> Finding {
+        Finding { code, severity: "error", message }
+    }
+
+    pub fn warning(code: &'static str, message: String) -> Finding {
+        Finding { code, severity: "warning", message }
+    }
+
+    pub fn info(code: &'static str, message: String) -> Finding {
+        Finding { code, severity: "info", message }
+    }
+}
+
+/// Equal-length columns, one entry per `series_step_s` starting at `t_s`. Rates are means over the
+/// interval; `*_p95_ms` the worst step of the interval; `*_p50_ms` the served-weighted mean; counts
+/// (queue, replicas, nodes) are taken at the end of the interval.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Series {
+    pub t_s: Vec<f64>,
+    pub arrival_rate: Vec<f64>,
+    pub served_rate: Vec<f64>,
+    pub queue_length: Vec<u64>,
+    pub ttft_p95_ms: Vec<f64>,
+    pub replicas_desired: Vec<u32>,
+    pub replicas_ready: Vec<u32>,
+    pub nodes: Vec<u32>,
+    pub cost_usd_cumulative: Vec<f64>,
+    pub deployments: BTreeMap<String, DeploymentSeries>,
+    pub pools: BTreeMap<String, PoolSeries>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DeploymentSeries {
+    pub arrival_rate: Vec<f64>,
+    pub served_rate: Vec<f64>,
+    pub queue_length: Vec<u64>,
+    /// Requests dropped during the interval.
+    pub requests_dropped: Vec<u64>,
+    pub ttft_p50_ms: Vec<f64>,
+    pub ttft_p95_ms: Vec<f64>,
+    pub tpot_p50_ms: Vec<f64>,
+    pub tpot_p95_ms: Vec<f64>,
+    pub e2e_p50_ms: Vec<f64>,
+    pub e2e_p95_ms: Vec<f64>,
+    pub replicas_desired: Vec<u32>,
+    pub replicas_ready: Vec<u32>,
+    pub replicas_pending: Vec<u32>,
+}
+
+impl DeploymentSeries {
+    pub(crate) fn with_capacity(n: usize) -> DeploymentSeries {
+        DeploymentSeries {
+            arrival_rate: Vec::with_capacity(n),
+            served_rate: Vec::with_capacity(n),
+            queue_length: Vec::with_capacity(n),
+            requests_dropped: Vec::with_capacity(n),
+            ttft_p50_ms: Vec::with_capacity(n),
+            ttft_p95_ms: Vec::with_capacity(n),
+            tpot_p50_ms: Vec::with_capacity(n),
+            tpot_p95_ms: Vec::with_capacity(n),
+            e2e_p50_ms: Vec::with_capacity(n),
+            e2e_p95_ms: Vec::with_capacity(n),
+            replicas_desired: Vec::with_capacity(n),
+            replicas_ready: Vec::with_capacity(n),
+            replicas_pending: Vec::with_capacity(n),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PoolSeries {
+    pub nodes: Vec<u32>,
+    /// Nodes per `instance-type/capacity-type` (`g5.12xlarge/spot`).
+    pub nodes_by_type: BTreeMap<String, Vec<u32>>,
+    pub cost_usd_cumulative: Vec<f64>,
+    #[serde(skip)]
+    pub(crate) cost_usd_cumulative_raw: f64,
+}
+
+impl PoolSeries {
+    pub(crate) fn with_capacity(n: usize) -> PoolSeries {
+        PoolSeries {
+            nodes: Vec::with_capacity(n),
+            nodes_by_type: BTreeMap::new(),
+            cost_usd_cumulative: Vec::with_capacity(n),
+            cost_usd_cumulative_raw: 0.0,
+        }
+    }
+}
+
+impl Timeline {
+    /// The JSON contract, pretty-printed; same input, same bytes.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).unwrap_or_else(|e| format!("{{\"error\": \"cannot serialise: {e}\"}}"))
+    }
+
+    /// The series as CSV: one row per sample; totals first, then `deployment.<name>.<column>` and
+    /// `pool.<name>.<column>` columns, in name order.
+    pub fn series_csv(&self) -> String {
+        let s = &self.series;
+        let mut header: Vec<String> = [
+            "t_s",
+            "arrival_rate",
+            "served_rate",
+            "queue_length",
+            "ttft_p95_ms",
+            "replicas_desired",
+            "replicas_ready",
+            "nodes",
+            "cost_usd_cumulative",
+        ]
+        .iter()
+        .map(|h| h.to_string())
+        .collect();
+        let mut columns: Vec<Vec<String>> = vec![
+            num(&s.t_s),
+            num(&s.arrival_rate),
+            num(&s.served_rate),
+            num(&s.queue_length),
+            num(&s.ttft_p95_ms),
+            num(&s.replicas_desired),
+            num(&s.replicas_ready),
+            num(&s.nodes),
+            num(&s.cost_usd_cumulative),
+        ];
+        for (name, d) in &s.deployments {
+            let cols: [(&str, Vec<String>); 13] = [
+                ("arrival_rate", num(&d.arrival_rate)),
+                ("served_rate", num(&d.served_rate)),
+                ("queue_length", num(&d.queue_length)),
+                ("requests_dropped", num(&d.requests_dropped)),
+                ("ttft_p50_ms", num(&d.ttft_p50_ms)),
+                ("ttft_p95_ms", num(&d.ttft_p95_ms)),
+                ("tpot_p50_ms", num(&d.tpot_p50_ms)),
+                ("tpot_p95_ms", num(&d.tpot_p95_ms)),
+                ("e2e_p50_ms", num(&d.e2e_p50_ms)),
+                ("e2e_p95_ms", num(&d.e2e_p95_ms)),
+                ("replicas_desired", num(&d.replicas_desired)),
+                ("replicas_ready", num(&d.replicas_ready)),
+                ("replicas_pending", num(&d.replicas_pending)),
+            ];
+            for (col, values) in cols {
+                header.push(format!("deployment.{}.{col}", csv_name(name)));
+                columns.push(values);
+            }
+        }
+        for (name, p) in &s.pools {
+            header.push(format!("pool.{}.nodes", csv_name(name)));
+            columns.push(num(&p.nodes));
+            for (key, values) in &p.nodes_by_type {
+                header.push(format!("pool.{}.nodes.{}", csv_name(name), csv_name(key)));
+                columns.push(num(values));
+            }
+            header.push(format!("pool.{}.cost_usd_cumulative", csv_name(name)));
+            columns.push(num(&p.cost_usd_cumulative));
+        }
+        let mut out = header.join(",");
+        out.push('\n');
+        for row in 0..s.t_s.len() {
+            let cells: Vec<&str> = columns.iter().map(|c| c.get(row).map_or("", String::as_str)).collect();
+            out.push_str(&cells.join(","));
+            out.push('\n');
+        }
+        out
+    }
+}
+
+fn num<T: ToString>(values: &[T]) -> Vec<String> {
+    values.iter().map(ToString::to_string).collect()
+}
+
+/// Names go into CSV headers; commas and quotes would break the row.
+fn csv_name(name: &str) -> String {
+    name.chars().map(|c| if c == ',' || c == '"' || c.is_control() { '_' } else { c }).collect()
+}

@@ -1,0 +1,190 @@
+//! Every delay and rate of the node layer, each with its default and where the default comes from.
+//! The defaults are shown to the user (`Timing::documented`) and written up in docs/sim.md.
+
+use serde::{Deserialize, Serialize};
+
+/// The node image family of an EC2NodeClass (`amiSelectorTerms` alias).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NodeOs {
+    Bottlerocket,
+    Al2023,
+}
+
+impl NodeOs {
+    pub fn parse(text: &str) -> Option<NodeOs> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "bottlerocket" => Some(NodeOs::Bottlerocket),
+            "al2023" | "al2" => Some(NodeOs::Al2023),
+            _ => None,
+        }
+    }
+}
+
+/// Timing and rate parameters. Every field has a sourced default (see [`Timing::documented`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Timing {
+    /// HPA controller sync period.
+    pub hpa_sync_period_s: f64,
+    /// HPA tolerance around a ratio of 1.0.
+    pub hpa_tolerance: f64,
+    /// Karpenter closes a batch of pending pods after this long without a new one.
+    pub batch_idle_s: f64,
+    /// …or after this long in any case.
+    pub batch_max_s: f64,
+    /// Karpenter retries pods it could not place after this long.
+    pub provisioning_retry_s: f64,
+    /// CreateFleet to a running instance.
+    pub instance_launch_s: f64,
+    /// OS boot to kubelet registered and node Ready, Bottlerocket.
+    pub boot_bottlerocket_s: f64,
+    /// OS boot to kubelet registered and node Ready, AL2023.
+    pub boot_al2023_s: f64,
+    /// Accelerator device plugin advertising devices, Bottlerocket (built into the NVIDIA variants).
+    pub device_plugin_bottlerocket_s: f64,
+    /// Accelerator device plugin advertising devices, AL2023 (a DaemonSet that starts after Ready).
+    pub device_plugin_al2023_s: f64,
+    /// Image pull throughput (registry to containerd, including unpacking), MiB/s.
+    pub image_pull_mib_per_s: f64,
+    /// Fixed per-pull overhead (manifest, layers' setup), seconds.
+    pub image_pull_overhead_s: f64,
+    /// Model weights load throughput from storage into device memory, MiB/s.
+    pub model_load_mib_per_s: f64,
+    /// Engine start-up after the weights are loaded (CUDA graph capture, warm-up), seconds.
+    pub engine_warmup_s: f64,
+    /// Karpenter's disruption controller evaluates consolidation this often.
+    pub consolidation_interval_s: f64,
+    /// Drain and terminate of a disrupted node (billing continues until it ends).
+    pub node_termination_s: f64,
+    /// Spot interruption notice before EC2 reclaims the instance.
+    pub spot_notice_s: f64,
+    /// Spot interruptions per node-hour, default for every family.
+    pub spot_interruptions_per_node_hour: f64,
+    /// Spot interruptions per node-hour for specific instance families.
+    pub spot_interruptions_per_node_hour_by_family: Vec<(String, f64)>,
+    /// Requests queued longer than this are dropped (gateway or load balancer timeout).
+    pub request_timeout_s: f64,
+}
+
+impl Default for Timing {
+    fn default() -> Self {
+        Timing {
+            hpa_sync_period_s: super::hpa::HPA_SYNC_PERIOD_S,
+            hpa_tolerance: super::hpa::HPA_TOLERANCE,
+            batch_idle_s: 1.0,
+            batch_max_s: 10.0,
+            provisioning_retry_s: 10.0,
+            instance_launch_s: 40.0,
+            boot_bottlerocket_s: 20.0,
+            boot_al2023_s: 45.0,
+            device_plugin_bottlerocket_s: 5.0,
+            device_plugin_al2023_s: 20.0,
+            image_pull_mib_per_s: 80.0,
+            image_pull_overhead_s: 5.0,
+            model_load_mib_per_s: 250.0,
+            engine_warmup_s: 30.0,
+            consolidation_interval_s: 10.0,
+            node_termination_s: 30.0,
+            spot_notice_s: 120.0,
+            spot_interruptions_per_node_hour: 0.10 / 730.0,
+            spot_interruptions_per_node_hour_by_family: vec![],
+            request_timeout_s: 60.0,
+        }
+    }
+}
+
+/// One parameter as shown to the user.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DocumentedParameter {
+    pub name: &'static str,
+    pub value: f64,
+    pub default: f64,
+    pub source: &'static str,
+}
+
+impl Timing {
+    /// The OS boot time of a node class.
+    pub fn boot_s(&self, os: NodeOs) -> f64 {
+        match os {
+            NodeOs::Bottlerocket => self.boot_bottlerocket_s,
+            NodeOs::Al2023 => self.boot_al2023_s,
+        }
+    }
+
+    pub fn device_plugin_s(&self, os: NodeOs) -> f64 {
+        match os {
+            NodeOs::Bottlerocket => self.device_plugin_bottlerocket_s,
+            NodeOs::Al2023 => self.device_plugin_al2023_s,
+        }
+    }
+
+    /// Launch to a node that advertises its devices.
+    pub fn node_ready_after_s(&self, os: NodeOs) -> f64 {
+        self.instance_launch_s + self.boot_s(os) + self.device_plugin_s(os)
+    }
+
+    pub fn spot_rate_per_node_hour(&self, family: &str) -> f64 {
+        self.spot_interruptions_per_node_hour_by_family
+            .iter()
+            .find(|(f, _)| f == family)
+            .map_or(self.spot_interruptions_per_node_hour, |(_, r)| *r)
+    }
+
+    /// Checks every field; errors name it.
+    pub fn validate(&self) -> Result<(), String> {
+        for p in self.documented() {
+            if !p.value.is_finite() || p.value < 0.0 {
+                return Err(format!("timing.{}: {} must be a finite, non-negative number", p.name, p.value));
+            }
+        }
+        for (family, rate) in &self.spot_interruptions_per_node_hour_by_family {
+            if !rate.is_finite() || *rate < 0.0 {
+                return Err(format!("timing.spot_interruptions_per_node_hour_by_family.{family}: {rate} is invalid"));
+            }
+        }
+        if self.image_pull_mib_per_s <= 0.0 || self.model_load_mib_per_s <= 0.0 {
+            return Err("timing: image_pull_mib_per_s and model_load_mib_per_s must be positive".to_string());
+        }
+        Ok(())
+    }
+
+    /// Every parameter with its value, default and source.
+    pub fn documented(&self) -> Vec<DocumentedParameter> {
+        let d = Timing::default();
+        let p = |name, value, default, source| DocumentedParameter { name, value, default, source };
+        vec![
+            p("hpa_sync_period_s", self.hpa_sync_period_s, d.hpa_sync_period_s,
+              "kube-controller-manager --horizontal-pod-autoscaler-sync-period default (Kubernetes docs, Horizontal Pod Autoscaling)"),
+            p("hpa_tolerance", self.hpa_tolerance, d.hpa_tolerance,
+              "--horizontal-pod-autoscaler-tolerance default 0.1 (Kubernetes docs, Algorithm details)"),
+            p("batch_idle_s", self.batch_idle_s, d.batch_idle_s, "Karpenter setting BATCH_IDLE_DURATION default 1s (Karpenter docs, Settings)"),
+            p("batch_max_s", self.batch_max_s, d.batch_max_s, "Karpenter setting BATCH_MAX_DURATION default 10s (Karpenter docs, Settings)"),
+            p("provisioning_retry_s", self.provisioning_retry_s, d.provisioning_retry_s,
+              "estimate: Karpenter re-queues unschedulable pods within seconds; one batch_max"),
+            p("instance_launch_s", self.instance_launch_s, d.instance_launch_s,
+              "estimate: EC2 CreateFleet to running is tens of seconds for GPU instances (DOMAIN.md, Timing)"),
+            p("boot_bottlerocket_s", self.boot_bottlerocket_s, d.boot_bottlerocket_s,
+              "estimate: Bottlerocket boots faster than AL2023 (minimal OS, no package install); adjust from your own node startup metrics"),
+            p("boot_al2023_s", self.boot_al2023_s, d.boot_al2023_s,
+              "estimate: AL2023 EKS-optimised AMI boot and nodeadm init to node Ready"),
+            p("device_plugin_bottlerocket_s", self.device_plugin_bottlerocket_s, d.device_plugin_bottlerocket_s,
+              "estimate: Bottlerocket NVIDIA variants ship the device plugin in the host"),
+            p("device_plugin_al2023_s", self.device_plugin_al2023_s, d.device_plugin_al2023_s,
+              "estimate: NVIDIA device plugin DaemonSet pull and start after node Ready"),
+            p("image_pull_mib_per_s", self.image_pull_mib_per_s, d.image_pull_mib_per_s,
+              "estimate: a serving image of several GB pulls in one to three minutes uncached (DOMAIN.md, Timing)"),
+            p("image_pull_overhead_s", self.image_pull_overhead_s, d.image_pull_overhead_s, "estimate"),
+            p("model_load_mib_per_s", self.model_load_mib_per_s, d.model_load_mib_per_s,
+              "estimate between EBS gp3 baseline 125 MiB/s and its 1000 MiB/s maximum (AWS EBS volume types)"),
+            p("engine_warmup_s", self.engine_warmup_s, d.engine_warmup_s,
+              "estimate: vLLM CUDA graph capture and profiling run after weights load"),
+            p("consolidation_interval_s", self.consolidation_interval_s, d.consolidation_interval_s,
+              "estimate: Karpenter's disruption controller polls every few seconds"),
+            p("node_termination_s", self.node_termination_s, d.node_termination_s, "estimate: drain and EC2 terminate"),
+            p("spot_notice_s", self.spot_notice_s, d.spot_notice_s, "EC2 Spot two-minute interruption notice (AWS EC2 docs)"),
+            p("spot_interruptions_per_node_hour", self.spot_interruptions_per_node_hour, d.spot_interruptions_per_node_hour,
+              "estimate: 10 % per month (730 h), the middle of the AWS Spot Instance Advisor's 5–15 % bands; GPU families often higher"),
+            p("request_timeout_s", self.request_timeout_s, d.request_timeout_s, "ALB idle timeout default 60 s (AWS ELB docs)"),
+        ]
+    }
+}

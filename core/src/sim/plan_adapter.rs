@@ -1,0 +1,499 @@
+//! Builds a [`Scenario`] from a Plan: fleets become simulated deployments, NodePools become simulated
+//! pools (instance types and prices from the catalog, limits, consolidation, budgets, the node class's
+//! OS and reservations), the autoscaler section becomes HPA or KEDA specs, and the performance model
+//! fills in each replica's [`ServiceProfile`].
+
+use crate::catalog::{self, CapacityType};
+use crate::perf;
+use crate::place::{parse_quantity, pool_instance_types, pool_rejects};
+use crate::plan::{self, Plan};
+
+use super::duration::parse_duration_s;
+use super::hpa::{Behavior, HpaSpec, KedaSpec, MetricKind, MetricSpec, MetricTarget, PolicyKind, ScalingPolicy};
+use super::params::{NodeOs, Timing};
+use super::scenario::{
+    Autoscaler, ConsolidationPolicy, DisruptionBudget, Reservation, Scenario, SimDeployment, SimInstanceType, SimPool,
+    SloMetric, SloTarget,
+};
+use super::serving::{chip_figures, FirstOrderReplica, LatencyPoint, ReplicaPerformance, ServiceProfile};
+use super::traffic::{Profile, ProfileParams, TraceRow, Traffic, TrafficSource};
+
+/// What the shell adds to a Plan for a run: a trace read from a file, a profile, timing overrides.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlanInputs {
+    /// Replaces the baseline/peak profile when present.
+    pub trace: Option<Vec<TraceRow>>,
+    pub profile: Profile,
+    pub timing: Timing,
+    pub arrival_noise: bool,
+}
+
+impl Default for PlanInputs {
+    fn default() -> Self {
+        PlanInputs { trace: None, profile: Profile::DiurnalWithSpikes, timing: Timing::default(), arrival_noise: true }
+    }
+}
+
+/// Default serving image size when the plan does not say (vLLM's OpenAI server image is several GB).
+pub const DEFAULT_IMAGE_GIB: f64 = 8.0;
+/// The default autoscaler when a deployment has none: an HPA on running requests per pod (this fraction
+/// of the replica's batch limit) and on queue depth (waiting requests per pod).
+pub const DEFAULT_RUNNING_FRACTION: f64 = 0.7;
+pub const DEFAULT_QUEUE_DEPTH_TARGET: f64 = 5.0;
+
+/// The performance model behind the simulator: one built replica, evaluated under Poisson load.
+pub struct PerfReplica {
+    pub replica: perf::Replica,
+}
+
+impl ReplicaPerformance for PerfReplica {
+    fn capacity_requests_per_s(&self, _input_tokens: f64, _output_tokens: f64) -> f64 {
+        perf::evaluate(&self.replica, perf::Load::RequestRate(1e-6)).capacity_requests_per_s
+    }
+
+    fn max_running_requests(&self, _input_tokens: f64, _output_tokens: f64) -> f64 {
+        self.replica.memory.max_concurrent_sequences as f64
+    }
+
+    fn latency_at(&self, utilization: f64, i: f64, o: f64) -> LatencyPoint {
+        let capacity = self.capacity_requests_per_s(i, o);
+        // Approach saturation from below: the model reports saturated points as `None`.
+        let mut u = utilization.max(1e-6);
+        for _ in 0..20 {
+            let e = perf::evaluate(&self.replica, perf::Load::RequestRate(u * capacity));
+            if let (Some(ttft), Some(tpot)) = (e.ttft_ms, e.tpot_ms) {
+                // p95 between the model's p90 and p99, linear in the percentile.
+                let p95 = |p: perf::Percentiles| p.p90 + (p.p99 - p.p90) * (5.0 / 9.0);
+                return LatencyPoint {
+                    ttft_p50_ms: ttft.p50,
+                    ttft_p95_ms: p95(ttft),
+                    tpot_p50_ms: tpot.p50,
+                    tpot_p95_ms: p95(tpot),
+                };
+            }
+            u *= 0.97;
+        }
+        LatencyPoint::default()
+    }
+
+    fn source(&self) -> String {
+        format!(
+            "perf model ({} on {} × {}, {})",
+            self.replica.model.name,
+            self.replica.devices_used,
+            self.replica.chip.name,
+            self.replica.engine.as_str()
+        )
+    }
+}
+
+/// Builds a scenario from a Plan. Errors name the Plan field.
+pub fn from_plan(plan: &Plan, inputs: &PlanInputs) -> Result<Scenario, String> {
+    let spec = &plan.spec;
+    let w = &spec.workload;
+    let input_tokens = if w.input_tokens.mean > 0.0 { w.input_tokens.mean } else { 512.0 };
+    let output_tokens = if w.output_tokens.mean > 0.0 { w.output_tokens.mean } else { 256.0 };
+    let traffic = Traffic {
+        source: match &inputs.trace {
+            Some(rows) => TrafficSource::Trace { rows: rows.clone() },
+            None => TrafficSource::Profile {
+                profile: inputs.profile.clone(),
+                params: ProfileParams {
+                    baseline_requests_per_s: w.requests_per_second.baseline,
+                    peak_requests_per_s: w.requests_per_second.peak.max(w.requests_per_second.baseline),
+                    ..ProfileParams::default()
+                },
+            },
+        },
+        input_tokens,
+        output_tokens,
+        arrival_noise: inputs.arrival_noise,
+    };
+
+    let mut pools = vec![];
+    for (i, p) in spec.node_pools.iter().enumerate() {
+        pools.push(pool(plan, i, p)?);
+    }
+    assign_reservations(plan, &mut pools)?;
+
+    let mut deployments = vec![];
+    let n = spec.deployments.len().max(1) as f64;
+    for (i, d) in spec.deployments.iter().enumerate() {
+        for fleet in d.fleets() {
+            deployments.push(deployment(plan, i, d, &fleet, 1.0 / n, input_tokens, output_tokens, &pools)?);
+        }
+    }
+    let slos = w
+        .slos
+        .iter()
+        .map(|s| SloTarget {
+            metric: match s.metric {
+                plan::SloMetric::Ttft => SloMetric::Ttft,
+                plan::SloMetric::Tpot => SloMetric::Tpot,
+                plan::SloMetric::E2e => SloMetric::E2e,
+            },
+            percentile: s.percentile,
+            limit_ms: s.limit_ms,
+        })
+        .collect();
+    Ok(Scenario {
+        name: plan.metadata.name.clone(),
+        traffic,
+        deployments,
+        pools,
+        slos,
+        timing: inputs.timing.clone(),
+        metrics_outages: vec![],
+    })
+}
+
+fn pool(plan: &Plan, i: usize, p: &plan::NodePool) -> Result<SimPool, String> {
+    let at = |f: &str| format!("spec.nodePools[{i}] ({}).{f}", p.name);
+    let region = &plan.spec.region;
+    let class = plan
+        .node_class(&p.node_class)
+        .ok_or_else(|| format!("{}: no node class {:?}", at("nodeClass"), p.node_class))?;
+    let os = NodeOs::parse(&class.ami).ok_or_else(|| {
+        format!("spec.nodeClasses ({}).ami: {:?} is not bottlerocket or al2023", class.name, class.ami)
+    })?;
+    let instance_types: Vec<SimInstanceType> = pool_instance_types(p)
+        .filter(|t| t.accelerator_count > 0)
+        .map(|t| SimInstanceType {
+            name: t.name.clone(),
+            family: t.family.clone(),
+            devices: t.accelerator_count,
+            vcpu: t.vcpu,
+            on_demand_usd_per_hour: catalog::prices::price(&t.name, region, CapacityType::OnDemand)
+                .map(|x| x.usd_per_hour),
+            spot_usd_per_hour: catalog::prices::price(&t.name, region, CapacityType::Spot).map(|x| x.usd_per_hour),
+        })
+        .collect();
+    let mut limit_devices = None;
+    let mut limit_cpu = None;
+    for (resource, quantity) in &p.limits {
+        let value = parse_quantity(quantity)
+            .ok_or_else(|| format!("{}: {quantity:?} is not a quantity", at(&format!("limits.{resource}"))))?;
+        match resource.as_str() {
+            "nvidia.com/gpu" | "aws.amazon.com/neuron" | "amd.com/gpu" => {
+                limit_devices = Some(value.clamp(0.0, u32::MAX as f64).floor() as u32)
+            }
+            "cpu" => limit_cpu = Some(value.clamp(0.0, u32::MAX as f64).floor() as u32),
+            _ => {}
+        }
+    }
+    let consolidation = match p.consolidation.policy.as_str() {
+        "WhenEmpty" => ConsolidationPolicy::WhenEmpty,
+        "WhenEmptyOrUnderutilized" | "Balanced" => ConsolidationPolicy::WhenEmptyOrUnderutilized,
+        other => return Err(format!("{}: unknown policy {other:?}", at("consolidation.policy"))),
+    };
+    let consolidate_after_s = match p.consolidation.after.as_deref() {
+        None | Some("Never") => None,
+        Some(text) => Some(parse_duration_s(text, &at("consolidation.after"))?),
+    };
+    // The most restrictive unscheduled budget applies; scheduled budgets are not simulated yet.
+    let mut budget = None;
+    for (b, entry) in p.budgets.iter().enumerate() {
+        if entry.schedule.is_some() {
+            continue;
+        }
+        let text = entry.nodes.trim();
+        let parsed = if let Some(pct) = text.strip_suffix('%') {
+            pct.parse().ok().map(DisruptionBudget::Percent)
+        } else {
+            text.parse().ok().map(DisruptionBudget::Nodes)
+        }
+        .ok_or_else(|| format!("{}: {text:?} is not a count or a percentage", at(&format!("budgets[{b}].nodes"))))?;
+        budget = Some(match budget {
+            None => parsed,
+            Some(old) if parsed.allowed(100) < DisruptionBudget::allowed(old, 100) => parsed,
+            Some(old) => old,
+        });
+    }
+    Ok(SimPool {
+        name: p.name.clone(),
+        weight: p.weight.unwrap_or(0),
+        os,
+        capacity_types: p.capacity_types.clone(),
+        instance_types,
+        limit_devices,
+        limit_cpu,
+        consolidation,
+        consolidate_after_s,
+        budget: budget.unwrap_or(DisruptionBudget::Percent(10)),
+        reservations: vec![],
+    })
+}
+
+/// Each node class's reservations go to the first pool (by weight) that uses the class and allows
+/// the reserved instance type.
+fn assign_reservations(plan: &Plan, pools: &mut [SimPool]) -> Result<(), String> {
+    for (c, class) in plan.spec.node_classes.iter().enumerate() {
+        for (r, res) in class.capacity_reservations.iter().enumerate() {
+            let target = plan.pools_by_priority().into_iter().filter(|p| p.node_class == class.name).find_map(|p| {
+                pools
+                    .iter()
+                    .position(|sp| sp.name == p.name && sp.instance_types.iter().any(|t| t.name == res.instance_type))
+            });
+            let Some(target) = target else {
+                return Err(format!(
+                    "spec.nodeClasses[{c}] ({}).capacityReservations[{r}]: no NodePool using this class allows {}",
+                    class.name, res.instance_type
+                ));
+            };
+            let price = pools[target]
+                .instance_types
+                .iter()
+                .find(|t| t.name == res.instance_type)
+                .and_then(|t| t.on_demand_usd_per_hour)
+                .unwrap_or(0.0);
+            pools[target].reservations.push(Reservation {
+                instance_type: res.instance_type.clone(),
+                count: res.count,
+                usd_per_hour: price,
+            });
+        }
+    }
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
+fn deployment(
+    plan: &Plan,
+    i: usize,
+    d: &plan::Deployment,
+    fleet: &plan::Fleet,
+    share: f64,
+    input_tokens: f64,
+    output_tokens: f64,
+    pools: &[SimPool],
+) -> Result<SimDeployment, String> {
+    let at = |f: &str| format!("spec.deployments[{i}] ({}).{f}", d.name);
+    let allowed: Vec<&plan::NodePool> =
+        plan.pools_by_priority().into_iter().filter(|p| pool_rejects(p, d, fleet).is_none()).collect();
+    // The instance the replica is sized on: the cheapest on-demand type of the first allowed pool that
+    // holds one replica.
+    let tp = fleet.tensor_parallel.max(1);
+    let reference = allowed.iter().find_map(|p| {
+        let sp = pools.iter().find(|sp| sp.name == p.name)?;
+        pool_instance_types(p)
+            .filter(|t| {
+                let devices = devices_per_replica(t, tp);
+                t.accelerator_count >= devices && sp.instance_types.iter().any(|x| x.name == t.name)
+            })
+            .min_by(|a, b| {
+                let price = |t: &catalog::InstanceType| {
+                    sp.instance_types
+                        .iter()
+                        .find(|x| x.name == t.name)
+                        .and_then(|x| x.on_demand_usd_per_hour.or(x.spot_usd_per_hour))
+                        .unwrap_or(f64::MAX)
+                };
+                price(a).total_cmp(&price(b)).then_with(|| a.name.cmp(&b.name))
+            })
+    });
+    let Some(reference) = reference else {
+        return Err(format!(
+            "{}: no NodePool the fleet {} may use offers an instance type that holds {tp} devices",
+            at("tensorParallel"),
+            fleet.name
+        ));
+    };
+    let devices = devices_per_replica(reference, tp);
+    let (service, weights_gib) = service_profile(d, reference, devices, tp, input_tokens, output_tokens)
+        .map_err(|e| format!("{}: {e}", at("model")))?;
+    let autoscaler =
+        autoscaler(d, fleet, service.max_running_requests).map_err(|e| format!("{}: {e}", at("autoscaler")))?;
+    Ok(SimDeployment {
+        name: fleet.name.clone(),
+        traffic_share: share,
+        devices_per_replica: devices,
+        initial_replicas: fleet.replicas.min,
+        autoscaler,
+        allowed_pools: allowed.iter().map(|p| p.name.clone()).collect(),
+        image: d.image.clone().unwrap_or_else(|| format!("{}:default", d.engine)),
+        image_gib: DEFAULT_IMAGE_GIB,
+        weights_gib,
+        service,
+    })
+}
+
+/// Devices one replica requests: GPUs, or Neuron devices for its NeuronCores.
+fn devices_per_replica(t: &catalog::InstanceType, tensor_parallel: u32) -> u32 {
+    if t.is_neuron() && t.accelerator_count > 0 {
+        let cores_per_device = (t.neuron_core_count / t.accelerator_count).max(1);
+        tensor_parallel.div_ceil(cores_per_device)
+    } else {
+        tensor_parallel
+    }
+}
+
+fn service_profile(
+    d: &plan::Deployment,
+    t: &catalog::InstanceType,
+    devices: u32,
+    tp: u32,
+    input_tokens: f64,
+    output_tokens: f64,
+) -> Result<(ServiceProfile, f64), String> {
+    let precision =
+        perf::Precision::parse(&d.precision).ok_or_else(|| format!("unknown precision {:?}", d.precision))?;
+    if let (Some(model), Some(chip)) = (catalog::model(&d.model), catalog::accelerator_of(t)) {
+        let mut input = perf::EstimateInput::for_chip(model.clone(), &chip.id, devices);
+        input.device_memory_mib = Some(t.accelerator_memory_mib);
+        input.instance_type = Some(t.name.clone());
+        input.tensor_parallel = Some(tp);
+        input.precision = precision;
+        input.engine = perf::Engine::parse(&d.engine);
+        input.input_tokens = input_tokens.round().clamp(1.0, 1e7) as u32;
+        input.output_tokens = output_tokens.round().clamp(1.0, 1e7) as u32;
+        if let Some(n) = d.max_num_seqs {
+            let _ = n; // The perf model reads the engine default; a plan override is applied by perf when it supports it.
+        }
+        let replica = perf::build_replica(&input, perf::FITTED).map_err(|e| e.to_string())?;
+        if !replica.memory.fits {
+            return Err(format!(
+                "{} does not fit on {} × {}: {}",
+                model.name,
+                devices,
+                t.name,
+                replica.memory.reason.clone().unwrap_or_default()
+            ));
+        }
+        let weights_gib = replica.memory.weights_gib_per_rank * replica.tensor_parallel.max(1) as f64;
+        let perf_replica = PerfReplica { replica };
+        return Ok((ServiceProfile::sample(&perf_replica, input_tokens, output_tokens), weights_gib));
+    }
+    // Unknown model or chip: the first-order stand-in from the parameter count in the model's name.
+    let params_b = params_from_name(&d.model)
+        .ok_or_else(|| format!("{:?} is not in the model catalog and its name gives no parameter count", d.model))?;
+    let chip = chip_figures(&t.accelerator_name)
+        .ok_or_else(|| format!("no figures for accelerator {}", t.accelerator_name))?;
+    let stand_in = FirstOrderReplica {
+        total_params_b: params_b,
+        active_params_b: params_b,
+        bytes_per_param: precision.bytes_per_weight(),
+        kv_bytes_per_token: 131_072.0 * (params_b / 8.0).sqrt(),
+        devices,
+        chip,
+        efficiency: 0.6,
+        step_overhead_ms: 5.0,
+        max_num_seqs: d.max_num_seqs.map_or(256.0, f64::from),
+        gpu_memory_utilization: d.gpu_memory_utilization.unwrap_or(0.9),
+    };
+    let weights_gib = params_b * 1e9 * precision.bytes_per_weight() / crate::units::BYTES_PER_GIB;
+    Ok((ServiceProfile::sample(&stand_in, input_tokens, output_tokens), weights_gib))
+}
+
+/// `…-8B-…` → 8, `Mixtral-8x7B` → 56 (total), `70b` → 70.
+fn params_from_name(name: &str) -> Option<f64> {
+    let lower = name.to_ascii_lowercase();
+    let bytes = lower.as_bytes();
+    for (i, &c) in bytes.iter().enumerate() {
+        if c != b'b' || i == 0 {
+            continue;
+        }
+        let mut start = i;
+        while start > 0 && (bytes[start - 1].is_ascii_digit() || bytes[start - 1] == b'.' || bytes[start - 1] == b'x') {
+            start -= 1;
+        }
+        let text = &lower[start..i];
+        let value = match text.split_once('x') {
+            Some((n, each)) => n.parse::<f64>().ok()? * each.parse::<f64>().ok()?,
+            None => text.parse::<f64>().ok()?,
+        };
+        if value > 0.0 {
+            return Some(value);
+        }
+    }
+    None
+}
+
+fn autoscaler(d: &plan::Deployment, fleet: &plan::Fleet, max_running: f64) -> Result<Autoscaler, String> {
+    let bounds = fleet.replicas;
+    let Some(a) = &d.autoscaler else {
+        // Running requests grow with load per replica, so the ratio algorithm converges on them; queue
+        // depth alone reads zero below capacity and makes the HPA flap between min and max.
+        return Ok(Autoscaler::Hpa(HpaSpec {
+            min_replicas: bounds.min.max(1),
+            max_replicas: bounds.max.max(bounds.min.max(1)),
+            metrics: vec![
+                MetricSpec {
+                    kind: MetricKind::RunningRequests,
+                    target: MetricTarget::AverageValue((DEFAULT_RUNNING_FRACTION * max_running).max(1.0)),
+                },
+                MetricSpec {
+                    kind: MetricKind::QueueDepth,
+                    target: MetricTarget::AverageValue(DEFAULT_QUEUE_DEPTH_TARGET),
+                },
+            ],
+            behavior: Behavior::default(),
+        }));
+    };
+    let kind = |m: plan::MetricKind| match m {
+        plan::MetricKind::QueueDepth => MetricKind::QueueDepth,
+        plan::MetricKind::RunningRequests => MetricKind::RunningRequests,
+        plan::MetricKind::KvCacheUsage => MetricKind::KvCacheUsage,
+        plan::MetricKind::Ttft => MetricKind::TtftP95Ms,
+        // CPU utilisation of a GPU server follows its load roughly; simulated as GPU utilisation.
+        plan::MetricKind::GpuUtilization | plan::MetricKind::CpuUtilization => MetricKind::GpuUtilizationPercent,
+    };
+    let mut behavior = Behavior::default();
+    if let Some(b) = &a.behavior {
+        if let Some(s) = b.scale_up_stabilization_seconds {
+            behavior.scale_up.stabilization_window_s = s;
+        }
+        if let Some(s) = b.scale_down_stabilization_seconds {
+            behavior.scale_down.stabilization_window_s = s;
+        }
+        if let Some(pods) = b.scale_up_pods_per_period {
+            behavior.scale_up.policies = vec![
+                ScalingPolicy { kind: PolicyKind::Percent, value: 100, period_s: 15 },
+                ScalingPolicy { kind: PolicyKind::Pods, value: pods, period_s: 15 },
+            ];
+        }
+    }
+    if a.metrics.is_empty() {
+        return Err("metrics: at least one metric is needed".to_string());
+    }
+    for (m, metric) in a.metrics.iter().enumerate() {
+        if !(metric.target.is_finite() && metric.target > 0.0) {
+            return Err(format!("metrics[{m}].target: {} must be positive", metric.target));
+        }
+    }
+    Ok(match a.kind {
+        plan::AutoscalerKind::Hpa => Autoscaler::Hpa(HpaSpec {
+            min_replicas: bounds.min.max(1),
+            max_replicas: bounds.max.max(bounds.min.max(1)),
+            metrics: a
+                .metrics
+                .iter()
+                .map(|m| MetricSpec { kind: kind(m.metric), target: MetricTarget::AverageValue(m.target) })
+                .collect(),
+            behavior,
+        }),
+        plan::AutoscalerKind::Keda => Autoscaler::Keda(KedaSpec {
+            min_replica_count: bounds.min,
+            max_replica_count: bounds.max.max(bounds.min),
+            polling_interval_s: a.polling_interval_seconds.map_or(30.0, f64::from),
+            cooldown_period_s: 300.0,
+            metric: kind(a.metrics[0].metric),
+            target_per_pod: a.metrics[0].target,
+            activation_threshold: 0.0,
+            fallback: None,
+            behavior,
+        }),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::params_from_name;
+
+    #[test]
+    fn parameter_counts_from_names() {
+        assert_eq!(params_from_name("meta-llama/Meta-Llama-3-8B-Instruct"), Some(8.0));
+        assert_eq!(params_from_name("mistralai/Mixtral-8x7B-v0.1"), Some(56.0));
+        assert_eq!(params_from_name("Qwen2.5-0.5B"), Some(0.5));
+        assert_eq!(params_from_name("gpt2"), None);
+    }
+}

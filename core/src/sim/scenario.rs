@@ -1,0 +1,326 @@
+//! The simulator's own input: plain data, complete on its own, independent of the Plan document.
+//! `plan_adapter::from_plan` builds one from a Plan.
+
+use serde::{Deserialize, Serialize};
+
+use super::hpa::{HpaSpec, KedaSpec};
+use super::params::{NodeOs, Timing};
+use super::serving::ServiceProfile;
+use super::traffic::Traffic;
+use crate::catalog::CapacityType;
+
+/// Everything one simulation needs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Scenario {
+    pub name: String,
+    pub traffic: Traffic,
+    pub deployments: Vec<SimDeployment>,
+    /// NodePools, in any order (Karpenter's order is by weight, then name).
+    pub pools: Vec<SimPool>,
+    pub slos: Vec<SloTarget>,
+    pub timing: Timing,
+    /// Windows `[start_s, end_s)` during which the metrics source is down (KEDA fallback, HPA holds).
+    pub metrics_outages: Vec<(f64, f64)>,
+}
+
+/// How a deployment's replica count is driven.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Autoscaler {
+    Fixed { replicas: u32 },
+    Hpa(HpaSpec),
+    Keda(KedaSpec),
+}
+
+impl Autoscaler {
+    pub fn min_replicas(&self) -> u32 {
+        match self {
+            Autoscaler::Fixed { replicas } => *replicas,
+            Autoscaler::Hpa(h) => h.min_replicas.max(1),
+            Autoscaler::Keda(k) => k.min_replica_count,
+        }
+    }
+
+    pub fn max_replicas(&self) -> u32 {
+        match self {
+            Autoscaler::Fixed { replicas } => *replicas,
+            Autoscaler::Hpa(h) => h.max_replicas,
+            Autoscaler::Keda(k) => k.max_replica_count,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SimDeployment {
+    pub name: String,
+    /// This deployment's fraction of the traffic (shares need not sum to 1; each is used as given).
+    pub traffic_share: f64,
+    /// Accelerator devices one replica requests (GPUs, or Neuron devices).
+    pub devices_per_replica: u32,
+    pub autoscaler: Autoscaler,
+    /// Replicas running (warm) at time 0; clamped to the autoscaler's bounds.
+    pub initial_replicas: u32,
+    /// NodePools the pods may use (taints, tolerations and selectors already resolved); empty = all.
+    pub allowed_pools: Vec<String>,
+    /// Container image reference; nodes cache images by this name.
+    pub image: String,
+    pub image_gib: f64,
+    pub weights_gib: f64,
+    pub service: ServiceProfile,
+}
+
+/// An instance type a NodePool allows, with its prices in the plan's region.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SimInstanceType {
+    pub name: String,
+    pub family: String,
+    pub devices: u32,
+    pub vcpu: u32,
+    pub on_demand_usd_per_hour: Option<f64>,
+    pub spot_usd_per_hour: Option<f64>,
+}
+
+impl SimInstanceType {
+    pub fn price(&self, capacity: CapacityType) -> Option<f64> {
+        match capacity {
+            CapacityType::Spot => self.spot_usd_per_hour,
+            CapacityType::OnDemand | CapacityType::Reserved => self.on_demand_usd_per_hour,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConsolidationPolicy {
+    WhenEmpty,
+    /// Also `Balanced` (v1.14), simulated as this.
+    WhenEmptyOrUnderutilized,
+}
+
+/// `spec.disruption.budgets[].nodes`: a percentage (rounded up) or a count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DisruptionBudget {
+    Percent(u32),
+    Nodes(u32),
+}
+
+impl DisruptionBudget {
+    pub fn allowed(self, nodes: u32) -> u32 {
+        match self {
+            DisruptionBudget::Percent(p) => (nodes as u64 * p as u64).div_ceil(100) as u32,
+            DisruptionBudget::Nodes(n) => n,
+        }
+    }
+}
+
+/// Capacity reserved ahead (ODCR or Capacity Block): nodes present and paid for from the start.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Reservation {
+    pub instance_type: String,
+    pub count: u32,
+    pub usd_per_hour: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SimPool {
+    pub name: String,
+    pub weight: u32,
+    pub os: NodeOs,
+    /// `spot` and/or `on-demand` (reserved capacity comes from `reservations`).
+    pub capacity_types: Vec<CapacityType>,
+    pub instance_types: Vec<SimInstanceType>,
+    /// `spec.limits` on accelerator devices (`nvidia.com/gpu`, `aws.amazon.com/neuron`).
+    pub limit_devices: Option<u32>,
+    /// `spec.limits.cpu`.
+    pub limit_cpu: Option<u32>,
+    pub consolidation: ConsolidationPolicy,
+    /// `consolidateAfter`; `None` is `Never` (no consolidation).
+    pub consolidate_after_s: Option<f64>,
+    pub budget: DisruptionBudget,
+    pub reservations: Vec<Reservation>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SloMetric {
+    Ttft,
+    Tpot,
+    E2e,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct SloTarget {
+    pub metric: SloMetric,
+    pub percentile: f64,
+    pub limit_ms: f64,
+}
+
+impl SloTarget {
+    /// The key in `summary.slo_attainment`, e.g. `ttft_p95_le_1000ms`.
+    pub fn key(&self) -> String {
+        let metric = match self.metric {
+            SloMetric::Ttft => "ttft",
+            SloMetric::Tpot => "tpot",
+            SloMetric::E2e => "e2e",
+        };
+        format!("{metric}_p{}_le_{}ms", fmt_number(self.percentile), fmt_number(self.limit_ms))
+    }
+}
+
+fn fmt_number(x: f64) -> String {
+    if x.fract() == 0.0 && x.abs() < 1e15 {
+        format!("{}", x as i64)
+    } else {
+        format!("{x}")
+    }
+}
+
+/// How long and how finely to simulate.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct SimOptions {
+    pub duration_s: f64,
+    pub step_s: f64,
+    pub series_step_s: f64,
+    pub seed: u64,
+}
+
+impl Default for SimOptions {
+    fn default() -> Self {
+        SimOptions { duration_s: 86_400.0, step_s: 1.0, series_step_s: 60.0, seed: 1 }
+    }
+}
+
+impl SimOptions {
+    pub fn validate(&self) -> Result<(), String> {
+        if !(self.step_s.is_finite() && self.step_s >= 0.01) {
+            return Err(format!("--step: {} s is too small; use at least 10ms", self.step_s));
+        }
+        if !(self.duration_s.is_finite() && self.duration_s >= self.step_s) {
+            return Err(format!("--duration: {} s must be at least one step", self.duration_s));
+        }
+        if self.duration_s / self.step_s > 50_000_000.0 {
+            return Err("--duration: more than 50 million steps; use a larger --step".to_string());
+        }
+        if !(self.series_step_s.is_finite() && self.series_step_s >= self.step_s) {
+            return Err(format!("--series-step: {} s must be at least --step ({} s)", self.series_step_s, self.step_s));
+        }
+        if self.duration_s / self.series_step_s > 2_000_000.0 {
+            return Err("--series-step: more than 2 million samples; use a larger --series-step".to_string());
+        }
+        Ok(())
+    }
+}
+
+impl Scenario {
+    /// Checks the scenario; errors name the field.
+    pub fn validate(&self) -> Result<(), String> {
+        self.timing.validate()?;
+        if self.deployments.is_empty() {
+            return Err("deployments: the scenario has no deployment to simulate".to_string());
+        }
+        if self.deployments.len() > 1000 || self.pools.len() > 1000 {
+            return Err("deployments/pools: more than 1000 entries".to_string());
+        }
+        for (i, d) in self.deployments.iter().enumerate() {
+            let at = |f: &str| format!("deployments[{i}] ({}).{f}", d.name);
+            if d.devices_per_replica == 0 {
+                return Err(format!("{}: must be at least 1", at("devices_per_replica")));
+            }
+            if !(d.traffic_share.is_finite() && d.traffic_share >= 0.0) {
+                return Err(format!("{}: {} must be a non-negative fraction", at("traffic_share"), d.traffic_share));
+            }
+            if d.autoscaler.max_replicas() < d.autoscaler.min_replicas() {
+                return Err(format!("{}: max replicas is below min replicas", at("autoscaler")));
+            }
+            if d.autoscaler.max_replicas() > 100_000 {
+                return Err(format!("{}: more than 100000 replicas", at("autoscaler")));
+            }
+            for (f, v) in [("image_gib", d.image_gib), ("weights_gib", d.weights_gib)] {
+                if !(v.is_finite() && v >= 0.0) {
+                    return Err(format!("{}: {v} must be a non-negative number", at(f)));
+                }
+            }
+            let s = &d.service;
+            if !(s.capacity_requests_per_s.is_finite() && s.capacity_requests_per_s >= 0.0) {
+                return Err(format!("{}: capacity must be finite", at("service.capacity_requests_per_s")));
+            }
+            if s.curve.iter().any(|p| {
+                ![p.ttft_p50_ms, p.ttft_p95_ms, p.tpot_p50_ms, p.tpot_p95_ms].iter().all(|v| v.is_finite() && *v >= 0.0)
+            }) {
+                return Err(format!("{}: latency must be finite and non-negative", at("service.curve")));
+            }
+            for name in &d.allowed_pools {
+                if !self.pools.iter().any(|p| &p.name == name) {
+                    return Err(format!("{}: no NodePool named {name:?}", at("allowed_pools")));
+                }
+            }
+        }
+        for (i, p) in self.pools.iter().enumerate() {
+            let at = |f: &str| format!("pools[{i}] ({}).{f}", p.name);
+            for r in &p.reservations {
+                if !p.instance_types.iter().any(|t| t.name == r.instance_type) {
+                    return Err(format!(
+                        "{}: {} is not among the pool's instance types",
+                        at("reservations"),
+                        r.instance_type
+                    ));
+                }
+                if r.count > 10_000 || !(r.usd_per_hour.is_finite() && r.usd_per_hour >= 0.0) {
+                    return Err(format!("{}: count or price out of range", at("reservations")));
+                }
+            }
+            for t in &p.instance_types {
+                for v in [t.on_demand_usd_per_hour, t.spot_usd_per_hour].into_iter().flatten() {
+                    if !(v.is_finite() && v >= 0.0) {
+                        return Err(format!("{}: price of {} is invalid", at("instance_types"), t.name));
+                    }
+                }
+            }
+            if let Some(after) = p.consolidate_after_s {
+                if !(after.is_finite() && after >= 0.0) {
+                    return Err(format!("{}: {after} is invalid", at("consolidate_after_s")));
+                }
+            }
+        }
+        for (i, s) in self.slos.iter().enumerate() {
+            if !(s.limit_ms.is_finite() && s.limit_ms > 0.0 && s.percentile > 0.0 && s.percentile <= 100.0) {
+                return Err(format!("slos[{i}]: percentile must be in (0, 100] and limit_ms positive"));
+            }
+        }
+        match &self.traffic.source {
+            super::traffic::TrafficSource::Profile { params, .. } => {
+                let p = params;
+                for (f, v) in [
+                    ("baseline_requests_per_s", p.baseline_requests_per_s),
+                    ("peak_requests_per_s", p.peak_requests_per_s),
+                    ("spike_factor", p.spike_factor),
+                    ("spike_duration_s", p.spike_duration_s),
+                    ("spike_ramp_s", p.spike_ramp_s),
+                    ("weekend_factor", p.weekend_factor),
+                    ("peak_hour", p.peak_hour),
+                ] {
+                    if !(v.is_finite() && v >= 0.0) {
+                        return Err(format!("traffic.{f}: {v} must be a finite, non-negative number"));
+                    }
+                }
+                if p.spikes_per_day > 1000 {
+                    return Err("traffic.spikes_per_day: at most 1000".to_string());
+                }
+            }
+            super::traffic::TrafficSource::Trace { rows } => {
+                if rows.is_empty() {
+                    return Err("traffic.trace: no rows".to_string());
+                }
+            }
+        }
+        for (f, v) in
+            [("traffic.input_tokens", self.traffic.input_tokens), ("traffic.output_tokens", self.traffic.output_tokens)]
+        {
+            if !(v.is_finite() && v > 0.0) {
+                return Err(format!("{f}: {v} must be a positive number"));
+            }
+        }
+        Ok(())
+    }
+}

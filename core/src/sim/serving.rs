@@ -1,0 +1,282 @@
+//! Serving: what one replica can do (filled in by the performance model), and the per-step queue.
+//!
+//! The simulator asks the performance model once per deployment, before the run, for a
+//! [`ServiceProfile`]: a replica's saturated request rate, its concurrency and KV-cache use, and its
+//! latency percentiles at 21 utilisation points. Each step then costs a table lookup, so a week at
+//! one-second steps stays within the benchmark budget whatever the model costs.
+//!
+//! Until `perf` offers it, [`FirstOrderReplica`] stands in: a decode step reads the weights and the
+//! batch's KV cache at the chip's memory bandwidth, a prefill runs at the chip's dense FLOP rate, and
+//! queueing inside the engine follows an M/M/1-like `ρ / (1 − ρ)` term. It is a clearly labelled
+//! first-order estimate, not the calibrated model.
+
+use serde::{Deserialize, Serialize};
+
+/// Latency percentiles of one replica at one utilisation, milliseconds, excluding gateway queueing.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+pub struct LatencyPoint {
+    pub ttft_p50_ms: f64,
+    pub ttft_p95_ms: f64,
+    pub tpot_p50_ms: f64,
+    pub tpot_p95_ms: f64,
+}
+
+/// What the performance model tells the simulator about one replica of a deployment.
+pub trait ReplicaPerformance {
+    /// Requests per second one replica completes when saturated.
+    fn capacity_requests_per_s(&self, input_tokens: f64, output_tokens: f64) -> f64;
+    /// Concurrent sequences at saturation (`--max-num-seqs` or the KV-cache bound).
+    fn max_running_requests(&self, input_tokens: f64, output_tokens: f64) -> f64;
+    /// Latency at a utilisation (arrival rate over capacity, 0–1).
+    fn latency_at(&self, utilization: f64, input_tokens: f64, output_tokens: f64) -> LatencyPoint;
+    /// Where the figures come from, shown to the user.
+    fn source(&self) -> String;
+}
+
+/// Points in the latency table: utilisation 0, 0.05, …, 1.0.
+pub const CURVE_POINTS: usize = 21;
+/// The table stops short of 1.0, where an M/M/1 term diverges; the fluid queue takes over above it.
+const MAX_TABLE_UTILIZATION: f64 = 0.97;
+
+/// A replica's serving figures, sampled from a [`ReplicaPerformance`] before the run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ServiceProfile {
+    pub capacity_requests_per_s: f64,
+    pub max_running_requests: f64,
+    /// KV-cache fraction one running request holds.
+    pub kv_cache_fraction_per_request: f64,
+    pub reference_input_tokens: f64,
+    pub reference_output_tokens: f64,
+    /// Latency at utilisation `i / 20` for `i` in 0..=20.
+    pub curve: Vec<LatencyPoint>,
+    pub source: String,
+}
+
+impl ServiceProfile {
+    pub fn sample(model: &dyn ReplicaPerformance, input_tokens: f64, output_tokens: f64) -> ServiceProfile {
+        let max_running = model.max_running_requests(input_tokens, output_tokens).max(1.0);
+        let curve = (0..CURVE_POINTS)
+            .map(|i| {
+                let u = (i as f64 / (CURVE_POINTS - 1) as f64).min(MAX_TABLE_UTILIZATION);
+                model.latency_at(u, input_tokens, output_tokens)
+            })
+            .collect();
+        ServiceProfile {
+            capacity_requests_per_s: model.capacity_requests_per_s(input_tokens, output_tokens).max(0.0),
+            max_running_requests: max_running,
+            kv_cache_fraction_per_request: 1.0 / max_running,
+            reference_input_tokens: input_tokens,
+            reference_output_tokens: output_tokens,
+            curve,
+            source: model.source(),
+        }
+    }
+
+    /// Latency at a utilisation, linear between table points.
+    pub fn latency(&self, utilization: f64) -> LatencyPoint {
+        let n = self.curve.len();
+        if n == 0 {
+            return LatencyPoint::default();
+        }
+        let x = utilization.clamp(0.0, 1.0) * (n - 1) as f64;
+        let i = (x as usize).min(n - 1);
+        let j = (i + 1).min(n - 1);
+        let f = x - i as f64;
+        let (a, b) = (&self.curve[i], &self.curve[j]);
+        let lerp = |p: f64, q: f64| p + (q - p) * f;
+        LatencyPoint {
+            ttft_p50_ms: lerp(a.ttft_p50_ms, b.ttft_p50_ms),
+            ttft_p95_ms: lerp(a.ttft_p95_ms, b.ttft_p95_ms),
+            tpot_p50_ms: lerp(a.tpot_p50_ms, b.tpot_p50_ms),
+            tpot_p95_ms: lerp(a.tpot_p95_ms, b.tpot_p95_ms),
+        }
+    }
+}
+
+/// Accelerator figures the stand-in needs, per device.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct ChipFigures {
+    pub memory_gib: f64,
+    pub memory_bandwidth_gb_per_s: f64,
+    pub dense_bf16_tflops: f64,
+}
+
+/// Per-chip figures from `shared/reference/accelerators.tsv` (bandwidth and memory as vendors quote
+/// them; dense BF16 where listed, else an estimate noted here). Keys are Karpenter's
+/// `instance-gpu-name` / accelerator names, lower case.
+pub fn chip_figures(accelerator_name: &str) -> Option<ChipFigures> {
+    let (memory_gib, bw, tflops) = match accelerator_name.to_ascii_lowercase().as_str() {
+        "t4" => (16.0, 320.0, 65.0),
+        // A10G: no vendor compute figure is published; 70 TFLOPS is the A10's dense BF16 figure scaled down.
+        "a10g" => (24.0, 600.0, 70.0),
+        "l4" => (24.0, 300.0, 121.0),
+        "l40s" => (48.0, 864.0, 362.0),
+        "v100" => (16.0, 900.0, 125.0),
+        "a100" => (40.0, 1555.0, 312.0),
+        "h100" => (80.0, 3350.0, 989.0),
+        "h200" => (141.0, 4800.0, 989.0),
+        "b200" => (180.0, 8000.0, 2250.0),
+        "inferentia2" => (32.0, 820.0, 190.0),
+        "trainium" => (32.0, 820.0, 190.0),
+        "trainium2" => (96.0, 2900.0, 667.0),
+        _ => return None,
+    };
+    Some(ChipFigures { memory_gib, memory_bandwidth_gb_per_s: bw, dense_bf16_tflops: tflops })
+}
+
+/// The first-order stand-in for the performance model (see the module documentation).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FirstOrderReplica {
+    /// Parameters held in memory, billions.
+    pub total_params_b: f64,
+    /// Parameters used per token, billions (differs from the total for mixtures of experts).
+    pub active_params_b: f64,
+    pub bytes_per_param: f64,
+    /// KV cache per token, bytes (2 × layers × kv heads × head dim × bytes per element).
+    pub kv_bytes_per_token: f64,
+    pub devices: u32,
+    pub chip: ChipFigures,
+    /// Achieved fraction of peak bandwidth and FLOPs.
+    pub efficiency: f64,
+    /// Fixed per-decode-step overhead, milliseconds.
+    pub step_overhead_ms: f64,
+    /// `--max-num-seqs` (vLLM default 256; 128 is common for 24 GiB cards).
+    pub max_num_seqs: f64,
+    /// `--gpu-memory-utilization` (vLLM default 0.9).
+    pub gpu_memory_utilization: f64,
+}
+
+impl FirstOrderReplica {
+    fn weights_bytes(&self) -> f64 {
+        self.total_params_b * 1e9 * self.bytes_per_param
+    }
+
+    /// Sequences the KV cache and `max_num_seqs` allow, at the mean live context.
+    fn batch_limit(&self, input_tokens: f64, output_tokens: f64) -> f64 {
+        let memory = self.chip.memory_gib * crate::units::BYTES_PER_GIB * self.devices as f64;
+        let free = memory * self.gpu_memory_utilization - self.weights_bytes();
+        let live_context = input_tokens + output_tokens / 2.0;
+        let kv_sequences = free / (self.kv_bytes_per_token * live_context).max(1.0);
+        kv_sequences.min(self.max_num_seqs).max(if free > 0.0 { 1.0 } else { 0.0 })
+    }
+
+    fn decode_step_s(&self, batch: f64, input_tokens: f64, output_tokens: f64) -> f64 {
+        let live_context = input_tokens + output_tokens / 2.0;
+        let bytes = self.weights_bytes() + batch * live_context * self.kv_bytes_per_token;
+        let bandwidth = self.chip.memory_bandwidth_gb_per_s * 1e9 * self.devices as f64 * self.efficiency;
+        bytes / bandwidth.max(1.0) + self.step_overhead_ms / 1000.0
+    }
+
+    fn prefill_s(&self, input_tokens: f64) -> f64 {
+        let flops = 2.0 * self.active_params_b * 1e9 * input_tokens;
+        flops / (self.chip.dense_bf16_tflops * 1e12 * self.devices as f64 * self.efficiency).max(1.0)
+    }
+}
+
+impl ReplicaPerformance for FirstOrderReplica {
+    fn capacity_requests_per_s(&self, input_tokens: f64, output_tokens: f64) -> f64 {
+        let batch = self.batch_limit(input_tokens, output_tokens);
+        if batch <= 0.0 {
+            return 0.0;
+        }
+        // Per request: its share of decode steps at the full batch, plus its own prefill.
+        let per_request_s = output_tokens * self.decode_step_s(batch, input_tokens, output_tokens) / batch
+            + self.prefill_s(input_tokens);
+        1.0 / per_request_s.max(1e-9)
+    }
+
+    fn max_running_requests(&self, input_tokens: f64, output_tokens: f64) -> f64 {
+        self.batch_limit(input_tokens, output_tokens)
+    }
+
+    fn latency_at(&self, utilization: f64, input_tokens: f64, output_tokens: f64) -> LatencyPoint {
+        let u = utilization.clamp(0.0, MAX_TABLE_UTILIZATION);
+        let batch = (self.batch_limit(input_tokens, output_tokens) * u).max(1.0);
+        let tpot_s = self.decode_step_s(batch, input_tokens, output_tokens);
+        let prefill_s = self.prefill_s(input_tokens);
+        // Waiting for a prefill slot behind other prefills and decode steps, M/M/1-like.
+        let wait_mean_s = (prefill_s + tpot_s) * u / (1.0 - u);
+        let ttft_p50_s = prefill_s + tpot_s + wait_mean_s * std::f64::consts::LN_2;
+        // The exponential tail: p95 of the wait is ln(20) ≈ 3.0 times its mean.
+        let ttft_p95_s = prefill_s * 1.2 + tpot_s + wait_mean_s * 20f64.ln();
+        LatencyPoint {
+            ttft_p50_ms: ttft_p50_s * 1000.0,
+            ttft_p95_ms: ttft_p95_s * 1000.0,
+            tpot_p50_ms: tpot_s * 1000.0,
+            // Steps that carry a chunked prefill run longer.
+            tpot_p95_ms: tpot_s * 1000.0 * (1.0 + 0.3 * u),
+        }
+    }
+
+    fn source(&self) -> String {
+        "first-order stand-in (weights and KV cache over memory bandwidth, prefill over dense FLOPs, \
+         M/M/1 queueing); replaced by the calibrated perf model when it lands"
+            .to_string()
+    }
+}
+
+/// The fraction of a latency distribution at or below `limit_ms`, given its p50 and p95: a piecewise
+/// linear CDF through (0.4 × p50, 0), (p50, 0.5), (p95, 0.95) and (p95 + 2 × (p95 − p50), 1).
+pub fn fraction_within(limit_ms: f64, p50_ms: f64, p95_ms: f64) -> f64 {
+    let p0 = 0.4 * p50_ms;
+    let p100 = p95_ms + 2.0 * (p95_ms - p50_ms).max(0.0);
+    if limit_ms >= p100 {
+        1.0
+    } else if limit_ms >= p95_ms {
+        0.95 + 0.05 * (limit_ms - p95_ms) / (p100 - p95_ms).max(1e-9)
+    } else if limit_ms >= p50_ms {
+        0.5 + 0.45 * (limit_ms - p50_ms) / (p95_ms - p50_ms).max(1e-9)
+    } else if limit_ms > p0 {
+        0.5 * (limit_ms - p0) / (p50_ms - p0).max(1e-9)
+    } else {
+        0.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    pub(crate) fn llama8b_a10g() -> FirstOrderReplica {
+        FirstOrderReplica {
+            total_params_b: 8.0,
+            active_params_b: 8.0,
+            bytes_per_param: 2.0,
+            kv_bytes_per_token: 131072.0,
+            devices: 1,
+            chip: chip_figures("a10g").unwrap(),
+            efficiency: 0.6,
+            step_overhead_ms: 5.0,
+            max_num_seqs: 256.0,
+            gpu_memory_utilization: 0.9,
+        }
+    }
+
+    #[test]
+    fn stand_in_gives_plausible_llama8b_on_a10g() {
+        let m = llama8b_a10g();
+        let p = ServiceProfile::sample(&m, 1024.0, 256.0);
+        // One A10G holds about 5.6 GiB of KV cache beyond 16 GB of weights: a few dozen sequences.
+        assert!(p.max_running_requests > 10.0 && p.max_running_requests < 60.0, "{}", p.max_running_requests);
+        assert!(p.capacity_requests_per_s > 0.3 && p.capacity_requests_per_s < 5.0, "{}", p.capacity_requests_per_s);
+        let idle = p.latency(0.0);
+        let busy = p.latency(0.9);
+        assert!(idle.tpot_p50_ms > 20.0 && idle.tpot_p50_ms < 80.0, "{idle:?}");
+        assert!(busy.ttft_p95_ms > idle.ttft_p95_ms && busy.tpot_p50_ms > idle.tpot_p50_ms);
+        assert!(busy.ttft_p95_ms >= busy.ttft_p50_ms);
+    }
+
+    #[test]
+    fn fraction_within_is_a_cdf() {
+        assert_eq!(fraction_within(0.0, 100.0, 300.0), 0.0);
+        assert!((fraction_within(100.0, 100.0, 300.0) - 0.5).abs() < 1e-12);
+        assert!((fraction_within(300.0, 100.0, 300.0) - 0.95).abs() < 1e-12);
+        assert_eq!(fraction_within(10_000.0, 100.0, 300.0), 1.0);
+        let mut last = 0.0;
+        for l in 0..800 {
+            let f = fraction_within(l as f64, 100.0, 300.0);
+            assert!(f >= last);
+            last = f;
+        }
+    }
+}

@@ -1,0 +1,319 @@
+//! Feature tests of the whole simulator on small hand-built scenarios.
+
+use super::hpa::{Behavior, HpaSpec, KedaFallback, KedaSpec, MetricKind, MetricSpec, MetricTarget};
+use super::serving::{chip_figures, FirstOrderReplica, ServiceProfile};
+use super::*;
+use crate::catalog::CapacityType;
+
+fn a10g_llama8b() -> ServiceProfile {
+    let m = FirstOrderReplica {
+        total_params_b: 8.0,
+        active_params_b: 8.0,
+        bytes_per_param: 2.0,
+        kv_bytes_per_token: 131072.0,
+        devices: 1,
+        chip: chip_figures("a10g").unwrap(),
+        efficiency: 0.6,
+        step_overhead_ms: 5.0,
+        max_num_seqs: 256.0,
+        gpu_memory_utilization: 0.9,
+    };
+    ServiceProfile::sample(&m, 1024.0, 256.0)
+}
+
+fn g5(name: &str, devices: u32, od: f64) -> SimInstanceType {
+    SimInstanceType {
+        name: name.to_string(),
+        family: "g5".to_string(),
+        devices,
+        vcpu: 4 * devices,
+        on_demand_usd_per_hour: Some(od),
+        spot_usd_per_hour: Some(od * 0.4),
+    }
+}
+
+pub(crate) fn pool(name: &str, os: NodeOs, limit_devices: Option<u32>) -> SimPool {
+    SimPool {
+        name: name.to_string(),
+        weight: 50,
+        os,
+        capacity_types: vec![CapacityType::OnDemand],
+        instance_types: vec![g5("g5.xlarge", 1, 1.006), g5("g5.12xlarge", 4, 5.672)],
+        limit_devices,
+        limit_cpu: None,
+        consolidation: ConsolidationPolicy::WhenEmpty,
+        consolidate_after_s: Some(300.0),
+        budget: DisruptionBudget::Percent(10),
+        reservations: vec![],
+    }
+}
+
+fn hpa(min: u32, max: u32, queue_target: f64) -> Autoscaler {
+    Autoscaler::Hpa(HpaSpec {
+        min_replicas: min,
+        max_replicas: max,
+        metrics: vec![MetricSpec { kind: MetricKind::QueueDepth, target: MetricTarget::AverageValue(queue_target) }],
+        behavior: Behavior::default(),
+    })
+}
+
+pub(crate) fn scenario(traffic: Traffic, autoscaler: Autoscaler, pools: Vec<SimPool>) -> Scenario {
+    Scenario {
+        name: "test".to_string(),
+        traffic,
+        deployments: vec![SimDeployment {
+            name: "llama".to_string(),
+            traffic_share: 1.0,
+            devices_per_replica: 1,
+            initial_replicas: 1,
+            autoscaler,
+            allowed_pools: vec![],
+            image: "vllm".to_string(),
+            image_gib: 8.0,
+            weights_gib: 15.0,
+            service: a10g_llama8b(),
+        }],
+        pools,
+        slos: vec![
+            SloTarget { metric: SloMetric::Ttft, percentile: 95.0, limit_ms: 2000.0 },
+            SloTarget { metric: SloMetric::Tpot, percentile: 95.0, limit_ms: 100.0 },
+        ],
+        timing: Timing::default(),
+        metrics_outages: vec![],
+    }
+}
+
+fn steady(rps: f64) -> Traffic {
+    Traffic {
+        source: TrafficSource::Profile {
+            profile: Profile::Steady,
+            params: ProfileParams { baseline_requests_per_s: rps, ..ProfileParams::default() },
+        },
+        ..Traffic::default()
+    }
+}
+
+/// A step from `low` to `high` requests/s at `at_s`.
+fn step_trace(low: f64, high: f64, at_s: f64) -> Traffic {
+    let rows = vec![
+        TraceRow { t_s: 0.0, requests_per_s: low, input_tokens: None, output_tokens: None },
+        TraceRow { t_s: at_s, requests_per_s: high, input_tokens: None, output_tokens: None },
+    ];
+    Traffic { source: TrafficSource::Trace { rows }, arrival_noise: false, ..Traffic::default() }
+}
+
+fn opts(duration_s: f64) -> SimOptions {
+    SimOptions { duration_s, step_s: 1.0, series_step_s: 60.0, seed: 42 }
+}
+
+#[test]
+fn requests_are_conserved() {
+    for (traffic, limit) in
+        [(step_trace(0.5, 30.0, 600.0), Some(4)), (Traffic::default(), None), (steady(3.0), Some(2))]
+    {
+        let sc = scenario(traffic, hpa(1, 20, 3.0), vec![pool("gpu", NodeOs::Bottlerocket, limit)]);
+        let t = simulate(&sc, &opts(6.0 * 3600.0)).unwrap();
+        let s = &t.summary;
+        assert!(s.requests_arrived > 0);
+        assert_eq!(s.requests_arrived, s.requests_served + s.requests_queued_at_end + s.requests_dropped, "{s:?}");
+        let series_served: f64 = t.series.served_rate.iter().map(|r| r * 60.0).sum();
+        assert!((series_served - s.requests_served as f64).abs() < 1.0 + 0.001 * s.requests_served as f64);
+    }
+}
+
+#[test]
+fn spike_beyond_pool_limits_leaves_pods_pending_with_a_finding() {
+    // 4 GPUs at most, while the spike needs far more replicas.
+    let sc = scenario(step_trace(0.5, 40.0, 600.0), hpa(1, 30, 3.0), vec![pool("gpu", NodeOs::Bottlerocket, Some(4))]);
+    let t = simulate(&sc, &opts(3600.0)).unwrap();
+    let d = &t.series.deployments["llama"];
+    assert!(d.replicas_pending.iter().any(|&p| p > 0), "pods must be pending");
+    assert!(t.series.nodes.iter().all(|&n| n <= 4));
+    let finding = t.summary.findings.iter().find(|f| f.code == "SIM001").expect("a pending-pods finding");
+    assert!(finding.message.contains("gpu (4 devices)"), "{}", finding.message);
+    assert!(t.summary.longest_unschedulable_s > 600.0, "{}", t.summary.longest_unschedulable_s);
+    assert!(t.summary.requests_dropped > 0);
+}
+
+#[test]
+fn bottlerocket_shortens_time_to_ready_by_the_configured_amount() {
+    let run = |os| {
+        let mut autoscaler = hpa(1, 12, 3.0);
+        if let Autoscaler::Hpa(h) = &mut autoscaler {
+            // No scale-down, so no pod restarts on a warm node.
+            h.behavior.scale_down.select_policy = super::hpa::SelectPolicy::Disabled;
+        }
+        let mut sc = scenario(step_trace(0.2, 6.0, 300.0), autoscaler, vec![pool("gpu", os, None)]);
+        // Only one-GPU nodes, so every new pod starts on a new node.
+        sc.pools[0].instance_types.truncate(1);
+        simulate(&sc, &opts(3600.0)).unwrap().summary
+    };
+    let (br, al) = (run(NodeOs::Bottlerocket), run(NodeOs::Al2023));
+    assert!(br.pods_started == 11 && al.pods_started == 11, "{} {}", br.pods_started, al.pods_started);
+    let t = Timing::default();
+    let configured =
+        (t.boot_al2023_s + t.device_plugin_al2023_s) - (t.boot_bottlerocket_s + t.device_plugin_bottlerocket_s);
+    let measured = al.pod_startup_s_mean - br.pod_startup_s_mean;
+    assert!((measured - configured).abs() < 1e-6, "measured {measured}, configured {configured}");
+    assert!((al.pod_startup_s_max - br.pod_startup_s_max - configured).abs() < 1e-6);
+}
+
+#[test]
+fn same_seed_same_bytes_and_other_seed_other_bytes() {
+    let sc = scenario(Traffic::default(), hpa(1, 20, 3.0), vec![pool("gpu", NodeOs::Bottlerocket, None)]);
+    let a = simulate(&sc, &opts(86_400.0)).unwrap();
+    let b = simulate(&sc, &opts(86_400.0)).unwrap();
+    assert_eq!(a.to_json(), b.to_json());
+    assert_eq!(a.series_csv(), b.series_csv());
+    let c = simulate(&sc, &SimOptions { seed: 7, ..opts(86_400.0) }).unwrap();
+    assert_ne!(a.to_json(), c.to_json());
+}
+
+#[test]
+fn series_columns_have_equal_length() {
+    let sc = scenario(Traffic::default(), hpa(1, 20, 3.0), vec![pool("gpu", NodeOs::Bottlerocket, None)]);
+    let t = simulate(&sc, &SimOptions { duration_s: 3600.0 + 30.0, ..opts(0.0) }).unwrap();
+    let s = &t.series;
+    let n = s.t_s.len();
+    assert_eq!(n, 61);
+    for len in [s.arrival_rate.len(), s.served_rate.len(), s.queue_length.len(), s.ttft_p95_ms.len(), s.nodes.len()] {
+        assert_eq!(len, n);
+    }
+    for p in s.pools.values() {
+        assert_eq!(p.nodes.len(), n);
+        assert!(p.nodes_by_type.values().all(|c| c.len() == n));
+    }
+    let json: serde_json::Value = serde_json::from_str(&t.to_json()).unwrap();
+    for key in [
+        "requests_arrived",
+        "requests_served",
+        "requests_queued_at_end",
+        "requests_dropped",
+        "slo_attainment",
+        "cost_usd",
+        "usd_per_million_tokens",
+        "peak_nodes",
+        "longest_pending_s",
+    ] {
+        assert!(json["summary"].get(key).is_some(), "summary.{key}");
+    }
+    assert!(json["summary"]["slo_attainment"]["ttft_p95_le_2000ms"].is_number());
+    let csv = t.series_csv();
+    assert_eq!(csv.lines().count(), n + 1);
+    assert!(csv.starts_with("t_s,arrival_rate,served_rate"));
+}
+
+#[test]
+fn hpa_scales_up_under_load_and_back_down_after_the_window() {
+    let rows = vec![
+        TraceRow { t_s: 0.0, requests_per_s: 0.5, input_tokens: None, output_tokens: None },
+        TraceRow { t_s: 600.0, requests_per_s: 8.0, input_tokens: None, output_tokens: None },
+        TraceRow { t_s: 3600.0, requests_per_s: 0.5, input_tokens: None, output_tokens: None },
+    ];
+    let traffic = Traffic { source: TrafficSource::Trace { rows }, arrival_noise: false, ..Traffic::default() };
+    let sc = scenario(traffic, hpa(1, 20, 3.0), vec![pool("gpu", NodeOs::Bottlerocket, None)]);
+    let t = simulate(&sc, &opts(2.0 * 3600.0)).unwrap();
+    let d = &t.series.deployments["llama"];
+    let peak = *d.replicas_ready.iter().max().unwrap();
+    assert!(peak >= 4, "peak ready {peak}");
+    assert_eq!(*d.replicas_desired.last().unwrap(), 1, "{:?}", d.replicas_desired);
+    // Empty nodes are consolidated after consolidateAfter.
+    assert!(*t.series.nodes.last().unwrap() < t.summary.peak_nodes);
+    // The spike must have waited for cold starts: the first new pod took a node launch and more.
+    assert!(t.summary.pod_startup_s_mean > Timing::default().node_ready_after_s(NodeOs::Bottlerocket));
+}
+
+#[test]
+fn keda_scales_to_zero_and_back_on_request_rate() {
+    let rows = vec![
+        TraceRow { t_s: 0.0, requests_per_s: 0.0, input_tokens: None, output_tokens: None },
+        TraceRow { t_s: 1800.0, requests_per_s: 1.0, input_tokens: None, output_tokens: None },
+        TraceRow { t_s: 3600.0, requests_per_s: 0.0, input_tokens: None, output_tokens: None },
+    ];
+    let traffic = Traffic { source: TrafficSource::Trace { rows }, arrival_noise: false, ..Traffic::default() };
+    let keda = Autoscaler::Keda(KedaSpec {
+        min_replica_count: 0,
+        max_replica_count: 5,
+        polling_interval_s: 30.0,
+        cooldown_period_s: 300.0,
+        metric: MetricKind::RequestsPerSecond,
+        target_per_pod: 0.5,
+        activation_threshold: 0.1,
+        fallback: Some(KedaFallback { failure_threshold: 3, replicas: 2 }),
+        behavior: Behavior::default(),
+    });
+    let sc = scenario(traffic, keda, vec![pool("gpu", NodeOs::Bottlerocket, None)]);
+    let t = simulate(&sc, &opts(3.0 * 3600.0)).unwrap();
+    let d = &t.series.deployments["llama"];
+    assert_eq!(d.replicas_desired[10], 0, "idle at start: scaled to zero after the cooldown");
+    assert!(d.replicas_ready[50] >= 2, "active in the busy half hour: {:?}", &d.replicas_ready[30..60]);
+    assert_eq!(*d.replicas_desired.last().unwrap(), 0);
+    // Requests arriving while no replica is ready are dropped, and counted.
+    assert!(t.summary.requests_dropped > 0);
+    assert_eq!(
+        t.summary.requests_arrived,
+        t.summary.requests_served + t.summary.requests_queued_at_end + t.summary.requests_dropped
+    );
+}
+
+#[test]
+fn keda_falls_back_when_metrics_are_down() {
+    let keda = Autoscaler::Keda(KedaSpec {
+        min_replica_count: 1,
+        max_replica_count: 6,
+        polling_interval_s: 30.0,
+        cooldown_period_s: 300.0,
+        metric: MetricKind::QueueDepth,
+        target_per_pod: 5.0,
+        activation_threshold: 0.0,
+        fallback: Some(KedaFallback { failure_threshold: 3, replicas: 4 }),
+        behavior: Behavior::default(),
+    });
+    let mut sc = scenario(steady(0.3), keda, vec![pool("gpu", NodeOs::Bottlerocket, None)]);
+    sc.metrics_outages = vec![(600.0, 1800.0)];
+    let t = simulate(&sc, &opts(1800.0)).unwrap();
+    let d = &t.series.deployments["llama"];
+    assert_eq!(d.replicas_desired[5], 1);
+    assert_eq!(d.replicas_desired[20], 4, "{:?}", d.replicas_desired);
+}
+
+#[test]
+fn reserved_capacity_is_present_from_the_start_and_paid_for() {
+    let mut p = pool("reserved", NodeOs::Bottlerocket, None);
+    p.reservations = vec![Reservation { instance_type: "g5.12xlarge".to_string(), count: 1, usd_per_hour: 5.672 }];
+    let sc = scenario(steady(0.5), Autoscaler::Fixed { replicas: 2 }, vec![p]);
+    let t = simulate(&sc, &opts(3600.0)).unwrap();
+    assert_eq!(t.summary.peak_nodes, 1, "both replicas fit on the reserved node");
+    assert_eq!(t.summary.nodes_launched, 0);
+    assert!((t.summary.cost_usd - 5.672).abs() < 0.01, "{}", t.summary.cost_usd);
+    assert_eq!(t.series.pools["reserved"].nodes_by_type["g5.12xlarge/reserved"][0], 1);
+}
+
+#[test]
+fn spot_interruptions_replace_nodes() {
+    let mut p = pool("spot", NodeOs::Bottlerocket, None);
+    p.capacity_types = vec![CapacityType::Spot, CapacityType::OnDemand];
+    p.instance_types.truncate(1);
+    let mut sc = scenario(steady(2.0), Autoscaler::Fixed { replicas: 4 }, vec![p]);
+    sc.timing.spot_interruptions_per_node_hour = 0.5;
+    let t = simulate(&sc, &opts(6.0 * 3600.0)).unwrap();
+    let s = &t.summary;
+    assert!(s.spot_interruptions > 0);
+    assert!(s.nodes_launched >= s.spot_interruptions, "each interruption is replaced");
+    assert!(s.findings.iter().any(|f| f.code == "SIM005"));
+    let ready = &t.series.deployments["llama"].replicas_ready;
+    let full = ready.iter().filter(|&&r| r == 4).count();
+    assert!(full * 10 > ready.len() * 8, "replicas recover after each interruption: {ready:?}");
+}
+
+#[test]
+fn bad_input_is_an_error_naming_the_field() {
+    let mut sc = scenario(steady(1.0), hpa(1, 4, 3.0), vec![pool("gpu", NodeOs::Bottlerocket, None)]);
+    sc.deployments[0].devices_per_replica = 0;
+    assert!(simulate(&sc, &opts(60.0)).unwrap_err().contains("devices_per_replica"));
+    let sc = scenario(steady(1.0), hpa(1, 4, 3.0), vec![pool("gpu", NodeOs::Bottlerocket, None)]);
+    assert!(simulate(&sc, &SimOptions { step_s: 0.0, ..opts(60.0) }).unwrap_err().contains("--step"));
+    let mut sc = sc;
+    sc.timing.instance_launch_s = f64::NAN;
+    assert!(simulate(&sc, &opts(60.0)).unwrap_err().contains("instance_launch_s"));
+}

@@ -1,0 +1,319 @@
+//! Traffic over time: built-in profiles (steady, diurnal, diurnal with spikes, weekly) and CSV traces.
+//!
+//! A trace has the header `t_s,requests_per_s` with optional columns `input_tokens` and
+//! `output_tokens`; each row's values hold until the next row, and the last row holds to the end.
+//! Time 0 is midnight of the first day (a Monday for the weekly profile).
+
+use serde::{Deserialize, Serialize};
+
+use super::rng::Rng;
+
+/// Seconds in a day.
+pub const DAY_S: f64 = 86_400.0;
+
+/// A built-in traffic profile between a baseline and a peak request rate.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Profile {
+    /// The baseline rate, all the time.
+    Steady,
+    /// A cosine day: the baseline at `peak_hour + 12`, the peak at `peak_hour`.
+    Diurnal,
+    /// The diurnal day plus `spikes_per_day` seeded bursts to `spike_factor` × the current rate.
+    DiurnalWithSpikes,
+    /// The diurnal day scaled by `weekend_factor` on Saturday and Sunday.
+    Weekly,
+}
+
+impl Profile {
+    pub fn parse(name: &str) -> Option<Profile> {
+        match name.trim().to_ascii_lowercase().replace('_', "-").as_str() {
+            "steady" => Some(Profile::Steady),
+            "diurnal" => Some(Profile::Diurnal),
+            "diurnal-spikes" | "diurnal-with-spikes" | "spiky" => Some(Profile::DiurnalWithSpikes),
+            "weekly" => Some(Profile::Weekly),
+            _ => None,
+        }
+    }
+}
+
+/// Parameters of the built-in profiles.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProfileParams {
+    pub baseline_requests_per_s: f64,
+    pub peak_requests_per_s: f64,
+    /// Hour of the day (0–24) at which the diurnal curve peaks.
+    pub peak_hour: f64,
+    pub spikes_per_day: u32,
+    /// A spike multiplies the current rate by this factor.
+    pub spike_factor: f64,
+    pub spike_duration_s: f64,
+    /// Linear ramp into and out of a spike.
+    pub spike_ramp_s: f64,
+    /// Weekend traffic as a fraction of weekday traffic.
+    pub weekend_factor: f64,
+}
+
+impl Default for ProfileParams {
+    fn default() -> Self {
+        ProfileParams {
+            baseline_requests_per_s: 1.0,
+            peak_requests_per_s: 4.0,
+            peak_hour: 14.0,
+            spikes_per_day: 1,
+            spike_factor: 2.5,
+            spike_duration_s: 900.0,
+            spike_ramp_s: 60.0,
+            weekend_factor: 0.6,
+        }
+    }
+}
+
+/// One row of a trace.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct TraceRow {
+    pub t_s: f64,
+    pub requests_per_s: f64,
+    pub input_tokens: Option<f64>,
+    pub output_tokens: Option<f64>,
+}
+
+/// Where the request rate comes from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TrafficSource {
+    Profile { profile: Profile, params: ProfileParams },
+    Trace { rows: Vec<TraceRow> },
+}
+
+/// The traffic of a scenario: a source, the mean token counts per request, and whether arrivals are
+/// noisy (Poisson-like) or the exact rate (a fluid).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Traffic {
+    pub source: TrafficSource,
+    pub input_tokens: f64,
+    pub output_tokens: f64,
+    /// Adds Poisson-like noise to arrivals (normal approximation, seeded).
+    pub arrival_noise: bool,
+}
+
+impl Default for Traffic {
+    fn default() -> Self {
+        Traffic {
+            source: TrafficSource::Profile { profile: Profile::DiurnalWithSpikes, params: ProfileParams::default() },
+            input_tokens: 1024.0,
+            output_tokens: 256.0,
+            arrival_noise: true,
+        }
+    }
+}
+
+/// A spike placed on the timeline.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Spike {
+    pub start_s: f64,
+    pub duration_s: f64,
+}
+
+/// Parses a CSV trace. Errors name the line and column.
+pub fn parse_trace_csv(text: &str) -> Result<Vec<TraceRow>, String> {
+    let mut lines = text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty() && !l.trim_start().starts_with('#'));
+    let (_, header) = lines.next().ok_or("trace: empty file; expected a header t_s,requests_per_s")?;
+    let names: Vec<&str> = header.split(',').map(str::trim).collect();
+    let column = |name: &str| names.iter().position(|n| *n == name);
+    let t_col = column("t_s").ok_or("trace line 1: header lacks column t_s (expected t_s,requests_per_s)")?;
+    let r_col = column("requests_per_s")
+        .ok_or("trace line 1: header lacks column requests_per_s (expected t_s,requests_per_s)")?;
+    let (in_col, out_col) = (column("input_tokens"), column("output_tokens"));
+    let mut rows: Vec<TraceRow> = vec![];
+    for (index, line) in lines {
+        let line_no = index + 1;
+        let cells: Vec<&str> = line.split(',').map(str::trim).collect();
+        let number = |col: usize, name: &str| -> Result<f64, String> {
+            let cell = cells.get(col).copied().unwrap_or("");
+            let value: f64 =
+                cell.parse().map_err(|_| format!("trace line {line_no}: {name} {cell:?} is not a number"))?;
+            if !value.is_finite() || value < 0.0 {
+                return Err(format!("trace line {line_no}: {name} {cell:?} must be finite and non-negative"));
+            }
+            Ok(value)
+        };
+        let optional = |col: Option<usize>, name: &str| -> Result<Option<f64>, String> {
+            match col {
+                Some(c) if cells.get(c).is_some_and(|v| !v.is_empty()) => number(c, name).map(Some),
+                _ => Ok(None),
+            }
+        };
+        let row = TraceRow {
+            t_s: number(t_col, "t_s")?,
+            requests_per_s: number(r_col, "requests_per_s")?,
+            input_tokens: optional(in_col, "input_tokens")?,
+            output_tokens: optional(out_col, "output_tokens")?,
+        };
+        if let Some(last) = rows.last() {
+            if row.t_s <= last.t_s {
+                return Err(format!(
+                    "trace line {line_no}: t_s {} is not after the previous row's {}",
+                    row.t_s, last.t_s
+                ));
+            }
+        }
+        rows.push(row);
+    }
+    if rows.is_empty() {
+        return Err("trace: no data rows after the header".to_string());
+    }
+    Ok(rows)
+}
+
+/// Evaluates traffic at increasing times in O(1) per call.
+pub(crate) struct TrafficCursor<'a> {
+    traffic: &'a Traffic,
+    pub spikes: Vec<Spike>,
+    row: usize,
+}
+
+/// The rate and mean token counts at one instant.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct TrafficNow {
+    pub requests_per_s: f64,
+    pub input_tokens: f64,
+    pub output_tokens: f64,
+}
+
+impl<'a> TrafficCursor<'a> {
+    pub fn new(traffic: &'a Traffic, duration_s: f64, rng: &mut Rng) -> TrafficCursor<'a> {
+        let mut spikes = vec![];
+        if let TrafficSource::Profile { profile: Profile::DiurnalWithSpikes, params } = &traffic.source {
+            let days = (duration_s / DAY_S).ceil().max(1.0) as u64;
+            for day in 0..days {
+                for _ in 0..params.spikes_per_day {
+                    // Spikes land in business hours (08:00–20:00), where they hurt most.
+                    let start_s = day as f64 * DAY_S + (8.0 + 12.0 * rng.uniform()) * 3600.0;
+                    spikes.push(Spike { start_s, duration_s: params.spike_duration_s });
+                }
+            }
+            spikes.sort_by(|a, b| a.start_s.total_cmp(&b.start_s));
+        }
+        TrafficCursor { traffic, spikes, row: 0 }
+    }
+
+    pub fn at(&mut self, t_s: f64) -> TrafficNow {
+        let tr = self.traffic;
+        match &tr.source {
+            TrafficSource::Trace { rows } => {
+                while self.row + 1 < rows.len() && rows[self.row + 1].t_s <= t_s {
+                    self.row += 1;
+                }
+                let row = &rows[self.row];
+                let rate = if t_s < row.t_s { 0.0 } else { row.requests_per_s };
+                TrafficNow {
+                    requests_per_s: rate,
+                    input_tokens: row.input_tokens.unwrap_or(tr.input_tokens),
+                    output_tokens: row.output_tokens.unwrap_or(tr.output_tokens),
+                }
+            }
+            TrafficSource::Profile { profile, params } => {
+                let rate = match profile {
+                    Profile::Steady => params.baseline_requests_per_s,
+                    Profile::Diurnal => diurnal(params, t_s),
+                    Profile::Weekly => {
+                        let weekday = ((t_s / DAY_S).floor() as i64).rem_euclid(7);
+                        let factor = if weekday >= 5 { params.weekend_factor } else { 1.0 };
+                        diurnal(params, t_s) * factor
+                    }
+                    Profile::DiurnalWithSpikes => {
+                        let base = diurnal(params, t_s);
+                        base * (1.0 + (params.spike_factor - 1.0) * self.spike_level(t_s, params.spike_ramp_s))
+                    }
+                };
+                TrafficNow { requests_per_s: rate, input_tokens: tr.input_tokens, output_tokens: tr.output_tokens }
+            }
+        }
+    }
+
+    /// 0 outside spikes, 1 inside, linear on the ramps.
+    fn spike_level(&mut self, t_s: f64, ramp_s: f64) -> f64 {
+        while self.row < self.spikes.len() && self.spikes[self.row].start_s + self.spikes[self.row].duration_s < t_s {
+            self.row += 1;
+        }
+        let Some(spike) = self.spikes.get(self.row) else { return 0.0 };
+        let into = t_s - spike.start_s;
+        if into < 0.0 {
+            return 0.0;
+        }
+        let ramp = ramp_s.max(1e-9);
+        let up = (into / ramp).min(1.0);
+        let down = ((spike.duration_s - into) / ramp).min(1.0);
+        up.min(down).max(0.0)
+    }
+}
+
+fn diurnal(p: &ProfileParams, t_s: f64) -> f64 {
+    let phase = (t_s / 3600.0 - p.peak_hour) * (std::f64::consts::TAU / 24.0);
+    let swing = 0.5 + 0.5 * phase.cos();
+    p.baseline_requests_per_s + (p.peak_requests_per_s - p.baseline_requests_per_s) * swing
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn profile(profile: Profile) -> Traffic {
+        Traffic { source: TrafficSource::Profile { profile, params: ProfileParams::default() }, ..Traffic::default() }
+    }
+
+    #[test]
+    fn diurnal_peaks_at_peak_hour_and_bottoms_twelve_hours_later() {
+        let tr = profile(Profile::Diurnal);
+        let mut c = TrafficCursor::new(&tr, DAY_S, &mut Rng::new(1));
+        assert!((c.at(2.0 * 3600.0).requests_per_s - 1.0).abs() < 1e-9);
+        assert!((c.at(14.0 * 3600.0).requests_per_s - 4.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn spikes_are_seeded_and_raise_the_rate() {
+        let tr = profile(Profile::DiurnalWithSpikes);
+        let a = TrafficCursor::new(&tr, DAY_S, &mut Rng::new(3)).spikes;
+        let b = TrafficCursor::new(&tr, DAY_S, &mut Rng::new(3)).spikes;
+        assert_eq!(a, b);
+        assert_eq!(a.len(), 1);
+        let mid = a[0].start_s + a[0].duration_s / 2.0;
+        let mut c = TrafficCursor::new(&tr, DAY_S, &mut Rng::new(3));
+        let plain = diurnal(&ProfileParams::default(), mid);
+        assert!((c.at(mid).requests_per_s - 2.5 * plain).abs() < 1e-9);
+    }
+
+    #[test]
+    fn weekend_is_quieter() {
+        let tr = profile(Profile::Weekly);
+        let mut c = TrafficCursor::new(&tr, 7.0 * DAY_S, &mut Rng::new(1));
+        let monday = c.at(14.0 * 3600.0).requests_per_s;
+        let saturday = c.at(5.0 * DAY_S + 14.0 * 3600.0).requests_per_s;
+        assert!((saturday - 0.6 * monday).abs() < 1e-9);
+    }
+
+    #[test]
+    fn trace_values_hold_until_the_next_row() {
+        let rows =
+            parse_trace_csv("t_s,requests_per_s,input_tokens,output_tokens\n0,1,512,128\n60,5,,\n120,2,2048,64\n")
+                .unwrap();
+        let tr = Traffic { source: TrafficSource::Trace { rows }, ..Traffic::default() };
+        let mut c = TrafficCursor::new(&tr, 300.0, &mut Rng::new(1));
+        let now = c.at(30.0);
+        assert_eq!((now.requests_per_s, now.input_tokens, now.output_tokens), (1.0, 512.0, 128.0));
+        let now = c.at(60.0);
+        assert_eq!((now.requests_per_s, now.input_tokens, now.output_tokens), (5.0, 1024.0, 256.0));
+        assert_eq!(c.at(119.0).requests_per_s, 5.0);
+        assert_eq!(c.at(1000.0).requests_per_s, 2.0);
+    }
+
+    #[test]
+    fn trace_errors_name_line_and_column() {
+        assert!(parse_trace_csv("time,rps\n0,1\n").unwrap_err().contains("t_s"));
+        let e = parse_trace_csv("t_s,requests_per_s\n0,1\n10,abc\n").unwrap_err();
+        assert!(e.contains("line 3") && e.contains("requests_per_s"), "{e}");
+        assert!(parse_trace_csv("t_s,requests_per_s\n10,1\n5,1\n").unwrap_err().contains("line 3"));
+        assert!(parse_trace_csv("t_s,requests_per_s\n0,-1\n").is_err());
+    }
+}
