@@ -23,11 +23,12 @@ pub fn draw_cost_chart<DB: DrawingBackend>(root: DrawingArea<DB, plotters::coord
         .margin(12)
         .x_label_area_size(28)
         .y_label_area_size(48)
-        .build_cartesian_2d((0..bars.len().max(1)).into_segmented(), 0.0..max)
+        .build_cartesian_2d((0..bars.len().max(1) - 1).into_segmented(), 0.0..max)
         .map_err(|e| e.to_string())?;
     chart
         .configure_mesh()
         .disable_x_mesh()
+        .light_line_style(TRANSPARENT)
         .y_desc("USD/hour")
         .x_label_formatter(&|x| match x {
             SegmentValue::CenterOf(i) => bars.get(*i).map(|b| b.0.clone()).unwrap_or_default(),

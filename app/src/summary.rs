@@ -30,6 +30,7 @@ pub fn Summary(outcome: Outcome) -> impl IntoView {
                 </dd>
             </div>
         </dl>
+        <div class="tf-scroll">
         <table class="tf-table">
             <thead>
                 <tr><th>"NodePool"</th><th>"Instance type"</th><th>"Capacity"</th><th>"Nodes"</th><th>"USD/hour each"</th></tr>
@@ -49,5 +50,6 @@ pub fn Summary(outcome: Outcome) -> impl IntoView {
                     .collect_view()}
             </tbody>
         </table>
+        </div>
     }
 }
