@@ -259,7 +259,7 @@ pub fn plan(seed: u64) -> Plan {
             decode,
             max_num_seqs: rng.chance(40).then(|| 1 + rng.below(512) as u32),
             max_model_len: rng.chance(40).then(|| 1024 * (1 + rng.below(32) as u32)),
-            gpu_memory_utilization: rng.chance(40).then(|| 0.5 + rng.below(45) as f64 / 100.0),
+            gpu_memory_utilization: rng.chance(40).then(|| (50 + rng.below(45)) as f64 / 100.0),
             image: rng.chance(20).then(|| "registry.example/vllm:custom".to_string()),
             tolerations,
             node_selector,

@@ -70,7 +70,7 @@ pub fn parse_plan_located(text: &str) -> Result<(Plan, Option<Node>), PlanError>
             message: e.to_string().split(" at line ").next().unwrap_or_default().to_string(),
         })?
     } else {
-        serde_saphyr::from_str(text).map_err(|e| {
+        serde_saphyr::from_str_with_options(text, tree::options()).map_err(|e| {
             let location = e.location();
             let line = location.as_ref().map(|l| l.line());
             PlanError {

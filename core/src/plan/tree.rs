@@ -122,14 +122,27 @@ impl<'de> Deserialize<'de> for Key {
     }
 }
 
+/// Nesting deeper than this is refused (no plan or manifest needs it; it protects the stack).
+pub const MAX_DEPTH: usize = 40;
+
+/// Parser options: the library's budgets (aliases, events, nodes) with a shallower nesting limit.
+pub fn options() -> serde_saphyr::Options {
+    let mut budget = serde_saphyr::Budget::default();
+    budget.max_depth = MAX_DEPTH;
+    budget.flow_nesting_limit = MAX_DEPTH;
+    let mut options = serde_saphyr::Options::default();
+    options.budget = Some(budget);
+    options
+}
+
 /// Parses one YAML (or JSON) document into a located tree.
 pub fn parse_document(text: &str) -> Result<Node, serde_saphyr::Error> {
-    serde_saphyr::from_str::<Node>(text)
+    serde_saphyr::from_str_with_options::<Node>(text, options())
 }
 
 /// Parses a multi-document YAML stream into located trees (empty documents are skipped).
 pub fn parse_stream(text: &str) -> Result<Vec<Node>, serde_saphyr::Error> {
-    let docs: Vec<Option<Node>> = serde_saphyr::from_multiple::<Option<Node>>(text)?;
+    let docs: Vec<Option<Node>> = serde_saphyr::from_multiple_with_options::<Option<Node>>(text, options())?;
     Ok(docs.into_iter().flatten().filter(|n| n.value != Value::Null).collect())
 }
 

@@ -1,0 +1,121 @@
+//! Export → import → export is byte-identical, for every example and for random plans; and no input
+//! (mutated YAML, random bytes, deep nesting, oversize) makes parsing, import or lint panic.
+
+use tokenfleet_core::lint::{self, Severity};
+use tokenfleet_core::manifest::{self, import};
+use tokenfleet_core::{examples::EXAMPLES, plan};
+
+use crate::generate::{self, Rng};
+
+fn round_trip(label: &str, plan: &plan::Plan) {
+    let first = manifest::render_stream(plan);
+    let imported = import::import_yaml("export.yaml", &first).unwrap_or_else(|e| panic!("{label}: {e}"));
+    let errors: Vec<_> = imported.findings.iter().filter(|f| f.severity == Severity::Error).collect();
+    assert!(errors.is_empty(), "{label}: import errors {errors:#?}");
+    let second = manifest::render_stream(&imported.plan);
+    if first != second {
+        let diff = first.lines().zip(second.lines()).enumerate().find(|(_, (a, b))| a != b);
+        panic!("{label}: export → import → export differs, first at {diff:?}");
+    }
+    // The imported plan also survives its own YAML form.
+    let again = plan::parse_plan(&imported.plan.to_yaml()).unwrap_or_else(|e| panic!("{label}: {e}"));
+    assert_eq!(manifest::render_stream(&again), first, "{label}: plan YAML round trip");
+}
+
+#[test]
+fn examples_round_trip_byte_for_byte() {
+    for (name, text) in EXAMPLES {
+        round_trip(name, &plan::parse_plan(text).unwrap());
+    }
+}
+
+#[test]
+fn random_plans_round_trip_byte_for_byte() {
+    for seed in 0..300 {
+        round_trip(&format!("seed {seed}"), &generate::plan(seed));
+    }
+}
+
+#[test]
+fn plan_yaml_and_json_round_trip() {
+    for seed in 0..200 {
+        let plan = generate::plan(seed);
+        assert_eq!(plan::parse_plan(&plan.to_yaml()).as_ref(), Ok(&plan), "seed {seed} YAML");
+        let json = serde_json::to_string_pretty(&plan).unwrap();
+        assert_eq!(plan::parse_plan(&json).as_ref(), Ok(&plan), "seed {seed} JSON");
+    }
+}
+
+#[test]
+fn kubectl_lists_import_like_streams() {
+    let plan = plan::parse_plan(EXAMPLES[0].1).unwrap();
+    let values = manifest::render_values(&plan);
+    let list =
+        serde_json::json!({"apiVersion": "v1", "kind": "List", "items": values, "metadata": {"resourceVersion": ""}});
+    let from_list = import::import_yaml("list.yaml", &serde_json::to_string(&list).unwrap()).unwrap();
+    assert_eq!(manifest::render_stream(&from_list.plan), manifest::render_stream(&plan));
+}
+
+/// Mutations of valid text: deletions, duplications, byte flips, truncation, indentation changes.
+fn mutate(rng: &mut Rng, text: &str) -> String {
+    let mut bytes = text.as_bytes().to_vec();
+    for _ in 0..1 + rng.below(4) {
+        if bytes.is_empty() {
+            break;
+        }
+        let at = rng.below(bytes.len() as u64) as usize;
+        match rng.below(6) {
+            0 => {
+                let end = (at + rng.below(40) as usize).min(bytes.len());
+                bytes.drain(at..end);
+            }
+            1 => {
+                let end = (at + rng.below(80) as usize).min(bytes.len());
+                let chunk = bytes[at..end].to_vec();
+                let to = rng.below(bytes.len() as u64) as usize;
+                bytes.splice(to..to, chunk);
+            }
+            2 => bytes[at] = *rng.pick(b": -[]{}\n\t\"'&*!|>#%@`0x"),
+            3 => bytes.truncate(at),
+            4 => bytes.insert(at, b' '),
+            _ => bytes[at] = rng.below(256) as u8,
+        }
+    }
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
+#[test]
+fn no_input_panics() {
+    let rng = &mut Rng::new(7);
+    let mut corpus: Vec<String> = EXAMPLES.iter().map(|(_, t)| t.to_string()).collect();
+    for seed in 0..5 {
+        let plan = generate::plan(seed);
+        corpus.push(plan.to_yaml());
+        corpus.push(manifest::render_stream(&plan));
+    }
+    for i in 0..1500 {
+        let base = &corpus[i % corpus.len()];
+        let input = mutate(rng, base);
+        let _ = plan::parse_plan(&input);
+        let _ = import::import_yaml("fuzz.yaml", &input);
+        let _ = lint::lint_text("fuzz.yaml", &input);
+    }
+    let hostile = [
+        "[".repeat(100_000),
+        "- ".repeat(50_000),
+        "a: &a [*a]\n".to_string(),
+        "a: &a x\nb: [*a, *a, *a]\n".repeat(1000),
+        format!("kind: List\nitems: {}\n", "[".repeat(5000)),
+        "kind: NodePool\nspec: {weight: 99999999999999999999999}\n".to_string(),
+        "apiVersion: tokenfleet.dev/v1alpha1\nkind: Plan\nmetadata: {name: x}\nspec: {region: us-east-1, deployments: [{name: d, model: m, tensorParallel: 4294967295, replicas: {min: 4294967295, max: 4294967295}}]}\n".to_string(),
+        "\u{feff}\u{0}\u{1}".to_string(),
+        "x".repeat(plan::MAX_INPUT_BYTES + 1),
+    ];
+    for input in &hostile {
+        let _ = plan::parse_plan(input);
+        let _ = import::import_yaml("hostile.yaml", input);
+        let _ = lint::lint_text("hostile.yaml", input);
+    }
+    let oversize = import::import_yaml("big.yaml", &hostile[hostile.len() - 1]).unwrap_err();
+    assert!(oversize.message.contains("limit"), "{oversize}");
+}
