@@ -5,6 +5,7 @@
 
 pub mod catalog;
 pub mod examples;
+pub mod lint;
 pub mod manifest;
 pub mod perf;
 pub mod place;

@@ -3,4 +3,5 @@
 mod examples;
 mod conformance;
 mod generate;
+mod roundtrip;
 mod schema;
