@@ -4,11 +4,13 @@
 //! same input always gives the same bytes. See ARCHITECTURE.md for the codemap.
 
 pub mod catalog;
+pub mod edit;
 pub mod examples;
 pub mod lint;
 pub mod manifest;
 pub mod perf;
 pub mod place;
 pub mod plan;
+pub mod share;
 pub mod sim;
 pub mod units;

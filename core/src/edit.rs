@@ -1,0 +1,327 @@
+//! Edits a person makes to a Plan in the app, as plain methods: reorder NodePools (weights follow the
+//! order, highest first), move an instance family between pools, pin a deployment to a pool, add a
+//! capacity reservation, and apply an import. The app calls these and records one undoable action
+//! per call; the rules live here so they are tested natively.
+
+use std::fmt;
+
+use crate::catalog::CapacityType;
+use crate::plan::{CapacityReservation, NodeClass, NodePool, Plan, Toleration};
+
+/// The well-known label Karpenter puts on every node with the name of its NodePool.
+pub const NODE_POOL_SELECTOR: &str = "karpenter.sh/nodepool";
+
+/// Why an edit could not be made; the plan is left unchanged.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EditError(pub String);
+
+impl fmt::Display for EditError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for EditError {}
+
+fn no_pool(name: &str) -> EditError {
+    EditError(format!("there is no NodePool named {name:?}"))
+}
+
+/// How an imported plan joins the current one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImportMode {
+    /// Imported NodePools (and the node classes they use) replace those of the same name; others are added.
+    MergePools,
+    /// The imported plan replaces the current one.
+    ReplacePlan,
+}
+
+/// The weights of `count` pools in priority order: distinct, highest first, within Karpenter's 1–100,
+/// spaced by 10 while they fit so a person can slot a pool between two by hand.
+pub fn weights_highest_first(count: usize) -> Vec<u32> {
+    let step = (100 / count.max(1)).clamp(1, 10) as u32;
+    (0..count).map(|i| (step * (count - i) as u32).clamp(1, 100)).collect()
+}
+
+impl Plan {
+    /// Names of the NodePools in priority order (what the board shows top to bottom).
+    pub fn pool_names_by_priority(&self) -> Vec<String> {
+        self.pools_by_priority().into_iter().map(|p| p.name.clone()).collect()
+    }
+
+    /// Moves a NodePool to `index` in priority order, then gives every pool a weight from its place
+    /// (highest first) and stores the pools in that order, so the export follows the board.
+    pub fn move_pool(&mut self, name: &str, index: usize) -> Result<(), EditError> {
+        let mut order = self.pool_names_by_priority();
+        let from = order.iter().position(|n| n == name).ok_or_else(|| no_pool(name))?;
+        let moved = order.remove(from);
+        order.insert(index.min(order.len()), moved);
+        self.set_pool_order(&order);
+        Ok(())
+    }
+
+    /// Stores the pools in the given order (names not present keep their relative order at the end)
+    /// and reassigns weights highest first.
+    pub fn set_pool_order(&mut self, order: &[String]) {
+        let mut pools = std::mem::take(&mut self.spec.node_pools);
+        let mut sorted = Vec::with_capacity(pools.len());
+        for name in order {
+            if let Some(i) = pools.iter().position(|p| &p.name == name) {
+                sorted.push(pools.remove(i));
+            }
+        }
+        sorted.extend(pools);
+        let weights = weights_highest_first(sorted.len());
+        for (pool, weight) in sorted.iter_mut().zip(weights) {
+            pool.weight = Some(weight);
+        }
+        self.spec.node_pools = sorted;
+    }
+
+    /// Moves an instance family (`g5`) from one NodePool's requirements to another's.
+    pub fn move_instance_family(&mut self, family: &str, from: &str, to: &str) -> Result<(), EditError> {
+        if from == to {
+            return Ok(());
+        }
+        let to_index = self.spec.node_pools.iter().position(|p| p.name == to).ok_or_else(|| no_pool(to))?;
+        let source = self.spec.node_pools.iter_mut().find(|p| p.name == from).ok_or_else(|| no_pool(from))?;
+        let at = source
+            .instance_families
+            .iter()
+            .position(|f| f == family)
+            .ok_or_else(|| EditError(format!("NodePool {from:?} has no instance family {family:?}")))?;
+        source.instance_families.remove(at);
+        let target = &mut self.spec.node_pools[to_index];
+        if !target.instance_families.iter().any(|f| f == family) {
+            target.instance_families.push(family.to_string());
+        }
+        Ok(())
+    }
+
+    /// Pins a deployment (all of its fleets) to a NodePool: the `karpenter.sh/nodepool` node selector
+    /// for monolithic serving, each stage's pool when disaggregated, and tolerations for the pool's taints.
+    pub fn assign_deployment(&mut self, deployment: &str, pool: &str) -> Result<(), EditError> {
+        let taints = self.node_pool(pool).ok_or_else(|| no_pool(pool))?.taints.clone();
+        let d = self
+            .spec
+            .deployments
+            .iter_mut()
+            .find(|d| d.name == deployment)
+            .ok_or_else(|| EditError(format!("there is no deployment named {deployment:?}")))?;
+        let mut staged = false;
+        for stage in [d.prefill.as_mut(), d.decode.as_mut()].into_iter().flatten() {
+            stage.node_pool = Some(pool.to_string());
+            staged = true;
+        }
+        if !staged || d.node_selector.contains_key(NODE_POOL_SELECTOR) {
+            d.node_selector.insert(NODE_POOL_SELECTOR.to_string(), pool.to_string());
+        }
+        for taint in &taints {
+            if !d.tolerations.iter().any(|t| t.tolerates(taint)) {
+                d.tolerations.push(Toleration {
+                    key: taint.key.clone(),
+                    operator: Some("Exists".to_string()),
+                    value: None,
+                    effect: Some(taint.effect.clone()),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Adds a capacity reservation to the node class of a NodePool and lets the pool use reserved
+    /// capacity (Karpenter launches into reservations only for `reserved` in the capacity types).
+    pub fn add_reservation(&mut self, pool: &str, reservation: CapacityReservation) -> Result<(), EditError> {
+        if reservation.id.trim().is_empty() {
+            return Err(EditError("a reservation needs its id (cr-…)".to_string()));
+        }
+        if reservation.instance_type.trim().is_empty() {
+            return Err(EditError("a reservation needs its instance type (p5.48xlarge)".to_string()));
+        }
+        if reservation.count == 0 {
+            return Err(EditError("a reservation needs a count of at least 1 instance".to_string()));
+        }
+        let p = self.spec.node_pools.iter_mut().find(|p| p.name == pool).ok_or_else(|| no_pool(pool))?;
+        if !p.capacity_types.contains(&CapacityType::Reserved) {
+            p.capacity_types.insert(0, CapacityType::Reserved);
+        }
+        let class_name = p.node_class.clone();
+        let class = match self.spec.node_classes.iter().position(|c| c.name == class_name) {
+            Some(i) => &mut self.spec.node_classes[i],
+            None => {
+                self.spec.node_classes.push(NodeClass {
+                    name: class_name,
+                    ami: "bottlerocket".to_string(),
+                    disk_gib: None,
+                    capacity_reservations: Vec::new(),
+                });
+                self.spec.node_classes.last_mut().expect("just pushed")
+            }
+        };
+        match class.capacity_reservations.iter_mut().find(|r| r.id == reservation.id) {
+            Some(existing) => *existing = reservation,
+            None => class.capacity_reservations.push(reservation),
+        }
+        Ok(())
+    }
+
+    /// Removes a capacity reservation by id from every node class.
+    pub fn remove_reservation(&mut self, id: &str) {
+        for class in &mut self.spec.node_classes {
+            class.capacity_reservations.retain(|r| r.id != id);
+        }
+    }
+
+    /// Applies an imported plan: replaces this one, or merges its NodePools (and the node classes
+    /// they use) by name. Returns the names of the pools that were replaced or added.
+    pub fn apply_import(&mut self, imported: &Plan, mode: ImportMode) -> Vec<String> {
+        match mode {
+            ImportMode::ReplacePlan => {
+                *self = imported.clone();
+                self.pool_names_by_priority()
+            }
+            ImportMode::MergePools => {
+                let mut touched = Vec::new();
+                for pool in &imported.spec.node_pools {
+                    replace_or_push(&mut self.spec.node_pools, pool.clone(), |p: &NodePool| &p.name);
+                    if let Some(class) = imported.node_class(&pool.node_class) {
+                        replace_or_push(&mut self.spec.node_classes, class.clone(), |c: &NodeClass| &c.name);
+                    }
+                    touched.push(pool.name.clone());
+                }
+                touched
+            }
+        }
+    }
+}
+
+fn replace_or_push<T>(items: &mut Vec<T>, item: T, name: impl Fn(&T) -> &String) {
+    match items.iter().position(|x| name(x) == name(&item)) {
+        Some(i) => items[i] = item,
+        None => items.push(item),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::{parse_plan, validate, Consolidation, Taint};
+
+    fn pool(name: &str, weight: Option<u32>, families: &[&str]) -> NodePool {
+        NodePool {
+            name: name.to_string(),
+            weight,
+            capacity_types: vec![CapacityType::OnDemand],
+            instance_families: families.iter().map(|f| f.to_string()).collect(),
+            instance_types: Vec::new(),
+            limits: Default::default(),
+            taints: vec![Taint { key: "nvidia.com/gpu".into(), value: None, effect: "NoSchedule".into() }],
+            labels: Default::default(),
+            consolidation: Consolidation::default(),
+            budgets: Vec::new(),
+            expire_after: None,
+            node_class: "default".to_string(),
+        }
+    }
+
+    fn three_pools() -> Plan {
+        let mut plan = parse_plan(crate::examples::example("quickstart").unwrap()).unwrap();
+        plan.spec.node_pools = vec![pool("a", Some(10), &["g5"]), pool("b", Some(50), &["g6"]), pool("c", None, &["p5"])];
+        plan
+    }
+
+    #[test]
+    fn weights_are_distinct_highest_first_and_in_range() {
+        assert_eq!(weights_highest_first(3), vec![30, 20, 10]);
+        assert_eq!(weights_highest_first(1), vec![10]);
+        for n in 0..150 {
+            let w = weights_highest_first(n);
+            assert_eq!(w.len(), n);
+            assert!(w.iter().all(|w| (1..=100).contains(w)));
+            if n <= 100 {
+                assert!(w.windows(2).all(|p| p[0] > p[1]), "{n}: {w:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn moving_a_pool_reorders_and_reweights() {
+        let mut plan = three_pools();
+        assert_eq!(plan.pool_names_by_priority(), ["b", "a", "c"]);
+        plan.move_pool("c", 0).unwrap();
+        assert_eq!(plan.pool_names_by_priority(), ["c", "b", "a"]);
+        let weights: Vec<_> = plan.spec.node_pools.iter().map(|p| (p.name.as_str(), p.weight)).collect();
+        assert_eq!(weights, [("c", Some(30)), ("b", Some(20)), ("a", Some(10))]);
+        plan.move_pool("c", 99).unwrap();
+        assert_eq!(plan.pool_names_by_priority(), ["b", "a", "c"]);
+        assert!(validate(&plan).is_empty());
+        assert!(plan.move_pool("zzz", 0).is_err());
+    }
+
+    #[test]
+    fn moving_a_family_takes_it_from_one_pool_to_the_other() {
+        let mut plan = three_pools();
+        plan.move_instance_family("g5", "a", "b").unwrap();
+        assert!(plan.node_pool("a").unwrap().instance_families.is_empty());
+        assert_eq!(plan.node_pool("b").unwrap().instance_families, ["g6", "g5"]);
+        assert!(plan.move_instance_family("g5", "a", "b").is_err());
+        assert!(plan.move_instance_family("g6", "b", "nope").is_err());
+        assert_eq!(plan.node_pool("b").unwrap().instance_families, ["g6", "g5"]);
+    }
+
+    #[test]
+    fn assigning_a_deployment_pins_it_and_tolerates_the_taints() {
+        let mut plan = three_pools();
+        plan.spec.deployments[0].tolerations.clear();
+        plan.assign_deployment("llama3-8b", "c").unwrap();
+        let d = &plan.spec.deployments[0];
+        assert_eq!(d.node_selector.get(NODE_POOL_SELECTOR).map(String::as_str), Some("c"));
+        assert_eq!(d.tolerations.len(), 1);
+        plan.assign_deployment("llama3-8b", "b").unwrap();
+        assert_eq!(plan.spec.deployments[0].tolerations.len(), 1);
+        let outcome = crate::place::evaluate(&plan);
+        assert!(outcome.pools.iter().all(|p| p.name == "b" || p.nodes.is_empty()), "{:?}", outcome.pools);
+        assert!(plan.assign_deployment("nope", "b").is_err());
+    }
+
+    #[test]
+    fn adding_a_reservation_reaches_the_node_class_and_the_export() {
+        let mut plan = parse_plan(crate::examples::example("quickstart").unwrap()).unwrap();
+        let reservation = CapacityReservation {
+            id: "cr-0123456789abcdef0".into(),
+            kind: "odcr".into(),
+            instance_type: "g5.2xlarge".into(),
+            count: 2,
+        };
+        plan.add_reservation("gpu-on-demand", reservation.clone()).unwrap();
+        assert_eq!(plan.spec.node_classes[0].capacity_reservations, [reservation.clone()]);
+        assert_eq!(plan.spec.node_pools[0].capacity_types[0], CapacityType::Reserved);
+        assert!(crate::manifest::render_stream(&plan).contains("capacityReservationSelectorTerms"));
+        plan.add_reservation("gpu-on-demand", CapacityReservation { count: 3, ..reservation }).unwrap();
+        assert_eq!(plan.spec.node_classes[0].capacity_reservations.len(), 1);
+        assert!(plan
+            .add_reservation("gpu-on-demand", CapacityReservation { id: String::new(), ..Default::default() })
+            .is_err());
+        plan.remove_reservation("cr-0123456789abcdef0");
+        assert!(plan.spec.node_classes[0].capacity_reservations.is_empty());
+    }
+
+    #[test]
+    fn importing_pools_replaces_by_name_and_adds_new_ones() {
+        let mut plan = three_pools();
+        let mut imported = Plan::minimal("imported");
+        imported.spec.node_pools = vec![pool("a", Some(99), &["p4d"]), pool("d", Some(1), &["inf2"])];
+        let touched = plan.apply_import(&imported, ImportMode::MergePools);
+        assert_eq!(touched, ["a", "d"]);
+        assert_eq!(plan.spec.node_pools.len(), 4);
+        assert_eq!(plan.node_pool("a").unwrap().instance_families, ["p4d"]);
+        plan.apply_import(&imported, ImportMode::ReplacePlan);
+        assert_eq!(plan, imported);
+    }
+
+    impl Default for CapacityReservation {
+        fn default() -> Self {
+            CapacityReservation { id: "cr-1".into(), kind: "odcr".into(), instance_type: "g5.xlarge".into(), count: 1 }
+        }
+    }
+}
