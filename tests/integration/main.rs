@@ -1,5 +1,6 @@
 //! The one integration-test binary: tests across crates and against ../shared/reference.
 
+mod calibration;
 mod examples;
 mod conformance;
 mod generate;

@@ -70,8 +70,15 @@ impl ModelSpec {
         3.0 * self.hidden_size as f64 * self.intermediate_size as f64
     }
 
-    fn lm_head_params(&self) -> f64 {
+    /// Parameters of the output head (vocabulary x hidden), read by every forward pass.
+    pub fn lm_head_params(&self) -> f64 {
         self.vocab_size as f64 * self.hidden_size as f64
+    }
+
+    /// Parameters of the input embedding and output head as stored (one table when they are tied).
+    /// Quantised deployments keep these in 16 bits.
+    pub fn embedding_params_stored(&self) -> f64 {
+        self.lm_head_params() * if self.tied_embeddings { 1.0 } else { 2.0 }
     }
 
     /// Every parameter held in memory (all experts, embeddings, output head, norms).

@@ -15,10 +15,21 @@ use crate::catalog::Interconnect;
 pub struct Efficiency {
     /// Achieved share of peak memory bandwidth while streaming weights and KV cache (0, 1].
     pub memory_bandwidth: f64,
+    /// Achieved share of peak memory bandwidth while attention reads the KV cache (0, 1]: paged or
+    /// bucketed KV gathers run below the weight-streaming rate.
+    pub kv_bandwidth: f64,
     /// Achieved share of peak dense matmul rate (model FLOP utilisation) (0, 1].
     pub compute: f64,
-    /// Fixed time per forward pass (kernel launches, scheduling, sampling), ms.
+    /// Fixed time per forward pass (kernel launches, scheduling), ms.
     pub step_overhead_ms: f64,
+    /// Extra fixed time per forward pass when the replica spans several ranks (multi-process
+    /// synchronisation of the tensor-parallel workers), ms.
+    pub parallel_step_overhead_ms: f64,
+    /// Host time per running sequence per forward pass (sampling, detokenisation, scheduler
+    /// bookkeeping), microseconds. It is what caps very large batches.
+    pub sequence_overhead_us: f64,
+    /// Fixed latency per request before its first token (tokenisation, admission, HTTP front end), ms.
+    pub request_overhead_ms: f64,
 }
 
 /// One fitted group.
@@ -31,59 +42,100 @@ pub struct FittedGroup {
     pub rows: u32,
 }
 
-const fn group(
+/// One table row: family, engine, weight bandwidth share, KV bandwidth share, compute share, step overhead ms, extra step overhead
+/// ms when tensor-parallel, per-sequence
+/// overhead µs, per-request overhead ms, rows fitted on.
+#[allow(clippy::too_many_arguments)]
+pub const fn group(
     arch_family: &'static str,
     engine: Engine,
-    bw: f64,
+    memory_bandwidth: f64,
+    kv_bandwidth: f64,
     compute: f64,
-    overhead_ms: f64,
+    step_overhead_ms: f64,
+    parallel_step_overhead_ms: f64,
+    sequence_overhead_us: f64,
+    request_overhead_ms: f64,
     rows: u32,
 ) -> FittedGroup {
     FittedGroup {
         arch_family,
         engine,
-        efficiency: Efficiency { memory_bandwidth: bw, compute, step_overhead_ms: overhead_ms },
+        efficiency: Efficiency {
+            memory_bandwidth,
+            kv_bandwidth,
+            compute,
+            step_overhead_ms,
+            parallel_step_overhead_ms,
+            sequence_overhead_us,
+            request_overhead_ms,
+        },
         rows,
     }
 }
 
-/// Fitted factors. Regenerate with `make accuracy` (it prints this table) after changing the model.
+/// Fitted factors, from `make accuracy` on 2026-11-27 against tests/data/calibration/measurements.tsv.
+/// Regenerate after changing the model: the report prints this table. Column order is that of `group`.
 pub const FITTED: &[FittedGroup] = &[
-    group("hopper", Engine::TensorrtLlm, 0.80, 0.55, 1.0, 0),
-    group("ampere", Engine::TensorrtLlm, 0.80, 0.55, 1.0, 0),
-    group("ada", Engine::TensorrtLlm, 0.80, 0.55, 1.0, 0),
-    group("ampere", Engine::Tgi, 0.70, 0.45, 4.0, 0),
-    group("neuron-v2", Engine::Neuron, 0.60, 0.40, 2.0, 0),
-    group("turing", Engine::Transformers, 0.45, 0.30, 8.0, 0),
+    group("ada", Engine::TensorrtLlm, 0.92, 0.70, 0.46, 1.50, 12.00, 10.0, 5.0, 55),
+    group("ampere-ga100", Engine::Tgi, 0.76, 0.62, 0.24, 20.00, 0.50, 5.0, 10.0, 36),
+    group("ampere-ga100", Engine::TensorrtLlm, 0.88, 0.76, 0.68, 3.00, 4.00, 20.0, 5.0, 67),
+    group("ampere-ga102", Engine::Tgi, 0.96, 0.56, 0.32, 6.00, 1.00, 5.0, 15.0, 72),
+    group("hopper", Engine::TensorrtLlm, 0.78, 0.78, 0.48, 1.50, 5.00, 10.0, 3.0, 200),
+    group("neuron-v2", Engine::Neuron, 0.52, 0.52, 0.50, 2.50, 1.00, 5.0, 20.0, 108),
+    group("turing", Engine::Transformers, 0.56, 0.62, 0.10, 2.00, 1.00, 5.0, 50.0, 11),
 ];
 
 /// Factors for engines and families with no measurements (set a priori; documented in docs/perf.md).
-pub const PRIOR: Efficiency = Efficiency { memory_bandwidth: 0.70, compute: 0.45, step_overhead_ms: 3.0 };
+pub const PRIOR: Efficiency = Efficiency {
+    memory_bandwidth: 0.70,
+    kv_bandwidth: 0.50,
+    compute: 0.45,
+    step_overhead_ms: 3.0,
+    parallel_step_overhead_ms: 1.0,
+    sequence_overhead_us: 5.0,
+    request_overhead_ms: 5.0,
+};
 
-/// The engine whose measurements stand in for an unmeasured engine: vLLM and SGLang share TGI's
-/// architecture (Python scheduler, paged attention, CUDA graphs); NIM runs TensorRT-LLM.
+/// The engine whose measurements stand in for an unmeasured engine: NIM runs TensorRT-LLM.
 pub fn proxy_engine(engine: Engine) -> Engine {
     match engine {
-        Engine::Vllm | Engine::Sglang => Engine::Tgi,
         Engine::Nim => Engine::TensorrtLlm,
         other => other,
     }
 }
 
-/// Looks the factors up in `table`: the exact (family, engine) group, else the (family, proxy engine)
-/// group, else the median of the engine's (or proxy's) groups on other families, else `PRIOR`.
+/// Looks the factors up in `table`, in this order:
+/// 1. the exact (family, engine) group, or (family, proxy engine) for NIM;
+/// 2. the same chip family under another serving engine (TensorRT-LLM first, then TGI, then Neuron):
+///    bandwidth and MFU are mostly properties of the chip, and the engines differ by less than chips do;
+/// 3. the median of the engine's groups on other families;
+/// 4. the median of every serving-engine group, else `PRIOR`.
+///
+/// `transformers` (no serving engine) is only ever used for itself.
 pub fn lookup(table: &[FittedGroup], arch_family: &str, engine: Engine) -> Efficiency {
     let proxy = proxy_engine(engine);
-    for e in [engine, proxy] {
-        if let Some(g) = table.iter().find(|g| g.arch_family == arch_family && g.engine == e) {
-            return g.efficiency;
+    let find = |f: &str, e: Engine| table.iter().find(|g| g.arch_family == f && g.engine == e).map(|g| g.efficiency);
+    if let Some(e) = find(arch_family, engine).or_else(|| find(arch_family, proxy)) {
+        return e;
+    }
+    let serving = |e: Engine| e != Engine::Transformers;
+    if serving(engine) {
+        for other in [Engine::TensorrtLlm, Engine::Tgi, Engine::Vllm, Engine::Sglang, Engine::Neuron] {
+            if let Some(e) = find(arch_family, other) {
+                return e;
+            }
         }
     }
-    for e in [engine, proxy] {
-        let same: Vec<Efficiency> = table.iter().filter(|g| g.engine == e).map(|g| g.efficiency).collect();
-        if !same.is_empty() {
-            return median_efficiency(&same);
-        }
+    let same: Vec<Efficiency> =
+        table.iter().filter(|g| g.engine == engine || g.engine == proxy).map(|g| g.efficiency).collect();
+    if !same.is_empty() {
+        return median_efficiency(&same);
+    }
+    let all: Vec<Efficiency> =
+        table.iter().filter(|g| serving(g.engine) == serving(engine)).map(|g| g.efficiency).collect();
+    if !all.is_empty() {
+        return median_efficiency(&all);
     }
     PRIOR
 }
@@ -101,8 +153,12 @@ fn median_efficiency(list: &[Efficiency]) -> Efficiency {
     };
     Efficiency {
         memory_bandwidth: med(|e| e.memory_bandwidth),
+        kv_bandwidth: med(|e| e.kv_bandwidth),
         compute: med(|e| e.compute),
         step_overhead_ms: med(|e| e.step_overhead_ms),
+        parallel_step_overhead_ms: med(|e| e.parallel_step_overhead_ms),
+        sequence_overhead_us: med(|e| e.sequence_overhead_us),
+        request_overhead_ms: med(|e| e.request_overhead_ms),
     }
 }
 
@@ -176,8 +232,14 @@ mod tests {
         for g in FITTED {
             let e = g.efficiency;
             assert!(e.memory_bandwidth > 0.0 && e.memory_bandwidth <= 1.0, "{g:?}");
+            assert!(e.kv_bandwidth > 0.0 && e.kv_bandwidth <= 1.0, "{g:?}");
             assert!(e.compute > 0.0 && e.compute <= 1.0, "{g:?}");
-            assert!(e.step_overhead_ms >= 0.0, "{g:?}");
+            assert!(
+                e.step_overhead_ms >= 0.0
+                    && e.parallel_step_overhead_ms >= 0.0
+                    && e.sequence_overhead_us >= 0.0
+                    && e.request_overhead_ms >= 0.0
+            );
         }
     }
 

@@ -74,7 +74,7 @@ impl OperatingPoint {
                     )));
                 }
                 let b = n as f64;
-                let prefill = r.prefill_s(r.input_tokens as f64, b);
+                let prefill = r.request_overhead_s + r.prefill_s(r.input_tokens as f64, b);
                 let tpot = r.decode_step_s(b, r.decode_context_tokens());
                 let e2e = prefill + (r.output_tokens as f64 - 1.0) * tpot;
                 Ok(base(Kind::Static { batch: b }, b, 0.0, b / e2e))
@@ -86,7 +86,7 @@ impl OperatingPoint {
                 let b = n.min(slots) as f64;
                 let slot = slot_time_s(r, b);
                 let queue_wait_s = if n > slots { (n as f64 - b) * slot / b } else { 0.0 };
-                let cycle = queue_wait_s + slot + 0.5 * r.iteration_s(b);
+                let cycle = queue_wait_s + slot + 0.5 * r.iteration_s(b) + r.request_overhead_s;
                 Ok(base(Kind::Closed { batch: b, queue_wait_s }, b, n as f64 - b, n as f64 / cycle))
             }
             Load::Offline => {
@@ -149,13 +149,15 @@ impl OperatingPoint {
     pub fn ttft_s(&self, r: &Replica, q: f64) -> Option<f64> {
         let p = r.input_tokens as f64;
         match self.kind {
-            Kind::Static { batch } => Some(r.prefill_s(p, batch)),
-            Kind::Closed { batch, queue_wait_s } => Some(queue_wait_s + r.prefill_s(p, 1.0) + q * r.iteration_s(batch)),
+            Kind::Static { batch } => Some(r.request_overhead_s + r.prefill_s(p, batch)),
+            Kind::Closed { batch, queue_wait_s } => {
+                Some(r.request_overhead_s + queue_wait_s + r.prefill_s(p, 1.0) + q * r.iteration_s(batch))
+            }
             Kind::Open { rate, batch, slots } => {
                 let slot_wait = mmc_wait_quantile_s(slots, batch, slot_time_s(r, batch), q);
                 let pc = r.prefill_compute_s(p, 1.0);
                 let prefill_wait = md1_wait_quantile_s(rate * pc, pc, q);
-                Some(r.prefill_s(p, 1.0) + q * r.iteration_s(batch) + slot_wait + prefill_wait)
+                Some(r.request_overhead_s + r.prefill_s(p, 1.0) + q * r.iteration_s(batch) + slot_wait + prefill_wait)
                     .filter(|t| t.is_finite())
             }
             Kind::Saturated => None,

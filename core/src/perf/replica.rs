@@ -52,6 +52,9 @@ pub struct Replica {
     link_bytes_per_s: f64,
     all_reduce_latency_s: f64,
     overhead_s: f64,
+    sequence_overhead_s: f64,
+    /// Fixed latency per request before its first token, seconds.
+    pub request_overhead_s: f64,
     bytes_per_weight: f64,
     kv_bytes_per_token_rank: f64,
     attention_flops_per_token_ctx: f64,
@@ -136,11 +139,15 @@ impl Replica {
         let rank_bytes = mib_to_bytes(device_mib) / cores as f64;
         let tp_f = tp as f64;
         let bpw = cfg.precision.bytes_per_weight();
-        let weights_rank = model.total_params() * bpw / tp_f;
+        // Quantised precisions quantise the transformer layers; embeddings and output head stay 16-bit.
+        let embed = model.embedding_params_stored();
+        let weights_rank = ((model.total_params() - embed) * bpw + embed * 2.0) / tp_f;
         let activation = profile.max_batched_tokens as f64
             * (4.0 * model.hidden_size as f64 + 2.0 * model.intermediate_size as f64 / tp_f)
             * 2.0;
-        let workspace = profile.workspace_gib * BYTES_PER_GIB + activation;
+        // FP32 logits for every sequence the engine may sample in one step.
+        let logits = profile.max_num_seqs.min(profile.max_batched_tokens) as f64 * model.vocab_size as f64 * 4.0;
+        let workspace = profile.workspace_gib * BYTES_PER_GIB + activation + logits;
         let reserved = rank_bytes * (1.0 - profile.memory_utilization);
         let free = rank_bytes * profile.memory_utilization - weights_rank - workspace;
         let kv_heads_rank = (model.kv_heads as f64 / tp_f).ceil().max(1.0);
@@ -182,7 +189,8 @@ impl Replica {
         };
 
         // Rates per rank.
-        let bw = gbps_to_bytes_per_s(chip.memory_bandwidth_gb_per_s) / cores as f64 * efficiency.memory_bandwidth;
+        let peak_bw = gbps_to_bytes_per_s(chip.memory_bandwidth_gb_per_s) / cores as f64;
+        let bw = peak_bw * efficiency.memory_bandwidth;
         let flops = peak_tflops * FLOP_PER_TFLOP / cores as f64 * efficiency.compute;
         let link = gbps_to_bytes_per_s(chip.interconnect_gb_per_s) / 2.0 / cores as f64 * comm.bandwidth_efficiency;
         Ok(Replica {
@@ -198,15 +206,25 @@ impl Replica {
             efficiency,
             profile,
             weight_bw_bytes_per_s: bw * cfg.precision.kernel_bandwidth_factor(),
-            kv_bw_bytes_per_s: bw,
+            kv_bw_bytes_per_s: peak_bw * efficiency.kv_bandwidth,
             flops_per_s: flops,
             link_bytes_per_s: link,
             all_reduce_latency_s: comm.all_reduce_latency_us * 1e-6,
-            overhead_s: efficiency.step_overhead_ms * 1e-3,
+            overhead_s: (efficiency.step_overhead_ms + if tp > 1 { efficiency.parallel_step_overhead_ms } else { 0.0 })
+                * 1e-3,
+            sequence_overhead_s: efficiency.sequence_overhead_us * 1e-6,
+            request_overhead_s: efficiency.request_overhead_ms * 1e-3,
             bytes_per_weight: bpw,
             kv_bytes_per_token_rank,
             attention_flops_per_token_ctx: 4.0 * model.layers as f64 * (model.attention_heads * model.head_dim) as f64,
         })
+    }
+
+    /// Bytes of weights one forward pass over `tokens` tokens reads (whole replica); the output head
+    /// stays 16-bit under quantisation.
+    fn weight_bytes_read(&self, tokens: f64) -> f64 {
+        let head = self.model.lm_head_params();
+        (self.model.params_read_per_step(tokens) - head) * self.bytes_per_weight + head * 2.0
     }
 
     fn comm_s(&self, tokens: f64) -> f64 {
@@ -234,13 +252,13 @@ impl Replica {
     pub fn decode_step_s(&self, batch: f64, context_tokens: f64) -> f64 {
         let tp = self.tensor_parallel as f64;
         let batch = batch.max(1.0);
-        let weights = self.model.params_read_per_step(batch) * self.bytes_per_weight / tp;
+        let weights = self.weight_bytes_read(batch) / tp;
         let kv = batch * context_tokens * self.kv_bytes_per_token_rank;
         let t_mem = weights / self.weight_bw_bytes_per_s + kv / self.kv_bw_bytes_per_s;
         let flops =
             (2.0 * self.model.active_params() + self.attention_flops_per_token_ctx * context_tokens) * batch / tp;
         let t_compute = flops / self.flops_per_s;
-        t_mem.max(t_compute) + self.comm_s(batch) + self.overhead_s
+        t_mem.max(t_compute) + self.comm_s(batch) + self.overhead_s + batch * self.sequence_overhead_s
     }
 
     /// FLOP-bound time to prefill `sequences` prompts of `prompt_tokens` each, without the weight read
@@ -258,7 +276,7 @@ impl Replica {
     pub fn prefill_s(&self, prompt_tokens: f64, sequences: f64) -> f64 {
         let tp = self.tensor_parallel as f64;
         let tokens = prompt_tokens * sequences;
-        let weights = self.model.params_read_per_step(tokens) * self.bytes_per_weight / tp;
+        let weights = self.weight_bytes_read(tokens) / tp;
         let t_mem = weights / self.weight_bw_bytes_per_s;
         self.prefill_compute_s(prompt_tokens, sequences).max(t_mem) + self.comm_s(tokens) + self.overhead_s
     }
@@ -277,6 +295,6 @@ impl Replica {
         let tp = self.tensor_parallel as f64;
         let cores = self.chip.neuron_cores_per_device.max(1) as f64;
         let bw = gbps_to_bytes_per_s(self.chip.memory_bandwidth_gb_per_s) / cores;
-        self.model.params_read_per_step(1.0) * self.bytes_per_weight / tp / bw
+        self.weight_bytes_read(1.0) / tp / bw
     }
 }
