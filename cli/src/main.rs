@@ -5,7 +5,9 @@
 //! or parsed (the reason goes to stderr).
 
 mod estimate;
+mod import_cmd;
 mod input;
+mod lint_cmd;
 mod plan_cmd;
 mod simulate;
 
@@ -28,6 +30,10 @@ enum Command {
     Estimate(estimate::EstimateArgs),
     /// Render a plan's Kubernetes manifests (stdout, or one file per resource with --out).
     Export(plan_cmd::ExportArgs),
+    /// Import Kubernetes YAML (NodePools, EC2NodeClasses, Deployments, autoscalers) into a plan.
+    Import(import_cmd::ImportArgs),
+    /// Lint plans or Kubernetes YAML for known pitfalls (exit 1 when a finding is an error).
+    Lint(lint_cmd::LintArgs),
     /// Simulate a plan over time: traffic through HPA/KEDA and Karpenter, with cold starts.
     Simulate(simulate::SimulateArgs),
 }
@@ -38,6 +44,8 @@ fn main() -> ExitCode {
         Command::Plan(args) => plan_cmd::plan(args),
         Command::Estimate(args) => estimate::run(args),
         Command::Export(args) => plan_cmd::export(args),
+        Command::Import(args) => import_cmd::run(args),
+        Command::Lint(args) => lint_cmd::run(args),
         Command::Simulate(args) => simulate::run(args),
     };
     match result {

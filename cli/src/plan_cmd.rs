@@ -4,7 +4,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, ValueEnum};
-use tokenfleet_core::{manifest, place};
+use std::fmt::Write;
+
+use tokenfleet_core::{manifest, place, plan::Plan};
 
 use crate::input::read_plan;
 
@@ -38,35 +40,7 @@ pub fn plan(args: PlanArgs) -> Result<ExitCode, String> {
         TextOrJson::Json => {
             println!("{}", serde_json::to_string_pretty(&outcome).map_err(|e| e.to_string())?);
         }
-        TextOrJson::Text => {
-            let s = &outcome.summary;
-            println!("plan {} ({})", plan.metadata.name, plan.spec.region);
-            println!("  devices: {}  nodes: {}  cost: {:.2} USD/hour", s.devices, s.nodes, s.cost_usd_per_hour);
-            for d in &outcome.deployments {
-                println!(
-                    "  deployment {}: {} replicas × {} devices on {}",
-                    d.name,
-                    d.replicas,
-                    d.devices_per_replica,
-                    d.node_pool.as_deref().unwrap_or("(unplaced)")
-                );
-            }
-            for p in &outcome.pools {
-                for n in &p.nodes {
-                    println!(
-                        "  pool {}: {} × {} ({}) at {:.4} USD/hour each",
-                        p.name,
-                        n.count,
-                        n.instance_type,
-                        n.capacity_type.as_str(),
-                        n.usd_per_hour_each
-                    );
-                }
-            }
-            for u in &outcome.unplaced {
-                println!("  unplaced {}: {} replicas: {}", u.deployment, u.replicas, u.reason);
-            }
-        }
+        TextOrJson::Text => print!("{}", plan_text(&plan, &outcome)),
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -78,11 +52,87 @@ pub fn export(args: ExportArgs) -> Result<ExitCode, String> {
         None => print!("{}", manifest::join_stream(&documents)),
         Some(dir) => {
             std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-            for doc in &documents {
-                let path = dir.join(doc.file_name());
-                std::fs::write(&path, &doc.yaml).map_err(|e| format!("{}: {e}", path.display()))?;
+            let mut files: Vec<(String, String)> = documents.iter().map(|d| (d.file_name(), d.yaml.clone())).collect();
+            // The load test also as plain files, to run Locust outside the cluster.
+            files.push((manifest::LOCUSTFILE_KEY.to_string(), manifest::LOCUSTFILE.to_string()));
+            files.push((manifest::WORKLOAD_KEY.to_string(), manifest::workload_json(&plan)));
+            for (name, text) in files {
+                let path = dir.join(name);
+                std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))?;
             }
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The human-readable placement report.
+pub fn plan_text(plan: &Plan, outcome: &place::Outcome) -> String {
+    let mut out = String::new();
+    let s = &outcome.summary;
+    let _ = writeln!(out, "plan {} ({})", plan.metadata.name, plan.spec.region);
+    let _ = writeln!(
+        out,
+        "  devices: {}  nodes: {}  cost: {:.2} USD/hour (reserved {:.2} fixed + {:.2} marginal)",
+        s.devices, s.nodes, s.cost_usd_per_hour, s.reserved_usd_per_hour, s.marginal_usd_per_hour
+    );
+    match s.usd_per_million_tokens {
+        Some(usd) => {
+            let _ = writeln!(out, "  cost per million tokens at the baseline rate: {usd:.4} USD");
+        }
+        None => {
+            let _ = writeln!(out, "  cost per million tokens: n/a (baseline rate is 0)");
+        }
+    }
+    for d in &outcome.deployments {
+        let _ = writeln!(
+            out,
+            "  deployment {} ({}): {} replicas (max {}) × {} devices on {}",
+            d.name,
+            d.role,
+            d.replicas,
+            d.replicas_max,
+            d.devices_per_replica,
+            if d.node_pools.is_empty() { "(unplaced)".to_string() } else { d.node_pools.join(", ") }
+        );
+        if let Some(needed) = d.replicas_for_peak {
+            let _ = writeln!(out, "    replicas needed at the peak rate within the SLOs: {needed}");
+        }
+        for band in &d.latency {
+            let estimate = match (band.estimate_ms, band.meets_slo) {
+                (Some(ms), Some(true)) => format!("{ms:.0} ms, meets"),
+                (Some(ms), _) => format!("{ms:.0} ms, MISSES"),
+                _ => "no estimate (model, chip or precision not covered by the performance model)".to_string(),
+            };
+            let _ = writeln!(out, "    {} p{} ≤ {} ms: {estimate}", band.metric, band.percentile, band.limit_ms);
+        }
+    }
+    for p in &outcome.pools {
+        let _ = writeln!(
+            out,
+            "  pool {} (weight {}): {} devices used, {} free, {:.2} USD/hour",
+            p.name,
+            p.weight.map(|w| w.to_string()).unwrap_or_else(|| "-".to_string()),
+            p.devices_used,
+            p.devices_free,
+            p.cost_usd_per_hour
+        );
+        for n in &p.nodes {
+            let _ = writeln!(
+                out,
+                "    {} × {} ({}) at {:.4} USD/hour each, {} pods",
+                n.count,
+                n.instance_type,
+                n.capacity_type.as_str(),
+                n.usd_per_hour_each,
+                n.pods
+            );
+        }
+        for h in &p.headroom {
+            let _ = writeln!(out, "    limit {}: {} used of {}, {} free", h.resource, h.used, h.limit, h.free);
+        }
+    }
+    for u in &outcome.unplaced {
+        let _ = writeln!(out, "  unplaced {}: {} replicas: {}", u.deployment, u.replicas, u.reason);
+    }
+    out
 }

@@ -48,3 +48,70 @@ fn unreadable_and_malformed_plans_exit_2_with_the_reason() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("line"), "error names no line: {stderr}");
 }
+
+fn temp_dir(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("tokenfleet-cli-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[test]
+fn plan_json_summary_has_cost_per_million_tokens() {
+    for (name, _) in examples::EXAMPLES {
+        let out = tokenfleet(&["plan", &format!("examples/{name}.yaml"), "--format", "json"]);
+        assert!(out.status.success(), "{name}");
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert!(json["summary"]["usd_per_million_tokens"].is_number(), "{name}: {}", json["summary"]);
+        assert!(json["deployments"].is_array() && json["pools"].is_array());
+    }
+}
+
+#[test]
+fn lint_json_contract_and_exit_codes() {
+    let out = tokenfleet(&["lint", "--format", "json", "tests/lint-corpus/consolidation-never.yaml"]);
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    let rows: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let first = &rows.as_array().unwrap()[0];
+    for key in ["code", "severity", "message", "file", "document", "path", "line", "fix"] {
+        assert!(first.get(key).is_some(), "{key} missing: {first}");
+    }
+    assert!(rows.as_array().unwrap().iter().any(|r| r["code"] == "TF011" && r["severity"] == "error"));
+
+    let out = tokenfleet(&["lint", "examples/spiky-spot-burst.yaml"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+
+    let dir = temp_dir("lint");
+    let bad = dir.join("broken.yaml");
+    std::fs::write(&bad, "kind: NodePool\nspec: [\n").unwrap();
+    let out = tokenfleet(&["lint", bad.to_str().unwrap(), "examples/quickstart.yaml"]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("broken.yaml") && stderr.contains("line"), "{stderr}");
+}
+
+#[test]
+fn export_import_export_through_the_cli() {
+    let dir = temp_dir("roundtrip");
+    for (name, _) in examples::EXAMPLES {
+        let out = tokenfleet(&["export", &format!("examples/{name}.yaml")]);
+        let stream = dir.join(format!("{name}.yaml"));
+        std::fs::write(&stream, &out.stdout).unwrap();
+        let plan_path = dir.join(format!("{name}.plan.yaml"));
+        let out = tokenfleet(&["import", stream.to_str().unwrap(), "--out", plan_path.to_str().unwrap()]);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let again = tokenfleet(&["export", plan_path.to_str().unwrap()]);
+        assert_eq!(again.stdout, std::fs::read(&stream).unwrap(), "{name}");
+    }
+    let out_dir = dir.join("files");
+    let out = tokenfleet(&["export", "examples/disaggregated.yaml", "--out", out_dir.to_str().unwrap()]);
+    assert!(out.status.success());
+    for file in [
+        "nodepool-prefill-h100.yaml",
+        "deployment-rag-70b-decode.yaml",
+        "scaledobject-rag-70b-prefill.yaml",
+        "locustfile.py",
+        "workload.json",
+    ] {
+        assert!(out_dir.join(file).is_file(), "{file} not written");
+    }
+}

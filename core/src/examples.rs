@@ -1,7 +1,14 @@
 //! The example plans shipped in `examples/`, embedded so the app and tests can load them offline.
 
 /// (file stem, YAML text) of every example plan, in display order.
-pub const EXAMPLES: &[(&str, &str)] = &[("quickstart", include_str!("../../examples/quickstart.yaml"))];
+pub const EXAMPLES: &[(&str, &str)] = &[
+    ("quickstart", include_str!("../../examples/quickstart.yaml")),
+    ("stable-reserved", include_str!("../../examples/stable-reserved.yaml")),
+    ("spiky-spot-burst", include_str!("../../examples/spiky-spot-burst.yaml")),
+    ("latency-critical-p5", include_str!("../../examples/latency-critical-p5.yaml")),
+    ("batch-inferentia", include_str!("../../examples/batch-inferentia.yaml")),
+    ("disaggregated", include_str!("../../examples/disaggregated.yaml")),
+];
 
 /// The plan the app opens with.
 pub const DEFAULT_EXAMPLE: &str = "quickstart";

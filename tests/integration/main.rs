@@ -4,5 +4,7 @@ mod calibration;
 mod examples;
 mod conformance;
 mod generate;
+mod lint_corpus;
 mod roundtrip;
 mod schema;
+mod snapshots;

@@ -33,6 +33,8 @@ pub const RULES: &[(&str, Severity, &str)] = &[
     ("TF018", Severity::Error, "model does not fit in the devices of a replica"),
     ("TF019", Severity::Warning, "pods that cannot be placed"),
     ("TF020", Severity::Error, "invalid duration (expireAfter, budget schedule or duration)"),
+    ("TF021", Severity::Warning, "latency estimate misses an SLO at the baseline rate"),
+    ("TF022", Severity::Warning, "maxReplicas below what the peak rate needs within the SLOs"),
     ("TF030", Severity::Warning, "document without kind"),
     ("TF031", Severity::Info, "kind not part of a plan (ignored on import)"),
     ("TF032", Severity::Info, "no workload information (defaults used on import)"),
@@ -396,6 +398,37 @@ pub fn lint_plan(plan: &Plan) -> Vec<Finding> {
             }
         }
     }
+    for d in &outcome.deployments {
+        let index = spec.deployments.iter().position(|p| p.name == d.deployment).unwrap_or(0);
+        for band in &d.latency {
+            if let (Some(estimate), Some(false)) = (band.estimate_ms, band.meets_slo) {
+                add(
+                    "TF021",
+                    Severity::Warning,
+                    format!("spec.deployments[{index}]"),
+                    format!(
+                        "{}: {} p{} is about {estimate:.0} ms at the baseline rate, above the {} ms SLO",
+                        d.name, band.metric, band.percentile, band.limit_ms
+                    ),
+                    "add replicas or devices per replica, use faster devices, or relax the SLO",
+                );
+            }
+        }
+        if let Some(needed) = d.replicas_for_peak {
+            if needed > d.replicas_max {
+                add(
+                    "TF022",
+                    Severity::Warning,
+                    format!("spec.deployments[{index}].replicas.max"),
+                    format!(
+                        "{}: the peak rate needs about {needed} replicas within the SLOs, but max is {}",
+                        d.name, d.replicas_max
+                    ),
+                    "raise replicas.max (and the NodePools' limits), or shed or queue load at the peak",
+                );
+            }
+        }
+    }
     for u in &outcome.unplaced {
         let index = spec.deployments.iter().position(|d| u.deployment.starts_with(&d.name)).unwrap_or(0);
         add(
@@ -483,7 +516,7 @@ pub fn lint_yaml(file: &str, text: &str) -> Result<Vec<Finding>, import::ImportE
             f.file = origin.file.clone();
             f.document = origin.document;
             f.line = Some(origin.tree.locate(&path).0);
-            f.path = path;
+            f.path = if origin.prefix.is_empty() { path } else { format!("{}.{path}", origin.prefix) };
         } else {
             f.file = file.to_string();
             f.document = 0;

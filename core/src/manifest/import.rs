@@ -30,6 +30,8 @@ pub struct Origin {
     pub plan_path: String,
     pub file: String,
     pub document: usize,
+    /// Path of the document inside its stream document (`items[2]` for an item of a List).
+    pub prefix: String,
     pub kind: String,
     pub tree: Node,
 }
@@ -190,6 +192,7 @@ fn origin(doc: &SourceDocument, plan_path: String) -> Origin {
         plan_path,
         file: doc.file.clone(),
         document: doc.document,
+        prefix: doc.prefix.clone(),
         kind: doc.kind().to_string(),
         tree: doc.node.clone(),
     }

@@ -64,6 +64,9 @@ pub struct DeploymentOutcome {
     /// First pool used (the one most replicas landed on when several were used).
     pub node_pool: Option<String>,
     pub node_pools: Vec<String>,
+    /// Replicas the performance model says serve the peak rate within the SLOs (when it can tell).
+    pub replicas_for_peak: Option<u32>,
+    /// Latency estimates at the baseline rate against each SLO.
     pub latency: Vec<LatencyBand>,
 }
 
@@ -391,7 +394,8 @@ pub fn evaluate(plan: &Plan) -> Outcome {
                 devices: placed * pod.devices,
                 node_pool: main_pool.map(|i| state.pools[i].name.clone()),
                 node_pools: per_pool.keys().map(|i| state.pools[*i].name.clone()).collect(),
-                latency: sizing::latency_bands(plan, deployment, first_instance),
+                replicas_for_peak: sizing::replicas_for_peak(plan, deployment, &fleet, first_instance),
+                latency: sizing::latency_bands(plan, deployment, &fleet, first_instance, placed),
             });
         }
     }
@@ -504,7 +508,8 @@ fn round_cents(usd: f64) -> f64 {
 
 fn round_to(value: f64, digits: i32) -> f64 {
     let factor = 10f64.powi(digits);
-    (value * factor).round() / factor
+    // Adding 0.0 turns a negative zero (the sum of nothing) into 0.
+    (value * factor).round() / factor + 0.0
 }
 
 #[cfg(test)]

@@ -1,13 +1,16 @@
 //! The seam between placement and the performance model: how many replicas a fleet runs, what each
 //! pod requests, and its latency bands against the plan's SLOs.
 //!
-//! FIXME: replicas and latency bands switch to `crate::perf` (memory fit, latency bands, replicas for a
-//! rate) when that module lands; until then replicas are the plan's minimum and bands are unknown.
+//! Latency bands and the replicas needed at peak come from `crate::perf`; model facts from
+//! `crate::catalog::model`, with a name-based fallback for models the catalog does not know.
+//! Placement provisions the plan's minimum replicas (what the Deployment starts with); the
+//! autoscaler adds replicas up to the maximum.
 
 use serde::Serialize;
 
 use crate::catalog::InstanceType;
-use crate::plan::{Deployment, Fleet, Plan};
+use crate::perf;
+use crate::plan::{Deployment, Fleet, Plan, SloMetric};
 
 /// What one pod of a fleet asks the scheduler for.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -94,18 +97,105 @@ pub struct LatencyBand {
     pub meets_slo: Option<bool>,
 }
 
-/// Latency bands of a fleet on an instance type against the plan's SLOs.
-pub fn latency_bands(plan: &Plan, _deployment: &Deployment, _instance: Option<&InstanceType>) -> Vec<LatencyBand> {
+/// The performance model's input for one replica of a deployment on an instance type.
+fn perf_input(
+    plan: &Plan,
+    deployment: &Deployment,
+    fleet: &Fleet,
+    instance: &InstanceType,
+) -> Option<perf::EstimateInput> {
+    let model = crate::catalog::model(&deployment.model)?.clone();
+    let mut input = perf::EstimateInput::for_instance(model, &instance.name).ok()?;
+    let pod = PodRequests::for_fleet(deployment, fleet);
+    input.devices = pod.devices.min(instance.accelerator_count).max(1);
+    input.tensor_parallel = Some(fleet.tensor_parallel.max(1));
+    input.precision = match deployment.precision.as_str() {
+        "awq" | "gptq" | "int4" => perf::Precision::Int4,
+        other => perf::Precision::parse(other).unwrap_or(perf::Precision::Bf16),
+    };
+    input.engine = perf::Engine::parse(&deployment.engine);
+    let w = &plan.spec.workload;
+    input.input_tokens = w.input_tokens.mean.clamp(1.0, 1e6) as u32;
+    input.output_tokens = w.output_tokens.mean.clamp(1.0, 1e6) as u32;
+    Some(input)
+}
+
+fn perf_slos(plan: &Plan) -> Vec<perf::Slo> {
     plan.spec
         .workload
         .slos
         .iter()
-        .map(|slo| LatencyBand {
-            metric: slo.metric.as_str().to_string(),
-            percentile: slo.percentile,
-            limit_ms: slo.limit_ms,
-            estimate_ms: None,
-            meets_slo: None,
+        .map(|s| perf::Slo {
+            metric: match s.metric {
+                SloMetric::Ttft => perf::SloMetric::TtftMs,
+                SloMetric::Tpot => perf::SloMetric::TpotMs,
+                SloMetric::E2e => perf::SloMetric::E2eLatencyMs,
+            },
+            percentile: (s.percentile / 100.0).clamp(0.5, 0.999),
+            limit_ms: s.limit_ms,
+        })
+        .collect()
+}
+
+/// Replicas the performance model says serve the peak rate within the SLOs, when it can tell.
+pub fn replicas_for_peak(
+    plan: &Plan,
+    deployment: &Deployment,
+    fleet: &Fleet,
+    instance: Option<&InstanceType>,
+) -> Option<u32> {
+    let input = perf_input(plan, deployment, fleet, instance?)?;
+    perf::replicas_for_rate(&input, plan.spec.workload.requests_per_second.peak, &perf_slos(plan)).ok()
+}
+
+/// A percentile read off p50/p90/p99 (linear in between; p99 beyond).
+fn at_percentile(p: &perf::Percentiles, percentile: f64) -> f64 {
+    if percentile <= 50.0 {
+        p.p50
+    } else if percentile <= 90.0 {
+        p.p50 + (p.p90 - p.p50) * (percentile - 50.0) / 40.0
+    } else if percentile <= 99.0 {
+        p.p90 + (p.p99 - p.p90) * (percentile - 90.0) / 9.0
+    } else {
+        p.p99
+    }
+}
+
+/// Latency bands of a fleet on an instance type against the plan's SLOs, at the baseline rate spread
+/// over `replicas` (estimates are `None` where the model, chip or fit is unknown, or when saturated).
+pub fn latency_bands(
+    plan: &Plan,
+    deployment: &Deployment,
+    fleet: &Fleet,
+    instance: Option<&InstanceType>,
+    replicas: u32,
+) -> Vec<LatencyBand> {
+    let estimate = instance.and_then(|t| perf_input(plan, deployment, fleet, t)).and_then(|mut input| {
+        let rate = plan.spec.workload.requests_per_second.baseline / replicas.max(1) as f64;
+        input.load = perf::Load::RequestRate(rate.max(0.001));
+        perf::estimate(&input).ok().filter(|e| e.fits)
+    });
+    plan.spec
+        .workload
+        .slos
+        .iter()
+        .map(|slo| {
+            let percentiles = estimate.as_ref().and_then(|e| match slo.metric {
+                SloMetric::Ttft => e.ttft_ms,
+                SloMetric::Tpot => e.tpot_ms,
+                SloMetric::E2e => e.e2e_latency_ms,
+            });
+            let estimate_ms = percentiles
+                .map(|p| at_percentile(&p, slo.percentile))
+                .filter(|v| v.is_finite())
+                .map(|v| (v * 10.0).round() / 10.0);
+            LatencyBand {
+                metric: slo.metric.as_str().to_string(),
+                percentile: slo.percentile,
+                limit_ms: slo.limit_ms,
+                estimate_ms,
+                meets_slo: estimate_ms.map(|v| v <= slo.limit_ms),
+            }
         })
         .collect()
 }
@@ -120,7 +210,7 @@ pub struct ModelFacts {
 }
 
 /// Known open-weight models: (name fragment, billions of parameters in memory, attention heads).
-/// FIXME: switch to `crate::catalog::models` (issue 3) when it is committed.
+/// A fallback for names the catalog does not resolve.
 const KNOWN_MODELS: &[(&str, f64, u32)] = &[
     ("mixtral-8x22b", 141.0, 48),
     ("mixtral-8x7b", 46.7, 32),
@@ -156,6 +246,9 @@ const KNOWN_MODELS: &[(&str, f64, u32)] = &[
 /// Facts about a model from its name (`meta-llama/Meta-Llama-3-8B-Instruct`): a known model, or the
 /// parameter count written in the name (`…-34B-…`) with unknown heads.
 pub fn model_facts(model: &str) -> Option<ModelFacts> {
+    if let Some(spec) = crate::catalog::model(model) {
+        return Some(ModelFacts { params_b: spec.total_params() / 1e9, attention_heads: Some(spec.attention_heads) });
+    }
     let name = model.rsplit('/').next().unwrap_or(model).to_ascii_lowercase().replace("meta-llama-", "llama-");
     if let Some((_, params_b, heads)) = KNOWN_MODELS.iter().find(|(fragment, _, _)| name.contains(fragment)) {
         return Some(ModelFacts { params_b: *params_b, attention_heads: Some(*heads) });
@@ -194,7 +287,9 @@ mod tests {
     #[test]
     fn model_facts_from_names() {
         assert_eq!(model_facts("meta-llama/Meta-Llama-3-8B-Instruct").unwrap().attention_heads, Some(32));
-        assert_eq!(model_facts("mistralai/Mixtral-8x7B-Instruct-v0.1").unwrap().params_b, 46.7);
+        let mixtral = model_facts("mistralai/Mixtral-8x7B-Instruct-v0.1").unwrap().params_b;
+        assert!((45.0..48.0).contains(&mixtral), "{mixtral}");
+        // Not in the catalog: the size written in the name.
         assert_eq!(model_facts("acme/Yi-34B-Chat").unwrap().params_b, 34.0);
         assert_eq!(model_facts("gpt2"), None);
     }

@@ -1,0 +1,57 @@
+//! Lint catches each listed mistake on YAML written the way people write it: every file in
+//! tests/lint-corpus/ names the codes it must produce on its first line (`# expect: TF010 TF012`).
+
+use tokenfleet_core::examples::EXAMPLES;
+use tokenfleet_core::lint::{self, Severity, RULES};
+
+#[test]
+fn corpus_files_produce_their_expected_codes() {
+    let dir = tokenfleet_tests::repo_root().join("tests").join("lint-corpus");
+    let mut entries: Vec<_> = std::fs::read_dir(&dir).unwrap().filter_map(|e| e.ok()).map(|e| e.path()).collect();
+    entries.sort();
+    assert!(entries.len() >= 10, "corpus is missing");
+    for path in entries {
+        let text = std::fs::read_to_string(&path).unwrap();
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        let expected: Vec<&str> = text
+            .lines()
+            .next()
+            .and_then(|l| l.strip_prefix("# expect:"))
+            .unwrap_or_else(|| panic!("{name}: first line must be `# expect: CODES`"))
+            .split_whitespace()
+            .collect();
+        let findings = lint::lint_text(&name, &text).unwrap_or_else(|e| panic!("{name}: {e}"));
+        for code in &expected {
+            let hit = findings.iter().find(|f| f.code == *code);
+            let hit = hit.unwrap_or_else(|| panic!("{name}: {code} not reported; got {findings:#?}"));
+            assert!(hit.line.is_some_and(|l| l > 0), "{name}: {code} has no line: {hit:?}");
+            assert!(!hit.fix.is_empty() && !hit.message.is_empty(), "{name}: {code}");
+        }
+        for f in &findings {
+            assert!(RULES.iter().any(|(code, _, _)| *code == f.code), "{name}: undocumented code {}", f.code);
+        }
+    }
+}
+
+#[test]
+fn findings_point_at_the_right_line() {
+    let text =
+        std::fs::read_to_string(tokenfleet_tests::repo_root().join("tests/lint-corpus/kubectl-get-nodepools.yaml"))
+            .unwrap();
+    let findings = lint::lint_text("k.yaml", &text).unwrap();
+    let tf010 = findings.iter().find(|f| f.code == "TF010").unwrap();
+    // The requirements list of the first item of the List.
+    assert_eq!(tf010.line, Some(29), "{tf010:?}");
+    assert_eq!(tf010.path, "items[0].spec.template.spec.requirements");
+    let tf012 = findings.iter().find(|f| f.code == "TF012").unwrap();
+    assert!(tf012.message.contains("consolidateAfter"), "{tf012:?}");
+}
+
+#[test]
+fn examples_have_no_lint_errors() {
+    for (name, text) in EXAMPLES {
+        let findings = lint::lint_text(name, text).unwrap();
+        let errors: Vec<_> = findings.iter().filter(|f| f.severity == Severity::Error).collect();
+        assert!(errors.is_empty(), "{name}: {errors:#?}");
+    }
+}
