@@ -6,7 +6,7 @@
 //! batch full (`Replica::iteration_s`).
 
 use super::config::Load;
-use super::queueing::{md1_wait_quantile_s, mmc_wait_quantile_s, normal_quantile};
+use super::queueing::{md1_wait_quantile_s, mmc_wait_quantile_given_s, normal_quantile};
 use super::replica::Replica;
 use super::EstimateError;
 
@@ -30,7 +30,7 @@ pub struct OperatingPoint {
 enum Kind {
     Static { batch: f64 },
     Closed { batch: f64, queue_wait_s: f64 },
-    Open { rate: f64, batch: f64, slots: u32 },
+    Open { rate: f64, batch: f64, slots: u32, p_wait: f64, slot_s: f64, iteration_s: f64 },
     Saturated,
 }
 
@@ -107,24 +107,29 @@ impl OperatingPoint {
                 // Little's law on batch slots: running = rate x slot_time(running). The right side
                 // grows more slowly than the left past the fixed point, so bisection finds it.
                 let (mut lo, mut hi) = (0.0_f64, slots as f64);
-                for _ in 0..48 {
+                for _ in 0..40 {
                     let mid = 0.5 * (lo + hi);
                     if rate * slot_time_s(r, mid) > mid {
                         lo = mid;
                     } else {
                         hi = mid;
                     }
-                    if hi - lo < 1e-6 * (1.0 + hi) {
+                    if hi - lo < 1e-5 * (1.0 + hi) {
                         break;
                     }
                 }
                 let b = hi;
-                let waiting = {
-                    // Mean M/M/c queue length: P(wait) x a / (c - a).
-                    let c = slots as f64;
-                    super::queueing::erlang_c(slots, b) * b / (c - b).max(1e-9)
+                // Mean M/M/c queue length: P(wait) x a / (c - a).
+                let waiting = super::queueing::erlang_c(slots, b) * b / (slots as f64 - b).max(1e-9);
+                let kind = Kind::Open {
+                    rate,
+                    batch: b,
+                    slots,
+                    p_wait: super::queueing::erlang_c(slots, b),
+                    slot_s: slot_time_s(r, b),
+                    iteration_s: r.iteration_s(b),
                 };
-                Ok(base(Kind::Open { rate, batch: b, slots }, b, waiting, rate))
+                Ok(base(kind, b, waiting, rate))
             }
         }
     }
@@ -153,11 +158,11 @@ impl OperatingPoint {
             Kind::Closed { batch, queue_wait_s } => {
                 Some(r.request_overhead_s + queue_wait_s + r.prefill_s(p, 1.0) + q * r.iteration_s(batch))
             }
-            Kind::Open { rate, batch, slots } => {
-                let slot_wait = mmc_wait_quantile_s(slots, batch, slot_time_s(r, batch), q);
+            Kind::Open { rate, batch, slots, p_wait, slot_s, iteration_s } => {
+                let slot_wait = mmc_wait_quantile_given_s(p_wait, slots, batch, slot_s, q);
                 let pc = r.prefill_compute_s(p, 1.0);
                 let prefill_wait = md1_wait_quantile_s(rate * pc, pc, q);
-                Some(r.request_overhead_s + r.prefill_s(p, 1.0) + q * r.iteration_s(batch) + slot_wait + prefill_wait)
+                Some(r.request_overhead_s + r.prefill_s(p, 1.0) + q * iteration_s + slot_wait + prefill_wait)
                     .filter(|t| t.is_finite())
             }
             Kind::Saturated => None,

@@ -236,13 +236,28 @@ pub fn evaluate(replica: &Replica, load: Load) -> Estimate {
             return out;
         }
     };
-    let pct = |f: &dyn Fn(f64) -> Option<f64>| -> Option<Percentiles> {
-        Some(Percentiles { p50: s_to_ms(f(0.5)?), p90: s_to_ms(f(0.9)?), p99: s_to_ms(f(0.99)?) })
-    };
     out.saturated = point.saturated;
-    out.ttft_ms = pct(&|q| point.ttft_s(replica, q));
-    out.tpot_ms = pct(&|q| point.tpot_s(replica, q));
-    out.e2e_latency_ms = pct(&|q| point.e2e_s(replica, q));
+    if !point.saturated {
+        let mut ttft = [0.0; 3];
+        let mut tpot = [0.0; 3];
+        let mut ok = true;
+        for (i, q) in [0.5, 0.9, 0.99].into_iter().enumerate() {
+            match (point.ttft_s(replica, q), point.tpot_s(replica, q)) {
+                (Some(a), Some(b)) => {
+                    ttft[i] = a;
+                    tpot[i] = b;
+                }
+                _ => ok = false,
+            }
+        }
+        if ok {
+            let steps = replica.output_tokens as f64 - 1.0;
+            let pct = |v: [f64; 3]| Percentiles { p50: s_to_ms(v[0]), p90: s_to_ms(v[1]), p99: s_to_ms(v[2]) };
+            out.ttft_ms = Some(pct(ttft));
+            out.tpot_ms = Some(pct(tpot));
+            out.e2e_latency_ms = Some(pct([0, 1, 2].map(|i| ttft[i] + steps * tpot[i])));
+        }
+    }
     let (p, o) = (replica.input_tokens as f64, replica.output_tokens as f64);
     out.requests_per_s = point.requests_per_s;
     out.output_tokens_per_s = point.requests_per_s * o;
@@ -263,5 +278,7 @@ pub fn replica_at_rate(input: &EstimateInput, requests_per_s: f64) -> Result<Est
     Ok(evaluate(&replica, Load::RequestRate(requests_per_s)))
 }
 
+#[cfg(test)]
+mod properties;
 #[cfg(test)]
 mod tests;

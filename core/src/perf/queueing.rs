@@ -85,11 +85,15 @@ pub fn erlang_c(servers: u32, offered: f64) -> f64 {
 /// The `q`-quantile of the wait in M/M/c: 0 with probability `1 - P(wait)`, else exponential with rate
 /// `(servers - offered) / service_s`. Infinite when the queue is unstable.
 pub fn mmc_wait_quantile_s(servers: u32, offered: f64, service_s: f64, q: f64) -> f64 {
+    mmc_wait_quantile_given_s(erlang_c(servers, offered), servers, offered, service_s, q)
+}
+
+/// As `mmc_wait_quantile_s`, with the probability of waiting already computed.
+pub fn mmc_wait_quantile_given_s(p_wait: f64, servers: u32, offered: f64, service_s: f64, q: f64) -> f64 {
     let c = servers as f64;
     if offered >= c {
         return f64::INFINITY;
     }
-    let p_wait = erlang_c(servers, offered);
     let tail = 1.0 - q;
     if p_wait <= tail {
         return 0.0;

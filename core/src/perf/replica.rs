@@ -55,9 +55,13 @@ pub struct Replica {
     sequence_overhead_s: f64,
     /// Fixed latency per request before its first token, seconds.
     pub request_overhead_s: f64,
-    bytes_per_weight: f64,
     kv_bytes_per_token_rank: f64,
     attention_flops_per_token_ctx: f64,
+    active_params: f64,
+    /// Bytes every forward pass reads whatever the routing: attention, dense MLP, output head.
+    dense_bytes: f64,
+    /// Bytes of one expert's MLP over all layers (mixture of experts only).
+    expert_bytes: f64,
 }
 
 /// What a replica is made of (plain data; `perf::EstimateInput` resolves names into this).
@@ -77,6 +81,11 @@ pub struct ReplicaConfig<'a> {
     pub output_tokens: u32,
     /// Efficiency table to use (`efficiency::FITTED` in production; the calibration refits it).
     pub table: &'a [FittedGroup],
+}
+
+/// Parameters of one expert's MLP over all layers.
+fn expert_params(model: &ModelSpec) -> f64 {
+    model.layers as f64 * 3.0 * model.hidden_size as f64 * model.intermediate_size as f64
 }
 
 fn err(field: &str, message: impl Into<String>) -> EstimateError {
@@ -214,17 +223,27 @@ impl Replica {
                 * 1e-3,
             sequence_overhead_s: efficiency.sequence_overhead_us * 1e-6,
             request_overhead_s: efficiency.request_overhead_ms * 1e-3,
-            bytes_per_weight: bpw,
             kv_bytes_per_token_rank,
             attention_flops_per_token_ctx: 4.0 * model.layers as f64 * (model.attention_heads * model.head_dim) as f64,
+            active_params: model.active_params(),
+            dense_bytes: (model.params_read_per_step(0.0)
+                - model.lm_head_params()
+                - if model.is_moe() { expert_params(model) } else { 0.0 })
+                * bpw
+                + model.lm_head_params() * 2.0,
+            expert_bytes: if model.is_moe() { expert_params(model) * bpw } else { 0.0 },
         })
     }
 
     /// Bytes of weights one forward pass over `tokens` tokens reads (whole replica); the output head
     /// stays 16-bit under quantisation.
     fn weight_bytes_read(&self, tokens: f64) -> f64 {
-        let head = self.model.lm_head_params();
-        (self.model.params_read_per_step(tokens) - head) * self.bytes_per_weight + head * 2.0
+        if self.model.experts <= 1 {
+            return self.dense_bytes;
+        }
+        let (e, k) = (self.model.experts as f64, self.model.active_experts as f64);
+        let touched = e * (1.0 - (1.0 - k / e).powf(tokens.max(1.0)));
+        self.dense_bytes + touched * self.expert_bytes
     }
 
     fn comm_s(&self, tokens: f64) -> f64 {
@@ -255,8 +274,7 @@ impl Replica {
         let weights = self.weight_bytes_read(batch) / tp;
         let kv = batch * context_tokens * self.kv_bytes_per_token_rank;
         let t_mem = weights / self.weight_bw_bytes_per_s + kv / self.kv_bw_bytes_per_s;
-        let flops =
-            (2.0 * self.model.active_params() + self.attention_flops_per_token_ctx * context_tokens) * batch / tp;
+        let flops = (2.0 * self.active_params + self.attention_flops_per_token_ctx * context_tokens) * batch / tp;
         let t_compute = flops / self.flops_per_s;
         t_mem.max(t_compute) + self.comm_s(batch) + self.overhead_s + batch * self.sequence_overhead_s
     }
@@ -266,7 +284,7 @@ impl Replica {
     pub fn prefill_compute_s(&self, prompt_tokens: f64, sequences: f64) -> f64 {
         let tp = self.tensor_parallel as f64;
         let tokens = prompt_tokens * sequences;
-        let flops = (2.0 * self.model.active_params() * tokens
+        let flops = (2.0 * self.active_params * tokens
             + self.attention_flops_per_token_ctx * prompt_tokens * prompt_tokens / 2.0 * sequences)
             / tp;
         flops / self.flops_per_s
