@@ -55,3 +55,21 @@ fn examples_have_no_lint_errors() {
         assert!(errors.is_empty(), "{name}: {errors:#?}");
     }
 }
+
+#[test]
+fn every_rule_is_documented() {
+    let docs = std::fs::read_to_string(tokenfleet_tests::repo_root().join("docs/plan.md")).unwrap();
+    for (code, severity, _) in RULES {
+        let row = format!("| {code} | {} |", severity.as_str());
+        assert!(docs.contains(&row), "docs/plan.md lacks the row for {code} ({})", severity.as_str());
+    }
+}
+
+#[test]
+fn plan_value_errors_are_findings_not_parse_failures() {
+    let text = "apiVersion: tokenfleet.dev/v1alpha1\nkind: Plan\nmetadata: {name: x}\nspec:\n  region: us-east-1\n  nodePools:\n    - {name: a, weight: 300, capacityTypes: [spot], nodeClass: c}\n  nodeClasses: [{name: c, ami: al2023}]\n";
+    let findings = lint::lint_text("p.yaml", text).unwrap();
+    let f = findings.iter().find(|f| f.code == "TF040").unwrap();
+    assert_eq!((f.path.as_str(), f.line), ("spec.nodePools[0].weight", Some(7)));
+    assert!(lint::lint_text("p.yaml", "apiVersion: tokenfleet.dev/v1alpha1\nkind: Plan\nspec: [\n").is_err());
+}

@@ -45,6 +45,7 @@ pub const RULES: &[(&str, Severity, &str)] = &[
     ("TF037", Severity::Info, "field a plan cannot express (not exported again)"),
     ("TF038", Severity::Error, "invalid capacity type"),
     ("TF039", Severity::Info, "resource that is not a model server (ignored on import)"),
+    ("TF040", Severity::Error, "invalid plan value (weight, names, bounds, references)"),
 ];
 
 const POLICIES: [&str; 3] = ["WhenEmpty", "WhenEmptyOrUnderutilized", "Balanced"];
@@ -463,8 +464,24 @@ fn format_amount(resource: &str, value: f64) -> String {
 
 /// Lints plan text; findings carry the line of their field.
 pub fn lint_plan_text(text: &str) -> Result<Vec<Finding>, plan::PlanError> {
-    let (plan, located) = plan::parse_plan_located(text)?;
-    let mut findings = lint_plan(&plan);
+    let (plan, located) = plan::parse_plan_unchecked(text)?;
+    let errors = plan::validate(&plan);
+    let mut findings: Vec<Finding> = errors
+        .iter()
+        .map(|e| {
+            Finding::new(
+                "TF040",
+                Severity::Error,
+                e.path.clone(),
+                e.message.clone(),
+                "correct the value (docs/plan.md describes every field)",
+            )
+        })
+        .collect();
+    // Placement and the plan rules assume valid values; they run once the values are right.
+    if errors.is_empty() {
+        findings.extend(lint_plan(&plan));
+    }
     if let Some(root) = located {
         for f in &mut findings {
             f.line = Some(root.locate(&f.path).0);

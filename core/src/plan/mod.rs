@@ -7,7 +7,7 @@
 mod parse;
 pub mod tree;
 
-pub use parse::{parse_plan, parse_plan_located, validate, PlanError, MAX_INPUT_BYTES};
+pub use parse::{parse_plan, parse_plan_located, parse_plan_unchecked, validate, PlanError, MAX_INPUT_BYTES};
 
 use std::collections::BTreeMap;
 

@@ -92,6 +92,26 @@ pub fn parse_plan_located(text: &str) -> Result<(Plan, Option<Node>), PlanError>
     Ok((plan, located))
 }
 
+/// Reads a Plan's structure (types, field names) without checking its values, for the linter,
+/// which reports value errors as findings next to everything else.
+pub fn parse_plan_unchecked(text: &str) -> Result<(Plan, Option<Node>), PlanError> {
+    match parse_plan_located(text) {
+        Ok(parsed) => Ok(parsed),
+        // Too large, or structurally wrong (the typed parse fails too): the error stands.
+        Err(error) if text.len() > MAX_INPUT_BYTES => Err(error),
+        Err(error) => validate_failed_parse(text).ok_or(error),
+    }
+}
+
+fn validate_failed_parse(text: &str) -> Option<(Plan, Option<Node>)> {
+    let plan: Plan = if text.trim_start().starts_with('{') {
+        serde_json::from_str(text).ok()?
+    } else {
+        serde_saphyr::from_str_with_options(text, tree::options()).ok()?
+    };
+    Some((plan, tree::parse_document(text).ok()))
+}
+
 /// The YAML parser appends " at line N, column M"; the location is reported in its own fields.
 fn strip_location(message: &str) -> String {
     let first = message.lines().next().unwrap_or_default();
