@@ -98,6 +98,12 @@ pub(crate) struct Cluster<'a> {
     pub startup_max_s: f64,
     pub cost_rate_usd_per_s: f64,
     pub live_nodes: u32,
+    /// Bumped on every change to pods or nodes; consolidation re-checks only after a change or when a
+    /// node becomes eligible by the clock.
+    generation: u64,
+    idle_generation: u64,
+    idle_until_s: f64,
+    any_consolidation: bool,
 }
 
 fn allowed(sc: &Scenario, deployment: usize, pool: usize) -> bool {
@@ -150,6 +156,10 @@ impl<'a> Cluster<'a> {
             startup_max_s: 0.0,
             cost_rate_usd_per_s: 0.0,
             live_nodes: 0,
+            generation: 0,
+            idle_generation: u64::MAX,
+            idle_until_s: 0.0,
+            any_consolidation: sc.pools.iter().any(|p| p.consolidate_after_s.is_some()),
         }
     }
 
@@ -202,6 +212,7 @@ impl<'a> Cluster<'a> {
             gone_s: f64::INFINITY,
             interruption_s,
         });
+        self.generation += 1;
         self.pool_devices[pool] += t.devices;
         self.pool_cpu[pool] += t.vcpu;
         self.pool_nodes[pool] += 1;
@@ -275,6 +286,7 @@ impl<'a> Cluster<'a> {
     }
 
     fn remove_pod(&mut self, now: f64, i: usize) {
+        self.generation += 1;
         let pod = self.pods.swap_remove(i);
         match pod.node {
             Some(n) => {
@@ -293,6 +305,7 @@ impl<'a> Cluster<'a> {
         let dep = &self.sc.deployments[d];
         let image = self.image_of[d];
         let t = self.timing;
+        self.generation += 1;
         let n = &mut self.nodes[node];
         n.devices_free -= dep.devices_per_replica;
         n.pods += 1;
@@ -350,6 +363,14 @@ impl<'a> Cluster<'a> {
 
     pub fn has_unbound(&self) -> bool {
         self.pods.iter().any(|p| p.node.is_none())
+    }
+
+    /// Closes the batch and cancels the retry when the scheduler has bound every pod.
+    pub fn settle(&mut self) {
+        if !self.has_unbound() {
+            self.batch_start_s = None;
+            self.retry_at_s = f64::INFINITY;
+        }
     }
 
     /// Whether Karpenter's current batch is due (idle or maximum duration reached).
@@ -452,6 +473,7 @@ impl<'a> Cluster<'a> {
     }
 
     fn start_termination(&mut self, now: f64, node: usize, until: f64) {
+        self.generation += 1;
         let n = &mut self.nodes[node];
         n.state = NodeState::Terminating;
         n.gone_s = until;
@@ -478,6 +500,7 @@ impl<'a> Cluster<'a> {
             let n = &mut self.nodes[i];
             if n.state == NodeState::Terminating && n.gone_s <= now {
                 n.state = NodeState::Gone;
+                self.generation += 1;
                 let t = &self.sc.pools[n.pool].instance_types[n.itype];
                 self.pool_devices[n.pool] -= t.devices;
                 self.pool_cpu[n.pool] -= t.vcpu;
@@ -515,10 +538,47 @@ impl<'a> Cluster<'a> {
     /// Karpenter's disruption controller: empty (and, for WhenEmptyOrUnderutilized, underutilised)
     /// nodes idle for `consolidateAfter`, within each pool's budget.
     pub fn consolidate(&mut self, now: f64) {
-        if now < self.next_consolidation_s {
+        if !self.any_consolidation || now < self.next_consolidation_s {
+            return;
+        }
+        if self.generation == self.idle_generation && now < self.idle_until_s {
             return;
         }
         self.next_consolidation_s = now + self.timing.consolidation_interval_s.max(1.0);
+        let before = self.generation;
+        self.consolidate_pools(now);
+        if self.generation == before {
+            // Nothing to do: wait for a change, or for a node to become eligible by the clock.
+            self.idle_generation = before;
+            let mut until = f64::INFINITY;
+            for n in self.nodes.iter().filter(|n| n.state == NodeState::Running) {
+                // Another node becoming ready can make room for an underutilised node's pods.
+                if n.ready_s > now {
+                    until = until.min(n.ready_s);
+                }
+                if let (false, Some(after)) = (n.reserved, self.sc.pools[n.pool].consolidate_after_s) {
+                    let eligible = (n.last_change_s + after).max(n.ready_s);
+                    if eligible > now {
+                        until = until.min(eligible);
+                    }
+                }
+            }
+            self.idle_until_s = until;
+        }
+    }
+
+    /// When consolidation next needs a look.
+    fn consolidation_due_s(&self) -> f64 {
+        if !self.any_consolidation {
+            f64::INFINITY
+        } else if self.generation == self.idle_generation {
+            self.idle_until_s.max(self.next_consolidation_s)
+        } else {
+            self.next_consolidation_s
+        }
+    }
+
+    fn consolidate_pools(&mut self, now: f64) {
         for p in 0..self.sc.pools.len() {
             let pool = &self.sc.pools[p];
             let Some(after) = pool.consolidate_after_s else { continue };
@@ -600,12 +660,7 @@ impl<'a> Cluster<'a> {
                 NodeState::Gone => {}
             }
         }
-        let consolidating = self.sc.pools.iter().any(|p| p.consolidate_after_s.is_some())
-            && self.nodes.iter().any(|n| n.state == NodeState::Running && !n.reserved);
-        if consolidating {
-            next = next.min(self.next_consolidation_s);
-        }
-        next
+        next.min(self.consolidation_due_s())
     }
 
     /// Records pods still unbound at the end of the run.

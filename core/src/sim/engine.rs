@@ -13,6 +13,7 @@ use super::rng::Rng;
 use super::scenario::{Autoscaler, Scenario, SimOptions, SloMetric};
 use super::serving::fraction_within;
 use super::traffic::TrafficCursor;
+use crate::catalog::CapacityType;
 
 /// Per-deployment state carried between steps.
 #[derive(Default)]
@@ -44,6 +45,35 @@ struct Dep {
     i_ttft95_max: f64,
     i_tpot95_max: f64,
     i_e2e95_max: f64,
+    // Serving capacity, cached until the ready count or the token mix changes.
+    cached_ready: u32,
+    cached_output_tokens: f64,
+    capacity_per_step: f64,
+    inv_capacity_rps: f64,
+    queue_max: u64,
+    proposals: Vec<Option<u32>>,
+}
+
+impl Dep {
+    fn cache_capacity(
+        &mut self,
+        profile: &super::serving::ServiceProfile,
+        output_tokens: f64,
+        timeout_s: f64,
+        step: f64,
+    ) {
+        self.cached_ready = self.counts.ready;
+        self.cached_output_tokens = output_tokens;
+        // Decode dominates a request's service time, so capacity scales with the reference over the
+        // current mean output length.
+        let token_factor = profile.reference_output_tokens / output_tokens.max(1.0);
+        let capacity_rps = self.counts.ready as f64 * profile.capacity_requests_per_s * token_factor;
+        self.capacity_per_step = capacity_rps * step;
+        self.inv_capacity_rps = if capacity_rps > 0.0 { 1.0 / capacity_rps } else { 0.0 };
+        // Requests beyond what the ready replicas serve within the timeout are dropped; with no ready
+        // replica the Service has no endpoint and every request fails at once.
+        self.queue_max = (capacity_rps * timeout_s).min(1e15) as i64 as u64;
+    }
 }
 
 /// Runs a scenario. Errors name the field or flag at fault; the run itself never panics.
@@ -70,7 +100,8 @@ pub fn simulate(sc: &Scenario, opt: &SimOptions) -> Result<Timeline, String> {
     let mut cursor = TrafficCursor::new(&sc.traffic, opt.duration_s, &mut traffic_rng);
     let mut cluster = Cluster::new(sc, cluster_rng);
     let nd = sc.deployments.len();
-    let mut deps: Vec<Dep> = (0..nd).map(|_| Dep { within: vec![0.0; sc.slos.len()], ..Dep::default() }).collect();
+    let mut deps: Vec<Dep> =
+        (0..nd).map(|_| Dep { within: vec![0.0; sc.slos.len()], cached_ready: u32::MAX, ..Dep::default() }).collect();
     let timing = &sc.timing;
 
     // Time 0: reserved nodes, then the initial replicas placed and warm.
@@ -95,46 +126,57 @@ pub fn simulate(sc: &Scenario, opt: &SimOptions) -> Result<Timeline, String> {
     let n_steps = (opt.duration_s / step).round().max(1.0) as u64;
     let every = ((opt.series_step_s / step).round() as u64).max(1);
     let n_samples = n_steps.div_ceil(every) as usize;
-    let mut series = Series::with_capacity(n_samples, sc);
+    let mut series = SeriesBuilder::new(n_samples, sc);
     let mut counts = vec![Counts::default(); nd];
     let mut next_hpa_s = 0.0;
     let mut next_control_s = 0.0;
     let mut cost_usd = 0.0;
     let mut peak_nodes = cluster.live_nodes;
-    let mut scratch_desired = vec![0u32; nd];
+    let mut scratch_desired: Vec<u32> = deps.iter().map(|d| d.desired).collect();
+    let mut cluster_due_s = 0.0;
+    cluster.counts(0.0, &mut counts);
+    for (dep, c) in deps.iter_mut().zip(&counts) {
+        dep.counts = *c;
+    }
+    let noise = sc.traffic.arrival_noise;
 
     for s in 0..n_steps {
         let t = s as f64 * step;
         if t >= next_control_s {
-            // Autoscalers.
+            // Autoscalers, on the pod counts of the last node-layer update (pods change only at
+            // node-layer events, which always run the block below).
             let outage = sc.metrics_outages.iter().any(|&(a, b)| t >= a && t < b);
-            cluster.counts(t, &mut counts);
             let hpa_due = t >= next_hpa_s;
             if hpa_due {
                 next_hpa_s = t + timing.hpa_sync_period_s.max(step);
             }
+            let mut changed = false;
             for (i, d) in sc.deployments.iter().enumerate() {
                 let dep = &mut deps[i];
-                dep.counts = counts[i];
-                autoscale(sc, i, d, dep, t, hpa_due, outage);
+                autoscale(sc, d, dep, t, hpa_due, outage);
+                changed |= scratch_desired[i] != dep.desired;
                 scratch_desired[i] = dep.desired;
             }
             // Node layer.
-            cluster.node_events(t);
-            cluster.reconcile_replicas(t, &scratch_desired, false);
-            cluster.schedule(t, false);
-            if cluster.has_unbound() && (t >= cluster.batch_due_s() || t >= cluster.retry_at_s) {
-                cluster.provision(t, false);
+            if changed || t >= cluster_due_s {
+                cluster.node_events(t);
+                cluster.reconcile_replicas(t, &scratch_desired, false);
+                cluster.schedule(t, false);
+                if cluster.has_unbound() && (t >= cluster.batch_due_s() || t >= cluster.retry_at_s) {
+                    cluster.provision(t, false);
+                }
+                cluster.consolidate(t);
+                cluster.reconcile_replicas(t, &scratch_desired, false);
+                cluster.schedule(t, false);
+                cluster.settle();
+                cluster.counts(t, &mut counts);
+                for (dep, c) in deps.iter_mut().zip(&counts) {
+                    dep.counts = *c;
+                }
+                peak_nodes = peak_nodes.max(cluster.live_nodes);
+                cluster_due_s = cluster.next_event_s(t);
             }
-            cluster.consolidate(t);
-            cluster.reconcile_replicas(t, &scratch_desired, false);
-            cluster.schedule(t, false);
-            cluster.counts(t, &mut counts);
-            for (dep, c) in deps.iter_mut().zip(&counts) {
-                dep.counts = *c;
-            }
-            peak_nodes = peak_nodes.max(cluster.live_nodes);
-            next_control_s = cluster.next_event_s(t).min(next_hpa_s);
+            next_control_s = cluster_due_s.min(next_hpa_s);
             for (d, dep) in sc.deployments.iter().zip(&deps) {
                 if let Autoscaler::Keda(k) = &d.autoscaler {
                     let _ = dep;
@@ -151,52 +193,58 @@ pub fn simulate(sc: &Scenario, opt: &SimOptions) -> Result<Timeline, String> {
         for (i, d) in sc.deployments.iter().enumerate() {
             let dep = &mut deps[i];
             let profile = &d.service;
+            if dep.cached_ready != dep.counts.ready || dep.cached_output_tokens != now.output_tokens {
+                dep.cache_capacity(profile, now.output_tokens, timing.request_timeout_s, step);
+            }
             let rate = now.requests_per_s * d.traffic_share;
             let mean = rate * step;
-            let arrivals = if sc.traffic.arrival_noise {
-                let x = mean + mean.sqrt() * arrival_rng.normal_fast() + arrival_rng.uniform();
+            // Values here are non-negative and far below 2^63, so `as i64` is the floor, and a single
+            // instruction (no libm call, no unsigned-conversion sequence).
+            let arrivals = if noise {
+                let (z, u) = arrival_rng.normal_and_uniform();
+                let x = mean + mean.sqrt() * z + u;
                 if x > 0.0 {
-                    x as u64
+                    x as i64 as u64
                 } else {
                     0
                 }
             } else {
                 dep.carry += mean;
-                let n = dep.carry.floor();
-                dep.carry -= n;
+                let n = dep.carry as i64;
+                dep.carry -= n as f64;
                 n as u64
             };
             dep.queue += arrivals;
             dep.arrived += arrivals;
             dep.i_arrived += arrivals;
-            let token_factor = profile.reference_output_tokens / now.output_tokens.max(1.0);
-            let capacity_rps = dep.counts.ready as f64 * profile.capacity_requests_per_s * token_factor;
-            let available = dep.credit + capacity_rps * step;
-            let served = (dep.queue as f64).min(available.floor()) as u64;
-            dep.credit =
-                if served < dep.queue { (available - served as f64).min(capacity_rps * step + 1.0) } else { 0.0 };
+            let available = dep.credit + dep.capacity_per_step;
+            let served = dep.queue.min(available as i64 as u64);
+            dep.credit = if served < dep.queue {
+                (available - served as i64 as f64).min(dep.capacity_per_step + 1.0)
+            } else {
+                0.0
+            };
             dep.queue -= served;
-            let queue_max = (capacity_rps * timing.request_timeout_s).floor() as u64;
-            if dep.queue > queue_max {
-                let dropped = dep.queue - queue_max;
+            if dep.queue > dep.queue_max {
+                let dropped = dep.queue - dep.queue_max;
                 dep.dropped += dropped;
                 dep.i_dropped += dropped;
-                dep.queue = queue_max;
+                dep.queue = dep.queue_max;
             }
             dep.served += served;
             dep.i_served += served;
             dep.arrival_rps = rate;
-            dep.utilization = if capacity_rps > 0.0 { (rate / capacity_rps).min(1.0) } else { 1.0 };
+            dep.utilization = if dep.capacity_per_step > 0.0 { (rate * dep.inv_capacity_rps).min(1.0) } else { 1.0 };
             let lat = profile.latency(dep.utilization);
-            let wait_ms = if capacity_rps > 0.0 { dep.queue as f64 / capacity_rps * 1000.0 } else { 0.0 };
+            let wait_ms = dep.queue as i64 as f64 * dep.inv_capacity_rps * 1000.0;
             let ttft50 = lat.ttft_p50_ms + wait_ms;
             let ttft95 = lat.ttft_p95_ms + wait_ms;
-            let decode_steps = (now.output_tokens - 1.0).max(0.0);
-            let e2e50 = ttft50 + lat.tpot_p50_ms * decode_steps;
-            let e2e95 = ttft95 + lat.tpot_p95_ms * decode_steps;
             dep.ttft_p95_ms = ttft95;
             if served > 0 {
-                let w = served as f64;
+                let decode_steps = (now.output_tokens - 1.0).max(0.0);
+                let e2e50 = ttft50 + lat.tpot_p50_ms * decode_steps;
+                let e2e95 = ttft95 + lat.tpot_p95_ms * decode_steps;
+                let w = served as i64 as f64;
                 dep.tokens += w * (now.input_tokens + now.output_tokens);
                 for (k, slo) in sc.slos.iter().enumerate() {
                     let f = match slo.metric {
@@ -219,25 +267,18 @@ pub fn simulate(sc: &Scenario, opt: &SimOptions) -> Result<Timeline, String> {
         if (s + 1) % every == 0 || s + 1 == n_steps {
             let steps_in = if (s + 1) % every == 0 { every } else { (s + 1) % every };
             let t0 = (s + 1 - steps_in) as f64 * step;
-            sample(&mut series, sc, &mut deps, &cluster, t0, steps_in as f64 * step, cost_usd);
+            sample(&mut series, &mut deps, &cluster, t0, steps_in as f64 * step, cost_usd);
         }
     }
 
     let end_s = n_steps as f64 * step;
     cluster.finish(end_s);
+    let series = series.finish(sc);
     Ok(finish(sc, opt, &deps, &cluster, series, cost_usd, peak_nodes))
 }
 
 /// One autoscaler decision for one deployment.
-fn autoscale(
-    sc: &Scenario,
-    _i: usize,
-    d: &super::scenario::SimDeployment,
-    dep: &mut Dep,
-    t: f64,
-    hpa_due: bool,
-    outage: bool,
-) {
+fn autoscale(sc: &Scenario, d: &super::scenario::SimDeployment, dep: &mut Dep, t: f64, hpa_due: bool, outage: bool) {
     let tol = sc.timing.hpa_tolerance;
     let c = dep.counts;
     let pods = PodCounts { ready: c.ready, unready: c.pending, missing: c.loading };
@@ -274,21 +315,20 @@ fn autoscale(
             if !hpa_due {
                 return;
             }
-            let proposals: Vec<Option<u32>> = spec
-                .metrics
-                .iter()
-                .map(|m| {
-                    let r = reading(m.kind)?;
-                    let (down, up) = tolerances(&spec.behavior, tol);
-                    if matches!(m.target, MetricTarget::AverageValue(_)) && c.ready == 0 {
-                        return None;
-                    }
-                    metric_replicas(dep.desired, m.target, r, pods, down, up)
-                })
-                .collect();
+            let mut proposals = std::mem::take(&mut dep.proposals);
+            proposals.clear();
+            proposals.extend(spec.metrics.iter().map(|m| {
+                let r = reading(m.kind)?;
+                let (down, up) = tolerances(&spec.behavior, tol);
+                if matches!(m.target, MetricTarget::AverageValue(_)) && c.ready == 0 {
+                    return None;
+                }
+                metric_replicas(dep.desired, m.target, r, pods, down, up)
+            }));
             dep.desired = dep.hpa.reconcile(spec, t, dep.desired, &proposals);
             dep.hit_max |=
                 dep.desired >= spec.max_replicas && proposals.iter().flatten().any(|p| *p > spec.max_replicas);
+            dep.proposals = proposals;
         }
         Autoscaler::Keda(spec) => {
             let value = reading(spec.metric).map(|r| r.total);
@@ -322,11 +362,81 @@ pub(crate) fn r3(x: f64) -> f64 {
     }
 }
 
-fn sample(series: &mut Series, sc: &Scenario, deps: &mut [Dep], cluster: &Cluster, t0: f64, span_s: f64, cost: f64) {
+/// The series while it is being recorded: per-deployment and per-pool columns by index, node counts by
+/// (instance type, capacity type) index; turned into the keyed [`Series`] at the end.
+struct SeriesBuilder {
+    totals: Series,
+    deployments: Vec<DeploymentSeries>,
+    pools: Vec<PoolColumns>,
+}
+
+struct PoolColumns {
+    nodes: Vec<u32>,
+    by_type: Vec<((usize, CapacityType), Vec<u32>)>,
+    cost_usd_cumulative: Vec<f64>,
+    cost_raw: f64,
+    scratch: Vec<u32>,
+}
+
+impl SeriesBuilder {
+    fn new(n: usize, sc: &Scenario) -> SeriesBuilder {
+        let v = || Vec::with_capacity(n);
+        SeriesBuilder {
+            totals: Series {
+                t_s: v(),
+                arrival_rate: v(),
+                served_rate: v(),
+                queue_length: Vec::with_capacity(n),
+                ttft_p95_ms: v(),
+                replicas_desired: Vec::with_capacity(n),
+                replicas_ready: Vec::with_capacity(n),
+                nodes: Vec::with_capacity(n),
+                cost_usd_cumulative: v(),
+                deployments: BTreeMap::new(),
+                pools: BTreeMap::new(),
+            },
+            deployments: sc.deployments.iter().map(|_| DeploymentSeries::with_capacity(n)).collect(),
+            pools: sc
+                .pools
+                .iter()
+                .map(|_| PoolColumns {
+                    nodes: Vec::with_capacity(n),
+                    by_type: vec![],
+                    cost_usd_cumulative: Vec::with_capacity(n),
+                    cost_raw: 0.0,
+                    scratch: vec![],
+                })
+                .collect(),
+        }
+    }
+
+    fn finish(self, sc: &Scenario) -> Series {
+        let mut series = self.totals;
+        series.deployments = sc.deployments.iter().map(|d| d.name.clone()).zip(self.deployments).collect();
+        for (pool, cols) in sc.pools.iter().zip(self.pools) {
+            let nodes_by_type = cols
+                .by_type
+                .into_iter()
+                .map(|((t, c), column)| (format!("{}/{}", pool.instance_types[t].name, c.as_str()), column))
+                .collect();
+            let ps = PoolSeries {
+                nodes: cols.nodes,
+                nodes_by_type,
+                cost_usd_cumulative: cols.cost_usd_cumulative,
+                cost_usd_cumulative_raw: cols.cost_raw,
+            };
+            series.pools.insert(pool.name.clone(), ps);
+        }
+        series
+    }
+}
+
+fn sample(b: &mut SeriesBuilder, deps: &mut [Dep], cluster: &Cluster, t0: f64, span_s: f64, cost: f64) {
+    let series = &mut b.totals;
     series.t_s.push(r3(t0));
     let (mut arrived, mut served, mut queue, mut ttft95, mut desired, mut ready) =
         (0u64, 0u64, 0u64, 0.0f64, 0u32, 0u32);
-    for (d, dep) in sc.deployments.iter().zip(deps.iter_mut()) {
+    for (dep, s) in deps.iter_mut().zip(b.deployments.iter_mut()) {
         arrived += dep.i_arrived;
         served += dep.i_served;
         queue += dep.queue;
@@ -334,7 +444,6 @@ fn sample(series: &mut Series, sc: &Scenario, deps: &mut [Dep], cluster: &Cluste
         desired += dep.desired;
         ready += dep.counts.ready;
         let w = dep.i_served.max(1) as f64;
-        let s = series.deployments.get_mut(&d.name).expect("series has every deployment");
         s.arrival_rate.push(r3(dep.i_arrived as f64 / span_s));
         s.served_rate.push(r3(dep.i_served as f64 / span_s));
         s.queue_length.push(dep.queue);
@@ -367,33 +476,36 @@ fn sample(series: &mut Series, sc: &Scenario, deps: &mut [Dep], cluster: &Cluste
     series.nodes.push(cluster.live_nodes);
     series.cost_usd_cumulative.push(r3(cost));
     let n = series.t_s.len();
-    for (p, pool) in sc.pools.iter().enumerate() {
-        let ps = series.pools.get_mut(&pool.name).expect("series has every pool");
-        let mut by_type: BTreeMap<String, u32> = BTreeMap::new();
-        let mut nodes = 0;
-        for node in cluster.nodes.iter().filter(|x| x.pool == p && x.state != NodeState::Gone) {
-            nodes += 1;
-            let key = format!("{}/{}", pool.instance_types[node.itype].name, node.capacity.as_str());
-            *by_type.entry(key).or_default() += 1;
+    for cols in b.pools.iter_mut() {
+        cols.nodes.push(0);
+        cols.scratch.clear();
+        cols.scratch.resize(cols.by_type.len(), 0);
+    }
+    let mut cost_rate = vec![0.0f64; 0];
+    cost_rate.resize(b.pools.len(), 0.0);
+    for node in cluster.nodes.iter().filter(|x| x.state != NodeState::Gone) {
+        let cols = &mut b.pools[node.pool];
+        if let Some(last) = cols.nodes.last_mut() {
+            *last += 1;
         }
-        ps.nodes.push(nodes);
-        for key in by_type.keys() {
-            if !ps.nodes_by_type.contains_key(key) {
-                ps.nodes_by_type.insert(key.clone(), vec![0; n - 1]);
+        let key = (node.itype, node.capacity);
+        let k = match cols.by_type.iter().position(|(k, _)| *k == key) {
+            Some(k) => k,
+            None => {
+                cols.by_type.push((key, vec![0; n - 1]));
+                cols.scratch.push(0);
+                cols.by_type.len() - 1
             }
+        };
+        cols.scratch[k] += 1;
+        cost_rate[node.pool] += node.usd_per_hour / 3600.0;
+    }
+    for (cols, rate) in b.pools.iter_mut().zip(cost_rate) {
+        for ((_, column), count) in cols.by_type.iter_mut().zip(&cols.scratch) {
+            column.push(*count);
         }
-        for (key, column) in ps.nodes_by_type.iter_mut() {
-            column.push(by_type.get(key).copied().unwrap_or(0));
-        }
-        let pool_cost_rate: f64 = cluster
-            .nodes
-            .iter()
-            .filter(|x| x.pool == p && x.state != NodeState::Gone)
-            .map(|x| x.usd_per_hour / 3600.0)
-            .sum();
-        let last = ps.cost_usd_cumulative_raw;
-        ps.cost_usd_cumulative_raw = last + pool_cost_rate * span_s;
-        ps.cost_usd_cumulative.push(r3(ps.cost_usd_cumulative_raw));
+        cols.cost_raw += rate * span_s;
+        cols.cost_usd_cumulative.push(r3(cols.cost_raw));
     }
 }
 
@@ -532,23 +644,4 @@ fn finish(
         parameters,
     };
     Timeline { summary, series }
-}
-
-impl Series {
-    fn with_capacity(n: usize, sc: &Scenario) -> Series {
-        let v = || Vec::with_capacity(n);
-        Series {
-            t_s: v(),
-            arrival_rate: v(),
-            served_rate: v(),
-            queue_length: Vec::with_capacity(n),
-            ttft_p95_ms: v(),
-            replicas_desired: Vec::with_capacity(n),
-            replicas_ready: Vec::with_capacity(n),
-            nodes: Vec::with_capacity(n),
-            cost_usd_cumulative: v(),
-            deployments: sc.deployments.iter().map(|d| (d.name.clone(), DeploymentSeries::with_capacity(n))).collect(),
-            pools: sc.pools.iter().map(|p| (p.name.clone(), PoolSeries::with_capacity(n))).collect(),
-        }
-    }
 }

@@ -144,17 +144,6 @@ pub struct PoolSeries {
     pub(crate) cost_usd_cumulative_raw: f64,
 }
 
-impl PoolSeries {
-    pub(crate) fn with_capacity(n: usize) -> PoolSeries {
-        PoolSeries {
-            nodes: Vec::with_capacity(n),
-            nodes_by_type: BTreeMap::new(),
-            cost_usd_cumulative: Vec::with_capacity(n),
-            cost_usd_cumulative_raw: 0.0,
-        }
-    }
-}
-
 impl Timeline {
     /// The JSON contract, pretty-printed; same input, same bytes.
     pub fn to_json(&self) -> String {

@@ -40,6 +40,17 @@ impl Rng {
         (sum as f64 - 4.0 * 32767.5) * (1.0 / (65536.0 * 0.577_350_269_189_625_8))
     }
 
+    /// An approximately standard-normal draw and a uniform one from a single 64-bit draw: the normal
+    /// is the Irwin–Hall sum of three 16-bit parts (tails stop at ±3), the uniform the last 16 bits.
+    pub fn normal_and_uniform(&mut self) -> (f64, f64) {
+        let x = self.next_u64();
+        let sum = (x & 0xFFFF) + ((x >> 16) & 0xFFFF) + ((x >> 32) & 0xFFFF);
+        // Three uniforms on [0, 65535]: mean 3 × 32767.5, standard deviation 65536 × sqrt(3 / 12).
+        let z = (sum as f64 - 3.0 * 32767.5) * (1.0 / (65536.0 * 0.5));
+        let u = (x >> 48) as f64 * (1.0 / 65536.0);
+        (z, u)
+    }
+
     /// Exponentially distributed with the given mean.
     pub fn exponential(&mut self, mean: f64) -> f64 {
         -mean * (1.0 - self.uniform()).ln()

@@ -79,7 +79,7 @@ impl ServiceProfile {
             return LatencyPoint::default();
         }
         let x = utilization.clamp(0.0, 1.0) * (n - 1) as f64;
-        let i = (x as usize).min(n - 1);
+        let i = (x as i64 as usize).min(n - 1);
         let j = (i + 1).min(n - 1);
         let f = x - i as f64;
         let (a, b) = (&self.curve[i], &self.curve[j]);

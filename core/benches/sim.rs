@@ -1,0 +1,145 @@
+//! Simulator benchmark: 24 hours at one-second steps with 4 deployments over 4 NodePools (target
+//! ≤ 10 ms native), 7 days (target ≤ 70 ms), and the cost per simulated day at both lengths, which
+//! should match (linear in duration). Hand-rolled timing: the median of several runs, inputs and
+//! outputs through `std::hint::black_box`. Run with `cargo bench -p tokenfleet-core --bench sim`.
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use tokenfleet_core::catalog::CapacityType;
+use tokenfleet_core::sim::hpa::{Behavior, HpaSpec, MetricKind, MetricSpec, MetricTarget};
+use tokenfleet_core::sim::serving::chip_figures;
+use tokenfleet_core::sim::{
+    simulate, Autoscaler, ConsolidationPolicy, DisruptionBudget, FirstOrderReplica, NodeOs, Profile, ProfileParams,
+    Reservation, Scenario, ServiceProfile, SimDeployment, SimInstanceType, SimOptions, SimPool, SloMetric, SloTarget,
+    Timing, Traffic, TrafficSource,
+};
+
+fn instance(name: &str, family: &str, devices: u32, od: f64) -> SimInstanceType {
+    SimInstanceType {
+        name: name.to_string(),
+        family: family.to_string(),
+        devices,
+        vcpu: 4 * devices,
+        on_demand_usd_per_hour: Some(od),
+        spot_usd_per_hour: Some(od * 0.4),
+    }
+}
+
+fn scenario() -> Scenario {
+    let profile = |params_b: f64, chip: &str| {
+        let m = FirstOrderReplica {
+            total_params_b: params_b,
+            active_params_b: params_b,
+            bytes_per_param: 2.0,
+            kv_bytes_per_token: 131072.0,
+            devices: 1,
+            chip: chip_figures(chip).expect("known chip"),
+            efficiency: 0.6,
+            step_overhead_ms: 5.0,
+            max_num_seqs: 256.0,
+            gpu_memory_utilization: 0.9,
+        };
+        ServiceProfile::sample(&m, 1024.0, 256.0)
+    };
+    let pool = |name: &str, weight: u32, capacity: Vec<CapacityType>, os: NodeOs| SimPool {
+        name: name.to_string(),
+        weight,
+        os,
+        capacity_types: capacity,
+        instance_types: vec![
+            instance("g5.xlarge", "g5", 1, 1.006),
+            instance("g5.12xlarge", "g5", 4, 5.672),
+            instance("g6.xlarge", "g6", 1, 0.805),
+            instance("g6.12xlarge", "g6", 4, 4.602),
+        ],
+        limit_devices: Some(64),
+        limit_cpu: None,
+        consolidation: ConsolidationPolicy::WhenEmptyOrUnderutilized,
+        consolidate_after_s: Some(300.0),
+        budget: DisruptionBudget::Percent(10),
+        reservations: vec![],
+    };
+    let mut reserved = pool("reserved", 100, vec![CapacityType::OnDemand], NodeOs::Bottlerocket);
+    reserved.reservations =
+        vec![Reservation { instance_type: "g5.12xlarge".to_string(), count: 1, usd_per_hour: 5.672 }];
+    reserved.limit_devices = Some(4);
+    let pools = vec![
+        reserved,
+        pool("spot", 80, vec![CapacityType::Spot], NodeOs::Bottlerocket),
+        pool("on-demand", 50, vec![CapacityType::OnDemand], NodeOs::Bottlerocket),
+        pool("fallback", 10, vec![CapacityType::OnDemand], NodeOs::Al2023),
+    ];
+    let deployments = (0..4)
+        .map(|i| SimDeployment {
+            name: format!("model-{i}"),
+            traffic_share: 0.25,
+            devices_per_replica: 1,
+            initial_replicas: 2,
+            autoscaler: Autoscaler::Hpa(HpaSpec {
+                min_replicas: 1,
+                max_replicas: 20,
+                metrics: vec![
+                    MetricSpec { kind: MetricKind::RunningRequests, target: MetricTarget::AverageValue(20.0) },
+                    MetricSpec { kind: MetricKind::QueueDepth, target: MetricTarget::AverageValue(5.0) },
+                ],
+                behavior: Behavior::default(),
+            }),
+            allowed_pools: vec![],
+            image: "vllm/vllm-openai".to_string(),
+            image_gib: 8.0,
+            weights_gib: 15.0,
+            service: profile(8.0, if i % 2 == 0 { "a10g" } else { "l4" }),
+        })
+        .collect();
+    let mut timing = Timing::default();
+    timing.spot_interruptions_per_node_hour = 0.01;
+    Scenario {
+        name: "bench".to_string(),
+        traffic: Traffic {
+            source: TrafficSource::Profile {
+                profile: Profile::DiurnalWithSpikes,
+                params: ProfileParams {
+                    baseline_requests_per_s: 4.0,
+                    peak_requests_per_s: 16.0,
+                    ..ProfileParams::default()
+                },
+            },
+            ..Traffic::default()
+        },
+        deployments,
+        pools,
+        slos: vec![
+            SloTarget { metric: SloMetric::Ttft, percentile: 95.0, limit_ms: 2000.0 },
+            SloTarget { metric: SloMetric::Tpot, percentile: 95.0, limit_ms: 100.0 },
+        ],
+        timing,
+        metrics_outages: vec![],
+    }
+}
+
+fn median_run(sc: &Scenario, duration_s: f64, runs: usize) -> Duration {
+    let options = SimOptions { duration_s, step_s: 1.0, series_step_s: 60.0, seed: 1 };
+    let mut times: Vec<Duration> = (0..runs)
+        .map(|_| {
+            let start = Instant::now();
+            let timeline = simulate(black_box(sc), black_box(&options)).expect("bench scenario is valid");
+            let elapsed = start.elapsed();
+            black_box(timeline);
+            elapsed
+        })
+        .collect();
+    times.sort();
+    times[runs / 2]
+}
+
+fn main() {
+    let sc = scenario();
+    median_run(&sc, 3600.0, 3); // warm-up
+    let day = median_run(&sc, 86_400.0, 11);
+    let week = median_run(&sc, 7.0 * 86_400.0, 5);
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    println!("sim 24h @1s, 4 deployments x 4 pools: {:.2} ms (target <= 10 ms)", ms(day));
+    println!("sim 7d  @1s, 4 deployments x 4 pools: {:.2} ms (target <= 70 ms)", ms(week));
+    println!("sim per simulated day: {:.2} ms (24h run) vs {:.2} ms (7d run): linear", ms(day), ms(week) / 7.0);
+}
