@@ -9,6 +9,7 @@ mod import_cmd;
 mod input;
 mod lint_cmd;
 mod plan_cmd;
+mod recommend;
 mod simulate;
 
 use std::process::ExitCode;
@@ -36,6 +37,8 @@ enum Command {
     Lint(lint_cmd::LintArgs),
     /// Simulate a plan over time: traffic through HPA/KEDA and Karpenter, with cold starts.
     Simulate(simulate::SimulateArgs),
+    /// Recommend the cheapest topology that meets the plan's SLOs (yaml plan, json with candidates, or text).
+    Recommend(recommend::RecommendArgs),
 }
 
 fn main() -> ExitCode {
@@ -47,6 +50,7 @@ fn main() -> ExitCode {
         Command::Import(args) => import_cmd::run(args),
         Command::Lint(args) => lint_cmd::run(args),
         Command::Simulate(args) => simulate::run(args),
+        Command::Recommend(args) => recommend::run(args),
     };
     match result {
         Ok(code) => code,

@@ -5,6 +5,8 @@ mod examples;
 mod conformance;
 mod generate;
 mod lint_corpus;
+mod optimize;
 mod roundtrip;
 mod schema;
+mod sim;
 mod snapshots;

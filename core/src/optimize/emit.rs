@@ -1,0 +1,324 @@
+//! Turning a candidate into a complete Plan (deployments, NodePools, node classes, autoscalers), and
+//! the SLO check that re-derives, from the emitted plan alone, that every deployment meets the SLOs
+//! at peak.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::{Assignment, Candidate, CapacityStrategy, OptimizeInput};
+use crate::catalog::{self, CapacityType};
+use crate::perf::{self, EstimateInput, Percentiles, Precision};
+use crate::place::{pool_instance_types, pool_rejects};
+use crate::plan::{
+    Autoscaler, AutoscalerKind, CapacityReservation, Consolidation, Deployment, Metadata, MetricKind, NodeClass,
+    NodePool, Plan, PlanSpec, ReplicaBounds, ScalingBehavior, ScalingMetric, Taint, Toleration,
+};
+
+/// The node label that pins each recommended deployment to its own NodePools.
+pub const DEPLOYMENT_LABEL: &str = "tokenfleet.dev/deployment";
+
+/// Placeholder reservation ids: replace them with the ids of the reservations you buy.
+pub const RESERVATION_PLACEHOLDER: &str = "cr-replaceme";
+
+fn quantity(count: u32) -> String {
+    count.to_string()
+}
+
+fn pool(name: String, weight: u32, capacity: Vec<CapacityType>, a: &Assignment, nodes: u32, class: &str) -> NodePool {
+    let t = catalog::instance_type(&a.instance_type);
+    let resource = t.map_or("nvidia.com/gpu", |t| t.device_resource());
+    let devices = t.map_or(0, |t| t.accelerator_count);
+    let mut limits = BTreeMap::new();
+    limits.insert(resource.to_string(), quantity(nodes.max(1) * devices));
+    let mut labels = BTreeMap::new();
+    labels.insert(DEPLOYMENT_LABEL.to_string(), a.deployment.clone());
+    let reserved = capacity == [CapacityType::Reserved];
+    NodePool {
+        name,
+        weight: Some(weight),
+        capacity_types: capacity,
+        instance_families: Vec::new(),
+        instance_types: vec![a.instance_type.clone()],
+        limits,
+        taints: vec![Taint { key: resource.to_string(), value: None, effect: "NoSchedule".to_string() }],
+        labels,
+        consolidation: Consolidation {
+            // Reserved capacity is paid for whether used or not: only empty nodes are given back.
+            policy: if reserved { "WhenEmpty" } else { "WhenEmptyOrUnderutilized" }.to_string(),
+            after: Some(if reserved { "30m" } else { "5m" }.to_string()),
+        },
+        budgets: Vec::new(),
+        expire_after: None,
+        node_class: class.to_string(),
+    }
+}
+
+/// A complete plan for a candidate, on top of the input's metadata, cluster and workload.
+pub(super) fn build_plan(input: &OptimizeInput, c: &Candidate) -> Plan {
+    let base = &input.base_plan;
+    let mut name: String = base.metadata.name.chars().take(51).collect();
+    name = name.trim_end_matches(['-', '.']).to_string();
+    if name.is_empty() {
+        name = "plan".to_string();
+    }
+    let mut node_classes = vec![NodeClass {
+        name: "default".to_string(),
+        ami: "bottlerocket".to_string(),
+        disk_gib: None,
+        capacity_reservations: Vec::new(),
+    }];
+    let mut node_pools = Vec::new();
+    let mut deployments = Vec::new();
+    for (i, a) in c.assignments.iter().enumerate() {
+        let burst_nodes = a.nodes_peak - a.nodes_baseline;
+        match c.capacity {
+            CapacityStrategy::ReservedBaselineSpotBurst | CapacityStrategy::ReservedBaselineOnDemandBurst => {
+                let class = format!("{}-reserved", a.deployment);
+                node_classes.push(NodeClass {
+                    name: class.clone(),
+                    ami: "bottlerocket".to_string(),
+                    disk_gib: None,
+                    capacity_reservations: vec![CapacityReservation {
+                        id: format!("{RESERVATION_PLACEHOLDER}{i}"),
+                        kind: "odcr".to_string(),
+                        instance_type: a.instance_type.clone(),
+                        count: a.nodes_baseline,
+                    }],
+                });
+                node_pools.push(pool(
+                    format!("{}-reserved", a.deployment),
+                    100,
+                    vec![CapacityType::Reserved],
+                    a,
+                    a.nodes_baseline,
+                    &class,
+                ));
+                if burst_nodes > 0 {
+                    let capacity = if c.capacity == CapacityStrategy::ReservedBaselineSpotBurst {
+                        vec![CapacityType::Spot, CapacityType::OnDemand]
+                    } else {
+                        vec![CapacityType::OnDemand]
+                    };
+                    node_pools.push(pool(format!("{}-burst", a.deployment), 50, capacity, a, burst_nodes, "default"));
+                }
+            }
+            CapacityStrategy::OnDemand => node_pools.push(pool(
+                format!("{}-on-demand", a.deployment),
+                50,
+                vec![CapacityType::OnDemand],
+                a,
+                a.nodes_peak,
+                "default",
+            )),
+            CapacityStrategy::SpotFirst => node_pools.push(pool(
+                format!("{}-spot", a.deployment),
+                50,
+                vec![CapacityType::Spot, CapacityType::OnDemand],
+                a,
+                a.nodes_peak,
+                "default",
+            )),
+        }
+        deployments.push(deployment(input, a));
+    }
+    node_classes.sort_by(|a, b| a.name.cmp(&b.name));
+    let description = format!(
+        "Recommended by tokenfleet: {} ({} topology, {}); expected {:.2} USD/hour, {:.2} at peak.",
+        c.name,
+        c.topology,
+        c.capacity.as_str(),
+        c.cost_usd_per_hour,
+        c.peak_usd_per_hour
+    );
+    Plan {
+        api_version: base.api_version.clone(),
+        kind: base.kind.clone(),
+        metadata: Metadata { name, description: Some(description) },
+        spec: PlanSpec {
+            region: input.region.clone(),
+            cluster: base.spec.cluster.clone(),
+            workload: base.spec.workload.clone(),
+            deployments,
+            node_pools,
+            node_classes,
+        },
+    }
+}
+
+fn deployment(input: &OptimizeInput, a: &Assignment) -> Deployment {
+    let resource = catalog::instance_type(&a.instance_type).map_or("nvidia.com/gpu", |t| t.device_resource());
+    let mut node_selector = BTreeMap::new();
+    node_selector.insert(DEPLOYMENT_LABEL.to_string(), a.deployment.clone());
+    let running_target = a.running_sequences_per_replica.round().max(1.0);
+    Deployment {
+        name: a.deployment.clone(),
+        model: input.model_name.clone(),
+        precision: a.precision.clone(),
+        engine: a.engine.clone(),
+        tensor_parallel: a.tensor_parallel,
+        replicas: ReplicaBounds { min: a.replicas_baseline.min(a.replicas_peak), max: a.replicas_peak.max(1) },
+        mode: Default::default(),
+        prefill: None,
+        decode: None,
+        max_num_seqs: None,
+        max_model_len: None,
+        gpu_memory_utilization: None,
+        image: None,
+        tolerations: vec![Toleration {
+            key: resource.to_string(),
+            operator: Some("Exists".to_string()),
+            value: None,
+            effect: Some("NoSchedule".to_string()),
+        }],
+        node_selector,
+        autoscaler: Some(Autoscaler {
+            kind: AutoscalerKind::Keda,
+            metrics: vec![
+                ScalingMetric { metric: MetricKind::QueueDepth, target: 2.0 },
+                ScalingMetric { metric: MetricKind::RunningRequests, target: running_target },
+            ],
+            behavior: Some(ScalingBehavior {
+                scale_up_stabilization_seconds: Some(0),
+                scale_down_stabilization_seconds: Some(300),
+                scale_up_pods_per_period: Some((a.replicas_peak - a.replicas_baseline.min(a.replicas_peak)).max(2)),
+            }),
+            polling_interval_seconds: Some(15),
+            prometheus_address: None,
+        }),
+    }
+}
+
+/// Whether one request class of one deployment meets every SLO at peak, re-derived from the plan.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SloCheck {
+    pub deployment: String,
+    pub class: String,
+    pub instance_type: String,
+    /// Peak rate of this class spread over the deployment's maximum replicas.
+    pub requests_per_s_per_replica: f64,
+    /// Highest rate one replica serves within every SLO for this class.
+    pub max_requests_per_s_per_replica: f64,
+    /// Share of each replica's SLO capacity the deployment's classes use at peak (≤ 1 meets).
+    pub load_fraction: f64,
+    pub ttft_ms: Option<Percentiles>,
+    pub tpot_ms: Option<Percentiles>,
+    pub meets_slos: bool,
+    /// Why not, when it does not.
+    pub problem: Option<String>,
+}
+
+/// Re-checks a plan built from `assignments`: for every deployment, on every instance type its NodePools
+/// allow, the classes it serves at peak, spread over `replicas.max`, stay within what one replica
+/// serves within the SLOs. Uses only the plan's own fields (model, precision, tensor parallelism,
+/// replicas, pools) and the classes' token counts and shares.
+pub fn slo_check(plan: &Plan, input: &OptimizeInput, assignments: &[Assignment]) -> Vec<SloCheck> {
+    let share_sum: f64 = input.classes.iter().map(|c| c.share).sum::<f64>().max(f64::MIN_POSITIVE);
+    let mut out = Vec::new();
+    for a in assignments {
+        let fail = |class: &str, instance: &str, problem: String| SloCheck {
+            deployment: a.deployment.clone(),
+            class: class.to_string(),
+            instance_type: instance.to_string(),
+            requests_per_s_per_replica: 0.0,
+            max_requests_per_s_per_replica: 0.0,
+            load_fraction: f64::INFINITY,
+            ttft_ms: None,
+            tpot_ms: None,
+            meets_slos: false,
+            problem: Some(problem),
+        };
+        let Some(d) = plan.spec.deployments.iter().find(|d| d.name == a.deployment) else {
+            out.push(fail("", "", format!("the plan has no deployment {}", a.deployment)));
+            continue;
+        };
+        let Some(model) = catalog::model(&d.model) else {
+            out.push(fail("", "", format!("model {} is not in the catalog", d.model)));
+            continue;
+        };
+        let precision = match d.precision.as_str() {
+            "awq" | "gptq" => Some(Precision::Int4),
+            p => Precision::parse(p),
+        };
+        let Some(precision) = precision else {
+            out.push(fail("", "", format!("unknown precision {}", d.precision)));
+            continue;
+        };
+        let fleet = &d.fleets()[0];
+        let mut types: Vec<&str> = plan
+            .spec
+            .node_pools
+            .iter()
+            .filter(|p| pool_rejects(p, d, fleet).is_none())
+            .flat_map(|p| pool_instance_types(p).map(|t| t.name.as_str()))
+            .collect();
+        types.sort();
+        types.dedup();
+        if types.is_empty() {
+            out.push(fail("", "", "no NodePool accepts the deployment".to_string()));
+        }
+        let classes: Vec<&super::RequestClass> = input.classes.iter().filter(|c| a.classes.contains(&c.name)).collect();
+        let replicas = d.replicas.max.max(1) as f64;
+        for t in types {
+            let mut rows = Vec::new();
+            let mut load = 0.0;
+            for class in &classes {
+                let rate = input.peak_requests_per_s * class.share / share_sum;
+                let mut e = match EstimateInput::for_instance(model.clone(), t) {
+                    Ok(e) => e,
+                    Err(err) => {
+                        rows.push(fail(&class.name, t, err.message));
+                        continue;
+                    }
+                };
+                e.tensor_parallel = Some(d.tensor_parallel);
+                e.precision = precision;
+                e.input_tokens = class.input_tokens.max(1);
+                e.output_tokens = class.output_tokens.max(1);
+                match perf::max_request_rate_within_slos(&e, &input.slos) {
+                    Ok(r) if r.requests_per_s > 0.0 => {
+                        load += rate / r.requests_per_s / replicas;
+                        rows.push(SloCheck {
+                            deployment: d.name.clone(),
+                            class: class.name.clone(),
+                            instance_type: t.to_string(),
+                            requests_per_s_per_replica: rate / replicas,
+                            max_requests_per_s_per_replica: r.requests_per_s,
+                            load_fraction: 0.0,
+                            ttft_ms: None,
+                            tpot_ms: None,
+                            meets_slos: true,
+                            problem: None,
+                        });
+                    }
+                    Ok(_) => rows.push(fail(&class.name, t, "no rate meets the SLOs".to_string())),
+                    Err(err) => rows.push(fail(&class.name, t, err.message)),
+                }
+            }
+            for row in rows.iter_mut().filter(|r| r.problem.is_none()) {
+                row.load_fraction = (load * 1e6).round() / 1e6;
+                // Each class runs at the same fraction of its own SLO rate.
+                let at = row.max_requests_per_s_per_replica * load.min(1.0);
+                if let Ok(mut e) = EstimateInput::for_instance(model.clone(), t) {
+                    e.tensor_parallel = Some(d.tensor_parallel);
+                    e.precision = precision;
+                    if let Some(class) = classes.iter().find(|c| c.name == row.class) {
+                        e.input_tokens = class.input_tokens.max(1);
+                        e.output_tokens = class.output_tokens.max(1);
+                    }
+                    if let Ok(est) = perf::replica_at_rate(&e, at) {
+                        row.ttft_ms = est.ttft_ms;
+                        row.tpot_ms = est.tpot_ms;
+                    }
+                }
+                if load > 1.0 + 1e-9 {
+                    row.meets_slos = false;
+                    row.problem =
+                        Some(format!("peak needs {:.0} % of {} replicas' SLO capacity", load * 100.0, d.replicas.max));
+                }
+            }
+            out.extend(rows);
+        }
+    }
+    out
+}

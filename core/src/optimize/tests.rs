@@ -1,0 +1,26 @@
+//! Unit tests of the optimiser on small inputs (the integration tests cover plans and lint).
+
+use super::*;
+use crate::plan::parse_plan;
+
+const QUICKSTART: &str = include_str!("../../../examples/quickstart.yaml");
+
+#[test]
+fn quickstart_recommendation_meets_its_slos() {
+    let plan = parse_plan(QUICKSTART).unwrap();
+    let r = recommend_plan(&plan).unwrap();
+    assert!(r.candidates[0].recommended);
+    assert!(r.slo_checks.iter().all(|c| c.meets_slos), "{:#?}", r.slo_checks);
+    assert!(!r.front.is_empty());
+    assert!(r.front.iter().any(|p| p.recommended));
+    crate::plan::validate(&r.plan).is_empty().then_some(()).expect("valid plan");
+}
+
+#[test]
+fn derived_classes_keep_the_mean() {
+    let classes = derive_classes(1000.0, Some(4000.0), 200.0);
+    assert_eq!(classes.len(), 2);
+    let mean: f64 = classes.iter().map(|c| c.share * c.input_tokens as f64).sum();
+    assert!((mean - 1000.0).abs() < 2.0, "{mean}");
+    assert_eq!(derive_classes(1000.0, Some(1500.0), 200.0).len(), 1);
+}
