@@ -128,6 +128,9 @@ pub fn accelerators() -> &'static [Accelerator] {
 /// Looks a chip up by its contract id, ignoring ASCII case (`H100`, `a100-80gb`). A few common spellings
 /// are accepted too: `a100` (the 80 GB part), `trainium` (Trainium1), `inf2`, `trn1`, `trn2`.
 pub fn accelerator(id: &str) -> Option<&'static Accelerator> {
+    if let Some(a) = accelerators().iter().find(|a| a.id == id) {
+        return Some(a);
+    }
     let id = id.trim().to_ascii_lowercase();
     let id = match id.as_str() {
         "a100" => "a100-80gb",

@@ -49,6 +49,43 @@ pub fn capacity_requests_per_s(r: &Replica) -> f64 {
     slots / slot_time_s(r, slots)
 }
 
+/// The root of `g` on `[0, hi]` where `g(0) > 0 > g(hi)` and `g` is continuous: the Illinois variant
+/// of regula falsi (superlinear, never leaves the bracket), to a relative tolerance of 1e-6.
+fn solve_running(g: impl Fn(f64) -> f64, hi: f64) -> f64 {
+    let (mut a, mut b) = (0.0_f64, hi);
+    let (mut ga, mut gb) = (g(a), g(b));
+    if ga <= 0.0 {
+        return a;
+    }
+    if gb >= 0.0 {
+        return b;
+    }
+    let mut side = 0;
+    for _ in 0..100 {
+        let c = (a * gb - b * ga) / (gb - ga);
+        let gc = g(c);
+        if (b - a).abs() < 1e-6 * (1.0 + b.abs()) || gc == 0.0 {
+            return c;
+        }
+        if gc > 0.0 {
+            a = c;
+            ga = gc;
+            if side == 1 {
+                gb /= 2.0;
+            }
+            side = 1;
+        } else {
+            b = c;
+            gb = gc;
+            if side == -1 {
+                ga /= 2.0;
+            }
+            side = -1;
+        }
+    }
+    0.5 * (a + b)
+}
+
 impl OperatingPoint {
     pub fn new(r: &Replica, load: Load) -> Result<OperatingPoint, EstimateError> {
         let slots = r.memory.max_concurrent_sequences;
@@ -106,19 +143,7 @@ impl OperatingPoint {
                 }
                 // Little's law on batch slots: running = rate x slot_time(running). The right side
                 // grows more slowly than the left past the fixed point, so bisection finds it.
-                let (mut lo, mut hi) = (0.0_f64, slots as f64);
-                for _ in 0..40 {
-                    let mid = 0.5 * (lo + hi);
-                    if rate * slot_time_s(r, mid) > mid {
-                        lo = mid;
-                    } else {
-                        hi = mid;
-                    }
-                    if hi - lo < 1e-5 * (1.0 + hi) {
-                        break;
-                    }
-                }
-                let b = hi;
+                let b = solve_running(|b| rate * slot_time_s(r, b) - b, slots as f64);
                 // Mean M/M/c queue length: P(wait) x a / (c - a).
                 let waiting = super::queueing::erlang_c(slots, b) * b / (slots as f64 - b).max(1e-9);
                 let kind = Kind::Open {
