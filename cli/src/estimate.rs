@@ -263,4 +263,54 @@ mod tests {
         assert_eq!(a["ttft_ms"]["p99"], Value::Null);
         assert_eq!(a["error"], Value::Null);
     }
+
+    #[test]
+    fn custom_models_by_numbers_and_config_json() {
+        let a = answer(
+            r#"{"id":"n","model":{"layers":32,"hidden_size":4096,"attention_heads":32,"kv_heads":8,"head_dim":128,"vocab_size":128256,"intermediate_size":14336,"context_tokens":8192},"accelerator":"l40s","devices":1,"precision":"fp8","input_tokens":1024,"output_tokens":256,"load":{"request_rate":1}}"#,
+        );
+        assert_eq!((a["fits"].clone(), a["error"].clone()), (Value::Bool(true), Value::Null), "{a}");
+        let a = answer(
+            r#"{"id":"h","model":{"_name_or_path":"acme/x","model_type":"mixtral","num_hidden_layers":32,"hidden_size":4096,"num_attention_heads":32,"num_key_value_heads":8,"vocab_size":32000,"intermediate_size":14336,"num_local_experts":8,"num_experts_per_tok":2,"max_position_embeddings":32768},"instance_type":"p4de.24xlarge","input_tokens":2048,"output_tokens":512,"load":{"offline":true}}"#,
+        );
+        assert_eq!(a["fits"], true, "{a}");
+        let a = answer(
+            r#"{"id":"bad","model":{"num_hidden_layers":32},"accelerator":"h100","input_tokens":1,"output_tokens":1,"load":{"offline":true}}"#,
+        );
+        assert!(a["error"].as_str().unwrap().starts_with("model.config.json."), "{a}");
+    }
+
+    #[test]
+    fn every_catalog_model_answers_on_every_contract_chip() {
+        for m in tokenfleet_core::catalog::models() {
+            for chip in [
+                "t4",
+                "a10g",
+                "l4",
+                "l40s",
+                "v100",
+                "a100-40gb",
+                "a100-80gb",
+                "h100",
+                "h200",
+                "inferentia2",
+                "trainium1",
+                "trainium2",
+            ] {
+                let line = format!(
+                    r#"{{"id":"x","model":"{}","accelerator":"{chip}","devices":8,"precision":"fp16","input_tokens":1024,"output_tokens":256,"load":{{"concurrency":8}}}}"#,
+                    m.spec.hf_repo
+                );
+                let a = answer(&line);
+                assert_eq!(a["id"], "x");
+                // Either an estimate (fitting or not, with a reason) or an error naming the field.
+                if !a["error"].is_null() {
+                    let e = a["error"].as_str().unwrap();
+                    assert!(e.starts_with("tensor_parallel:"), "{} on {chip}: {e}", m.spec.id);
+                } else if a["fits"] == false {
+                    assert!(a["reason"].is_string(), "{a}");
+                }
+            }
+        }
+    }
 }
