@@ -630,6 +630,21 @@ impl<'a> Cluster<'a> {
             .filter(|(i, n)| *i != node && n.state == NodeState::Running && n.ready_s <= now && n.devices_free > 0)
             .map(|(i, n)| (i, n.devices_free))
             .collect();
+        // Each exported deployment has a PodDisruptionBudget with maxUnavailable 1, which Karpenter
+        // respects: a node is not consolidated while evicting its pods would leave a deployment with
+        // more than one pod unavailable.
+        let mut evicted = vec![0u32; self.sc.deployments.len()];
+        for pod in self.pods.iter().filter(|p| p.node == Some(node)) {
+            evicted[pod.deployment] += 1;
+        }
+        for pod in &self.pods {
+            if pod.node != Some(node) && pod.ready_s > now {
+                evicted[pod.deployment] += 1;
+            }
+        }
+        if self.pods.iter().any(|p| p.node == Some(node) && evicted[p.deployment] > 1) {
+            return false;
+        }
         for pod in self.pods.iter().filter(|p| p.node == Some(node)) {
             let dpr = self.sc.deployments[pod.deployment].devices_per_replica;
             let slot =

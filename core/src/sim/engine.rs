@@ -52,6 +52,9 @@ struct Dep {
     inv_capacity_rps: f64,
     queue_max: u64,
     proposals: Vec<Option<u32>>,
+    /// Direction of the last replica change (1 up, -1 down) and how often it flipped.
+    last_direction: i8,
+    reversals: u32,
 }
 
 impl Dep {
@@ -154,6 +157,13 @@ pub fn simulate(sc: &Scenario, opt: &SimOptions) -> Result<Timeline, String> {
             for (i, d) in sc.deployments.iter().enumerate() {
                 let dep = &mut deps[i];
                 autoscale(sc, d, dep, t, hpa_due, outage);
+                if scratch_desired[i] != dep.desired {
+                    let direction = if dep.desired > scratch_desired[i] { 1 } else { -1 };
+                    if dep.last_direction == -direction {
+                        dep.reversals += 1;
+                    }
+                    dep.last_direction = direction;
+                }
                 changed |= scratch_desired[i] != dep.desired;
                 scratch_desired[i] = dep.desired;
             }
@@ -178,9 +188,8 @@ pub fn simulate(sc: &Scenario, opt: &SimOptions) -> Result<Timeline, String> {
             }
             next_control_s = cluster_due_s.min(next_hpa_s);
             for (d, dep) in sc.deployments.iter().zip(&deps) {
-                if let Autoscaler::Keda(k) = &d.autoscaler {
-                    let _ = dep;
-                    next_control_s = next_control_s.min(t + k.polling_interval_s.max(step));
+                if let Autoscaler::Keda(_) = &d.autoscaler {
+                    next_control_s = next_control_s.min(dep.keda.next_poll_s());
                 }
             }
             if next_control_s <= t {
@@ -331,19 +340,29 @@ fn autoscale(sc: &Scenario, d: &super::scenario::SimDeployment, dep: &mut Dep, t
             dep.proposals = proposals;
         }
         Autoscaler::Keda(spec) => {
-            let value = reading(spec.metric).map(|r| r.total);
-            if let Some(n) = dep.keda.poll(spec, t, dep.desired, value) {
+            let values: Vec<Option<f64>> = spec.triggers.iter().map(|tr| reading(tr.metric).map(|r| r.total)).collect();
+            if let Some(n) = dep.keda.poll(spec, t, dep.desired, &values) {
                 dep.desired = n;
             }
             if hpa_due && dep.desired > 0 && !dep.keda.in_fallback(spec) {
                 let hpa = spec.hpa();
                 let (down, up) = tolerances(&hpa.behavior, tol);
-                // GetExternalPerPodMetricReplicas: total over the per-pod target, within the tolerance band.
+                // GetExternalPerPodMetricReplicas per trigger: total over the per-pod target, within the
+                // tolerance band; the HPA takes the maximum.
                 let status_replicas = c.total.max(1);
-                let proposal = value
-                    .and_then(|total| external_per_pod_replicas(status_replicas, total, spec.target_per_pod, down, up));
-                dep.desired = dep.keda.hpa.reconcile(&hpa, t, dep.desired, &[proposal]);
-                dep.hit_max |= dep.desired >= hpa.max_replicas && proposal.is_some_and(|p| p > hpa.max_replicas);
+                let proposals: Vec<Option<u32>> = spec
+                    .triggers
+                    .iter()
+                    .zip(&values)
+                    .map(|(tr, v)| {
+                        v.and_then(|total| {
+                            external_per_pod_replicas(status_replicas, total, tr.target_per_pod, down, up)
+                        })
+                    })
+                    .collect();
+                dep.desired = dep.keda.hpa.reconcile(&hpa, t, dep.desired, &proposals);
+                dep.hit_max |=
+                    dep.desired >= hpa.max_replicas && proposals.iter().flatten().any(|p| *p > hpa.max_replicas);
             }
         }
     }
@@ -575,6 +594,18 @@ fn finish(
                     d.name,
                     u.max_pods,
                     r3(u.first_s.unwrap_or(0.0))
+                ),
+            ));
+        }
+        let per_day = deps[i].reversals as f64 * 86_400.0 / opt.duration_s.max(1.0);
+        if per_day > 24.0 {
+            findings.push(Finding::warning(
+                "SIM006",
+                format!(
+                    "deployment {}: the autoscaler reversed direction {} times ({:.0} a day) and started pods \
+                     it soon removed; a queue-depth signal reads zero below capacity. Scale on running requests \
+                     or KV-cache usage as well, or lengthen the scale-down stabilisation window.",
+                    d.name, deps[i].reversals, per_day
                 ),
             ));
         }

@@ -393,31 +393,40 @@ pub struct KedaFallback {
     pub replicas: u32,
 }
 
-/// A `keda.sh/v1alpha1` ScaledObject with one trigger (a Prometheus query summing a metric over pods,
-/// compared per pod with `AverageValue`).
+/// One trigger of a ScaledObject: a Prometheus query summing a metric over pods, compared per pod with
+/// `AverageValue` (`threshold`), active above `activationThreshold`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct KedaTrigger {
+    pub metric: MetricKind,
+    pub target_per_pod: f64,
+    pub activation_threshold: f64,
+}
+
+/// A `keda.sh/v1alpha1` ScaledObject.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct KedaSpec {
     pub min_replica_count: u32,
     pub max_replica_count: u32,
     pub polling_interval_s: f64,
     pub cooldown_period_s: f64,
-    pub metric: MetricKind,
-    /// The per-pod target (`threshold`).
-    pub target_per_pod: f64,
-    /// The trigger is active above this value (`activationThreshold`).
-    pub activation_threshold: f64,
+    pub triggers: Vec<KedaTrigger>,
     pub fallback: Option<KedaFallback>,
     /// `advanced.horizontalPodAutoscalerConfig.behavior`.
     pub behavior: Behavior,
 }
 
 impl KedaSpec {
-    /// The HPA KEDA creates: minReplicas = max(minReplicaCount, 1), one External AverageValue metric.
+    /// The HPA KEDA creates: minReplicas = max(minReplicaCount, 1), one External AverageValue metric
+    /// per trigger.
     pub fn hpa(&self) -> HpaSpec {
         HpaSpec {
             min_replicas: self.min_replica_count.max(1),
             max_replicas: self.max_replica_count,
-            metrics: vec![MetricSpec { kind: self.metric, target: MetricTarget::AverageValue(self.target_per_pod) }],
+            metrics: self
+                .triggers
+                .iter()
+                .map(|t| MetricSpec { kind: t.metric, target: MetricTarget::AverageValue(t.target_per_pod) })
+                .collect(),
             behavior: self.behavior.clone(),
         }
     }
@@ -453,26 +462,24 @@ pub struct KedaController {
     next_poll_s: f64,
 }
 
-/// What KEDA sees when it polls: the trigger's value, or an error (the metrics source is down).
-pub type TriggerValue = Option<f64>;
-
 impl KedaController {
-    /// KEDA's polling loop (activation, scale to and from zero, fallback). Returns the replica count
-    /// it sets, if it sets one; otherwise the HPA drives scaling.
-    pub fn poll(&mut self, spec: &KedaSpec, now_s: f64, current: u32, value: TriggerValue) -> Option<u32> {
+    /// KEDA's polling loop (activation, scale to and from zero, fallback). `values` holds each
+    /// trigger's value, `None` when its query fails. Returns the replica count KEDA sets, if it sets
+    /// one; otherwise the HPA drives scaling.
+    pub fn poll(&mut self, spec: &KedaSpec, now_s: f64, current: u32, values: &[Option<f64>]) -> Option<u32> {
         if now_s + 1e-9 < self.next_poll_s {
             return None;
         }
         self.next_poll_s = now_s + spec.polling_interval_s.max(1.0);
-        let Some(value) = value else {
+        if values.iter().all(Option::is_none) {
             self.failures += 1;
             return match spec.fallback {
                 Some(f) if self.failures >= f.failure_threshold => Some(f.replicas.min(spec.max_replica_count)),
                 _ => None,
             };
-        };
+        }
         self.failures = 0;
-        let active = value > spec.activation_threshold;
+        let active = spec.triggers.iter().zip(values).any(|(t, v)| v.is_some_and(|v| v > t.activation_threshold));
         if active {
             self.last_active_s = Some(now_s);
             if current == 0 {
@@ -485,6 +492,11 @@ impl KedaController {
         } else {
             None
         }
+    }
+
+    /// The next time KEDA polls.
+    pub fn next_poll_s(&self) -> f64 {
+        self.next_poll_s
     }
 
     /// Whether fallback is in force (the HPA then does not scale on its own).
@@ -643,9 +655,11 @@ mod tests {
             max_replica_count: 10,
             polling_interval_s: 30.0,
             cooldown_period_s: 300.0,
-            metric: MetricKind::QueueDepth,
-            target_per_pod: 5.0,
-            activation_threshold: 0.5,
+            triggers: vec![KedaTrigger {
+                metric: MetricKind::QueueDepth,
+                target_per_pod: 5.0,
+                activation_threshold: 0.5,
+            }],
             fallback: Some(KedaFallback { failure_threshold: 3, replicas: 4 }),
             behavior: Behavior::default(),
         }
@@ -655,26 +669,26 @@ mod tests {
     fn keda_activates_from_zero_and_returns_after_cooldown() {
         let s = keda(0);
         let mut k = KedaController::default();
-        assert_eq!(k.poll(&s, 0.0, 0, Some(0.0)), None);
-        assert_eq!(k.poll(&s, 10.0, 0, Some(3.0)), None, "between polls nothing happens");
-        assert_eq!(k.poll(&s, 30.0, 0, Some(3.0)), Some(1));
-        assert_eq!(k.poll(&s, 60.0, 1, Some(0.0)), None);
-        assert_eq!(k.poll(&s, 300.0, 1, Some(0.0)), None, "cooldown counts from the last active poll at 30 s");
-        assert_eq!(k.poll(&s, 330.0, 1, Some(0.0)), Some(0));
+        assert_eq!(k.poll(&s, 0.0, 0, &[Some(0.0)]), None);
+        assert_eq!(k.poll(&s, 10.0, 0, &[Some(3.0)]), None, "between polls nothing happens");
+        assert_eq!(k.poll(&s, 30.0, 0, &[Some(3.0)]), Some(1));
+        assert_eq!(k.poll(&s, 60.0, 1, &[Some(0.0)]), None);
+        assert_eq!(k.poll(&s, 300.0, 1, &[Some(0.0)]), None, "cooldown counts from the last active poll at 30 s");
+        assert_eq!(k.poll(&s, 330.0, 1, &[Some(0.0)]), Some(0));
         // With minReplicaCount 1 KEDA never scales to zero.
         let mut k = KedaController::default();
-        assert_eq!(k.poll(&keda(1), 1000.0, 2, Some(0.0)), None);
+        assert_eq!(k.poll(&keda(1), 1000.0, 2, &[Some(0.0)]), None);
     }
 
     #[test]
     fn keda_fallback_after_failure_threshold() {
         let s = keda(1);
         let mut k = KedaController::default();
-        assert_eq!(k.poll(&s, 0.0, 2, None), None);
-        assert_eq!(k.poll(&s, 30.0, 2, None), None);
-        assert_eq!(k.poll(&s, 60.0, 2, None), Some(4));
+        assert_eq!(k.poll(&s, 0.0, 2, &[None]), None);
+        assert_eq!(k.poll(&s, 30.0, 2, &[None]), None);
+        assert_eq!(k.poll(&s, 60.0, 2, &[None]), Some(4));
         assert!(k.in_fallback(&s));
-        assert_eq!(k.poll(&s, 90.0, 4, Some(10.0)), None);
+        assert_eq!(k.poll(&s, 90.0, 4, &[Some(10.0)]), None);
         assert!(!k.in_fallback(&s));
     }
 

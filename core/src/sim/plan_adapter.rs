@@ -9,7 +9,9 @@ use crate::place::{parse_quantity, pool_instance_types, pool_rejects};
 use crate::plan::{self, Plan};
 
 use super::duration::parse_duration_s;
-use super::hpa::{Behavior, HpaSpec, KedaSpec, MetricKind, MetricSpec, MetricTarget, PolicyKind, ScalingPolicy};
+use super::hpa::{
+    Behavior, HpaSpec, KedaSpec, KedaTrigger, MetricKind, MetricSpec, MetricTarget, PolicyKind, ScalingPolicy,
+};
 use super::params::{NodeOs, Timing};
 use super::scenario::{
     Autoscaler, ConsolidationPolicy, DisruptionBudget, Reservation, Scenario, SimDeployment, SimInstanceType, SimPool,
@@ -335,8 +337,12 @@ fn service_profile(
     input_tokens: f64,
     output_tokens: f64,
 ) -> Result<(ServiceProfile, f64), String> {
-    let precision =
-        perf::Precision::parse(&d.precision).ok_or_else(|| format!("unknown precision {:?}", d.precision))?;
+    // The Plan names weight-only INT4 by its method (`awq`, `gptq`); the perf model by its width.
+    let precision = match d.precision.trim().to_ascii_lowercase().as_str() {
+        "awq" | "gptq" => Some(perf::Precision::Int4),
+        other => perf::Precision::parse(other),
+    }
+    .ok_or_else(|| format!("unknown precision {:?}", d.precision))?;
     if let (Some(model), Some(chip)) = (catalog::model(&d.model), catalog::accelerator_of(t)) {
         let mut input = perf::EstimateInput::for_chip(model.clone(), &chip.id, devices);
         input.device_memory_mib = Some(t.accelerator_memory_mib);
@@ -349,7 +355,16 @@ fn service_profile(
         if let Some(n) = d.max_num_seqs {
             let _ = n; // The perf model reads the engine default; a plan override is applied by perf when it supports it.
         }
-        let replica = perf::build_replica(&input, perf::FITTED).map_err(|e| e.to_string())?;
+        let replica = match perf::build_replica(&input, perf::FITTED) {
+            // Chips without FP8 (Ampere and older) run FP8 checkpoints as 8-bit weight-only (vLLM's
+            // Marlin kernels): the same bytes per weight, matmuls at the 16-bit rate.
+            Err(_) if precision == perf::Precision::Fp8 => {
+                input.precision = perf::Precision::Int8;
+                perf::build_replica(&input, perf::FITTED)
+            }
+            other => other,
+        }
+        .map_err(|e| e.to_string())?;
         if !replica.memory.fits {
             return Err(format!(
                 "{} does not fit on {} × {}: {}",
@@ -476,9 +491,11 @@ fn autoscaler(d: &plan::Deployment, fleet: &plan::Fleet, max_running: f64) -> Re
             max_replica_count: bounds.max.max(bounds.min),
             polling_interval_s: a.polling_interval_seconds.map_or(30.0, f64::from),
             cooldown_period_s: 300.0,
-            metric: kind(a.metrics[0].metric),
-            target_per_pod: a.metrics[0].target,
-            activation_threshold: 0.0,
+            triggers: a
+                .metrics
+                .iter()
+                .map(|m| KedaTrigger { metric: kind(m.metric), target_per_pod: m.target, activation_threshold: 0.0 })
+                .collect(),
             fallback: None,
             behavior,
         }),

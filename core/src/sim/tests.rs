@@ -1,6 +1,6 @@
 //! Feature tests of the whole simulator on small hand-built scenarios.
 
-use super::hpa::{Behavior, HpaSpec, KedaFallback, KedaSpec, MetricKind, MetricSpec, MetricTarget};
+use super::hpa::{Behavior, HpaSpec, KedaFallback, KedaSpec, KedaTrigger, MetricKind, MetricSpec, MetricTarget};
 use super::serving::{chip_figures, FirstOrderReplica, ServiceProfile};
 use super::*;
 use crate::catalog::CapacityType;
@@ -236,9 +236,11 @@ fn keda_scales_to_zero_and_back_on_request_rate() {
         max_replica_count: 5,
         polling_interval_s: 30.0,
         cooldown_period_s: 300.0,
-        metric: MetricKind::RequestsPerSecond,
-        target_per_pod: 0.5,
-        activation_threshold: 0.1,
+        triggers: vec![KedaTrigger {
+            metric: MetricKind::RequestsPerSecond,
+            target_per_pod: 0.5,
+            activation_threshold: 0.1,
+        }],
         fallback: Some(KedaFallback { failure_threshold: 3, replicas: 2 }),
         behavior: Behavior::default(),
     });
@@ -263,9 +265,7 @@ fn keda_falls_back_when_metrics_are_down() {
         max_replica_count: 6,
         polling_interval_s: 30.0,
         cooldown_period_s: 300.0,
-        metric: MetricKind::QueueDepth,
-        target_per_pod: 5.0,
-        activation_threshold: 0.0,
+        triggers: vec![KedaTrigger { metric: MetricKind::QueueDepth, target_per_pod: 5.0, activation_threshold: 0.0 }],
         fallback: Some(KedaFallback { failure_threshold: 3, replicas: 4 }),
         behavior: Behavior::default(),
     });
