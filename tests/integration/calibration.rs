@@ -185,27 +185,49 @@ fn map_row(cells: &BTreeMap<&str, &str>) -> Result<Row, String> {
     })
 }
 
+/// The report metric of a raw `metric` cell.
+fn metric_of(raw: &str) -> Option<Metric> {
+    match raw {
+        m if m.starts_with("throughput_tokens_per_s_output") => Some(Metric::OutputThroughput),
+        "ttft_ms" | "prefill_tokens_per_s" => Some(Metric::Ttft),
+        m if m.starts_with("tpot") || m.starts_with("latency_ms_per_output_token") || m.starts_with("decode_") => {
+            Some(Metric::TpotItl)
+        }
+        "e2e_latency_ms" => Some(Metric::EndToEnd),
+        m if m.starts_with("requests") => Some(Metric::RequestsPerS),
+        _ => None,
+    }
+}
+
+/// A measurement left out of the comparison, and why.
+struct Skipped {
+    id: String,
+    metric: Option<Metric>,
+    reason: String,
+}
+
 /// Rows mapped to inputs, and rows skipped with their reason.
-fn load_rows() -> (Vec<Row>, Vec<(String, String)>) {
+fn load_rows() -> (Vec<Row>, Vec<Skipped>) {
     let mut lines = DATA.lines().filter(|l| !l.trim().is_empty() && !l.starts_with('#'));
     let header: Vec<&str> = lines.next().expect("header").split('\t').collect();
     let (mut rows, mut skipped) = (Vec::new(), Vec::new());
     for line in lines {
         let cells: BTreeMap<&str, &str> = header.iter().copied().zip(line.split('\t')).collect();
         let id = cells.get("id").copied().unwrap_or("?").to_string();
+        let metric = metric_of(cells.get("metric").copied().unwrap_or(""));
+        let skip = |reason: String| Skipped { id: id.clone(), metric, reason };
         match map_row(&cells) {
             Ok(row) => {
                 // Rows the model cannot express (context too long, precision unsupported) are skipped.
                 match estimate_with(&row.input, FITTED) {
                     Ok(_) => rows.push(row),
-                    Err(e) if e.field == "input_tokens" => skipped.push((
-                        id,
-                        "input + output beyond the model's context window (the benchmark extended it)".into(),
-                    )),
-                    Err(e) => skipped.push((id, format!("model refuses the configuration: {e}"))),
+                    Err(e) if e.field == "input_tokens" => {
+                        skipped.push(skip("beyond the model's context window (the benchmark extended it)".into()))
+                    }
+                    Err(e) => skipped.push(skip(format!("model refuses the configuration: {e}"))),
                 }
             }
-            Err(reason) => skipped.push((id, reason)),
+            Err(reason) => skipped.push(skip(reason)),
         }
     }
     (rows, skipped)
@@ -402,18 +424,27 @@ fn fit(rows: &[&Row]) -> Vec<FittedGroup> {
     table
 }
 
-fn print_table(title: &str, summary: &BTreeMap<Metric, Summary>, skipped: &BTreeMap<Metric, usize>) {
+fn print_table(title: &str, summary: &BTreeMap<Metric, Summary>, skipped: &[Skipped]) {
     println!("\n{title}");
-    println!("| metric | rows used | model says no fit | median abs % error | within ±25 % |");
-    println!("|---|---:|---:|---:|---:|");
+    println!("| metric | rows used | skipped (why) | model says no fit | median abs % error | within ±25 % |");
+    println!("|---|---:|---|---:|---:|---:|");
     for m in Metric::ALL {
         let s = summary.get(&m).cloned().unwrap_or_default();
-        let _ = skipped;
+        let mut why: BTreeMap<&str, usize> = BTreeMap::new();
+        for k in skipped.iter().filter(|k| k.metric == Some(m)) {
+            *why.entry(k.reason.as_str()).or_default() += 1;
+        }
+        let n: usize = why.values().sum();
+        let why = if n == 0 {
+            "0".to_string()
+        } else {
+            format!("{n}: {}", why.iter().map(|(r, c)| format!("{c} {r}")).collect::<Vec<_>>().join("; "))
+        };
         if s.used == 0 {
-            println!("| {} | 0 | {} | n/a | n/a |", m.name(), s.no_fit);
+            println!("| {} | 0 | {why} | {} | n/a | n/a |", m.name(), s.no_fit);
         } else {
             println!(
-                "| {} | {} | {} | {:.1} % | {:.0} % |",
+                "| {} | {} | {why} | {} | {:.1} % | {:.0} % |",
                 m.name(),
                 s.used,
                 s.no_fit,
@@ -431,8 +462,8 @@ fn calibration_meets_target() {
 
     // Skipped rows, by reason.
     let mut reasons: BTreeMap<String, usize> = BTreeMap::new();
-    for (_, r) in &skipped {
-        *reasons.entry(r.clone()).or_default() += 1;
+    for k in &skipped {
+        *reasons.entry(k.reason.clone()).or_default() += 1;
     }
     println!("\nCalibration against tests/data/calibration/measurements.tsv (581 rows)");
     println!("Skipped {} rows:", skipped.len());
@@ -442,7 +473,7 @@ fn calibration_meets_target() {
 
     // In-sample accuracy with the shipped factors.
     let summary = summarize(rows.iter().map(|r| (r, predict(r, FITTED))));
-    print_table("Accuracy with the shipped efficiency factors (perf::efficiency::FITTED):", &summary, &BTreeMap::new());
+    print_table("Accuracy with the shipped efficiency factors (perf::efficiency::FITTED):", &summary, &skipped);
     println!("(requests/s: no row of the measurement file reports it)");
 
     // Per source, to show where the error is.
@@ -471,8 +502,8 @@ fn calibration_meets_target() {
                 p.unwrap_or(f64::NAN) / r.measured
             );
         }
-        for (id, reason) in &skipped {
-            println!("SKIP {id} {reason}");
+        for k in &skipped {
+            println!("SKIP {} {}", k.id, k.reason);
         }
     }
     for (s, errs) in &by_source {
@@ -490,7 +521,7 @@ fn calibration_meets_target() {
 
 #[test]
 fn calibration_refit_and_cross_validation() {
-    let (rows, _) = load_rows();
+    let (rows, skipped) = load_rows();
     let all: Vec<&Row> = rows.iter().collect();
     let fitted = fit(&all);
     println!("\nRefitted factors (paste into core/src/perf/efficiency.rs FITTED when the model changes):");
@@ -515,7 +546,7 @@ fn calibration_refit_and_cross_validation() {
         );
     }
     let refit = summarize(rows.iter().map(|r| (r, predict(r, &fitted))));
-    print_table("Accuracy in sample with the refitted factors:", &refit, &BTreeMap::new());
+    print_table("Accuracy in sample with the refitted factors:", &refit, &skipped);
 
     // Leave one source out: fit on the other sources, predict the held-out one. A held-out source
     // whose (family, engine) group appears nowhere else falls back to the engine median or the prior,
@@ -541,7 +572,7 @@ fn calibration_refit_and_cross_validation() {
     print_table(
         "Leave-one-source-out cross-validation (each source predicted by factors fitted without it):",
         &cv,
-        &BTreeMap::new(),
+        &skipped,
     );
 }
 
