@@ -49,6 +49,20 @@ fn check_recommendation(label: &str, r: &Recommendation) {
     }
 }
 
+/// Every candidate the app may apply, not only the recommended one, is a valid, lint-clean plan that
+/// passes its SLO check.
+fn check_all_candidates(label: &str, input: &OptimizeInput, r: &Recommendation) {
+    for c in &r.candidates {
+        let p = optimize::candidate_plan(input, c);
+        assert!(plan::validate(&p).is_empty(), "{label}/{}: {:?}", c.name, plan::validate(&p));
+        let errors: Vec<_> = lint_plan(&p).into_iter().filter(|f| f.severity == Severity::Error).collect();
+        assert!(errors.is_empty(), "{label}/{}: {errors:#?}", c.name);
+        let checks = optimize::slo_check(&p, input, &c.assignments);
+        assert!(!checks.is_empty() && checks.iter().all(|x| x.meets_slos), "{label}/{}: {checks:#?}", c.name);
+        assert!(place::evaluate(&p).unplaced.is_empty(), "{label}/{}", c.name);
+    }
+}
+
 /// Short chat turns and long-document requests under a TTFT limit the small GPU cannot meet for long
 /// prompts, over G6 (L4) and P5 (H100) instance types.
 fn blend_input() -> (OptimizeInput, OptimizeConfig) {
@@ -83,11 +97,11 @@ fn a_mix_wins_on_a_blend_of_short_and_long_requests() {
         best.risk_adjusted_usd_per_hour,
         single.risk_adjusted_usd_per_hour
     );
-    // Why: the L4 types cannot meet the TTFT limit for long prompts, so a single type must be an H100
-    // for every request, while the mix serves the short bulk on cheap L4 nodes.
-    assert!(r.candidates.iter().filter(|c| c.topology == "single").all(|c| c.assignments[0].accelerator != "l4"));
+    // Why: the bulk of short requests runs on small, cheap nodes; the long prompts, which need a
+    // fast prefill to meet the TTFT limit, on the big GPU.
     let short = best.assignments.iter().find(|a| a.classes == ["short"]).unwrap();
-    assert_eq!(short.accelerator, "l4");
+    let long = best.assignments.iter().find(|a| a.classes == ["long"]).unwrap();
+    assert!(short.node_on_demand_usd_per_hour < long.node_on_demand_usd_per_hour, "{short:?} {long:?}");
     assert!(r.explanation.iter().any(|l| l.contains("mix beats the best single type")), "{:?}", r.explanation);
     check_recommendation("blend", &r);
     // The plan has one deployment per class, each pinned to its own pools.
@@ -115,11 +129,35 @@ fn recommendations_pass_their_own_slo_check_and_lint() {
     for (name, model, baseline, peak, input, output, slos) in cases {
         let text = plan_text(name, model, baseline, peak, input, output, slos);
         let plan = plan::parse_plan(&text).unwrap_or_else(|e| panic!("{name}: {e}"));
-        let r = optimize::recommend_plan(&plan).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let input = OptimizeInput::from_plan(&plan).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let r = optimize::recommend(&input, &OptimizeConfig::default()).unwrap_or_else(|e| panic!("{name}: {e}"));
         check_recommendation(name, &r);
+        check_all_candidates(name, &input, &r);
     }
     let (input, config) = blend_input();
-    check_recommendation("blend", &optimize::recommend(&input, &config).unwrap());
+    let r = optimize::recommend(&input, &config).unwrap();
+    check_recommendation("blend", &r);
+    check_all_candidates("blend", &input, &r);
+}
+
+#[test]
+fn long_prompts_under_a_tight_tpot_disaggregate() {
+    // 8k-token prompts, 600-token answers, TPOT p95 ≤ 20 ms: interleaved prefills stall decode steps,
+    // so a monolithic replica holds a small batch; a decode fleet without prefills holds a large one.
+    let slos = "[{metric: ttft, percentile: 95, limitMs: 3000}, {metric: tpot, percentile: 95, limitMs: 20}]";
+    let text = plan_text("long", "meta-llama/Llama-3.1-8B-Instruct", 4.0, 10.0, (8000.0, 9000.0), 600.0, slos);
+    let plan = plan::parse_plan(&text).unwrap();
+    let input = OptimizeInput::from_plan(&plan).unwrap();
+    let r = optimize::recommend(&input, &OptimizeConfig::default()).unwrap();
+    let best = &r.candidates[0];
+    assert_eq!(best.mode, "disaggregated", "{}", optimize::explain(&r));
+    let monolithic = r.candidates.iter().find(|c| c.mode == "monolithic").expect("a monolithic candidate");
+    assert!(best.risk_adjusted_usd_per_hour < monolithic.risk_adjusted_usd_per_hour);
+    let d = &r.plan.spec.deployments[0];
+    assert_eq!(d.mode, plan::Mode::Disaggregated);
+    assert!(d.prefill.as_ref().unwrap().node_pool.is_some() && d.decode.as_ref().unwrap().node_pool.is_some());
+    check_recommendation("long", &r);
+    check_all_candidates("long", &input, &r);
 }
 
 #[test]

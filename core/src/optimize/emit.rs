@@ -6,13 +6,14 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use super::disagg;
 use super::{Assignment, Candidate, CapacityStrategy, OptimizeInput};
-use crate::catalog::{self, CapacityType};
+use crate::catalog::{self, CapacityType, InstanceType};
 use crate::perf::{self, EstimateInput, Percentiles, Precision};
 use crate::place::{pool_instance_types, pool_rejects};
 use crate::plan::{
-    Autoscaler, AutoscalerKind, CapacityReservation, Consolidation, Deployment, Metadata, MetricKind, NodeClass,
-    NodePool, Plan, PlanSpec, ReplicaBounds, ScalingBehavior, ScalingMetric, Taint, Toleration,
+    Autoscaler, AutoscalerKind, CapacityReservation, Consolidation, Deployment, Metadata, MetricKind, Mode, NodeClass,
+    NodePool, Plan, PlanSpec, ReplicaBounds, ScalingBehavior, ScalingMetric, Stage, Taint, Toleration,
 };
 
 /// The node label that pins each recommended deployment to its own NodePools.
@@ -70,7 +71,10 @@ pub(super) fn build_plan(input: &OptimizeInput, c: &Candidate) -> Plan {
     }];
     let mut node_pools = Vec::new();
     let mut deployments = Vec::new();
-    for (i, a) in c.assignments.iter().enumerate() {
+    if c.mode == "disaggregated" {
+        disaggregated(input, c, &mut deployments, &mut node_pools);
+    }
+    for (i, a) in c.assignments.iter().enumerate().filter(|_| c.mode != "disaggregated") {
         let burst_nodes = a.nodes_peak - a.nodes_baseline;
         match c.capacity {
             CapacityStrategy::ReservedBaselineSpotBurst | CapacityStrategy::ReservedBaselineOnDemandBurst => {
@@ -144,6 +148,46 @@ pub(super) fn build_plan(input: &OptimizeInput, c: &Candidate) -> Plan {
             node_classes,
         },
     }
+}
+
+/// One disaggregated deployment: prefill and decode stages, each pinned to its own NodePool.
+fn disaggregated(input: &OptimizeInput, c: &Candidate, deployments: &mut Vec<Deployment>, pools: &mut Vec<NodePool>) {
+    let (Some(p), Some(d)) =
+        (c.assignments.iter().find(|a| a.role == "prefill"), c.assignments.iter().find(|a| a.role == "decode"))
+    else {
+        return;
+    };
+    let capacity = if c.capacity == CapacityStrategy::SpotFirst {
+        vec![CapacityType::Spot, CapacityType::OnDemand]
+    } else {
+        vec![CapacityType::OnDemand]
+    };
+    // Stages on the same instance type share one pool (their pods pack onto the same nodes).
+    let shared = p.instance_type == d.instance_type;
+    let pool_name = |a: &Assignment| {
+        if shared {
+            format!("{}-serving", a.deployment)
+        } else {
+            format!("{}-{}", a.deployment, a.role)
+        }
+    };
+    let stage = |a: &Assignment| Stage {
+        tensor_parallel: Some(a.tensor_parallel),
+        replicas: ReplicaBounds { min: a.replicas_baseline.min(a.replicas_peak), max: a.replicas_peak.max(1) },
+        node_pool: Some(pool_name(a)),
+    };
+    if shared {
+        pools.push(pool(pool_name(d), 50, capacity.clone(), d, p.nodes_peak + d.nodes_peak, "default"));
+    } else {
+        for a in [p, d] {
+            pools.push(pool(pool_name(a), 50, capacity.clone(), a, a.nodes_peak, "default"));
+        }
+    }
+    let mut deployment = deployment(input, d);
+    deployment.mode = Mode::Disaggregated;
+    deployment.prefill = Some(stage(p));
+    deployment.decode = Some(stage(d));
+    deployments.push(deployment);
 }
 
 fn deployment(input: &OptimizeInput, a: &Assignment) -> Deployment {
@@ -244,6 +288,12 @@ pub fn slo_check(plan: &Plan, input: &OptimizeInput, assignments: &[Assignment])
             out.push(fail("", "", format!("unknown precision {}", d.precision)));
             continue;
         };
+        if d.mode == Mode::Disaggregated {
+            if a.role == "prefill" {
+                out.extend(check_disaggregated(plan, input, d, precision));
+            }
+            continue;
+        }
         let fleet = &d.fleets()[0];
         let mut types: Vec<&str> = plan
             .spec
@@ -318,6 +368,86 @@ pub fn slo_check(plan: &Plan, input: &OptimizeInput, assignments: &[Assignment])
                 }
             }
             out.extend(rows);
+        }
+    }
+    out
+}
+
+/// Instance types a fleet of a deployment may run on (its eligible NodePools' types).
+fn fleet_types<'a>(plan: &'a Plan, d: &Deployment, fleet: &crate::plan::Fleet) -> Vec<&'static InstanceType> {
+    let mut types: Vec<&'static InstanceType> = plan
+        .spec
+        .node_pools
+        .iter()
+        .filter(|p| pool_rejects(p, d, fleet).is_none())
+        .flat_map(|p| pool_instance_types(p).collect::<Vec<_>>())
+        .collect();
+    types.sort_by(|a, b| a.name.cmp(&b.name));
+    types.dedup_by(|a, b| a.name == b.name);
+    types
+}
+
+/// The SLO check of a disaggregated deployment: on every pair of prefill and decode types its pools
+/// allow, the peak spread over the stages' maximum replicas stays within what the stage model says
+/// one replica serves within the SLOs.
+fn check_disaggregated(plan: &Plan, input: &OptimizeInput, d: &Deployment, precision: Precision) -> Vec<SloCheck> {
+    let fleets = d.fleets();
+    let (Some(pf), Some(df)) =
+        (fleets.iter().find(|f| f.role == "prefill"), fleets.iter().find(|f| f.role == "decode"))
+    else {
+        return Vec::new();
+    };
+    let share_sum: f64 = input.classes.iter().map(|c| c.share).sum::<f64>().max(f64::MIN_POSITIVE);
+    let shares: Vec<f64> = input.classes.iter().map(|c| c.share / share_sum).collect();
+    let peak = input.peak_requests_per_s;
+    let classes = input.classes.iter().map(|c| c.name.as_str()).collect::<Vec<_>>().join("+");
+    let mut out = Vec::new();
+    let row = |fleet: &str, t: &str, per: f64, max: f64, load: f64, problem: Option<String>| SloCheck {
+        deployment: fleet.to_string(),
+        class: classes.clone(),
+        instance_type: t.to_string(),
+        requests_per_s_per_replica: per,
+        max_requests_per_s_per_replica: max,
+        load_fraction: (load * 1e6).round() / 1e6,
+        ttft_ms: None,
+        tpot_ms: None,
+        meets_slos: problem.is_none() && load <= 1.0 + 1e-9,
+        problem,
+    };
+    for pt in fleet_types(plan, d, pf) {
+        for dt in fleet_types(plan, d, df) {
+            let (p, dc) = match (
+                disagg::stage_config(input, pt, pf.tensor_parallel, precision),
+                disagg::stage_config(input, dt, df.tensor_parallel, precision),
+            ) {
+                (Ok(p), Ok(dc)) => (p, dc),
+                (Err(e), _) | (_, Err(e)) => {
+                    out.push(row(&pf.name, &pt.name, 0.0, 0.0, f64::INFINITY, Some(e)));
+                    continue;
+                }
+            };
+            let decode_load = disagg::decode_load(&dc, &shares, peak) / df.replicas.max.max(1) as f64;
+            let max = disagg::prefill_max_rate(input, &p, &dc, &shares, decode_load.min(1.0));
+            let per = peak / pf.replicas.max.max(1) as f64;
+            let load = if max > 0.0 { per / max } else { f64::INFINITY };
+            let mut prefill = row(&pf.name, &pt.name, per, max, load, None);
+            let worst = (0..input.classes.len())
+                .map(|k| disagg::latency_ms(&p, &dc, &shares, per, decode_load, k))
+                .max_by(|a, b| a.0.p99.total_cmp(&b.0.p99));
+            if let Some((ttft, tpot, _)) = worst {
+                prefill.ttft_ms = Some(ttft);
+                prefill.tpot_ms = Some(tpot);
+            }
+            if !prefill.meets_slos && prefill.problem.is_none() {
+                prefill.problem = Some(format!("prefill needs {:.0} % of its SLO capacity at peak", load * 100.0));
+            }
+            out.push(prefill);
+            let mut decode = row(&df.name, &dt.name, peak / df.replicas.max.max(1) as f64, 0.0, decode_load, None);
+            if !decode.meets_slos {
+                decode.problem =
+                    Some(format!("decode needs {:.0} % of its batch capacity at peak", decode_load * 100.0));
+            }
+            out.push(decode);
         }
     }
     out

@@ -41,7 +41,7 @@ pub(super) fn explanation(input: &OptimizeInput, r: &Recommendation) -> Vec<Stri
         .map(|a| {
             format!(
                 "{} on {} (TP{} {}, {}-{} replicas, {}-{} nodes)",
-                a.classes.join("+"),
+                if a.role == "server" { a.classes.join("+") } else { format!("{} stage", a.role) },
                 a.instance_type,
                 a.tensor_parallel,
                 a.precision,
@@ -93,7 +93,21 @@ pub(super) fn explanation(input: &OptimizeInput, r: &Recommendation) -> Vec<Stri
     } else {
         format!("SLO check of the emitted plan: {failing} check(s) fail (see slo_checks).")
     });
-    out.push("Prefill/decode disaggregation is not searched yet: every candidate is monolithic.".to_string());
+    let best_monolithic = r.candidates.iter().find(|c| c.mode == "monolithic");
+    let best_disaggregated = r.candidates.iter().find(|c| c.mode == "disaggregated");
+    match (best.mode.as_str(), best_monolithic, best_disaggregated) {
+        ("disaggregated", Some(m), _) => out.push(format!(
+            "Disaggregation beats the best monolithic candidate ({}, {:.2} USD/hour risk-adjusted) by {:.2} USD/hour: decode runs without prefills stalling its steps, prefill on compute-rich capacity.",
+            m.name,
+            m.risk_adjusted_usd_per_hour,
+            m.risk_adjusted_usd_per_hour - best.risk_adjusted_usd_per_hour
+        )),
+        ("monolithic", _, Some(d)) => out.push(format!(
+            "Monolithic serving beats the best prefill/decode split ({}, {:.2} USD/hour): a second fleet and the KV transfer cost more than they save here.",
+            d.name, d.risk_adjusted_usd_per_hour
+        )),
+        _ => {}
+    }
     out
 }
 

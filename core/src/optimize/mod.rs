@@ -8,6 +8,7 @@
 //! optimize::OptimizeInput::from_plan(&Plan) -> Result<OptimizeInput, OptimizeError>
 //! optimize::recommend(&OptimizeInput, &OptimizeConfig) -> Result<Recommendation, OptimizeError>
 //! optimize::recommend_plan(&Plan) -> Result<Recommendation, OptimizeError>   (both steps, defaults)
+//! optimize::candidate_plan(&OptimizeInput, &Candidate) -> Plan             (apply another candidate)
 //! optimize::slo_check(&Plan, &OptimizeInput, &[Assignment]) -> Vec<SloCheck> (re-checks an emitted plan)
 //! optimize::explain(&Recommendation) -> String                             (the CLI's text format)
 //! ```
@@ -16,11 +17,12 @@
 //! the plan's region, every tensor-parallel degree that divides the model's heads and fits the node,
 //! BF16/FP16 and FP8 where the chip runs it; one instance type for all requests or a heterogeneous mix
 //! (Mélange-style: each request class, e.g. short and long prompts, on the type that serves it most
-//! cheaply); replicas sized at several utilisation targets below the highest SLO-meeting rate (the
-//! cost-vs-latency trade-off); and four capacity splits (all on-demand; reserved baseline with spot or
-//! on-demand burst; spot first). Spot interruption risk is charged against spot capacity when the
+//! cheaply); monolithic or prefill/decode disaggregated (`disagg.rs`); replicas sized at several
+//! utilisation targets below the highest SLO-meeting rate (the cost-vs-latency trade-off); and four
+//! capacity splits (all on-demand; reserved baseline with spot or on-demand burst; spot first). Spot interruption risk is charged against spot capacity when the
 //! workload has SLOs.
 
+mod disagg;
 mod emit;
 mod explain;
 mod search;
@@ -125,6 +127,10 @@ pub struct OptimizeConfig {
     /// Traffic is SLO-critical (spot risk counts) when it has a TTFT or TPOT SLO, or an end-to-end
     /// limit below this; longer limits are batch work that a retry after an interruption still meets.
     pub critical_e2e_limit_ms: f64,
+    /// Also search prefill/decode disaggregation.
+    pub search_disaggregated: bool,
+    /// The cheapest prefill and decode configurations paired into disaggregated candidates.
+    pub disaggregated_options_per_stage: usize,
     /// The cheapest options per request class combined into mixes.
     pub mix_options_per_class: usize,
     /// Candidates returned besides the front and the best of each kind.
@@ -142,6 +148,8 @@ impl Default for OptimizeConfig {
             spot_risk_baseline_fraction: 1.0,
             spot_risk_burst_fraction: 0.25,
             critical_e2e_limit_ms: 60_000.0,
+            search_disaggregated: true,
+            disaggregated_options_per_stage: 6,
             mix_options_per_class: 4,
             max_candidates: 24,
         }
@@ -180,6 +188,8 @@ pub struct ClassLatency {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Assignment {
     pub deployment: String,
+    /// `server` (monolithic), `prefill` or `decode` (the fleets of a disaggregated deployment).
+    pub role: String,
     pub classes: Vec<String>,
     pub instance_type: String,
     pub accelerator: String,
@@ -213,9 +223,10 @@ pub struct Candidate {
     pub name: String,
     /// 1 = recommended; ordered by risk-adjusted cost, then name.
     pub rank: u32,
-    /// `single` (one instance type for every request) or `mix` (a type per request class).
+    /// `single` (one instance type for every request), `mix` (a type per request class) or
+    /// `disaggregated` (a prefill fleet and a decode fleet).
     pub topology: String,
-    /// `monolithic` (prefill and decode on the same replicas).
+    /// `monolithic` (prefill and decode on the same replicas) or `disaggregated`.
     pub mode: String,
     pub capacity: CapacityStrategy,
     pub utilization_target: f64,
@@ -429,6 +440,12 @@ pub fn recommend(input: &OptimizeInput, config: &OptimizeConfig) -> Result<Recom
     };
     recommendation.explanation = explain::explanation(input, &recommendation);
     Ok(recommendation)
+}
+
+/// The complete Plan of any candidate (what the app applies when the user picks a point of the front).
+/// Check it with `slo_check(&plan, input, &candidate.assignments)`.
+pub fn candidate_plan(input: &OptimizeInput, candidate: &Candidate) -> Plan {
+    emit::build_plan(input, candidate)
 }
 
 /// `OptimizeInput::from_plan` then `recommend` with the default configuration.

@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 
+use super::disagg;
 use super::{
     Assignment, Candidate, CapacityStrategy, ClassLatency, FrontPoint, OptimizeConfig, OptimizeError, OptimizeInput,
     Rejected, SearchStats,
@@ -64,14 +65,14 @@ pub(super) fn precision_name(p: Precision) -> &'static str {
 
 type FitKey = (String, u64, u32, Precision);
 
-fn tensor_parallel_options(t: &InstanceType, chip: &Accelerator, heads: u32) -> Vec<u32> {
+pub(super) fn tensor_parallel_options(t: &InstanceType, chip: &Accelerator, heads: u32) -> Vec<u32> {
     let neuron = chip.is_neuron();
     let ranks = if neuron { t.accelerator_count * chip.neuron_cores_per_device.max(1) } else { t.accelerator_count };
     let degrees: &[u32] = if neuron { &[2, 4, 8, 16, 32] } else { &[1, 2, 4, 8] };
     degrees.iter().copied().filter(|tp| *tp <= ranks && heads % tp == 0).collect()
 }
 
-fn pod_requests(tp: u32, neuron: bool) -> PodRequests {
+pub(super) fn pod_requests(tp: u32, neuron: bool) -> PodRequests {
     let deployment = Deployment {
         name: "d".into(),
         model: String::new(),
@@ -154,6 +155,24 @@ pub(super) fn trim_number(x: f64) -> String {
     s.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
+/// The precisions to try on a chip: the configured ones and the plan's, as the chip runs them.
+pub(super) fn precisions_for(input: &OptimizeInput, config: &OptimizeConfig, chip: &Accelerator) -> Vec<Precision> {
+    let mut precisions: Vec<Precision> = Vec::new();
+    for p in config.precisions.iter().chain(input.precision.as_ref()) {
+        let p = match p {
+            Precision::Bf16 | Precision::Fp16 if !chip.supports_bf16 => Precision::Fp16,
+            other => *other,
+        };
+        if p == Precision::Fp8 && chip.fp8_tflops.is_none() {
+            continue;
+        }
+        if !precisions.contains(&p) {
+            precisions.push(p);
+        }
+    }
+    precisions
+}
+
 fn configurations(
     input: &OptimizeInput,
     config: &OptimizeConfig,
@@ -174,19 +193,7 @@ fn configurations(
         *types_searched += 1;
         let spot = price(&t.name, &input.region, CapacityType::Spot).map(|p| p.usd_per_hour);
         let neuron = chip.is_neuron();
-        let mut precisions: Vec<Precision> = Vec::new();
-        for p in config.precisions.iter().chain(input.precision.as_ref()) {
-            let p = match p {
-                Precision::Bf16 | Precision::Fp16 if !chip.supports_bf16 => Precision::Fp16,
-                other => *other,
-            };
-            if p == Precision::Fp8 && chip.fp8_tflops.is_none() {
-                continue;
-            }
-            if !precisions.contains(&p) {
-                precisions.push(p);
-            }
-        }
+        let precisions = precisions_for(input, config, chip);
         for tp in tensor_parallel_options(t, chip, input.model.attention_heads) {
             let pod = pod_requests(tp, neuron);
             let per_node = pod.pods_per_node(t);
@@ -273,7 +280,12 @@ fn price_candidate(
             for (slot, v) in [ttft.p99, tpot.p99, e2e.p99, ttft.p50, tpot.p50].into_iter().enumerate() {
                 worst[slot] = worst[slot].max(v);
             }
-            latency.push(ClassLatency { class: class.name.clone(), ttft_ms: ttft, tpot_ms: tpot, e2e_latency_ms: e2e });
+            latency.push(ClassLatency {
+                class: class.name.clone(),
+                ttft_ms: round_percentiles(ttft),
+                tpot_ms: round_percentiles(tpot),
+                e2e_latency_ms: round_percentiles(e2e),
+            });
         }
         let replicas_peak = ceil_replicas(load_peak / u).max(1);
         let replicas_base = ceil_replicas(load_base / u).clamp(1, replicas_peak);
@@ -314,6 +326,7 @@ fn price_candidate(
             * (if base_spot { nodes_base as f64 } else { 0.0 } + if burst_spot { burst_nodes } else { 0.0 });
         assignments.push(Assignment {
             deployment: deployment.clone(),
+            role: "server".to_string(),
             classes: classes.iter().map(|k| input.classes[*k].name.clone()).collect(),
             instance_type: c.instance.name.clone(),
             accelerator: c.chip.id.clone(),
@@ -322,16 +335,16 @@ fn price_candidate(
             engine: if c.neuron { "neuron" } else { "vllm" }.to_string(),
             devices_per_replica: c.devices_per_replica,
             replicas_per_node: c.replicas_per_node,
-            requests_per_s_baseline: rps_base,
-            requests_per_s_peak: rps_peak,
-            replica_load_at_peak: load_peak,
+            requests_per_s_baseline: round4(rps_base),
+            requests_per_s_peak: round4(rps_peak),
+            replica_load_at_peak: round4(load_peak),
             replicas_baseline: replicas_base,
             replicas_peak,
             nodes_baseline: nodes_base,
             nodes_peak,
             node_on_demand_usd_per_hour: od,
             node_spot_usd_per_hour: c.spot_usd_per_hour,
-            running_sequences_per_replica: if rps_peak > 0.0 { running / rps_peak } else { 0.0 },
+            running_sequences_per_replica: if rps_peak > 0.0 { round2(running / rps_peak) } else { 0.0 },
             latency,
         });
     }
@@ -389,6 +402,10 @@ fn class_names(input: &OptimizeInput, classes: &[usize]) -> String {
     classes.iter().map(|k| input.classes[*k].name.as_str()).collect::<Vec<_>>().join(",")
 }
 
+fn round_percentiles(p: Percentiles) -> Percentiles {
+    Percentiles { p50: round2(p.p50), p90: round2(p.p90), p99: round2(p.p99) }
+}
+
 fn round4(x: f64) -> f64 {
     (x * 1e4).round() / 1e4
 }
@@ -424,6 +441,7 @@ pub(super) fn search(input: &OptimizeInput, config: &OptimizeConfig) -> Result<F
     let mut types_searched = 0;
     let configs = configurations(input, config, &mut rejected, &mut types_searched);
     let configurations_count = (configs.len() + rejected.len()) as u32;
+    let feasible_count = configs.len() as u32;
     if configs.is_empty() {
         let why =
             rejected.first().map(|r| format!(" (e.g. {} tp{}: {})", r.instance_type, r.tensor_parallel, r.reason));
@@ -511,6 +529,9 @@ pub(super) fn search(input: &OptimizeInput, config: &OptimizeConfig) -> Result<F
             }
         }
     }
+    if config.search_disaggregated {
+        disaggregated_candidates(input, config, &mut rejected, &mut all);
+    }
     if all.is_empty() {
         return Err(OptimizeError::new("strategies", "no capacity strategy has prices for the fitting types"));
     }
@@ -595,7 +616,7 @@ pub(super) fn search(input: &OptimizeInput, config: &OptimizeConfig) -> Result<F
         stats: SearchStats {
             instance_types: types_searched,
             configurations: configurations_count,
-            feasible_configurations: configs.len() as u32,
+            feasible_configurations: feasible_count,
             candidates: total,
         },
         rejected,
@@ -635,8 +656,9 @@ fn explain_candidate(
     let mut reasons = Vec::new();
     for a in &c.assignments {
         reasons.push(format!(
-            "{}: {} replica(s) at peak on {} × {} ({} per node), {} at baseline, {:.2} requests/s at peak",
+            "{}{}: {} replica(s) at peak on {} × {} ({} per node), {} at baseline, {:.2} requests/s at peak",
             a.deployment,
+            if a.role == "server" { String::new() } else { format!("-{}", a.role) },
             a.replicas_peak,
             a.nodes_peak,
             a.instance_type,
@@ -644,6 +666,20 @@ fn explain_candidate(
             a.replicas_baseline,
             a.requests_per_s_peak
         ));
+        if a.role != "server" {
+            let per_replica =
+                if a.replica_load_at_peak > 0.0 { a.requests_per_s_peak / a.replica_load_at_peak } else { 0.0 };
+            reasons.push(if a.role == "prefill" {
+                format!(
+                    "prefill stage: up to {per_replica:.2} requests/s per replica within the TTFT and end-to-end limits, KV cache shipped to the decode stage"
+                )
+            } else {
+                format!(
+                    "decode stage: up to {per_replica:.2} requests/s per replica with no prefills interleaved, batch held within the TPOT limit"
+                )
+            });
+            continue;
+        }
         if let Some(cfg) = configs.iter().find(|x| {
             x.instance.name == a.instance_type
                 && x.tensor_parallel == a.tensor_parallel
@@ -728,4 +764,219 @@ fn explain_candidate(
         }
     };
     c.reasons = reasons;
+}
+
+/// Disaggregated candidates: the cheapest prefill and decode configurations paired (same precision and
+/// device kind, so one deployment runs both), at every utilisation target, on-demand or spot first
+/// (each stage is pinned to one NodePool).
+fn disaggregated_candidates(
+    input: &OptimizeInput,
+    config: &OptimizeConfig,
+    rejected: &mut Vec<Rejected>,
+    out: &mut Vec<Candidate>,
+) {
+    let stages = disagg::stage_configs(input, config, &|chip| precisions_for(input, config, chip), rejected);
+    if stages.is_empty() {
+        return;
+    }
+    let share_sum: f64 = input.classes.iter().map(|c| c.share).sum();
+    let shares: Vec<f64> = input.classes.iter().map(|c| c.share / share_sum).collect();
+    // Ranked by the on-demand cost of serving the peak alone, in whole nodes (small fleets favour
+    // small nodes); prefill at 70 % of its capacity, decode at the first utilisation target.
+    let peak = input.peak_requests_per_s;
+    let u0 = config.utilization_targets[0];
+    let nodes_usd = |s: &disagg::StageConfig, load: f64| {
+        ceil_replicas(load).max(1).div_ceil(s.replicas_per_node) as f64 * s.on_demand_usd_per_hour
+    };
+    let prefill_cost = |s: &disagg::StageConfig| {
+        nodes_usd(s, peak * s.classes.iter().zip(&shares).map(|(c, w)| w * c.prefill_s).sum::<f64>() / 0.7)
+    };
+    let decode_cost = |s: &disagg::StageConfig| nodes_usd(s, disagg::decode_load(s, &shares, peak) / u0);
+    let top = |cost: &dyn Fn(&disagg::StageConfig) -> f64| -> Vec<usize> {
+        let mut idx: Vec<usize> = (0..stages.len()).collect();
+        idx.sort_by(|a, b| {
+            cost(&stages[*a]).total_cmp(&cost(&stages[*b])).then_with(|| stages[*a].id().cmp(&stages[*b].id()))
+        });
+        idx.truncate(config.disaggregated_options_per_stage.max(1));
+        idx
+    };
+    // Only prefill configurations that meet the TTFT limits with no queue, over their own network.
+    let prefill_cost = |s: &disagg::StageConfig| {
+        if disagg::prefill_max_rate(input, s, s, &shares, u0) > 0.0 {
+            prefill_cost(s)
+        } else {
+            f64::INFINITY
+        }
+    };
+    let prefills: Vec<usize> =
+        top(&prefill_cost).into_iter().filter(|i| prefill_cost(&stages[*i]).is_finite()).collect();
+    let mut decodes: Vec<usize> = (0..stages.len()).collect();
+    decodes.sort_by(|a, b| {
+        decode_cost(&stages[*a])
+            .total_cmp(&decode_cost(&stages[*b]))
+            .then_with(|| stages[*a].id().cmp(&stages[*b].id()))
+    });
+    for &pi in &prefills {
+        // The cheapest decode configurations one deployment can pair with this prefill (same precision
+        // and device kind).
+        let p = &stages[pi];
+        let matching = decodes
+            .iter()
+            .filter(|di| stages[**di].precision == p.precision && stages[**di].neuron == p.neuron)
+            .take(config.disaggregated_options_per_stage.max(1));
+        for &di in matching {
+            let d = &stages[di];
+            for (u_index, u) in config.utilization_targets.iter().enumerate() {
+                for strategy in &config.strategies {
+                    if matches!(strategy, CapacityStrategy::OnDemand | CapacityStrategy::SpotFirst) {
+                        if let Some(c) = price_disaggregated(input, config, p, d, &shares, u_index, *u, *strategy) {
+                            out.push(c);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn price_disaggregated(
+    input: &OptimizeInput,
+    config: &OptimizeConfig,
+    p: &disagg::StageConfig,
+    d: &disagg::StageConfig,
+    shares: &[f64],
+    _u_index: usize,
+    u: f64,
+    strategy: CapacityStrategy,
+) -> Option<Candidate> {
+    let f = config.peak_hours_fraction.clamp(0.0, 1.0);
+    let per_prefill = disagg::prefill_max_rate(input, p, d, shares, u);
+    if per_prefill <= 0.0 {
+        return None;
+    }
+    let (base_rps, peak_rps) = (input.baseline_requests_per_s, input.peak_requests_per_s);
+    let prefill_peak = ceil_replicas(peak_rps / (per_prefill * u)).max(1);
+    let prefill_base = ceil_replicas(base_rps / (per_prefill * u)).clamp(1, prefill_peak);
+    let decode_peak = ceil_replicas(disagg::decode_load(d, shares, peak_rps) / u).max(1);
+    let decode_base = ceil_replicas(disagg::decode_load(d, shares, base_rps) / u).clamp(1, decode_peak);
+    let spot = strategy == CapacityStrategy::SpotFirst;
+    let slo_critical = is_slo_critical(input, config);
+    let deployment = input.deployment_name.clone();
+    let (mut base_cost, mut burst_cost, mut risk, mut devices, mut spot_devices) = (0.0, 0.0, 0.0, 0.0, 0.0);
+    let decode_u = disagg::decode_load(d, shares, peak_rps) / decode_peak as f64;
+    let prefill_rate = peak_rps / prefill_peak as f64;
+    let mut worst = [0.0f64; 5];
+    let mut latency = Vec::new();
+    for k in 0..input.classes.len() {
+        let (t, tp, e) = disagg::latency_ms(p, d, shares, prefill_rate, decode_u, k);
+        for (slot, v) in [t.p99, tp.p99, e.p99, t.p50, tp.p50].into_iter().enumerate() {
+            worst[slot] = worst[slot].max(v);
+        }
+        latency.push(ClassLatency {
+            class: input.classes[k].name.clone(),
+            ttft_ms: round_percentiles(t),
+            tpot_ms: round_percentiles(tp),
+            e2e_latency_ms: round_percentiles(e),
+        });
+    }
+    if !worst.iter().all(|x| x.is_finite()) {
+        return None;
+    }
+    let mut assignments = Vec::new();
+    // Stages on the same instance type share one NodePool, so their pods pack onto the same nodes:
+    // the prefill stage is charged its devices' share of nodes, the decode stage the rest.
+    let shared = p.instance.name == d.instance.name;
+    let joint = |np: u32, nd: u32| -> (u32, u32) {
+        let acc = p.instance.accelerator_count.max(1);
+        let total = (np * p.devices_per_replica + nd * d.devices_per_replica)
+            .div_ceil(acc)
+            .max(np.div_ceil(p.replicas_per_node))
+            .max(nd.div_ceil(d.replicas_per_node));
+        let prefill_nodes = (np * p.devices_per_replica).div_ceil(acc).min(total);
+        (prefill_nodes, total - prefill_nodes)
+    };
+    let (joint_peak, joint_base) = (joint(prefill_peak, decode_peak), joint(prefill_base, decode_base));
+    for (role, s, replicas_base, replicas_peak) in
+        [("prefill", p, prefill_base, prefill_peak), ("decode", d, decode_base, decode_peak)]
+    {
+        let (mut nodes_peak, mut nodes_base) =
+            (replicas_peak.div_ceil(s.replicas_per_node), replicas_base.div_ceil(s.replicas_per_node));
+        if shared {
+            (nodes_peak, nodes_base) =
+                if role == "prefill" { (joint_peak.0, joint_base.0) } else { (joint_peak.1, joint_base.1) };
+        }
+        let nodes_base = nodes_base.min(nodes_peak);
+        let usd = if spot { s.spot_usd_per_hour? } else { s.on_demand_usd_per_hour };
+        let base = nodes_base as f64 * usd;
+        let burst = (nodes_peak - nodes_base) as f64 * usd;
+        base_cost += base;
+        burst_cost += burst;
+        if spot && slo_critical {
+            risk += nodes_base as f64 * s.on_demand_usd_per_hour * config.spot_risk_baseline_fraction
+                + f * (nodes_peak - nodes_base) as f64 * s.on_demand_usd_per_hour * config.spot_risk_burst_fraction;
+        }
+        let node_devices = s.instance.accelerator_count as f64;
+        devices += nodes_peak as f64 * node_devices;
+        if spot {
+            spot_devices += nodes_peak as f64 * node_devices;
+        }
+        let load = if role == "prefill" { peak_rps / per_prefill } else { disagg::decode_load(d, shares, peak_rps) };
+        assignments.push(Assignment {
+            deployment: deployment.clone(),
+            role: role.to_string(),
+            classes: input.classes.iter().map(|c| c.name.clone()).collect(),
+            instance_type: s.instance.name.clone(),
+            accelerator: s.accelerator.clone(),
+            tensor_parallel: s.tensor_parallel,
+            precision: precision_name(s.precision).to_string(),
+            engine: if s.neuron { "neuron" } else { "vllm" }.to_string(),
+            devices_per_replica: s.devices_per_replica,
+            replicas_per_node: s.replicas_per_node,
+            requests_per_s_baseline: round4(base_rps),
+            requests_per_s_peak: round4(peak_rps),
+            replica_load_at_peak: round4(load),
+            replicas_baseline: replicas_base,
+            replicas_peak,
+            nodes_baseline: nodes_base,
+            nodes_peak,
+            node_on_demand_usd_per_hour: s.on_demand_usd_per_hour,
+            node_spot_usd_per_hour: s.spot_usd_per_hour,
+            running_sequences_per_replica: if role == "decode" {
+                round2(d.classes.iter().zip(shares).map(|(c, w)| w * c.decode_batch).sum::<f64>() * decode_u)
+            } else {
+                round2(prefill_rate * p.classes.iter().zip(shares).map(|(c, w)| w * c.prefill_s).sum::<f64>())
+            },
+            latency: if role == "decode" { latency.clone() } else { Vec::new() },
+        });
+    }
+    let cost = base_cost + f * burst_cost;
+    let mean_rps = base_rps + f * (peak_rps - base_rps);
+    let tokens_per_request: f64 =
+        input.classes.iter().zip(shares).map(|(c, w)| w * (c.input_tokens as f64 + c.output_tokens as f64)).sum();
+    Some(Candidate {
+        name: format!("prefill={}+decode={}@{}%/{}", p.id(), d.id(), (u * 100.0).round() as u32, strategy.as_str()),
+        rank: 0,
+        topology: "disaggregated".to_string(),
+        mode: "disaggregated".to_string(),
+        capacity: strategy,
+        utilization_target: u,
+        assignments,
+        cost_usd_per_hour: round4(cost),
+        baseline_usd_per_hour: round4(base_cost),
+        peak_usd_per_hour: round4(base_cost + burst_cost),
+        spot_risk_usd_per_hour: round4(risk),
+        risk_adjusted_usd_per_hour: round4(cost + risk),
+        usd_per_million_tokens: crate::units::usd_per_million_tokens(cost, mean_rps * tokens_per_request).map(round4),
+        spot_share_at_peak: if devices > 0.0 { round4(spot_devices / devices) } else { 0.0 },
+        ttft_p99_ms: round2(worst[0]),
+        tpot_p99_ms: round2(worst[1]),
+        e2e_latency_p99_ms: round2(worst[2]),
+        ttft_p50_ms: round2(worst[3]),
+        tpot_p50_ms: round2(worst[4]),
+        on_front: false,
+        recommended: false,
+        verdict: String::new(),
+        reasons: Vec::new(),
+    })
 }
