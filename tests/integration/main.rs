@@ -5,6 +5,7 @@ mod examples;
 mod conformance;
 mod generate;
 mod lint_corpus;
+mod placement;
 mod optimize;
 mod roundtrip;
 mod schema;
