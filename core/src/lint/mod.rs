@@ -46,6 +46,7 @@ pub const RULES: &[(&str, Severity, &str)] = &[
     ("TF038", Severity::Error, "invalid capacity type"),
     ("TF039", Severity::Info, "resource that is not a model server (ignored on import)"),
     ("TF040", Severity::Error, "invalid plan value (weight, names, bounds, references)"),
+    ("TF041", Severity::Info, "EC2NodeClass referenced but not in the input (placeholder added on import)"),
 ];
 
 const POLICIES: [&str; 3] = ["WhenEmpty", "WhenEmptyOrUnderutilized", "Balanced"];
@@ -500,6 +501,14 @@ fn translate(import: &Import, plan_path: &str) -> Option<(usize, String)> {
         .filter(|(_, o)| plan_path == o.plan_path || plan_path.starts_with(&format!("{}.", o.plan_path)))
         .max_by_key(|(_, o)| o.plan_path.len())?;
     let rest = plan_path[origin.plan_path.len()..].trim_start_matches('.');
+    // The most replicas are the autoscaler's to set, when there is one.
+    if origin.kind == "Deployment" && rest.starts_with("replicas.max") {
+        let scaler = format!("{}.autoscaler", origin.plan_path);
+        if let Some((i, o)) = import.origins.iter().enumerate().find(|(_, o)| o.plan_path == scaler) {
+            let field = if o.kind == "ScaledObject" { "spec.maxReplicaCount" } else { "spec.maxReplicas" };
+            return Some((i, field.to_string()));
+        }
+    }
     let field = rest.split(['.', '[']).next().unwrap_or_default();
     let k8s = match (origin.kind.as_str(), field) {
         ("NodePool", "instanceFamilies" | "instanceTypes" | "capacityTypes") => "spec.template.spec.requirements",

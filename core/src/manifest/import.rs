@@ -11,6 +11,7 @@ use super::render::{self, CLUSTER_PLACEHOLDER, ENGINE_ANNOTATION, NODE_POOL_LABE
 use crate::catalog::CapacityType;
 use crate::lint::{Finding, Severity};
 use crate::place::{parse_quantity, sizing};
+use crate::plan::parse::is_dns_label;
 use crate::plan::tree::{self, Node, Value};
 use crate::plan::*;
 
@@ -254,6 +255,36 @@ pub fn import_documents(docs: &[SourceDocument]) -> Import {
         );
         f.document = 0;
         im.findings.push(f);
+    }
+    // NodePools that name an EC2NodeClass the input does not hold get a placeholder, so the plan is
+    // complete; the finding says so.
+    let missing: Vec<(usize, String)> = im
+        .plan
+        .spec
+        .node_pools
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| !p.node_class.is_empty() && im.plan.node_class(&p.node_class).is_none())
+        .map(|(i, p)| (i, p.node_class.clone()))
+        .collect();
+    for (i, class) in missing {
+        if im.plan.node_class(&class).is_none() && is_dns_label(&class) {
+            im.plan.spec.node_classes.push(NodeClass {
+                name: class.clone(),
+                ami: "bottlerocket".to_string(),
+                disk_gib: None,
+                capacity_reservations: Vec::new(),
+            });
+            let mut f = Finding::new(
+                "TF041",
+                Severity::Info,
+                format!("spec.nodePools[{i}].nodeClass"),
+                format!("EC2NodeClass {class} is not in the input; a Bottlerocket placeholder was added to the plan"),
+                "import the EC2NodeClass too, or edit the placeholder in spec.nodeClasses",
+            );
+            f.document = 0;
+            im.findings.push(f);
+        }
     }
     match (im.cluster_name.clone(), im.node_role.clone()) {
         (Some(name), role) if name != CLUSTER_PLACEHOLDER || role.is_some() => {

@@ -4,7 +4,7 @@
 //! camelCase like Kubernetes'. Parsing never panics: errors name the field path and, for YAML, the
 //! line and column. The format is documented in `docs/plan.md`.
 
-mod parse;
+pub(crate) mod parse;
 pub mod tree;
 
 pub use parse::{parse_plan, parse_plan_located, parse_plan_unchecked, validate, PlanError, MAX_INPUT_BYTES};
