@@ -10,7 +10,7 @@ use super::hpa::{
 };
 use super::output::{DeploymentSeries, Finding, PoolSeries, Series, Summary, Timeline};
 use super::rng::Rng;
-use super::scenario::{Autoscaler, Scenario, SimOptions, SloMetric};
+use super::scenario::{Autoscaler, Scenario, SimOptions, SloMetric, SloTarget};
 use super::serving::fraction_within;
 use super::traffic::TrafficCursor;
 use crate::catalog::CapacityType;
@@ -52,12 +52,32 @@ struct Dep {
     inv_capacity_rps: f64,
     queue_max: u64,
     proposals: Vec<Option<u32>>,
+    slo_table: Vec<f64>,
     /// Direction of the last replica change (1 up, -1 down) and how often it flipped.
     last_direction: i8,
     reversals: u32,
 }
 
 impl Dep {
+    /// SLO attainment at each latency-table point with no backlog, for the current output length.
+    fn cache_slo_table(&mut self, profile: &super::serving::ServiceProfile, slos: &[SloTarget], output_tokens: f64) {
+        let decode_steps = (output_tokens - 1.0).max(0.0);
+        self.slo_table.clear();
+        for slo in slos {
+            for p in &profile.curve {
+                self.slo_table.push(match slo.metric {
+                    SloMetric::Ttft => fraction_within(slo.limit_ms, p.ttft_p50_ms, p.ttft_p95_ms),
+                    SloMetric::Tpot => fraction_within(slo.limit_ms, p.tpot_p50_ms, p.tpot_p95_ms),
+                    SloMetric::E2e => fraction_within(
+                        slo.limit_ms,
+                        p.ttft_p50_ms + p.tpot_p50_ms * decode_steps,
+                        p.ttft_p95_ms + p.tpot_p95_ms * decode_steps,
+                    ),
+                });
+            }
+        }
+    }
+
     fn cache_capacity(
         &mut self,
         profile: &super::serving::ServiceProfile,
@@ -103,8 +123,14 @@ pub fn simulate(sc: &Scenario, opt: &SimOptions) -> Result<Timeline, String> {
     let mut cursor = TrafficCursor::new(&sc.traffic, opt.duration_s, &mut traffic_rng);
     let mut cluster = Cluster::new(sc, cluster_rng);
     let nd = sc.deployments.len();
-    let mut deps: Vec<Dep> =
-        (0..nd).map(|_| Dep { within: vec![0.0; sc.slos.len()], cached_ready: u32::MAX, ..Dep::default() }).collect();
+    let mut deps: Vec<Dep> = (0..nd)
+        .map(|_| Dep {
+            within: vec![0.0; sc.slos.len()],
+            cached_ready: u32::MAX,
+            cached_output_tokens: f64::NAN,
+            ..Dep::default()
+        })
+        .collect();
     let timing = &sc.timing;
 
     // Time 0: reserved nodes, then the initial replicas placed and warm.
@@ -142,6 +168,7 @@ pub fn simulate(sc: &Scenario, opt: &SimOptions) -> Result<Timeline, String> {
         dep.counts = *c;
     }
     let noise = sc.traffic.arrival_noise;
+    let mut steps_in = 0u64;
 
     for s in 0..n_steps {
         let t = s as f64 * step;
@@ -203,6 +230,9 @@ pub fn simulate(sc: &Scenario, opt: &SimOptions) -> Result<Timeline, String> {
             let dep = &mut deps[i];
             let profile = &d.service;
             if dep.cached_ready != dep.counts.ready || dep.cached_output_tokens != now.output_tokens {
+                if dep.cached_output_tokens != now.output_tokens {
+                    dep.cache_slo_table(profile, &sc.slos, now.output_tokens);
+                }
                 dep.cache_capacity(profile, now.output_tokens, timing.request_timeout_s, step);
             }
             let rate = now.requests_per_s * d.traffic_share;
@@ -244,7 +274,8 @@ pub fn simulate(sc: &Scenario, opt: &SimOptions) -> Result<Timeline, String> {
             dep.i_served += served;
             dep.arrival_rps = rate;
             dep.utilization = if dep.capacity_per_step > 0.0 { (rate * dep.inv_capacity_rps).min(1.0) } else { 1.0 };
-            let lat = profile.latency(dep.utilization);
+            let (point, frac) = profile.position(dep.utilization);
+            let lat = profile.latency_at(point, frac);
             let wait_ms = dep.queue as i64 as f64 * dep.inv_capacity_rps * 1000.0;
             let ttft50 = lat.ttft_p50_ms + wait_ms;
             let ttft95 = lat.ttft_p95_ms + wait_ms;
@@ -255,13 +286,23 @@ pub fn simulate(sc: &Scenario, opt: &SimOptions) -> Result<Timeline, String> {
                 let e2e95 = ttft95 + lat.tpot_p95_ms * decode_steps;
                 let w = served as i64 as f64;
                 dep.tokens += w * (now.input_tokens + now.output_tokens);
-                for (k, slo) in sc.slos.iter().enumerate() {
-                    let f = match slo.metric {
-                        SloMetric::Ttft => fraction_within(slo.limit_ms, ttft50, ttft95),
-                        SloMetric::Tpot => fraction_within(slo.limit_ms, lat.tpot_p50_ms, lat.tpot_p95_ms),
-                        SloMetric::E2e => fraction_within(slo.limit_ms, e2e50, e2e95),
-                    };
-                    dep.within[k] += w * f;
+                if dep.queue == 0 {
+                    // No backlog: the attainment at the table's points, interpolated like the latency.
+                    let n = profile.curve.len();
+                    let next = (point + 1).min(n - 1);
+                    for (k, within) in dep.within.iter_mut().enumerate() {
+                        let (a, b) = (dep.slo_table[k * n + point], dep.slo_table[k * n + next]);
+                        *within += w * (a + (b - a) * frac);
+                    }
+                } else {
+                    for (k, slo) in sc.slos.iter().enumerate() {
+                        let f = match slo.metric {
+                            SloMetric::Ttft => fraction_within(slo.limit_ms, ttft50, ttft95),
+                            SloMetric::Tpot => fraction_within(slo.limit_ms, lat.tpot_p50_ms, lat.tpot_p95_ms),
+                            SloMetric::E2e => fraction_within(slo.limit_ms, e2e50, e2e95),
+                        };
+                        dep.within[k] += w * f;
+                    }
                 }
                 dep.i_ttft50_weighted += w * ttft50;
                 dep.i_tpot50_weighted += w * lat.tpot_p50_ms;
@@ -273,10 +314,12 @@ pub fn simulate(sc: &Scenario, opt: &SimOptions) -> Result<Timeline, String> {
         }
         cost_usd += cluster.cost_rate_usd_per_s * step;
 
-        if (s + 1) % every == 0 || s + 1 == n_steps {
-            let steps_in = if (s + 1) % every == 0 { every } else { (s + 1) % every };
+        // A countdown rather than `(s + 1) % every`: no integer division per step.
+        steps_in += 1;
+        if steps_in == every || s + 1 == n_steps {
             let t0 = (s + 1 - steps_in) as f64 * step;
             sample(&mut series, &mut deps, &cluster, t0, steps_in as f64 * step, cost_usd);
+            steps_in = 0;
         }
     }
 

@@ -245,6 +245,9 @@ impl Scenario {
             if !(s.capacity_requests_per_s.is_finite() && s.capacity_requests_per_s >= 0.0) {
                 return Err(format!("{}: capacity must be finite", at("service.capacity_requests_per_s")));
             }
+            if s.curve.len() < 2 {
+                return Err(format!("{}: needs at least two latency points", at("service.curve")));
+            }
             if s.curve.iter().any(|p| {
                 ![p.ttft_p50_ms, p.ttft_p95_ms, p.tpot_p50_ms, p.tpot_p95_ms].iter().all(|v| v.is_finite() && *v >= 0.0)
             }) {

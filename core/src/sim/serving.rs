@@ -74,15 +74,25 @@ impl ServiceProfile {
 
     /// Latency at a utilisation, linear between table points.
     pub fn latency(&self, utilization: f64) -> LatencyPoint {
+        let (i, f) = self.position(utilization);
+        self.latency_at(i, f)
+    }
+
+    /// The table point at or below a utilisation and the fraction of the way to the next one.
+    pub(crate) fn position(&self, utilization: f64) -> (usize, f64) {
+        let n = self.curve.len().max(1);
+        let x = utilization.clamp(0.0, 1.0) * (n - 1) as f64;
+        let i = (x as i64 as usize).min(n - 1);
+        (i, x - i as f64)
+    }
+
+    pub(crate) fn latency_at(&self, i: usize, f: f64) -> LatencyPoint {
         let n = self.curve.len();
         if n == 0 {
             return LatencyPoint::default();
         }
-        let x = utilization.clamp(0.0, 1.0) * (n - 1) as f64;
-        let i = (x as i64 as usize).min(n - 1);
         let j = (i + 1).min(n - 1);
-        let f = x - i as f64;
-        let (a, b) = (&self.curve[i], &self.curve[j]);
+        let (a, b) = (&self.curve[i.min(n - 1)], &self.curve[j]);
         let lerp = |p: f64, q: f64| p + (q - p) * f;
         LatencyPoint {
             ttft_p50_ms: lerp(a.ttft_p50_ms, b.ttft_p50_ms),

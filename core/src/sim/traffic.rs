@@ -289,6 +289,9 @@ impl<'a> TrafficCursor<'a> {
         if into < 0.0 {
             return 0.0;
         }
+        if into >= ramp_s && spike.duration_s - into >= ramp_s {
+            return 1.0;
+        }
         let ramp = ramp_s.max(1e-9);
         let up = (into / ramp).min(1.0);
         let down = ((spike.duration_s - into) / ramp).min(1.0);
