@@ -792,30 +792,25 @@ fn disaggregated_candidates(
         nodes_usd(s, peak * s.classes.iter().zip(&shares).map(|(c, w)| w * c.prefill_s).sum::<f64>() / 0.7)
     };
     let decode_cost = |s: &disagg::StageConfig| nodes_usd(s, disagg::decode_load(s, &shares, peak) / u0);
-    let top = |cost: &dyn Fn(&disagg::StageConfig) -> f64| -> Vec<usize> {
-        let mut idx: Vec<usize> = (0..stages.len()).collect();
-        idx.sort_by(|a, b| {
-            cost(&stages[*a]).total_cmp(&cost(&stages[*b])).then_with(|| stages[*a].id().cmp(&stages[*b].id()))
-        });
-        idx.truncate(config.disaggregated_options_per_stage.max(1));
+    // Costs computed once (sorting calls the comparator many times); ties broken by id.
+    let ranked = |cost: &dyn Fn(&disagg::StageConfig) -> f64| -> Vec<usize> {
+        let costs: Vec<(f64, String)> = stages.iter().map(|s| (cost(s), s.id())).collect();
+        let mut idx: Vec<usize> = (0..stages.len()).filter(|i| costs[*i].0.is_finite()).collect();
+        idx.sort_by(|a, b| costs[*a].0.total_cmp(&costs[*b].0).then_with(|| costs[*a].1.cmp(&costs[*b].1)));
         idx
     };
     // Only prefill configurations that meet the TTFT limits with no queue, over their own network.
     let prefill_cost = |s: &disagg::StageConfig| {
-        if disagg::prefill_max_rate(input, s, s, &shares, u0) > 0.0 {
-            prefill_cost(s)
+        let usd = prefill_cost(s);
+        if usd.is_finite() && disagg::prefill_max_rate(input, s, s, &shares, u0) > 0.0 {
+            usd
         } else {
             f64::INFINITY
         }
     };
-    let prefills: Vec<usize> =
-        top(&prefill_cost).into_iter().filter(|i| prefill_cost(&stages[*i]).is_finite()).collect();
-    let mut decodes: Vec<usize> = (0..stages.len()).collect();
-    decodes.sort_by(|a, b| {
-        decode_cost(&stages[*a])
-            .total_cmp(&decode_cost(&stages[*b]))
-            .then_with(|| stages[*a].id().cmp(&stages[*b].id()))
-    });
+    let mut prefills = ranked(&prefill_cost);
+    prefills.truncate(config.disaggregated_options_per_stage.max(1));
+    let decodes = ranked(&decode_cost);
     for &pi in &prefills {
         // The cheapest decode configurations one deployment can pair with this prefill (same precision
         // and device kind).
