@@ -11,19 +11,24 @@ pub fn cost_bars(outcome: &Outcome) -> Vec<(String, f64)> {
     outcome
         .pools
         .iter()
-        .flat_map(|p| p.nodes.iter().map(|n| (format!("{} × {}", n.count, n.instance_type), n.count as f64 * n.usd_per_hour_each)))
+        .flat_map(|p| {
+            p.nodes.iter().map(|n| (format!("{} × {}", n.count, n.instance_type), n.count as f64 * n.usd_per_hour_each))
+        })
         .collect()
 }
 
 /// Draws a horizontal-label bar chart of cost per node group on any plotters backend.
-pub fn draw_cost_chart<DB: DrawingBackend>(root: DrawingArea<DB, plotters::coord::Shift>, bars: &[(String, f64)]) -> Result<(), String> {
+pub fn draw_cost_chart<DB: DrawingBackend>(
+    root: DrawingArea<DB, plotters::coord::Shift>,
+    bars: &[(String, f64)],
+) -> Result<(), String> {
     root.fill(&WHITE).map_err(|e| e.to_string())?;
     let max = bars.iter().map(|b| b.1).fold(0.0_f64, f64::max).max(1.0) * 1.15;
     let mut chart = ChartBuilder::on(&root)
         .margin(12)
         .x_label_area_size(28)
         .y_label_area_size(48)
-        .build_cartesian_2d((0..bars.len().max(1) - 1).into_segmented(), 0.0..max)
+        .build_cartesian_2d((0..bars.len().max(1)).into_segmented(), 0.0..max)
         .map_err(|e| e.to_string())?;
     chart
         .configure_mesh()
@@ -38,18 +43,22 @@ pub fn draw_cost_chart<DB: DrawingBackend>(root: DrawingArea<DB, plotters::coord
         .map_err(|e| e.to_string())?;
     chart
         .draw_series(bars.iter().enumerate().map(|(i, (_, usd))| {
-            Rectangle::new([(SegmentValue::Exact(i), 0.0), (SegmentValue::Exact(i + 1), *usd)], RGBColor(37, 99, 235).filled())
+            Rectangle::new(
+                [(SegmentValue::Exact(i), 0.0), (SegmentValue::Exact(i + 1), *usd)],
+                RGBColor(37, 99, 235).filled(),
+            )
         }))
         .map_err(|e| e.to_string())?;
     root.present().map_err(|e| e.to_string())
 }
 
-/// A canvas showing the cost chart of an outcome.
+/// The charts panel: cost by node group, redrawn on every edit.
 #[component]
-pub fn CostChart(outcome: Outcome) -> impl IntoView {
+pub fn ChartsPanel() -> impl IntoView {
+    let store = expect_context::<crate::Store>();
     let canvas = NodeRef::<Canvas>::new();
-    let bars = cost_bars(&outcome);
     Effect::new(move |_| {
+        let bars = store.derived.with(|d| cost_bars(&d.outcome));
         if let Some(element) = canvas.get() {
             if let Some(backend) = plotters_canvas::CanvasBackend::with_canvas_object(element.into()) {
                 if let Err(e) = draw_cost_chart(backend.into_drawing_area(), &bars) {
@@ -58,5 +67,10 @@ pub fn CostChart(outcome: Outcome) -> impl IntoView {
             }
         }
     });
-    view! { <canvas node_ref=canvas width="640" height="220" data-testid="cost-chart" aria-label="Cost by node group in USD per hour"></canvas> }
+    view! {
+        <section class="tf-panel" aria-labelledby="charts-title" data-testid="charts-panel">
+            <h2 id="charts-title">"Cost by node group (USD/hour)"</h2>
+            <canvas node_ref=canvas width="640" height="220" data-testid="cost-chart" aria-label="Cost by node group in USD per hour"></canvas>
+        </section>
+    }
 }

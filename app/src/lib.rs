@@ -1,47 +1,135 @@
 //! Tokenfleet's web app: components render what tokenfleet-core computes; no business logic here.
+//!
+//! One root [`store::Store`] holds the Plan, the history of committed actions and UI state; memos call
+//! core (`evaluate`, `lint_plan`, `render`) once per edit; components read and commit through it.
 
+mod board;
 mod chart;
+mod deployments;
+mod desktop;
+mod dom;
+mod export;
+mod fields;
+mod import_panel;
+mod lint_panel;
+mod pool_card;
+mod results;
+pub mod store;
 mod summary;
+mod toolbar;
+mod workload;
 
 use leptos::prelude::*;
-use tokenfleet_core::{examples, manifest, place, plan};
 
+pub use store::Store;
 pub use summary::Summary;
 
-/// The root component: loads the built-in example plan and shows core's figures and manifests.
+/// Whether keyboard focus is in a text control, where Ctrl+Z belongs to the control.
+fn typing_in_field() -> bool {
+    document()
+        .active_element()
+        .map(|e| {
+            matches!(e.tag_name().as_str(), "INPUT" | "TEXTAREA")
+                && e.get_attribute("type").as_deref() != Some("checkbox")
+        })
+        .unwrap_or(false)
+}
+
+/// The root component: the planner.
 #[component]
 pub fn App() -> impl IntoView {
-    let text = examples::example(examples::DEFAULT_EXAMPLE).unwrap_or_default();
-    let initial = plan::parse_plan(text);
-    let (load_error, plan) = match initial {
-        Ok(plan) => (None, Some(plan)),
-        Err(e) => (Some(e.to_string()), None),
-    };
-    let (plan, _set_plan) = signal(plan);
-    let outcome = Memo::new(move |_| plan.with(|p| p.as_ref().map(place::evaluate)));
-    let export_yaml = Memo::new(move |_| plan.with(|p| p.as_ref().map(manifest::render_stream).unwrap_or_default()));
-    let title = move || plan.with(|p| p.as_ref().map(|p| p.metadata.name.clone()).unwrap_or_default());
-    let region = move || plan.with(|p| p.as_ref().map(|p| p.spec.region.clone()).unwrap_or_default());
+    let store = Store::new();
+    provide_context(store);
+    board::install_drag_listeners(store);
+    let keys = window_event_listener(leptos::ev::keydown, move |ev| {
+        let key = ev.key();
+        if key == "Escape" && store.drag.with_untracked(Option::is_some) {
+            ev.prevent_default();
+            store.drag.set(None);
+            return;
+        }
+        if (ev.ctrl_key() || ev.meta_key()) && !typing_in_field() {
+            match (key.to_ascii_lowercase().as_str(), ev.shift_key()) {
+                ("z", false) => {
+                    ev.prevent_default();
+                    store.undo();
+                }
+                ("z", true) | ("y", false) => {
+                    ev.prevent_default();
+                    store.redo();
+                }
+                _ => {}
+            }
+        }
+    });
+    let hash = window_event_listener(leptos::ev::hashchange, move |_| store.open_fragment());
+    on_cleanup(move || {
+        keys.remove();
+        hash.remove();
+    });
+    let title = move || store.plan.with(|p| p.metadata.name.clone());
+    let region = move || store.plan.with(|p| p.spec.region.clone());
+    let recompute = move || store.derived.with(|d| d.recompute_ms);
 
     view! {
         <header class="tf-header">
             <h1>"Tokenfleet"</h1>
             <p class="tf-tagline">"LLM inference capacity on Amazon EKS with Karpenter"</p>
+            <toolbar::Toolbar />
+            <desktop::DesktopFiles />
         </header>
+        {move || store.notice.get().map(|n| view! {
+            <div class=if n.error { "tf-notice tf-notice-error" } else { "tf-notice" } role="alert" data-testid="notice">
+                <span>{n.text}</span>
+                <button class="tf-small" aria-label="Dismiss" on:click=move |_| store.notice.set(None)>"✕"</button>
+            </div>
+        })}
         <main class="tf-main">
-            {load_error.map(|e| view! { <p class="tf-error" role="alert">"Example plan failed to load: " {e}</p> })}
-            <section class="tf-panel" aria-labelledby="plan-title">
+            <section class="tf-panel tf-span" aria-labelledby="plan-title">
                 <h2 id="plan-title">"Plan " <span data-testid="plan-name">{title}</span> " · " {region}</h2>
-                {move || outcome.get().map(|o| view! { <Summary outcome=o /> })}
             </section>
-            <section class="tf-panel" aria-labelledby="cost-title">
-                <h2 id="cost-title">"Cost by node group (USD/hour)"</h2>
-                {move || outcome.get().map(|o| view! { <chart::CostChart outcome=o /> })}
-            </section>
-            <section class="tf-panel" aria-labelledby="export-title">
-                <h2 id="export-title">"Manifests"</h2>
-                <pre class="tf-yaml" data-testid="export-yaml">{export_yaml}</pre>
-            </section>
+            <div class="tf-columns">
+                <div class="tf-column">
+                    <workload::WorkloadPanel />
+                    <deployments::DeploymentsPanel />
+                    <board::Board />
+                </div>
+                <div class="tf-column">
+                    <results::ResultsPanel />
+                    <chart::ChartsPanel />
+                    <lint_panel::LintPanel />
+                </div>
+            </div>
+            <export::ExportPanel />
+            <import_panel::ImportPanel />
         </main>
+        <footer class="tf-footer">
+            "Re-plan + lint + export: "
+            <span data-testid="recompute-ms" data-value=move || recompute().to_string()>{move || format!("{:.2} ms", recompute())}</span>
+            " · everything runs in your browser; nothing is uploaded."
+        </footer>
+    }
+}
+
+/// Shows a recoverable error over the page after a panic: the autosave holds the last good plan, so
+/// reloading restores it; the person can also discard it. Written with plain DOM calls, because the
+/// app itself can no longer run.
+pub fn show_crash(message: &str) {
+    let document = document();
+    let Ok(overlay) = document.create_element("div") else { return };
+    overlay.set_class_name("tf-crash");
+    let _ = overlay.set_attribute("role", "alertdialog");
+    let _ = overlay.set_attribute("data-testid", "crash");
+    let escaped = message.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
+    overlay.set_inner_html(&format!(
+        "<div class=\"tf-crash-box\"><h2>Something went wrong</h2>\
+         <p>Tokenfleet hit an internal error. Your plan was autosaved before it happened: reload to continue \
+         where you were.</p><pre>{escaped}</pre>\
+         <button onclick=\"location.reload()\">Reload and restore my plan</button> \
+         <button onclick=\"localStorage.removeItem('{key}');location.reload()\">Discard the autosave and reload</button></div>",
+        key = store::AUTOSAVE_KEY
+    ));
+    if let Some(body) = document.body() {
+        let _ = body.append_child(&overlay);
     }
 }

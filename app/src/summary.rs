@@ -8,11 +8,8 @@ use tokenfleet_core::place::Outcome;
 #[component]
 pub fn Summary(outcome: Outcome) -> impl IntoView {
     let s = outcome.summary.clone();
-    let groups = outcome
-        .pools
-        .iter()
-        .flat_map(|p| p.nodes.iter().map(move |n| (p.name.clone(), n.clone())))
-        .collect::<Vec<_>>();
+    let groups =
+        outcome.pools.iter().flat_map(|p| p.nodes.iter().map(move |n| (p.name.clone(), n.clone()))).collect::<Vec<_>>();
     view! {
         <dl class="tf-figures">
             <div>

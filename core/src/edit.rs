@@ -3,10 +3,11 @@
 //! capacity reservation, and apply an import. The app calls these and records one undoable action
 //! per call; the rules live here so they are tested natively.
 
+use std::collections::BTreeMap;
 use std::fmt;
 
 use crate::catalog::CapacityType;
-use crate::plan::{CapacityReservation, NodeClass, NodePool, Plan, Toleration};
+use crate::plan::{CapacityReservation, NodeClass, NodePool, Plan, Taint, Toleration};
 
 /// The well-known label Karpenter puts on every node with the name of its NodePool.
 pub const NODE_POOL_SELECTOR: &str = "karpenter.sh/nodepool";
@@ -195,6 +196,60 @@ impl Plan {
     }
 }
 
+/// Reads `key=value, key=value` (NodePool limits as a person types them) into a map.
+pub fn parse_pairs(text: &str) -> Result<BTreeMap<String, String>, EditError> {
+    let mut out = BTreeMap::new();
+    for item in text.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+        let (key, value) = item
+            .split_once('=')
+            .ok_or_else(|| EditError(format!("{item:?} is not key=value (for example nvidia.com/gpu=16)")))?;
+        let (key, value) = (key.trim(), value.trim());
+        if key.is_empty() || value.is_empty() {
+            return Err(EditError(format!("{item:?} needs both a key and a value")));
+        }
+        out.insert(key.to_string(), value.to_string());
+    }
+    Ok(out)
+}
+
+/// Writes a map as `key=value, key=value`.
+pub fn show_pairs(map: &BTreeMap<String, String>) -> String {
+    map.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(", ")
+}
+
+/// Reads taints as a person types them: `key=value:Effect` or `key:Effect`, comma-separated.
+pub fn parse_taints(text: &str) -> Result<Vec<Taint>, EditError> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|item| {
+            let (left, effect) = item.rsplit_once(':').ok_or_else(|| {
+                EditError(format!("{item:?} needs an effect: key=value:NoSchedule, PreferNoSchedule or NoExecute"))
+            })?;
+            let (key, value) = match left.split_once('=') {
+                Some((k, v)) => (k.trim(), Some(v.trim().to_string()).filter(|v| !v.is_empty())),
+                None => (left.trim(), None),
+            };
+            if key.is_empty() {
+                return Err(EditError(format!("{item:?} needs a key")));
+            }
+            Ok(Taint { key: key.to_string(), value, effect: effect.trim().to_string() })
+        })
+        .collect()
+}
+
+/// Writes taints as `key=value:Effect, key:Effect`.
+pub fn show_taints(taints: &[Taint]) -> String {
+    taints
+        .iter()
+        .map(|t| match &t.value {
+            Some(v) => format!("{}={v}:{}", t.key, t.effect),
+            None => format!("{}:{}", t.key, t.effect),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 fn replace_or_push<T>(items: &mut Vec<T>, item: T, name: impl Fn(&T) -> &String) {
     match items.iter().position(|x| name(x) == name(&item)) {
         Some(i) => items[i] = item,
@@ -205,7 +260,7 @@ fn replace_or_push<T>(items: &mut Vec<T>, item: T, name: impl Fn(&T) -> &String)
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plan::{parse_plan, validate, Consolidation, Taint};
+    use crate::plan::{parse_plan, validate, Consolidation};
 
     fn pool(name: &str, weight: Option<u32>, families: &[&str]) -> NodePool {
         NodePool {
@@ -226,7 +281,8 @@ mod tests {
 
     fn three_pools() -> Plan {
         let mut plan = parse_plan(crate::examples::example("quickstart").unwrap()).unwrap();
-        plan.spec.node_pools = vec![pool("a", Some(10), &["g5"]), pool("b", Some(50), &["g6"]), pool("c", None, &["p5"])];
+        plan.spec.node_pools =
+            vec![pool("a", Some(10), &["g5"]), pool("b", Some(50), &["g6"]), pool("c", None, &["p5"])];
         plan
     }
 
@@ -317,6 +373,18 @@ mod tests {
         assert_eq!(plan.node_pool("a").unwrap().instance_families, ["p4d"]);
         plan.apply_import(&imported, ImportMode::ReplacePlan);
         assert_eq!(plan, imported);
+    }
+
+    #[test]
+    fn typed_limits_and_taints_round_trip() {
+        let limits = parse_pairs("nvidia.com/gpu=16, cpu = 1000,").unwrap();
+        assert_eq!(show_pairs(&limits), "cpu=1000, nvidia.com/gpu=16");
+        assert!(parse_pairs("gpu").is_err());
+        assert!(parse_pairs("=3").is_err());
+        let taints = parse_taints("nvidia.com/gpu:NoSchedule, team=ml:NoExecute").unwrap();
+        assert_eq!(show_taints(&taints), "nvidia.com/gpu:NoSchedule, team=ml:NoExecute");
+        assert!(parse_taints("nvidia.com/gpu").is_err());
+        assert_eq!(parse_taints("").unwrap(), vec![]);
     }
 
     impl Default for CapacityReservation {

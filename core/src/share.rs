@@ -113,12 +113,11 @@ fn unpack(tag: &str, text: &str) -> Result<Plan, ShareError> {
         return Err(ShareError::TooLarge);
     }
     let deflated = base64url_decode(body)?;
-    let inflated = miniz_oxide::inflate::decompress_to_vec_with_limit(&deflated, MAX_INPUT_BYTES).map_err(|e| {
-        match e.status {
+    let inflated =
+        miniz_oxide::inflate::decompress_to_vec_with_limit(&deflated, MAX_INPUT_BYTES).map_err(|e| match e.status {
             miniz_oxide::inflate::TINFLStatus::HasMoreOutput => ShareError::TooLarge,
             _ => ShareError::Corrupt,
-        }
-    })?;
+        })?;
     let text = String::from_utf8(inflated).map_err(|_| ShareError::NotText)?;
     plan::parse_plan(&text).map_err(ShareError::Plan)
 }

@@ -1,0 +1,38 @@
+//! Small bridges to the browser: downloads, the clipboard, file reading.
+
+use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+
+/// Offers `text` as a file download named `name`.
+pub fn download(name: &str, text: &str, mime: &str) {
+    let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(text));
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type(mime);
+    let Ok(blob) = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options) else { return };
+    let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) else { return };
+    if let Ok(a) = document().create_element("a") {
+        if let Ok(a) = a.dyn_into::<web_sys::HtmlAnchorElement>() {
+            a.set_href(&url);
+            a.set_download(name);
+            a.click();
+        }
+    }
+    let _ = web_sys::Url::revoke_object_url(&url);
+}
+
+/// Copies text to the clipboard (best effort; the browser may refuse without a user gesture).
+pub fn copy(text: &str) {
+    let _ = window().navigator().clipboard().write_text(text);
+}
+
+/// Reads the first file of a file input and hands its text to `done`.
+pub fn read_file(input: &web_sys::HtmlInputElement, done: impl FnOnce(String, String) + 'static) {
+    let Some(file) = input.files().and_then(|f| f.get(0)) else { return };
+    let name = file.name();
+    let promise = file.text();
+    leptos::task::spawn_local(async move {
+        if let Ok(value) = wasm_bindgen_futures::JsFuture::from(promise).await {
+            done(name, value.as_string().unwrap_or_default());
+        }
+    });
+}

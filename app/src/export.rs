@@ -1,0 +1,75 @@
+//! The export panel: every manifest, syntax-highlighted; copy, download the whole stream, each
+//! resource, or the plan itself.
+
+use leptos::prelude::*;
+
+use crate::dom;
+use crate::store::Store;
+
+/// One YAML line as highlighted spans; the text content is exactly the line.
+fn highlight_line(line: &str) -> AnyView {
+    let body = line.trim_end_matches('\n');
+    let newline = if line.ends_with('\n') { "\n" } else { "" };
+    let trimmed = body.trim_start();
+    if trimmed.starts_with('#') || body == "---" {
+        return view! { <span class="tf-y-comment">{body.to_string()}</span>{newline} }.into_any();
+    }
+    let indent_len = body.len() - trimmed.len();
+    let dash = if trimmed.starts_with("- ") { 2 } else { 0 };
+    let rest = &trimmed[dash..];
+    if let Some(colon) = rest.find(": ").or_else(|| rest.ends_with(':').then(|| rest.len() - 1)) {
+        if !rest.starts_with(['"', '\'', '{', '[']) {
+            let key_end = indent_len + dash + colon;
+            return view! {
+                {body[..indent_len + dash].to_string()}
+                <span class="tf-y-key">{body[indent_len + dash..key_end].to_string()}</span>
+                {":".to_string()}
+                <span class="tf-y-value">{body[key_end + 1..].to_string()}</span>
+                {newline}
+            }
+            .into_any();
+        }
+    }
+    view! { {body[..indent_len + dash].to_string()}<span class="tf-y-value">{rest.to_string()}</span>{newline} }
+        .into_any()
+}
+
+#[component]
+pub fn ExportPanel() -> impl IntoView {
+    let store = expect_context::<Store>();
+    let export = Memo::new(move |_| store.derived.with(|d| d.export.clone()));
+    let plan_name = move || store.plan.with(|p| p.metadata.name.clone());
+    view! {
+        <section class="tf-panel" aria-labelledby="export-title" data-testid="export-panel">
+            <h2 id="export-title">"Manifests"</h2>
+            <div class="tf-actions">
+                <button on:click=move |_| dom::copy(&export.get_untracked()) data-testid="export-copy">"Copy all"</button>
+                <button data-testid="export-download" on:click=move |_| {
+                    dom::download(&format!("{}.yaml", plan_name()), &export.get_untracked(), "application/yaml")
+                }>"Download manifests (one file)"</button>
+                <button data-testid="export-download-each" on:click=move |_| {
+                    store.derived.with_untracked(|d| for doc in &d.documents {
+                        dom::download(&doc.file_name(), &doc.yaml, "application/yaml");
+                    })
+                }>"Download each resource"</button>
+                <button data-testid="plan-download" on:click=move |_| {
+                    let yaml = store.plan.with_untracked(|p| p.to_yaml());
+                    dom::download(&format!("{}.plan.yaml", plan_name()), &yaml, "application/yaml")
+                }>"Download plan"</button>
+            </div>
+            <details class="tf-docs">
+                <summary>{move || store.derived.with(|d| format!("{} resources", d.documents.len()))}</summary>
+                <ul>
+                    {move || store.derived.with(|d| d.documents.iter().map(|doc| {
+                        let (name, yaml) = (doc.file_name(), doc.yaml.clone());
+                        view! { <li><button class="tf-link" on:click=move |_| dom::download(&name, &yaml, "application/yaml")>
+                            {format!("{} {}", doc.kind, doc.name)}</button></li> }
+                    }).collect_view())}
+                </ul>
+            </details>
+            <pre class="tf-yaml" data-testid="export-yaml" tabindex="0" aria-label="Exported Kubernetes manifests">
+                {move || export.with(|text| text.split_inclusive('\n').map(highlight_line).collect_view())}
+            </pre>
+        </section>
+    }
+}

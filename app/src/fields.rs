@@ -1,0 +1,75 @@
+//! Labelled form fields that commit on change: a bad value gets a message at its field and the
+//! plan keeps its last good state.
+
+use leptos::prelude::*;
+
+use crate::store::field_id;
+
+/// A labelled text input for one plan field. `on_commit` receives the text and returns why it was
+/// refused, if it was; the message stays at the field until the next successful change.
+#[component]
+pub fn Field(
+    /// Plan path of the field (`spec.workload.requestsPerSecond.peak`), used as its element id.
+    #[prop(into)]
+    path: String,
+    #[prop(into)] label: String,
+    /// Unit shown after the input (`req/s`, `tokens`, `ms`); empty for none.
+    #[prop(into, optional)]
+    unit: String,
+    /// The current value, as text.
+    #[prop(into)]
+    value: Signal<String>,
+    on_commit: impl Fn(String) -> Result<(), String> + 'static,
+    /// A numeric field (narrow, numeric keyboard).
+    #[prop(optional)]
+    numeric: bool,
+) -> impl IntoView {
+    let error = RwSignal::new(None::<String>);
+    let id = field_id(&path);
+    let error_id = format!("{id}-error");
+    let described = error_id.clone();
+    let change = move |ev: leptos::ev::Event| {
+        let text = event_target_value(&ev);
+        error.set(on_commit(text).err());
+    };
+    view! {
+        <label class="tf-field" class:tf-field-bad=move || error.with(Option::is_some)>
+            <span class="tf-field-label">{label}</span>
+            <span class="tf-field-input">
+                <input
+                    id=id
+                    type="text"
+                    inputmode=if numeric { "decimal" } else { "text" }
+                    class:tf-num=numeric
+                    prop:value=move || value.get()
+                    aria-invalid=move || if error.with(Option::is_some) { "true" } else { "false" }
+                    aria-describedby=described
+                    on:change=change
+                />
+                {(!unit.is_empty()).then(|| view! { <span class="tf-unit">{unit}</span> })}
+            </span>
+            <span class="tf-field-error" id=error_id role="alert" data-testid="field-error">
+                {move || error.get()}
+            </span>
+        </label>
+    }
+}
+
+/// Parses a number typed by a person, with a message naming the unit when it is not one.
+pub fn number(text: &str, unit: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(v) if v.is_finite() => Ok(v),
+        _ => Err(format!("{:?} is not a number: enter a number of {unit}", text.trim())),
+    }
+}
+
+/// Parses a whole number typed by a person.
+pub fn whole(text: &str, unit: &str) -> Result<u32, String> {
+    text.trim().parse::<u32>().map_err(|_| format!("{:?} is not a whole number: enter a count of {unit}", text.trim()))
+}
+
+/// Formats a number without trailing zeros (`2`, `0.5`).
+pub fn show(v: f64) -> String {
+    let s = format!("{v:.3}");
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
+}

@@ -1,0 +1,113 @@
+//! The results panel: headline figures, per-deployment replicas and latency bands against each SLO,
+//! nodes per pool by instance type and capacity type, and a diagram of pods on nodes.
+
+use leptos::prelude::*;
+use tokenfleet_core::place::Outcome;
+
+use crate::store::Store;
+use crate::summary::Summary;
+
+fn band_class(meets: Option<bool>) -> &'static str {
+    match meets {
+        Some(true) => "tf-ok",
+        Some(false) => "tf-bad",
+        None => "tf-unknown",
+    }
+}
+
+#[component]
+pub fn ResultsPanel() -> impl IntoView {
+    let store = expect_context::<Store>();
+    let outcome = Memo::new(move |_| store.derived.with(|d| d.outcome.clone()));
+    view! {
+        <section class="tf-panel" aria-labelledby="results-title" data-testid="results-panel">
+            <h2 id="results-title">"Results"</h2>
+            {move || view! { <Summary outcome=outcome.get() /> }}
+            {move || outcome.with(|o| extra_figures(o))}
+            <h3>"Deployments"</h3>
+            <div class="tf-scroll">{move || outcome.with(deployments_table)}</div>
+            <h3>"Pods on nodes"</h3>
+            {move || outcome.with(pods_diagram)}
+            {move || outcome.with(|o| (!o.unplaced.is_empty()).then(|| view! {
+                <ul class="tf-unplaced" role="alert">
+                    {o.unplaced.iter().map(|u| view! {
+                        <li data-testid="unplaced">{format!("{} replicas of {} could not be placed: {}", u.replicas, u.deployment, u.reason)}</li>
+                    }).collect_view()}
+                </ul>
+            }))}
+        </section>
+    }
+}
+
+fn extra_figures(o: &Outcome) -> impl IntoView {
+    let s = &o.summary;
+    view! {
+        <dl class="tf-figures tf-figures-small">
+            <div><dt>"Per million tokens"</dt>
+                <dd data-testid="usd-per-million-tokens" data-value=s.usd_per_million_tokens.map(|v| v.to_string()).unwrap_or_default()>
+                    {s.usd_per_million_tokens.map(|v| format!("{v:.3} USD/Mtok")).unwrap_or_else(|| "— (no traffic)".into())}
+                </dd></div>
+            <div><dt>"Reserved (paid anyway)"</dt><dd>{format!("{:.2} USD/hour", s.reserved_usd_per_hour)}</dd></div>
+            <div><dt>"Marginal"</dt><dd>{format!("{:.2} USD/hour", s.marginal_usd_per_hour)}</dd></div>
+        </dl>
+    }
+}
+
+fn deployments_table(o: &Outcome) -> impl IntoView {
+    view! {
+        <table class="tf-table">
+            <thead><tr>
+                <th>"Fleet"</th><th>"Replicas"</th><th>"Devices"</th><th>"NodePool"</th><th>"Latency vs SLO (estimate / limit)"</th>
+            </tr></thead>
+            <tbody>
+                {o.deployments.iter().map(|d| view! {
+                    <tr data-testid="deployment-result" data-deployment=d.name.clone()>
+                        <td>{d.name.clone()} <span class="tf-muted">" (" {d.role.clone()} ")"</span></td>
+                        <td>{format!("{} replicas (max {})", d.replicas, d.replicas_max)}
+                            {d.replicas_for_peak.map(|r| format!(" · {r} for peak"))}</td>
+                        <td>{format!("{} devices ({} per replica)", d.devices, d.devices_per_replica)}</td>
+                        <td>{d.node_pools.join(", ")}</td>
+                        <td class="tf-bands">
+                            {d.latency.iter().map(|b| view! {
+                                <span class=format!("tf-band {}", band_class(b.meets_slo)) data-testid="latency-band"
+                                    title=match b.meets_slo { Some(true) => "meets the SLO", Some(false) => "misses the SLO", None => "no estimate" }>
+                                    {format!("{} p{}: {} / {:.0} ms", b.metric, b.percentile,
+                                        b.estimate_ms.map(|e| format!("{e:.0} ms")).unwrap_or_else(|| "?".into()), b.limit_ms)}
+                                </span>
+                            }).collect_view()}
+                        </td>
+                    </tr>
+                }).collect_view()}
+            </tbody>
+        </table>
+    }
+}
+
+/// Each node a box, each pod a block inside it; pools side by side in priority order.
+fn pods_diagram(o: &Outcome) -> impl IntoView {
+    view! {
+        <div class="tf-pods" data-testid="pods-diagram" role="img" aria-label="Pods placed on nodes, per NodePool">
+            {o.pools.iter().filter(|p| !p.nodes.is_empty()).map(|p| view! {
+                <div class="tf-pods-pool">
+                    <div class="tf-pods-title">{format!("{} · {} devices used, {} free · {:.2} USD/hour", p.name, p.devices_used, p.devices_free, p.cost_usd_per_hour)}</div>
+                    <div class="tf-pods-nodes">
+                        {p.nodes.iter().flat_map(|g| {
+                            let per_node = g.pods.div_ceil(g.count.max(1));
+                            let mut left = g.pods;
+                            (0..g.count.min(64)).map(move |_| {
+                                let here = per_node.min(left);
+                                left -= here;
+                                view! {
+                                    <div class=format!("tf-node tf-cap-{}", g.capacity_type.as_str()) title=format!("{} ({})", g.instance_type, g.capacity_type.as_str())>
+                                        <span class="tf-node-type">{g.instance_type.clone()}</span>
+                                        <span class="tf-node-pods">{(0..here).map(|_| view! { <span class="tf-pod"></span> }).collect_view()}</span>
+                                    </div>
+                                }
+                            }).collect::<Vec<_>>()
+                        }).collect_view()}
+                    </div>
+                </div>
+            }).collect_view()}
+        </div>
+    }
+}

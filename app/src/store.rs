@@ -1,0 +1,279 @@
+//! The root store: the Plan signal, the history of committed actions (undo/redo), what core derives
+//! from the plan on every edit, UI state (drags, notices), autosave and share links.
+
+use leptos::prelude::*;
+use tokenfleet_core::edit::EditError;
+use tokenfleet_core::lint::{self, Finding};
+use tokenfleet_core::manifest::{self, Document};
+use tokenfleet_core::place::{self, Outcome};
+use tokenfleet_core::plan::{self, Plan};
+use tokenfleet_core::{examples, share};
+
+/// The localStorage key of the autosaved plan.
+pub const AUTOSAVE_KEY: &str = "tokenfleet.autosave";
+const HISTORY_LIMIT: usize = 200;
+
+/// Everything core derives from a plan, recomputed once per edit.
+#[derive(Clone)]
+pub struct Derived {
+    pub outcome: Outcome,
+    pub findings: Vec<Finding>,
+    pub documents: Vec<Document>,
+    /// The whole multi-document export.
+    pub export: String,
+    /// How long re-plan + lint + export took, in milliseconds (performance.now).
+    pub recompute_ms: f64,
+}
+
+impl PartialEq for Derived {
+    fn eq(&self, _: &Self) -> bool {
+        // Every recomputation is news: the memo only reruns when the plan changed.
+        false
+    }
+}
+
+/// An interaction in progress: snapshot on press, preview on move, one action on release.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Drag {
+    /// A NodePool card being reordered: its name, where it was, where it would land, and the
+    /// vertical midpoints of the cards when the drag began.
+    Pool { name: String, from: usize, target: usize, mids: Vec<f64> },
+    /// An instance family picked up from a pool, and the pool under the pointer.
+    Family { family: String, from: String, over: Option<String>, pointer: bool },
+    /// A deployment picked up, and the pool under the pointer.
+    Deployment { name: String, over: Option<String>, pointer: bool },
+}
+
+/// A message for the whole page (a bad share link, a corrupt autosave, the result of an import).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Notice {
+    pub error: bool,
+    pub text: String,
+}
+
+#[derive(Clone, Copy)]
+pub struct Store {
+    pub plan: RwSignal<Plan>,
+    past: RwSignal<Vec<(String, Plan)>>,
+    future: RwSignal<Vec<(String, Plan)>>,
+    pub derived: Memo<Derived>,
+    pub drag: RwSignal<Option<Drag>>,
+    pub notice: RwSignal<Option<Notice>>,
+}
+
+pub fn now_ms() -> f64 {
+    window().performance().map(|p| p.now()).unwrap_or_default()
+}
+
+fn storage() -> Option<web_sys::Storage> {
+    window().local_storage().ok().flatten()
+}
+
+/// The built-in example plan, parsed.
+pub fn example_plan(name: &str) -> Option<Plan> {
+    examples::example(name).and_then(|text| plan::parse_plan(text).ok())
+}
+
+/// Clears the share link from the address bar: it has done its job, and a reload should restore the
+/// autosave, not the link.
+fn clear_fragment() {
+    if let Ok(history) = window().history() {
+        let location = window().location();
+        let url = location.pathname().unwrap_or_default() + &location.search().unwrap_or_default();
+        let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url));
+    }
+}
+
+/// The plan to start with: a share link in the URL fragment, else the autosave, else the default
+/// example; and a notice when one of them could not be read.
+fn initial_plan() -> (Plan, Option<Notice>) {
+    let fallback = || example_plan(examples::DEFAULT_EXAMPLE).unwrap_or_else(|| Plan::minimal("plan"));
+    let autosaved = storage().and_then(|s| s.get_item(AUTOSAVE_KEY).ok().flatten());
+    let from_autosave = |notice: Option<Notice>| match &autosaved {
+        None => (fallback(), notice),
+        Some(text) => match share::decode_autosave(text) {
+            Ok(plan) => (plan, notice),
+            Err(e) => (
+                fallback(),
+                notice.or(Some(Notice {
+                    error: true,
+                    text: format!("The autosaved plan could not be restored ({e}); the example plan is shown instead."),
+                })),
+            ),
+        },
+    };
+    let hash = window().location().hash().unwrap_or_default();
+    if share::has_share_fragment(&hash) {
+        clear_fragment();
+        return match share::decode_share(&hash) {
+            Ok(plan) => (plan, Some(Notice { error: false, text: "Opened the plan from the share link.".into() })),
+            Err(e) => from_autosave(Some(Notice {
+                error: true,
+                text: format!("The share link could not be opened: {e}. Your last plan is shown instead."),
+            })),
+        };
+    }
+    from_autosave(None)
+}
+
+impl Store {
+    pub fn new() -> Store {
+        let (initial, notice) = initial_plan();
+        let plan = RwSignal::new(initial);
+        let derived = Memo::new(move |_| {
+            plan.with(|p| {
+                let start = now_ms();
+                let outcome = place::evaluate(p);
+                let findings = lint::lint_plan(p);
+                let documents = manifest::render(p);
+                let export = manifest::join_stream(&documents);
+                Derived { outcome, findings, documents, export, recompute_ms: now_ms() - start }
+            })
+        });
+        let store = Store {
+            plan,
+            past: RwSignal::new(Vec::new()),
+            future: RwSignal::new(Vec::new()),
+            derived,
+            drag: RwSignal::new(None),
+            notice: RwSignal::new(notice),
+        };
+        // Autosave: the last good plan is always in storage, even if the app later fails.
+        Effect::new(move |_| {
+            let text = plan.with(share::encode_autosave);
+            if let Some(s) = storage() {
+                let _ = s.set_item(AUTOSAVE_KEY, &text);
+            }
+        });
+        store
+    }
+
+    /// Applies one edit as one undoable action. The plan changes only when the edit succeeds and
+    /// the result is a valid plan; otherwise the reason comes back and the last good plan stays.
+    pub fn commit(&self, label: &str, edit: impl FnOnce(&mut Plan) -> Result<(), EditError>) -> Result<(), String> {
+        let mut next = self.plan.get_untracked();
+        edit(&mut next).map_err(|e| e.to_string())?;
+        if let Some(e) = plan::validate(&next).into_iter().next() {
+            return Err(e.message);
+        }
+        self.replace(label, next);
+        Ok(())
+    }
+
+    /// Replaces the plan as one undoable action (imports, templates).
+    pub fn replace(&self, label: &str, next: Plan) {
+        let previous = self.plan.get_untracked();
+        if previous == next {
+            return;
+        }
+        self.past.update(|past| {
+            past.push((label.to_string(), previous));
+            if past.len() > HISTORY_LIMIT {
+                past.remove(0);
+            }
+        });
+        self.future.update(Vec::clear);
+        self.plan.set(next);
+    }
+
+    pub fn can_undo(&self) -> bool {
+        self.past.with(|p| !p.is_empty())
+    }
+
+    pub fn can_redo(&self) -> bool {
+        self.future.with(|f| !f.is_empty())
+    }
+
+    /// The label of the action undo would revert.
+    pub fn undo_label(&self) -> Option<String> {
+        self.past.with(|p| p.last().map(|(l, _)| l.clone()))
+    }
+
+    pub fn redo_label(&self) -> Option<String> {
+        self.future.with(|f| f.last().map(|(l, _)| l.clone()))
+    }
+
+    pub fn undo(&self) {
+        if let Some((label, previous)) = self.past.try_update(Vec::pop).flatten() {
+            let current = self.plan.get_untracked();
+            self.future.update(|f| f.push((label, current)));
+            self.plan.set(previous);
+        }
+    }
+
+    pub fn redo(&self) {
+        if let Some((label, next)) = self.future.try_update(Vec::pop).flatten() {
+            let current = self.plan.get_untracked();
+            self.past.update(|p| p.push((label, current)));
+            self.plan.set(next);
+        }
+    }
+
+    /// The share link of the current plan (this page's address with the plan in the fragment).
+    pub fn share_url(&self) -> String {
+        let location = window().location();
+        let base = location.href().unwrap_or_default();
+        let base = base.split('#').next().unwrap_or_default().to_string();
+        base + &self.plan.with(share::share_fragment)
+    }
+
+    /// Opens a share link pasted into this tab's address bar (a fragment change, not a page load) as
+    /// one undoable action.
+    pub fn open_fragment(&self) {
+        let hash = window().location().hash().unwrap_or_default();
+        if !share::has_share_fragment(&hash) {
+            return;
+        }
+        clear_fragment();
+        match share::decode_share(&hash) {
+            Ok(plan) => {
+                self.replace("Open share link", plan);
+                self.notify(false, "Opened the plan from the share link.");
+            }
+            Err(e) => self.notify(true, format!("The share link could not be opened: {e}. Your last plan is kept.")),
+        }
+    }
+
+    pub fn notify(&self, error: bool, text: impl Into<String>) {
+        self.notice.set(Some(Notice { error, text: text.into() }));
+    }
+}
+
+impl Default for Store {
+    fn default() -> Self {
+        Store::new()
+    }
+}
+
+/// The id of the element that edits a plan field (`spec.nodePools[0].weight`), for lint focus.
+pub fn field_id(path: &str) -> String {
+    format!("f-{path}")
+}
+
+/// Focuses the element editing `path`, or the closest enclosing one that exists.
+pub fn focus_field(path: &str) -> bool {
+    let document = document();
+    let mut path = path.to_string();
+    loop {
+        if let Some(element) = document.get_element_by_id(&field_id(&path)) {
+            use wasm_bindgen::JsCast;
+            // Open collapsed sections around the field first.
+            let mut parent = element.parent_element();
+            while let Some(p) = parent {
+                if p.tag_name() == "DETAILS" {
+                    let _ = p.set_attribute("open", "");
+                }
+                parent = p.parent_element();
+            }
+            if let Ok(html) = element.dyn_into::<web_sys::HtmlElement>() {
+                html.scroll_into_view();
+                let _ = html.focus();
+                return true;
+            }
+        }
+        match path.rfind(['.', '[']) {
+            Some(i) => path.truncate(i),
+            None => return false,
+        }
+    }
+}

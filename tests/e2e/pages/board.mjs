@@ -1,0 +1,91 @@
+// Page object for the planner's editing surface: NodePool board, fields, import, undo/redo, share link.
+import { PlannerPage } from './planner.mjs';
+
+export class BoardPage extends PlannerPage {
+  /** Pool names in the order the board shows them (priority order). */
+  async poolNames() {
+    return this.page.getByTestId('pool-card').evaluateAll((cards) => cards.map((c) => c.dataset.poolName));
+  }
+
+  card(name) {
+    return this.page.locator(`[data-testid=pool-card][data-pool-name="${name}"]`);
+  }
+
+  async weight(name) {
+    return Number(await this.card(name).getByTestId('pool-weight').textContent());
+  }
+
+  /** Scrolls so both cards are on screen (pointer events only reach what is in the viewport). */
+  async showBoard() {
+    await this.page.getByTestId('board-panel').evaluate((e) => e.scrollIntoView({ block: 'start' }));
+  }
+
+  /** Drags a pool's handle onto another pool's card with real pointer events; `finish` false leaves it held. */
+  async dragPool(name, ontoName, { finish = true, steps = 8 } = {}) {
+    await this.showBoard();
+    const handle = await this.card(name).getByTestId('pool-drag-handle').boundingBox();
+    const target = await this.card(ontoName).boundingBox();
+    await this.page.mouse.move(handle.x + handle.width / 2, handle.y + handle.height / 2);
+    await this.page.mouse.down();
+    const above = target.y + target.height * 0.25;
+    await this.page.mouse.move(handle.x + handle.width / 2, above, { steps });
+    if (finish) await this.page.mouse.up();
+  }
+
+  /** Drags an instance family chip onto another pool's card. */
+  async dragFamily(family, fromName, ontoName) {
+    await this.showBoard();
+    const chip = await this.card(fromName).locator(`[data-family="${family}"]`).boundingBox();
+    const target = await this.card(ontoName).boundingBox();
+    await this.page.mouse.move(chip.x + chip.width / 2, chip.y + chip.height / 2);
+    await this.page.mouse.down();
+    await this.page.mouse.move(target.x + target.width / 2, target.y + 20, { steps: 8 });
+    await this.page.mouse.up();
+  }
+
+  /** Drags a deployment card's handle onto a pool card. */
+  async dragDeployment(name, ontoName) {
+    // The deployment card sits above the board: scroll so the handle and the target are both visible.
+    await this.page.locator(`[data-testid=deployment-card][data-deployment-name="${name}"]`).evaluate((e) => e.scrollIntoView({ block: 'start' }));
+    const handle = await this.page.locator(`[data-testid=deployment-card][data-deployment-name="${name}"] [data-testid=deployment-drag-handle]`).boundingBox();
+    const target = await this.card(ontoName).boundingBox();
+    await this.page.mouse.move(handle.x + handle.width / 2, handle.y + handle.height / 2);
+    await this.page.mouse.down();
+    await this.page.mouse.move(target.x + target.width / 2, target.y + 20, { steps: 8 });
+    await this.page.mouse.up();
+  }
+
+  /** Types a value into a field (by its plan path) and commits it like a person (change event). */
+  async setField(path, value) {
+    const input = this.page.locator(`[id="f-${path}"]`);
+    await input.fill(String(value));
+    await input.press('Enter');
+    await input.evaluate((e) => e.blur());
+  }
+
+  fieldError(path) {
+    return this.page.locator(`[id="f-${path}-error"]`);
+  }
+
+  async importYaml(text, mode = 'auto') {
+    await this.page.getByTestId('import-yaml').fill(text);
+    await this.page.getByTestId('import-mode').selectOption(mode);
+    await this.page.getByTestId('import-apply').click();
+  }
+
+  async findingCodes(scope = this.page) {
+    return scope.getByTestId('lint-finding').evaluateAll((items) => items.map((i) => i.dataset.code));
+  }
+
+  async shareLink() {
+    return this.page.getByTestId('share-link').getAttribute('href');
+  }
+
+  async undo() {
+    await this.page.getByTestId('undo').click();
+  }
+
+  async redo() {
+    await this.page.getByTestId('redo').click();
+  }
+}

@@ -1,0 +1,305 @@
+// The planner in the browser: drag-and-drop with real pointer events, keyboard alternatives, import
+// with findings, reservations, undo/redo, share links, autosave, bad input, speed, and a screenshot of
+// each panel (tests/e2e/artifacts/panel-*.png).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { serveStatic, launchBrowser, openPage, screenshot } from './support.mjs';
+import { BoardPage } from './pages/board.mjs';
+
+let server;
+let browser;
+
+before(async () => {
+  server = await serveStatic();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+/** A Karpenter NodePool manifest, as people paste them. */
+function nodePoolYaml(name, weight, families = ['g6e'], capacity = 'spot') {
+  return `apiVersion: karpenter.sh/v1
+kind: NodePool
+metadata:
+  name: ${name}
+spec:
+  template:
+    spec:
+      nodeClassRef:
+        group: karpenter.k8s.aws
+        kind: EC2NodeClass
+        name: default
+      requirements:
+      - key: karpenter.sh/capacity-type
+        operator: In
+        values: [${capacity}]
+      - key: karpenter.k8s.aws/instance-family
+        operator: In
+        values: [${families.join(', ')}]
+      taints:
+      - key: nvidia.com/gpu
+        effect: NoSchedule
+  disruption:
+    consolidationPolicy: WhenEmptyOrUnderutilized
+    consolidateAfter: 5m
+  limits:
+    nvidia.com/gpu: "8"
+  weight: ${weight}
+`;
+}
+
+/** The `weight:` of a NodePool in the exported YAML. */
+function exportedWeight(yaml, name) {
+  const doc = yaml.split(/^---$/m).find((d) => /kind: NodePool/.test(d) && new RegExp(`^  name: ${name}$`, 'm').test(d));
+  assert.ok(doc, `no NodePool ${name} in the export`);
+  return Number(doc.match(/^  weight: (\d+)$/m)?.[1]);
+}
+
+async function fresh(viewport) {
+  const opened = await openPage(browser, server.url, viewport);
+  const board = new BoardPage(opened.page);
+  await board.open(server.url);
+  return { ...opened, board };
+}
+
+async function clean({ problems, context }) {
+  assert.deepEqual(problems.pageErrors, []);
+  assert.deepEqual(problems.consoleErrors, []);
+  assert.deepEqual(problems.foreignRequests, []);
+  await context.close();
+}
+
+test('dragging a NodePool card reorders the pools and the exported weights; undo and redo restore', async () => {
+  const session = await fresh();
+  const { board, page } = session;
+  await board.importYaml(nodePoolYaml('gpu-spot', 10));
+  assert.deepEqual(await board.poolNames(), ['gpu-on-demand', 'gpu-spot']);
+  assert.equal(exportedWeight(await board.exportYaml(), 'gpu-on-demand'), 50);
+  assert.equal(exportedWeight(await board.exportYaml(), 'gpu-spot'), 10);
+
+  await board.dragPool('gpu-spot', 'gpu-on-demand');
+  assert.deepEqual(await board.poolNames(), ['gpu-spot', 'gpu-on-demand']);
+  const yaml = await board.exportYaml();
+  assert.equal(exportedWeight(yaml, 'gpu-spot'), 20);
+  assert.equal(exportedWeight(yaml, 'gpu-on-demand'), 10);
+  assert.equal(await board.weight('gpu-spot'), 20);
+
+  // The drag was one action: one undo restores the order and weights from before it.
+  await board.undo();
+  assert.deepEqual(await board.poolNames(), ['gpu-on-demand', 'gpu-spot']);
+  assert.equal(exportedWeight(await board.exportYaml(), 'gpu-spot'), 10);
+  await board.redo();
+  assert.deepEqual(await board.poolNames(), ['gpu-spot', 'gpu-on-demand']);
+  // Keyboard shortcuts do the same.
+  await page.keyboard.press('Control+z');
+  assert.deepEqual(await board.poolNames(), ['gpu-on-demand', 'gpu-spot']);
+  await page.keyboard.press('Control+Shift+Z');
+  assert.deepEqual(await board.poolNames(), ['gpu-spot', 'gpu-on-demand']);
+  // Undo past the drag removes the imported pool too (the import was one action).
+  await page.keyboard.press('Control+z');
+  await page.keyboard.press('Control+z');
+  assert.deepEqual(await board.poolNames(), ['gpu-on-demand']);
+  assert.equal(await page.getByTestId('undo').isDisabled(), true);
+  await screenshot(page, 'board-after-undo');
+  await clean(session);
+});
+
+test('Escape cancels a drag: the preview goes back and nothing is recorded', async () => {
+  const session = await fresh();
+  const { board, page } = session;
+  await board.importYaml(nodePoolYaml('gpu-spot', 10));
+  const before = await board.exportYaml();
+  await board.dragPool('gpu-spot', 'gpu-on-demand', { finish: false });
+  assert.deepEqual(await board.poolNames(), ['gpu-spot', 'gpu-on-demand'], 'the drag previews the new order');
+  assert.equal(await board.exportYaml(), before, 'a preview does not touch the plan');
+  await page.keyboard.press('Escape');
+  await page.mouse.up();
+  assert.deepEqual(await board.poolNames(), ['gpu-on-demand', 'gpu-spot']);
+  assert.equal(await board.exportYaml(), before);
+  await board.undo();
+  assert.deepEqual(await board.poolNames(), ['gpu-on-demand'], 'the only action to undo is the import');
+  await clean(session);
+});
+
+test('keyboard alternatives: Arrow keys reorder pools, Enter picks up a family, a select pins a deployment', async () => {
+  const session = await fresh();
+  const { board, page } = session;
+  await board.importYaml(nodePoolYaml('gpu-spot', 10));
+  await board.card('gpu-spot').getByTestId('pool-drag-handle').focus();
+  await page.keyboard.press('ArrowUp');
+  assert.deepEqual(await board.poolNames(), ['gpu-spot', 'gpu-on-demand']);
+  assert.equal(exportedWeight(await board.exportYaml(), 'gpu-spot'), 20);
+  assert.equal(await page.evaluate(() => document.activeElement?.closest('[data-pool-name]')?.dataset.poolName), 'gpu-spot',
+    'focus stays on the moved handle');
+
+  await board.card('gpu-on-demand').locator('[data-family="g5"]').focus();
+  await page.keyboard.press('Enter');
+  await board.card('gpu-spot').getByTestId('drop-here').click();
+  assert.match(await board.card('gpu-spot').textContent(), /g5/);
+  assert.doesNotMatch(await board.card('gpu-on-demand').locator('.tf-families').textContent(), /g5/);
+
+  await page.getByTestId('deployment-pool').selectOption('gpu-on-demand');
+  assert.match(await board.exportYaml(), /karpenter\.sh\/nodepool: gpu-on-demand/);
+  await clean(session);
+});
+
+test('dragging an instance family between pools and a deployment onto a pool', async () => {
+  const session = await fresh();
+  const { board } = session;
+  await board.importYaml(nodePoolYaml('gpu-spot', 10));
+  await board.dragFamily('g6', 'gpu-on-demand', 'gpu-spot');
+  assert.match(await board.card('gpu-spot').locator('.tf-families').textContent(), /g6/);
+  assert.doesNotMatch(await board.card('gpu-on-demand').locator('.tf-families').textContent(), /g6/);
+  assert.match(await board.exportYaml(), /- g6e\n\s+- g6\n/);
+
+  // Put gpu-spot first (keyboard) so it is on screen next to the deployment card, then drag onto it.
+  await board.card('gpu-spot').getByTestId('pool-drag-handle').focus();
+  await session.page.keyboard.press('ArrowUp');
+  await board.dragDeployment('llama3-8b', 'gpu-spot');
+  assert.match(await board.exportYaml(), /karpenter\.sh\/nodepool: gpu-spot/);
+  await clean(session);
+});
+
+test('adding a reservation puts capacityReservationSelectorTerms in the EC2NodeClass', async () => {
+  const session = await fresh();
+  const { board, page } = session;
+  assert.doesNotMatch(await board.exportYaml(), /capacityReservationSelectorTerms/);
+  const card = board.card('gpu-on-demand');
+  await card.getByTestId('reservations').locator('summary').click();
+  await card.getByTestId('reservation-id').fill('cr-0123456789abcdef0');
+  await card.getByTestId('reservation-instance-type').fill('g6.12xlarge');
+  await card.getByTestId('reservation-count').fill('1');
+  await card.getByTestId('reservation-add').click();
+  const yaml = await board.exportYaml();
+  const nodeClass = yaml.split(/^---$/m).find((d) => /kind: EC2NodeClass/.test(d));
+  assert.match(nodeClass, /capacityReservationSelectorTerms:\n\s+- id: cr-0123456789abcdef0/);
+  assert.match(yaml, /- reserved/);
+  assert.equal(await card.getByTestId('reservation').count(), 1);
+  await screenshot(page, 'reservation-added');
+  await clean(session);
+});
+
+test('importing YAML with mistakes shows its findings; bad YAML is refused and the plan is kept', async () => {
+  const session = await fresh();
+  const { board, page } = session;
+  const before = await board.exportYaml();
+  await board.importYaml('kind: NodePool\nmetadata: [unclosed\n');
+  await page.getByTestId('import-message').filter({ hasText: /Could not read/ }).waitFor();
+  assert.equal(await board.exportYaml(), before);
+
+  const mistaken = nodePoolYaml('spot-mistakes', 0, ['g5'], 'spot').replace('consolidateAfter: 5m', 'consolidateAfter: 5 minutes')
+    .replace('  limits:\n    nvidia.com/gpu: "8"\n', '');
+  await board.importYaml(mistaken);
+  const panel = page.getByTestId('import-panel');
+  const codes = await board.findingCodes(panel);
+  assert.ok(codes.length > 0, 'the import shows findings');
+  for (const code of codes) assert.match(code, /^TF\d{3}$/);
+  await panel.screenshot({ path: 'tests/e2e/artifacts/import-findings.png' });
+  // Lint of the whole plan lists findings with codes; clicking one focuses its field.
+  const first = page.getByTestId('lint-panel').getByTestId('lint-finding').first();
+  await first.locator('button').click();
+  const focused = await page.evaluate(() => document.activeElement?.id ?? '');
+  assert.match(focused, /^f-spec\./, `focus went to ${focused}`);
+  await clean(session);
+});
+
+test('a bad value gets a message at its field and keeps the last good plan', async () => {
+  const session = await fresh();
+  const { board, page } = session;
+  const before = await board.exportYaml();
+  await board.setField('spec.workload.requestsPerSecond.peak', 'lots');
+  assert.match(await board.fieldError('spec.workload.requestsPerSecond.peak').textContent(), /not a number/);
+  await board.setField('spec.workload.requestsPerSecond.peak', '-5');
+  assert.notEqual(await board.fieldError('spec.workload.requestsPerSecond.peak').textContent(), '');
+  assert.equal(await board.exportYaml(), before);
+  assert.equal(await page.getByTestId('undo').isDisabled(), true);
+  await board.setField('spec.workload.requestsPerSecond.peak', '9');
+  assert.equal(await board.fieldError('spec.workload.requestsPerSecond.peak').textContent(), '');
+  assert.notEqual(await board.exportYaml(), before);
+  await clean(session);
+});
+
+test('share link round trip, reload restores, tampered links and corrupt autosaves are reported', async () => {
+  const session = await fresh();
+  const { board, page } = session;
+  await board.importYaml(nodePoolYaml('gpu-spot', 10));
+  await board.setField('spec.workload.requestsPerSecond.peak', '9');
+  const yaml = await board.exportYaml();
+  const link = await board.shareLink();
+  assert.match(link, /#plan=1\.[A-Za-z0-9_-]+$/);
+
+  // Reload: the autosave brings the plan back.
+  await page.reload();
+  await page.getByTestId('total-cost-usd-per-hour').waitFor();
+  assert.equal(await board.exportYaml(), yaml);
+  assert.deepEqual(await board.poolNames(), ['gpu-on-demand', 'gpu-spot']);
+
+  // A fresh browser (empty storage) opening the link sees the same plan.
+  const other = await fresh();
+  await other.page.goto(link);
+  await other.page.getByTestId('notice').filter({ hasText: /share link/ }).waitFor();
+  assert.equal(await other.board.exportYaml(), yaml);
+  assert.equal(new URL(other.page.url()).hash, '', 'the fragment is cleared so a reload restores the autosave');
+
+  // A tampered link: a clear message, and the last plan stays.
+  await other.page.goto(link.replace(/.{12}$/, 'AAAAxxxx!!zz'));
+  await other.page.getByTestId('notice').filter({ hasText: /could not be opened/ }).waitFor();
+  assert.equal(await other.board.exportYaml(), yaml);
+
+  // A corrupt autosave: a message and the example plan.
+  await other.page.evaluate(() => localStorage.setItem('tokenfleet.autosave', 'tf-autosave-1.garbage'));
+  await other.page.reload();
+  await other.page.getByTestId('notice').filter({ hasText: /autosaved plan could not be restored/ }).waitFor();
+  assert.equal(await other.board.planName(), 'quickstart');
+  await clean(other);
+  await clean(session);
+});
+
+test('re-plan + lint + export per edit fits the budget (figure printed)', async () => {
+  const session = await fresh();
+  const { board, page } = session;
+  await board.importYaml(nodePoolYaml('gpu-spot', 10));
+  // Warm up catalogs, then time edits: the app times evaluate + lint + render with performance.now.
+  const app = [];
+  const wall = [];
+  for (let i = 0; i < 20; i++) {
+    const handle = board.card((await board.poolNames())[1]).getByTestId('pool-drag-handle');
+    await handle.focus();
+    const before = await board.exportYaml();
+    const t = await page.evaluate(async () => {
+      const t0 = performance.now();
+      document.activeElement.dispatchEvent(new KeyboardEvent('keydown', { key: 'ArrowUp', bubbles: true }));
+      // Leptos runs effects in a microtask; wait until the export shows the edit.
+      await new Promise((ok) => setTimeout(ok, 0));
+      return performance.now() - t0;
+    });
+    assert.notEqual(await board.exportYaml(), before);
+    wall.push(t);
+    app.push(Number(await page.getByTestId('recompute-ms').getAttribute('data-value')));
+  }
+  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const max = (xs) => Math.max(...xs);
+  console.log(`# re-plan + lint + export per edit: median ${median(app).toFixed(2)} ms, max ${max(app).toFixed(2)} ms ` +
+    `(edit to rendered DOM: median ${median(wall).toFixed(2)} ms, max ${max(wall).toFixed(2)} ms)`);
+  assert.ok(median(app) <= 4, `median ${median(app)} ms`);
+  await clean(session);
+});
+
+test('a screenshot of each panel, at 1280x800 and on a narrow screen, in light and dark', async () => {
+  for (const [label, viewport] of [['desktop', { width: 1280, height: 800 }], ['narrow', { width: 390, height: 844 }]]) {
+    const session = await fresh(viewport);
+    const { page } = session;
+    for (const panel of ['workload-panel', 'deployments-panel', 'board-panel', 'results-panel', 'charts-panel', 'lint-panel',
+      'export-panel', 'import-panel']) {
+      await page.getByTestId(panel).screenshot({ path: `tests/e2e/artifacts/panel-${panel.replace('-panel', '')}-${label}.png` });
+    }
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 0, `${label}: page scrolls sideways by ${overflow}px`);
+    await page.getByRole('button', { name: /Dark|Light/ }).click();
+    await screenshot(page, `planner-${label}-toggled-theme`);
+    await clean(session);
+  }
+});
