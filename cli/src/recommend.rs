@@ -1,7 +1,9 @@
 //! `tokenfleet recommend PLAN`: the cheapest topology that meets the plan's SLOs for its workload.
 //!
 //! yaml (default) prints the recommended Plan, ready for `tokenfleet plan` and `tokenfleet export`;
-//! json prints `{"plan": …, "candidates": […], "front": […], …}`; text explains the choice.
+//! json prints `{"plan": …, "candidates": […], "front": […], …}`; text explains the choice. Exit 1
+//! when the recommended plan fails its own SLO check (never expected), 2 when the plan cannot be read
+//! or has no model, workload or feasible hardware.
 
 use std::process::ExitCode;
 
@@ -35,5 +37,11 @@ pub fn run(args: RecommendArgs) -> Result<ExitCode, String> {
         }
         RecommendFormat::Text => print!("{}", optimize::explain(&recommendation)),
     }
-    Ok(ExitCode::SUCCESS)
+    // The answer is a failure when the emitted plan does not pass its own SLO check.
+    if recommendation.slo_checks.iter().all(|c| c.meets_slos) {
+        Ok(ExitCode::SUCCESS)
+    } else {
+        eprintln!("tokenfleet: the recommended plan does not pass its SLO check (see slo_checks in --format json)");
+        Ok(ExitCode::from(1))
+    }
 }

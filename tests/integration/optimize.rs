@@ -251,3 +251,36 @@ fn cheaper_than_the_example_templates_for_the_same_load() {
     }
     assert!(compared >= 1, "no example compared");
 }
+
+#[test]
+fn a_grid_of_workloads_never_panics_and_always_checks_out() {
+    let models =
+        ["meta-llama/Llama-3.1-8B-Instruct", "mistralai/Mixtral-8x7B-Instruct-v0.1", "Qwen/Qwen2.5-72B-Instruct"];
+    let slos = [
+        SLOS,
+        "[{metric: ttft, percentile: 99, limitMs: 300}]",
+        "[{metric: e2e, percentile: 50, limitMs: 5000}, {metric: tpot, percentile: 90, limitMs: 30}]",
+    ];
+    let mut answered = 0;
+    for (i, model) in models.iter().enumerate() {
+        for (j, slo) in slos.iter().enumerate() {
+            for (k, (baseline, peak, input)) in
+                [(0.5, 1.0, (200.0, 300.0)), (10.0, 100.0, (3000.0, 20000.0)), (50.0, 60.0, (1000.0, 1500.0))]
+                    .into_iter()
+                    .enumerate()
+            {
+                let name = format!("g{i}{j}{k}");
+                let plan = plan::parse_plan(&plan_text(&name, model, baseline, peak, input, 300.0, slo)).unwrap();
+                match optimize::recommend_plan(&plan) {
+                    Ok(r) => {
+                        check_recommendation(&name, &r);
+                        answered += 1;
+                    }
+                    // No hardware meets the SLOs: an error that names the field, not a panic.
+                    Err(e) => assert!(!e.field.is_empty() && !e.message.is_empty(), "{name}: {e}"),
+                }
+            }
+        }
+    }
+    assert!(answered >= 20, "only {answered} of 27 workloads answered");
+}
