@@ -126,6 +126,9 @@ pub(super) fn build_plan(input: &OptimizeInput, c: &Candidate) -> Plan {
         }
         deployments.push(deployment(input, a));
     }
+    for p in node_pools.iter_mut().filter(|p| p.capacity_types.contains(&CapacityType::Spot)) {
+        diversify_spot(p, &input.region);
+    }
     node_classes.sort_by(|a, b| a.name.cmp(&b.name));
     let description = format!(
         "Recommended by tokenfleet: {} ({} topology, {}); expected {:.2} USD/hour, {:.2} at peak.",
@@ -188,6 +191,34 @@ fn disaggregated(input: &OptimizeInput, c: &Candidate, deployments: &mut Vec<Dep
     deployment.prefill = Some(stage(p));
     deployment.decode = Some(stage(d));
     deployments.push(deployment);
+}
+
+/// Spot pools also allow up to three equivalent instance types (same accelerator and device memory, at
+/// least the devices, vCPUs and memory of the chosen type, spot price per device within 25 % of it),
+/// so Karpenter's price-capacity-optimised spot choice has pools to fall back on when one is
+/// interrupted. Any pod that fits the chosen type fits them, at the same SLO rate per replica.
+fn diversify_spot(pool: &mut NodePool, region: &str) {
+    let Some(chosen) = pool.instance_types.first().and_then(|n| catalog::instance_type(n)) else { return };
+    let Some(chip) = catalog::accelerator_of(chosen) else { return };
+    let per_device = |t: &InstanceType| {
+        catalog::prices::price(&t.name, region, CapacityType::Spot)
+            .map(|p| p.usd_per_hour / t.accelerator_count.max(1) as f64)
+    };
+    let Some(chosen_per_device) = per_device(chosen) else { return };
+    let mut alternates: Vec<(f64, &'static InstanceType)> = catalog::instance_types()
+        .iter()
+        .filter(|t| {
+            t.name != chosen.name
+                && t.accelerator_memory_mib == chosen.accelerator_memory_mib
+                && t.accelerator_count >= chosen.accelerator_count
+                && t.vcpu >= chosen.vcpu
+                && t.memory_mib >= chosen.memory_mib
+                && catalog::accelerator_of(t).is_some_and(|c| c.id == chip.id)
+        })
+        .filter_map(|t| per_device(t).filter(|usd| *usd <= chosen_per_device * 1.25).map(|usd| (usd, t)))
+        .collect();
+    alternates.sort_by(|a, b| a.0.total_cmp(&b.0).then_with(|| a.1.name.cmp(&b.1.name)));
+    pool.instance_types.extend(alternates.into_iter().take(3).map(|(_, t)| t.name.clone()));
 }
 
 fn deployment(input: &OptimizeInput, a: &Assignment) -> Deployment {
