@@ -152,6 +152,33 @@ pub fn pool_rejects(pool: &NodePool, deployment: &Deployment, fleet: &Fleet) -> 
     None
 }
 
+/// What a pod's node selector asks of a node beyond the pool (Karpenter's well-known labels).
+#[derive(Debug, Clone, Default)]
+struct Selector {
+    capacity_type: Option<String>,
+    instance_type: Option<String>,
+    family: Option<String>,
+}
+
+impl Selector {
+    fn of(deployment: &Deployment) -> Selector {
+        let get = |key: &str| deployment.node_selector.get(key).cloned();
+        Selector {
+            capacity_type: get("karpenter.sh/capacity-type"),
+            instance_type: get("node.kubernetes.io/instance-type"),
+            family: get("karpenter.k8s.aws/instance-family"),
+        }
+    }
+
+    fn allows_type(&self, t: &InstanceType) -> bool {
+        self.instance_type.as_ref().is_none_or(|n| *n == t.name) && self.family.as_ref().is_none_or(|f| *f == t.family)
+    }
+
+    fn allows_capacity(&self, c: CapacityType) -> bool {
+        self.capacity_type.as_ref().is_none_or(|v| v == c.as_str())
+    }
+}
+
 /// One launched node.
 struct Node {
     pool: usize,
@@ -223,14 +250,16 @@ impl State<'_> {
         &self,
         pool_index: usize,
         pod: &PodRequests,
+        selector: &Selector,
         pending: u32,
     ) -> Option<(&'static InstanceType, CapacityType, f64, u32)> {
         let pool = self.pools[pool_index];
         let region = &self.plan.spec.region;
         let candidates: Vec<&'static InstanceType> = pool_instance_types(pool)
-            .filter(|t| pod.pods_per_node(t) > 0 && self.within_limits(pool_index, t))
+            .filter(|t| pod.pods_per_node(t) > 0 && selector.allows_type(t) && self.within_limits(pool_index, t))
             .collect();
-        let mut preferences = pool.capacity_types.clone();
+        let mut preferences: Vec<CapacityType> =
+            pool.capacity_types.iter().copied().filter(|c| selector.allows_capacity(*c)).collect();
         preferences.sort();
         preferences.dedup();
         for capacity in preferences {
@@ -333,6 +362,7 @@ pub fn evaluate(plan: &Plan) -> Outcome {
     for deployment in &plan.spec.deployments {
         for fleet in deployment.fleets() {
             let pod = PodRequests::for_fleet(deployment, &fleet);
+            let selector = Selector::of(deployment);
             let wanted = sizing::replicas_to_place(plan, deployment, &fleet);
             let mut remaining = wanted;
             let mut per_pool: BTreeMap<usize, u32> = BTreeMap::new();
@@ -347,7 +377,10 @@ pub fn evaluate(plan: &Plan) -> Outcome {
                     reasons.push(reason);
                     continue;
                 }
-                for node in state.nodes.iter_mut().filter(|n| n.pool == pool_index) {
+                let matching = |n: &Node| {
+                    n.pool == pool_index && selector.allows_type(n.instance) && selector.allows_capacity(n.capacity)
+                };
+                for node in state.nodes.iter_mut().filter(|n| matching(n)) {
                     while remaining > 0 && node.fits(&pod) {
                         node.place(&pod);
                         remaining -= 1;
@@ -356,7 +389,8 @@ pub fn evaluate(plan: &Plan) -> Outcome {
                     }
                 }
                 while remaining > 0 {
-                    let Some((t, capacity, usd, packed)) = state.choose_launch(pool_index, &pod, remaining) else {
+                    let Some((t, capacity, usd, packed)) = state.choose_launch(pool_index, &pod, &selector, remaining)
+                    else {
                         reasons.push(no_fit_reason(&state, pool_index, &pod));
                         break;
                     };
@@ -563,6 +597,20 @@ mod tests {
         assert_eq!((nodes[1].capacity_type, nodes[1].count), (CapacityType::OnDemand, 1));
         assert_eq!(o.summary.reserved_usd_per_hour, 2.01);
         assert_eq!(o.summary.marginal_usd_per_hour, 1.01);
+    }
+
+    #[test]
+    fn node_selectors_narrow_capacity_and_types() {
+        let p = plan(
+            "  deployments:\n    - {name: d, model: m, replicas: {min: 2, max: 2}, nodeSelector: {karpenter.sh/capacity-type: on-demand, node.kubernetes.io/instance-type: g5.2xlarge}}\n  nodePools:\n    - {name: a, capacityTypes: [spot, on-demand], instanceFamilies: [g5], nodeClass: c}\n  nodeClasses: [{name: c, ami: al2023}]\n",
+        );
+        let o = evaluate(&p);
+        let nodes = &o.pools[0].nodes;
+        assert_eq!(nodes.len(), 1, "{nodes:?}");
+        assert_eq!(
+            (nodes[0].instance_type.as_str(), nodes[0].capacity_type, nodes[0].count),
+            ("g5.2xlarge", CapacityType::OnDemand, 2)
+        );
     }
 
     #[test]
