@@ -49,13 +49,13 @@ pub use planning::{
 };
 pub use replica::{MemoryFit, Replica, ReplicaConfig};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::catalog::{accelerator, accelerator_of, instance_type, ModelSpec};
 use crate::units::s_to_ms;
 
 /// What to estimate: one model on one replica's hardware under one load.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EstimateInput {
     pub model: ModelSpec,
     /// Chip id (`a10g`, `h100`, `inferentia2`, ...; see `catalog::accelerators`).
@@ -113,7 +113,7 @@ impl EstimateInput {
 
 /// Why an estimate could not be made, naming the input field. `fits_not` errors are not input errors:
 /// the configuration is valid but does not fit in memory.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct EstimateError {
     pub field: String,
     pub message: String,
@@ -144,7 +144,7 @@ pub struct Percentiles {
 }
 
 /// The answer for one input. Throughputs are for the whole replica.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Estimate {
     pub fits: bool,
     /// Why it does not fit, when it does not.

@@ -10,7 +10,7 @@ use crate::catalog::{Accelerator, ModelSpec};
 use crate::units::{gbps_to_bytes_per_s, mib_to_bytes, BYTES_PER_GIB, FLOP_PER_TFLOP};
 
 /// Where the weights and the KV cache go, per rank, and what that leaves.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct MemoryFit {
     pub fits: bool,
     /// Why it does not fit (names the limit), when it does not.
