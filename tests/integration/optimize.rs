@@ -284,3 +284,40 @@ fn a_grid_of_workloads_never_panics_and_always_checks_out() {
     }
     assert!(answered >= 20, "only {answered} of 27 workloads answered");
 }
+
+#[test]
+fn spot_risk_counts_only_against_slo_critical_traffic() {
+    use tokenfleet_core::optimize::CapacityStrategy;
+    let critical = plan::parse_plan(&plan_text(
+        "critical",
+        "meta-llama/Meta-Llama-3-8B-Instruct",
+        2.0,
+        6.0,
+        (1024.0, 2048.0),
+        256.0,
+        SLOS,
+    ))
+    .unwrap();
+    let r = optimize::recommend_plan(&critical).unwrap();
+    let best = &r.candidates[0];
+    assert_ne!(best.capacity, CapacityStrategy::SpotFirst, "{}", optimize::explain(&r));
+    // A spot-first candidate is cheaper before risk but loses once the interruption risk is counted.
+    let spot = r.candidates.iter().find(|c| c.capacity == CapacityStrategy::SpotFirst).expect("a spot-first candidate");
+    assert!(spot.spot_risk_usd_per_hour > 0.0);
+    assert!(spot.risk_adjusted_usd_per_hour > best.risk_adjusted_usd_per_hour);
+    // Batch work (an end-to-end limit of minutes) carries no interruption risk: spot first wins.
+    let batch = "[{metric: e2e, percentile: 90, limitMs: 120000}]";
+    let batch = plan::parse_plan(&plan_text(
+        "batch",
+        "meta-llama/Meta-Llama-3-8B-Instruct",
+        2.0,
+        6.0,
+        (1024.0, 2048.0),
+        256.0,
+        batch,
+    ))
+    .unwrap();
+    let r = optimize::recommend_plan(&batch).unwrap();
+    assert_eq!(r.candidates[0].capacity, CapacityStrategy::SpotFirst, "{}", optimize::explain(&r));
+    assert!(r.candidates.iter().all(|c| c.spot_risk_usd_per_hour == 0.0));
+}
