@@ -9,6 +9,7 @@
 //! optimize::recommend(&OptimizeInput, &OptimizeConfig) -> Result<Recommendation, OptimizeError>
 //! optimize::recommend_plan(&Plan) -> Result<Recommendation, OptimizeError>   (both steps, defaults)
 //! optimize::candidate_plan(&OptimizeInput, &Candidate) -> Plan             (apply another candidate)
+//! optimize::apply_candidate(&Plan, &Candidate) -> Result<Plan, OptimizeError> (the same, from the plan)
 //! optimize::slo_check(&Plan, &OptimizeInput, &[Assignment]) -> Vec<SloCheck> (re-checks an emitted plan)
 //! optimize::explain(&Recommendation) -> String                             (the CLI's text format)
 //! ```
@@ -446,6 +447,12 @@ pub fn recommend(input: &OptimizeInput, config: &OptimizeConfig) -> Result<Recom
 /// Check it with `slo_check(&plan, input, &candidate.assignments)`.
 pub fn candidate_plan(input: &OptimizeInput, candidate: &Candidate) -> Plan {
     emit::build_plan(input, candidate)
+}
+
+/// The plan of a candidate from a recommendation made for `plan` (the app's "apply this point of the
+/// front": one call, one new Plan, one undoable action).
+pub fn apply_candidate(plan: &Plan, candidate: &Candidate) -> Result<Plan, OptimizeError> {
+    Ok(candidate_plan(&OptimizeInput::from_plan(plan)?, candidate))
 }
 
 /// `OptimizeInput::from_plan` then `recommend` with the default configuration.

@@ -24,3 +24,14 @@ fn derived_classes_keep_the_mean() {
     assert!((mean - 1000.0).abs() < 2.0, "{mean}");
     assert_eq!(derive_classes(1000.0, Some(1500.0), 200.0).len(), 1);
 }
+
+#[test]
+fn applying_the_recommended_candidate_gives_the_recommended_plan() {
+    let plan = parse_plan(QUICKSTART).unwrap();
+    let r = recommend_plan(&plan).unwrap();
+    assert_eq!(apply_candidate(&plan, &r.candidates[0]).unwrap(), r.plan);
+    let other = r.candidates.iter().find(|c| !c.recommended).unwrap();
+    let applied = apply_candidate(&plan, other).unwrap();
+    assert!(crate::plan::validate(&applied).is_empty());
+    assert_ne!(applied, r.plan);
+}
