@@ -25,11 +25,28 @@ pub struct RecommendArgs {
     plan: String,
     #[arg(long, value_enum, default_value = "yaml")]
     format: RecommendFormat,
+    /// Search only these instance families (comma-separated, e.g. g6,g6e,p5); default: the whole catalog.
+    #[arg(long, value_delimiter = ',')]
+    families: Vec<String>,
+    /// Share of hours at peak, for the expected cost per hour (default 0.25).
+    #[arg(long)]
+    peak_hours_fraction: Option<f64>,
 }
 
 pub fn run(args: RecommendArgs) -> Result<ExitCode, String> {
     let plan = read_plan(&args.plan)?;
-    let recommendation = optimize::recommend_plan(&plan).map_err(|e| format!("{}: {e}", args.plan))?;
+    let input = optimize::OptimizeInput::from_plan(&plan).map_err(|e| format!("{}: {e}", args.plan))?;
+    let mut config = optimize::OptimizeConfig {
+        families: args.families.iter().map(|f| f.trim().to_string()).filter(|f| !f.is_empty()).collect(),
+        ..optimize::OptimizeConfig::default()
+    };
+    if let Some(f) = args.peak_hours_fraction {
+        if !(0.0..=1.0).contains(&f) {
+            return Err(format!("--peak-hours-fraction: {f} is not between 0 and 1"));
+        }
+        config.peak_hours_fraction = f;
+    }
+    let recommendation = optimize::recommend(&input, &config).map_err(|e| format!("{}: {e}", args.plan))?;
     match args.format {
         RecommendFormat::Yaml => print!("{}", recommendation.plan.to_yaml()),
         RecommendFormat::Json => {

@@ -442,6 +442,15 @@ pub(super) fn search(input: &OptimizeInput, config: &OptimizeConfig) -> Result<F
     let configs = configurations(input, config, &mut rejected, &mut types_searched);
     let configurations_count = (configs.len() + rejected.len()) as u32;
     let feasible_count = configs.len() as u32;
+    if types_searched == 0 {
+        return Err(OptimizeError::new(
+            "families",
+            format!(
+                "no priced accelerated instance type in {} matches the families {:?}",
+                input.region, config.families
+            ),
+        ));
+    }
     if configs.is_empty() {
         let why =
             rejected.first().map(|r| format!(" (e.g. {} tp{}: {})", r.instance_type, r.tensor_parallel, r.reason));
