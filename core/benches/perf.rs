@@ -29,8 +29,9 @@ fn sweep_inputs(base: &EstimateInput) -> Vec<EstimateInput> {
     for t in instance_types() {
         let Some(chip) = accelerator_of(t) else { continue };
         let ranks = t.accelerator_count * chip.neuron_cores_per_device.max(1);
-        for tp in (1..=ranks).filter(|tp| ranks % tp == 0 && (chip.is_neuron() || base.model.attention_heads % tp == 0))
-        {
+        for tp in (1..=ranks).filter(|tp| {
+            ranks.is_multiple_of(*tp) && (chip.is_neuron() || base.model.attention_heads.is_multiple_of(*tp))
+        }) {
             for precision in Precision::ALL {
                 let mut i = EstimateInput::for_instance(base.model.clone(), &t.name).expect("catalog instance");
                 i.tensor_parallel = Some(tp);

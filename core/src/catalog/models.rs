@@ -135,7 +135,7 @@ impl ModelSpec {
                 return err(field, format!("must be between 1 and {max}, got {value}"));
             }
         }
-        if self.kv_heads > self.attention_heads || self.attention_heads % self.kv_heads != 0 {
+        if self.kv_heads > self.attention_heads || !self.attention_heads.is_multiple_of(self.kv_heads) {
             return err(
                 "kv_heads",
                 format!("{} must divide attention_heads ({})", self.kv_heads, self.attention_heads),
@@ -281,11 +281,8 @@ pub fn normalize_model_name(name: &str) -> String {
     }
     const SUFFIXES: [&str; 14] =
         ["instruct", "chat", "hf", "it", "base", "v01", "v02", "v03", "4k", "8k", "128k", "awq", "gptq", "fp8"];
-    loop {
-        match SUFFIXES.iter().find(|s| key.len() > s.len() + 2 && key.ends_with(*s)) {
-            Some(s) => key.truncate(key.len() - s.len()),
-            None => break,
-        }
+    while let Some(s) = SUFFIXES.iter().find(|s| key.len() > s.len() + 2 && key.ends_with(*s)) {
+        key.truncate(key.len() - s.len());
     }
     key
 }

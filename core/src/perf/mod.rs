@@ -111,8 +111,8 @@ impl EstimateInput {
     }
 }
 
-/// Why an estimate could not be made, naming the input field. `fits_not` errors are not input errors:
-/// the configuration is valid but does not fit in memory.
+/// Why an estimate could not be made, naming the input field. An error on field `memory` (from the
+/// planning functions) is not an input error: the configuration is valid but does not fit.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct EstimateError {
     pub field: String,

@@ -2,6 +2,7 @@
 //! the prefill stage, normal quantiles for batch-size fluctuations. All closed-form, no sampling.
 
 /// The standard normal quantile (Acklam's rational approximation, relative error below 1.2e-9).
+#[allow(clippy::excessive_precision)]
 pub fn normal_quantile(p: f64) -> f64 {
     let p = p.clamp(1e-12, 1.0 - 1e-12);
     const A: [f64; 6] = [

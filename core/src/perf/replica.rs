@@ -132,7 +132,7 @@ impl Replica {
             let unit = if chip.is_neuron() { "NeuronCores" } else { "devices" };
             return Err(err("tensor_parallel", format!("must be between 1 and {max_ranks} ({unit}), got {tp}")));
         }
-        if !chip.is_neuron() && model.attention_heads % tp != 0 {
+        if !chip.is_neuron() && !model.attention_heads.is_multiple_of(tp) {
             return Err(err(
                 "tensor_parallel",
                 format!("{tp} does not divide {}'s {} attention heads", model.name, model.attention_heads),
