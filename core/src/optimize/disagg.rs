@@ -274,3 +274,47 @@ pub(super) fn latency_ms(
     let e = Percentiles { p50: t.p50 + steps * tpot, p90: t.p90 + steps * tpot, p99: t.p99 + steps * tpot };
     (t, Percentiles { p50: tpot, p90: tpot, p99: tpot }, e)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::{instance_type, model};
+
+    fn input(tpot_ms: f64) -> OptimizeInput {
+        let plan = crate::plan::parse_plan(
+            "apiVersion: tokenfleet.dev/v1alpha1\nkind: Plan\nmetadata: {name: t}\nspec:\n  region: us-east-1\n  workload:\n    requestsPerSecond: {baseline: 1, peak: 2}\n    inputTokens: {mean: 4000}\n    outputTokens: {mean: 300}\n  deployments:\n    - {name: d, model: llama-3.1-8b, replicas: {min: 1, max: 1}}\n",
+        )
+        .unwrap();
+        let mut input = OptimizeInput::from_plan(&plan).unwrap();
+        input.model = model("llama-3.1-8b").unwrap().clone();
+        input.slos = vec![
+            perf::Slo { metric: SloMetric::TtftMs, percentile: 0.95, limit_ms: 2000.0 },
+            perf::Slo { metric: SloMetric::TpotMs, percentile: 0.95, limit_ms: tpot_ms },
+        ];
+        input
+    }
+
+    #[test]
+    fn waits_grow_with_load_and_vanish_below_the_quantile() {
+        assert_eq!(wait_quantile_s(0.04, 0.01, 0.95), 0.0);
+        let low = wait_quantile_s(0.5, 0.1, 0.95);
+        let high = wait_quantile_s(0.9, 0.9, 0.95);
+        assert!(low > 0.0 && high > low, "{low} {high}");
+        assert!(wait_quantile_s(1.0, f64::INFINITY, 0.95).is_infinite());
+    }
+
+    #[test]
+    fn stage_rates_follow_the_slos() {
+        let t = instance_type("p5.4xlarge").unwrap();
+        let tight = stage_config(&input(15.0), t, 1, Precision::Fp8).unwrap();
+        let loose = stage_config(&input(60.0), t, 1, Precision::Fp8).unwrap();
+        // A looser TPOT lets the decode batch, and so the rate per replica, grow.
+        assert!(loose.classes[0].decode_requests_per_s > tight.classes[0].decode_requests_per_s);
+        let shares = [1.0];
+        let rate = prefill_max_rate(&input(60.0), &loose, &loose, &shares, 0.9);
+        assert!(rate > 0.0 && rate < 1.0 / loose.classes[0].prefill_s, "{rate}");
+        let at = ttft_s(&loose, &loose, &shares, rate, 0, 0.95);
+        assert!(at * 1e3 <= 2000.0 + 1e-6, "{at}");
+        assert!(ttft_s(&loose, &loose, &shares, rate * 0.5, 0, 0.95) < at);
+    }
+}
