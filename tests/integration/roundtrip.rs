@@ -108,6 +108,8 @@ fn no_input_panics() {
         format!("kind: List\nitems: {}\n", "[".repeat(5000)),
         "kind: NodePool\nspec: {weight: 99999999999999999999999}\n".to_string(),
         "apiVersion: tokenfleet.dev/v1alpha1\nkind: Plan\nmetadata: {name: x}\nspec: {region: us-east-1, deployments: [{name: d, model: m, tensorParallel: 4294967295, replicas: {min: 4294967295, max: 4294967295}}]}\n".to_string(),
+        "apiVersion: tokenfleet.dev/v1alpha1\nkind: Plan\nmetadata: {name: x}\nspec: {region: us-east-1, deployments: [{name: d, model: m, replicas: {min: 4294967295, max: 4294967295}}], nodePools: [{name: p, capacityTypes: [spot], nodeClass: c}], nodeClasses: [{name: c, ami: al2023, capacityReservations: [{id: cr-1, instanceType: g5.xlarge, count: 4294967295}]}]}\n".to_string(),
+        "kind: Deployment\napiVersion: apps/v1\nmetadata: {name: d}\nspec:\n  replicas: 4294967295\n  template: {spec: {containers: [{name: c, args: [--model, m]}]}}\n---\nkind: NodePool\napiVersion: karpenter.sh/v1\nmetadata: {name: p}\nspec: {template: {spec: {nodeClassRef: {name: c}, requirements: [{key: karpenter.k8s.aws/instance-family, operator: In, values: [g4dn]}]}}}\n".to_string(),
         "\u{feff}\u{0}\u{1}".to_string(),
         "x".repeat(plan::MAX_INPUT_BYTES + 1),
     ];

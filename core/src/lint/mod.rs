@@ -519,6 +519,7 @@ fn translate(import: &Import, plan_path: &str) -> Option<(usize, String)> {
         ("NodePool", "taints") => "spec.template.spec.taints",
         ("NodePool", "weight") => "spec.weight",
         ("NodePool", "expireAfter") => "spec.template.spec.expireAfter",
+        ("NodePool", "nodeClass") => "spec.template.spec.nodeClassRef",
         ("Deployment", "tolerations") => "spec.template.spec.tolerations",
         ("Deployment", "tensorParallel" | "model" | "prefill" | "decode") => "spec.template.spec.containers[0].args",
         ("Deployment", "replicas") => "spec.replicas",
@@ -535,8 +536,11 @@ fn translate(import: &Import, plan_path: &str) -> Option<(usize, String)> {
 /// each pointing at its source document, field and line.
 pub fn lint_yaml(file: &str, text: &str) -> Result<Vec<Finding>, import::ImportError> {
     let imported = import::import_yaml(file, text)?;
-    let mut findings: Vec<Finding> = imported.findings.iter().filter(|f| f.code != "TF033").cloned().collect();
-    for mut f in lint_plan(&imported.plan) {
+    let mut findings: Vec<Finding> = Vec::new();
+    // Import findings about the plan as a whole (document 0) point at their source when they can.
+    let plan_level = imported.findings.iter().filter(|f| f.document == 0).cloned();
+    findings.extend(imported.findings.iter().filter(|f| f.document != 0).cloned());
+    for mut f in plan_level.chain(lint_plan(&imported.plan)) {
         if let Some((index, path)) = translate(&imported, &f.path) {
             let origin = &imported.origins[index];
             f.file = origin.file.clone();

@@ -23,6 +23,9 @@ use serde::Serialize;
 use crate::catalog::{self, CapacityType, InstanceType};
 use crate::plan::{Deployment, Fleet, NodePool, Plan};
 
+/// Most pods one plan places (beyond, pods are reported unplaced).
+pub const MAX_PODS: u32 = 100_000;
+
 /// What a Plan costs and needs.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Outcome {
@@ -359,12 +362,15 @@ pub fn evaluate(plan: &Plan) -> Outcome {
     };
     let mut deployments = Vec::new();
     let mut unplaced = Vec::new();
+    let mut pods_placed: u32 = 0;
     for deployment in &plan.spec.deployments {
         for fleet in deployment.fleets() {
             let pod = PodRequests::for_fleet(deployment, &fleet);
             let selector = Selector::of(deployment);
-            let wanted = sizing::replicas_to_place(plan, deployment, &fleet);
-            let mut remaining = wanted;
+            // Bounded, so that hostile or unvalidated plans (imports) cannot make placement run away.
+            let budget = MAX_PODS.saturating_sub(pods_placed);
+            let wanted = sizing::replicas_to_place(plan, deployment, &fleet).min(crate::plan::parse::MAX_REPLICAS);
+            let mut remaining = wanted.min(budget);
             let mut per_pool: BTreeMap<usize, u32> = BTreeMap::new();
             let mut reasons: Vec<String> = Vec::new();
             let mut first_instance: Option<&'static InstanceType> = None;
@@ -406,6 +412,11 @@ pub fn evaluate(plan: &Plan) -> Outcome {
                     first_instance.get_or_insert(t);
                 }
             }
+            if wanted > budget {
+                reasons.push(format!("placement stops at {MAX_PODS} pods per plan"));
+                remaining += wanted - budget;
+            }
+            pods_placed += wanted - remaining;
             if remaining > 0 {
                 if state.pools.is_empty() {
                     reasons.push("the plan has no NodePools".to_string());

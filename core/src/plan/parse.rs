@@ -55,7 +55,10 @@ pub fn parse_plan_located(text: &str) -> Result<(Plan, Option<Node>), PlanError>
         ));
     }
     // JSON is (almost always) YAML too, so one located tree serves both.
-    let located = tree::parse_document(text).ok();
+    let (located, syntax_error) = match tree::parse_document(text) {
+        Ok(root) => (Some(root), None),
+        Err(e) => (None, Some(e)),
+    };
     let path_at = |line: Option<u64>| -> String {
         match (&located, line) {
             (Some(root), Some(line)) => root.path_at_line(line).unwrap_or_default(),
@@ -70,16 +73,28 @@ pub fn parse_plan_located(text: &str) -> Result<(Plan, Option<Node>), PlanError>
             message: e.to_string().split(" at line ").next().unwrap_or_default().to_string(),
         })?
     } else {
-        serde_saphyr::from_str_with_options(text, tree::options()).map_err(|e| {
-            let location = e.location();
-            let line = location.as_ref().map(|l| l.line());
-            PlanError {
-                path: path_at(line),
-                line,
-                column: location.as_ref().map(|l| l.column()),
-                message: strip_location(&e.without_snippet().to_string()),
+        // YAML is read once into the located tree, and the Plan from the tree (crate::node_de): the
+        // YAML library's deserializer is not instantiated per Plan type, which keeps the web app small.
+        match (&located, syntax_error) {
+            (Some(root), _) => crate::node_de::from_node(root).map_err(|e| PlanError {
+                path: path_at(Some(e.line)),
+                line: Some(e.line),
+                column: Some(e.column),
+                message: e.message,
+            })?,
+            (None, error) => {
+                let location = error.as_ref().and_then(|e| e.location());
+                let line = location.as_ref().map(|l| l.line());
+                return Err(PlanError {
+                    path: String::new(),
+                    line,
+                    column: location.as_ref().map(|l| l.column()),
+                    message: error
+                        .map(|e| strip_location(&e.without_snippet().to_string()))
+                        .unwrap_or_else(|| "the text is not YAML".to_string()),
+                });
             }
-        })?
+        }
     };
     if let Some(mut error) = validate(&plan).into_iter().next() {
         if let Some(root) = &located {
@@ -107,7 +122,7 @@ fn validate_failed_parse(text: &str) -> Option<(Plan, Option<Node>)> {
     let plan: Plan = if text.trim_start().starts_with('{') {
         serde_json::from_str(text).ok()?
     } else {
-        serde_saphyr::from_str_with_options(text, tree::options()).ok()?
+        crate::node_de::from_node(&tree::parse_document(text).ok()?).ok()?
     };
     Some((plan, tree::parse_document(text).ok()))
 }
@@ -211,8 +226,8 @@ pub fn validate(plan: &Plan) -> Vec<PlanError> {
         if d.model.trim().is_empty() {
             err(path("model"), "name the model (a Hugging Face repo id)".into());
         }
-        if d.tensor_parallel == 0 {
-            err(path("tensorParallel"), "must be at least 1".into());
+        if d.tensor_parallel == 0 || d.tensor_parallel > MAX_TENSOR_PARALLEL {
+            err(path("tensorParallel"), format!("must be between 1 and {MAX_TENSOR_PARALLEL}"));
         }
         check_bounds(&mut err, path("replicas"), d.replicas);
         if let Some(u) = d.gpu_memory_utilization {
@@ -227,8 +242,11 @@ pub fn validate(plan: &Plan) -> Vec<PlanError> {
                         None => err(path(stage_name), format!("disaggregated mode needs a {stage_name} stage")),
                         Some(stage) => {
                             check_bounds(&mut err, path(&format!("{stage_name}.replicas")), stage.replicas);
-                            if stage.tensor_parallel == Some(0) {
-                                err(path(&format!("{stage_name}.tensorParallel")), "must be at least 1".into());
+                            if stage.tensor_parallel.is_some_and(|tp| tp == 0 || tp > MAX_TENSOR_PARALLEL) {
+                                err(
+                                    path(&format!("{stage_name}.tensorParallel")),
+                                    format!("must be between 1 and {MAX_TENSOR_PARALLEL}"),
+                                );
                             }
                             if let Some(pool) = &stage.node_pool {
                                 if plan.node_pool(pool).is_none() {
@@ -321,6 +339,12 @@ pub fn validate(plan: &Plan) -> Vec<PlanError> {
                     format!("{:?} is not odcr or capacity-block", r.kind),
                 );
             }
+            if r.count > MAX_REPLICAS {
+                err(
+                    path(&format!("capacityReservations[{j}].count")),
+                    format!("{} is more than {MAX_REPLICAS} instances", r.count),
+                );
+            }
             if crate::catalog::instance_type(&r.instance_type).is_none() {
                 err(
                     path(&format!("capacityReservations[{j}].instanceType")),
@@ -332,8 +356,14 @@ pub fn validate(plan: &Plan) -> Vec<PlanError> {
     errors
 }
 
+/// Upper bounds that keep placement and simulation finite on hostile input.
+pub const MAX_REPLICAS: u32 = 10_000;
+pub const MAX_TENSOR_PARALLEL: u32 = 512;
+
 fn check_bounds(err: &mut impl FnMut(String, String), path: String, bounds: super::ReplicaBounds) {
-    if bounds.min > bounds.max {
+    if bounds.max > MAX_REPLICAS {
+        err(format!("{path}.max"), format!("{} is more than {MAX_REPLICAS} replicas", bounds.max));
+    } else if bounds.min > bounds.max {
         err(path, format!("min {} is above max {}", bounds.min, bounds.max));
     } else if bounds.max == 0 {
         err(format!("{path}.max"), "must be at least 1".into());
