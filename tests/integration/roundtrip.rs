@@ -121,3 +121,114 @@ fn no_input_panics() {
     let oversize = import::import_yaml("big.yaml", &hostile[hostile.len() - 1]).unwrap_err();
     assert!(oversize.message.contains("limit"), "{oversize}");
 }
+
+/// A random JSON tree over the keys the importer reads, with values of random types in random places.
+fn random_tree(rng: &mut Rng, depth: u32) -> serde_json::Value {
+    use serde_json::{json, Map, Value};
+    const KEYS: &[&str] = &[
+        "apiVersion",
+        "kind",
+        "metadata",
+        "name",
+        "labels",
+        "annotations",
+        "spec",
+        "template",
+        "requirements",
+        "key",
+        "operator",
+        "values",
+        "limits",
+        "taints",
+        "effect",
+        "disruption",
+        "consolidationPolicy",
+        "consolidateAfter",
+        "budgets",
+        "nodes",
+        "nodeClassRef",
+        "weight",
+        "containers",
+        "args",
+        "command",
+        "resources",
+        "requests",
+        "replicas",
+        "tolerations",
+        "nodeSelector",
+        "scaleTargetRef",
+        "metrics",
+        "pods",
+        "metric",
+        "target",
+        "averageValue",
+        "triggers",
+        "query",
+        "threshold",
+        "items",
+        "amiSelectorTerms",
+        "alias",
+        "blockDeviceMappings",
+        "ebs",
+        "volumeSize",
+        "capacityReservationSelectorTerms",
+        "id",
+        "data",
+        "workload.json",
+        "minReplicas",
+        "maxReplicas",
+        "minReplicaCount",
+        "maxReplicaCount",
+        "behavior",
+        "scaleUp",
+        "policies",
+        "value",
+    ];
+    const KINDS: &[&str] =
+        &["NodePool", "EC2NodeClass", "Deployment", "HorizontalPodAutoscaler", "ScaledObject", "ConfigMap", "List"];
+    if depth == 0 || rng.chance(30) {
+        return match rng.below(8) {
+            0 => Value::Null,
+            1 => json!(rng.chance(50)),
+            2 => json!(rng.below(1 << 40) as i64 - (1 << 39)),
+            3 => json!(rng.below(1000) as f64 / 7.0),
+            4 => json!(*rng.pick(KINDS)),
+            5 => json!(*rng.pick(&[
+                "--model",
+                "--tensor-parallel-size",
+                "8",
+                "In",
+                "g5.xlarge",
+                "cr-1",
+                "bottlerocket@latest",
+                "10%",
+                "{\"plan\": 1}"
+            ])),
+            6 => json!(*rng.pick(KEYS)),
+            _ => json!(""),
+        };
+    }
+    if rng.chance(35) {
+        return Value::Array((0..rng.below(4)).map(|_| random_tree(rng, depth - 1)).collect());
+    }
+    let mut map = Map::new();
+    if depth >= 4 {
+        map.insert("kind".into(), json!(*rng.pick(KINDS)));
+    }
+    for _ in 0..rng.below(6) {
+        map.insert(rng.pick(KEYS).to_string(), random_tree(rng, depth - 1));
+    }
+    Value::Object(map)
+}
+
+#[test]
+fn structured_random_documents_do_not_panic() {
+    let rng = &mut Rng::new(11);
+    for _ in 0..2000 {
+        let docs: Vec<String> =
+            (0..1 + rng.below(3)).map(|_| serde_json::to_string(&random_tree(rng, 6)).unwrap()).collect();
+        let stream = docs.join("\n---\n");
+        let _ = import::import_yaml("random.yaml", &stream);
+        let _ = lint::lint_text("random.yaml", &stream);
+    }
+}
