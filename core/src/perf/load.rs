@@ -15,8 +15,9 @@ use super::EstimateError;
 pub struct OperatingPoint {
     /// Mean sequences decoding at once.
     pub running_sequences: f64,
-    /// Mean requests waiting for a batch slot (closed loop and Poisson).
-    pub waiting_requests: f64,
+    /// Mean requests waiting for a batch slot (closed loop and Poisson); `None` when saturated (the
+    /// queue grows without bound).
+    pub waiting_requests: Option<f64>,
     /// Completed requests per second.
     pub requests_per_s: f64,
     /// The most requests per second this replica completes for this workload (all slots busy).
@@ -92,7 +93,7 @@ impl OperatingPoint {
         let capacity = capacity_requests_per_s(r);
         let base = |kind, running, waiting, rps| OperatingPoint {
             running_sequences: running,
-            waiting_requests: waiting,
+            waiting_requests: Some(waiting),
             requests_per_s: rps,
             capacity_requests_per_s: capacity,
             saturated: false,
@@ -137,8 +138,9 @@ impl OperatingPoint {
                 }
                 let prefill_rho = rate * r.prefill_compute_s(r.input_tokens as f64, 1.0);
                 if rate >= capacity || prefill_rho >= 1.0 {
-                    let mut p = base(Kind::Saturated, slots as f64, f64::INFINITY, capacity);
+                    let mut p = base(Kind::Saturated, slots as f64, 0.0, capacity);
                     p.saturated = true;
+                    p.waiting_requests = None;
                     return Ok(p);
                 }
                 // Little's law on batch slots: running = rate x slot_time(running). The right side

@@ -160,9 +160,9 @@ pub struct Estimate {
     pub capacity_requests_per_s: f64,
     pub kv_cache_capacity_tokens: u64,
     pub max_concurrent_sequences: u32,
-    /// Mean sequences decoding at once and requests waiting for a slot.
+    /// Mean sequences decoding at once, and requests waiting for a slot (`None` when saturated).
     pub running_sequences: f64,
-    pub waiting_requests: f64,
+    pub waiting_requests: Option<f64>,
     /// Share of the KV cache the running sequences use on average (0..1).
     pub kv_cache_usage_fraction: f64,
     pub memory: MemoryFit,
@@ -218,7 +218,7 @@ pub fn evaluate(replica: &Replica, load: Load) -> Estimate {
         kv_cache_capacity_tokens: m.kv_cache_capacity_tokens,
         max_concurrent_sequences: m.max_concurrent_sequences,
         running_sequences: 0.0,
-        waiting_requests: 0.0,
+        waiting_requests: Some(0.0),
         kv_cache_usage_fraction: 0.0,
         memory: m.clone(),
         engine: replica.engine,

@@ -70,9 +70,8 @@ fn all_numbers(e: &Estimate) -> Vec<f64> {
     for p in [e.ttft_ms, e.tpot_ms, e.e2e_latency_ms].into_iter().flatten() {
         v.extend([p.p50, p.p90, p.p99]);
     }
-    if !e.saturated {
-        v.push(e.waiting_requests);
-    }
+    v.extend(e.waiting_requests);
+    assert_eq!(e.waiting_requests.is_none(), e.saturated);
     v
 }
 
