@@ -574,6 +574,32 @@ fn calibration_refit_and_cross_validation() {
         &cv,
         &skipped,
     );
+
+    // Leave one chip family out: every row of a family is predicted by factors fitted on the other
+    // families, which is the situation of a chip the file never measured (L4, V100, Trainium, B200).
+    let families: Vec<&str> = {
+        let mut f: Vec<&str> = rows.iter().map(|r| r.group.0).collect();
+        f.sort();
+        f.dedup();
+        f
+    };
+    let mut held_out: Vec<(&Row, Option<f64>)> = Vec::new();
+    for fam in &families {
+        let train: Vec<&Row> = rows.iter().filter(|r| r.group.0 != *fam).collect();
+        let table = fit(&train);
+        let test: Vec<&Row> = rows.iter().filter(|r| r.group.0 == *fam).collect();
+        let preds: Vec<(&Row, Option<f64>)> = test.iter().map(|r| (*r, predict(r, &table))).collect();
+        let errs: Vec<f64> =
+            preds.iter().filter_map(|(r, p)| p.map(|p| (p - r.measured).abs() / r.measured * 100.0)).collect();
+        println!("  held out family {fam}: {} rows, median abs error {:.1} %", errs.len(), median(errs));
+        held_out.extend(preds);
+    }
+    let by_family = summarize(held_out.into_iter());
+    print_table(
+        "Leave-one-chip-family-out cross-validation (each family predicted by factors fitted on the others):",
+        &by_family,
+        &skipped,
+    );
 }
 
 /// Prints every row of one group with given factors (set TOKENFLEET_DEBUG_GROUP=family and
