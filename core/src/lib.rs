@@ -8,6 +8,7 @@ pub mod edit;
 pub mod examples;
 pub mod lint;
 pub mod manifest;
+pub mod node_de;
 pub mod optimize;
 pub mod perf;
 pub mod place;

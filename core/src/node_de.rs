@@ -1,0 +1,213 @@
+//! A small serde `Deserializer` over the located YAML tree ([`crate::plan::tree::Node`]).
+//!
+//! YAML is parsed once into the generic tree; typed structs (the Plan) are read from the tree through
+//! this one deserializer. That keeps the YAML library's large deserializer from being instantiated
+//! for every Plan type (a size win for the web app), and every error carries the line and column of
+//! the node it is about.
+
+use std::fmt;
+
+use serde::de::{self, DeserializeOwned, DeserializeSeed, IntoDeserializer, MapAccess, SeqAccess, Visitor};
+
+use crate::plan::tree::{Node, Value};
+
+/// Why a tree could not be read as the requested type, and where (1-based line and column).
+#[derive(Debug, Clone, PartialEq)]
+pub struct NodeError {
+    pub message: String,
+    pub line: u64,
+    pub column: u64,
+    located: bool,
+}
+
+impl fmt::Display for NodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "line {}, column {}: {}", self.line, self.column, self.message)
+    }
+}
+
+impl std::error::Error for NodeError {}
+
+impl de::Error for NodeError {
+    fn custom<T: fmt::Display>(message: T) -> Self {
+        NodeError { message: message.to_string(), line: 0, column: 0, located: false }
+    }
+}
+
+/// The innermost node an error comes from names its place; outer nodes leave it alone.
+fn at(node: &Node) -> impl FnOnce(NodeError) -> NodeError + '_ {
+    move |mut e| {
+        if !e.located {
+            e.line = node.line;
+            e.column = node.column;
+            e.located = true;
+        }
+        e
+    }
+}
+
+/// Reads a typed value from a located tree.
+pub fn from_node<T: DeserializeOwned>(node: &Node) -> Result<T, NodeError> {
+    T::deserialize(NodeDeserializer(node))
+}
+
+/// Deserializes one node.
+#[derive(Clone, Copy)]
+pub struct NodeDeserializer<'a>(pub &'a Node);
+
+/// A scalar as the text a person wrote, for string fields given a plain number or boolean
+/// (`nvidia.com/gpu: 16`), as YAML readers do.
+fn scalar_text(value: &Value) -> Option<String> {
+    match value {
+        Value::Bool(b) => Some(b.to_string()),
+        Value::Int(i) => Some(i.to_string()),
+        Value::Float(f) => Some(f.to_string()),
+        _ => None,
+    }
+}
+
+impl<'de> de::Deserializer<'de> for NodeDeserializer<'_> {
+    type Error = NodeError;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, NodeError> {
+        let node = self.0;
+        match &node.value {
+            Value::Null => visitor.visit_unit(),
+            Value::Bool(b) => visitor.visit_bool(*b),
+            Value::Int(i) => visitor.visit_i64(*i),
+            Value::Float(f) => visitor.visit_f64(*f),
+            Value::Str(s) => visitor.visit_str(s),
+            Value::Seq(items) => visitor.visit_seq(Items { items: items.iter() }),
+            Value::Map(entries) => visitor.visit_map(Entries { entries: entries.iter(), value: None }),
+        }
+        .map_err(at(node))
+    }
+
+    fn deserialize_str<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, NodeError> {
+        match scalar_text(&self.0.value) {
+            Some(text) => visitor.visit_string(text).map_err(at(self.0)),
+            None => self.deserialize_any(visitor),
+        }
+    }
+
+    fn deserialize_string<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, NodeError> {
+        self.deserialize_str(visitor)
+    }
+
+    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, NodeError> {
+        match self.0.value {
+            Value::Null => visitor.visit_none(),
+            _ => visitor.visit_some(self),
+        }
+        .map_err(at(self.0))
+    }
+
+    fn deserialize_newtype_struct<V: Visitor<'de>>(self, _: &'static str, visitor: V) -> Result<V::Value, NodeError> {
+        visitor.visit_newtype_struct(self).map_err(at(self.0))
+    }
+
+    fn deserialize_enum<V: Visitor<'de>>(
+        self,
+        _: &'static str,
+        _: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, NodeError> {
+        match &self.0.value {
+            Value::Str(s) => visitor.visit_enum(s.as_str().into_deserializer()).map_err(at(self.0)),
+            _ => self.deserialize_any(visitor),
+        }
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char bytes byte_buf unit unit_struct seq tuple
+        tuple_struct map struct identifier ignored_any
+    }
+}
+
+struct Items<'a> {
+    items: std::slice::Iter<'a, Node>,
+}
+
+impl<'de> SeqAccess<'de> for Items<'_> {
+    type Error = NodeError;
+
+    fn next_element_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<Option<T::Value>, NodeError> {
+        match self.items.next() {
+            Some(node) => seed.deserialize(NodeDeserializer(node)).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        Some(self.items.len())
+    }
+}
+
+struct Entries<'a> {
+    entries: std::slice::Iter<'a, (String, Node)>,
+    value: Option<&'a Node>,
+}
+
+impl<'de> MapAccess<'de> for Entries<'_> {
+    type Error = NodeError;
+
+    fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, NodeError> {
+        match self.entries.next() {
+            Some((key, value)) => {
+                self.value = Some(value);
+                let key: de::value::StrDeserializer<'_, NodeError> = key.as_str().into_deserializer();
+                seed.deserialize(key).map(Some).map_err(at(value))
+            }
+            None => Ok(None),
+        }
+    }
+
+    fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, NodeError> {
+        match self.value.take() {
+            Some(node) => seed.deserialize(NodeDeserializer(node)),
+            None => Err(de::Error::custom("a mapping value was read before its key")),
+        }
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        Some(self.entries.len())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::{tree, Plan};
+
+    fn read(text: &str) -> Result<Plan, NodeError> {
+        from_node(&tree::parse_document(text).unwrap())
+    }
+
+    #[test]
+    fn every_example_reads_the_same_as_the_yaml_library_reads_it() {
+        for (name, text) in crate::examples::EXAMPLES {
+            let direct: Plan = serde_saphyr::from_str_with_options(text, tree::options()).unwrap();
+            assert_eq!(read(text).unwrap(), direct, "{name}");
+        }
+    }
+
+    #[test]
+    fn errors_point_at_the_node() {
+        let good = "apiVersion: tokenfleet.dev/v1alpha1\nkind: Plan\nmetadata:\n  name: t\nspec:\n  region: us-east-1\n";
+        let e = read(&format!("{good}  workload:\n    requestsPerSecond:\n      baseline: lots\n      peak: 2\n")).unwrap_err();
+        assert_eq!((e.line, e.column), (9, 17), "{e}");
+        assert!(e.message.contains("invalid type"), "{e}");
+        let e = read(&format!("{good}  bogus: 1\n")).unwrap_err();
+        assert_eq!(e.line, 7, "{e}");
+        assert!(e.message.contains("unknown field `bogus`"), "{e}");
+        let e = read("kind: Plan\n").unwrap_err();
+        assert!(e.message.contains("missing field"), "{e}");
+    }
+
+    #[test]
+    fn plain_numbers_read_as_strings_where_strings_are_expected() {
+        let text = crate::examples::example("quickstart").unwrap().replace("nvidia.com/gpu: \"16\"", "nvidia.com/gpu: 16");
+        let plan = read(&text).unwrap();
+        assert_eq!(plan.spec.node_pools[0].limits["nvidia.com/gpu"], "16");
+    }
+}
