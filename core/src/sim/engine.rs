@@ -53,6 +53,8 @@ struct Dep {
     queue_max: u64,
     proposals: Vec<Option<u32>>,
     slo_table: Vec<f64>,
+    noise_mean: f64,
+    noise_sd: f64,
     /// Direction of the last replica change (1 up, -1 down) and how often it flipped.
     last_direction: i8,
     reversals: u32,
@@ -240,13 +242,14 @@ pub fn simulate(sc: &Scenario, opt: &SimOptions) -> Result<Timeline, String> {
             // Values here are non-negative and far below 2^63, so `as i64` is the floor, and a single
             // instruction (no libm call, no unsigned-conversion sequence).
             let arrivals = if noise {
-                let (z, u) = arrival_rng.normal_and_uniform();
-                let x = mean + mean.sqrt() * z + u;
-                if x > 0.0 {
-                    x as i64 as u64
-                } else {
-                    0
+                // The noise's standard deviation, sqrt(mean), is refreshed when the mean moves by more
+                // than 1 %: traffic changes slowly from step to step, a square root per step is not free.
+                if (mean - dep.noise_mean).abs() > 0.01 * dep.noise_mean || dep.noise_mean == 0.0 {
+                    dep.noise_mean = mean;
+                    dep.noise_sd = mean.sqrt();
                 }
+                let (z, u) = arrival_rng.normal_and_uniform();
+                (mean + dep.noise_sd * z + u).max(0.0) as i64 as u64
             } else {
                 dep.carry += mean;
                 let n = dep.carry as i64;
