@@ -48,7 +48,13 @@ pub fn run(args: SimulateArgs) -> Result<ExitCode, String> {
     let profile = Profile::parse(&args.profile).ok_or_else(|| {
         format!("--profile: unknown profile {:?}; use steady, diurnal, diurnal-spikes or weekly", args.profile)
     })?;
-    let trace = match &args.trace {
+    // A --trace flag wins; otherwise the plan's `workload.trace.file`, relative to the plan's folder.
+    let trace_path = match (&args.trace, &plan.spec.workload.trace) {
+        (Some(path), _) => Some(path.clone()),
+        (None, Some(trace)) => Some(relative_to_plan(&args.plan, &trace.file)),
+        (None, None) => None,
+    };
+    let trace = match &trace_path {
         Some(path) => Some(sim::parse_trace_csv(&read_text(path)?).map_err(|e| format!("{path}: {e}"))?),
         None => None,
     };
@@ -66,4 +72,30 @@ pub fn run(args: SimulateArgs) -> Result<ExitCode, String> {
         SimFormat::Csv => print!("{}", timeline.series_csv()),
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// A path named inside a plan file, resolved against the plan's folder (stdin plans: the working
+/// folder).
+fn relative_to_plan(plan_path: &str, file: &str) -> String {
+    let file_path = std::path::Path::new(file);
+    if file_path.is_absolute() || plan_path == "-" {
+        return file.to_string();
+    }
+    match std::path::Path::new(plan_path).parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir.join(file_path).to_string_lossy().into_owned(),
+        _ => file.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::relative_to_plan;
+
+    #[test]
+    fn trace_paths_are_relative_to_the_plan() {
+        assert_eq!(relative_to_plan("plans/a.yaml", "trace.csv"), "plans/trace.csv");
+        assert_eq!(relative_to_plan("a.yaml", "trace.csv"), "trace.csv");
+        assert_eq!(relative_to_plan("-", "t.csv"), "t.csv");
+        assert_eq!(relative_to_plan("plans/a.yaml", "/abs/t.csv"), "/abs/t.csv");
+    }
 }

@@ -343,19 +343,18 @@ fn autoscale(sc: &Scenario, d: &super::scenario::SimDeployment, dep: &mut Dep, t
         }
         let p = &d.service;
         let per_pod = |total: f64| if c.ready > 0 { total / c.ready as f64 } else { 0.0 };
-        let running_per_pod = dep.utilization * p.max_running_requests;
+        let point = p.latency(dep.utilization);
         let (avg, total) = match kind {
             MetricKind::QueueDepth => {
                 // Little's law on the engine's own wait, plus the backlog beyond capacity.
                 let idle = p.latency(0.0).ttft_p50_ms;
-                let busy = p.latency(dep.utilization).ttft_p50_ms;
-                let in_engine = dep.arrival_rps * ((busy - idle).max(0.0) / 1000.0);
+                let in_engine = dep.arrival_rps * ((point.ttft_p50_ms - idle).max(0.0) / 1000.0);
                 let total = dep.queue as f64 + in_engine;
                 (per_pod(total), total)
             }
-            MetricKind::RunningRequests => (running_per_pod, running_per_pod * c.ready as f64),
+            MetricKind::RunningRequests => (point.running_requests, point.running_requests * c.ready as f64),
             MetricKind::KvCacheUsage => {
-                let u = (running_per_pod * p.kv_cache_fraction_per_request).min(1.0);
+                let u = point.kv_cache_usage.clamp(0.0, 1.0);
                 (u, u * c.ready as f64)
             }
             MetricKind::TtftP95Ms => (dep.ttft_p95_ms, dep.ttft_p95_ms * c.ready as f64),

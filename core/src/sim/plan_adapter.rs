@@ -38,9 +38,10 @@ impl Default for PlanInputs {
 
 /// Default serving image size when the plan does not say (vLLM's OpenAI server image is several GB).
 pub const DEFAULT_IMAGE_GIB: f64 = 8.0;
-/// The default autoscaler when a deployment has none: an HPA on running requests per pod (this fraction
-/// of the replica's batch limit) and on queue depth (waiting requests per pod).
-pub const DEFAULT_RUNNING_FRACTION: f64 = 0.7;
+/// The default autoscaler when a deployment has none: an HPA on running requests per pod (the count at
+/// which the replica keeps TTFT p95 within the SLO, at most at this utilisation) and on queue depth
+/// (waiting requests per pod).
+pub const DEFAULT_MAX_UTILIZATION: f64 = 0.7;
 pub const DEFAULT_QUEUE_DEPTH_TARGET: f64 = 5.0;
 
 /// The performance model behind the simulator: one built replica, evaluated under Poisson load.
@@ -71,6 +72,8 @@ impl ReplicaPerformance for PerfReplica {
                     ttft_p95_ms: p95(ttft),
                     tpot_p50_ms: tpot.p50,
                     tpot_p95_ms: p95(tpot),
+                    running_requests: e.running_sequences,
+                    kv_cache_usage: e.kv_cache_usage_fraction,
                 };
             }
             u *= 0.97;
@@ -303,8 +306,8 @@ fn deployment(
     let devices = devices_per_replica(reference, tp);
     let (service, weights_gib) = service_profile(d, reference, devices, tp, input_tokens, output_tokens)
         .map_err(|e| format!("{}: {e}", at("model")))?;
-    let autoscaler =
-        autoscaler(d, fleet, service.max_running_requests).map_err(|e| format!("{}: {e}", at("autoscaler")))?;
+    let running_target = default_running_target(&service, plan);
+    let autoscaler = autoscaler(d, fleet, running_target).map_err(|e| format!("{}: {e}", at("autoscaler")))?;
     Ok(SimDeployment {
         name: fleet.name.clone(),
         traffic_share: share,
@@ -423,7 +426,30 @@ fn params_from_name(name: &str) -> Option<f64> {
     None
 }
 
-fn autoscaler(d: &plan::Deployment, fleet: &plan::Fleet, max_running: f64) -> Result<Autoscaler, String> {
+/// The default HPA's running-requests target: what a replica runs at the highest utilisation (at
+/// most [`DEFAULT_MAX_UTILIZATION`]) where the performance model keeps TTFT p95 within the plan's
+/// tightest TTFT SLO.
+fn default_running_target(service: &ServiceProfile, plan: &Plan) -> f64 {
+    let ttft_limit_ms = plan
+        .spec
+        .workload
+        .slos
+        .iter()
+        .filter(|s| s.metric == plan::SloMetric::Ttft)
+        .map(|s| s.limit_ms)
+        .fold(f64::INFINITY, f64::min);
+    let n = service.curve.len().max(2);
+    let point = service
+        .curve
+        .iter()
+        .enumerate()
+        .filter(|(i, p)| (*i as f64 / (n - 1) as f64) <= DEFAULT_MAX_UTILIZATION && p.ttft_p95_ms <= ttft_limit_ms)
+        .map(|(_, p)| p)
+        .last();
+    point.map_or(1.0, |p| p.running_requests).max(1.0)
+}
+
+fn autoscaler(d: &plan::Deployment, fleet: &plan::Fleet, running_target: f64) -> Result<Autoscaler, String> {
     let bounds = fleet.replicas;
     let Some(a) = &d.autoscaler else {
         // Running requests grow with load per replica, so the ratio algorithm converges on them; queue
@@ -432,10 +458,7 @@ fn autoscaler(d: &plan::Deployment, fleet: &plan::Fleet, max_running: f64) -> Re
             min_replicas: bounds.min.max(1),
             max_replicas: bounds.max.max(bounds.min.max(1)),
             metrics: vec![
-                MetricSpec {
-                    kind: MetricKind::RunningRequests,
-                    target: MetricTarget::AverageValue((DEFAULT_RUNNING_FRACTION * max_running).max(1.0)),
-                },
+                MetricSpec { kind: MetricKind::RunningRequests, target: MetricTarget::AverageValue(running_target) },
                 MetricSpec {
                     kind: MetricKind::QueueDepth,
                     target: MetricTarget::AverageValue(DEFAULT_QUEUE_DEPTH_TARGET),

@@ -19,6 +19,12 @@ pub struct LatencyPoint {
     pub ttft_p95_ms: f64,
     pub tpot_p50_ms: f64,
     pub tpot_p95_ms: f64,
+    /// Mean sequences decoding at once (`vllm:num_requests_running`).
+    #[serde(default)]
+    pub running_requests: f64,
+    /// Mean share of the KV cache in use, 0–1 (`vllm:kv_cache_usage_perc`).
+    #[serde(default)]
+    pub kv_cache_usage: f64,
 }
 
 /// What the performance model tells the simulator about one replica of a deployment.
@@ -99,6 +105,8 @@ impl ServiceProfile {
             ttft_p95_ms: lerp(a.ttft_p95_ms, b.ttft_p95_ms),
             tpot_p50_ms: lerp(a.tpot_p50_ms, b.tpot_p50_ms),
             tpot_p95_ms: lerp(a.tpot_p95_ms, b.tpot_p95_ms),
+            running_requests: lerp(a.running_requests, b.running_requests),
+            kv_cache_usage: lerp(a.kv_cache_usage, b.kv_cache_usage),
         }
     }
 }
@@ -209,12 +217,15 @@ impl ReplicaPerformance for FirstOrderReplica {
         let ttft_p50_s = prefill_s + tpot_s + wait_mean_s * std::f64::consts::LN_2;
         // The exponential tail: p95 of the wait is ln(20) ≈ 3.0 times its mean.
         let ttft_p95_s = prefill_s * 1.2 + tpot_s + wait_mean_s * 20f64.ln();
+        let limit = self.batch_limit(input_tokens, output_tokens).max(1.0);
         LatencyPoint {
             ttft_p50_ms: ttft_p50_s * 1000.0,
             ttft_p95_ms: ttft_p95_s * 1000.0,
             tpot_p50_ms: tpot_s * 1000.0,
             // Steps that carry a chunked prefill run longer.
             tpot_p95_ms: tpot_s * 1000.0 * (1.0 + 0.3 * u),
+            running_requests: limit * u,
+            kv_cache_usage: u,
         }
     }
 
