@@ -17,6 +17,7 @@ mod results;
 pub mod store;
 mod summary;
 mod toolbar;
+pub mod widget;
 mod workload;
 
 use leptos::prelude::*;

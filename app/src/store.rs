@@ -119,6 +119,22 @@ fn initial_plan() -> (Plan, Option<Notice>) {
 impl Store {
     pub fn new() -> Store {
         let (initial, notice) = initial_plan();
+        let store = Store::embedded(initial);
+        store.notice.set(notice);
+        // Autosave: the last good plan is always in storage, even if the app later fails.
+        let plan = store.plan;
+        Effect::new(move |_| {
+            let text = plan.with(share::encode_autosave);
+            if let Some(s) = storage() {
+                let _ = s.set_item(AUTOSAVE_KEY, &text);
+            }
+        });
+        store
+    }
+
+    /// A store that starts from `initial` and touches nothing outside the page's reactive graph: no
+    /// address bar, no autosave. The widget (widget.rs) uses it, one per mounted planner.
+    pub fn embedded(initial: Plan) -> Store {
         let plan = RwSignal::new(initial);
         let derived = Memo::new(move |_| {
             plan.with(|p| {
@@ -130,22 +146,14 @@ impl Store {
                 Derived { outcome, findings, documents, export, recompute_ms: now_ms() - start }
             })
         });
-        let store = Store {
+        Store {
             plan,
             past: RwSignal::new(Vec::new()),
             future: RwSignal::new(Vec::new()),
             derived,
             drag: RwSignal::new(None),
-            notice: RwSignal::new(notice),
-        };
-        // Autosave: the last good plan is always in storage, even if the app later fails.
-        Effect::new(move |_| {
-            let text = plan.with(share::encode_autosave);
-            if let Some(s) = storage() {
-                let _ = s.set_item(AUTOSAVE_KEY, &text);
-            }
-        });
-        store
+            notice: RwSignal::new(None),
+        }
     }
 
     /// Applies one edit as one undoable action. The plan changes only when the edit succeeds and
