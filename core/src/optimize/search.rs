@@ -47,11 +47,13 @@ struct Config {
     spot_usd_per_hour: Option<f64>,
     /// Per request class.
     fits: Vec<Fit>,
+    /// `g6.xlarge/tp1/fp8`.
+    id: String,
 }
 
 impl Config {
-    fn id(&self) -> String {
-        format!("{}/tp{}/{}", self.instance.name, self.tensor_parallel, precision_name(self.precision))
+    fn id(&self) -> &str {
+        &self.id
     }
 }
 
@@ -208,6 +210,7 @@ fn configurations(
                     .clone();
                 match fits {
                     Ok(fits) => out.push(Config {
+                        id: format!("{}/tp{tp}/{}", t.name, precision_name(*precision)),
                         instance: t,
                         chip,
                         tensor_parallel: tp,
@@ -480,7 +483,7 @@ pub(super) fn search(input: &OptimizeInput, config: &OptimizeConfig) -> Result<F
                 idx.sort_by(|a, b| {
                     class_alone_usd_per_hour(input, config, &configs[*a], k)
                         .total_cmp(&class_alone_usd_per_hour(input, config, &configs[*b], k))
-                        .then_with(|| configs[*a].id().cmp(&configs[*b].id()))
+                        .then_with(|| configs[*a].id().cmp(configs[*b].id()))
                 });
                 idx.truncate(config.mix_options_per_class.max(1));
                 idx
@@ -544,7 +547,11 @@ pub(super) fn search(input: &OptimizeInput, config: &OptimizeConfig) -> Result<F
     if all.is_empty() {
         return Err(OptimizeError::new("strategies", "no capacity strategy has prices for the fitting types"));
     }
-    all.sort_by(order);
+    // Sort indices, not the (large) candidates themselves.
+    let mut idx: Vec<usize> = (0..all.len()).collect();
+    idx.sort_by(|a, b| order(&all[*a], &all[*b]));
+    let mut slots: Vec<Option<Candidate>> = all.into_iter().map(Some).collect();
+    let mut all: Vec<Candidate> = idx.iter().filter_map(|i| slots[*i].take()).collect();
     for (i, c) in all.iter_mut().enumerate() {
         c.rank = i as u32 + 1;
     }
@@ -581,20 +588,18 @@ pub(super) fn search(input: &OptimizeInput, config: &OptimizeConfig) -> Result<F
     for i in &front_idx {
         keep[*i] = true;
     }
-    let mut firsts: Vec<String> = Vec::new();
+    let mut topologies_seen = std::collections::BTreeSet::new();
+    let mut strategies_seen = std::collections::BTreeSet::new();
+    let mut targets_seen = std::collections::BTreeSet::new();
+    let mut instances_seen = std::collections::BTreeSet::new();
     for (i, c) in all.iter().enumerate() {
-        for key in [
-            format!("t:{}", c.topology),
-            format!("s:{}", c.capacity.as_str()),
-            format!("u:{}", c.utilization_target),
-            format!("i:{}", c.assignments.iter().map(|a| a.instance_type.as_str()).collect::<Vec<_>>().join("+")),
-        ] {
-            if !firsts.contains(&key) {
-                if !key.starts_with("i:") || firsts.iter().filter(|k| k.starts_with("i:")).count() < 8 {
-                    keep[i] = true;
-                }
-                firsts.push(key);
-            }
+        let instances: Vec<&str> = c.assignments.iter().map(|a| a.instance_type.as_str()).collect();
+        let new_instances = instances_seen.len() < 8 && instances_seen.insert(instances);
+        let new_topology = topologies_seen.insert(c.topology.as_str());
+        let new_strategy = strategies_seen.insert(c.capacity);
+        let new_target = targets_seen.insert(c.utilization_target.to_bits());
+        if new_instances || new_topology || new_strategy || new_target {
+            keep[i] = true;
         }
     }
     let mut extra = config.max_candidates;
