@@ -242,14 +242,21 @@ fn cheaper_than_the_example_templates_for_the_same_load() {
         check_recommendation(&name, &r);
         let (ours_base, ours_peak) = baseline_and_peak_usd_per_hour(&r.plan);
         let (theirs_base, theirs_peak) = baseline_and_peak_usd_per_hour(&example);
+        // An example that misses its own SLOs does not serve the same load; it may cost less.
+        let example_meets_slos = place::evaluate(&example)
+            .deployments
+            .iter()
+            .all(|d| d.latency.iter().all(|band| band.meets_slo != Some(false)));
         assert!(
-            ours_base <= theirs_base && ours_peak <= theirs_peak,
+            (ours_base <= theirs_base && ours_peak <= theirs_peak) || !example_meets_slos,
             "{name}: recommended {ours_base:.2}/{ours_peak:.2} USD/hour (baseline/peak) vs example {theirs_base:.2}/{theirs_peak:.2}\n{}",
             optimize::explain(&r)
         );
-        compared += 1;
+        if example_meets_slos {
+            compared += 1;
+        }
     }
-    assert!(compared >= 1, "no example compared");
+    assert!(compared >= 4, "only {compared} examples meet their own SLOs to compare against");
 }
 
 #[test]
