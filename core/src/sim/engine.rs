@@ -25,7 +25,6 @@ struct Dep {
     carry: f64,
     utilization: f64,
     arrival_rps: f64,
-    ttft_p95_ms: f64,
     hpa: HpaController,
     keda: KedaController,
     hit_max: bool,
@@ -55,15 +54,52 @@ struct Dep {
     slo_table: Vec<f64>,
     noise_mean: f64,
     noise_sd: f64,
+    /// Served requests binned on the latency table's points (see `flush_bins`).
+    bins: Vec<f64>,
+    /// Highest utilisation of a binned step this interval (negative: none).
+    i_util_max: f64,
+    decode_steps: f64,
+    tokens_per_request: f64,
     /// Direction of the last replica change (1 up, -1 down) and how often it flipped.
     last_direction: i8,
     reversals: u32,
 }
 
 impl Dep {
+    /// Turns the requests binned on the latency table's points since the last flush into SLO
+    /// attainment, served-weighted p50s and the interval's worst p95 (at its highest utilisation: the
+    /// table's latencies do not fall as utilisation rises).
+    fn flush_bins(&mut self, profile: &super::serving::ServiceProfile) {
+        if self.i_util_max < 0.0 {
+            return;
+        }
+        let n = self.bins.len();
+        for (i, p) in profile.curve.iter().enumerate().take(n) {
+            let w = self.bins[i];
+            if w == 0.0 {
+                continue;
+            }
+            for (k, within) in self.within.iter_mut().enumerate() {
+                *within += w * self.slo_table[k * n + i];
+            }
+            self.i_ttft50_weighted += w * p.ttft_p50_ms;
+            self.i_tpot50_weighted += w * p.tpot_p50_ms;
+            self.i_e2e50_weighted += w * (p.ttft_p50_ms + p.tpot_p50_ms * self.decode_steps);
+            self.bins[i] = 0.0;
+        }
+        let worst = profile.latency(self.i_util_max);
+        self.i_ttft95_max = self.i_ttft95_max.max(worst.ttft_p95_ms);
+        self.i_tpot95_max = self.i_tpot95_max.max(worst.tpot_p95_ms);
+        self.i_e2e95_max = self.i_e2e95_max.max(worst.ttft_p95_ms + worst.tpot_p95_ms * self.decode_steps);
+        self.i_util_max = -1.0;
+    }
+
     /// SLO attainment at each latency-table point with no backlog, for the current output length.
     fn cache_slo_table(&mut self, profile: &super::serving::ServiceProfile, slos: &[SloTarget], output_tokens: f64) {
         let decode_steps = (output_tokens - 1.0).max(0.0);
+        self.decode_steps = decode_steps;
+        self.bins.clear();
+        self.bins.resize(profile.curve.len(), 0.0);
         self.slo_table.clear();
         for slo in slos {
             for p in &profile.curve {
@@ -130,6 +166,7 @@ pub fn simulate(sc: &Scenario, opt: &SimOptions) -> Result<Timeline, String> {
             within: vec![0.0; sc.slos.len()],
             cached_ready: u32::MAX,
             cached_output_tokens: f64::NAN,
+            i_util_max: -1.0,
             ..Dep::default()
         })
         .collect();
@@ -233,9 +270,14 @@ pub fn simulate(sc: &Scenario, opt: &SimOptions) -> Result<Timeline, String> {
             let profile = &d.service;
             if dep.cached_ready != dep.counts.ready || dep.cached_output_tokens != now.output_tokens {
                 if dep.cached_output_tokens != now.output_tokens {
+                    // Binned requests belong to the old token mix: account for them first.
+                    dep.flush_bins(profile);
                     dep.cache_slo_table(profile, &sc.slos, now.output_tokens);
+                    dep.tokens_per_request = now.input_tokens + now.output_tokens;
                 }
                 dep.cache_capacity(profile, now.output_tokens, timing.request_timeout_s, step);
+            } else if dep.tokens_per_request != now.input_tokens + now.output_tokens {
+                dep.tokens_per_request = now.input_tokens + now.output_tokens;
             }
             let rate = now.requests_per_s * d.traffic_share;
             let mean = rate * step;
@@ -277,27 +319,27 @@ pub fn simulate(sc: &Scenario, opt: &SimOptions) -> Result<Timeline, String> {
             dep.i_served += served;
             dep.arrival_rps = rate;
             dep.utilization = if dep.capacity_per_step > 0.0 { (rate * dep.inv_capacity_rps).min(1.0) } else { 1.0 };
-            let (point, frac) = profile.position(dep.utilization);
-            let lat = profile.latency_at(point, frac);
-            let wait_ms = dep.queue as i64 as f64 * dep.inv_capacity_rps * 1000.0;
-            let ttft50 = lat.ttft_p50_ms + wait_ms;
-            let ttft95 = lat.ttft_p95_ms + wait_ms;
-            dep.ttft_p95_ms = ttft95;
             if served > 0 {
-                let decode_steps = (now.output_tokens - 1.0).max(0.0);
-                let e2e50 = ttft50 + lat.tpot_p50_ms * decode_steps;
-                let e2e95 = ttft95 + lat.tpot_p95_ms * decode_steps;
                 let w = served as i64 as f64;
-                dep.tokens += w * (now.input_tokens + now.output_tokens);
+                dep.tokens += w * dep.tokens_per_request;
+                let (point, frac) = profile.position(dep.utilization);
                 if dep.queue == 0 {
-                    // No backlog: the attainment at the table's points, interpolated like the latency.
-                    let n = profile.curve.len();
-                    let next = (point + 1).min(n - 1);
-                    for (k, within) in dep.within.iter_mut().enumerate() {
-                        let (a, b) = (dep.slo_table[k * n + point], dep.slo_table[k * n + next]);
-                        *within += w * (a + (b - a) * frac);
+                    // No backlog: everything is linear in the latency table's interpolation, so the
+                    // served requests are binned on the table's points and turned into attainment and
+                    // percentiles once per series interval (`flush_bins`).
+                    let next = (point + 1).min(dep.bins.len() - 1);
+                    dep.bins[point] += w * (1.0 - frac);
+                    dep.bins[next] += w * frac;
+                    if dep.utilization > dep.i_util_max {
+                        dep.i_util_max = dep.utilization;
                     }
                 } else {
+                    let lat = profile.latency_at(point, frac);
+                    let wait_ms = dep.queue as i64 as f64 * dep.inv_capacity_rps * 1000.0;
+                    let ttft50 = lat.ttft_p50_ms + wait_ms;
+                    let ttft95 = lat.ttft_p95_ms + wait_ms;
+                    let e2e50 = ttft50 + lat.tpot_p50_ms * dep.decode_steps;
+                    let e2e95 = ttft95 + lat.tpot_p95_ms * dep.decode_steps;
                     for (k, slo) in sc.slos.iter().enumerate() {
                         let f = match slo.metric {
                             SloMetric::Ttft => fraction_within(slo.limit_ms, ttft50, ttft95),
@@ -306,13 +348,13 @@ pub fn simulate(sc: &Scenario, opt: &SimOptions) -> Result<Timeline, String> {
                         };
                         dep.within[k] += w * f;
                     }
+                    dep.i_ttft50_weighted += w * ttft50;
+                    dep.i_tpot50_weighted += w * lat.tpot_p50_ms;
+                    dep.i_e2e50_weighted += w * e2e50;
+                    dep.i_ttft95_max = dep.i_ttft95_max.max(ttft95);
+                    dep.i_tpot95_max = dep.i_tpot95_max.max(lat.tpot_p95_ms);
+                    dep.i_e2e95_max = dep.i_e2e95_max.max(e2e95);
                 }
-                dep.i_ttft50_weighted += w * ttft50;
-                dep.i_tpot50_weighted += w * lat.tpot_p50_ms;
-                dep.i_e2e50_weighted += w * e2e50;
-                dep.i_ttft95_max = dep.i_ttft95_max.max(ttft95);
-                dep.i_tpot95_max = dep.i_tpot95_max.max(lat.tpot_p95_ms);
-                dep.i_e2e95_max = dep.i_e2e95_max.max(e2e95);
             }
         }
         cost_usd += cluster.cost_rate_usd_per_s * step;
@@ -321,7 +363,7 @@ pub fn simulate(sc: &Scenario, opt: &SimOptions) -> Result<Timeline, String> {
         steps_in += 1;
         if steps_in == every || s + 1 == n_steps {
             let t0 = (s + 1 - steps_in) as f64 * step;
-            sample(&mut series, &mut deps, &cluster, t0, steps_in as f64 * step, cost_usd);
+            sample(&mut series, sc, &mut deps, &cluster, t0, steps_in as f64 * step, cost_usd);
             steps_in = 0;
         }
     }
@@ -357,7 +399,11 @@ fn autoscale(sc: &Scenario, d: &super::scenario::SimDeployment, dep: &mut Dep, t
                 let u = point.kv_cache_usage.clamp(0.0, 1.0);
                 (u, u * c.ready as f64)
             }
-            MetricKind::TtftP95Ms => (dep.ttft_p95_ms, dep.ttft_p95_ms * c.ready as f64),
+            MetricKind::TtftP95Ms => {
+                let wait_ms = dep.queue as f64 * dep.inv_capacity_rps * 1000.0;
+                let ttft = point.ttft_p95_ms + wait_ms;
+                (ttft, ttft * c.ready as f64)
+            }
             MetricKind::GpuUtilizationPercent => (100.0 * dep.utilization, 100.0 * dep.utilization * c.ready as f64),
             MetricKind::RequestsPerSecond => (per_pod(dep.arrival_rps), dep.arrival_rps),
         };
@@ -495,12 +541,13 @@ impl SeriesBuilder {
     }
 }
 
-fn sample(b: &mut SeriesBuilder, deps: &mut [Dep], cluster: &Cluster, t0: f64, span_s: f64, cost: f64) {
+fn sample(b: &mut SeriesBuilder, sc: &Scenario, deps: &mut [Dep], cluster: &Cluster, t0: f64, span_s: f64, cost: f64) {
     let series = &mut b.totals;
     series.t_s.push(r3(t0));
     let (mut arrived, mut served, mut queue, mut ttft95, mut desired, mut ready) =
         (0u64, 0u64, 0u64, 0.0f64, 0u32, 0u32);
-    for (dep, s) in deps.iter_mut().zip(b.deployments.iter_mut()) {
+    for ((dep, s), d) in deps.iter_mut().zip(b.deployments.iter_mut()).zip(&sc.deployments) {
+        dep.flush_bins(&d.service);
         arrived += dep.i_arrived;
         served += dep.i_served;
         queue += dep.queue;

@@ -613,6 +613,9 @@ mod tests {
         // Inside the same 60 s period nothing more may go.
         assert_eq!(c.reconcile(&s, 15.0, 72, &[Some(10)]), 72);
         assert_eq!(c.reconcile(&s, 61.0, 72, &[Some(10)]), 64);
+        // At 40 replicas or fewer the Pods policy allows the larger change: 30 → 26.
+        let mut c = HpaController::default();
+        assert_eq!(c.reconcile(&s, 0.0, 30, &[Some(10)]), 26);
         // selectPolicy Min picks the smaller change: 4 pods.
         let mut b = behavior;
         b.scale_down.select_policy = SelectPolicy::Min;
