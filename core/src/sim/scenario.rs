@@ -9,6 +9,9 @@ use super::serving::ServiceProfile;
 use super::traffic::Traffic;
 use crate::catalog::CapacityType;
 
+/// The highest request rate a scenario may ask for (keeps every count far inside 64 bits).
+pub const MAX_REQUESTS_PER_S: f64 = 1e7;
+
 /// Everything one simulation needs.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Scenario {
@@ -233,8 +236,8 @@ impl Scenario {
             if d.autoscaler.max_replicas() < d.autoscaler.min_replicas() {
                 return Err(format!("{}: max replicas is below min replicas", at("autoscaler")));
             }
-            if d.autoscaler.max_replicas() > 100_000 {
-                return Err(format!("{}: more than 100000 replicas", at("autoscaler")));
+            if d.autoscaler.max_replicas() > 10_000 {
+                return Err(format!("{}: more than 10000 replicas", at("autoscaler")));
             }
             for (f, v) in [("image_gib", d.image_gib), ("weights_gib", d.weights_gib)] {
                 if !(v.is_finite() && v >= 0.0) {
@@ -310,10 +313,22 @@ impl Scenario {
                 if p.spikes_per_day > 1000 {
                     return Err("traffic.spikes_per_day: at most 1000".to_string());
                 }
+                if p.peak_requests_per_s.max(p.baseline_requests_per_s) * p.spike_factor.max(1.0) > MAX_REQUESTS_PER_S {
+                    return Err(format!("traffic: more than {MAX_REQUESTS_PER_S} requests/s at the peak of a spike"));
+                }
             }
             super::traffic::TrafficSource::Trace { rows } => {
                 if rows.is_empty() {
                     return Err("traffic.trace: no rows".to_string());
+                }
+                for (i, r) in rows.iter().enumerate() {
+                    let tokens = [r.input_tokens, r.output_tokens];
+                    if !(r.t_s.is_finite() && r.requests_per_s.is_finite() && r.requests_per_s >= 0.0)
+                        || r.requests_per_s > MAX_REQUESTS_PER_S
+                        || tokens.iter().flatten().any(|t| !(t.is_finite() && *t >= 0.0))
+                    {
+                        return Err(format!("traffic.trace[{i}]: values must be finite, non-negative and at most {MAX_REQUESTS_PER_S} requests/s"));
+                    }
                 }
             }
         }

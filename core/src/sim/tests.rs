@@ -317,3 +317,63 @@ fn bad_input_is_an_error_naming_the_field() {
     sc.timing.instance_launch_s = f64::NAN;
     assert!(simulate(&sc, &opts(60.0)).unwrap_err().contains("instance_launch_s"));
 }
+
+/// Random small scenarios: the run never panics, and requests are always conserved.
+#[test]
+fn random_scenarios_never_panic_and_conserve_requests() {
+    let mut r = super::rng::Rng::new(2024);
+    for case in 0..60 {
+        let mut p = pool("gpu", if r.uniform() < 0.5 { NodeOs::Bottlerocket } else { NodeOs::Al2023 }, None);
+        if r.uniform() < 0.5 {
+            p.limit_devices = Some((r.uniform() * 8.0) as u32);
+        }
+        if r.uniform() < 0.3 {
+            p.capacity_types = vec![CapacityType::Spot];
+        }
+        if r.uniform() < 0.3 {
+            p.consolidation = ConsolidationPolicy::WhenEmptyOrUnderutilized;
+            p.consolidate_after_s = Some(r.uniform() * 120.0);
+        }
+        if r.uniform() < 0.3 {
+            p.reservations = vec![Reservation { instance_type: "g5.xlarge".to_string(), count: 1, usd_per_hour: 1.0 }];
+        }
+        let autoscaler = match case % 3 {
+            0 => hpa(1 + (r.uniform() * 3.0) as u32, 4 + (r.uniform() * 12.0) as u32, 0.5 + r.uniform() * 5.0),
+            1 => Autoscaler::Fixed { replicas: (r.uniform() * 4.0) as u32 },
+            _ => Autoscaler::Keda(KedaSpec {
+                min_replica_count: (r.uniform() * 2.0) as u32,
+                max_replica_count: 2 + (r.uniform() * 8.0) as u32,
+                polling_interval_s: 5.0 + r.uniform() * 30.0,
+                cooldown_period_s: r.uniform() * 300.0,
+                triggers: vec![KedaTrigger {
+                    metric: if r.uniform() < 0.5 { MetricKind::RequestsPerSecond } else { MetricKind::KvCacheUsage },
+                    target_per_pod: 0.2 + r.uniform(),
+                    activation_threshold: r.uniform() * 0.5,
+                }],
+                fallback: Some(KedaFallback { failure_threshold: 2, replicas: 2 }),
+                behavior: Behavior::default(),
+            }),
+        };
+        let traffic = match case % 4 {
+            0 => steady(r.uniform() * 10.0),
+            1 => step_trace(r.uniform(), r.uniform() * 30.0, r.uniform() * 1800.0),
+            _ => Traffic::default(),
+        };
+        let mut sc = scenario(traffic, autoscaler, vec![p]);
+        sc.timing.spot_interruptions_per_node_hour = r.uniform();
+        if r.uniform() < 0.3 {
+            sc.metrics_outages = vec![(600.0, 900.0)];
+        }
+        let options =
+            SimOptions { duration_s: 3600.0, step_s: 0.5 + r.uniform() * 2.0, series_step_s: 120.0, seed: case };
+        let t = simulate(&sc, &options).unwrap_or_else(|e| panic!("case {case}: {e}"));
+        let s = &t.summary;
+        assert_eq!(
+            s.requests_arrived,
+            s.requests_served + s.requests_queued_at_end + s.requests_dropped,
+            "case {case}"
+        );
+        assert!(s.cost_usd.is_finite() && s.cost_usd >= 0.0, "case {case}");
+        assert!(s.slo_attainment.values().all(|f| (0.0..=1.0).contains(f)), "case {case}: {:?}", s.slo_attainment);
+    }
+}
