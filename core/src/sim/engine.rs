@@ -663,10 +663,12 @@ fn finish(
                 .iter()
                 .map(|&p| {
                     let pool = &sc.pools[p];
-                    let limit = match (pool.limit_devices, pool.limit_cpu) {
-                        (Some(l), _) => format!("{l} devices"),
-                        (None, Some(c)) => format!("{c} vCPU"),
-                        _ => "its limits".to_string(),
+                    let launches = pool.capacity_types.iter().any(|c| *c != crate::catalog::CapacityType::Reserved);
+                    let limit = match (launches, pool.limit_devices, pool.limit_cpu) {
+                        (false, _, _) => "reserved capacity only, all in use".to_string(),
+                        (true, Some(l), _) => format!("{l} devices"),
+                        (true, None, Some(c)) => format!("{c} vCPU"),
+                        _ => "no priced instance type left".to_string(),
                     };
                     format!("{} ({limit})", pool.name)
                 })
