@@ -31,5 +31,10 @@ pub use scenario::{
 pub use serving::{FirstOrderReplica, LatencyPoint, ReplicaPerformance, ServiceProfile};
 pub use traffic::{parse_trace_csv, Profile, ProfileParams, TraceRow, Traffic, TrafficSource};
 
+/// Builds the scenario of a Plan and runs it: `from_plan` then `simulate`.
+pub fn simulate_plan(plan: &crate::plan::Plan, inputs: &PlanInputs, options: &SimOptions) -> Result<Timeline, String> {
+    simulate(&from_plan(plan, inputs)?, options)
+}
+
 #[cfg(test)]
 mod tests;
