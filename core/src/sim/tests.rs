@@ -377,3 +377,38 @@ fn random_scenarios_never_panic_and_conserve_requests() {
         assert!(s.slo_attainment.values().all(|f| (0.0..=1.0).contains(f)), "case {case}: {:?}", s.slo_attainment);
     }
 }
+
+/// A pod on a fresh node waits for every stage, each a parameter: Karpenter's batch, the launch, the
+/// OS boot, the device plugin, the image pull and the model load with the engine's warm-up.
+#[test]
+fn cold_start_is_the_sum_of_the_configured_stages() {
+    let mut sc = scenario(step_trace(0.2, 3.0, 300.0), hpa(1, 2, 1.0), vec![pool("gpu", NodeOs::Al2023, None)]);
+    sc.pools[0].instance_types.truncate(1);
+    let t = simulate(&sc, &opts(1800.0)).unwrap();
+    assert_eq!(t.summary.pods_started, 1);
+    let p = Timing::default();
+    let d = &sc.deployments[0];
+    let expected = p.batch_idle_s
+        + p.node_ready_after_s(NodeOs::Al2023)
+        + p.image_pull_overhead_s
+        + d.image_gib * 1024.0 / p.image_pull_mib_per_s
+        + d.weights_gib * 1024.0 / p.model_load_mib_per_s
+        + p.engine_warmup_s;
+    let measured = t.summary.pod_startup_s_max;
+    assert!((measured - expected).abs() <= 1.0, "measured {measured}, expected {expected}");
+}
+
+/// The image is cached per node: a second pod on a node that already holds the image only loads the
+/// model.
+#[test]
+fn image_pull_is_cached_per_node() {
+    let mut p = pool("gpu", NodeOs::Bottlerocket, None);
+    p.instance_types = vec![g5("g5.12xlarge", 4, 5.672)];
+    let sc = scenario(step_trace(0.2, 3.0, 300.0), hpa(1, 2, 1.0), vec![p]);
+    let t = simulate(&sc, &opts(1800.0)).unwrap();
+    assert_eq!((t.summary.pods_started, t.summary.nodes_launched), (1, 0), "the new pod shares the warm node");
+    let timing = Timing::default();
+    let d = &sc.deployments[0];
+    let expected = d.weights_gib * 1024.0 / timing.model_load_mib_per_s + timing.engine_warmup_s;
+    assert!((t.summary.pod_startup_s_max - expected).abs() <= 1.0, "{} vs {expected}", t.summary.pod_startup_s_max);
+}
