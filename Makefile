@@ -14,12 +14,13 @@ TRUNK_VERSION := 0.21.14
 WASM_BINDGEN_VERSION = $(shell awk '$$0 == "name = \"wasm-bindgen\"" { getline; gsub(/[^0-9.]/, ""); print; exit }' Cargo.lock)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help serve test dist bench accuracy tools-web tools-browser
+.PHONY: help serve test dist bench accuracy desktop tools-web tools-browser tools-desktop
 
 help:
 	@echo "make serve     build the web app and serve it on http://127.0.0.1:8080 (example plan loaded)"
 	@echo "make test      install test tools, run every test (cargo, then browser end-to-end), print a summary"
-	@echo "make dist      build the static site into dist/"
+	@echo "make dist      build the static site into dist/ (with the embeddable widget in dist/widget/)"
+	@echo "make desktop   build the desktop app (Tauri) around dist/: desktop/target/debug/tokenfleet-desktop"
 	@echo "make bench     run the benchmarks (native) and report the web bundle size"
 	@echo "make accuracy  print the performance model's calibration report"
 
@@ -48,10 +49,24 @@ tools-browser:
 	  $(SUDO) apt-get update -q && \
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver fonts-dejavu-core; fi
 
+# The desktop shell (desktop/, Tauri v2): WebKitGTK and GTK headers to build it, Xvfb and ImageMagick
+# to run and screenshot it in tests. Without recommends: CI time matters, and these are all it needs.
+DESKTOP_DEBS := libwebkit2gtk-4.1-dev libgtk-3-dev libsoup-3.0-dev librsvg2-dev libayatana-appindicator3-dev \
+  libxdo-dev libssl-dev pkg-config xvfb xauth imagemagick libegl-mesa0 libgl1-mesa-dri fonts-dejavu-core
+
+tools-desktop:
+	@missing=""; for p in $(DESKTOP_DEBS); do dpkg-query -W -f='$${Status}' "$$p" 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; done; \
+	  if [ -n "$$missing" ]; then echo "installing Debian packages for the desktop app:$$missing"; \
+	  $(SUDO) apt-get update -q && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing; fi
+
 ## Build and serve --------------------------------------------------------------------------------
 
 dist: tools-web
 	trunk --skip-version-check build --release
+
+desktop: dist tools-desktop
+	cd desktop && cargo build --locked
+	@echo "built desktop/target/debug/tokenfleet-desktop (run it; it needs nothing else, and no network)"
 
 serve: tools-web
 	@echo "serving on http://127.0.0.1:8080 (Ctrl+C to stop)"
@@ -59,7 +74,7 @@ serve: tools-web
 
 ## Tests, benchmarks, accuracy --------------------------------------------------------------------
 
-test: tools-web tools-browser
+test: tools-web tools-browser tools-desktop
 	@scripts/test-all
 
 bench: dist
