@@ -355,9 +355,7 @@ fn service_profile(
         input.engine = perf::Engine::parse(&d.engine);
         input.input_tokens = input_tokens.round().clamp(1.0, 1e7) as u32;
         input.output_tokens = output_tokens.round().clamp(1.0, 1e7) as u32;
-        if let Some(n) = d.max_num_seqs {
-            let _ = n; // The perf model reads the engine default; a plan override is applied by perf when it supports it.
-        }
+        // `maxNumSeqs` is not an input of the perf model yet (it reads the engine's default batch cap).
         let replica = match perf::build_replica(&input, perf::FITTED) {
             // Chips without FP8 (Ampere and older) run FP8 checkpoints as 8-bit weight-only (vLLM's
             // Marlin kernels): the same bytes per weight, matmuls at the 16-bit rate.

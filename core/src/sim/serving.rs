@@ -49,8 +49,6 @@ const MAX_TABLE_UTILIZATION: f64 = 0.97;
 pub struct ServiceProfile {
     pub capacity_requests_per_s: f64,
     pub max_running_requests: f64,
-    /// KV-cache fraction one running request holds.
-    pub kv_cache_fraction_per_request: f64,
     pub reference_input_tokens: f64,
     pub reference_output_tokens: f64,
     /// Latency at utilisation `i / 20` for `i` in 0..=20.
@@ -70,7 +68,6 @@ impl ServiceProfile {
         ServiceProfile {
             capacity_requests_per_s: model.capacity_requests_per_s(input_tokens, output_tokens).max(0.0),
             max_running_requests: max_running,
-            kv_cache_fraction_per_request: 1.0 / max_running,
             reference_input_tokens: input_tokens,
             reference_output_tokens: output_tokens,
             curve,
