@@ -231,10 +231,20 @@ struct Timestamped {
     value: u32,
 }
 
+/// Consecutive recommendations of the same value, from `first_s` to `last_s`. The controller keeps
+/// one timestamped sample per sync; a run stands for all of them: a run is inside a window when its
+/// last sample is, and a run whose last sample is older than both windows can no longer matter
+/// (Kubernetes overwrites such samples; dropping them gives the same recommendations).
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Run {
+    last_s: f64,
+    value: u32,
+}
+
 /// One HPA's controller state: recent recommendations and scale events.
 #[derive(Debug, Clone, Default)]
 pub struct HpaController {
-    recommendations: Vec<Timestamped>,
+    recommendations: Vec<Run>,
     scale_up_events: Vec<Timestamped>,
     scale_down_events: Vec<Timestamped>,
     initialised: bool,
@@ -271,39 +281,7 @@ impl HpaController {
     fn normalize(&mut self, spec: &HpaSpec, now_s: f64, current: u32, desired: u32, min: u32, max: u32) -> u32 {
         let up = &spec.behavior.scale_up;
         let down = &spec.behavior.scale_down;
-        if !self.initialised {
-            self.initialised = true;
-            if down.stabilization_window_s > 0 {
-                self.recommendations.push(Timestamped { t_s: now_s, value: current });
-            }
-        }
-        // stabilizeRecommendationWithBehaviors
-        let up_cutoff = now_s - up.stabilization_window_s as f64;
-        let down_cutoff = now_s - down.stabilization_window_s as f64;
-        let (mut up_rec, mut down_rec) = (desired, desired);
-        let mut old_sample = None;
-        for (i, rec) in self.recommendations.iter().enumerate() {
-            if rec.t_s > up_cutoff {
-                up_rec = up_rec.min(rec.value);
-            }
-            if rec.t_s > down_cutoff {
-                down_rec = down_rec.max(rec.value);
-            }
-            if rec.t_s < up_cutoff && rec.t_s < down_cutoff {
-                old_sample = Some(i);
-            }
-        }
-        let mut stabilized = current;
-        if stabilized < up_rec {
-            stabilized = up_rec;
-        }
-        if stabilized > down_rec {
-            stabilized = down_rec;
-        }
-        match old_sample {
-            Some(i) => self.recommendations[i] = Timestamped { t_s: now_s, value: desired },
-            None => self.recommendations.push(Timestamped { t_s: now_s, value: desired }),
-        }
+        let stabilized = self.stabilize(up, down, now_s, current, desired);
         // convertDesiredReplicasWithBehaviorRate
         if stabilized > current {
             let limit = self.scale_up_limit(up, now_s, current).max(current);
@@ -316,6 +294,42 @@ impl HpaController {
         } else {
             stabilized
         }
+    }
+
+    /// `stabilizeRecommendationWithBehaviors`: the current count, raised to the lowest recommendation
+    /// of the scale-up window and lowered to the highest of the scale-down window.
+    fn stabilize(&mut self, up: &ScalingRules, down: &ScalingRules, now_s: f64, current: u32, desired: u32) -> u32 {
+        if !self.initialised {
+            self.initialised = true;
+            if down.stabilization_window_s > 0 {
+                self.recommendations.push(Run { last_s: now_s, value: current });
+            }
+        }
+        let up_cutoff = now_s - up.stabilization_window_s as f64;
+        let down_cutoff = now_s - down.stabilization_window_s as f64;
+        let (mut up_rec, mut down_rec) = (desired, desired);
+        for rec in &self.recommendations {
+            if rec.last_s > up_cutoff {
+                up_rec = up_rec.min(rec.value);
+            }
+            if rec.last_s > down_cutoff {
+                down_rec = down_rec.max(rec.value);
+            }
+        }
+        let mut stabilized = current;
+        if stabilized < up_rec {
+            stabilized = up_rec;
+        }
+        if stabilized > down_rec {
+            stabilized = down_rec;
+        }
+        // Record the unstabilised recommendation; forget runs older than both windows.
+        self.recommendations.retain(|r| !(r.last_s < up_cutoff && r.last_s < down_cutoff));
+        match self.recommendations.last_mut() {
+            Some(last) if last.value == desired => last.last_s = now_s,
+            _ => self.recommendations.push(Run { last_s: now_s, value: desired }),
+        }
+        stabilized
     }
 
     fn change_in_period(events: &[Timestamped], now_s: f64, period_s: u32) -> i64 {
@@ -700,5 +714,71 @@ mod tests {
         assert_eq!(external_per_pod_replicas(2, 23.0, 5.0, 0.1, 0.1), Some(5));
         assert_eq!(external_per_pod_replicas(2, 10.5, 5.0, 0.1, 0.1), Some(2));
         assert_eq!(keda(0).hpa().min_replicas, 1);
+    }
+
+    /// The stabilisation as `horizontal.go` writes it (one timestamped sample per sync, old samples
+    /// overwritten), against the run-length form the controller keeps.
+    #[test]
+    fn stabilisation_matches_the_controller_sample_by_sample() {
+        struct Reference {
+            recs: Vec<(f64, u32)>,
+            init: bool,
+        }
+        impl Reference {
+            fn stabilize(&mut self, up_w: f64, down_w: f64, now: f64, current: u32, desired: u32) -> u32 {
+                if !self.init {
+                    self.init = true;
+                    if down_w > 0.0 {
+                        self.recs.push((now, current));
+                    }
+                }
+                let (up_cut, down_cut) = (now - up_w, now - down_w);
+                let (mut up_rec, mut down_rec) = (desired, desired);
+                let mut old = None;
+                for (i, &(t, v)) in self.recs.iter().enumerate() {
+                    if t > up_cut {
+                        up_rec = up_rec.min(v);
+                    }
+                    if t > down_cut {
+                        down_rec = down_rec.max(v);
+                    }
+                    if t < up_cut && t < down_cut {
+                        old = Some(i);
+                    }
+                }
+                let mut r = current;
+                if r < up_rec {
+                    r = up_rec;
+                }
+                if r > down_rec {
+                    r = down_rec;
+                }
+                match old {
+                    Some(i) => self.recs[i] = (now, desired),
+                    None => self.recs.push((now, desired)),
+                }
+                r
+            }
+        }
+        let mut rng = crate::sim::rng::Rng::new(9);
+        for case in 0..200 {
+            let up_w = [0.0, 15.0, 60.0, 120.0][case % 4];
+            let down_w = [0.0, 30.0, 300.0, 600.0][(case / 4) % 4];
+            let mut up = ScalingRules::default_scale_up();
+            up.stabilization_window_s = up_w as u32;
+            let mut down = ScalingRules::default_scale_down();
+            down.stabilization_window_s = down_w as u32;
+            let mut reference = Reference { recs: vec![], init: false };
+            let mut controller = HpaController::default();
+            let mut current = 1 + (rng.uniform() * 10.0) as u32;
+            for sync in 0..300 {
+                let now = sync as f64 * 15.0;
+                let desired = 1 + (rng.uniform() * 10.0) as u32;
+                let a = reference.stabilize(up_w, down_w, now, current, desired);
+                let b = controller.stabilize(&up, &down, now, current, desired);
+                assert_eq!(a, b, "case {case} sync {sync}");
+                current = a;
+            }
+        }
     }
 }
