@@ -36,6 +36,11 @@ pub struct SimulateArgs {
     /// Seed for arrivals, spikes and spot interruptions (same seed, same bytes).
     #[arg(long, default_value_t = 1)]
     seed: u64,
+    /// Override a timing parameter, NAME=VALUE (repeatable): boot_al2023_s=60, image_pull_mib_per_s=200,
+    /// spot_interruptions_per_node_hour.g5=0.002, … (the names are listed in docs/sim.md and in the
+    /// output's summary.parameters).
+    #[arg(long = "param", value_name = "NAME=VALUE")]
+    params: Vec<String>,
     /// Exact arrival rates instead of Poisson-like noise.
     #[arg(long)]
     no_noise: bool,
@@ -64,7 +69,14 @@ pub fn run(args: SimulateArgs) -> Result<ExitCode, String> {
         series_step_s: sim::parse_duration_s(&args.series_step, "--series-step")?,
         seed: args.seed,
     };
-    let inputs = PlanInputs { trace, profile, arrival_noise: !args.no_noise, ..PlanInputs::default() };
+    let mut inputs = PlanInputs { trace, profile, arrival_noise: !args.no_noise, ..PlanInputs::default() };
+    for param in &args.params {
+        let (name, value) = param
+            .split_once('=')
+            .ok_or_else(|| format!("--param {param:?}: write NAME=VALUE, e.g. boot_al2023_s=60"))?;
+        let value: f64 = value.trim().parse().map_err(|_| format!("--param {param:?}: {value:?} is not a number"))?;
+        inputs.timing.set(name.trim(), value).map_err(|e| format!("--param {e}"))?;
+    }
     let scenario = sim::from_plan(&plan, &inputs).map_err(|e| format!("{}: {e}", args.plan))?;
     let timeline = sim::simulate(&scenario, &options).map_err(|e| format!("{}: {e}", args.plan))?;
     match args.format {

@@ -130,6 +130,48 @@ impl Timing {
             .map_or(self.spot_interruptions_per_node_hour, |(_, r)| *r)
     }
 
+    /// Sets one parameter by its name in [`Timing::documented`] (`boot_al2023_s`, `spot_notice_s`, …).
+    pub fn set(&mut self, name: &str, value: f64) -> Result<(), String> {
+        if !(value.is_finite() && value >= 0.0) {
+            return Err(format!("{name}: {value} must be a finite, non-negative number"));
+        }
+        let field = match name {
+            "hpa_sync_period_s" => &mut self.hpa_sync_period_s,
+            "hpa_tolerance" => &mut self.hpa_tolerance,
+            "batch_idle_s" => &mut self.batch_idle_s,
+            "batch_max_s" => &mut self.batch_max_s,
+            "provisioning_retry_s" => &mut self.provisioning_retry_s,
+            "instance_launch_s" => &mut self.instance_launch_s,
+            "boot_bottlerocket_s" => &mut self.boot_bottlerocket_s,
+            "boot_al2023_s" => &mut self.boot_al2023_s,
+            "device_plugin_bottlerocket_s" => &mut self.device_plugin_bottlerocket_s,
+            "device_plugin_al2023_s" => &mut self.device_plugin_al2023_s,
+            "image_pull_mib_per_s" => &mut self.image_pull_mib_per_s,
+            "image_pull_overhead_s" => &mut self.image_pull_overhead_s,
+            "model_load_mib_per_s" => &mut self.model_load_mib_per_s,
+            "engine_warmup_s" => &mut self.engine_warmup_s,
+            "consolidation_interval_s" => &mut self.consolidation_interval_s,
+            "node_termination_s" => &mut self.node_termination_s,
+            "spot_notice_s" => &mut self.spot_notice_s,
+            "spot_interruptions_per_node_hour" => &mut self.spot_interruptions_per_node_hour,
+            "request_timeout_s" => &mut self.request_timeout_s,
+            _ => {
+                if let Some(family) = name.strip_prefix("spot_interruptions_per_node_hour.") {
+                    self.spot_interruptions_per_node_hour_by_family.retain(|(f, _)| f != family);
+                    self.spot_interruptions_per_node_hour_by_family.push((family.to_string(), value));
+                    return Ok(());
+                }
+                let names: Vec<&str> = self.documented().iter().map(|p| p.name).collect();
+                return Err(format!(
+                    "unknown parameter {name:?}; use one of {} or spot_interruptions_per_node_hour.<family>",
+                    names.join(", ")
+                ));
+            }
+        };
+        *field = value;
+        Ok(())
+    }
+
     /// Checks every field; errors name it.
     pub fn validate(&self) -> Result<(), String> {
         for p in self.documented() {
@@ -186,5 +228,24 @@ impl Timing {
               "estimate: 10 % per month (730 h), the middle of the AWS Spot Instance Advisor's 5–15 % bands; GPU families often higher"),
             p("request_timeout_s", self.request_timeout_s, d.request_timeout_s, "ALB idle timeout default 60 s (AWS ELB docs)"),
         ]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Timing;
+
+    #[test]
+    fn every_documented_parameter_can_be_set_by_name() {
+        let mut t = Timing::default();
+        for p in Timing::default().documented() {
+            t.set(p.name, 7.0).unwrap();
+        }
+        assert!(t.documented().iter().all(|p| p.value == 7.0));
+        t.set("spot_interruptions_per_node_hour.g5", 0.01).unwrap();
+        assert_eq!(t.spot_rate_per_node_hour("g5"), 0.01);
+        assert_eq!(t.spot_rate_per_node_hour("g6"), 7.0);
+        assert!(t.set("boot_time", 1.0).unwrap_err().contains("boot_al2023_s"));
+        assert!(t.set("boot_al2023_s", -1.0).is_err());
     }
 }
