@@ -15,6 +15,16 @@ use super::serving::fraction_within;
 use super::traffic::TrafficCursor;
 use crate::catalog::CapacityType;
 
+/// The serving state as Prometheus last scraped it; the autoscalers read metrics from here.
+#[derive(Default, Clone, Copy)]
+struct Scrape {
+    utilization: f64,
+    queue: f64,
+    arrival_rps: f64,
+    inv_capacity_rps: f64,
+    ready: u32,
+}
+
 /// Per-deployment state carried between steps.
 #[derive(Default)]
 struct Dep {
@@ -52,6 +62,7 @@ struct Dep {
     queue_max: u64,
     proposals: Vec<Option<u32>>,
     slo_table: Vec<f64>,
+    scrape: Scrape,
     noise_mean: f64,
     noise_sd: f64,
     /// Served requests binned on the latency table's points (see `flush_bins`).
@@ -197,6 +208,9 @@ pub fn simulate(sc: &Scenario, opt: &SimOptions) -> Result<Timeline, String> {
     let mut series = SeriesBuilder::new(n_samples, sc);
     let mut counts = vec![Counts::default(); nd];
     let mut next_hpa_s = 0.0;
+    // Scrapes run half an interval out of phase with the HPA's syncs, as two unsynchronised loops do on
+    // average.
+    let mut next_scrape_s = timing.metrics_scrape_interval_s / 2.0;
     let mut next_control_s = 0.0;
     let mut cost_usd = 0.0;
     let mut peak_nodes = cluster.live_nodes;
@@ -215,6 +229,18 @@ pub fn simulate(sc: &Scenario, opt: &SimOptions) -> Result<Timeline, String> {
             // Autoscalers, on the pod counts of the last node-layer update (pods change only at
             // node-layer events, which always run the block below).
             let outage = sc.metrics_outages.iter().any(|&(a, b)| t >= a && t < b);
+            if t >= next_scrape_s {
+                for dep in deps.iter_mut() {
+                    dep.scrape = Scrape {
+                        utilization: dep.utilization,
+                        queue: dep.queue as f64,
+                        arrival_rps: dep.arrival_rps,
+                        inv_capacity_rps: dep.inv_capacity_rps,
+                        ready: dep.counts.ready,
+                    };
+                }
+                next_scrape_s = t + timing.metrics_scrape_interval_s.max(step);
+            }
             let hpa_due = t >= next_hpa_s;
             if hpa_due {
                 next_hpa_s = t + timing.hpa_sync_period_s.max(step);
@@ -252,7 +278,7 @@ pub fn simulate(sc: &Scenario, opt: &SimOptions) -> Result<Timeline, String> {
                 peak_nodes = peak_nodes.max(cluster.live_nodes);
                 cluster_due_s = cluster.next_event_s(t);
             }
-            next_control_s = cluster_due_s.min(next_hpa_s);
+            next_control_s = cluster_due_s.min(next_hpa_s).min(next_scrape_s);
             for (d, dep) in sc.deployments.iter().zip(&deps) {
                 if let Autoscaler::Keda(_) = &d.autoscaler {
                     next_control_s = next_control_s.min(dep.keda.next_poll_s());
@@ -379,34 +405,41 @@ fn autoscale(sc: &Scenario, d: &super::scenario::SimDeployment, dep: &mut Dep, t
     let tol = sc.timing.hpa_tolerance;
     let c = dep.counts;
     let pods = PodCounts { ready: c.ready, unready: c.pending, missing: c.loading };
+    // Metric values come from the last scrape (they lag the serving state); pod counts are live, as
+    // the controller reads them from the API server.
+    let m = dep.scrape;
     let reading = |kind: MetricKind| -> Option<MetricReading> {
         if outage {
             return None;
         }
         let p = &d.service;
-        let per_pod = |total: f64| if c.ready > 0 { total / c.ready as f64 } else { 0.0 };
-        let point = p.latency(dep.utilization);
+        let pods_scraped = m.ready as f64;
+        let per_pod = |total: f64| if m.ready > 0 { total / pods_scraped } else { 0.0 };
+        let point = p.latency(m.utilization);
         let (avg, total) = match kind {
             MetricKind::QueueDepth => {
                 // Little's law on the engine's own wait, plus the backlog beyond capacity.
                 let idle = p.latency(0.0).ttft_p50_ms;
-                let in_engine = dep.arrival_rps * ((point.ttft_p50_ms - idle).max(0.0) / 1000.0);
-                let total = dep.queue as f64 + in_engine;
+                let in_engine = m.arrival_rps * ((point.ttft_p50_ms - idle).max(0.0) / 1000.0);
+                let total = m.queue + in_engine;
                 (per_pod(total), total)
             }
-            MetricKind::RunningRequests => (point.running_requests, point.running_requests * c.ready as f64),
+            MetricKind::RunningRequests => (point.running_requests, point.running_requests * pods_scraped),
             MetricKind::KvCacheUsage => {
                 let u = point.kv_cache_usage.clamp(0.0, 1.0);
-                (u, u * c.ready as f64)
+                (u, u * pods_scraped)
             }
             MetricKind::TtftP95Ms => {
-                let wait_ms = dep.queue as f64 * dep.inv_capacity_rps * 1000.0;
-                let ttft = point.ttft_p95_ms + wait_ms;
-                (ttft, ttft * c.ready as f64)
+                let ttft = point.ttft_p95_ms + m.queue * m.inv_capacity_rps * 1000.0;
+                (ttft, ttft * pods_scraped)
             }
-            MetricKind::GpuUtilizationPercent => (100.0 * dep.utilization, 100.0 * dep.utilization * c.ready as f64),
-            MetricKind::RequestsPerSecond => (per_pod(dep.arrival_rps), dep.arrival_rps),
+            MetricKind::GpuUtilizationPercent => (100.0 * m.utilization, 100.0 * m.utilization * pods_scraped),
+            MetricKind::RequestsPerSecond => (per_pod(m.arrival_rps), m.arrival_rps),
         };
+        // Pods without a scraped sample have no metric yet.
+        if m.ready == 0 && kind != MetricKind::RequestsPerSecond && kind != MetricKind::QueueDepth {
+            return None;
+        }
         Some(MetricReading { average_over_ready: avg, total })
     };
     match &d.autoscaler {

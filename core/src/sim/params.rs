@@ -64,6 +64,8 @@ pub struct Timing {
     pub spot_interruptions_per_node_hour_by_family: Vec<(String, f64)>,
     /// Requests queued longer than this are dropped (gateway or load balancer timeout).
     pub request_timeout_s: f64,
+    /// Prometheus scrapes the pods' metrics this often; the autoscalers see the last scrape.
+    pub metrics_scrape_interval_s: f64,
 }
 
 impl Default for Timing {
@@ -89,6 +91,7 @@ impl Default for Timing {
             spot_interruptions_per_node_hour: 0.10 / 730.0,
             spot_interruptions_per_node_hour_by_family: vec![],
             request_timeout_s: 60.0,
+            metrics_scrape_interval_s: 15.0,
         }
     }
 }
@@ -155,6 +158,7 @@ impl Timing {
             "spot_notice_s" => &mut self.spot_notice_s,
             "spot_interruptions_per_node_hour" => &mut self.spot_interruptions_per_node_hour,
             "request_timeout_s" => &mut self.request_timeout_s,
+            "metrics_scrape_interval_s" => &mut self.metrics_scrape_interval_s,
             _ => {
                 if let Some(family) = name.strip_prefix("spot_interruptions_per_node_hour.") {
                     self.spot_interruptions_per_node_hour_by_family.retain(|(f, _)| f != family);
@@ -227,6 +231,8 @@ impl Timing {
             p("spot_interruptions_per_node_hour", self.spot_interruptions_per_node_hour, d.spot_interruptions_per_node_hour,
               "estimate: 10 % per month (730 h), the middle of the AWS Spot Instance Advisor's 5–15 % bands; GPU families often higher"),
             p("request_timeout_s", self.request_timeout_s, d.request_timeout_s, "ALB idle timeout default 60 s (AWS ELB docs)"),
+            p("metrics_scrape_interval_s", self.metrics_scrape_interval_s, d.metrics_scrape_interval_s,
+              "estimate: a common Prometheus scrape_interval (Prometheus' own default is 1 m); scrapes run half an interval out of phase with HPA syncs"),
         ]
     }
 }
