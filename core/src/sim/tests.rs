@@ -412,3 +412,19 @@ fn image_pull_is_cached_per_node() {
     let expected = d.weights_gib * 1024.0 / timing.model_load_mib_per_s + timing.engine_warmup_s;
     assert!((t.summary.pod_startup_s_max - expected).abs() <= 1.0, "{} vs {expected}", t.summary.pod_startup_s_max);
 }
+
+/// The autoscaler acts on the last scrape: a longer scrape interval delays the reaction to a step.
+#[test]
+fn metrics_lag_by_the_scrape_interval() {
+    let first_scale_up = |interval: f64| {
+        let mut sc =
+            scenario(step_trace(0.2, 4.0, 600.0), hpa(1, 8, 1.0), vec![pool("gpu", NodeOs::Bottlerocket, None)]);
+        sc.timing.metrics_scrape_interval_s = interval;
+        let t = simulate(&sc, &SimOptions { series_step_s: 1.0, ..opts(1800.0) }).unwrap();
+        let d = &t.series.deployments["llama"].replicas_desired;
+        d.iter().position(|&r| r > 1).expect("scales up") as f64
+    };
+    let (fast, slow) = (first_scale_up(15.0), first_scale_up(600.0));
+    assert!(fast >= 600.0 && fast <= 640.0, "{fast}");
+    assert!(slow >= 900.0 && slow <= 920.0, "{slow}");
+}
