@@ -1,47 +1,18 @@
 //! Prefill/decode disaggregation: a prefill fleet and a decode fleet sized apart, with the KV cache
 //! shipped between them over the network.
 //!
-//! Model (built on `perf::Replica`'s timing):
-//! - Prefill replica: an M/G/1 queue of whole-prompt prefills. Service time of a class = one prefill of
-//!   its prompt plus the per-request overhead; the mean wait is Pollaczek–Khinchine's
-//!   λ·E[S²] / (2(1 − ρ)) and its tail is taken as exponential beyond the probability ρ of waiting.
-//!   TTFT = wait quantile + service + KV transfer (prompt tokens × KV bytes per token over the slower
-//!   of the two replicas' network share, at half the nominal bandwidth).
-//! - Decode replica: no prefills interleaved; the batch grows until a decode step reaches the TPOT
-//!   limit or the KV cache is full; rate = batch / ((output − 1) × step).
-//! - End-to-end = TTFT + (output − 1) × TPOT.
+//! The stage model (prefill as an M/G/1 queue per replica, decode batch grown to the TPOT limit, KV
+//! cache shipped over the instance network) lives in `perf::stage`, shared with placement's sizing
+//! and the linter; this module enumerates and prices stage configurations of the catalog.
 
 use super::search::{pod_requests, precision_name, tensor_parallel_options};
 use super::{OptimizeConfig, OptimizeInput, Rejected};
 use crate::catalog::prices::price;
 use crate::catalog::{accelerator_of, instance_types, CapacityType, InstanceType};
-use crate::perf::{self, EstimateInput, Percentiles, Precision, Replica, SloMetric};
+use crate::perf::stage;
+use crate::perf::{self, EstimateInput, Percentiles, Precision, SloMetric};
 
-/// Share of a NIC's nominal bandwidth a KV-cache transfer gets.
-const NETWORK_EFFICIENCY: f64 = 0.5;
-
-/// One class on one stage configuration.
-#[derive(Debug, Clone)]
-pub(super) struct StageClass {
-    /// Prefill: service time (prefill + request overhead), seconds.
-    pub prefill_s: f64,
-    /// KV bytes of the prompt.
-    pub kv_bytes: f64,
-    /// Decode: the batch at which a step reaches the TPOT limit (or the KV cache is full).
-    pub decode_batch: f64,
-    /// Decode: requests/s one replica completes at that batch.
-    pub decode_requests_per_s: f64,
-    pub output_tokens: u32,
-    replica: Replica,
-    context_tokens: f64,
-}
-
-impl StageClass {
-    /// TPOT at a fraction `u` of the decode batch, seconds.
-    pub fn tpot_s(&self, u: f64) -> f64 {
-        self.replica.decode_step_s((self.decode_batch * u).max(1.0), self.context_tokens)
-    }
-}
+pub(super) use crate::perf::stage::StageClass;
 
 /// A stage configuration: instance type, tensor-parallel degree, precision, and each class on it.
 pub(super) struct StageConfig {
@@ -97,38 +68,12 @@ pub(super) fn stage_config(
         if !replica.memory.fits {
             return Err(replica.memory.reason.clone().unwrap_or_else(|| "does not fit".into()));
         }
-        let context = class.input_tokens as f64 + class.output_tokens as f64 / 2.0;
-        let max_batch = replica.memory.max_concurrent_sequences.max(1) as f64;
-        let fits = |b: f64| tpot_limit.is_none_or(|limit| replica.decode_step_s(b, context) <= limit);
-        if !fits(1.0) {
+        let c = StageClass::new(replica, class.input_tokens, class.output_tokens, tpot_limit);
+        if !c.meets_tpot_alone {
             return Err(format!("a decode step of {} misses the TPOT limit even alone", class.name));
         }
-        // Largest batch within the TPOT limit (steps grow with the batch).
-        let (mut lo, mut hi) = (1.0f64, max_batch);
-        if fits(hi) {
-            lo = hi;
-        }
-        while hi - lo > 1.0 {
-            let mid = ((lo + hi) / 2.0).floor();
-            if fits(mid) {
-                lo = mid;
-            } else {
-                hi = mid;
-            }
-        }
-        let step = replica.decode_step_s(lo, context);
-        let steps = (class.output_tokens.max(2) - 1) as f64;
-        classes.push(StageClass {
-            prefill_s: replica.prefill_s(class.input_tokens as f64, 1.0) + replica.request_overhead_s,
-            kv_bytes: class.input_tokens as f64 * replica.memory.kv_bytes_per_token,
-            decode_batch: lo,
-            decode_requests_per_s: lo / (steps * step),
-            output_tokens: class.output_tokens,
-            replica,
-            context_tokens: context,
-        });
+        classes.push(c);
     }
-    let share = pod.devices as f64 / t.accelerator_count.max(1) as f64;
     Ok(StageConfig {
         instance: t,
         accelerator: chip.id.clone(),
@@ -139,7 +84,7 @@ pub(super) fn stage_config(
         replicas_per_node: per_node,
         on_demand_usd_per_hour: on_demand.usd_per_hour,
         spot_usd_per_hour: price(&t.name, &input.region, CapacityType::Spot).map(|p| p.usd_per_hour),
-        network_bytes_per_s: t.network_bandwidth_mbps as f64 * 1e6 / 8.0 * share * NETWORK_EFFICIENCY,
+        network_bytes_per_s: stage::kv_network_bytes_per_s(t, pod.devices),
         classes,
     })
 }
@@ -180,82 +125,25 @@ pub(super) fn stage_configs(
     out
 }
 
-/// The prefill queue of one replica at `rate` requests/s with the class shares: (ρ, mean wait s).
-fn prefill_queue(p: &StageConfig, shares: &[f64], rate: f64) -> (f64, f64) {
-    let (mut es, mut es2) = (0.0, 0.0);
-    for (c, share) in p.classes.iter().zip(shares) {
-        es += share * c.prefill_s;
-        es2 += share * c.prefill_s * c.prefill_s;
-    }
-    let rho = rate * es;
-    if rho >= 1.0 {
-        return (rho, f64::INFINITY);
-    }
-    (rho, rate * es2 / (2.0 * (1.0 - rho)))
-}
-
-/// Quantile `q` of the prefill wait, seconds.
-fn wait_quantile_s(rho: f64, mean_wait_s: f64, q: f64) -> f64 {
-    if rho <= 0.0 || rho <= 1.0 - q {
-        return 0.0;
-    }
-    if !mean_wait_s.is_finite() {
-        return f64::INFINITY;
-    }
-    mean_wait_s / rho * (rho / (1.0 - q)).ln()
+/// Network bytes/s of a KV transfer between a prefill and a decode replica (the slower side).
+fn network(p: &StageConfig, d: &StageConfig) -> f64 {
+    p.network_bytes_per_s.min(d.network_bytes_per_s)
 }
 
 /// TTFT of class `k` at quantile `q`, seconds.
+#[cfg(test)]
 pub(super) fn ttft_s(p: &StageConfig, d: &StageConfig, shares: &[f64], rate: f64, k: usize, q: f64) -> f64 {
-    let (rho, w) = prefill_queue(p, shares, rate);
-    let network = p.network_bytes_per_s.min(d.network_bytes_per_s).max(1.0);
-    wait_quantile_s(rho, w, q) + p.classes[k].prefill_s + p.classes[k].kv_bytes / network
-}
-
-/// Whether a prefill replica at `rate` meets every TTFT and end-to-end SLO for every class, given
-/// the decode stage's TPOT at utilisation `u`.
-fn prefill_meets(input: &OptimizeInput, p: &StageConfig, d: &StageConfig, shares: &[f64], rate: f64, u: f64) -> bool {
-    input.slos.iter().all(|slo| match slo.metric {
-        SloMetric::TpotMs => true,
-        SloMetric::TtftMs => {
-            (0..p.classes.len()).all(|k| ttft_s(p, d, shares, rate, k, slo.percentile) * 1e3 <= slo.limit_ms)
-        }
-        SloMetric::E2eLatencyMs => (0..p.classes.len()).all(|k| {
-            let decode = (d.classes[k].output_tokens.max(1) - 1) as f64 * d.classes[k].tpot_s(u);
-            (ttft_s(p, d, shares, rate, k, slo.percentile) + decode) * 1e3 <= slo.limit_ms
-        }),
-    })
+    stage::ttft_s(&p.classes, shares, rate, network(p, d), k, q)
 }
 
 /// The highest rate one prefill replica takes within the SLOs (0 when none), requests/s.
 pub(super) fn prefill_max_rate(input: &OptimizeInput, p: &StageConfig, d: &StageConfig, shares: &[f64], u: f64) -> f64 {
-    let es: f64 = p.classes.iter().zip(shares).map(|(c, s)| s * c.prefill_s).sum();
-    if es <= 0.0 {
-        return 0.0;
-    }
-    let capacity = 1.0 / es;
-    let tiny = capacity * 1e-6;
-    if !prefill_meets(input, p, d, shares, tiny, u) {
-        return 0.0;
-    }
-    let (mut lo, mut hi) = (tiny, capacity);
-    for _ in 0..40 {
-        let mid = 0.5 * (lo + hi);
-        if prefill_meets(input, p, d, shares, mid, u) {
-            lo = mid;
-        } else {
-            hi = mid;
-        }
-        if hi - lo < 1e-4 * hi {
-            break;
-        }
-    }
-    lo
+    stage::prefill_max_rate(&p.classes, &d.classes, shares, network(p, d), &input.slos, u)
 }
 
 /// Decode replicas' load at a total rate: Σ rate_k / rate per replica_k (replicas at 100 %).
 pub(super) fn decode_load(d: &StageConfig, shares: &[f64], rate: f64) -> f64 {
-    d.classes.iter().zip(shares).map(|(c, s)| rate * s / c.decode_requests_per_s).sum()
+    stage::decode_load(&d.classes, shares, rate)
 }
 
 /// Percentiles of TTFT, TPOT and end-to-end latency of class `k`, ms.
@@ -267,12 +155,7 @@ pub(super) fn latency_ms(
     u: f64,
     k: usize,
 ) -> (Percentiles, Percentiles, Percentiles) {
-    let ttft = |q| ttft_s(p, d, shares, prefill_rate, k, q) * 1e3;
-    let tpot = d.classes[k].tpot_s(u) * 1e3;
-    let steps = (d.classes[k].output_tokens.max(1) - 1) as f64;
-    let t = Percentiles { p50: ttft(0.5), p90: ttft(0.9), p99: ttft(0.99) };
-    let e = Percentiles { p50: t.p50 + steps * tpot, p90: t.p90 + steps * tpot, p99: t.p99 + steps * tpot };
-    (t, Percentiles { p50: tpot, p90: tpot, p99: tpot }, e)
+    stage::latency_ms(&p.classes, &d.classes, shares, network(p, d), prefill_rate, u, k)
 }
 
 #[cfg(test)]
@@ -292,15 +175,6 @@ mod tests {
             perf::Slo { metric: SloMetric::TpotMs, percentile: 0.95, limit_ms: tpot_ms },
         ];
         input
-    }
-
-    #[test]
-    fn waits_grow_with_load_and_vanish_below_the_quantile() {
-        assert_eq!(wait_quantile_s(0.04, 0.01, 0.95), 0.0);
-        let low = wait_quantile_s(0.5, 0.1, 0.95);
-        let high = wait_quantile_s(0.9, 0.9, 0.95);
-        assert!(low > 0.0 && high > low, "{low} {high}");
-        assert!(wait_quantile_s(1.0, f64::INFINITY, 0.95).is_infinite());
     }
 
     #[test]

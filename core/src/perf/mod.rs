@@ -40,6 +40,7 @@ pub mod load;
 pub mod planning;
 pub mod queueing;
 pub mod replica;
+pub mod stage;
 
 pub use config::{Engine, Load, Precision};
 pub use efficiency::{Efficiency, FittedGroup, FITTED};
