@@ -104,6 +104,17 @@ pub(crate) struct Cluster<'a> {
     idle_generation: u64,
     idle_until_s: f64,
     any_consolidation: bool,
+    /// Offerings EC2 had no capacity for, until when (Karpenter's unavailable-offerings cache).
+    unavailable: Vec<Unavailable>,
+    pub launch_failures: u32,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Unavailable {
+    pool: usize,
+    itype: usize,
+    capacity: CapacityType,
+    until_s: f64,
 }
 
 fn allowed(sc: &Scenario, deployment: usize, pool: usize) -> bool {
@@ -160,6 +171,8 @@ impl<'a> Cluster<'a> {
             idle_generation: u64::MAX,
             idle_until_s: 0.0,
             any_consolidation: sc.pools.iter().any(|p| p.consolidate_after_s.is_some()),
+            unavailable: vec![],
+            launch_failures: 0,
         }
     }
 
@@ -383,6 +396,7 @@ impl<'a> Cluster<'a> {
 
     /// Karpenter: launches nodes for the pods the scheduler could not bind.
     pub fn provision(&mut self, now: f64, warm: bool) {
+        self.unavailable.retain(|u| u.until_s > now);
         self.batch_start_s = None;
         self.retry_at_s = f64::INFINITY;
         let sc = self.sc;
@@ -410,13 +424,23 @@ impl<'a> Cluster<'a> {
                     if pending.is_empty() {
                         break;
                     }
-                    let Some((itype, capacity, price, per_node)) = self.choose_launch(p, dpr, pending.len() as u32)
+                    let Some((itype, capacity, price, per_node)) =
+                        self.choose_launch(now, p, dpr, pending.len() as u32)
                     else {
                         if pool.instance_types.iter().any(|t| t.devices >= dpr) {
                             at_limit.push(p);
                         }
                         break;
                     };
+                    // EC2 may have no spot capacity for the offering (InsufficientInstanceCapacity):
+                    // Karpenter marks it unavailable for a while and tries the next one.
+                    let failure = self.timing.spot_launch_failure_probability;
+                    if capacity == CapacityType::Spot && !warm && failure > 0.0 && self.rng.uniform() < failure {
+                        self.launch_failures += 1;
+                        let until_s = now + self.timing.unavailable_offering_ttl_s;
+                        self.unavailable.push(Unavailable { pool: p, itype, capacity, until_s });
+                        continue;
+                    }
                     let node = self.add_node(p, itype, capacity, price, now, warm);
                     for &i in pending.iter().take(per_node as usize) {
                         self.bind(now, i, node, warm);
@@ -442,29 +466,36 @@ impl<'a> Cluster<'a> {
     /// The next NodeClaim for `pending` pods of `dpr` devices in pool `p`: capacity types in
     /// Karpenter's preference (spot before on-demand), as many pods as the largest allowed type
     /// holds, then the cheapest type that holds them, within the pool's limits.
-    fn choose_launch(&self, p: usize, dpr: u32, pending: u32) -> Option<(usize, CapacityType, f64, u32)> {
+    fn choose_launch(&self, now: f64, p: usize, dpr: u32, pending: u32) -> Option<(usize, CapacityType, f64, u32)> {
         let pool = &self.sc.pools[p];
         let mut preferences: Vec<CapacityType> =
             pool.capacity_types.iter().copied().filter(|c| *c != CapacityType::Reserved).collect();
         preferences.sort();
         preferences.dedup();
         for capacity in preferences {
-            let fits = |t: &super::scenario::SimInstanceType| {
+            let fits = |i: usize, t: &super::scenario::SimInstanceType| {
                 t.devices >= dpr
                     && t.price(capacity).is_some()
                     && pool.limit_devices.is_none_or(|l| self.pool_devices[p] + t.devices <= l)
                     && pool.limit_cpu.is_none_or(|l| self.pool_cpu[p] + t.vcpu <= l)
+                    && !self
+                        .unavailable
+                        .iter()
+                        .any(|u| u.pool == p && u.itype == i && u.capacity == capacity && u.until_s > now)
             };
-            let most = pool.instance_types.iter().filter(|t| fits(t)).map(|t| t.devices / dpr).max();
+            let most =
+                pool.instance_types.iter().enumerate().filter(|(i, t)| fits(*i, t)).map(|(_, t)| t.devices / dpr).max();
             let Some(most) = most else { continue };
             let per_node = pending.min(most);
-            let best =
-                pool.instance_types.iter().enumerate().filter(|(_, t)| fits(t) && t.devices / dpr >= per_node).min_by(
-                    |(_, a), (_, b)| {
-                        let (pa, pb) = (a.price(capacity).unwrap_or(f64::MAX), b.price(capacity).unwrap_or(f64::MAX));
-                        pa.total_cmp(&pb).then_with(|| a.name.cmp(&b.name))
-                    },
-                );
+            let best = pool
+                .instance_types
+                .iter()
+                .enumerate()
+                .filter(|(i, t)| fits(*i, t) && t.devices / dpr >= per_node)
+                .min_by(|(_, a), (_, b)| {
+                    let (pa, pb) = (a.price(capacity).unwrap_or(f64::MAX), b.price(capacity).unwrap_or(f64::MAX));
+                    pa.total_cmp(&pb).then_with(|| a.name.cmp(&b.name))
+                });
             if let Some((i, t)) = best {
                 return Some((i, capacity, t.price(capacity).unwrap_or(0.0), per_node));
             }

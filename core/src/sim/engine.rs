@@ -763,6 +763,15 @@ fn finish(
             format!("{} spot interruptions; replacement pods waited for new nodes", cluster.spot_interruptions),
         ));
     }
+    if cluster.launch_failures > 0 {
+        findings.push(Finding::info(
+            "SIM007",
+            format!(
+                "{} spot launches found no capacity; Karpenter fell back to other offerings for {} s each",
+                cluster.launch_failures, sc.timing.unavailable_offering_ttl_s
+            ),
+        ));
+    }
     let parameters = sc
         .timing
         .documented()
@@ -793,6 +802,7 @@ fn finish(
         pods_started: cluster.startup_count,
         nodes_launched: cluster.nodes_launched,
         spot_interruptions: cluster.spot_interruptions,
+        spot_launch_failures: cluster.launch_failures,
         duration_s: r3(opt.duration_s),
         step_s: opt.step_s,
         series_step_s: opt.series_step_s,

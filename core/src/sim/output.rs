@@ -37,6 +37,8 @@ pub struct Summary {
     pub pods_started: u32,
     pub nodes_launched: u32,
     pub spot_interruptions: u32,
+    /// Spot launches that found no capacity (Karpenter then tried the next offering).
+    pub spot_launch_failures: u32,
     pub duration_s: f64,
     pub step_s: f64,
     pub series_step_s: f64,

@@ -66,6 +66,10 @@ pub struct Timing {
     pub request_timeout_s: f64,
     /// Prometheus scrapes the pods' metrics this often; the autoscalers see the last scrape.
     pub metrics_scrape_interval_s: f64,
+    /// Probability that a spot launch finds no capacity (InsufficientInstanceCapacity).
+    pub spot_launch_failure_probability: f64,
+    /// How long Karpenter keeps an offering that had no capacity out of its choices.
+    pub unavailable_offering_ttl_s: f64,
 }
 
 impl Default for Timing {
@@ -92,6 +96,8 @@ impl Default for Timing {
             spot_interruptions_per_node_hour_by_family: vec![],
             request_timeout_s: 60.0,
             metrics_scrape_interval_s: 15.0,
+            spot_launch_failure_probability: 0.0,
+            unavailable_offering_ttl_s: 180.0,
         }
     }
 }
@@ -159,6 +165,8 @@ impl Timing {
             "spot_interruptions_per_node_hour" => &mut self.spot_interruptions_per_node_hour,
             "request_timeout_s" => &mut self.request_timeout_s,
             "metrics_scrape_interval_s" => &mut self.metrics_scrape_interval_s,
+            "spot_launch_failure_probability" => &mut self.spot_launch_failure_probability,
+            "unavailable_offering_ttl_s" => &mut self.unavailable_offering_ttl_s,
             _ => {
                 if let Some(family) = name.strip_prefix("spot_interruptions_per_node_hour.") {
                     self.spot_interruptions_per_node_hour_by_family.retain(|(f, _)| f != family);
@@ -187,6 +195,9 @@ impl Timing {
             if !rate.is_finite() || *rate < 0.0 {
                 return Err(format!("timing.spot_interruptions_per_node_hour_by_family.{family}: {rate} is invalid"));
             }
+        }
+        if self.spot_launch_failure_probability > 1.0 {
+            return Err("timing.spot_launch_failure_probability: must be between 0 and 1".to_string());
         }
         if self.image_pull_mib_per_s <= 0.0 || self.model_load_mib_per_s <= 0.0 {
             return Err("timing: image_pull_mib_per_s and model_load_mib_per_s must be positive".to_string());
@@ -233,6 +244,10 @@ impl Timing {
             p("request_timeout_s", self.request_timeout_s, d.request_timeout_s, "ALB idle timeout default 60 s (AWS ELB docs)"),
             p("metrics_scrape_interval_s", self.metrics_scrape_interval_s, d.metrics_scrape_interval_s,
               "estimate: a common Prometheus scrape_interval (Prometheus' own default is 1 m); scrapes run half an interval out of phase with HPA syncs"),
+            p("spot_launch_failure_probability", self.spot_launch_failure_probability, d.spot_launch_failure_probability,
+              "off by default: no public figure; set it from your fleet's InsufficientInstanceCapacity history (GPU spot often runs short)"),
+            p("unavailable_offering_ttl_s", self.unavailable_offering_ttl_s, d.unavailable_offering_ttl_s,
+              "Karpenter's unavailable-offerings cache keeps an offering out for 3 minutes after an insufficient-capacity error"),
         ]
     }
 }

@@ -428,3 +428,23 @@ fn metrics_lag_by_the_scrape_interval() {
     assert!(fast >= 600.0 && fast <= 640.0, "{fast}");
     assert!(slow >= 900.0 && slow <= 920.0, "{slow}");
 }
+
+/// With spot capacity short, Karpenter falls back to the next offering (here on-demand) and the pods
+/// still get nodes.
+#[test]
+fn spot_capacity_shortage_falls_back_to_other_offerings() {
+    let mut p = pool("mixed", NodeOs::Bottlerocket, None);
+    p.capacity_types = vec![CapacityType::Spot, CapacityType::OnDemand];
+    p.instance_types.truncate(1);
+    let mut sc = scenario(step_trace(0.2, 6.0, 300.0), hpa(1, 8, 1.0), vec![p]);
+    sc.timing.spot_launch_failure_probability = 1.0;
+    sc.timing.spot_interruptions_per_node_hour = 0.0;
+    let t = simulate(&sc, &opts(3600.0)).unwrap();
+    assert!(t.summary.spot_launch_failures > 0);
+    assert!(t.summary.findings.iter().any(|f| f.code == "SIM007"));
+    let pool = &t.series.pools["mixed"];
+    let on_demand = pool.nodes_by_type.get("g5.xlarge/on-demand").expect("on-demand nodes");
+    assert!(*on_demand.iter().max().unwrap() > 0);
+    assert!(pool.nodes_by_type.get("g5.xlarge/spot").is_none_or(|c| c.iter().skip(1).all(|&n| n <= c[0])));
+    assert!(t.series.deployments["llama"].replicas_ready.iter().max().copied().unwrap_or(0) > 1);
+}
