@@ -92,8 +92,7 @@ fn scenario() -> Scenario {
             service: profile(8.0, if i % 2 == 0 { "a10g" } else { "l4" }),
         })
         .collect();
-    let mut timing = Timing::default();
-    timing.spot_interruptions_per_node_hour = 0.01;
+    let timing = Timing { spot_interruptions_per_node_hour: 0.01, ..Timing::default() };
     Scenario {
         name: "bench".to_string(),
         traffic: Traffic {

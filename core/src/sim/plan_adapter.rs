@@ -441,9 +441,8 @@ fn default_running_target(service: &ServiceProfile, plan: &Plan) -> f64 {
         .curve
         .iter()
         .enumerate()
-        .filter(|(i, p)| (*i as f64 / (n - 1) as f64) <= DEFAULT_MAX_UTILIZATION && p.ttft_p95_ms <= ttft_limit_ms)
-        .map(|(_, p)| p)
-        .last();
+        .rfind(|(i, p)| (*i as f64 / (n - 1) as f64) <= DEFAULT_MAX_UTILIZATION && p.ttft_p95_ms <= ttft_limit_ms)
+        .map(|(_, p)| p);
     point.map_or(1.0, |p| p.running_requests).max(1.0)
 }
 

@@ -425,8 +425,8 @@ fn metrics_lag_by_the_scrape_interval() {
         d.iter().position(|&r| r > 1).expect("scales up") as f64
     };
     let (fast, slow) = (first_scale_up(15.0), first_scale_up(600.0));
-    assert!(fast >= 600.0 && fast <= 640.0, "{fast}");
-    assert!(slow >= 900.0 && slow <= 920.0, "{slow}");
+    assert!((600.0..=640.0).contains(&fast), "{fast}");
+    assert!((900.0..=920.0).contains(&slow), "{slow}");
 }
 
 /// With spot capacity short, Karpenter falls back to the next offering (here on-demand) and the pods
