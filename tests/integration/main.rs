@@ -3,6 +3,7 @@
 mod calibration;
 mod examples;
 mod conformance;
+mod disagg_sizing;
 mod generate;
 mod lint_corpus;
 mod placement;

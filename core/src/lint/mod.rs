@@ -402,12 +402,25 @@ pub fn lint_plan(plan: &Plan) -> Vec<Finding> {
     }
     for d in &outcome.deployments {
         let index = spec.deployments.iter().position(|p| p.name == d.deployment).unwrap_or(0);
+        // A disaggregated stage's own fields (`prefill.replicas.max`), a monolithic deployment's.
+        let stage = if d.role == "server" { String::new() } else { format!(".{}", d.role) };
         for band in &d.latency {
-            if let (Some(estimate), Some(false)) = (band.estimate_ms, band.meets_slo) {
+            if band.saturated {
                 add(
                     "TF021",
                     Severity::Warning,
-                    format!("spec.deployments[{index}]"),
+                    format!("spec.deployments[{index}]{stage}"),
+                    format!(
+                        "{}: saturated at the baseline rate (the queue grows without bound): {} p{} cannot meet the {} ms SLO",
+                        d.name, band.metric, band.percentile, band.limit_ms
+                    ),
+                    "add replicas or devices per replica, or use faster devices",
+                );
+            } else if let (Some(estimate), Some(false)) = (band.estimate_ms, band.meets_slo) {
+                add(
+                    "TF021",
+                    Severity::Warning,
+                    format!("spec.deployments[{index}]{stage}"),
                     format!(
                         "{}: {} p{} is about {estimate:.0} ms at the baseline rate, above the {} ms SLO",
                         d.name, band.metric, band.percentile, band.limit_ms
@@ -421,7 +434,7 @@ pub fn lint_plan(plan: &Plan) -> Vec<Finding> {
                 add(
                     "TF022",
                     Severity::Warning,
-                    format!("spec.deployments[{index}].replicas.max"),
+                    format!("spec.deployments[{index}]{stage}.replicas.max"),
                     format!(
                         "{}: the peak rate needs about {needed} replicas within the SLOs, but max is {}",
                         d.name, d.replicas_max

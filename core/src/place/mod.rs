@@ -364,7 +364,10 @@ pub fn evaluate(plan: &Plan) -> Outcome {
     let mut unplaced = Vec::new();
     let mut pods_placed: u32 = 0;
     for deployment in &plan.spec.deployments {
-        for fleet in deployment.fleets() {
+        let fleets = deployment.fleets();
+        let mut stages: Vec<(usize, Option<&'static InstanceType>)> = Vec::new();
+        for fleet in &fleets {
+            let fleet = fleet.clone();
             let pod = PodRequests::for_fleet(deployment, &fleet);
             let selector = Selector::of(deployment);
             // Bounded, so that hostile or unvalidated plans (imports) cannot make placement run away.
@@ -439,9 +442,29 @@ pub fn evaluate(plan: &Plan) -> Outcome {
                 devices: placed * pod.devices,
                 node_pool: main_pool.map(|i| state.pools[i].name.clone()),
                 node_pools: per_pool.keys().map(|i| state.pools[*i].name.clone()).collect(),
-                replicas_for_peak: sizing::replicas_for_peak(plan, deployment, &fleet, first_instance),
-                latency: sizing::latency_bands(plan, deployment, &fleet, first_instance, placed),
+                // Stages of a disaggregated deployment are sized together below.
+                replicas_for_peak: (fleet.role == "server")
+                    .then(|| sizing::replicas_for_peak(plan, deployment, &fleet, first_instance))
+                    .flatten(),
+                latency: if fleet.role == "server" {
+                    sizing::latency_bands(plan, deployment, &fleet, first_instance, placed)
+                } else {
+                    Vec::new()
+                },
             });
+            stages.push((deployments.len() - 1, first_instance));
+        }
+        // Disaggregated stages are sized with the stage model, each against the SLOs it governs.
+        if let ([pf, df], [(pi, pt), (di, dt)]) = (fleets.as_slice(), stages.as_slice()) {
+            if pf.role == "prefill" && df.role == "decode" {
+                let placed =
+                    |f, t, i: usize| sizing::PlacedStage { fleet: f, instance: t, replicas: deployments[i].replicas };
+                let (p, d) = sizing::stage_sizing(plan, deployment, &placed(pf, *pt, *pi), &placed(df, *dt, *di));
+                for (i, s) in [(*pi, p), (*di, d)] {
+                    deployments[i].replicas_for_peak = s.replicas_for_peak;
+                    deployments[i].latency = s.latency;
+                }
+            }
         }
     }
     let pool_outcomes: Vec<PoolOutcome> = (0..state.pools.len()).map(|i| pool_outcome(&state, i)).collect();

@@ -5,11 +5,17 @@
 //! `crate::catalog::model`, with a name-based fallback for models the catalog does not know.
 //! Placement provisions the plan's minimum replicas (what the Deployment starts with); the
 //! autoscaler adds replicas up to the maximum.
+//!
+//! Disaggregated deployments are sized per stage with `crate::perf::stage` (`stage_sizing`): the
+//! prefill stage as a queue of prefills whose TTFT includes the KV transfer to the decode stage, the
+//! decode stage as a decode-only batch held within the TPOT limit. Each stage is checked against the
+//! SLOs it governs: prefill → TTFT; decode → TPOT and end-to-end (TTFT + (output − 1) × TPOT).
 
 use serde::Serialize;
 
 use crate::catalog::InstanceType;
 use crate::perf;
+use crate::perf::stage::{self, StageClass};
 use crate::plan::{Deployment, Fleet, Plan, SloMetric};
 
 /// What one pod of a fleet asks the scheduler for.
@@ -95,6 +101,9 @@ pub struct LatencyBand {
     pub estimate_ms: Option<f64>,
     /// Whether the estimate meets the limit, when known.
     pub meets_slo: Option<bool>,
+    /// The stage is at or above its capacity at this rate: no finite estimate, and the SLO is missed.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub saturated: bool,
 }
 
 /// The performance model's input for one replica of a deployment on an instance type.
@@ -195,9 +204,162 @@ pub fn latency_bands(
                 limit_ms: slo.limit_ms,
                 estimate_ms,
                 meets_slo: estimate_ms.map(|v| v <= slo.limit_ms),
+                saturated: false,
             }
         })
         .collect()
+}
+
+/// One stage of a disaggregated deployment as placed: the fleet, the instance type its replicas
+/// landed on (when known) and how many were placed.
+#[derive(Debug, Clone, Copy)]
+pub struct PlacedStage<'a> {
+    pub fleet: &'a Fleet,
+    pub instance: Option<&'a InstanceType>,
+    pub replicas: u32,
+}
+
+/// What sizing says about one fleet: replicas the peak needs within the SLOs, and latency bands.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FleetSizing {
+    pub replicas_for_peak: Option<u32>,
+    pub latency: Vec<LatencyBand>,
+}
+
+/// One stage's replica as the stage model sees it (`None` when the model, chip, precision or fit is
+/// unknown).
+fn stage_class(
+    plan: &Plan,
+    deployment: &Deployment,
+    placed: &PlacedStage,
+    tpot_limit_s: Option<f64>,
+) -> Option<StageClass> {
+    let input = perf_input(plan, deployment, placed.fleet, placed.instance?)?;
+    let replica = perf::build_replica(&input, perf::FITTED).ok()?;
+    if !replica.memory.fits {
+        return None;
+    }
+    Some(StageClass::new(replica, input.input_tokens, input.output_tokens, tpot_limit_s))
+}
+
+/// Network bytes/s one replica of a placed stage gets for KV transfers.
+fn stage_network(deployment: &Deployment, placed: &PlacedStage) -> Option<f64> {
+    let t = placed.instance?;
+    Some(stage::kv_network_bytes_per_s(t, PodRequests::for_fleet(deployment, placed.fleet).devices))
+}
+
+fn rounded(ms: f64) -> f64 {
+    (ms * 10.0).round() / 10.0
+}
+
+/// Sizing of a disaggregated deployment's prefill and decode stages with the stage model
+/// (`perf::stage`). Latency bands are at the baseline rate spread over each stage's placed replicas:
+/// the prefill stage reports the TTFT SLOs (queue + prefill + KV transfer to the decode stage), the
+/// decode stage the TPOT SLOs (decode-only batch) and the end-to-end SLOs (TTFT + (output − 1) ×
+/// TPOT). Replicas for the peak: prefill, the peak over the highest rate one replica takes within the
+/// TTFT and end-to-end SLOs (decode at its load over its maximum replicas); decode, the peak over what
+/// one replica completes with its batch at the TPOT limit.
+pub fn stage_sizing(
+    plan: &Plan,
+    deployment: &Deployment,
+    prefill: &PlacedStage,
+    decode: &PlacedStage,
+) -> (FleetSizing, FleetSizing) {
+    let slos = perf_slos(plan);
+    let tpot_limit_s =
+        slos.iter().filter(|s| s.metric == perf::SloMetric::TpotMs).map(|s| s.limit_ms / 1e3).min_by(f64::total_cmp);
+    let p = stage_class(plan, deployment, prefill, tpot_limit_s);
+    let d = stage_class(plan, deployment, decode, tpot_limit_s);
+    // KV transfers run at the slower side's network share (the prefill side alone when the decode
+    // side is unknown).
+    let network = match (stage_network(deployment, prefill), stage_network(deployment, decode)) {
+        (Some(a), Some(b)) => a.min(b),
+        (a, b) => a.or(b).unwrap_or(0.0),
+    };
+    let shares = [1.0];
+    let rate = &plan.spec.workload.requests_per_second;
+    let (baseline, peak) = (rate.baseline.max(0.0), rate.peak.max(0.0));
+    let valid = |x: f64| x.is_finite();
+    let p_classes: Vec<StageClass> = p.into_iter().collect();
+    let d_classes: Vec<StageClass> = d.into_iter().collect();
+
+    // Baseline figures.
+    let prefill_rate = baseline / prefill.replicas.max(1) as f64;
+    let decode_rate = baseline / decode.replicas.max(1) as f64;
+    let prefill_figures = (!p_classes.is_empty() && valid(prefill_rate))
+        .then(|| stage::prefill_stage(&p_classes, &shares, prefill_rate, network));
+    let decode_figures =
+        (!d_classes.is_empty() && valid(decode_rate)).then(|| stage::decode_stage(&d_classes, &shares, decode_rate));
+    // TTFT at a percentile (seconds): `None` when unknown, `Some(None)` when saturated.
+    let ttft_at = |q: f64| -> Option<Option<f64>> {
+        let f = prefill_figures.as_ref()?;
+        if f.saturated {
+            return Some(None);
+        }
+        let v = stage::ttft_s(&p_classes, &shares, prefill_rate, network, 0, q);
+        Some(v.is_finite().then_some(v))
+    };
+    let tpot = || -> Option<Option<f64>> {
+        let f = decode_figures.as_ref()?;
+        Some(f.tpot_ms.filter(|_| !f.saturated).map(|t| t.p99 / 1e3))
+    };
+    let band = |slo: &crate::plan::Slo, value_s: Option<Option<f64>>| {
+        let estimate_ms = value_s.flatten().map(|v| rounded(v * 1e3)).filter(|v| v.is_finite());
+        let saturated = matches!(value_s, Some(None));
+        LatencyBand {
+            metric: slo.metric.as_str().to_string(),
+            percentile: slo.percentile,
+            limit_ms: slo.limit_ms,
+            estimate_ms,
+            meets_slo: if saturated { Some(false) } else { estimate_ms.map(|v| v <= slo.limit_ms) },
+            saturated,
+        }
+    };
+    let q = |slo: &crate::plan::Slo| (slo.percentile / 100.0).clamp(0.5, 0.999);
+    let steps = d_classes.first().map_or(0.0, |c| c.output_tokens.max(1).saturating_sub(1) as f64);
+    let mut prefill_bands = Vec::new();
+    let mut decode_bands = Vec::new();
+    for slo in &plan.spec.workload.slos {
+        match slo.metric {
+            SloMetric::Ttft => prefill_bands.push(band(slo, ttft_at(q(slo)))),
+            SloMetric::Tpot => decode_bands.push(band(slo, tpot())),
+            SloMetric::E2e => {
+                let e2e = match (ttft_at(q(slo)), tpot()) {
+                    (Some(t), Some(d)) => Some(t.zip(d).map(|(t, d)| t + steps * d)),
+                    _ => None,
+                };
+                decode_bands.push(band(slo, e2e));
+            }
+        }
+    }
+
+    // Replicas for the peak.
+    let ceil = |x: f64| (x.is_finite() && x >= 0.0 && x <= 1e6).then(|| x.ceil() as u32);
+    let decode_needed = d_classes.first().filter(|c| c.meets_tpot_alone).and_then(|_| {
+        if peak == 0.0 {
+            return Some(0);
+        }
+        ceil(stage::decode_load(&d_classes, &shares, peak))
+    });
+    let prefill_needed = (!p_classes.is_empty()).then_some(()).and_then(|_| {
+        if peak == 0.0 {
+            return Some(0);
+        }
+        // Decode at its load over its maximum replicas (at most the TPOT-limited batch); without a
+        // decode estimate, end-to-end SLOs cannot be split and only TTFT sizes the prefill stage.
+        let (slos, u) = if d_classes.is_empty() {
+            (slos.iter().copied().filter(|s| s.metric == perf::SloMetric::TtftMs).collect(), 1.0)
+        } else {
+            let u = stage::decode_load(&d_classes, &shares, peak) / decode.fleet.replicas.max.max(1) as f64;
+            (slos.clone(), u.min(1.0))
+        };
+        let per = stage::prefill_max_rate(&p_classes, &d_classes, &shares, network, &slos, u);
+        (per > 0.0).then_some(()).and_then(|_| ceil(peak / per))
+    });
+    (
+        FleetSizing { replicas_for_peak: prefill_needed, latency: prefill_bands },
+        FleetSizing { replicas_for_peak: decode_needed, latency: decode_bands },
+    )
 }
 
 /// What the planner needs to know about a model until the catalog's model table is wired in.

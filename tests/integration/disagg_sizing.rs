@@ -1,0 +1,154 @@
+//! Disaggregated deployments are sized per stage with the stage model (`perf::stage`), in placement
+//! (`tokenfleet plan`) and in the linter: the prefill stage against TTFT (queue + prefill + KV
+//! transfer), the decode stage against TPOT and end-to-end. Plans whose stages suffice get no TF021 or
+//! TF022; an undersized decode stage still does.
+
+use tokenfleet_core::lint::{lint_plan, Finding};
+use tokenfleet_core::optimize::{self, OptimizeConfig, OptimizeInput};
+use tokenfleet_core::place::{self, DeploymentOutcome};
+use tokenfleet_core::plan::{self, Plan};
+
+fn sizing_findings(plan: &Plan) -> Vec<Finding> {
+    lint_plan(plan).into_iter().filter(|f| f.code == "TF021" || f.code == "TF022").collect()
+}
+
+fn stage<'a>(outcome: &'a place::Outcome, role: &str) -> &'a DeploymentOutcome {
+    outcome.deployments.iter().find(|d| d.role == role).unwrap_or_else(|| panic!("no {role} stage: {outcome:#?}"))
+}
+
+fn metrics(d: &DeploymentOutcome) -> Vec<&str> {
+    d.latency.iter().map(|b| b.metric.as_str()).collect()
+}
+
+/// The disaggregated example with its decode stage on H100 nodes (the performance model has no FP8 on
+/// A100) and its prefill maximum at what the stage model says the peak needs.
+fn example_on_h100() -> Plan {
+    let mut p = plan::parse_plan(include_str!("../../examples/disaggregated.yaml")).unwrap();
+    let pool = p.spec.node_pools.iter_mut().find(|n| n.name == "decode-a100").unwrap();
+    pool.instance_types = vec!["p5.48xlarge".into()];
+    let d = &mut p.spec.deployments[0];
+    d.prefill.as_mut().unwrap().replicas.max = 3;
+    p.spec.node_pools.iter_mut().for_each(|n| {
+        n.limits.insert("nvidia.com/gpu".into(), "32".into());
+    });
+    assert!(plan::validate(&p).is_empty(), "{:?}", plan::validate(&p));
+    p
+}
+
+/// The workload of tests/integration/optimize.rs that disaggregates: 8k-token prompts, 600-token
+/// answers, TPOT p95 ≤ 20 ms.
+fn recommended_disaggregated() -> (OptimizeInput, Plan) {
+    let text = "apiVersion: tokenfleet.dev/v1alpha1\nkind: Plan\nmetadata: {name: long}\nspec:\n  region: us-east-1\n  \
+                workload:\n    requestsPerSecond: {baseline: 4, peak: 10}\n    inputTokens: {mean: 8000, p90: 9000}\n    \
+                outputTokens: {mean: 600}\n    slos: [{metric: ttft, percentile: 95, limitMs: 3000}, {metric: tpot, percentile: 95, limitMs: 20}]\n  \
+                deployments:\n    - {name: llm, model: meta-llama/Llama-3.1-8B-Instruct, replicas: {min: 1, max: 1}}\n";
+    let input = OptimizeInput::from_plan(&plan::parse_plan(text).unwrap()).unwrap();
+    let r = optimize::recommend(&input, &OptimizeConfig::default()).unwrap();
+    assert_eq!(r.plan.spec.deployments[0].mode, plan::Mode::Disaggregated, "{}", optimize::explain(&r));
+    (input, r.plan)
+}
+
+#[test]
+fn each_stage_is_checked_against_the_slos_it_governs() {
+    let outcome = place::evaluate(&example_on_h100());
+    let (prefill, decode) = (stage(&outcome, "prefill"), stage(&outcome, "decode"));
+    // Prefill answers for TTFT; decode for TPOT (no prefills in its batch).
+    assert_eq!(metrics(prefill), ["ttft"]);
+    assert_eq!(metrics(decode), ["tpot"]);
+    for d in [prefill, decode] {
+        for band in &d.latency {
+            let ms = band.estimate_ms.unwrap_or_else(|| panic!("{}: no estimate {band:?}", d.name));
+            assert!(ms > 0.0 && ms <= band.limit_ms && band.meets_slo == Some(true), "{}: {band:?}", d.name);
+            assert!(!band.saturated);
+        }
+        let needed = d.replicas_for_peak.unwrap_or_else(|| panic!("{}: no replicas for the peak", d.name));
+        assert!(needed >= 1 && needed <= d.replicas_max, "{}: needs {needed}, max {}", d.name, d.replicas_max);
+    }
+    // TTFT includes the prefill of 6000 tokens of a 70B model and the KV transfer: well above zero.
+    assert!(prefill.latency[0].estimate_ms.unwrap() > 200.0, "{:?}", prefill.latency);
+    assert!(sizing_findings(&example_on_h100()).is_empty(), "{:#?}", sizing_findings(&example_on_h100()));
+}
+
+#[test]
+fn the_example_is_sized_per_stage() {
+    // As shipped: prefill meets TTFT at the baseline on one replica; the decode stage (FP8 on A100)
+    // has no estimate, and no longer a monolithic one.
+    let p = plan::parse_plan(include_str!("../../examples/disaggregated.yaml")).unwrap();
+    let outcome = place::evaluate(&p);
+    let prefill = stage(&outcome, "prefill");
+    assert_eq!(metrics(prefill), ["ttft"]);
+    assert_eq!(prefill.latency[0].meets_slo, Some(true), "{:?}", prefill.latency);
+    let findings = sizing_findings(&p);
+    assert!(
+        findings.iter().all(|f| f.code == "TF022" && f.path == "spec.deployments[0].prefill.replicas.max"),
+        "{findings:#?}"
+    );
+    assert!(!findings.iter().any(|f| f.code == "TF021"), "{findings:#?}");
+}
+
+#[test]
+fn a_recommended_disaggregated_plan_lints_clean_on_sizing() {
+    let (_, p) = recommended_disaggregated();
+    assert!(sizing_findings(&p).is_empty(), "{:#?}\n{}", sizing_findings(&p), p.to_yaml());
+    let outcome = place::evaluate(&p);
+    for role in ["prefill", "decode"] {
+        let d = stage(&outcome, role);
+        let needed = d.replicas_for_peak.unwrap_or_else(|| panic!("{role}: no replicas for the peak"));
+        assert!(needed <= d.replicas_max, "{role}: needs {needed}, max {}", d.replicas_max);
+        assert!(d.latency.iter().all(|b| b.meets_slo == Some(true)), "{role}: {:?}", d.latency);
+    }
+}
+
+#[test]
+fn an_undersized_decode_stage_is_still_flagged() {
+    let (_, mut p) = recommended_disaggregated();
+    // The peak needs more decode replicas than one.
+    let decode = p.spec.deployments[0].decode.as_mut().unwrap();
+    decode.replicas.min = 1;
+    decode.replicas.max = 1;
+    p.spec.workload.requests_per_second.peak *= 3.0;
+    let findings = sizing_findings(&p);
+    assert!(
+        findings.iter().any(|f| f.code == "TF022" && f.path == "spec.deployments[0].decode.replicas.max"),
+        "{findings:#?}"
+    );
+    // At a baseline beyond one replica's TPOT-limited batch, TPOT misses the SLO (or the stage
+    // saturates) at the baseline rate too.
+    p.spec.workload.requests_per_second.baseline = p.spec.workload.requests_per_second.peak;
+    let findings = sizing_findings(&p);
+    assert!(
+        findings
+            .iter()
+            .any(|f| f.code == "TF021" && f.path == "spec.deployments[0].decode" && f.message.contains("tpot")),
+        "{findings:#?}"
+    );
+    // Far beyond its KV cache: saturated, reported as such rather than as a latency.
+    p.spec.workload.requests_per_second.baseline = 1000.0;
+    p.spec.workload.requests_per_second.peak = 1000.0;
+    let outcome = place::evaluate(&p);
+    let decode = stage(&outcome, "decode");
+    assert!(decode.latency.iter().all(|b| b.saturated && b.estimate_ms.is_none() && b.meets_slo == Some(false)));
+    assert!(sizing_findings(&p).iter().any(|f| f.code == "TF021" && f.message.contains("saturated")));
+}
+
+#[test]
+fn end_to_end_slos_are_the_decode_stages_and_monolithic_plans_are_unchanged() {
+    let mut p = example_on_h100();
+    p.spec.workload.slos.push(plan::Slo { metric: plan::SloMetric::E2e, percentile: 90.0, limit_ms: 60_000.0 });
+    let outcome = place::evaluate(&p);
+    let (prefill, decode) = (stage(&outcome, "prefill"), stage(&outcome, "decode"));
+    assert_eq!(metrics(prefill), ["ttft"]);
+    assert_eq!(metrics(decode), ["tpot", "e2e"]);
+    // e2e = TTFT + (output − 1) × TPOT: above either part.
+    let e2e = decode.latency[1].estimate_ms.unwrap();
+    assert!(
+        e2e > prefill.latency[0].estimate_ms.unwrap() && e2e > 299.0 * decode.latency[0].estimate_ms.unwrap() * 0.9
+    );
+    // Monolithic: one fleet, every SLO on it.
+    let quickstart = plan::parse_plan(include_str!("../../examples/quickstart.yaml")).unwrap();
+    let outcome = place::evaluate(&quickstart);
+    assert!(outcome
+        .deployments
+        .iter()
+        .all(|d| d.role == "server" && d.latency.len() == quickstart.spec.workload.slos.len()));
+}
