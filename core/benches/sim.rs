@@ -10,9 +10,9 @@ use tokenfleet_core::catalog::CapacityType;
 use tokenfleet_core::sim::hpa::{Behavior, HpaSpec, MetricKind, MetricSpec, MetricTarget};
 use tokenfleet_core::sim::serving::chip_figures;
 use tokenfleet_core::sim::{
-    simulate, Autoscaler, ConsolidationPolicy, DisruptionBudget, FirstOrderReplica, NodeOs, Profile, ProfileParams,
-    Reservation, Scenario, ServiceProfile, SimDeployment, SimInstanceType, SimOptions, SimPool, SloMetric, SloTarget,
-    Timing, Traffic, TrafficSource,
+    simulate, Autoscaler, BudgetRule, ConsolidationPolicy, DisruptionBudget, FirstOrderReplica, NodeOs, Profile,
+    ProfileParams, Reservation, Scenario, ServiceProfile, SimDeployment, SimInstanceType, SimOptions, SimPool,
+    SloMetric, SloTarget, Timing, Traffic, TrafficSource,
 };
 
 fn instance(name: &str, family: &str, devices: u32, od: f64) -> SimInstanceType {
@@ -57,7 +57,7 @@ fn scenario() -> Scenario {
         limit_cpu: None,
         consolidation: ConsolidationPolicy::WhenEmptyOrUnderutilized,
         consolidate_after_s: Some(300.0),
-        budget: DisruptionBudget::Percent(10),
+        budgets: vec![BudgetRule::always(DisruptionBudget::Percent(10))],
         reservations: vec![],
     };
     let mut reserved = pool("reserved", 100, vec![CapacityType::OnDemand], NodeOs::Bottlerocket);

@@ -6,7 +6,7 @@ use crate::catalog::CapacityType;
 
 use super::params::Timing;
 use super::rng::Rng;
-use super::scenario::{ConsolidationPolicy, Scenario};
+use super::scenario::{ConsolidationPolicy, DisruptionBudget, DisruptionReason, Scenario};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum NodeState {
@@ -104,6 +104,9 @@ pub(crate) struct Cluster<'a> {
     idle_generation: u64,
     idle_until_s: f64,
     any_consolidation: bool,
+    /// A budget window can open without any change to the cluster: consolidation is then re-checked
+    /// every interval.
+    scheduled_budgets: bool,
     /// Offerings EC2 had no capacity for, until when (Karpenter's unavailable-offerings cache).
     unavailable: Vec<Unavailable>,
     pub launch_failures: u32,
@@ -171,6 +174,7 @@ impl<'a> Cluster<'a> {
             idle_generation: u64::MAX,
             idle_until_s: 0.0,
             any_consolidation: sc.pools.iter().any(|p| p.consolidate_after_s.is_some()),
+            scheduled_budgets: sc.pools.iter().any(|p| p.budgets.iter().any(|b| b.schedule.is_some())),
             unavailable: vec![],
             launch_failures: 0,
         }
@@ -572,7 +576,7 @@ impl<'a> Cluster<'a> {
         if !self.any_consolidation || now < self.next_consolidation_s {
             return;
         }
-        if self.generation == self.idle_generation && now < self.idle_until_s {
+        if self.generation == self.idle_generation && now < self.idle_until_s && !self.scheduled_budgets {
             return;
         }
         self.next_consolidation_s = now + self.timing.consolidation_interval_s.max(1.0);
@@ -602,7 +606,7 @@ impl<'a> Cluster<'a> {
     fn consolidation_due_s(&self) -> f64 {
         if !self.any_consolidation {
             f64::INFINITY
-        } else if self.generation == self.idle_generation {
+        } else if self.generation == self.idle_generation && !self.scheduled_budgets {
             self.idle_until_s.max(self.next_consolidation_s)
         } else {
             self.next_consolidation_s
@@ -613,11 +617,7 @@ impl<'a> Cluster<'a> {
         for p in 0..self.sc.pools.len() {
             let pool = &self.sc.pools[p];
             let Some(after) = pool.consolidate_after_s else { continue };
-            let budget = pool.budget.allowed(self.pool_nodes[p]);
-            let mut room = budget.saturating_sub(self.pool_terminating[p]);
-            if room == 0 {
-                continue;
-            }
+            let mut room = self.budget_room(p, DisruptionReason::Empty, now);
             let eligible = |n: &Node| {
                 n.pool == p
                     && n.state == NodeState::Running
@@ -634,7 +634,9 @@ impl<'a> Cluster<'a> {
                 self.start_termination(now, i, now + self.timing.node_termination_s);
                 room -= 1;
             }
-            if room == 0 || pool.consolidation != ConsolidationPolicy::WhenEmptyOrUnderutilized {
+            if pool.consolidation != ConsolidationPolicy::WhenEmptyOrUnderutilized
+                || self.budget_room(p, DisruptionReason::Underutilized, now) == 0
+            {
                 continue;
             }
             // One underutilised node per round: the least used one whose pods fit elsewhere.
@@ -651,6 +653,30 @@ impl<'a> Cluster<'a> {
                 }
             }
         }
+    }
+
+    /// Nodes of pool `p` that may start disrupting now for `reason`: the most restrictive active
+    /// budget that covers the reason, less the nodes already disrupting.
+    fn budget_room(&self, p: usize, reason: DisruptionReason, now: f64) -> u32 {
+        let pool = &self.sc.pools[p];
+        let nodes = self.pool_nodes[p];
+        let allowed = if pool.budgets.is_empty() {
+            DisruptionBudget::Percent(10).allowed(nodes)
+        } else {
+            pool.budgets
+                .iter()
+                .filter(|b| b.reasons.is_empty() || b.reasons.contains(&reason))
+                .filter(|b| match &b.schedule {
+                    None => true,
+                    Some((cron, duration_s)) => {
+                        super::cron::Cron::parse(cron).is_ok_and(|c| c.active_at(now, *duration_s))
+                    }
+                })
+                .map(|b| b.nodes.allowed(nodes))
+                .min()
+                .unwrap_or(nodes)
+        };
+        allowed.saturating_sub(self.pool_terminating[p])
     }
 
     fn pods_fit_elsewhere(&self, node: usize, now: f64) -> bool {

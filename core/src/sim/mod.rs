@@ -8,6 +8,7 @@
 //! randomness comes from one seeded [`rng::Rng`].
 
 mod cluster;
+pub mod cron;
 pub mod duration;
 mod engine;
 pub mod hpa;
@@ -25,8 +26,8 @@ pub use output::{DeploymentSeries, Finding, Parameter, PoolSeries, Series, Summa
 pub use params::{NodeOs, Timing};
 pub use plan_adapter::{from_plan, PlanInputs};
 pub use scenario::{
-    Autoscaler, ConsolidationPolicy, DisruptionBudget, Reservation, Scenario, SimDeployment, SimInstanceType,
-    SimOptions, SimPool, SloMetric, SloTarget,
+    Autoscaler, BudgetRule, ConsolidationPolicy, DisruptionBudget, DisruptionReason, Reservation, Scenario,
+    SimDeployment, SimInstanceType, SimOptions, SimPool, SloMetric, SloTarget,
 };
 pub use serving::{FirstOrderReplica, LatencyPoint, ReplicaPerformance, ServiceProfile};
 pub use traffic::{parse_trace_csv, Profile, ProfileParams, TraceRow, Traffic, TrafficSource};

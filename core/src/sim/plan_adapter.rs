@@ -14,8 +14,8 @@ use super::hpa::{
 };
 use super::params::{NodeOs, Timing};
 use super::scenario::{
-    Autoscaler, ConsolidationPolicy, DisruptionBudget, Reservation, Scenario, SimDeployment, SimInstanceType, SimPool,
-    SloMetric, SloTarget,
+    Autoscaler, BudgetRule, ConsolidationPolicy, DisruptionBudget, DisruptionReason, Reservation, Scenario,
+    SimDeployment, SimInstanceType, SimPool, SloMetric, SloTarget,
 };
 use super::serving::{chip_figures, FirstOrderReplica, LatencyPoint, ReplicaPerformance, ServiceProfile};
 use super::traffic::{Profile, ProfileParams, TraceRow, Traffic, TrafficSource};
@@ -195,24 +195,39 @@ fn pool(plan: &Plan, i: usize, p: &plan::NodePool) -> Result<SimPool, String> {
         None | Some("Never") => None,
         Some(text) => Some(parse_duration_s(text, &at("consolidation.after"))?),
     };
-    // The most restrictive unscheduled budget applies; scheduled budgets are not simulated yet.
-    let mut budget = None;
+    let mut budgets = vec![];
     for (b, entry) in p.budgets.iter().enumerate() {
-        if entry.schedule.is_some() {
-            continue;
-        }
         let text = entry.nodes.trim();
-        let parsed = if let Some(pct) = text.strip_suffix('%') {
+        let nodes = if let Some(pct) = text.strip_suffix('%') {
             pct.parse().ok().map(DisruptionBudget::Percent)
         } else {
             text.parse().ok().map(DisruptionBudget::Nodes)
         }
         .ok_or_else(|| format!("{}: {text:?} is not a count or a percentage", at(&format!("budgets[{b}].nodes"))))?;
-        budget = Some(match budget {
-            None => parsed,
-            Some(old) if parsed.allowed(100) < DisruptionBudget::allowed(old, 100) => parsed,
-            Some(old) => old,
-        });
+        let schedule = match (&entry.schedule, &entry.duration) {
+            (Some(cron), Some(duration)) => {
+                crate::sim::cron::Cron::parse(cron)
+                    .map_err(|e| format!("{}: {e}", at(&format!("budgets[{b}].schedule"))))?;
+                Some((cron.clone(), parse_duration_s(duration, &at(&format!("budgets[{b}].duration")))?))
+            }
+            (None, None) => None,
+            _ => return Err(format!("{}: schedule and duration go together", at(&format!("budgets[{b}]")))),
+        };
+        let mut reasons = vec![];
+        for (r, reason) in entry.reasons.iter().enumerate() {
+            reasons.push(match reason.as_str() {
+                "Empty" => DisruptionReason::Empty,
+                "Underutilized" => DisruptionReason::Underutilized,
+                "Drifted" => DisruptionReason::Drifted,
+                other => {
+                    return Err(format!(
+                        "{}: {other:?} is not Empty, Underutilized or Drifted",
+                        at(&format!("budgets[{b}].reasons[{r}]"))
+                    ))
+                }
+            });
+        }
+        budgets.push(BudgetRule { nodes, schedule, reasons });
     }
     Ok(SimPool {
         name: p.name.clone(),
@@ -224,7 +239,7 @@ fn pool(plan: &Plan, i: usize, p: &plan::NodePool) -> Result<SimPool, String> {
         limit_cpu,
         consolidation,
         consolidate_after_s,
-        budget: budget.unwrap_or(DisruptionBudget::Percent(10)),
+        budgets,
         reservations: vec![],
     })
 }

@@ -117,6 +117,31 @@ impl DisruptionBudget {
     }
 }
 
+/// Why Karpenter disrupts a node (`budgets[].reasons`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DisruptionReason {
+    Empty,
+    Underutilized,
+    Drifted,
+}
+
+/// One disruption budget: at most `nodes` disrupting at once, while its schedule's window is open,
+/// for the listed reasons (all when empty).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BudgetRule {
+    pub nodes: DisruptionBudget,
+    /// A cron schedule (UTC; time 0 is Monday 2024-01-01) and how long each window stays open.
+    pub schedule: Option<(String, f64)>,
+    pub reasons: Vec<DisruptionReason>,
+}
+
+impl BudgetRule {
+    pub fn always(nodes: DisruptionBudget) -> BudgetRule {
+        BudgetRule { nodes, schedule: None, reasons: vec![] }
+    }
+}
+
 /// Capacity reserved ahead (ODCR or Capacity Block): nodes present and paid for from the start.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Reservation {
@@ -140,7 +165,8 @@ pub struct SimPool {
     pub consolidation: ConsolidationPolicy,
     /// `consolidateAfter`; `None` is `Never` (no consolidation).
     pub consolidate_after_s: Option<f64>,
-    pub budget: DisruptionBudget,
+    /// `spec.disruption.budgets`; empty means Karpenter's default, `nodes: 10%`.
+    pub budgets: Vec<BudgetRule>,
     pub reservations: Vec<Reservation>,
 }
 
@@ -280,6 +306,15 @@ impl Scenario {
                 for v in [t.on_demand_usd_per_hour, t.spot_usd_per_hour].into_iter().flatten() {
                     if !(v.is_finite() && v >= 0.0) {
                         return Err(format!("{}: price of {} is invalid", at("instance_types"), t.name));
+                    }
+                }
+            }
+            for (b, rule) in p.budgets.iter().enumerate() {
+                if let Some((cron, duration_s)) = &rule.schedule {
+                    super::cron::Cron::parse(cron)
+                        .map_err(|e| format!("{}: {e}", at(&format!("budgets[{b}].schedule"))))?;
+                    if !(duration_s.is_finite() && *duration_s >= 0.0) {
+                        return Err(format!("{}: {duration_s} is invalid", at(&format!("budgets[{b}].duration"))));
                     }
                 }
             }

@@ -43,7 +43,7 @@ pub(crate) fn pool(name: &str, os: NodeOs, limit_devices: Option<u32>) -> SimPoo
         limit_cpu: None,
         consolidation: ConsolidationPolicy::WhenEmpty,
         consolidate_after_s: Some(300.0),
-        budget: DisruptionBudget::Percent(10),
+        budgets: vec![],
         reservations: vec![],
     }
 }
@@ -447,4 +447,47 @@ fn spot_capacity_shortage_falls_back_to_other_offerings() {
     assert!(*on_demand.iter().max().unwrap() > 0);
     assert!(pool.nodes_by_type.get("g5.xlarge/spot").is_none_or(|c| c.iter().skip(1).all(|&n| n <= c[0])));
     assert!(t.series.deployments["llama"].replicas_ready.iter().max().copied().unwrap_or(0) > 1);
+}
+
+/// Budgets: a zero budget outside a scheduled window keeps empty nodes; inside it they go.
+#[test]
+fn scheduled_budget_gates_consolidation() {
+    let run = |budgets: Vec<BudgetRule>| {
+        let mut p = pool("gpu", NodeOs::Bottlerocket, None);
+        p.instance_types.truncate(1);
+        p.consolidate_after_s = Some(60.0);
+        p.budgets = budgets;
+        let rows = vec![
+            TraceRow { t_s: 0.0, requests_per_s: 6.0, input_tokens: None, output_tokens: None },
+            TraceRow { t_s: 1800.0, requests_per_s: 0.2, input_tokens: None, output_tokens: None },
+        ];
+        let traffic = Traffic { source: TrafficSource::Trace { rows }, arrival_noise: false, ..Traffic::default() };
+        let mut sc = scenario(traffic, hpa(1, 8, 1.0), vec![p]);
+        sc.deployments[0].initial_replicas = 8;
+        simulate(&sc, &SimOptions { series_step_s: 60.0, ..opts(4.0 * 3600.0) }).unwrap()
+    };
+    // Default (10 %): nodes go one at a time after the load drops.
+    let default = run(vec![]);
+    assert!(*default.series.nodes.last().unwrap() < 8);
+    // Nodes: 0 always, but 100 % from 02:00 for an hour.
+    let gated = run(vec![
+        BudgetRule::always(DisruptionBudget::Nodes(0)),
+        BudgetRule {
+            nodes: DisruptionBudget::Percent(100),
+            schedule: Some(("0 2 * * *".to_string(), 3600.0)),
+            reasons: vec![DisruptionReason::Empty],
+        },
+    ]);
+    let nodes = &gated.series.nodes;
+    // The most restrictive active budget wins: 0 all the time, so nothing is consolidated.
+    assert!(nodes.iter().all(|&n| n >= nodes[0]), "{nodes:?}");
+    // A single scheduled budget: consolidation only inside 02:00–03:00.
+    let windowed = run(vec![BudgetRule {
+        nodes: DisruptionBudget::Nodes(0),
+        schedule: Some(("0 0 * * *".to_string(), 7200.0)),
+        reasons: vec![],
+    }]);
+    let n = &windowed.series.nodes;
+    assert_eq!(n[100], n[0], "no consolidation before 02:00: {n:?}");
+    assert!(*n.last().unwrap() < n[0], "consolidation after the window closes: {n:?}");
 }
