@@ -107,6 +107,8 @@ pub(crate) struct Cluster<'a> {
     /// A budget window can open without any change to the cluster: consolidation is then re-checked
     /// every interval.
     scheduled_budgets: bool,
+    /// Per pool and budget: (minute last evaluated, whether its window was open).
+    budget_cache: Vec<Vec<(i64, bool)>>,
     /// Offerings EC2 had no capacity for, until when (Karpenter's unavailable-offerings cache).
     unavailable: Vec<Unavailable>,
     pub launch_failures: u32,
@@ -175,6 +177,7 @@ impl<'a> Cluster<'a> {
             idle_until_s: 0.0,
             any_consolidation: sc.pools.iter().any(|p| p.consolidate_after_s.is_some()),
             scheduled_budgets: sc.pools.iter().any(|p| p.budgets.iter().any(|b| b.schedule.is_some())),
+            budget_cache: sc.pools.iter().map(|p| vec![(i64::MIN, false); p.budgets.len()]).collect(),
             unavailable: vec![],
             launch_failures: 0,
         }
@@ -657,24 +660,35 @@ impl<'a> Cluster<'a> {
 
     /// Nodes of pool `p` that may start disrupting now for `reason`: the most restrictive active
     /// budget that covers the reason, less the nodes already disrupting.
-    fn budget_room(&self, p: usize, reason: DisruptionReason, now: f64) -> u32 {
+    fn budget_room(&mut self, p: usize, reason: DisruptionReason, now: f64) -> u32 {
         let pool = &self.sc.pools[p];
         let nodes = self.pool_nodes[p];
+        let minute = (now / 60.0).floor() as i64;
         let allowed = if pool.budgets.is_empty() {
             DisruptionBudget::Percent(10).allowed(nodes)
         } else {
-            pool.budgets
-                .iter()
-                .filter(|b| b.reasons.is_empty() || b.reasons.contains(&reason))
-                .filter(|b| match &b.schedule {
+            let mut allowed = nodes;
+            for (r, b) in pool.budgets.iter().enumerate() {
+                if !(b.reasons.is_empty() || b.reasons.contains(&reason)) {
+                    continue;
+                }
+                let active = match &b.schedule {
                     None => true,
                     Some((cron, duration_s)) => {
-                        super::cron::Cron::parse(cron).is_ok_and(|c| c.active_at(now, *duration_s))
+                        // Windows open and close on minutes: one evaluation per rule and minute.
+                        let cache = &mut self.budget_cache[p][r];
+                        if cache.0 != minute {
+                            let parsed = super::cron::Cron::parse(cron);
+                            *cache = (minute, parsed.is_ok_and(|c| c.active_at(now, *duration_s)));
+                        }
+                        cache.1
                     }
-                })
-                .map(|b| b.nodes.allowed(nodes))
-                .min()
-                .unwrap_or(nodes)
+                };
+                if active {
+                    allowed = allowed.min(b.nodes.allowed(nodes));
+                }
+            }
+            allowed
         };
         allowed.saturating_sub(self.pool_terminating[p])
     }
