@@ -77,11 +77,11 @@ pub const fn group(
 /// Fitted factors, from `make accuracy` on 2026-11-27 against tests/data/calibration/measurements.tsv.
 /// Regenerate after changing the model: the report prints this table. Column order is that of `group`.
 pub const FITTED: &[FittedGroup] = &[
-    group("ada", Engine::TensorrtLlm, 0.90, 0.64, 0.56, 1.50, 15.00, 7.5, 3.0, 55),
-    group("ampere-ga100", Engine::Tgi, 0.76, 0.62, 0.24, 20.00, 0.50, 5.0, 10.0, 36),
-    group("ampere-ga100", Engine::TensorrtLlm, 0.80, 0.82, 0.70, 3.00, 4.00, 30.0, 5.0, 67),
-    group("ampere-ga102", Engine::Tgi, 0.90, 0.54, 0.28, 4.00, 1.00, 5.0, 10.0, 72),
-    group("hopper", Engine::TensorrtLlm, 0.90, 0.84, 0.48, 2.00, 2.00, 15.0, 3.0, 200),
+    group("ada", Engine::TensorrtLlm, 0.88, 0.64, 0.60, 0.75, 4.00, 5.0, 5.0, 55),
+    group("ampere-ga100", Engine::Tgi, 0.76, 0.62, 0.28, 20.00, 0.75, 5.0, 10.0, 36),
+    group("ampere-ga100", Engine::TensorrtLlm, 0.86, 0.74, 0.72, 1.00, 8.00, 20.0, 7.5, 67),
+    group("ampere-ga102", Engine::Tgi, 0.90, 0.44, 0.38, 1.50, 1.50, 5.0, 10.0, 72),
+    group("hopper", Engine::TensorrtLlm, 0.90, 0.80, 0.56, 1.50, 5.00, 10.0, 10.0, 200),
     group("neuron-v2", Engine::Neuron, 0.52, 0.52, 0.50, 2.50, 1.00, 5.0, 20.0, 108),
     group("turing", Engine::Transformers, 0.56, 0.62, 0.10, 2.00, 1.00, 5.0, 50.0, 11),
 ];
@@ -209,17 +209,42 @@ pub struct CommProfile {
     pub all_reduce_latency_us: f64,
     /// Share of the per-direction link bandwidth an all-reduce achieves.
     pub bandwidth_efficiency: f64,
+    /// GPUs one CPU socket hosts (0 = no such limit): a ring over more ranks crosses the sockets.
+    pub ranks_per_socket: u32,
+    /// Share of the per-direction link bandwidth an all-reduce achieves when it crosses sockets.
+    pub cross_socket_bandwidth_efficiency: f64,
 }
 
 /// All-reduce costs. NVLink/NVSwitch small-message NCCL all-reduce latency is about 10 µs; NeuronLink
 /// collectives are comparable. PCIe between A10G/L4/L40S GPUs on g5/g6/g6e has no NVLink and goes
 /// through host bridges: the latency is set so that TP4 on a g5.12xlarge decodes about 1.8x faster than
-/// one A10G, the published figure quoted in shared/design/DOMAIN.md.
+/// one A10G, the published figure quoted in shared/design/DOMAIN.md. PCIe bandwidth matters for
+/// prefill (every prompt token's activations are all-reduced twice per layer): 0.45 of the per-direction
+/// link (about 14 GB/s on PCIe Gen4 x16) among the four GPUs of one CPU socket, and 0.08 (about 2.6 GB/s)
+/// once the ring crosses the two sockets of an 8-GPU PCIe instance (g5.48xlarge, g6.48xlarge,
+/// g6e.48xlarge: no peer-to-peer path between the sockets' root complexes, so NCCL stages through host
+/// memory). Both are global constants chosen against the calibration's only multi-GPU PCIe rows
+/// (S08 TGI on g5.12xlarge/g5.48xlarge, S03 TensorRT-LLM on 4 and 8 L40S), never per group or row.
 pub fn comm_profile(interconnect: Interconnect) -> CommProfile {
     match interconnect {
-        Interconnect::Nvlink => CommProfile { all_reduce_latency_us: 10.0, bandwidth_efficiency: 0.8 },
-        Interconnect::Neuronlink => CommProfile { all_reduce_latency_us: 15.0, bandwidth_efficiency: 0.7 },
-        Interconnect::Pcie => CommProfile { all_reduce_latency_us: 90.0, bandwidth_efficiency: 0.6 },
+        Interconnect::Nvlink => CommProfile {
+            all_reduce_latency_us: 10.0,
+            bandwidth_efficiency: 0.8,
+            ranks_per_socket: 0,
+            cross_socket_bandwidth_efficiency: 0.8,
+        },
+        Interconnect::Neuronlink => CommProfile {
+            all_reduce_latency_us: 15.0,
+            bandwidth_efficiency: 0.7,
+            ranks_per_socket: 0,
+            cross_socket_bandwidth_efficiency: 0.7,
+        },
+        Interconnect::Pcie => CommProfile {
+            all_reduce_latency_us: 90.0,
+            bandwidth_efficiency: 0.45,
+            ranks_per_socket: 4,
+            cross_socket_bandwidth_efficiency: 0.08,
+        },
     }
 }
 

@@ -136,7 +136,7 @@ impl OperatingPoint {
                 if !rate.is_finite() || rate <= 0.0 {
                     return Err(EstimateError::field("load.request_rate", "must be a positive number of requests/s"));
                 }
-                let prefill_rho = rate * r.prefill_compute_s(r.input_tokens as f64, 1.0);
+                let prefill_rho = rate * r.prefill_work_s(r.input_tokens as f64);
                 if rate >= capacity || prefill_rho >= 1.0 {
                     let mut p = base(Kind::Saturated, slots as f64, 0.0, capacity);
                     p.saturated = true;
@@ -187,7 +187,7 @@ impl OperatingPoint {
             }
             Kind::Open { rate, batch, slots, p_wait, slot_s, iteration_s } => {
                 let slot_wait = mmc_wait_quantile_given_s(p_wait, slots, batch, slot_s, q);
-                let pc = r.prefill_compute_s(p, 1.0);
+                let pc = r.prefill_work_s(p);
                 let prefill_wait = md1_wait_quantile_s(rate * pc, pc, q);
                 Some(r.request_overhead_s + r.prefill_s(p, 1.0) + q * iteration_s + slot_wait + prefill_wait)
                     .filter(|t| t.is_finite())

@@ -142,6 +142,8 @@ impl Replica {
         let profile = engine_profile(engine);
         let efficiency = lookup(cfg.table, &chip.arch_family, engine);
         let comm = comm_profile(chip.interconnect);
+        // PCIe instances with more GPUs than one CPU socket hosts run the ring across the sockets.
+        let cross_socket = comm.ranks_per_socket > 0 && tp > comm.ranks_per_socket;
 
         // Memory per rank.
         let device_mib = cfg.device_memory_mib.unwrap_or(chip.usable_memory_mib) as f64;
@@ -201,7 +203,14 @@ impl Replica {
         let peak_bw = gbps_to_bytes_per_s(chip.memory_bandwidth_gb_per_s) / cores as f64;
         let bw = peak_bw * efficiency.memory_bandwidth;
         let flops = peak_tflops * FLOP_PER_TFLOP / cores as f64 * efficiency.compute;
-        let link = gbps_to_bytes_per_s(chip.interconnect_gb_per_s) / 2.0 / cores as f64 * comm.bandwidth_efficiency;
+        // NeuronCores of one device exchange activations through the device's own memory, not over
+        // NeuronLink (which joins devices).
+        let link = if chip.is_neuron() && tp <= cores {
+            peak_bw * comm.bandwidth_efficiency
+        } else {
+            gbps_to_bytes_per_s(chip.interconnect_gb_per_s) / 2.0 / cores as f64
+                * if cross_socket { comm.cross_socket_bandwidth_efficiency } else { comm.bandwidth_efficiency }
+        };
         Ok(Replica {
             model: model.clone(),
             chip,
@@ -250,10 +259,18 @@ impl Replica {
         if self.tensor_parallel <= 1 {
             return 0.0;
         }
+        2.0 * self.model.layers as f64 * self.all_reduce_latency_s + self.comm_volume_s(tokens)
+    }
+
+    /// The bandwidth part of the 2 x layers ring all-reduces over `tokens` tokens' activations: what
+    /// prompt tokens add to a forward pass that runs anyway (the latency part is paid once per pass).
+    fn comm_volume_s(&self, tokens: f64) -> f64 {
+        if self.tensor_parallel <= 1 {
+            return 0.0;
+        }
         let tp = self.tensor_parallel as f64;
         let bytes = tokens * self.model.hidden_size as f64 * 2.0;
-        2.0 * self.model.layers as f64
-            * (self.all_reduce_latency_s + 2.0 * (tp - 1.0) / tp * bytes / self.link_bytes_per_s)
+        2.0 * self.model.layers as f64 * 2.0 * (tp - 1.0) / tp * bytes / self.link_bytes_per_s
     }
 
     /// Live context per sequence that decode reads on average: half the output on GPUs; the whole
@@ -300,11 +317,20 @@ impl Replica {
     }
 
     /// Time per engine iteration with `batch` sequences decoding under continuous batching: a decode
-    /// step plus the prefills that keep the batch full (batch / output_tokens new prompts per step).
+    /// step plus the prefills that keep the batch full (batch / output_tokens new prompts per step),
+    /// each costing its FLOP and the tensor-parallel all-reduce traffic of its prompt tokens (small on
+    /// NVLink, the larger part of a prefill over PCIe).
     pub fn iteration_s(&self, batch: f64) -> f64 {
         let batch = batch.max(1.0);
+        let prompt = self.input_tokens as f64;
         self.decode_step_s(batch, self.decode_context_tokens())
-            + batch / self.output_tokens as f64 * self.prefill_compute_s(self.input_tokens as f64, 1.0)
+            + batch / self.output_tokens as f64 * self.prefill_work_s(prompt)
+    }
+
+    /// What one prompt of `prompt_tokens` adds to the engine's busy time when it joins a running
+    /// batch: its FLOP and its activations' all-reduce traffic, seconds.
+    pub fn prefill_work_s(&self, prompt_tokens: f64) -> f64 {
+        self.prefill_compute_s(prompt_tokens, 1.0) + self.comm_volume_s(prompt_tokens)
     }
 
     /// The lowest possible decode step for one sequence: weights at full (100 %) bandwidth; used by
