@@ -101,7 +101,7 @@ pub(super) fn stage_configs(
         if t.accelerator_count == 0 || !(t.is_nvidia() || t.is_neuron()) {
             continue;
         }
-        if !config.families.is_empty() && !config.families.iter().any(|f| *f == t.family) {
+        if !config.families.is_empty() && !config.families.contains(&t.family) {
             continue;
         }
         let Some(chip) = accelerator_of(t) else { continue };

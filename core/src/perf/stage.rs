@@ -259,7 +259,7 @@ pub fn prefill_stage(
     let es: f64 = prefill.iter().zip(shares).map(|(c, s)| s * c.prefill_s).sum();
     let capacity = if es > 0.0 && es.is_finite() { 1.0 / es } else { 0.0 };
     let (rho, _) = prefill_queue(prefill, shares, rate);
-    let saturated = prefill.is_empty() || capacity <= 0.0 || !(rho < 1.0);
+    let saturated = prefill.is_empty() || capacity <= 0.0 || rho.is_nan() || rho >= 1.0;
     let ttft_ms = (!saturated)
         .then(|| {
             worst((0..prefill.len()).map(|k| {
@@ -291,7 +291,7 @@ pub fn decode_stage(decode: &[StageClass], shares: &[f64], requests_per_s: f64) 
     let capacity = if inverse > 0.0 && inverse.is_finite() { 1.0 / inverse } else { 0.0 };
     let slo_inverse: f64 = decode.iter().zip(shares).map(|(c, s)| s / c.decode_requests_per_s).sum();
     let slo_capacity = if slo_inverse > 0.0 && slo_inverse.is_finite() { 1.0 / slo_inverse } else { 0.0 };
-    let saturated = decode.is_empty() || capacity <= 0.0 || !(rate < capacity);
+    let saturated = decode.is_empty() || capacity <= 0.0 || rate.is_nan() || rate >= capacity;
     let tpot_ms = (!saturated)
         .then(|| {
             worst(decode.iter().map(|c| {

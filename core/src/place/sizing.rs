@@ -334,7 +334,7 @@ pub fn stage_sizing(
     }
 
     // Replicas for the peak.
-    let ceil = |x: f64| (x.is_finite() && x >= 0.0 && x <= 1e6).then(|| x.ceil() as u32);
+    let ceil = |x: f64| (0.0..=1e6).contains(&x).then(|| x.ceil() as u32);
     let decode_needed = d_classes.first().filter(|c| c.meets_tpot_alone).and_then(|_| {
         if peak == 0.0 {
             return Some(0);
