@@ -13,7 +13,8 @@
 //!     fits, reason, saturated, ttft_ms / tpot_ms / e2e_latency_ms (Percentiles p50 p90 p99, None when
 //!     saturated), output_tokens_per_s, total_tokens_per_s, requests_per_s, kv_cache_capacity_tokens,
 //!     max_concurrent_sequences, memory (MemoryFit), running_sequences, waiting_requests,
-//!     kv_cache_usage_fraction, capacity_requests_per_s
+//!     kv_cache_usage_fraction, capacity_requests_per_s, notes (choices made for the user, such as a
+//!     default tensor-parallel degree below all devices)
 //! perf::estimate_with(&EstimateInput, &[FittedGroup]) -> same, with another efficiency table
 //! perf::Replica::new(&ReplicaConfig) -> a built replica for repeated queries (simulator):
 //!     decode_step_s(batch, context_tokens), prefill_s(prompt_tokens, sequences), iteration_s(batch)
@@ -170,6 +171,10 @@ pub struct Estimate {
     pub engine: Engine,
     pub tensor_parallel: u32,
     pub devices_used: u32,
+    /// Choices the estimate made for the user, in words (for example a default tensor-parallel degree
+    /// below all devices because all devices do not divide the attention heads).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 /// Estimates with the fitted efficiency table.
@@ -225,6 +230,7 @@ pub fn evaluate(replica: &Replica, load: Load) -> Estimate {
         engine: replica.engine,
         tensor_parallel: replica.tensor_parallel,
         devices_used: replica.devices_used,
+        notes: replica.notes.clone(),
     };
     if !m.fits {
         return out;

@@ -55,6 +55,8 @@ pub struct Replica {
     sequence_overhead_s: f64,
     /// Fixed latency per request before its first token, seconds.
     pub request_overhead_s: f64,
+    /// Choices made for the user (a default tensor-parallel degree below all devices), for the estimate.
+    pub notes: Vec<String>,
     kv_bytes_per_token_rank: f64,
     attention_flops_per_token_ctx: f64,
     active_params: f64,
@@ -86,6 +88,21 @@ pub struct ReplicaConfig<'a> {
 /// Parameters of one expert's MLP over all layers.
 fn expert_params(model: &ModelSpec) -> f64 {
     model.layers as f64 * 3.0 * model.hidden_size as f64 * model.intermediate_size as f64
+}
+
+/// The tensor-parallel degree when the user gives none: every rank, unless that does not divide the
+/// model's attention heads (GPUs); then the largest degree that divides them and whose KV heads split
+/// or replicate evenly (kv_heads % tp == 0 or tp % kv_heads == 0), as vLLM and TGI require. Neuron
+/// (transformers-neuronx pads heads) always takes every NeuronCore.
+fn default_tensor_parallel(model: &ModelSpec, chip: &Accelerator, max_ranks: u32) -> u32 {
+    if chip.is_neuron() || model.attention_heads.is_multiple_of(max_ranks) {
+        return max_ranks;
+    }
+    let kv = model.kv_heads.max(1);
+    (1..=max_ranks)
+        .rev()
+        .find(|&t| model.attention_heads.is_multiple_of(t) && (kv.is_multiple_of(t) || t.is_multiple_of(kv)))
+        .unwrap_or(1)
 }
 
 fn err(field: &str, message: impl Into<String>) -> EstimateError {
@@ -127,7 +144,24 @@ impl Replica {
         let peak_tflops = cfg.precision.peak_tflops(chip).map_err(|m| err("precision", m))?;
         let cores = chip.neuron_cores_per_device.max(1);
         let max_ranks = cfg.devices * cores;
-        let tp = cfg.tensor_parallel.unwrap_or(max_ranks);
+        let mut notes = Vec::new();
+        let tp = match cfg.tensor_parallel {
+            Some(tp) => tp,
+            None => {
+                let tp = default_tensor_parallel(model, chip, max_ranks);
+                if tp < max_ranks {
+                    notes.push(format!(
+                        "tensor_parallel {tp} (not all {max_ranks} devices): the largest degree that divides {}'s {} attention \
+                         heads and fits its {} KV heads; {} of the devices stay idle",
+                        model.name,
+                        model.attention_heads,
+                        model.kv_heads,
+                        max_ranks - tp
+                    ));
+                }
+                tp
+            }
+        };
         if tp == 0 || tp > max_ranks {
             let unit = if chip.is_neuron() { "NeuronCores" } else { "devices" };
             return Err(err("tensor_parallel", format!("must be between 1 and {max_ranks} ({unit}), got {tp}")));
@@ -212,6 +246,7 @@ impl Replica {
                 * if cross_socket { comm.cross_socket_bandwidth_efficiency } else { comm.bandwidth_efficiency }
         };
         Ok(Replica {
+            notes,
             model: model.clone(),
             chip,
             engine,

@@ -91,3 +91,22 @@ fn neuron_counts_neuroncores() {
     assert_eq!((e.tensor_parallel, e.devices_used, e.engine), (24, 12, Engine::Neuron));
     assert!(e.fits, "{e:?}");
 }
+
+#[test]
+fn default_tensor_parallel_falls_back_to_a_valid_degree_and_says_so() {
+    // Qwen2 7B: 28 attention heads, 4 KV heads. 8 does not divide 28; 7 divides 28 but not the KV
+    // heads; 4 is the largest valid degree.
+    let e = estimate(&input("qwen2-7b", "h100", 8)).unwrap();
+    assert_eq!(e.tensor_parallel, 4);
+    assert_eq!(e.devices_used, 4);
+    assert!(e.notes.iter().any(|n| n.contains("tensor_parallel 4")), "{:?}", e.notes);
+    // A degree that divides: all devices, no note.
+    let e = estimate(&input("llama-3-8b", "h100", 8)).unwrap();
+    assert_eq!(e.tensor_parallel, 8);
+    assert!(e.notes.is_empty());
+    // An explicit invalid degree stays an error naming the field.
+    let mut i = input("qwen2-7b", "h100", 8);
+    i.tensor_parallel = Some(8);
+    let err = estimate(&i).unwrap_err();
+    assert_eq!(err.field, "tensor_parallel");
+}
