@@ -114,7 +114,8 @@ pub fn App() -> impl IntoView {
 
 /// Shows a recoverable error over the page after a panic: the autosave holds the last good plan, so
 /// reloading restores it; the person can also discard it. Written with plain DOM calls, because the
-/// app itself can no longer run.
+/// app itself can no longer run; the buttons are handled by app/boot.js (plain JS, no inline handler,
+/// which the Content-Security-Policy forbids).
 pub fn show_crash(message: &str) {
     let document = document();
     let Ok(overlay) = document.create_element("div") else { return };
@@ -126,8 +127,8 @@ pub fn show_crash(message: &str) {
         "<div class=\"tf-crash-box\"><h2>Something went wrong</h2>\
          <p>Tokenfleet hit an internal error. Your plan was autosaved before it happened: reload to continue \
          where you were.</p><pre>{escaped}</pre>\
-         <button onclick=\"location.reload()\">Reload and restore my plan</button> \
-         <button onclick=\"localStorage.removeItem('{key}');location.reload()\">Discard the autosave and reload</button></div>",
+         <button data-crash-action=\"reload\">Reload and restore my plan</button> \
+         <button data-crash-action=\"discard\" data-autosave-key=\"{key}\">Discard the autosave and reload</button></div>",
         key = store::AUTOSAVE_KEY
     ));
     if let Some(body) = document.body() {

@@ -117,3 +117,28 @@ for (const mode of ['meta tag', 'meta tag and header']) {
     }
   });
 }
+
+test('the crash overlay\'s buttons work under the CSP (no inline handlers): discard clears the autosave', async () => {
+  const server = await serveUnderPrefix();
+  const { page, problems, context } = await openPage(browser, server.origin);
+  try {
+    await watchCsp(page);
+    const planner = new PlannerPage(page);
+    await planner.open(server.url);
+    await page.waitForFunction(() => localStorage.getItem('tokenfleet.autosave'));
+    // The markup show_crash (app/src/lib.rs) writes; its buttons are handled by app/boot.js.
+    // A corrupt autosave would be reported after the reload, unless discard removed it.
+    await page.evaluate(() => localStorage.setItem('tokenfleet.autosave', 'corrupt'));
+    await page.evaluate(() => document.body.insertAdjacentHTML('beforeend',
+      '<div data-testid="crash"><button data-crash-action="discard" data-autosave-key="tokenfleet.autosave">Discard</button></div>'));
+    await Promise.all([page.waitForEvent('load'), page.getByTestId('crash').getByRole('button').click()]);
+    await planner.open(server.url);
+    assert.equal(await page.getByTestId('crash').count(), 0, 'the page was reloaded');
+    assert.doesNotMatch((await page.getByTestId('notice').allTextContents()).join(' '), /could not be restored/);
+    assert.deepEqual(await page.evaluate(() => window.__cspViolations), []);
+    assert.deepEqual(problems.pageErrors, []);
+  } finally {
+    await context.close();
+    await server.close();
+  }
+});
