@@ -35,6 +35,10 @@ pub(crate) struct Node {
     pub gone_s: f64,
     /// Spot interruption notice time (infinity when none).
     pub interruption_s: f64,
+    /// The node launched to replace this one (replace consolidation), while it starts.
+    pub replacement: Option<usize>,
+    /// Launched as a replacement and waiting to take over: not a consolidation candidate.
+    pub standby: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -83,6 +87,8 @@ pub(crate) struct Cluster<'a> {
     pool_cpu: Vec<u32>,
     pool_nodes: Vec<u32>,
     pool_terminating: Vec<u32>,
+    /// Nodes of each pool being replaced (counted against the disruption budget).
+    pool_replacing: Vec<u32>,
     batch_start_s: Option<f64>,
     batch_last_s: f64,
     pub retry_at_s: f64,
@@ -112,6 +118,8 @@ pub(crate) struct Cluster<'a> {
     /// Offerings EC2 had no capacity for, until when (Karpenter's unavailable-offerings cache).
     unavailable: Vec<Unavailable>,
     pub launch_failures: u32,
+    pub nodes_consolidated: u32,
+    pub nodes_replaced: u32,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -157,6 +165,7 @@ impl<'a> Cluster<'a> {
             pool_cpu: vec![0; n],
             pool_nodes: vec![0; n],
             pool_terminating: vec![0; n],
+            pool_replacing: vec![0; n],
             batch_start_s: None,
             batch_last_s: 0.0,
             retry_at_s: f64::INFINITY,
@@ -180,6 +189,8 @@ impl<'a> Cluster<'a> {
             budget_cache: sc.pools.iter().map(|p| vec![(i64::MIN, false); p.budgets.len()]).collect(),
             unavailable: vec![],
             launch_failures: 0,
+            nodes_consolidated: 0,
+            nodes_replaced: 0,
         }
     }
 
@@ -231,6 +242,8 @@ impl<'a> Cluster<'a> {
             state: NodeState::Running,
             gone_s: f64::INFINITY,
             interruption_s,
+            replacement: None,
+            standby: false,
         });
         self.generation += 1;
         self.pool_devices[pool] += t.devices;
@@ -571,6 +584,16 @@ impl<'a> Cluster<'a> {
                 p.node = Some(map[n]);
             }
         }
+        for i in 0..self.nodes.len() {
+            if let Some(r) = self.nodes[i].replacement {
+                if map[r] == usize::MAX {
+                    self.nodes[i].replacement = None;
+                    self.pool_replacing[self.nodes[i].pool] -= 1;
+                } else {
+                    self.nodes[i].replacement = Some(map[r]);
+                }
+            }
+        }
     }
 
     /// Karpenter's disruption controller: empty (and, for WhenEmptyOrUnderutilized, underutilised)
@@ -616,7 +639,63 @@ impl<'a> Cluster<'a> {
         }
     }
 
+    /// Replacements that are ready take over: the old node is drained (its pods restart, most often on
+    /// the replacement); a replacement that was lost (interrupted) is dropped.
+    fn progress_replacements(&mut self, now: f64) {
+        for i in 0..self.nodes.len() {
+            let Some(r) = self.nodes[i].replacement else { continue };
+            if self.nodes[i].state != NodeState::Running || self.nodes[r].state != NodeState::Running {
+                self.nodes[i].replacement = None;
+                self.nodes[r].standby = false;
+                self.pool_replacing[self.nodes[i].pool] -= 1;
+                self.generation += 1;
+            } else if self.nodes[r].ready_s <= now {
+                self.nodes[i].replacement = None;
+                self.pool_replacing[self.nodes[i].pool] -= 1;
+                self.nodes[r].standby = false;
+                self.nodes[r].last_change_s = now;
+                self.nodes_replaced += 1;
+                self.start_termination(now, i, now + self.timing.node_termination_s);
+            }
+        }
+    }
+
+    /// Replace consolidation: a cheaper node of the same pool that holds the candidate's pods
+    /// (spot-to-spot replacement is off by default in Karpenter, so spot candidates are kept).
+    fn try_replace(&mut self, now: f64, p: usize, candidate: usize) -> bool {
+        let node = &self.nodes[candidate];
+        if node.capacity == CapacityType::Spot || !self.pdb_allows(candidate, now) {
+            return false;
+        }
+        let used = node.devices_total - node.devices_free;
+        let current = node.usd_per_hour;
+        let pool = &self.sc.pools[p];
+        let mut best: Option<(usize, CapacityType, f64)> = None;
+        for capacity in pool.capacity_types.iter().copied().filter(|c| *c != CapacityType::Reserved) {
+            for (i, t) in pool.instance_types.iter().enumerate() {
+                let Some(price) = t.price(capacity) else { continue };
+                let fits = t.devices >= used
+                    && pool.limit_devices.is_none_or(|l| self.pool_devices[p] + t.devices <= l)
+                    && pool.limit_cpu.is_none_or(|l| self.pool_cpu[p] + t.vcpu <= l)
+                    && !self
+                        .unavailable
+                        .iter()
+                        .any(|u| u.pool == p && u.itype == i && u.capacity == capacity && u.until_s > now);
+                if fits && price < current * 0.999 && best.is_none_or(|(_, _, b)| price < b) {
+                    best = Some((i, capacity, price));
+                }
+            }
+        }
+        let Some((itype, capacity, price)) = best else { return false };
+        let r = self.add_node(p, itype, capacity, price, now, false);
+        self.nodes[r].standby = true;
+        self.nodes[candidate].replacement = Some(r);
+        self.pool_replacing[p] += 1;
+        true
+    }
+
     fn consolidate_pools(&mut self, now: f64) {
+        self.progress_replacements(now);
         for p in 0..self.sc.pools.len() {
             let pool = &self.sc.pools[p];
             let Some(after) = pool.consolidate_after_s else { continue };
@@ -625,6 +704,8 @@ impl<'a> Cluster<'a> {
                 n.pool == p
                     && n.state == NodeState::Running
                     && !n.reserved
+                    && !n.standby
+                    && n.replacement.is_none()
                     && n.ready_s <= now
                     && now - n.last_change_s >= after
             };
@@ -635,6 +716,7 @@ impl<'a> Cluster<'a> {
                     break;
                 }
                 self.start_termination(now, i, now + self.timing.node_termination_s);
+                self.nodes_consolidated += 1;
                 room -= 1;
             }
             if pool.consolidation != ConsolidationPolicy::WhenEmptyOrUnderutilized
@@ -653,6 +735,9 @@ impl<'a> Cluster<'a> {
             if let Some(c) = candidate {
                 if self.pods_fit_elsewhere(c, now) {
                     self.start_termination(now, c, now + self.timing.node_termination_s);
+                    self.nodes_consolidated += 1;
+                } else {
+                    self.try_replace(now, p, c);
                 }
             }
         }
@@ -690,7 +775,20 @@ impl<'a> Cluster<'a> {
             }
             allowed
         };
-        allowed.saturating_sub(self.pool_terminating[p])
+        allowed.saturating_sub(self.pool_terminating[p] + self.pool_replacing[p])
+    }
+
+    /// Each exported deployment has a PodDisruptionBudget with maxUnavailable 1, which Karpenter
+    /// respects: a node is not disrupted while evicting its pods would leave a deployment with more
+    /// than one pod unavailable.
+    fn pdb_allows(&self, node: usize, now: f64) -> bool {
+        let mut unavailable = vec![0u32; self.sc.deployments.len()];
+        for pod in &self.pods {
+            if pod.node == Some(node) || pod.ready_s > now {
+                unavailable[pod.deployment] += 1;
+            }
+        }
+        !self.pods.iter().any(|p| p.node == Some(node) && unavailable[p.deployment] > 1)
     }
 
     fn pods_fit_elsewhere(&self, node: usize, now: f64) -> bool {
@@ -701,19 +799,7 @@ impl<'a> Cluster<'a> {
             .filter(|(i, n)| *i != node && n.state == NodeState::Running && n.ready_s <= now && n.devices_free > 0)
             .map(|(i, n)| (i, n.devices_free))
             .collect();
-        // Each exported deployment has a PodDisruptionBudget with maxUnavailable 1, which Karpenter
-        // respects: a node is not consolidated while evicting its pods would leave a deployment with
-        // more than one pod unavailable.
-        let mut evicted = vec![0u32; self.sc.deployments.len()];
-        for pod in self.pods.iter().filter(|p| p.node == Some(node)) {
-            evicted[pod.deployment] += 1;
-        }
-        for pod in &self.pods {
-            if pod.node != Some(node) && pod.ready_s > now {
-                evicted[pod.deployment] += 1;
-            }
-        }
-        if self.pods.iter().any(|p| p.node == Some(node) && evicted[p.deployment] > 1) {
+        if !self.pdb_allows(node, now) {
             return false;
         }
         for pod in self.pods.iter().filter(|p| p.node == Some(node)) {

@@ -803,6 +803,8 @@ fn finish(
         nodes_launched: cluster.nodes_launched,
         spot_interruptions: cluster.spot_interruptions,
         spot_launch_failures: cluster.launch_failures,
+        nodes_consolidated: cluster.nodes_consolidated,
+        nodes_replaced: cluster.nodes_replaced,
         duration_s: r3(opt.duration_s),
         step_s: opt.step_s,
         series_step_s: opt.series_step_s,

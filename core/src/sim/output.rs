@@ -39,6 +39,10 @@ pub struct Summary {
     pub spot_interruptions: u32,
     /// Spot launches that found no capacity (Karpenter then tried the next offering).
     pub spot_launch_failures: u32,
+    /// Nodes removed by consolidation (empty, or their pods moved to other nodes).
+    pub nodes_consolidated: u32,
+    /// Nodes replaced by a cheaper one by consolidation.
+    pub nodes_replaced: u32,
     pub duration_s: f64,
     pub step_s: f64,
     pub series_step_s: f64,

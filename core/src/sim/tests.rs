@@ -491,3 +491,42 @@ fn scheduled_budget_gates_consolidation() {
     assert_eq!(n[100], n[0], "no consolidation before 02:00: {n:?}");
     assert!(*n.last().unwrap() < n[0], "consolidation after the window closes: {n:?}");
 }
+
+/// Replace consolidation: after a scale-down leaves one pod on a four-GPU node, Karpenter launches a
+/// one-GPU node, moves the pod once the new node is ready, and removes the big one.
+#[test]
+fn underutilised_node_is_replaced_by_a_cheaper_one() {
+    let run = |policy: ConsolidationPolicy| {
+        let mut p = pool("gpu", NodeOs::Bottlerocket, None);
+        p.consolidation = policy;
+        p.consolidate_after_s = Some(60.0);
+        let rows = vec![
+            TraceRow { t_s: 0.0, requests_per_s: 4.0, input_tokens: None, output_tokens: None },
+            TraceRow { t_s: 600.0, requests_per_s: 0.2, input_tokens: None, output_tokens: None },
+        ];
+        let traffic = Traffic { source: TrafficSource::Trace { rows }, arrival_noise: false, ..Traffic::default() };
+        let mut sc = scenario(traffic, hpa(1, 4, 1.0), vec![p]);
+        sc.deployments[0].initial_replicas = 4;
+        simulate(&sc, &opts(3.0 * 3600.0)).unwrap()
+    };
+    let replaced = run(ConsolidationPolicy::WhenEmptyOrUnderutilized);
+    let kept = run(ConsolidationPolicy::WhenEmpty);
+    assert_eq!(
+        replaced.series.pools["gpu"].nodes_by_type["g5.12xlarge/on-demand"][0], 1,
+        "four pods packed on one node"
+    );
+    assert_eq!(replaced.summary.nodes_replaced, 1);
+    let by_type = &replaced.series.pools["gpu"].nodes_by_type;
+    assert_eq!(*by_type["g5.12xlarge/on-demand"].last().unwrap(), 0);
+    assert_eq!(*by_type["g5.xlarge/on-demand"].last().unwrap(), 1);
+    assert_eq!(kept.summary.nodes_replaced, 0);
+    assert!(
+        replaced.summary.cost_usd < kept.summary.cost_usd * 0.7,
+        "{} vs {}",
+        replaced.summary.cost_usd,
+        kept.summary.cost_usd
+    );
+    // The pod kept serving on the old node until the new one was ready, then restarted there.
+    let ready = &replaced.series.deployments["llama"].replicas_ready;
+    assert_eq!(*ready.last().unwrap(), 1);
+}
