@@ -152,3 +152,17 @@ fn end_to_end_slos_are_the_decode_stages_and_monolithic_plans_are_unchanged() {
         .iter()
         .all(|d| d.role == "server" && d.latency.len() == quickstart.spec.workload.slos.len()));
 }
+
+#[test]
+fn every_disaggregated_candidate_lints_clean_on_sizing() {
+    let (input, _) = recommended_disaggregated();
+    let r = optimize::recommend(&input, &OptimizeConfig::default()).unwrap();
+    let mut checked = 0;
+    for c in r.candidates.iter().filter(|c| c.mode == "disaggregated") {
+        let p = optimize::candidate_plan(&input, c);
+        let findings = sizing_findings(&p);
+        assert!(findings.is_empty(), "{}: {findings:#?}", c.name);
+        checked += 1;
+    }
+    assert!(checked > 0);
+}
