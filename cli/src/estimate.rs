@@ -84,6 +84,7 @@ fn render(id: Value, e: &Estimate) -> Value {
         "engine": e.engine.as_str(),
         "tensor_parallel": e.tensor_parallel,
         "devices_used": e.devices_used,
+        "notes": e.notes,
     })
 }
 
