@@ -196,6 +196,36 @@ impl Plan {
     }
 }
 
+/// What the plan would cost on each instance type its NodePools allow: for each type, every pool
+/// restricted to that type alone (pools that do not allow it keep theirs). Sorted cheapest first;
+/// at most `limit` types, chosen by catalog order. Types that cannot place every pod are left out.
+pub fn compare_instance_types(plan: &Plan, limit: usize) -> Vec<(String, f64)> {
+    let mut names: Vec<&'static str> = Vec::new();
+    for pool in &plan.spec.node_pools {
+        for t in crate::place::pool_instance_types(pool) {
+            if !names.contains(&t.name.as_str()) {
+                names.push(&t.name);
+            }
+        }
+    }
+    let mut out: Vec<(String, f64)> = names
+        .into_iter()
+        .take(limit)
+        .filter_map(|name| {
+            let mut what_if = plan.clone();
+            for pool in &mut what_if.spec.node_pools {
+                if crate::place::pool_instance_types(pool).any(|t| t.name == name) {
+                    pool.instance_types = vec![name.to_string()];
+                }
+            }
+            let outcome = crate::place::evaluate(&what_if);
+            outcome.unplaced.is_empty().then(|| (name.to_string(), outcome.summary.cost_usd_per_hour))
+        })
+        .collect();
+    out.sort_by(|a, b| a.1.total_cmp(&b.1).then_with(|| a.0.cmp(&b.0)));
+    out
+}
+
 /// Reads `key=value, key=value` (NodePool limits as a person types them) into a map.
 pub fn parse_pairs(text: &str) -> Result<BTreeMap<String, String>, EditError> {
     let mut out = BTreeMap::new();
@@ -373,6 +403,15 @@ mod tests {
         assert_eq!(plan.node_pool("a").unwrap().instance_families, ["p4d"]);
         plan.apply_import(&imported, ImportMode::ReplacePlan);
         assert_eq!(plan, imported);
+    }
+
+    #[test]
+    fn instance_types_are_compared_cheapest_first() {
+        let plan = parse_plan(crate::examples::example("quickstart").unwrap()).unwrap();
+        let costs = compare_instance_types(&plan, 40);
+        assert!(!costs.is_empty());
+        assert!(costs.windows(2).all(|w| w[0].1 <= w[1].1), "{costs:?}");
+        assert!(costs.iter().all(|(name, usd)| (name.starts_with("g5") || name.starts_with("g6")) && *usd > 0.0));
     }
 
     #[test]

@@ -193,8 +193,10 @@ mod tests {
 
     #[test]
     fn errors_point_at_the_node() {
-        let good = "apiVersion: tokenfleet.dev/v1alpha1\nkind: Plan\nmetadata:\n  name: t\nspec:\n  region: us-east-1\n";
-        let e = read(&format!("{good}  workload:\n    requestsPerSecond:\n      baseline: lots\n      peak: 2\n")).unwrap_err();
+        let good =
+            "apiVersion: tokenfleet.dev/v1alpha1\nkind: Plan\nmetadata:\n  name: t\nspec:\n  region: us-east-1\n";
+        let e = read(&format!("{good}  workload:\n    requestsPerSecond:\n      baseline: lots\n      peak: 2\n"))
+            .unwrap_err();
         assert_eq!((e.line, e.column), (9, 17), "{e}");
         assert!(e.message.contains("invalid type"), "{e}");
         let e = read(&format!("{good}  bogus: 1\n")).unwrap_err();
@@ -206,7 +208,8 @@ mod tests {
 
     #[test]
     fn plain_numbers_read_as_strings_where_strings_are_expected() {
-        let text = crate::examples::example("quickstart").unwrap().replace("nvidia.com/gpu: \"16\"", "nvidia.com/gpu: 16");
+        let text =
+            crate::examples::example("quickstart").unwrap().replace("nvidia.com/gpu: \"16\"", "nvidia.com/gpu: 16");
         let plan = read(&text).unwrap();
         assert_eq!(plan.spec.node_pools[0].limits["nvidia.com/gpu"], "16");
     }

@@ -127,7 +127,7 @@ test('Escape cancels a drag: the preview goes back and nothing is recorded', asy
 test('keyboard alternatives: Arrow keys reorder pools, Enter picks up a family, a select pins a deployment', async () => {
   const session = await fresh();
   const { board, page } = session;
-  await board.importYaml(nodePoolYaml('gpu-spot', 10));
+  await board.importYaml(nodePoolYaml('gpu-spot', 10, ['g5', 'g6']));
   await board.card('gpu-spot').getByTestId('pool-drag-handle').focus();
   await page.keyboard.press('ArrowUp');
   assert.deepEqual(await board.poolNames(), ['gpu-spot', 'gpu-on-demand']);
@@ -135,24 +135,24 @@ test('keyboard alternatives: Arrow keys reorder pools, Enter picks up a family, 
   assert.equal(await page.evaluate(() => document.activeElement?.closest('[data-pool-name]')?.dataset.poolName), 'gpu-spot',
     'focus stays on the moved handle');
 
-  await board.card('gpu-on-demand').locator('[data-family="g5"]').focus();
+  await board.card('gpu-spot').locator('[data-family="g5"]').focus();
   await page.keyboard.press('Enter');
-  await board.card('gpu-spot').getByTestId('drop-here').click();
-  assert.match(await board.card('gpu-spot').textContent(), /g5/);
-  assert.doesNotMatch(await board.card('gpu-on-demand').locator('.tf-families').textContent(), /g5/);
+  await board.card('gpu-on-demand').getByTestId('drop-here').click();
+  assert.match(await board.card('gpu-on-demand').locator('.tf-families').textContent(), /g5/);
+  assert.doesNotMatch(await board.card('gpu-spot').locator('.tf-families').textContent(), /g5/);
 
-  await page.getByTestId('deployment-pool').selectOption('gpu-on-demand');
-  assert.match(await board.exportYaml(), /karpenter\.sh\/nodepool: gpu-on-demand/);
+  await page.getByTestId('deployment-pool').selectOption('gpu-spot');
+  assert.match(await board.exportYaml(), /karpenter\.sh\/nodepool: gpu-spot/);
   await clean(session);
 });
 
 test('dragging an instance family between pools and a deployment onto a pool', async () => {
   const session = await fresh();
   const { board } = session;
-  await board.importYaml(nodePoolYaml('gpu-spot', 10));
-  await board.dragFamily('g6', 'gpu-on-demand', 'gpu-spot');
-  assert.match(await board.card('gpu-spot').locator('.tf-families').textContent(), /g6/);
-  assert.doesNotMatch(await board.card('gpu-on-demand').locator('.tf-families').textContent(), /g6/);
+  await board.importYaml(nodePoolYaml('gpu-spot', 10, ['g5', 'g6']));
+  await board.dragFamily('g6', 'gpu-spot', 'gpu-on-demand');
+  assert.match(await board.card('gpu-on-demand').locator('.tf-families').textContent(), /g6e.*g6/);
+  assert.doesNotMatch(await board.card('gpu-spot').locator('.tf-families').textContent(), /g6/);
   assert.match(await board.exportYaml(), /- g6e\n\s+- g6\n/);
 
   // Put gpu-spot first (keyboard) so it is on screen next to the deployment card, then drag onto it.
@@ -302,4 +302,30 @@ test('a screenshot of each panel, at 1280x800 and on a narrow screen, in light a
     await screenshot(page, `planner-${label}-toggled-theme`);
     await clean(session);
   }
+});
+
+test('the simulated day is drawn within a frame (figure printed) and follows the traffic profile', async () => {
+  const session = await fresh();
+  const { page } = session;
+  const chart = page.getByTestId('sim-chart');
+  const drawn = async () => Number(await chart.getAttribute('data-draw-ms'));
+  await page.waitForFunction(() => document.querySelector('[data-testid=sim-chart]')?.dataset.drawMs);
+  const first = await drawn();
+  const summaryBefore = await page.getByTestId('sim-summary').textContent();
+  // Refreshes: each profile change re-simulates and redraws.
+  const refreshes = [];
+  for (const profile of ['steady', 'diurnal', 'diurnal-spikes', 'steady']) {
+    const before = await page.getByTestId('sim-summary').textContent();
+    await page.getByTestId('traffic-profile').selectOption(profile);
+    await page.waitForFunction((b) => document.querySelector('[data-testid=sim-summary]')?.textContent !== b, before);
+    refreshes.push(await drawn());
+  }
+  const simMs = Number((await page.getByTestId('sim-summary').textContent()).match(/simulated in (\d+) ms/)[1]);
+  const median = [...refreshes].sort((a, b) => a - b)[Math.floor(refreshes.length / 2)];
+  console.log(`# simulated-day chart: first draw ${first.toFixed(1)} ms, refreshes ${refreshes.map((r) => r.toFixed(1)).join(', ')} ms ` +
+    `(median ${median.toFixed(1)} ms; simulating the day: ${simMs} ms)`);
+  assert.ok(median <= 16, `chart refreshed in ${median} ms (median)`);
+  assert.match(summaryBefore, /USD for the day/);
+  await page.getByTestId('charts-panel').screenshot({ path: 'tests/e2e/artifacts/panel-charts-simulated.png' });
+  await clean(session);
 });
