@@ -4,7 +4,13 @@
 (async () => {
   if (window.__tokenfleetSmoke) return;
   window.__tokenfleetSmoke = true;
-  const report = { ok: false, steps: [] };
+  const report = { ok: false, steps: [], errors: [] };
+  // Errors and CSP violations from here on (the page's policy must not break the shell's IPC).
+  addEventListener('error', (e) => report.errors.push(`error: ${e.message}`));
+  addEventListener('unhandledrejection', (e) => report.errors.push(`unhandled rejection: ${e.reason}`));
+  document.addEventListener('securitypolicyviolation', (e) => report.errors.push(`CSP ${e.violatedDirective}: ${e.blockedURI}`));
+  const consoleError = console.error;
+  console.error = (...args) => { report.errors.push(`console.error: ${args.join(' ')}`); consoleError(...args); };
   const sleep = (ms) => new Promise((done) => setTimeout(done, ms));
   const text = (selector) => (document.querySelector(selector)?.textContent ?? '').trim();
   const waitFor = async (what, check, ms = 30000) => {
