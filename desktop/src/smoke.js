@@ -50,7 +50,12 @@
     click('desktop-save-manifests');
     await waitFor('the manifests to be saved', () => /saved the manifests/i.test(text('[data-testid="notice"]')));
     report.notice = text('[data-testid="notice"]');
-    report.ok = true;
+    // Manifests open as a plan too (the shell answers with DIR/open-manifest.yaml).
+    const saved = text('[data-testid="plan-name"]');
+    click('desktop-open-manifests');
+    await waitFor('the manifests to be opened', () => /opened the manifests/i.test(text('[data-testid="notice"]')));
+    report.fromManifests = { notice: text('[data-testid="notice"]'), pools: [...document.querySelectorAll('[data-testid="pool-card"]')].map((c) => c.dataset.poolName) };
+    report.ok = saved === report.openedPlan;
   } catch (error) {
     report.error = String(error?.stack ?? error);
   }
