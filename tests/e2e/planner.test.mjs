@@ -3,7 +3,9 @@
 // each panel (tests/e2e/artifacts/panel-*.png).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { serveStatic, launchBrowser, openPage, screenshot } from './support.mjs';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { serveStatic, launchBrowser, openPage, screenshot, tokenfleet, ARTIFACTS } from './support.mjs';
 import { BoardPage } from './pages/board.mjs';
 
 let server;
@@ -327,5 +329,39 @@ test('the simulated day is drawn within a frame (figure printed) and follows the
   assert.ok(median <= 16, `chart refreshed in ${median} ms (median)`);
   assert.match(summaryBefore, /USD for the day/);
   await page.getByTestId('charts-panel').screenshot({ path: 'tests/e2e/artifacts/panel-charts-simulated.png' });
+  await clean(session);
+});
+
+test('from a template to an edited, lint-clean plan and downloaded manifests, without a terminal', async () => {
+  const session = await fresh();
+  const { board, page } = session;
+  await page.getByTestId('template').selectOption('spiky-spot-burst');
+  assert.equal(await board.planName(), 'spiky-spot-burst');
+  const expected = tokenfleet('export', 'examples/spiky-spot-burst.yaml');
+  assert.equal(await board.exportYaml(), expected, 'the template exports exactly what the CLI exports');
+  await page.getByTestId('lint-clean').waitFor();
+  // An edit that keeps the plan lint-clean: relax the first SLO by a tenth.
+  const path = 'spec.workload.slos[0].limitMs';
+  const limit = Number(await page.locator(`[id="f-${path}"]`).inputValue());
+  await board.setField(path, String(Math.round(limit * 1.1)));
+  assert.notEqual(await board.exportYaml(), expected);
+  await page.getByTestId('lint-clean').waitFor();
+  assert.equal(await page.getByTestId('lint-panel').getByTestId('lint-finding').count(), 0);
+
+  const [manifests] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-download').click()]);
+  assert.equal(manifests.suggestedFilename(), 'spiky-spot-burst.yaml');
+  assert.equal(await readFile(await manifests.path(), 'utf8'), await board.exportYaml());
+  const [plan] = await Promise.all([page.waitForEvent('download'), page.getByTestId('plan-download').click()]);
+  const planText = await readFile(await plan.path(), 'utf8');
+  assert.match(planText, /kind: Plan/);
+  // The downloaded plan, exported by the CLI, gives the same manifests as the page.
+  const saved = join(ARTIFACTS, 'downloaded.plan.yaml');
+  await writeFile(saved, planText);
+  assert.equal(tokenfleet('export', saved), await board.exportYaml());
+
+  // Undo returns to the plan before the template, as one action per step.
+  await board.undo();
+  await board.undo();
+  assert.equal(await board.planName(), 'quickstart');
   await clean(session);
 });
