@@ -74,6 +74,7 @@ fn scenario() -> Scenario {
         .map(|i| SimDeployment {
             name: format!("model-{i}"),
             traffic_share: 0.25,
+            upstream: None,
             devices_per_replica: 1,
             initial_replicas: 2,
             autoscaler: Autoscaler::Hpa(HpaSpec {

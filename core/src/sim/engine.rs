@@ -15,6 +15,13 @@ use super::serving::fraction_within;
 use super::traffic::TrafficCursor;
 use crate::catalog::CapacityType;
 
+/// Which deployments take traffic (entry), which complete requests (terminal), and who feeds whom.
+struct Topology {
+    upstream: Vec<Option<usize>>,
+    entry: Vec<bool>,
+    terminal: Vec<bool>,
+}
+
 /// The serving state as Prometheus last scraped it; the autoscalers read metrics from here.
 #[derive(Default, Clone, Copy)]
 struct Scrape {
@@ -165,6 +172,17 @@ pub fn simulate(sc: &Scenario, opt: &SimOptions) -> Result<Timeline, String> {
         }
     }
 
+    // Pipelines: a deployment with an upstream takes that one's served requests as its arrivals.
+    let upstream: Vec<Option<usize>> = sc
+        .deployments
+        .iter()
+        .map(|d| d.upstream.as_ref().and_then(|u| sc.deployments.iter().position(|e| &e.name == u)))
+        .collect();
+    let topology = Topology {
+        entry: upstream.iter().map(Option::is_none).collect(),
+        terminal: (0..sc.deployments.len()).map(|i| !upstream.contains(&Some(i))).collect(),
+        upstream,
+    };
     let mut root = Rng::new(opt.seed);
     let mut traffic_rng = root.fork(1);
     let mut arrival_rng = root.fork(2);
@@ -221,6 +239,7 @@ pub fn simulate(sc: &Scenario, opt: &SimOptions) -> Result<Timeline, String> {
         dep.counts = *c;
     }
     let noise = sc.traffic.arrival_noise;
+    let mut served_now = vec![0u64; nd];
     let mut steps_in = 0u64;
 
     for s in 0..n_steps {
@@ -305,11 +324,18 @@ pub fn simulate(sc: &Scenario, opt: &SimOptions) -> Result<Timeline, String> {
             } else if dep.tokens_per_request != now.input_tokens + now.output_tokens {
                 dep.tokens_per_request = now.input_tokens + now.output_tokens;
             }
-            let rate = now.requests_per_s * d.traffic_share;
-            let mean = rate * step;
+            let (rate, mean) = match topology.upstream[i] {
+                Some(u) => {
+                    let handed_over = served_now[u] as f64;
+                    (handed_over / step, handed_over)
+                }
+                None => (now.requests_per_s * d.traffic_share, now.requests_per_s * d.traffic_share * step),
+            };
             // Values here are non-negative and far below 2^63, so `as i64` is the floor, and a single
             // instruction (no libm call, no unsigned-conversion sequence).
-            let arrivals = if noise {
+            let arrivals = if topology.upstream[i].is_some() {
+                mean as i64 as u64
+            } else if noise {
                 // The noise's standard deviation, sqrt(mean), is refreshed when the mean moves by more
                 // than 1 %: traffic changes slowly from step to step, a square root per step is not free.
                 if (mean - dep.noise_mean).abs() > 0.01 * dep.noise_mean || dep.noise_mean == 0.0 {
@@ -343,6 +369,7 @@ pub fn simulate(sc: &Scenario, opt: &SimOptions) -> Result<Timeline, String> {
             }
             dep.served += served;
             dep.i_served += served;
+            served_now[i] = served;
             dep.arrival_rps = rate;
             dep.utilization = if dep.capacity_per_step > 0.0 { (rate * dep.inv_capacity_rps).min(1.0) } else { 1.0 };
             if served > 0 {
@@ -389,7 +416,7 @@ pub fn simulate(sc: &Scenario, opt: &SimOptions) -> Result<Timeline, String> {
         steps_in += 1;
         if steps_in == every || s + 1 == n_steps {
             let t0 = (s + 1 - steps_in) as f64 * step;
-            sample(&mut series, sc, &mut deps, &cluster, t0, steps_in as f64 * step, cost_usd);
+            sample(&mut series, sc, &topology, &mut deps, &cluster, t0, steps_in as f64 * step, cost_usd);
             steps_in = 0;
         }
     }
@@ -397,7 +424,7 @@ pub fn simulate(sc: &Scenario, opt: &SimOptions) -> Result<Timeline, String> {
     let end_s = n_steps as f64 * step;
     cluster.finish(end_s);
     let series = series.finish(sc);
-    Ok(finish(sc, opt, &deps, &cluster, series, cost_usd, peak_nodes))
+    Ok(finish(sc, opt, &topology, &deps, &cluster, series, cost_usd, peak_nodes))
 }
 
 /// One autoscaler decision for one deployment.
@@ -574,15 +601,29 @@ impl SeriesBuilder {
     }
 }
 
-fn sample(b: &mut SeriesBuilder, sc: &Scenario, deps: &mut [Dep], cluster: &Cluster, t0: f64, span_s: f64, cost: f64) {
+#[allow(clippy::too_many_arguments)]
+fn sample(
+    b: &mut SeriesBuilder,
+    sc: &Scenario,
+    topology: &Topology,
+    deps: &mut [Dep],
+    cluster: &Cluster,
+    t0: f64,
+    span_s: f64,
+    cost: f64,
+) {
     let series = &mut b.totals;
     series.t_s.push(r3(t0));
     let (mut arrived, mut served, mut queue, mut ttft95, mut desired, mut ready) =
         (0u64, 0u64, 0u64, 0.0f64, 0u32, 0u32);
-    for ((dep, s), d) in deps.iter_mut().zip(b.deployments.iter_mut()).zip(&sc.deployments) {
+    for (i, ((dep, s), d)) in deps.iter_mut().zip(b.deployments.iter_mut()).zip(&sc.deployments).enumerate() {
         dep.flush_bins(&d.service);
-        arrived += dep.i_arrived;
-        served += dep.i_served;
+        if topology.entry[i] {
+            arrived += dep.i_arrived;
+        }
+        if topology.terminal[i] {
+            served += dep.i_served;
+        }
         queue += dep.queue;
         ttft95 = ttft95.max(dep.i_ttft95_max);
         desired += dep.desired;
@@ -653,28 +694,38 @@ fn sample(b: &mut SeriesBuilder, sc: &Scenario, deps: &mut [Dep], cluster: &Clus
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn finish(
     sc: &Scenario,
     opt: &SimOptions,
+    topology: &Topology,
     deps: &[Dep],
     cluster: &Cluster,
     series: Series,
     cost_usd: f64,
     peak_nodes: u32,
 ) -> Timeline {
-    let arrived: u64 = deps.iter().map(|d| d.arrived).sum();
-    let served: u64 = deps.iter().map(|d| d.served).sum();
+    // A request counts once: arrived at its first stage, served by its last; it may be queued or
+    // dropped at any stage.
+    let entry = |i: &usize| topology.entry[*i];
+    let terminal = |i: &usize| topology.terminal[*i];
+    let arrived: u64 = (0..deps.len()).filter(entry).map(|i| deps[i].arrived).sum();
+    let served: u64 = (0..deps.len()).filter(terminal).map(|i| deps[i].served).sum();
     let queued: u64 = deps.iter().map(|d| d.queue).sum();
     let dropped: u64 = deps.iter().map(|d| d.dropped).sum();
-    let tokens: f64 = deps.iter().map(|d| d.tokens).sum();
+    let tokens: f64 = (0..deps.len()).filter(terminal).map(|i| deps[i].tokens).sum();
     let mut slo_attainment = BTreeMap::new();
     let mut late = 0.0f64;
     let mut findings = vec![];
     for (k, slo) in sc.slos.iter().enumerate() {
-        let within: f64 = deps.iter().map(|d| d.within[k]).sum();
-        let denominator = (served + dropped) as f64;
+        // TTFT is decided where a request starts (the prefill stage), TPOT and end-to-end where it
+        // ends (the decode stage); a monolithic deployment is both.
+        let judged = |i: &usize| if slo.metric == SloMetric::Ttft { topology.entry[*i] } else { topology.terminal[*i] };
+        let within: f64 = (0..deps.len()).filter(judged).map(|i| deps[i].within[k]).sum();
+        let judged_served: u64 = (0..deps.len()).filter(judged).map(|i| deps[i].served).sum();
+        let denominator = (judged_served + dropped) as f64;
         let fraction = if denominator > 0.0 { within / denominator } else { 1.0 };
-        late = late.max(served as f64 - within);
+        late = late.max(judged_served as f64 - within);
         slo_attainment.insert(slo.key(), (fraction * 1e4).round() / 1e4);
         if fraction + 1e-9 < slo.percentile / 100.0 {
             findings.push(Finding::warning(

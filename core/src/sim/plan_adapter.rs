@@ -92,6 +92,95 @@ impl ReplicaPerformance for PerfReplica {
     }
 }
 
+/// The stage a fleet of a disaggregated deployment serves.
+#[derive(Debug, Clone, Copy)]
+struct StageRole {
+    prefill: bool,
+    tpot_limit_s: Option<f64>,
+}
+
+impl StageRole {
+    fn of(role: &str, tpot_limit_s: Option<f64>) -> Option<StageRole> {
+        match role {
+            "prefill" => Some(StageRole { prefill: true, tpot_limit_s }),
+            "decode" => Some(StageRole { prefill: false, tpot_limit_s }),
+            _ => None,
+        }
+    }
+}
+
+/// One replica of a disaggregated stage (`perf::stage`): a prefill replica prefills whole prompts
+/// (an M/G/1 queue) and ships the KV cache; a decode replica only decodes, its step growing with the
+/// batch up to a full KV cache.
+pub struct StageReplica {
+    pub class: perf::stage::StageClass,
+    pub prefill: bool,
+    pub network_bytes_per_s: f64,
+}
+
+impl ReplicaPerformance for StageReplica {
+    fn capacity_requests_per_s(&self, _input_tokens: f64, _output_tokens: f64) -> f64 {
+        if self.prefill {
+            1.0 / self.class.prefill_s.max(1e-9)
+        } else {
+            self.class.decode_capacity_requests_per_s()
+        }
+    }
+
+    fn max_running_requests(&self, _input_tokens: f64, _output_tokens: f64) -> f64 {
+        if self.prefill {
+            1.0
+        } else {
+            self.class.max_batch
+        }
+    }
+
+    fn latency_at(&self, utilization: f64, i: f64, o: f64) -> LatencyPoint {
+        let c = &self.class;
+        if self.prefill {
+            let rate = utilization * self.capacity_requests_per_s(i, o);
+            let (rho, mean_wait_s) = perf::stage::prefill_queue(std::slice::from_ref(c), &[1.0], rate);
+            let transfer_s = c.kv_bytes / self.network_bytes_per_s.max(1.0);
+            let ttft = |q: f64| {
+                let wait = perf::stage::wait_quantile_s(rho, mean_wait_s, q);
+                (if wait.is_finite() { wait } else { 0.0 } + c.prefill_s + transfer_s) * 1000.0
+            };
+            LatencyPoint {
+                ttft_p50_ms: ttft(0.5),
+                ttft_p95_ms: ttft(0.95),
+                tpot_p50_ms: 0.0,
+                tpot_p95_ms: 0.0,
+                running_requests: rho.min(1.0),
+                kv_cache_usage: rho.min(1.0) * c.kv_bytes
+                    / (c.replica.memory.kv_cache_capacity_tokens.max(1) as f64 * c.replica.memory.kv_bytes_per_token)
+                        .max(1.0),
+            }
+        } else {
+            let batch = (c.max_batch * utilization).max(1.0);
+            let step_ms = c.replica.decode_step_s(batch, c.context_tokens) * 1000.0;
+            LatencyPoint {
+                // The decode stage's own first step (its TTFT is not judged: the prefill stage's is).
+                ttft_p50_ms: step_ms,
+                ttft_p95_ms: step_ms,
+                tpot_p50_ms: step_ms,
+                tpot_p95_ms: step_ms,
+                running_requests: batch,
+                kv_cache_usage: (batch / c.max_batch.max(1.0)).min(1.0),
+            }
+        }
+    }
+
+    fn source(&self) -> String {
+        format!(
+            "perf model, disaggregated {} stage ({} on {} × {})",
+            if self.prefill { "prefill" } else { "decode" },
+            self.class.replica.model.name,
+            self.class.replica.devices_used,
+            self.class.replica.chip.name
+        )
+    }
+}
+
 /// Builds a scenario from a Plan. Errors name the Plan field.
 pub fn from_plan(plan: &Plan, inputs: &PlanInputs) -> Result<Scenario, String> {
     let spec = &plan.spec;
@@ -124,8 +213,13 @@ pub fn from_plan(plan: &Plan, inputs: &PlanInputs) -> Result<Scenario, String> {
     let mut deployments = vec![];
     let n = spec.deployments.len().max(1) as f64;
     for (i, d) in spec.deployments.iter().enumerate() {
+        // The fleets of a disaggregated deployment form a pipeline: prefill, then decode.
+        let mut previous: Option<String> = None;
         for fleet in d.fleets() {
-            deployments.push(deployment(plan, i, d, &fleet, 1.0 / n, input_tokens, output_tokens, &pools)?);
+            let mut sim_deployment = deployment(plan, i, d, &fleet, 1.0 / n, input_tokens, output_tokens, &pools)?;
+            sim_deployment.upstream = previous.take();
+            previous = Some(sim_deployment.name.clone());
+            deployments.push(sim_deployment);
         }
     }
     let slos = w
@@ -319,13 +413,23 @@ fn deployment(
         ));
     };
     let devices = devices_per_replica(reference, tp);
-    let (service, weights_gib) = service_profile(d, reference, devices, tp, input_tokens, output_tokens)
+    let tpot_limit_s = plan
+        .spec
+        .workload
+        .slos
+        .iter()
+        .filter(|s| s.metric == plan::SloMetric::Tpot)
+        .map(|s| s.limit_ms / 1000.0)
+        .reduce(f64::min);
+    let stage = StageRole::of(&fleet.role, tpot_limit_s);
+    let (service, weights_gib) = service_profile(d, reference, devices, tp, input_tokens, output_tokens, stage)
         .map_err(|e| format!("{}: {e}", at("model")))?;
     let running_target = default_running_target(&service, plan);
     let autoscaler = autoscaler(d, fleet, running_target).map_err(|e| format!("{}: {e}", at("autoscaler")))?;
     Ok(SimDeployment {
         name: fleet.name.clone(),
         traffic_share: share,
+        upstream: None,
         devices_per_replica: devices,
         initial_replicas: fleet.replicas.min,
         autoscaler,
@@ -347,6 +451,7 @@ fn devices_per_replica(t: &catalog::InstanceType, tensor_parallel: u32) -> u32 {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn service_profile(
     d: &plan::Deployment,
     t: &catalog::InstanceType,
@@ -354,6 +459,7 @@ fn service_profile(
     tp: u32,
     input_tokens: f64,
     output_tokens: f64,
+    stage: Option<StageRole>,
 ) -> Result<(ServiceProfile, f64), String> {
     // The Plan names weight-only INT4 by its method (`awq`, `gptq`); the perf model by its width.
     let precision = match d.precision.trim().to_ascii_lowercase().as_str() {
@@ -391,6 +497,16 @@ fn service_profile(
             ));
         }
         let weights_gib = replica.memory.weights_gib_per_rank * replica.tensor_parallel.max(1) as f64;
+        if let Some(role) = stage {
+            let class =
+                perf::stage::StageClass::new(replica, input.input_tokens, input.output_tokens, role.tpot_limit_s);
+            let stage_replica = StageReplica {
+                class,
+                prefill: role.prefill,
+                network_bytes_per_s: perf::stage::kv_network_bytes_per_s(t, devices),
+            };
+            return Ok((ServiceProfile::sample(&stage_replica, input_tokens, output_tokens), weights_gib));
+        }
         let perf_replica = PerfReplica { replica };
         return Ok((ServiceProfile::sample(&perf_replica, input_tokens, output_tokens), weights_gib));
     }

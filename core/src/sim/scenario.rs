@@ -58,6 +58,11 @@ pub struct SimDeployment {
     pub name: String,
     /// This deployment's fraction of the traffic (shares need not sum to 1; each is used as given).
     pub traffic_share: f64,
+    /// For the second stage of a pipeline (the decode fleet of a disaggregated deployment): the
+    /// deployment whose served requests arrive here instead of traffic. It must come earlier in the
+    /// list. Requests are counted once: arrivals at the first stage, completions at the last.
+    #[serde(default)]
+    pub upstream: Option<String>,
     /// Accelerator devices one replica requests (GPUs, or Neuron devices).
     pub devices_per_replica: u32,
     pub autoscaler: Autoscaler,
@@ -281,6 +286,11 @@ impl Scenario {
                 ![p.ttft_p50_ms, p.ttft_p95_ms, p.tpot_p50_ms, p.tpot_p95_ms].iter().all(|v| v.is_finite() && *v >= 0.0)
             }) {
                 return Err(format!("{}: latency must be finite and non-negative", at("service.curve")));
+            }
+            if let Some(up) = &d.upstream {
+                if !self.deployments[..i].iter().any(|e| &e.name == up) {
+                    return Err(format!("{}: {up:?} is not a deployment listed before this one", at("upstream")));
+                }
             }
             for name in &d.allowed_pools {
                 if !self.pools.iter().any(|p| &p.name == name) {

@@ -64,6 +64,7 @@ pub(crate) fn scenario(traffic: Traffic, autoscaler: Autoscaler, pools: Vec<SimP
         deployments: vec![SimDeployment {
             name: "llama".to_string(),
             traffic_share: 1.0,
+            upstream: None,
             devices_per_replica: 1,
             initial_replicas: 1,
             autoscaler,
@@ -529,4 +530,32 @@ fn underutilised_node_is_replaced_by_a_cheaper_one() {
     // The pod kept serving on the old node until the new one was ready, then restarted there.
     let ready = &replaced.series.deployments["llama"].replicas_ready;
     assert_eq!(*ready.last().unwrap(), 1);
+}
+
+/// A two-stage pipeline (prefill then decode): each request counts once, and requests are conserved
+/// across both stages.
+#[test]
+fn pipeline_stages_count_each_request_once() {
+    let mut sc = scenario(steady(2.0), hpa(1, 6, 2.0), vec![pool("gpu", NodeOs::Bottlerocket, None)]);
+    let mut decode = sc.deployments[0].clone();
+    decode.name = "llama-decode".to_string();
+    decode.upstream = Some("llama".to_string());
+    sc.deployments.push(decode);
+    let t = simulate(&sc, &opts(3.0 * 3600.0)).unwrap();
+    let s = &t.summary;
+    let single = simulate(
+        &scenario(steady(2.0), hpa(1, 6, 2.0), vec![pool("gpu", NodeOs::Bottlerocket, None)]),
+        &opts(3.0 * 3600.0),
+    )
+    .unwrap()
+    .summary;
+    assert_eq!(s.requests_arrived, single.requests_arrived, "arrivals are counted at the first stage only");
+    assert_eq!(s.requests_arrived, s.requests_served + s.requests_queued_at_end + s.requests_dropped);
+    let d = &t.series.deployments;
+    let handed: f64 = d["llama"].served_rate.iter().sum();
+    let received: f64 = d["llama-decode"].arrival_rate.iter().sum();
+    assert!((handed - received).abs() < 1e-6 * handed.max(1.0), "{handed} vs {received}");
+    let mut bad = sc.clone();
+    bad.deployments[1].upstream = Some("nope".to_string());
+    assert!(simulate(&bad, &opts(60.0)).unwrap_err().contains("upstream"));
 }
