@@ -136,7 +136,7 @@ pub fn mount_widget(parent: web_sys::HtmlElement, options: WidgetOptions) -> Res
     Ok(Widget { store, mounted: Some(Box::new(handle)), from_host })
 }
 
-/// The planner as a widget: the plan's name, the editor (unless compact), results and export.
+/// The planner as a widget: the plan's name, the editor and lint (unless compact), results and export.
 #[component]
 fn WidgetView(read_only: bool, compact: bool) -> impl IntoView {
     let store = expect_context::<Store>();
@@ -157,7 +157,7 @@ fn WidgetView(read_only: bool, compact: bool) -> impl IntoView {
                 })}
                 <div class="tf-column">
                     <crate::results::ResultsPanel />
-                    <crate::lint_panel::LintPanel />
+                    {(!compact).then(|| view! { <crate::lint_panel::LintPanel /> })}
                 </div>
             </div>
             <crate::export::ExportPanel />

@@ -137,6 +137,8 @@ test('two widgets on a hostile foreign page work independently, and destroy() le
     assert.equal(await a.getByTestId('plan-name').textContent(), 'quickstart');
     assert.equal(await b.getByTestId('plan-name').textContent(), 'second-widget');
     assert.equal(await b.getByTestId('widget-editor').count(), 0, 'compact: results and export only');
+    assert.equal(await b.getByTestId('lint-panel').count(), 0, 'compact: results and export only');
+    assert.equal(await a.getByTestId('lint-panel').count(), 1);
     assert.equal(await b.getByTestId('export-yaml').count(), 1);
 
     // Nothing of the host's CSS reaches in.
