@@ -9,7 +9,7 @@
 //
 // or, without script: <tokenfleet-planner plan="…yaml…"></tokenfleet-planner>, or with the plan in
 // a child <script type="application/yaml">; attributes read-only and compact; a `change` event
-// (detail.plan) after each edit.
+// (detail.plan) after each edit; setting the `plan` attribute later replaces the plan.
 //
 // Each widget renders in its own shadow root with the app's stylesheet scoped to it, on a wrapper
 // that resets inherited properties, so the page's styles do not reach in and the widget's do not
@@ -125,7 +125,16 @@ export function mount(element, options = {}) {
 
 /** <tokenfleet-planner>: the plan from its `plan` attribute or a child script type="application/yaml". */
 export class TokenfleetPlanner extends HTMLElement {
+  static observedAttributes = ['plan'];
   #handle = null;
+
+  /** A new `plan` attribute replaces the mounted planner's plan. */
+  attributeChangedCallback(name, previous, value) {
+    if (name !== 'plan' || !this.#handle || previous === value || !value) return;
+    this.#handle.ready.then((handle) => handle.setPlan(value)).catch((error) => {
+      this.dispatchEvent(new CustomEvent('error', { detail: { error } }));
+    });
+  }
 
   connectedCallback() {
     if (this.#handle) return;

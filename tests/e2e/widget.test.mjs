@@ -229,6 +229,11 @@ ${QUICKSTART.replace('name: quickstart', 'name: from-script')}
     assert.equal(await page.evaluate(() => document.getElementById('scripted').plan.spec.workload.requestsPerSecond.peak), 12);
     await screenshot(page, 'widget-custom-element');
 
+    // A new plan attribute replaces the plan.
+    await page.evaluate((yaml) => document.getElementById('attributed').setAttribute('plan', yaml),
+      QUICKSTART.replace('name: quickstart', 'name: attribute-changed'));
+    await attributed.getByTestId('plan-name').filter({ hasText: 'attribute-changed' }).waitFor();
+
     // Removing the element destroys its planner.
     await page.evaluate(() => document.getElementById('scripted').remove());
     assert.equal(await page.evaluate(() => document.querySelectorAll('tokenfleet-planner').length), 1);
