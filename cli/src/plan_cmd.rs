@@ -101,6 +101,7 @@ pub fn plan_text(plan: &Plan, outcome: &place::Outcome) -> String {
             let estimate = match (band.estimate_ms, band.meets_slo) {
                 (Some(ms), Some(true)) => format!("{ms:.0} ms, meets"),
                 (Some(ms), _) => format!("{ms:.0} ms, MISSES"),
+                _ if band.saturated => "saturated: arrivals exceed what the replicas can serve, MISSES".to_string(),
                 _ => "no estimate (model, chip or precision not covered by the performance model)".to_string(),
             };
             let _ = writeln!(out, "    {} p{} ≤ {} ms: {estimate}", band.metric, band.percentile, band.limit_ms);
