@@ -18,7 +18,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 help:
 	@echo "make serve     build the web app and serve it on http://127.0.0.1:8080 (example plan loaded)"
-	@echo "make test      install test tools, run every test (cargo, then browser end-to-end), print a summary"
+	@echo "make test      install test tools, run every test (cargo, browser end-to-end, desktop app under Xvfb), print a summary"
 	@echo "make dist      build the static site into dist/ (with the embeddable widget in dist/widget/)"
 	@echo "make desktop   build the desktop app (Tauri) around dist/: desktop/target/debug/tokenfleet-desktop"
 	@echo "make bench     run the benchmarks (native) and report the web bundle size"
