@@ -6,6 +6,7 @@ use leptos::html::Canvas;
 use leptos::prelude::*;
 use plotters::coord::Shift;
 use plotters::prelude::*;
+use tokenfleet_core::curves::{latency_vs_throughput, Curve};
 use tokenfleet_core::edit::compare_instance_types;
 use tokenfleet_core::place::Outcome;
 use tokenfleet_core::sim::{self, PlanInputs, Profile, SimOptions, Timeline};
@@ -36,28 +37,35 @@ pub fn draw_bars<DB: DrawingBackend>(
 ) -> Result<(), String> {
     root.fill(&WHITE).map_err(|e| e.to_string())?;
     let max = bars.iter().map(|b| b.1).fold(0.0_f64, f64::max).max(1.0) * 1.15;
+    let n = bars.len().max(1) as f64;
     let mut chart = ChartBuilder::on(&root)
         .margin(12)
         .x_label_area_size(28)
         .y_label_area_size(52)
-        .build_cartesian_2d((0..bars.len().max(1)).into_segmented(), 0.0..max)
+        .build_cartesian_2d(-0.5..n - 0.5, 0.0..max)
         .map_err(|e| e.to_string())?;
     chart
         .configure_mesh()
         .disable_x_mesh()
         .light_line_style(TRANSPARENT)
         .y_desc(y_desc)
-        .x_labels(bars.len().max(1))
-        .x_label_formatter(&|x| match x {
-            SegmentValue::CenterOf(i) => bars.get(*i).map(|b| b.0.clone()).unwrap_or_default(),
-            _ => String::new(),
+        .x_labels(bars.len().max(1) * 2 + 1)
+        .x_label_formatter(&|x| {
+            let i = x.round();
+            if (x - i).abs() < 0.01 && i >= 0.0 {
+                bars.get(i as usize).map(|b| b.0.clone()).unwrap_or_default()
+            } else {
+                String::new()
+            }
         })
         .draw()
         .map_err(|e| e.to_string())?;
     chart
-        .draw_series(bars.iter().enumerate().map(|(i, (_, usd))| {
-            Rectangle::new([(SegmentValue::Exact(i), 0.0), (SegmentValue::Exact(i + 1), *usd)], BLUE.filled())
-        }))
+        .draw_series(
+            bars.iter()
+                .enumerate()
+                .map(|(i, (_, usd))| Rectangle::new([(i as f64 - 0.35, 0.0), (i as f64 + 0.35, *usd)], BLUE.filled())),
+        )
         .map_err(|e| e.to_string())?;
     root.present().map_err(|e| e.to_string())
 }
@@ -158,6 +166,42 @@ pub fn draw_day<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, timeline: &Tim
     root.present().map_err(|e| e.to_string())
 }
 
+/// TTFT p90 against output tokens per second, one line per candidate instance type.
+pub fn draw_curves<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, curves: &[Curve]) -> Result<(), String> {
+    root.fill(&WHITE).map_err(|e| e.to_string())?;
+    let max_x = curves.iter().flat_map(|c| c.points.iter().map(|p| p.0)).fold(0.0_f64, f64::max).max(1.0) * 1.05;
+    let max_y = curves.iter().flat_map(|c| c.points.iter().map(|p| p.1)).fold(0.0_f64, f64::max).max(1.0) * 1.1;
+    let mut chart = ChartBuilder::on(&root)
+        .margin(10)
+        .x_label_area_size(30)
+        .y_label_area_size(52)
+        .build_cartesian_2d(0.0..max_x, 0.0..max_y)
+        .map_err(|e| e.to_string())?;
+    chart
+        .configure_mesh()
+        .light_line_style(TRANSPARENT)
+        .x_desc("output tokens/s per replica")
+        .y_desc("TTFT p90, ms")
+        .draw()
+        .map_err(|e| e.to_string())?;
+    for (i, curve) in curves.iter().enumerate() {
+        let color = PALETTE[i % PALETTE.len()];
+        chart
+            .draw_series(LineSeries::new(curve.points.iter().copied(), color.stroke_width(2)))
+            .map_err(|e| e.to_string())?
+            .label(curve.instance_type.clone())
+            .legend(move |(x, y)| Rectangle::new([(x, y - 4), (x + 10, y + 4)], color.filled()));
+    }
+    chart
+        .configure_series_labels()
+        .background_style(WHITE.mix(0.8))
+        .border_style(BLACK.mix(0.2))
+        .position(SeriesLabelPosition::UpperLeft)
+        .draw()
+        .map_err(|e| e.to_string())?;
+    root.present().map_err(|e| e.to_string())
+}
+
 fn canvas_area(canvas: NodeRef<Canvas>) -> Option<DrawingArea<plotters_canvas::CanvasBackend, Shift>> {
     let element = canvas.get()?;
     Some(plotters_canvas::CanvasBackend::with_canvas_object(element.into())?.into_drawing_area())
@@ -169,6 +213,7 @@ struct Background {
     timeline: Result<Timeline, String>,
     sim_ms: f64,
     comparison: Vec<(String, f64)>,
+    curves: Vec<Curve>,
 }
 
 impl PartialEq for Background {
@@ -183,6 +228,7 @@ pub fn ChartsPanel() -> impl IntoView {
     let groups = NodeRef::<Canvas>::new();
     let day = NodeRef::<Canvas>::new();
     let compare = NodeRef::<Canvas>::new();
+    let latency = NodeRef::<Canvas>::new();
     let profile = RwSignal::new(Profile::DiurnalWithSpikes);
     let background = RwSignal::new(None::<Background>);
     let draw_ms = RwSignal::new(None::<f64>);
@@ -212,7 +258,8 @@ pub fn ChartsPanel() -> impl IntoView {
             let timeline = sim::from_plan(&plan, &inputs).and_then(|scenario| sim::simulate(&scenario, &options));
             let sim_ms = now_ms() - start;
             let comparison = compare_instance_types(&plan, 12);
-            background.set(Some(Background { timeline, sim_ms, comparison }));
+            let curves = latency_vs_throughput(&plan, 5);
+            background.set(Some(Background { timeline, sim_ms, comparison, curves }));
         });
         use wasm_bindgen::JsCast;
         let id = window().set_timeout_with_callback_and_timeout_and_arguments_0(run.unchecked_ref(), 120).ok();
@@ -227,6 +274,11 @@ pub fn ChartsPanel() -> impl IntoView {
                     gloo::console::error!(format!("day chart: {e}"));
                 }
                 draw_ms.set(Some(now_ms() - start));
+            }
+            if let Some(area) = canvas_area(latency) {
+                if let Err(e) = draw_curves(area, &b.curves) {
+                    gloo::console::error!(format!("latency chart: {e}"));
+                }
             }
             if let Some(area) = canvas_area(compare) {
                 if let Err(e) = draw_bars(area, &b.comparison, "USD/hour") {
@@ -275,6 +327,9 @@ pub fn ChartsPanel() -> impl IntoView {
             <p class="tf-muted">"Chart drawn in " <span data-testid="sim-draw-ms">{move || draw_ms.get().map(|m| format!("{m:.1} ms")).unwrap_or_else(|| "—".into())}</span></p>
             <h3>"Cost by node group (USD/hour)"</h3>
             <canvas node_ref=groups width="640" height="220" data-testid="cost-chart" aria-label="Cost by node group in USD per hour"></canvas>
+            <h3>"Latency vs throughput per candidate instance type (first deployment, one replica)"</h3>
+            <canvas node_ref=latency width="760" height="260" data-testid="latency-chart"
+                aria-label="Time to first token p90 in milliseconds against output tokens per second, per instance type"></canvas>
             <h3>"Cost per instance type (USD/hour, whole plan on that type)"</h3>
             <canvas node_ref=compare width="760" height="240" data-testid="compare-chart"
                 aria-label="What the plan would cost per hour on each instance type its NodePools allow"></canvas>

@@ -4,6 +4,7 @@
 //! same input always gives the same bytes. See ARCHITECTURE.md for the codemap.
 
 pub mod catalog;
+pub mod curves;
 pub mod edit;
 pub mod examples;
 pub mod lint;

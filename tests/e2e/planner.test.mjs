@@ -365,3 +365,20 @@ test('from a template to an edited, lint-clean plan and downloaded manifests, wi
   assert.equal(await board.planName(), 'quickstart');
   await clean(session);
 });
+
+test('latency vs throughput and cost per instance type are drawn for the candidate types', async () => {
+  const session = await fresh();
+  const { page } = session;
+  await page.waitForFunction(() => document.querySelector('[data-testid=sim-chart]')?.dataset.drawMs);
+  // A drawn canvas has non-white pixels.
+  for (const id of ['latency-chart', 'compare-chart', 'cost-chart']) {
+    const inked = await page.getByTestId(id).evaluate((canvas) => {
+      const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+      let n = 0;
+      for (let i = 0; i < data.length; i += 4) if (data[i] < 200 || data[i + 1] < 200 || data[i + 2] < 200) n++;
+      return n;
+    });
+    assert.ok(inked > 500, `${id} looks empty (${inked} dark pixels)`);
+  }
+  await clean(session);
+});
