@@ -9,7 +9,8 @@ use plotters::prelude::*;
 use tokenfleet_core::curves::{latency_vs_throughput, Curve};
 use tokenfleet_core::edit::compare_instance_types;
 use tokenfleet_core::place::Outcome;
-use tokenfleet_core::sim::{self, PlanInputs, Profile, SimOptions, Timeline};
+use tokenfleet_core::sim::{self, PlanInputs, Profile, SimOptions, Timeline, TraceRow};
+use wasm_bindgen::JsCast;
 
 use crate::store::{now_ms, Store};
 
@@ -232,6 +233,23 @@ pub fn ChartsPanel() -> impl IntoView {
     let profile = RwSignal::new(Profile::DiurnalWithSpikes);
     let background = RwSignal::new(None::<Background>);
     let draw_ms = RwSignal::new(None::<f64>);
+    // A replayed trace (CSV), instead of the profile; kept in the page, not in the plan.
+    let trace = RwSignal::new(None::<Vec<TraceRow>>);
+    let trace_text = RwSignal::new(String::new());
+    let trace_error = RwSignal::new(None::<String>);
+    let use_trace = move |_| match sim::parse_trace_csv(&trace_text.get_untracked()) {
+        Ok(rows) if rows.is_empty() => trace_error.set(Some("the trace has no rows".into())),
+        Ok(rows) => {
+            trace_error.set(None);
+            trace.set(Some(rows));
+        }
+        Err(e) => trace_error.set(Some(e)),
+    };
+    let upload = move |ev: leptos::ev::Event| {
+        if let Some(input) = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) {
+            crate::dom::read_file(&input, move |_, content| trace_text.set(content));
+        }
+    };
 
     // Cost by node group: cheap, redrawn on every edit.
     Effect::new(move |_| {
@@ -247,13 +265,14 @@ pub fn ChartsPanel() -> impl IntoView {
     Effect::new(move |_| {
         let plan = store.plan.get();
         let profile = profile.get();
+        let trace = trace.get();
         if let Some(id) = pending.get_value() {
             window().clear_timeout_with_handle(id);
         }
         let run = wasm_bindgen::closure::Closure::once_into_js(move || {
             pending.set_value(None);
             let start = now_ms();
-            let inputs = PlanInputs { profile, ..PlanInputs::default() };
+            let inputs = PlanInputs { profile, trace, ..PlanInputs::default() };
             let options = SimOptions { step_s: 2.0, series_step_s: 300.0, ..SimOptions::default() };
             let timeline = sim::from_plan(&plan, &inputs).and_then(|scenario| sim::simulate(&scenario, &options));
             let sim_ms = now_ms() - start;
@@ -261,7 +280,6 @@ pub fn ChartsPanel() -> impl IntoView {
             let curves = latency_vs_throughput(&plan, 5);
             background.set(Some(Background { timeline, sim_ms, comparison, curves }));
         });
-        use wasm_bindgen::JsCast;
         let id = window().set_timeout_with_callback_and_timeout_and_arguments_0(run.unchecked_ref(), 120).ok();
         pending.set_value(id);
     });
@@ -320,6 +338,23 @@ pub fn ChartsPanel() -> impl IntoView {
                     <option value="weekly">"Weekly"</option>
                 </select>
             </label>
+            <details class="tf-trace" data-testid="trace">
+                <summary>{move || if trace.with(Option::is_some) { "Replaying a trace (CSV)" } else { "Replay a trace (CSV) instead of the profile" }}</summary>
+                <label class="tf-field tf-wide">
+                    <span class="tf-field-label">"t_s,requests_per_s[,input_tokens,output_tokens], one row per change"</span>
+                    <textarea data-testid="trace-csv" rows="4" spellcheck="false" prop:value=trace_text
+                        aria-invalid=move || if trace_error.with(Option::is_some) { "true" } else { "false" }
+                        aria-describedby="trace-error"
+                        on:input=move |ev| trace_text.set(event_target_value(&ev))></textarea>
+                </label>
+                <div class="tf-actions">
+                    <input type="file" accept=".csv,.txt" aria-label="Upload a trace CSV" on:change=upload />
+                    <button data-testid="trace-apply" on:click=use_trace>"Use this trace"</button>
+                    <button data-testid="trace-clear" disabled=move || trace.with(Option::is_none)
+                        on:click=move |_| trace.set(None)>"Back to the profile"</button>
+                </div>
+                <span class="tf-field-error" id="trace-error" role="alert" data-testid="trace-error">{move || trace_error.get()}</span>
+            </details>
             {summary}
             <canvas node_ref=day width="760" height="440" data-testid="sim-chart"
                 data-draw-ms=move || draw_ms.get().map(|m| m.to_string()).unwrap_or_default()

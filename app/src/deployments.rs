@@ -74,6 +74,17 @@ fn DeploymentCard(index: usize, name: String) -> impl IntoView {
             }
         }
     };
+    let disaggregated =
+        move || store.plan.with(|p| p.spec.deployments.get(index).is_some_and(|d| d.mode == Mode::Disaggregated));
+    let set_mode = {
+        let name = name.clone();
+        move |ev: leptos::ev::Event| {
+            let mode = if event_target_value(&ev) == "disaggregated" { Mode::Disaggregated } else { Mode::Monolithic };
+            if let Err(e) = store.commit(&format!("Set serving mode of {name}"), |p| p.set_mode(&name, mode)) {
+                store.notify(true, e);
+            }
+        }
+    };
     view! {
         <article class="tf-card" class:tf-dragging=dragging data-testid="deployment-card" data-deployment-name=name.clone()
             id=field_id(&path) tabindex="-1">
@@ -108,10 +119,10 @@ fn DeploymentCard(index: usize, name: String) -> impl IntoView {
                     on_commit=move |t: String| { let v = whole(&t, "replicas")?; edit("Set maximum replicas", Box::new(move |d| d.replicas.max = v)) } />
                 <label class="tf-field">
                     <span class="tf-field-label">"Serving"</span>
-                    <span class="tf-readonly">{move || store.plan.with(|p| match p.spec.deployments.get(index).map(|d| d.mode) {
-                        Some(Mode::Disaggregated) => "prefill/decode (disaggregated)",
-                        _ => "monolithic",
-                    })}</span>
+                    <select id=field_id(&format!("{path}.mode")) data-testid="deployment-mode" on:change=set_mode>
+                        <option value="monolithic" selected=move || !disaggregated()>"monolithic"</option>
+                        <option value="disaggregated" selected=disaggregated>"prefill/decode (disaggregated)"</option>
+                    </select>
                 </label>
                 <label class="tf-field">
                     <span class="tf-field-label">"NodePool"</span>

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use crate::catalog::CapacityType;
-use crate::plan::{CapacityReservation, NodeClass, NodePool, Plan, Taint, Toleration};
+use crate::plan::{CapacityReservation, Mode, NodeClass, NodePool, Plan, Stage, Taint, Toleration};
 
 /// The well-known label Karpenter puts on every node with the name of its NodePool.
 pub const NODE_POOL_SELECTOR: &str = "karpenter.sh/nodepool";
@@ -125,6 +125,38 @@ impl Plan {
                     value: None,
                     effect: Some(taint.effect.clone()),
                 });
+            }
+        }
+        Ok(())
+    }
+
+    /// Switches a deployment between monolithic serving and prefill/decode fleets. Going
+    /// disaggregated starts both stages with the deployment's replicas and tensor parallelism (and its
+    /// pinned pool, if any); going monolithic drops the stages.
+    pub fn set_mode(&mut self, deployment: &str, mode: Mode) -> Result<(), EditError> {
+        let d = self
+            .spec
+            .deployments
+            .iter_mut()
+            .find(|d| d.name == deployment)
+            .ok_or_else(|| EditError(format!("there is no deployment named {deployment:?}")))?;
+        if d.mode == mode {
+            return Ok(());
+        }
+        d.mode = mode;
+        match mode {
+            Mode::Monolithic => {
+                d.prefill = None;
+                d.decode = None;
+            }
+            Mode::Disaggregated => {
+                let stage = Stage {
+                    tensor_parallel: None,
+                    replicas: d.replicas,
+                    node_pool: d.node_selector.get(NODE_POOL_SELECTOR).cloned(),
+                };
+                d.prefill = Some(stage.clone());
+                d.decode = Some(stage);
             }
         }
         Ok(())
@@ -412,6 +444,18 @@ mod tests {
         assert!(!costs.is_empty());
         assert!(costs.windows(2).all(|w| w[0].1 <= w[1].1), "{costs:?}");
         assert!(costs.iter().all(|(name, usd)| (name.starts_with("g5") || name.starts_with("g6")) && *usd > 0.0));
+    }
+
+    #[test]
+    fn switching_mode_adds_and_drops_the_stages() {
+        let mut plan = parse_plan(crate::examples::example("quickstart").unwrap()).unwrap();
+        plan.set_mode("llama3-8b", Mode::Disaggregated).unwrap();
+        assert!(validate(&plan).is_empty(), "{:?}", validate(&plan));
+        assert_eq!(crate::place::evaluate(&plan).deployments.len(), 2);
+        assert!(crate::manifest::render_stream(&plan).contains("llama3-8b-prefill"));
+        plan.set_mode("llama3-8b", Mode::Monolithic).unwrap();
+        assert_eq!(plan, parse_plan(crate::examples::example("quickstart").unwrap()).unwrap());
+        assert!(plan.set_mode("nope", Mode::Monolithic).is_err());
     }
 
     #[test]

@@ -382,3 +382,31 @@ test('latency vs throughput and cost per instance type are drawn for the candida
   }
   await clean(session);
 });
+
+test('a pasted trace replaces the profile in the simulation; a bad trace gets a message at its field', async () => {
+  const session = await fresh();
+  const { page } = session;
+  await page.getByTestId('sim-summary').waitFor();
+  const profileSummary = await page.getByTestId('sim-summary').textContent();
+  await page.getByTestId('trace').locator('summary').click();
+  await page.getByTestId('trace-csv').fill('t_s,requests_per_s\n0,zero\n');
+  await page.getByTestId('trace-apply').click();
+  assert.match(await page.getByTestId('trace-error').textContent(), /line|column|number/i);
+  await page.getByTestId('trace-csv').fill('t_s,requests_per_s\n0,1\n21600,12\n43200,1\n');
+  await page.getByTestId('trace-apply').click();
+  assert.equal(await page.getByTestId('trace-error').textContent(), '');
+  await page.waitForFunction((b) => document.querySelector('[data-testid=sim-summary]')?.textContent !== b, profileSummary);
+  assert.match(await page.getByTestId('trace').locator('summary').textContent(), /Replaying a trace/);
+  await clean(session);
+});
+
+test('switching a deployment to prefill/decode exports both fleets, and back', async () => {
+  const session = await fresh();
+  const { board, page } = session;
+  await page.getByTestId('deployment-mode').selectOption('disaggregated');
+  assert.match(await board.exportYaml(), /name: llama3-8b-prefill/);
+  assert.match(await board.exportYaml(), /name: llama3-8b-decode/);
+  await page.getByTestId('deployment-mode').selectOption('monolithic');
+  assert.doesNotMatch(await board.exportYaml(), /llama3-8b-prefill/);
+  await clean(session);
+});
