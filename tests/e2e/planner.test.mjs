@@ -410,3 +410,24 @@ test('switching a deployment to prefill/decode exports both fleets, and back', a
   assert.doesNotMatch(await board.exportYaml(), /llama3-8b-prefill/);
   await clean(session);
 });
+
+test('importing an uploaded file: NodePools of the same name are replaced, a plan replaces the plan', async () => {
+  const session = await fresh();
+  const { board, page } = session;
+  const file = join(ARTIFACTS, 'upload-nodepool.yaml');
+  await writeFile(file, nodePoolYaml('gpu-on-demand', 77, ['g6e'], 'on-demand'));
+  await page.getByTestId('import-file').setInputFiles(file);
+  await page.waitForFunction(() => document.querySelector('[data-testid=import-yaml]').value.includes('weight: 77'));
+  await page.getByTestId('import-apply').click();
+  assert.deepEqual(await board.poolNames(), ['gpu-on-demand'], 'replaced by name, not added');
+  assert.equal(await board.weight('gpu-on-demand'), 77);
+
+  await board.importYaml(tokenfleet('export', 'examples/quickstart.yaml').replace(/^  name: gpu-on-demand$/m, '  name: renamed'), 'merge');
+  assert.deepEqual(await board.poolNames(), ['gpu-on-demand', 'renamed'], 'weight 77 before weight 50');
+  const plan = await readFile(join(ARTIFACTS, '..', '..', '..', 'examples', 'spiky-spot-burst.yaml'), 'utf8');
+  await board.importYaml(plan);
+  assert.equal(await board.planName(), 'spiky-spot-burst');
+  await board.undo();
+  assert.deepEqual(await board.poolNames(), ['gpu-on-demand', 'renamed'], 'each import is one undoable action');
+  await clean(session);
+});
