@@ -50,14 +50,15 @@ tools-browser:
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver fonts-dejavu-core; fi
 
 # The desktop shell (desktop/, Tauri v2): WebKitGTK and GTK headers to build it, Xvfb and ImageMagick
-# to run and screenshot it in tests. Without recommends: CI time matters, and these are all it needs.
+# to run and screenshot it in tests. With recommends: a fresh machine then gets the runtime pieces
+# WebKitGTK expects (GL, fonts, portals) without us having to list them; it costs a few minutes once.
 DESKTOP_DEBS := libwebkit2gtk-4.1-dev libgtk-3-dev libsoup-3.0-dev librsvg2-dev libayatana-appindicator3-dev \
   libxdo-dev libssl-dev pkg-config xvfb xauth imagemagick libegl-mesa0 libgl1-mesa-dri fonts-dejavu-core
 
 tools-desktop:
 	@missing=""; for p in $(DESKTOP_DEBS); do dpkg-query -W -f='$${Status}' "$$p" 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; done; \
 	  if [ -n "$$missing" ]; then echo "installing Debian packages for the desktop app:$$missing"; \
-	  $(SUDO) apt-get update -q && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing; fi
+	  $(SUDO) apt-get update -q && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; fi
 
 ## Build and serve --------------------------------------------------------------------------------
 
