@@ -13,6 +13,7 @@ mod fields;
 mod import_panel;
 mod lint_panel;
 mod pool_card;
+mod recommend;
 mod results;
 pub mod store;
 mod summary;
@@ -101,6 +102,7 @@ pub fn App() -> impl IntoView {
                     <lint_panel::LintPanel />
                 </div>
             </div>
+            <recommend::RecommendPanel />
             <export::ExportPanel />
             <import_panel::ImportPanel />
         </main>

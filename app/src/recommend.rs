@@ -1,0 +1,226 @@
+//! Recommend: runs core's optimizer on the current plan (on request only), shows its reasoning, the
+//! cost-vs-latency Pareto front as a chart and a list of candidates, and applies a chosen candidate
+//! as one undoable action.
+
+use leptos::html::Canvas;
+use leptos::prelude::*;
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use tokenfleet_core::optimize::{self, FrontPoint, Recommendation};
+use tokenfleet_core::plan::{self, Plan};
+
+use crate::store::{now_ms, Store};
+
+const LINE: RGBColor = RGBColor(37, 99, 235);
+const PICK: RGBColor = RGBColor(234, 88, 12);
+
+/// The front as TTFT p99 (ms) against expected cost (USD/hour); the recommended point is highlighted.
+pub fn draw_front<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, front: &[FrontPoint]) -> Result<(), String> {
+    root.fill(&WHITE).map_err(|e| e.to_string())?;
+    let finite = |v: f64| if v.is_finite() { v } else { 0.0 };
+    // Costs on the front span orders of magnitude (a few USD/hour to hundreds): a log axis keeps the
+    // cheap end readable.
+    let costs = front.iter().map(|p| p.cost_usd_per_hour).filter(|c| c.is_finite() && *c > 0.0);
+    let min_x = costs.clone().fold(f64::INFINITY, f64::min);
+    let min_x = if min_x.is_finite() { min_x * 0.8 } else { 0.1 };
+    let max_x = costs.fold(0.0_f64, f64::max).max(min_x * 2.0) * 1.25;
+    let max_y = front.iter().map(|p| finite(p.ttft_p99_ms)).fold(0.0_f64, f64::max).max(1.0) * 1.15;
+    let mut chart = ChartBuilder::on(&root)
+        .margin(12)
+        .x_label_area_size(36)
+        .y_label_area_size(60)
+        .build_cartesian_2d((min_x..max_x).log_scale(), 0.0..max_y)
+        .map_err(|e| e.to_string())?;
+    chart
+        .configure_mesh()
+        .light_line_style(TRANSPARENT)
+        .x_desc("expected cost, USD/hour (log scale)")
+        .y_desc("TTFT p99, ms")
+        .y_label_formatter(&|v| format!("{v:.0}"))
+        .draw()
+        .map_err(|e| e.to_string())?;
+    let points: Vec<(f64, f64)> = front
+        .iter()
+        .filter(|p| p.cost_usd_per_hour.is_finite() && p.cost_usd_per_hour > 0.0)
+        .map(|p| (p.cost_usd_per_hour, finite(p.ttft_p99_ms)))
+        .collect();
+    chart
+        .draw_series(LineSeries::new(points.iter().copied(), LINE.stroke_width(2)))
+        .map_err(|e| e.to_string())?
+        .label("Pareto front")
+        .legend(|(x, y)| Rectangle::new([(x, y - 4), (x + 10, y + 4)], LINE.filled()));
+    chart.draw_series(points.iter().map(|&(x, y)| Circle::new((x, y), 4, LINE.filled()))).map_err(|e| e.to_string())?;
+    if let Some(p) =
+        front.iter().find(|p| p.recommended && p.cost_usd_per_hour.is_finite() && p.cost_usd_per_hour > 0.0)
+    {
+        let (x, y) = (p.cost_usd_per_hour, finite(p.ttft_p99_ms));
+        chart
+            .draw_series(std::iter::once(Circle::new((x, y), 8, PICK.stroke_width(3))))
+            .map_err(|e| e.to_string())?
+            .label(format!("recommended: {x:.2} USD/hour, {y:.0} ms"))
+            .legend(|(x, y)| Circle::new((x + 5, y), 5, PICK.stroke_width(2)));
+    }
+    chart
+        .configure_series_labels()
+        .background_style(WHITE.mix(0.8))
+        .border_style(BLACK.mix(0.2))
+        .position(SeriesLabelPosition::UpperRight)
+        .draw()
+        .map_err(|e| e.to_string())?;
+    root.present().map_err(|e| e.to_string())
+}
+
+/// One run of the optimizer: the plan it ran on, and its answer or the reason it has none.
+#[derive(Clone)]
+struct Run {
+    base: Plan,
+    result: Result<Recommendation, String>,
+    ms: f64,
+}
+
+#[component]
+pub fn RecommendPanel() -> impl IntoView {
+    let store = expect_context::<Store>();
+    let run = RwSignal::new(None::<Run>);
+    let message = RwSignal::new(None::<(bool, String)>);
+    let canvas = NodeRef::<Canvas>::new();
+
+    let recommend = move |_| {
+        let base = store.plan.get_untracked();
+        let start = now_ms();
+        let result = optimize::recommend_plan(&base).map_err(|e| e.to_string());
+        let ms = now_ms() - start;
+        message.set(None);
+        run.set(Some(Run { base, result, ms }));
+    };
+
+    let apply = move |name: String| {
+        let candidate = run.with_untracked(|r| {
+            r.as_ref()
+                .and_then(|r| r.result.as_ref().ok())
+                .and_then(|rec| rec.candidates.iter().find(|c| c.name == name).cloned())
+        });
+        let Some(candidate) = candidate else {
+            message.set(Some((true, format!("Candidate {name} is no longer available: run Recommend again."))));
+            return;
+        };
+        let current = store.plan.get_untracked();
+        match optimize::apply_candidate(&current, &candidate) {
+            Ok(next) => {
+                if let Some(e) = plan::validate(&next).into_iter().next() {
+                    message.set(Some((true, format!("Could not apply {name}: {}", e.message))));
+                    return;
+                }
+                store.replace(&format!("Apply recommendation {name}"), next);
+                message.set(Some((
+                    false,
+                    format!("Applied {name} ({:.2} USD/hour expected). Undo reverts it.", candidate.cost_usd_per_hour),
+                )));
+            }
+            Err(e) => message.set(Some((true, format!("Could not apply {name}: {e}")))),
+        }
+    };
+
+    // Redraw the front whenever a new run arrives (and once the canvas is mounted).
+    Effect::new(move |_| {
+        let Some(element) = canvas.get() else { return };
+        run.with(|r| {
+            let Some(front) = r.as_ref().and_then(|r| r.result.as_ref().ok()).map(|rec| &rec.front) else { return };
+            let Some(backend) = plotters_canvas::CanvasBackend::with_canvas_object(element.clone()) else {
+                return;
+            };
+            if let Err(e) = draw_front(backend.into_drawing_area(), front) {
+                gloo::console::error!(format!("front chart: {e}"));
+            }
+        });
+    });
+
+    let has_front =
+        move || run.with(|r| r.as_ref().is_some_and(|r| r.result.as_ref().is_ok_and(|rec| !rec.front.is_empty())));
+    let stale = move || run.with(|r| r.as_ref().is_some_and(|r| store.plan.with(|p| *p != r.base)));
+
+    view! {
+        <section class="tf-panel tf-span" aria-labelledby="recommend-title" data-testid="recommend-panel">
+            <h2 id="recommend-title">"Recommend"</h2>
+            <p class="tf-muted">
+                "Searches instance types and mixes, tensor parallelism, precision, monolithic vs prefill/decode and "
+                "capacity splits for the cheapest topology that meets the workload's SLOs."
+            </p>
+            <button data-testid="recommend-run" on:click=recommend>"Recommend"</button>
+            {move || run.with(|r| r.as_ref().map(|r| format!("searched in {:.1} ms", r.ms)))
+                .map(|t| view! { <span class="tf-muted tf-rec-time">" " {t}</span> })}
+            {move || stale().then(|| view! {
+                <p class="tf-muted" data-testid="recommend-stale">
+                    "The plan has changed since this recommendation; run Recommend again to search from it."
+                </p>
+            })}
+            {move || message.get().map(|(error, text)| view! {
+                <p class=if error { "tf-error" } else { "tf-ok" } role="status" data-testid="recommend-message">{text}</p>
+            })}
+            {move || run.with(|r| match r.as_ref().map(|r| &r.result) {
+                Some(Err(e)) => Some(view! {
+                    <p class="tf-error" role="alert" data-testid="recommend-error">
+                        "No recommendation: " {e.clone()}
+                    </p>
+                }.into_any()),
+                Some(Ok(rec)) => Some(view! {
+                    <ul class="tf-rec-explanation" data-testid="recommend-explanation">
+                        {rec.explanation.iter().map(|s| view! { <li>{s.clone()}</li> }).collect_view()}
+                    </ul>
+                }.into_any()),
+                None => None,
+            })}
+            <canvas node_ref=canvas width="760" height="300" data-testid="recommend-front-chart" class="tf-rec-chart"
+                hidden=move || !has_front()
+                aria-label="Pareto front: TTFT p99 in milliseconds against expected cost in USD per hour; the recommended candidate is circled"></canvas>
+            <ul class="tf-rec-candidates">
+                {move || run.with(|r| {
+                    let Some(rec) = r.as_ref().and_then(|r| r.result.as_ref().ok()) else { return Vec::new() };
+                    rec.front.iter().map(|point| {
+                        let name = point.candidate.clone();
+                        let candidate = rec.candidates.iter().find(|c| c.name == name);
+                        let verdict = candidate.map(|c| c.verdict.clone()).unwrap_or_default();
+                        let reasons = candidate.map(|c| c.reasons.clone()).unwrap_or_default();
+                        let topology = candidate.map(|c| format!("{} · {} · {}", c.topology, c.mode, c.capacity.as_str())).unwrap_or_default();
+                        let per_million = candidate.and_then(|c| c.usd_per_million_tokens)
+                            .map(|v| format!("{v:.3} USD per million tokens")).unwrap_or_default();
+                        let apply_name = name.clone();
+                        view! {
+                            <li class=if point.recommended { "tf-rec-candidate tf-rec-picked" } else { "tf-rec-candidate" }
+                                data-testid="recommend-candidate" data-candidate=name.clone()
+                                data-recommended=point.recommended.to_string()
+                                data-cost=point.cost_usd_per_hour.to_string()>
+                                <div class="tf-rec-head">
+                                    <strong class="tf-rec-name">{name.clone()}</strong>
+                                    {point.recommended.then(|| view! { <span class="tf-rec-badge">"recommended"</span> })}
+                                    <button class="tf-small" data-testid="recommend-apply"
+                                        on:click=move |_| apply(apply_name.clone())>"Apply"</button>
+                                </div>
+                                <div class="tf-muted">{topology}</div>
+                                <div class="tf-rec-figures">
+                                    <span>{format!("{:.2} USD/hour expected", point.cost_usd_per_hour)}</span>
+                                    <span>{format!("{:.2} USD/hour risk-adjusted", point.risk_adjusted_usd_per_hour)}</span>
+                                    <span>{per_million}</span>
+                                </div>
+                                <div class="tf-rec-figures">
+                                    <span>{format!("TTFT p99 {:.0} ms", point.ttft_p99_ms)}</span>
+                                    <span>{format!("TPOT p99 {:.1} ms", point.tpot_p99_ms)}</span>
+                                    <span>{format!("end-to-end p99 {:.2} s", point.e2e_latency_p99_ms / 1000.0)}</span>
+                                </div>
+                                <p class="tf-rec-verdict" data-testid="recommend-verdict">{verdict}</p>
+                                {(!reasons.is_empty()).then(|| view! {
+                                    <details class="tf-rec-why">
+                                        <summary>"Why"</summary>
+                                        <ul class="tf-rec-reasons">
+                                            {reasons.into_iter().map(|s| view! { <li>{s}</li> }).collect_view()}
+                                        </ul>
+                                    </details>
+                                })}
+                            </li>
+                        }
+                    }).collect::<Vec<_>>()
+                })}
+            </ul>
+        </section>
+    }
+}
