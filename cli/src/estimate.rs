@@ -284,20 +284,7 @@ mod tests {
     #[test]
     fn every_catalog_model_answers_on_every_contract_chip() {
         for m in tokenfleet_core::catalog::models() {
-            for chip in [
-                "t4",
-                "a10g",
-                "l4",
-                "l40s",
-                "v100",
-                "a100-40gb",
-                "a100-80gb",
-                "h100",
-                "h200",
-                "inferentia2",
-                "trainium1",
-                "trainium2",
-            ] {
+            for chip in tokenfleet_core::catalog::CONTRACT_CHIP_IDS {
                 let line = format!(
                     r#"{{"id":"x","model":"{}","accelerator":"{chip}","devices":8,"precision":"fp16","input_tokens":1024,"output_tokens":256,"load":{{"concurrency":8}}}}"#,
                     m.spec.hf_repo

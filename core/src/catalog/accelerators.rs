@@ -125,6 +125,22 @@ pub fn accelerators() -> &'static [Accelerator] {
     TABLE.get_or_init(parse)
 }
 
+/// The chip ids of the `tokenfleet estimate` contract (`accelerator` field), in catalog order.
+pub const CONTRACT_CHIP_IDS: [&str; 12] = [
+    "t4",
+    "a10g",
+    "l4",
+    "l40s",
+    "v100",
+    "a100-40gb",
+    "a100-80gb",
+    "h100",
+    "h200",
+    "inferentia2",
+    "trainium1",
+    "trainium2",
+];
+
 /// Looks a chip up by its contract id, ignoring ASCII case (`H100`, `a100-80gb`). A few common spellings
 /// are accepted too: `a100` (the 80 GB part), `trainium` (Trainium1), `inf2`, `trn1`, `trn2`.
 pub fn accelerator(id: &str) -> Option<&'static Accelerator> {
@@ -164,20 +180,7 @@ mod tests {
 
     #[test]
     fn contract_ids_resolve() {
-        for id in [
-            "t4",
-            "a10g",
-            "l4",
-            "l40s",
-            "v100",
-            "a100-40gb",
-            "a100-80gb",
-            "h100",
-            "h200",
-            "inferentia2",
-            "trainium1",
-            "trainium2",
-        ] {
+        for id in CONTRACT_CHIP_IDS {
             let a = accelerator(id).unwrap_or_else(|| panic!("{id}"));
             assert!(a.memory_bandwidth_gb_per_s > 0.0 && a.fp16_tflops > 0.0, "{id}");
             assert!(!a.source.is_empty(), "{id}");

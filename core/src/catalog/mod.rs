@@ -9,7 +9,7 @@ pub mod models;
 pub mod prices;
 mod tsv;
 
-pub use accelerators::{accelerator, accelerator_of, accelerators, Accelerator, Interconnect};
+pub use accelerators::{accelerator, accelerator_of, accelerators, Accelerator, Interconnect, CONTRACT_CHIP_IDS};
 pub use instances::{instance_type, instance_types, InstanceType};
 pub use models::{model, models, CatalogModel, ModelError, ModelSpec};
 pub use prices::{price_snapshot_note, CapacityType, Price, PRICE_REGIONS};

@@ -188,20 +188,7 @@ fn faster_chip_never_decodes_slower_and_nothing_beats_the_roofline() {
 
 #[test]
 fn every_catalog_model_answers_on_every_contract_chip() {
-    let contract = [
-        "t4",
-        "a10g",
-        "l4",
-        "l40s",
-        "v100",
-        "a100-40gb",
-        "a100-80gb",
-        "h100",
-        "h200",
-        "inferentia2",
-        "trainium1",
-        "trainium2",
-    ];
+    let contract = crate::catalog::CONTRACT_CHIP_IDS;
     for m in models() {
         for chip in contract {
             let answered = [1u32, 2, 4, 8].into_iter().any(|devices| {
