@@ -140,7 +140,7 @@ impl Store {
             plan.with(|p| {
                 let start = now_ms();
                 let outcome = place::evaluate(p);
-                let findings = lint::lint_plan(p);
+                let findings = lint::lint_plan_with(p, &outcome);
                 let documents = manifest::render(p);
                 let export = manifest::join_stream(&documents);
                 Derived { outcome, findings, documents, export, recompute_ms: now_ms() - start }

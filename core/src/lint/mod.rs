@@ -94,6 +94,12 @@ fn cheapest_per_device(plan: &Plan, pool: &plan::NodePool, neuron: bool) -> Opti
 
 /// Lints a parsed Plan. Paths are plan paths; lines are not set (see [`lint_plan_text`]).
 pub fn lint_plan(plan: &Plan) -> Vec<Finding> {
+    lint_plan_with(plan, &place::evaluate(plan))
+}
+
+/// Lints a Plan whose placement the caller already has (the app places, lints and renders on every
+/// edit; this keeps placement and its performance-model sizing from running twice).
+pub fn lint_plan_with(plan: &Plan, outcome: &place::Outcome) -> Vec<Finding> {
     let mut out = Vec::new();
     let mut add = |code: &str, severity: Severity, path: String, message: String, fix: &str| {
         out.push(Finding::new(code, severity, path, message, fix));
@@ -233,7 +239,6 @@ pub fn lint_plan(plan: &Plan) -> Vec<Finding> {
             }
         }
     }
-    let outcome = place::evaluate(plan);
     let reserved_anywhere = spec.node_pools.iter().any(|p| {
         p.capacity_types.contains(&CapacityType::Reserved)
             && plan.node_class(&p.node_class).is_some_and(|c| !c.capacity_reservations.is_empty())
