@@ -366,31 +366,9 @@ fn price_candidate(
     } else {
         format!("{}@{u_pct}%/{}", topology.parts[0].0.id(), strategy.as_str())
     };
-    Some(Candidate {
-        name,
-        rank: 0,
-        topology: if topology.mix { "mix" } else { "single" }.to_string(),
-        mode: "monolithic".to_string(),
-        capacity: strategy,
-        utilization_target: u,
-        assignments,
-        cost_usd_per_hour: round4(cost),
-        baseline_usd_per_hour: round4(base_cost),
-        peak_usd_per_hour: round4(base_cost + burst_cost),
-        spot_risk_usd_per_hour: round4(risk),
-        risk_adjusted_usd_per_hour: round4(cost + risk),
-        usd_per_million_tokens: crate::units::usd_per_million_tokens(cost, mean_rps * tokens_per_request).map(round4),
-        spot_share_at_peak: if devices > 0.0 { round4(spot_devices / devices) } else { 0.0 },
-        ttft_p99_ms: round2(worst[0]),
-        tpot_p99_ms: round2(worst[1]),
-        e2e_latency_p99_ms: round2(worst[2]),
-        ttft_p50_ms: round2(worst[3]),
-        tpot_p50_ms: round2(worst[4]),
-        on_front: false,
-        recommended: false,
-        verdict: String::new(),
-        reasons: Vec::new(),
-    })
+    let figures =
+        Figures { cost, base_cost, burst_cost, risk, mean_rps, tokens_per_request, devices, spot_devices, worst };
+    Some(figures.candidate(name, if topology.mix { "mix" } else { "single" }, "monolithic", strategy, u, assignments))
 }
 
 /// Whether an interruption breaks the SLOs (see `OptimizeConfig::critical_e2e_limit_ms`).
@@ -407,6 +385,62 @@ fn class_names(input: &OptimizeInput, classes: &[usize]) -> String {
 
 fn round_percentiles(p: Percentiles) -> Percentiles {
     Percentiles { p50: round2(p.p50), p90: round2(p.p90), p99: round2(p.p99) }
+}
+
+/// The money and latency figures both candidate builders (one type or a mix; disaggregated) tally,
+/// turned into a [`Candidate`] the same way for each.
+struct Figures {
+    cost: f64,
+    base_cost: f64,
+    burst_cost: f64,
+    risk: f64,
+    mean_rps: f64,
+    tokens_per_request: f64,
+    devices: f64,
+    spot_devices: f64,
+    /// Worst over request classes: TTFT p99, TPOT p99, e2e p99, TTFT p50, TPOT p50 (ms).
+    worst: [f64; 5],
+}
+
+impl Figures {
+    fn candidate(
+        self,
+        name: String,
+        topology: &str,
+        mode: &str,
+        capacity: CapacityStrategy,
+        utilization_target: f64,
+        assignments: Vec<Assignment>,
+    ) -> Candidate {
+        let Figures { cost, base_cost, burst_cost, risk, mean_rps, tokens_per_request, devices, spot_devices, worst } =
+            self;
+        Candidate {
+            name,
+            rank: 0,
+            topology: topology.to_string(),
+            mode: mode.to_string(),
+            capacity,
+            utilization_target,
+            assignments,
+            cost_usd_per_hour: round4(cost),
+            baseline_usd_per_hour: round4(base_cost),
+            peak_usd_per_hour: round4(base_cost + burst_cost),
+            spot_risk_usd_per_hour: round4(risk),
+            risk_adjusted_usd_per_hour: round4(cost + risk),
+            usd_per_million_tokens: crate::units::usd_per_million_tokens(cost, mean_rps * tokens_per_request)
+                .map(round4),
+            spot_share_at_peak: if devices > 0.0 { round4(spot_devices / devices) } else { 0.0 },
+            ttft_p99_ms: round2(worst[0]),
+            tpot_p99_ms: round2(worst[1]),
+            e2e_latency_p99_ms: round2(worst[2]),
+            ttft_p50_ms: round2(worst[3]),
+            tpot_p50_ms: round2(worst[4]),
+            on_front: false,
+            recommended: false,
+            verdict: String::new(),
+            reasons: Vec::new(),
+        }
+    }
 }
 
 fn round4(x: f64) -> f64 {
@@ -963,29 +997,14 @@ fn price_disaggregated(
     let mean_rps = base_rps + f * (peak_rps - base_rps);
     let tokens_per_request: f64 =
         input.classes.iter().zip(shares).map(|(c, w)| w * (c.input_tokens as f64 + c.output_tokens as f64)).sum();
-    Some(Candidate {
-        name: format!("prefill={}+decode={}@{}%/{}", p.id(), d.id(), (u * 100.0).round() as u32, strategy.as_str()),
-        rank: 0,
-        topology: "disaggregated".to_string(),
-        mode: "disaggregated".to_string(),
-        capacity: strategy,
-        utilization_target: u,
+    let figures =
+        Figures { cost, base_cost, burst_cost, risk, mean_rps, tokens_per_request, devices, spot_devices, worst };
+    Some(figures.candidate(
+        format!("prefill={}+decode={}@{}%/{}", p.id(), d.id(), (u * 100.0).round() as u32, strategy.as_str()),
+        "disaggregated",
+        "disaggregated",
+        strategy,
+        u,
         assignments,
-        cost_usd_per_hour: round4(cost),
-        baseline_usd_per_hour: round4(base_cost),
-        peak_usd_per_hour: round4(base_cost + burst_cost),
-        spot_risk_usd_per_hour: round4(risk),
-        risk_adjusted_usd_per_hour: round4(cost + risk),
-        usd_per_million_tokens: crate::units::usd_per_million_tokens(cost, mean_rps * tokens_per_request).map(round4),
-        spot_share_at_peak: if devices > 0.0 { round4(spot_devices / devices) } else { 0.0 },
-        ttft_p99_ms: round2(worst[0]),
-        tpot_p99_ms: round2(worst[1]),
-        e2e_latency_p99_ms: round2(worst[2]),
-        ttft_p50_ms: round2(worst[3]),
-        tpot_p50_ms: round2(worst[4]),
-        on_front: false,
-        recommended: false,
-        verdict: String::new(),
-        reasons: Vec::new(),
-    })
+    ))
 }
