@@ -16,4 +16,5 @@ pub mod place;
 pub mod plan;
 pub mod share;
 pub mod sim;
+pub mod sort;
 pub mod units;

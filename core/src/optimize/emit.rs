@@ -129,7 +129,7 @@ pub(super) fn build_plan(input: &OptimizeInput, c: &Candidate) -> Plan {
     for p in node_pools.iter_mut().filter(|p| p.capacity_types.contains(&CapacityType::Spot)) {
         diversify_spot(p, &input.region);
     }
-    node_classes.sort_by(|a, b| a.name.cmp(&b.name));
+    crate::sort::sort_by(&mut node_classes, |a, b| a.name.cmp(&b.name));
     let description = format!(
         "Recommended by tokenfleet: {} ({} topology, {}); expected {:.2} USD/hour, {:.2} at peak.",
         c.name,
@@ -217,7 +217,7 @@ fn diversify_spot(pool: &mut NodePool, region: &str) {
         })
         .filter_map(|t| per_device(t).filter(|usd| *usd <= chosen_per_device * 1.25).map(|usd| (usd, t)))
         .collect();
-    alternates.sort_by(|a, b| a.0.total_cmp(&b.0).then_with(|| a.1.name.cmp(&b.1.name)));
+    crate::sort::sort_by(&mut alternates, |a, b| a.0.total_cmp(&b.0).then_with(|| a.1.name.cmp(&b.1.name)));
     pool.instance_types.extend(alternates.into_iter().take(3).map(|(_, t)| t.name.clone()));
 }
 
@@ -333,8 +333,7 @@ pub fn slo_check(plan: &Plan, input: &OptimizeInput, assignments: &[Assignment])
             .filter(|p| pool_rejects(p, d, fleet).is_none())
             .flat_map(|p| pool_instance_types(p).map(|t| t.name.as_str()))
             .collect();
-        types.sort();
-        types.dedup();
+        crate::sort::sort_dedup(&mut types);
         if types.is_empty() {
             out.push(fail("", "", "no NodePool accepts the deployment".to_string()));
         }
@@ -413,7 +412,7 @@ fn fleet_types<'a>(plan: &'a Plan, d: &Deployment, fleet: &crate::plan::Fleet) -
         .filter(|p| pool_rejects(p, d, fleet).is_none())
         .flat_map(|p| pool_instance_types(p).collect::<Vec<_>>())
         .collect();
-    types.sort_by(|a, b| a.name.cmp(&b.name));
+    crate::sort::sort_by(&mut types, |a, b| a.name.cmp(&b.name));
     types.dedup_by(|a, b| a.name == b.name);
     types
 }
