@@ -14,7 +14,7 @@ mod quantity;
 pub mod sizing;
 
 pub use quantity::parse_quantity;
-pub use sizing::{LatencyBand, PodRequests};
+pub use sizing::{BandValue, LatencyBand, PodRequests};
 
 use std::collections::BTreeMap;
 

@@ -10,6 +10,9 @@
 //! prefill stage as a queue of prefills whose TTFT includes the KV transfer to the decode stage, the
 //! decode stage as a decode-only batch held within the TPOT limit. Each stage is checked against the
 //! SLOs it governs: prefill → TTFT; decode → TPOT and end-to-end (TTFT + (output − 1) × TPOT).
+//!
+//! A band (`LatencyBand`) holds one SLO's estimate at the SLO's own percentile (`estimate_ms`, which
+//! decides `meets_slo`) and the same metric at p50, p95 and p99 (`p50_ms`, `p95_ms`, `p99_ms`).
 
 use serde::Serialize;
 
@@ -90,7 +93,7 @@ pub fn replicas_to_place(_plan: &Plan, _deployment: &Deployment, fleet: &Fleet) 
     fleet.replicas.min
 }
 
-/// One SLO and the estimate for it.
+/// One SLO and the estimates for it: at the SLO's own percentile, and at p50, p95 and p99.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct LatencyBand {
     /// `ttft`, `tpot` or `e2e`.
@@ -104,6 +107,79 @@ pub struct LatencyBand {
     /// The stage is at or above its capacity at this rate: no finite estimate, and the SLO is missed.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub saturated: bool,
+    /// The estimate of this SLO's metric at p50, p95 and p99 (the band), rounded like `estimate_ms`;
+    /// absent when unknown or saturated. The value at the SLO's own percentile equals `estimate_ms`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub p50_ms: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub p95_ms: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub p99_ms: Option<f64>,
+}
+
+/// One value of a band as shells show it: the estimate at a percentile against the SLO's limit.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BandValue {
+    /// 0 to 100.
+    pub percentile: f64,
+    pub estimate_ms: Option<f64>,
+    /// Whether the estimate is within the SLO's limit (`Some(false)` when saturated, `None` when
+    /// unknown). Only the SLO's own percentile decides whether the SLO is met.
+    pub within_limit: Option<bool>,
+    /// This is the SLO's own percentile.
+    pub is_slo_percentile: bool,
+}
+
+impl LatencyBand {
+    /// p50, p95 and p99 in order, with the SLO's own percentile (`estimate_ms`) put in its place when
+    /// it is none of them.
+    pub fn values(&self) -> Vec<BandValue> {
+        let within = |v: Option<f64>| if self.saturated { Some(false) } else { v.map(|v| v <= self.limit_ms) };
+        let mut values: Vec<BandValue> = [(50.0, self.p50_ms), (95.0, self.p95_ms), (99.0, self.p99_ms)]
+            .into_iter()
+            .map(|(percentile, estimate_ms)| BandValue {
+                percentile,
+                estimate_ms,
+                within_limit: within(estimate_ms),
+                is_slo_percentile: percentile == self.percentile,
+            })
+            .collect();
+        if !values.iter().any(|v| v.is_slo_percentile) {
+            let at = values.iter().position(|v| v.percentile > self.percentile).unwrap_or(values.len());
+            values.insert(
+                at,
+                BandValue {
+                    percentile: self.percentile,
+                    estimate_ms: self.estimate_ms,
+                    within_limit: self.meets_slo,
+                    is_slo_percentile: true,
+                },
+            );
+        }
+        values
+    }
+}
+
+/// A band from a reading of its metric at a percentile (0 to 100), ms: `None` when the model cannot
+/// tell, `Some(None)` when saturated. Saturation is read at the SLO's percentile; a saturated band has
+/// no values.
+fn band(slo: &crate::plan::Slo, reading: impl Fn(f64) -> Option<Option<f64>>) -> LatencyBand {
+    let value = |r: Option<Option<f64>>| r.flatten().map(rounded).filter(|v| v.is_finite());
+    let at_slo = reading(slo.percentile);
+    let saturated = matches!(at_slo, Some(None));
+    let estimate_ms = value(at_slo);
+    let at = |percentile: f64| if saturated { None } else { value(reading(percentile)) };
+    LatencyBand {
+        metric: slo.metric.as_str().to_string(),
+        percentile: slo.percentile,
+        limit_ms: slo.limit_ms,
+        estimate_ms,
+        meets_slo: if saturated { Some(false) } else { estimate_ms.map(|v| v <= slo.limit_ms) },
+        saturated,
+        p50_ms: at(50.0),
+        p95_ms: at(95.0),
+        p99_ms: at(99.0),
+    }
 }
 
 /// The performance model's input for one replica of a deployment on an instance type.
@@ -172,6 +248,8 @@ fn at_percentile(p: &perf::Percentiles, percentile: f64) -> f64 {
 
 /// Latency bands of a fleet on an instance type against the plan's SLOs, at the baseline rate spread
 /// over `replicas` (estimates are `None` where the model, chip or fit is unknown, or when saturated).
+/// Every value is read off the estimate's p50/p90/p99 with `at_percentile`: p50 and p99 exactly, p95
+/// and other percentiles linearly in between, the same way for `estimate_ms` and the band.
 pub fn latency_bands(
     plan: &Plan,
     deployment: &Deployment,
@@ -194,18 +272,7 @@ pub fn latency_bands(
                 SloMetric::Tpot => e.tpot_ms,
                 SloMetric::E2e => e.e2e_latency_ms,
             });
-            let estimate_ms = percentiles
-                .map(|p| at_percentile(&p, slo.percentile))
-                .filter(|v| v.is_finite())
-                .map(|v| (v * 10.0).round() / 10.0);
-            LatencyBand {
-                metric: slo.metric.as_str().to_string(),
-                percentile: slo.percentile,
-                limit_ms: slo.limit_ms,
-                estimate_ms,
-                meets_slo: estimate_ms.map(|v| v <= slo.limit_ms),
-                saturated: false,
-            }
+            band(slo, |percentile| percentiles.map(|p| Some(at_percentile(&p, percentile))))
         })
         .collect()
 }
@@ -256,7 +323,9 @@ fn rounded(ms: f64) -> f64 {
 /// (`perf::stage`). Latency bands are at the baseline rate spread over each stage's placed replicas:
 /// the prefill stage reports the TTFT SLOs (queue + prefill + KV transfer to the decode stage), the
 /// decode stage the TPOT SLOs (decode-only batch) and the end-to-end SLOs (TTFT + (output − 1) ×
-/// TPOT). Replicas for the peak: prefill, the peak over the highest rate one replica takes within the
+/// TPOT), each at the SLO's percentile and at p50, p95 and p99: TTFT from the queue's wait quantile at
+/// each one, TPOT read off the decode stage's p50/p90/p99 (one value today: the stage holds its batch
+/// at the mean), end-to-end as TTFT(q) + (output − 1) × TPOT(q). Replicas for the peak: prefill, the peak over the highest rate one replica takes within the
 /// TTFT and end-to-end SLOs (decode at its load over its maximum replicas); decode, the peak over what
 /// one replica completes with its batch at the TPOT limit.
 pub fn stage_sizing(
@@ -290,7 +359,7 @@ pub fn stage_sizing(
         .then(|| stage::prefill_stage(&p_classes, &shares, prefill_rate, network));
     let decode_figures =
         (!d_classes.is_empty() && valid(decode_rate)).then(|| stage::decode_stage(&d_classes, &shares, decode_rate));
-    // TTFT at a percentile (seconds): `None` when unknown, `Some(None)` when saturated.
+    // TTFT at a quantile (seconds): `None` when unknown, `Some(None)` when saturated.
     let ttft_at = |q: f64| -> Option<Option<f64>> {
         let f = prefill_figures.as_ref()?;
         if f.saturated {
@@ -299,37 +368,27 @@ pub fn stage_sizing(
         let v = stage::ttft_s(&p_classes, &shares, prefill_rate, network, 0, q);
         Some(v.is_finite().then_some(v))
     };
-    let tpot = || -> Option<Option<f64>> {
+    // TPOT at a percentile (seconds), read off the decode stage's p50/p90/p99 (the stage model holds
+    // the batch at its mean, so today they are one value).
+    let tpot_at = |percentile: f64| -> Option<Option<f64>> {
         let f = decode_figures.as_ref()?;
-        Some(f.tpot_ms.filter(|_| !f.saturated).map(|t| t.p99 / 1e3))
+        Some(f.tpot_ms.filter(|_| !f.saturated).map(|t| at_percentile(&t, percentile) / 1e3))
     };
-    let band = |slo: &crate::plan::Slo, value_s: Option<Option<f64>>| {
-        let estimate_ms = value_s.flatten().map(|v| rounded(v * 1e3)).filter(|v| v.is_finite());
-        let saturated = matches!(value_s, Some(None));
-        LatencyBand {
-            metric: slo.metric.as_str().to_string(),
-            percentile: slo.percentile,
-            limit_ms: slo.limit_ms,
-            estimate_ms,
-            meets_slo: if saturated { Some(false) } else { estimate_ms.map(|v| v <= slo.limit_ms) },
-            saturated,
-        }
-    };
-    let q = |slo: &crate::plan::Slo| (slo.percentile / 100.0).clamp(0.5, 0.999);
+    let q = |percentile: f64| (percentile / 100.0).clamp(0.5, 0.999);
+    let ms = |v: Option<Option<f64>>| v.map(|v| v.map(|s| s * 1e3));
     let steps = d_classes.first().map_or(0.0, |c| c.output_tokens.max(1).saturating_sub(1) as f64);
     let mut prefill_bands = Vec::new();
     let mut decode_bands = Vec::new();
     for slo in &plan.spec.workload.slos {
         match slo.metric {
-            SloMetric::Ttft => prefill_bands.push(band(slo, ttft_at(q(slo)))),
-            SloMetric::Tpot => decode_bands.push(band(slo, tpot())),
-            SloMetric::E2e => {
-                let e2e = match (ttft_at(q(slo)), tpot()) {
+            SloMetric::Ttft => prefill_bands.push(band(slo, |p| ms(ttft_at(q(p))))),
+            SloMetric::Tpot => decode_bands.push(band(slo, |p| ms(tpot_at(p)))),
+            SloMetric::E2e => decode_bands.push(band(slo, |p| {
+                ms(match (ttft_at(q(p)), tpot_at(p)) {
                     (Some(t), Some(d)) => Some(t.zip(d).map(|(t, d)| t + steps * d)),
                     _ => None,
-                };
-                decode_bands.push(band(slo, e2e));
-            }
+                })
+            })),
         }
     }
 
@@ -454,5 +513,114 @@ mod tests {
         // Not in the catalog: the size written in the name.
         assert_eq!(model_facts("acme/Yi-34B-Chat").unwrap().params_b, 34.0);
         assert_eq!(model_facts("gpt2"), None);
+    }
+
+    fn example(name: &str) -> Plan {
+        crate::plan::parse_plan(crate::examples::example(name).unwrap()).unwrap()
+    }
+
+    /// Every SLO metric at p50, p90, p95, p99 and p99.9 (generous limits, so they are all checked).
+    fn with_every_percentile(mut plan: Plan) -> Plan {
+        plan.spec.workload.slos = [SloMetric::Ttft, SloMetric::Tpot, SloMetric::E2e]
+            .into_iter()
+            .flat_map(|metric| {
+                [50.0, 90.0, 95.0, 99.0, 99.9].map(|percentile| crate::plan::Slo { metric, percentile, limit_ms: 1e6 })
+            })
+            .collect();
+        plan
+    }
+
+    /// p50 ≤ p95 ≤ p99, and the estimate at the SLO's percentile is the matching value or lies between
+    /// its neighbours; `values()` lists them in order with the SLO's own once.
+    fn check_band(band: &LatencyBand) {
+        let (Some(p50), Some(p95), Some(p99)) = (band.p50_ms, band.p95_ms, band.p99_ms) else {
+            panic!("no band: {band:?}");
+        };
+        let estimate = band.estimate_ms.unwrap();
+        assert!(0.0 < p50 && p50 <= p95 && p95 <= p99, "{band:?}");
+        match band.percentile {
+            50.0 => assert_eq!(estimate, p50, "{band:?}"),
+            95.0 => assert_eq!(estimate, p95, "{band:?}"),
+            99.0 => assert_eq!(estimate, p99, "{band:?}"),
+            x if x < 50.0 => assert!(estimate <= p50, "{band:?}"),
+            x if x < 95.0 => assert!(p50 <= estimate && estimate <= p95, "{band:?}"),
+            x if x < 99.0 => assert!(p95 <= estimate && estimate <= p99, "{band:?}"),
+            _ => assert!(p99 <= estimate, "{band:?}"),
+        }
+        let values = band.values();
+        assert!(values.windows(2).all(|w| w[0].percentile < w[1].percentile), "{values:?}");
+        assert!(values.windows(2).all(|w| w[0].estimate_ms <= w[1].estimate_ms), "{values:?}");
+        let own: Vec<_> = values.iter().filter(|v| v.is_slo_percentile).collect();
+        assert_eq!(own.len(), 1, "{values:?}");
+        assert_eq!((own[0].percentile, own[0].estimate_ms), (band.percentile, band.estimate_ms));
+        assert_eq!(own[0].within_limit, band.meets_slo);
+        assert_eq!(values.len(), if [50.0, 95.0, 99.0].contains(&band.percentile) { 3 } else { 4 });
+    }
+
+    #[test]
+    fn bands_are_ordered_and_hold_the_estimate_at_the_slo_percentile() {
+        let mut checked = 0;
+        for (name, _) in crate::examples::EXAMPLES {
+            for plan in [example(name), with_every_percentile(example(name))] {
+                for d in crate::place::evaluate(&plan).deployments {
+                    for band in d.latency.iter().filter(|b| b.estimate_ms.is_some()) {
+                        check_band(band);
+                        checked += 1;
+                    }
+                }
+            }
+        }
+        assert!(checked >= 40, "{checked}");
+    }
+
+    #[test]
+    fn stage_bands_read_each_quantile() {
+        let outcome = crate::place::evaluate(&with_every_percentile(example("disaggregated")));
+        let stage = |role: &str| outcome.deployments.iter().find(|d| d.role == role).unwrap().latency.clone();
+        let (prefill, decode) = (stage("prefill"), stage("decode"));
+        assert!(prefill.iter().all(|b| b.metric == "ttft") && prefill.len() == 5, "{prefill:?}");
+        assert!(decode.iter().all(|b| b.metric != "ttft") && decode.len() == 10, "{decode:?}");
+        // TTFT waits in the prefill queue: its tail is longer than its median.
+        assert!(prefill[0].p99_ms.unwrap() > prefill[0].p50_ms.unwrap(), "{prefill:?}");
+        // The decode stage holds its batch at the mean: one TPOT at every percentile. End-to-end is
+        // TTFT at the percentile + (output − 1) × TPOT, so it spreads exactly as TTFT does.
+        let tpot = &decode[0];
+        assert!(tpot.p50_ms == tpot.p95_ms && tpot.p95_ms == tpot.p99_ms, "{tpot:?}");
+        let e2e = decode.iter().find(|b| b.metric == "e2e").unwrap();
+        let spread = |b: &LatencyBand| b.p99_ms.unwrap() - b.p50_ms.unwrap();
+        assert!((spread(e2e) - spread(&prefill[0])).abs() <= 0.2, "{e2e:?} {:?}", prefill[0]);
+    }
+
+    #[test]
+    fn saturated_and_unknown_bands_have_no_values() {
+        let mut plan = with_every_percentile(example("disaggregated"));
+        plan.spec.workload.requests_per_second.baseline = 1e6;
+        plan.spec.workload.requests_per_second.peak = 1e6;
+        for d in crate::place::evaluate(&plan).deployments {
+            for band in &d.latency {
+                assert!(band.saturated && band.meets_slo == Some(false), "{band:?}");
+                assert_eq!((band.estimate_ms, band.p50_ms, band.p95_ms, band.p99_ms), (None, None, None, None));
+                assert!(band.values().iter().all(|v| v.estimate_ms.is_none() && v.within_limit == Some(false)));
+                let json = serde_json::to_value(band).unwrap();
+                assert!(json.get("p50_ms").is_none() && json["saturated"] == true, "{json}");
+            }
+        }
+        // A model the performance model does not know: no estimate, not saturated.
+        let mut plan = example("quickstart");
+        plan.spec.deployments[0].model = "acme/unknown-7b".into();
+        for band in &crate::place::evaluate(&plan).deployments[0].latency {
+            assert_eq!((band.estimate_ms, band.p50_ms, band.meets_slo, band.saturated), (None, None, None, false));
+            assert!(band.values().iter().all(|v| v.within_limit.is_none()));
+        }
+    }
+
+    #[test]
+    fn bands_serialise_with_units_in_their_names() {
+        let outcome = crate::place::evaluate(&example("quickstart"));
+        let json = serde_json::to_value(&outcome.deployments[0].latency[0]).unwrap();
+        for key in ["estimate_ms", "meets_slo", "p50_ms", "p95_ms", "p99_ms"] {
+            assert!(json.get(key).is_some(), "{key} in {json}");
+        }
+        assert_eq!(json["p95_ms"], json["estimate_ms"], "{json}");
     }
 }
