@@ -247,7 +247,8 @@ fn at_percentile(p: &perf::Percentiles, percentile: f64) -> f64 {
 }
 
 /// Latency bands of a fleet on an instance type against the plan's SLOs, at the baseline rate spread
-/// over `replicas` (estimates are `None` where the model, chip or fit is unknown, or when saturated).
+/// over `replicas` (estimates are `None` where the model, chip or fit is unknown; a replica at or above
+/// its capacity is `saturated`: no estimate, the SLO missed).
 /// Every value is read off the estimate's p50/p90/p99 with `at_percentile`: p50 and p99 exactly, p95
 /// and other percentiles linearly in between, the same way for `estimate_ms` and the band.
 pub fn latency_bands(
@@ -272,7 +273,13 @@ pub fn latency_bands(
                 SloMetric::Tpot => e.tpot_ms,
                 SloMetric::E2e => e.e2e_latency_ms,
             });
-            band(slo, |percentile| percentiles.map(|p| Some(at_percentile(&p, percentile))))
+            // A replica at or above its capacity has no latencies: saturated, not unknown.
+            let saturated = estimate.as_ref().is_some_and(|e| e.saturated);
+            band(slo, |percentile| match percentiles {
+                Some(p) => Some(Some(at_percentile(&p, percentile))),
+                None if saturated => Some(None),
+                None => None,
+            })
         })
         .collect()
 }
@@ -605,6 +612,11 @@ mod tests {
                 assert!(json.get("p50_ms").is_none() && json["saturated"] == true, "{json}");
             }
         }
+        // A monolithic fleet beyond its capacity too (batch-inferentia: 1 request/s on one inf2.xlarge
+        // that completes about 0.7).
+        let plan = example("batch-inferentia");
+        let band = &crate::place::evaluate(&plan).deployments[0].latency[0];
+        assert!(band.saturated && band.meets_slo == Some(false) && band.p99_ms.is_none(), "{band:?}");
         // A model the performance model does not know: no estimate, not saturated.
         let mut plan = example("quickstart");
         plan.spec.deployments[0].model = "acme/unknown-7b".into();
