@@ -104,7 +104,12 @@ pub fn plan_text(plan: &Plan, outcome: &place::Outcome) -> String {
                 _ if band.saturated => "saturated: arrivals exceed what the replicas can serve, MISSES".to_string(),
                 _ => "no estimate (model, chip or precision not covered by the performance model)".to_string(),
             };
-            let _ = writeln!(out, "    {} p{} ≤ {} ms: {estimate}", band.metric, band.percentile, band.limit_ms);
+            let spread = match (band.p50_ms, band.p95_ms, band.p99_ms) {
+                (Some(p50), Some(p95), Some(p99)) => format!(" (p50 {p50:.0} ms, p95 {p95:.0} ms, p99 {p99:.0} ms)"),
+                _ => String::new(),
+            };
+            let _ =
+                writeln!(out, "    {} p{} ≤ {} ms: {estimate}{spread}", band.metric, band.percentile, band.limit_ms);
         }
     }
     for p in &outcome.pools {

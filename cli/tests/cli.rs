@@ -33,6 +33,26 @@ fn plan_json_has_the_summary_contract() {
 }
 
 #[test]
+fn plan_shows_latency_bands_at_p50_p95_p99() {
+    let out = tokenfleet(&["plan", "examples/quickstart.yaml", "--format", "json"]);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let band = &json["deployments"][0]["latency"][0];
+    for field in ["estimate_ms", "p50_ms", "p95_ms", "p99_ms"] {
+        assert!(band[field].is_number(), "{field} missing: {band}");
+    }
+    // The quickstart's SLOs are at p95: the band's p95 is the estimate.
+    assert_eq!(band["percentile"], 95.0);
+    assert_eq!(band["p95_ms"], band["estimate_ms"], "{band}");
+
+    let text = String::from_utf8(tokenfleet(&["plan", "examples/quickstart.yaml"]).stdout).unwrap();
+    let line = text.lines().find(|l| l.trim_start().starts_with("ttft p95")).unwrap_or_else(|| panic!("{text}"));
+    assert!(line.contains("meets (p50 ") && line.contains(" ms, p95 ") && line.ends_with(" ms)"), "{line}");
+    // Saturated: said so, with no numbers.
+    let text = String::from_utf8(tokenfleet(&["plan", "examples/batch-inferentia.yaml"]).stdout).unwrap();
+    assert!(text.contains("e2e p90 ≤ 120000 ms: saturated") && !text.contains("(p50"), "{text}");
+}
+
+#[test]
 fn unreadable_and_malformed_plans_exit_2_with_the_reason() {
     let out = tokenfleet(&["plan", "does/not/exist.yaml"]);
     assert_eq!(out.status.code(), Some(2));
