@@ -11,6 +11,7 @@ mod dom;
 mod export;
 mod fields;
 mod import_panel;
+mod latency_band;
 mod lint_panel;
 mod pool_card;
 mod recommend;

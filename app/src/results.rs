@@ -1,19 +1,12 @@
-//! The results panel: headline figures, per-deployment replicas and latency bands against each SLO,
-//! nodes per pool by instance type and capacity type, and a diagram of pods on nodes.
+//! The results panel: headline figures, per-deployment replicas and latency bands against each SLO
+//! (`latency_band`), nodes per pool by instance type and capacity type, and a diagram of pods on nodes.
 
 use leptos::prelude::*;
 use tokenfleet_core::place::Outcome;
 
+use crate::latency_band::latency_band;
 use crate::store::Store;
 use crate::summary::Summary;
-
-fn band_class(meets: Option<bool>) -> &'static str {
-    match meets {
-        Some(true) => "tf-ok",
-        Some(false) => "tf-bad",
-        None => "tf-unknown",
-    }
-}
 
 #[component]
 pub fn ResultsPanel() -> impl IntoView {
@@ -53,32 +46,30 @@ fn extra_figures(o: &Outcome) -> impl IntoView {
     }
 }
 
+/// One `tbody` per deployment fleet: its replicas, devices and pools, then a full-width row with its
+/// latency bands (one per SLO), so the bands keep their width in a narrow column.
 fn deployments_table(o: &Outcome) -> impl IntoView {
     view! {
-        <table class="tf-table">
+        <table class="tf-table tf-deployments">
             <thead><tr>
-                <th>"Fleet"</th><th>"Replicas"</th><th>"Devices"</th><th>"NodePool"</th><th>"Latency vs SLO (estimate / limit)"</th>
+                <th>"Fleet"</th><th>"Replicas"</th><th>"Devices"</th><th>"NodePool"</th>
             </tr></thead>
-            <tbody>
-                {o.deployments.iter().map(|d| view! {
-                    <tr data-testid="deployment-result" data-deployment=d.name.clone()>
+            {o.deployments.iter().map(|d| view! {
+                <tbody data-testid="deployment-result" data-deployment=d.name.clone()>
+                    <tr class="tf-deployment-facts">
                         <td>{d.name.clone()} <span class="tf-muted">" (" {d.role.clone()} ")"</span></td>
                         <td>{format!("{} replicas (max {})", d.replicas, d.replicas_max)}
                             {d.replicas_for_peak.map(|r| format!(" · {r} for peak"))}</td>
                         <td>{format!("{} devices ({} per replica)", d.devices, d.devices_per_replica)}</td>
                         <td>{d.node_pools.join(", ")}</td>
-                        <td class="tf-bands">
-                            {d.latency.iter().map(|b| view! {
-                                <span class=format!("tf-band {}", band_class(b.meets_slo)) data-testid="latency-band"
-                                    title=match b.meets_slo { Some(true) => "meets the SLO", Some(false) => "misses the SLO", None => "no estimate" }>
-                                    {format!("{} p{}: {} / {:.0} ms", b.metric, b.percentile,
-                                        b.estimate_ms.map(|e| format!("{e:.0} ms")).unwrap_or_else(|| "?".into()), b.limit_ms)}
-                                </span>
-                            }).collect_view()}
+                    </tr>
+                    <tr>
+                        <td colspan="4">
+                            <div class="tf-bands">{d.latency.iter().map(latency_band).collect_view()}</div>
                         </td>
                     </tr>
-                }).collect_view()}
-            </tbody>
+                </tbody>
+            }).collect_view()}
         </table>
     }
 }

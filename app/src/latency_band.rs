@@ -1,0 +1,107 @@
+//! One SLO's latency band in the results: the SLO, its verdict, and the estimate at p50, p95 and p99
+//! (and at the SLO's own percentile), each marked within or over the SLO's limit.
+
+use leptos::prelude::*;
+use tokenfleet_core::place::{BandValue, LatencyBand};
+
+/// A latency in the unit that reads best: ms with one decimal below 100 ms (none for whole numbers),
+/// whole ms below 10 s, seconds above.
+fn duration(ms: f64) -> String {
+    let decimals = |v: f64| if v.fract() == 0.0 { 0 } else { 1 };
+    if ms < 100.0 {
+        format!("{ms:.*} ms", decimals(ms))
+    } else if ms < 10_000.0 {
+        format!("{ms:.0} ms")
+    } else {
+        format!("{:.*} s", decimals(ms / 1e3), ms / 1e3)
+    }
+}
+
+fn metric_name(metric: &str) -> &str {
+    match metric {
+        "ttft" => "TTFT",
+        "tpot" => "TPOT",
+        "e2e" => "End-to-end",
+        other => other,
+    }
+}
+
+fn verdict_class(meets: Option<bool>) -> &'static str {
+    match meets {
+        Some(true) => "tf-ok",
+        Some(false) => "tf-bad",
+        None => "tf-unknown",
+    }
+}
+
+/// The SLO (`TTFT p95 ≤ 1000 ms`) and whether the estimate at its percentile meets it, in words.
+fn verdict(band: &LatencyBand) -> (&'static str, &'static str) {
+    match band.meets_slo {
+        _ if band.saturated => ("✗", "saturated"),
+        Some(true) => ("✓", "meets"),
+        Some(false) => ("✗", "misses"),
+        None => ("?", "no estimate"),
+    }
+}
+
+/// One value of the band: `p95 143 ms ✓`, with the raw figures in data attributes for tests.
+fn percentile_value(band: &LatencyBand, value: BandValue) -> impl IntoView {
+    let metric = metric_name(&band.metric);
+    let limit = duration(band.limit_ms);
+    let p = value.percentile;
+    let (mark, words) = match value.within_limit {
+        _ if band.saturated => ("✗", "saturated".to_string()),
+        Some(true) => ("✓", format!("within the {limit} limit")),
+        Some(false) => ("✗", format!("over the {limit} limit")),
+        None => ("?", "no estimate".to_string()),
+    };
+    let shown = value.estimate_ms.map(duration).unwrap_or_else(|| "—".into());
+    let own = if value.is_slo_percentile { " (the SLO's percentile)" } else { "" };
+    let title = format!("{metric} p{p}: {shown}, {words}{own}");
+    let class = format!(
+        "tf-pct {}{}",
+        verdict_class(if band.saturated { Some(false) } else { value.within_limit }),
+        if value.is_slo_percentile { " tf-pct-slo" } else { "" }
+    );
+    view! {
+        <span class=class title=title data-testid="latency-percentile" data-percentile=p.to_string()
+            data-value-ms=value.estimate_ms.map(|v| v.to_string()).unwrap_or_default()
+            data-meets=value.within_limit.map(|m| m.to_string()).unwrap_or_default()
+            data-slo=value.is_slo_percentile.to_string()>
+            <span class="tf-pct-name">{format!("p{p}")}</span>
+            " "
+            <span class="tf-pct-value">{shown}</span>
+            " "
+            <span aria-hidden="true">{mark}</span>
+            <span class="tf-sr">{format!(", {words}{own}")}</span>
+        </span>
+    }
+}
+
+/// One SLO's band: `TTFT p95 ≤ 1000 ms · meets ✓`, then p50 / p95 / p99.
+pub fn latency_band(band: &LatencyBand) -> impl IntoView {
+    let (mark, words) = verdict(band);
+    let slo = format!("{} p{} ≤ {}", metric_name(&band.metric), band.percentile, duration(band.limit_ms));
+    let title = match band.estimate_ms {
+        Some(ms) => format!("{slo}: {} at p{}, {words}", duration(ms), band.percentile),
+        None if band.saturated => format!("{slo}: saturated, arrivals exceed what the replicas can serve"),
+        None => format!("{slo}: no estimate (model, chip or precision not covered by the performance model)"),
+    };
+    let class = format!("tf-band {}", verdict_class(band.meets_slo));
+    let values = band.values();
+    view! {
+        <div class=class title=title data-testid="latency-band" data-metric=band.metric.clone()
+            data-percentile=band.percentile.to_string() data-limit-ms=band.limit_ms.to_string()>
+            <div class="tf-band-head">
+                <span class="tf-band-slo">{slo}</span>
+                " "
+                <span class="tf-band-verdict">{words} " " <span aria-hidden="true">{mark}</span></span>
+            </div>
+            {(!band.saturated && band.p50_ms.is_some()).then(|| view! {
+                <div class="tf-band-values">
+                    {values.into_iter().map(|v| percentile_value(band, v)).collect_view()}
+                </div>
+            })}
+        </div>
+    }
+}
