@@ -1,13 +1,19 @@
 //! Edits a person makes to a Plan in the app, as plain methods: reorder NodePools (weights follow the
-//! order, highest first), move an instance family between pools, pin a deployment to a pool, add a
-//! capacity reservation, and apply an import. The app calls these and records one undoable action
+//! order, highest first), move an instance family between pools, pin a deployment or one of its
+//! prefill/decode stages to a pool, size a deployment or a stage (tensor parallelism, replicas), add
+//! a capacity reservation, and apply an import. The app calls these and records one undoable action
 //! per call; the rules live here so they are tested natively.
 
 use std::collections::BTreeMap;
 use std::fmt;
 
 use crate::catalog::CapacityType;
-use crate::plan::{CapacityReservation, Mode, NodeClass, NodePool, Plan, Stage, Taint, Toleration};
+use crate::place::{pool_instance_types, PodRequests};
+use crate::plan::parse::{MAX_REPLICAS, MAX_TENSOR_PARALLEL};
+use crate::plan::{
+    CapacityReservation, Deployment, Fleet, Mode, NodeClass, NodePool, Plan, ReplicaBounds, Stage, StageKind, Taint,
+    Toleration,
+};
 
 /// The well-known label Karpenter puts on every node with the name of its NodePool.
 pub const NODE_POOL_SELECTOR: &str = "karpenter.sh/nodepool";
@@ -26,6 +32,44 @@ impl std::error::Error for EditError {}
 
 fn no_pool(name: &str) -> EditError {
     EditError(format!("there is no NodePool named {name:?}"))
+}
+
+fn no_deployment(name: &str) -> EditError {
+    EditError(format!("there is no deployment named {name:?}"))
+}
+
+/// Adds a toleration for each of a pool's taints the deployment does not tolerate yet.
+fn tolerate(d: &mut Deployment, taints: &[Taint]) {
+    for taint in taints {
+        if !d.tolerations.iter().any(|t| t.tolerates(taint)) {
+            d.tolerations.push(Toleration {
+                key: taint.key.clone(),
+                operator: Some("Exists".to_string()),
+                value: None,
+                effect: Some(taint.effect.clone()),
+            });
+        }
+    }
+}
+
+/// Checks replica bounds as a person types them; `what` names the fleet (`decode replicas`).
+fn check_bounds(what: &str, r: ReplicaBounds) -> Result<(), EditError> {
+    if r.max == 0 {
+        Err(EditError(format!("{what}: max must be at least 1")))
+    } else if r.max > MAX_REPLICAS {
+        Err(EditError(format!("{what}: max {} is more than {MAX_REPLICAS}", r.max)))
+    } else if r.min > r.max {
+        Err(EditError(format!("{what}: min {} is above max {} (raise max first)", r.min, r.max)))
+    } else {
+        Ok(())
+    }
+}
+
+fn check_tensor_parallel(what: &str, tp: u32) -> Result<(), EditError> {
+    if tp == 0 || tp > MAX_TENSOR_PARALLEL {
+        return Err(EditError(format!("{what}: tensor parallel must be between 1 and {MAX_TENSOR_PARALLEL} devices")));
+    }
+    Ok(())
 }
 
 /// How an imported plan joins the current one.
@@ -103,12 +147,7 @@ impl Plan {
     /// for monolithic serving, each stage's pool when disaggregated, and tolerations for the pool's taints.
     pub fn assign_deployment(&mut self, deployment: &str, pool: &str) -> Result<(), EditError> {
         let taints = self.node_pool(pool).ok_or_else(|| no_pool(pool))?.taints.clone();
-        let d = self
-            .spec
-            .deployments
-            .iter_mut()
-            .find(|d| d.name == deployment)
-            .ok_or_else(|| EditError(format!("there is no deployment named {deployment:?}")))?;
+        let d = self.deployment_named_mut(deployment)?;
         let mut staged = false;
         for stage in [d.prefill.as_mut(), d.decode.as_mut()].into_iter().flatten() {
             stage.node_pool = Some(pool.to_string());
@@ -117,43 +156,186 @@ impl Plan {
         if !staged || d.node_selector.contains_key(NODE_POOL_SELECTOR) {
             d.node_selector.insert(NODE_POOL_SELECTOR.to_string(), pool.to_string());
         }
-        for taint in &taints {
-            if !d.tolerations.iter().any(|t| t.tolerates(taint)) {
-                d.tolerations.push(Toleration {
-                    key: taint.key.clone(),
-                    operator: Some("Exists".to_string()),
-                    value: None,
-                    effect: Some(taint.effect.clone()),
-                });
+        tolerate(d, &taints);
+        Ok(())
+    }
+
+    /// Pins one stage of a disaggregated deployment to a NodePool (`None` unpins it), tolerating the
+    /// pool's taints. A deployment-wide pin that disagrees is split into stage pins: the other stage
+    /// keeps the pool it had. Refused when the pool has no instance type that holds one of the
+    /// stage's replicas.
+    pub fn assign_stage(&mut self, deployment: &str, stage: StageKind, pool: Option<&str>) -> Result<(), EditError> {
+        let taints = match pool {
+            Some(name) => self.node_pool(name).ok_or_else(|| no_pool(name))?.taints.clone(),
+            None => Vec::new(),
+        };
+        let mut d = self.deployment_named(deployment)?.clone();
+        let wide = d.node_selector.get(NODE_POOL_SELECTOR).cloned();
+        if wide.is_some() && wide.as_deref() != pool {
+            d.node_selector.remove(NODE_POOL_SELECTOR);
+            if let Some(other) = d.stage_mut(stage.other()) {
+                other.node_pool = other.node_pool.take().or(wide);
             }
+        }
+        stage_of(&mut d, stage)?.node_pool = pool.map(str::to_string);
+        if pool.is_some() {
+            if let Some(why) = self.replica_misfit(&d, &fleet_of(&d, stage)) {
+                return Err(EditError(why));
+            }
+        }
+        tolerate(&mut d, &taints);
+        *self.deployment_named_mut(deployment)? = d;
+        Ok(())
+    }
+
+    /// Sets the replica bounds of a deployment (monolithic serving) or, with `stage`, of one stage of a
+    /// disaggregated deployment. Refused when min is above max, or max is 0 or beyond the plan's bound.
+    pub fn set_replicas(
+        &mut self,
+        deployment: &str,
+        stage: Option<StageKind>,
+        replicas: ReplicaBounds,
+    ) -> Result<(), EditError> {
+        let what = match stage {
+            Some(s) => format!("{} replicas", s.as_str()),
+            None => "replicas".to_string(),
+        };
+        check_bounds(&what, replicas)?;
+        let d = self.deployment_named_mut(deployment)?;
+        match stage {
+            Some(s) => stage_of(d, s)?.replicas = replicas,
+            None => d.replicas = replicas,
         }
         Ok(())
     }
 
+    /// Sets one stage's replica bounds (see [`Plan::set_replicas`]).
+    pub fn set_stage_replicas(
+        &mut self,
+        deployment: &str,
+        stage: StageKind,
+        replicas: ReplicaBounds,
+    ) -> Result<(), EditError> {
+        self.set_replicas(deployment, Some(stage), replicas)
+    }
+
+    /// Sets a deployment's devices per replica (which its stages inherit unless they set their own).
+    /// Refused when a fleet that held on some instance type of its pools would no longer fit on any.
+    pub fn set_tensor_parallel(&mut self, deployment: &str, tensor_parallel: u32) -> Result<(), EditError> {
+        check_tensor_parallel("deployment", tensor_parallel)?;
+        self.resize(deployment, |d| {
+            d.tensor_parallel = tensor_parallel;
+            Ok(())
+        })
+    }
+
+    /// Sets one stage's devices per replica; `None` inherits the deployment's. Refused when the stage
+    /// held on some instance type of its pools and would no longer fit on any.
+    pub fn set_stage_tensor_parallel(
+        &mut self,
+        deployment: &str,
+        stage: StageKind,
+        tensor_parallel: Option<u32>,
+    ) -> Result<(), EditError> {
+        if let Some(tp) = tensor_parallel {
+            check_tensor_parallel(stage.as_str(), tp)?;
+        }
+        self.resize(deployment, |d| {
+            stage_of(d, stage)?.tensor_parallel = tensor_parallel;
+            Ok(())
+        })
+    }
+
+    /// Applies a size change to a copy of a deployment and keeps it unless a fleet that fitted an
+    /// instance type of its pools before no longer fits any (an edit never makes placement impossible;
+    /// it may leave an already impossible placement as it was, so the person can fix it step by step).
+    fn resize(
+        &mut self,
+        deployment: &str,
+        change: impl FnOnce(&mut Deployment) -> Result<(), EditError>,
+    ) -> Result<(), EditError> {
+        let before = self.deployment_named(deployment)?.clone();
+        let mut after = before.clone();
+        change(&mut after)?;
+        for (old, new) in before.fleets().iter().zip(after.fleets().iter()) {
+            if self.replica_misfit(&before, old).is_none() {
+                if let Some(why) = self.replica_misfit(&after, new) {
+                    return Err(EditError(why));
+                }
+            }
+        }
+        *self.deployment_named_mut(deployment)? = after;
+        Ok(())
+    }
+
+    /// Why no instance type a fleet may use holds one of its replicas, if none does. A fleet may use
+    /// the pool it is pinned to, else every pool; a plan without pools is not judged.
+    fn replica_misfit(&self, d: &Deployment, fleet: &Fleet) -> Option<String> {
+        let pinned = fleet.node_pool.clone().or_else(|| d.node_selector.get(NODE_POOL_SELECTOR).cloned());
+        let pools: Vec<&NodePool> = match &pinned {
+            Some(name) => self.node_pool(name).into_iter().collect(),
+            None => self.spec.node_pools.iter().collect(),
+        };
+        if pools.is_empty() {
+            return None;
+        }
+        let pod = PodRequests::for_fleet(d, fleet);
+        let mut types = pools.iter().flat_map(|p| pool_instance_types(p));
+        if types.any(|t| pod.pods_per_node(t) > 0) {
+            return None;
+        }
+        let devices = if pod.neuron { "Neuron devices" } else { "GPUs" };
+        let largest = pools
+            .iter()
+            .flat_map(|p| pool_instance_types(p))
+            .filter(|t| if pod.neuron { t.is_neuron() } else { t.is_nvidia() })
+            .max_by_key(|t| t.accelerator_count);
+        let pools = match &pinned {
+            Some(name) => format!("NodePool {name} allows"),
+            None => "the NodePools allow".to_string(),
+        };
+        let offer = match largest {
+            Some(t) => format!("the largest instance type {pools} ({}) has {}", t.name, t.accelerator_count),
+            None => format!("{pools} no instance type with {devices}"),
+        };
+        Some(format!(
+            "a replica of {} needs {} {devices}, but {offer}: lower tensor parallel, or pin it to a NodePool with larger instance types",
+            fleet.name, pod.devices
+        ))
+    }
+
+    fn deployment_named(&self, name: &str) -> Result<&Deployment, EditError> {
+        self.spec.deployments.iter().find(|d| d.name == name).ok_or_else(|| no_deployment(name))
+    }
+
+    fn deployment_named_mut(&mut self, name: &str) -> Result<&mut Deployment, EditError> {
+        self.spec.deployments.iter_mut().find(|d| d.name == name).ok_or_else(|| no_deployment(name))
+    }
+
     /// Switches a deployment between monolithic serving and prefill/decode fleets. Going
-    /// disaggregated starts both stages with the deployment's replicas and tensor parallelism (and its
-    /// pinned pool, if any); going monolithic drops the stages.
+    /// disaggregated starts both stages with the deployment's replicas and tensor parallelism, and
+    /// moves a deployment-wide pin onto both stages; going monolithic drops the stages and, when both
+    /// were pinned to the same pool, pins the deployment there.
     pub fn set_mode(&mut self, deployment: &str, mode: Mode) -> Result<(), EditError> {
-        let d = self
-            .spec
-            .deployments
-            .iter_mut()
-            .find(|d| d.name == deployment)
-            .ok_or_else(|| EditError(format!("there is no deployment named {deployment:?}")))?;
+        let d = self.deployment_named_mut(deployment)?;
         if d.mode == mode {
             return Ok(());
         }
         d.mode = mode;
         match mode {
             Mode::Monolithic => {
-                d.prefill = None;
-                d.decode = None;
+                let pools = (d.prefill.take().and_then(|s| s.node_pool), d.decode.take().and_then(|s| s.node_pool));
+                if let (Some(prefill), Some(decode)) = pools {
+                    if prefill == decode {
+                        d.node_selector.entry(NODE_POOL_SELECTOR.to_string()).or_insert(prefill);
+                    }
+                }
             }
             Mode::Disaggregated => {
                 let stage = Stage {
                     tensor_parallel: None,
                     replicas: d.replicas,
-                    node_pool: d.node_selector.get(NODE_POOL_SELECTOR).cloned(),
+                    node_pool: d.node_selector.remove(NODE_POOL_SELECTOR),
                 };
                 d.prefill = Some(stage.clone());
                 d.decode = Some(stage);
@@ -312,6 +494,22 @@ pub fn show_taints(taints: &[Taint]) -> String {
         .join(", ")
 }
 
+/// One stage of a deployment, or why it has none.
+fn stage_of(d: &mut Deployment, stage: StageKind) -> Result<&mut Stage, EditError> {
+    let name = d.name.clone();
+    d.stage_mut(stage).ok_or_else(|| {
+        EditError(format!(
+            "{name} serves monolithically: switch it to prefill/decode to size its {} stage",
+            stage.as_str()
+        ))
+    })
+}
+
+/// The fleet one stage of a deployment runs as.
+fn fleet_of(d: &Deployment, stage: StageKind) -> Fleet {
+    d.fleets().into_iter().find(|f| f.role == stage.as_str()).unwrap_or_else(|| d.fleets().remove(0))
+}
+
 fn replace_or_push<T>(items: &mut Vec<T>, item: T, name: impl Fn(&T) -> &String) {
     match items.iter().position(|x| name(x) == name(&item)) {
         Some(i) => items[i] = item,
@@ -456,6 +654,154 @@ mod tests {
         plan.set_mode("llama3-8b", Mode::Monolithic).unwrap();
         assert_eq!(plan, parse_plan(crate::examples::example("quickstart").unwrap()).unwrap());
         assert!(plan.set_mode("nope", Mode::Monolithic).is_err());
+    }
+
+    fn disaggregated() -> Plan {
+        parse_plan(crate::examples::example("disaggregated").unwrap()).unwrap()
+    }
+
+    /// The exported document of `kind` named `name` (one document of the stream).
+    fn exported(plan: &Plan, kind: &str, name: &str) -> String {
+        crate::manifest::render_stream(plan)
+            .split("\n---\n")
+            .find(|d| d.contains(&format!("kind: {kind}\n")) && d.contains(&format!("\n  name: {name}\n")))
+            .unwrap_or_else(|| panic!("no {kind} {name} in the export"))
+            .to_string()
+    }
+
+    #[test]
+    fn stage_replicas_are_set_apart_and_checked() {
+        let mut plan = disaggregated();
+        plan.set_stage_replicas("rag-70b", StageKind::Decode, ReplicaBounds { min: 2, max: 6 }).unwrap();
+        assert!(validate(&plan).is_empty(), "{:?}", validate(&plan));
+        assert_eq!(plan.spec.deployments[0].decode.as_ref().unwrap().replicas, ReplicaBounds { min: 2, max: 6 });
+        assert_eq!(plan.spec.deployments[0].prefill.as_ref().unwrap().replicas, ReplicaBounds { min: 1, max: 3 });
+        assert!(exported(&plan, "ScaledObject", "rag-70b-decode").contains("maxReplicaCount: 6"));
+        assert!(exported(&plan, "ScaledObject", "rag-70b-prefill").contains("maxReplicaCount: 3"));
+
+        let before = plan.clone();
+        let e = plan.set_stage_replicas("rag-70b", StageKind::Prefill, ReplicaBounds { min: 5, max: 3 }).unwrap_err();
+        assert_eq!(e.0, "prefill replicas: min 5 is above max 3 (raise max first)");
+        let e = plan.set_stage_replicas("rag-70b", StageKind::Decode, ReplicaBounds { min: 0, max: 0 }).unwrap_err();
+        assert_eq!(e.0, "decode replicas: max must be at least 1");
+        assert!(plan.set_stage_replicas("rag-70b", StageKind::Decode, ReplicaBounds { min: 1, max: 10_001 }).is_err());
+        assert!(plan.set_stage_replicas("nope", StageKind::Decode, ReplicaBounds { min: 1, max: 2 }).is_err());
+        assert_eq!(plan, before, "a refused edit leaves the plan as it was");
+
+        let mut mono = parse_plan(crate::examples::example("quickstart").unwrap()).unwrap();
+        let e = mono.set_stage_replicas("llama3-8b", StageKind::Prefill, ReplicaBounds { min: 1, max: 2 }).unwrap_err();
+        assert!(e.0.contains("serves monolithically"), "{e}");
+        mono.set_replicas("llama3-8b", None, ReplicaBounds { min: 1, max: 3 }).unwrap();
+        assert_eq!(mono.spec.deployments[0].replicas, ReplicaBounds { min: 1, max: 3 });
+    }
+
+    #[test]
+    fn pinning_a_stage_moves_only_that_fleet() {
+        let mut plan = disaggregated();
+        // g6e.12xlarge holds a 4-GPU prefill replica.
+        plan.assign_stage("rag-70b", StageKind::Prefill, Some("decode-l40s")).unwrap();
+        assert!(validate(&plan).is_empty(), "{:?}", validate(&plan));
+        assert!(exported(&plan, "Deployment", "rag-70b-prefill").contains("karpenter.sh/nodepool: decode-l40s"));
+        assert!(exported(&plan, "Deployment", "rag-70b-decode").contains("karpenter.sh/nodepool: decode-l40s"));
+        let outcome = crate::place::evaluate(&plan);
+        let prefill = outcome.deployments.iter().find(|d| d.role == "prefill").unwrap();
+        assert_eq!(prefill.node_pools, ["decode-l40s"]);
+
+        // Eight GPUs per prefill replica do not fit a g6e.12xlarge (4 GPUs): refused, named, unchanged.
+        let before = plan.clone();
+        let e = plan.set_stage_tensor_parallel("rag-70b", StageKind::Prefill, Some(8)).unwrap_err();
+        assert!(e.0.contains("rag-70b-prefill needs 8 GPUs") && e.0.contains("NodePool decode-l40s"), "{e}");
+        assert!(e.0.contains("(g6e.12xlarge) has 4"), "{e}");
+        assert_eq!(plan, before);
+        // Back on the p5 pool, eight fit; the decode stage keeps inheriting nothing it did not set.
+        plan.assign_stage("rag-70b", StageKind::Prefill, Some("prefill-h100")).unwrap();
+        plan.set_stage_tensor_parallel("rag-70b", StageKind::Prefill, Some(8)).unwrap();
+        assert!(validate(&plan).is_empty());
+        assert!(exported(&plan, "Deployment", "rag-70b-prefill").contains("--tensor-parallel-size\n        - \"8\""));
+        // ... but the p5 prefill stage cannot move onto the 4-GPU pool now.
+        let e = plan.assign_stage("rag-70b", StageKind::Prefill, Some("decode-l40s")).unwrap_err();
+        assert!(e.0.contains("needs 8 GPUs"), "{e}");
+        // Empty means the deployment's.
+        plan.set_stage_tensor_parallel("rag-70b", StageKind::Prefill, None).unwrap();
+        assert_eq!(plan.spec.deployments[0].prefill.as_ref().unwrap().tensor_parallel, None);
+        assert!(plan.set_stage_tensor_parallel("rag-70b", StageKind::Prefill, Some(0)).is_err());
+
+        // Unpinning, unknown pools, monolithic deployments.
+        plan.assign_stage("rag-70b", StageKind::Decode, None).unwrap();
+        assert_eq!(plan.spec.deployments[0].decode.as_ref().unwrap().node_pool, None);
+        assert!(validate(&plan).is_empty());
+        assert!(plan.assign_stage("rag-70b", StageKind::Decode, Some("nope")).is_err());
+        let mut mono = parse_plan(crate::examples::example("quickstart").unwrap()).unwrap();
+        assert!(mono.assign_stage("llama3-8b", StageKind::Decode, Some("gpu-on-demand")).is_err());
+    }
+
+    #[test]
+    fn pinning_a_stage_splits_a_deployment_wide_pin_and_tolerates_the_taints() {
+        let mut plan = disaggregated();
+        let d = &mut plan.spec.deployments[0];
+        d.node_selector.insert(NODE_POOL_SELECTOR.into(), "prefill-h100".into());
+        d.prefill.as_mut().unwrap().node_pool = None;
+        d.decode.as_mut().unwrap().node_pool = None;
+        d.tolerations.clear();
+        plan.assign_stage("rag-70b", StageKind::Decode, Some("decode-l40s")).unwrap();
+        let d = &plan.spec.deployments[0];
+        assert!(!d.node_selector.contains_key(NODE_POOL_SELECTOR), "the wide pin would keep decode off its pool");
+        assert_eq!(d.prefill.as_ref().unwrap().node_pool.as_deref(), Some("prefill-h100"));
+        assert_eq!(d.decode.as_ref().unwrap().node_pool.as_deref(), Some("decode-l40s"));
+        assert_eq!(d.tolerations.len(), 1);
+        assert!(crate::place::evaluate(&plan).unplaced.is_empty());
+    }
+
+    #[test]
+    fn tensor_parallel_must_fit_an_instance_type_the_pools_allow() {
+        // The quickstart's pool allows only one-GPU types (g6e.xlarge, g6e.2xlarge).
+        let mut plan = parse_plan(crate::examples::example("quickstart").unwrap()).unwrap();
+        let e = plan.set_tensor_parallel("llama3-8b", 2).unwrap_err();
+        assert_eq!(
+            e.0,
+            "a replica of llama3-8b needs 2 GPUs, but the largest instance type the NodePools allow (g6e.2xlarge) \
+             has 1: lower tensor parallel, or pin it to a NodePool with larger instance types"
+        );
+        assert!(plan.set_tensor_parallel("llama3-8b", 0).is_err());
+        plan.spec.node_pools[0].instance_types.clear();
+        plan.set_tensor_parallel("llama3-8b", 8).unwrap();
+        assert!(plan.set_tensor_parallel("llama3-8b", 16).is_err(), "no g6e type has 16 GPUs");
+        assert_eq!(plan.spec.deployments[0].tensor_parallel, 8);
+        // A fleet that fits nowhere already may still be edited, so it can be fixed step by step.
+        plan.spec.deployments[0].tensor_parallel = 32;
+        plan.set_tensor_parallel("llama3-8b", 16).unwrap();
+        plan.set_tensor_parallel("llama3-8b", 4).unwrap();
+        // A stage without its own degree inherits the deployment's, and is checked with it.
+        let mut plan = disaggregated();
+        plan.set_stage_tensor_parallel("rag-70b", StageKind::Decode, None).unwrap();
+        let e = plan.set_tensor_parallel("rag-70b", 8).unwrap_err();
+        assert!(e.0.contains("rag-70b-decode needs 8 GPUs") && e.0.contains("NodePool decode-l40s"), "{e}");
+        plan.set_stage_tensor_parallel("rag-70b", StageKind::Decode, Some(4)).unwrap();
+        plan.set_tensor_parallel("rag-70b", 8).unwrap();
+        let e = plan.set_stage_tensor_parallel("rag-70b", StageKind::Decode, None).unwrap_err();
+        assert!(e.0.contains("needs 8 GPUs"), "inheriting 8 would not fit: {e}");
+    }
+
+    #[test]
+    fn switching_mode_moves_a_deployment_pin_onto_the_stages_and_back() {
+        let mut plan = parse_plan(crate::examples::example("quickstart").unwrap()).unwrap();
+        plan.assign_deployment("llama3-8b", "gpu-on-demand").unwrap();
+        let pinned = plan.clone();
+        plan.set_mode("llama3-8b", Mode::Disaggregated).unwrap();
+        let d = &plan.spec.deployments[0];
+        assert!(d.node_selector.is_empty());
+        for stage in StageKind::BOTH {
+            assert_eq!(d.stage(stage).unwrap().node_pool.as_deref(), Some("gpu-on-demand"));
+            assert_eq!(d.stage(stage).unwrap().replicas, d.replicas);
+        }
+        assert!(validate(&plan).is_empty());
+        plan.set_mode("llama3-8b", Mode::Monolithic).unwrap();
+        assert_eq!(plan, pinned);
+        // Stages on different pools leave a monolithic deployment unpinned.
+        let mut plan = disaggregated();
+        plan.set_mode("rag-70b", Mode::Monolithic).unwrap();
+        assert!(plan.spec.deployments[0].node_selector.is_empty());
+        assert!(validate(&plan).is_empty());
     }
 
     #[test]

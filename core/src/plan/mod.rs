@@ -213,6 +213,32 @@ pub struct Stage {
     pub node_pool: Option<String>,
 }
 
+/// Which fleet of a disaggregated deployment: the one that prefills or the one that decodes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StageKind {
+    Prefill,
+    Decode,
+}
+
+impl StageKind {
+    pub const BOTH: [StageKind; 2] = [StageKind::Prefill, StageKind::Decode];
+
+    /// The plan's field name (`prefill`, `decode`), which is also the fleet's role and name suffix.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StageKind::Prefill => "prefill",
+            StageKind::Decode => "decode",
+        }
+    }
+
+    pub fn other(self) -> StageKind {
+        match self {
+            StageKind::Prefill => StageKind::Decode,
+            StageKind::Decode => StageKind::Prefill,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ReplicaBounds {
@@ -438,6 +464,21 @@ fn default_reservation_kind() -> String {
 }
 
 impl Deployment {
+    /// One stage of a disaggregated deployment, if it has it.
+    pub fn stage(&self, kind: StageKind) -> Option<&Stage> {
+        match kind {
+            StageKind::Prefill => self.prefill.as_ref(),
+            StageKind::Decode => self.decode.as_ref(),
+        }
+    }
+
+    pub fn stage_mut(&mut self, kind: StageKind) -> Option<&mut Stage> {
+        match kind {
+            StageKind::Prefill => self.prefill.as_mut(),
+            StageKind::Decode => self.decode.as_mut(),
+        }
+    }
+
     /// The fleets this deployment runs as: `(suffix, role, tensor parallel, replica bounds, pinned pool)`.
     /// Monolithic deployments have one fleet with an empty suffix.
     pub fn fleets(&self) -> Vec<Fleet> {
