@@ -274,17 +274,21 @@ pub fn lint_plan_with(plan: &Plan, outcome: &place::Outcome) -> Vec<Finding> {
             );
         }
         let spiky = rate.peak > 1.5 * rate.baseline;
-        if spiky && d.replicas.min == d.replicas.max && d.replicas.min > 1 {
-            add(
-                "TF002",
-                Severity::Warning,
-                p("replicas"),
-                format!(
-                    "{} runs a fixed {} replicas while traffic swings from {} to {} requests/s: sized for the peak, idle in between",
-                    d.name, d.replicas.min, rate.baseline, rate.peak
-                ),
-                "size min for the baseline, max for the peak, and let an autoscaler on queue depth bridge the gap",
-            );
+        // Each fleet that runs: a monolithic deployment's replicas, or each stage's own.
+        for fleet in d.fleets() {
+            let r = fleet.replicas;
+            if spiky && r.min == r.max && r.min > 1 {
+                add(
+                    "TF002",
+                    Severity::Warning,
+                    if fleet.role == "server" { p("replicas") } else { p(&format!("{}.replicas", fleet.role)) },
+                    format!(
+                        "{} runs a fixed {} replicas while traffic swings from {} to {} requests/s: sized for the peak, idle in between",
+                        fleet.name, r.min, rate.baseline, rate.peak
+                    ),
+                    "size min for the baseline, max for the peak, and let an autoscaler on queue depth bridge the gap",
+                );
+            }
         }
         if let Some(a) = &d.autoscaler {
             if !a.metrics.is_empty() && a.metrics.iter().all(|m| !m.metric.sees_load()) {
@@ -450,11 +454,24 @@ pub fn lint_plan_with(plan: &Plan, outcome: &place::Outcome) -> Vec<Finding> {
         }
     }
     for u in &outcome.unplaced {
-        let index = spec.deployments.iter().position(|d| u.deployment.starts_with(&d.name)).unwrap_or(0);
+        // The fleet's own deployment (by its exact name) and, for a stage, the stage's fields.
+        let path = spec
+            .deployments
+            .iter()
+            .enumerate()
+            .find_map(|(i, d)| {
+                let fleet = d.fleets().into_iter().find(|f| f.name == u.deployment)?;
+                Some(if fleet.role == "server" {
+                    format!("spec.deployments[{i}]")
+                } else {
+                    format!("spec.deployments[{i}].{}", fleet.role)
+                })
+            })
+            .unwrap_or_else(|| "spec.deployments[0]".to_string());
         add(
             "TF019",
             Severity::Warning,
-            format!("spec.deployments[{index}]"),
+            path,
             format!("{} pod(s) of {} cannot be placed: {}", u.replicas, u.deployment, u.reason),
             "allow instance types that fit, raise limits, or add tolerations",
         );
