@@ -1,6 +1,6 @@
 //! The NodePool board: one card per pool in priority order. Drag a card's handle to reorder (weights
-//! follow, highest first), or focus the handle and press Arrow Up/Down. Instance families and
-//! deployments can be dropped onto a card.
+//! follow, highest first), or focus the handle and press Arrow Up/Down. Instance families,
+//! deployments and the prefill or decode stage of a deployment can be dropped onto a card.
 //!
 //! A drag is a small state machine kept in [`Store::drag`]: pointer-down snapshots the cards'
 //! midpoints, pointer-move previews the new order without touching the plan, pointer-up commits one
@@ -11,6 +11,11 @@ use wasm_bindgen::JsCast;
 
 use crate::pool_card::PoolCard;
 use crate::store::{Drag, Store};
+
+/// Provided where the NodePool board is on the page, so things can be dragged onto its cards (the
+/// embeddable widget has no board, so its deployment cards show no drag handles).
+#[derive(Clone, Copy)]
+pub struct DropTargets;
 
 /// The pool names in the order the board shows them: priority order, or the drag preview.
 pub fn preview_order(store: Store) -> Vec<String> {
@@ -65,13 +70,16 @@ pub fn install_drag_listeners(store: Store) {
                 *target = others;
                 changed
             }
-            Some(Drag::Family { over, pointer: true, .. }) | Some(Drag::Deployment { over, pointer: true, .. }) => {
-                let now = pool_at(x, y);
-                let changed = *over != now;
-                *over = now;
-                changed
-            }
-            _ => false,
+            Some(drag) => match drag.pointer_target() {
+                Some(over) => {
+                    let now = pool_at(x, y);
+                    let changed = *over != now;
+                    *over = now;
+                    changed
+                }
+                None => false,
+            },
+            None => false,
         });
     });
     let up_handle = window_event_listener(leptos::ev::pointerup, move |_| finish_pointer_drag(store));
@@ -90,17 +98,16 @@ pub fn install_drag_listeners(store: Store) {
 /// Commits the drag in progress (pointer released).
 fn finish_pointer_drag(store: Store) {
     let Some(drag) = store.drag.get_untracked() else { return };
+    if drag.by_keyboard() {
+        return;
+    }
     let result = match &drag {
         Drag::Pool { name, from, target, .. } if from != target => {
             store.commit(&format!("Move NodePool {name}"), |p| p.move_pool(name, *target))
         }
-        Drag::Family { family, from, over: Some(to), pointer: true } if from != to => {
-            store.commit(&format!("Move family {family} to {to}"), |p| p.move_instance_family(family, from, to))
-        }
-        Drag::Deployment { name, over: Some(pool), pointer: true } => {
-            store.commit(&format!("Pin {name} to {pool}"), |p| p.assign_deployment(name, pool))
-        }
-        Drag::Family { pointer: false, .. } | Drag::Deployment { pointer: false, .. } => return,
+        Drag::Family { over: Some(pool), .. }
+        | Drag::Deployment { over: Some(pool), .. }
+        | Drag::Stage { over: Some(pool), .. } => drag.drop_on(&store, pool),
         _ => Ok(()),
     };
     store.drag.set(None);
@@ -120,6 +127,9 @@ pub fn Board() -> impl IntoView {
             format!("Moving instance family {family}: drop it on a NodePool, Escape to cancel.")
         }
         Some(Drag::Deployment { name, .. }) => format!("Pinning {name}: drop it on a NodePool, Escape to cancel."),
+        Some(Drag::Stage { deployment, stage, .. }) => {
+            format!("Pinning the {} stage of {deployment}: drop it on a NodePool, Escape to cancel.", stage.as_str())
+        }
         None => {
             "Drag a card by its handle, or focus the handle and press Arrow Up/Down. Highest weight first.".to_string()
         }

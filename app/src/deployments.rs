@@ -1,20 +1,27 @@
 //! The models and deployments panel: one card per deployment with model, precision, tensor
 //! parallelism, replicas, serving mode and the NodePool it is pinned to (drag the card's handle onto
-//! a pool, or pick the pool from the list).
+//! a pool, press Enter on the handle and pick a pool card's drop button, or pick the pool from the
+//! list). A disaggregated deployment shows a Prefill and a Decode section, each sized and pinned
+//! apart with the same fields and handle.
 
 use leptos::prelude::*;
 use tokenfleet_core::catalog;
 use tokenfleet_core::edit::{EditError, NODE_POOL_SELECTOR};
-use tokenfleet_core::plan::{Deployment, Mode};
+use tokenfleet_core::plan::{Deployment, Mode, ReplicaBounds, StageKind};
 
+use crate::board::DropTargets;
 use crate::fields::{whole, Field};
 use crate::store::{field_id, Drag, Store};
 
 const PRECISIONS: [&str; 6] = ["bf16", "fp16", "fp8", "int8", "awq", "gptq"];
 
-/// Where a deployment is pinned, if anywhere.
+/// Where a deployment is pinned as a whole: its node selector, or the pool both stages share.
 fn pinned_pool(d: &Deployment) -> Option<String> {
-    d.node_selector.get(NODE_POOL_SELECTOR).cloned().or_else(|| d.prefill.as_ref().and_then(|s| s.node_pool.clone()))
+    if let Some(pool) = d.node_selector.get(NODE_POOL_SELECTOR) {
+        return Some(pool.clone());
+    }
+    let (prefill, decode) = (d.stage(StageKind::Prefill)?, d.stage(StageKind::Decode)?);
+    prefill.node_pool.clone().filter(|p| decode.node_pool.as_ref() == Some(p))
 }
 
 #[component]
@@ -50,32 +57,19 @@ fn DeploymentCard(index: usize, name: String) -> impl IntoView {
             None => Err(EditError("that deployment no longer exists".into())),
         })
     };
-    let pools = move || store.plan.with(|p| p.pool_names_by_priority());
-    let pinned = move || store.plan.with(|p| p.spec.deployments.get(index).and_then(pinned_pool)).unwrap_or_default();
-    let dragging = {
-        let name = name.clone();
-        move || store.drag.with(|d| matches!(d, Some(Drag::Deployment { name: n, .. }) if *n == name))
-    };
-    let grab = {
-        let name = name.clone();
-        move |ev: leptos::ev::PointerEvent| {
-            if ev.button() == 0 {
-                ev.prevent_default();
-                store.drag.set(Some(Drag::Deployment { name: name.clone(), over: None, pointer: true }));
-            }
-        }
-    };
+    let disaggregated =
+        move || store.plan.with(|p| p.spec.deployments.get(index).is_some_and(|d| d.mode == Mode::Disaggregated));
+    let pinned = Signal::derive(move || {
+        store.plan.with(|p| p.spec.deployments.get(index).and_then(pinned_pool)).unwrap_or_default()
+    });
     let assign = {
         let name = name.clone();
-        move |ev: leptos::ev::Event| {
-            let pool = event_target_value(&ev);
+        move |pool: String| {
             if let Err(e) = store.commit(&format!("Pin {name} to {pool}"), |p| p.assign_deployment(&name, &pool)) {
                 store.notify(true, e);
             }
         }
     };
-    let disaggregated =
-        move || store.plan.with(|p| p.spec.deployments.get(index).is_some_and(|d| d.mode == Mode::Disaggregated));
     let set_mode = {
         let name = name.clone();
         move |ev: leptos::ev::Event| {
@@ -85,12 +79,15 @@ fn DeploymentCard(index: usize, name: String) -> impl IntoView {
             }
         }
     };
+    let any_pool =
+        Signal::derive(move || if disaggregated() { "per stage (below)" } else { "any (by weight)" }.to_string());
+    let (n1, n2, n3) = (name.clone(), name.clone(), name.clone());
     view! {
-        <article class="tf-card" class:tf-dragging=dragging data-testid="deployment-card" data-deployment-name=name.clone()
-            id=field_id(&path) tabindex="-1">
+        <article class="tf-card" class:tf-dragging=picked(store, n1, None) data-testid="deployment-card"
+            data-deployment-name=name.clone() id=field_id(&path) tabindex="-1">
             <header class="tf-card-head">
-                <span class="tf-handle" role="img" aria-label=format!("Drag {name} onto a NodePool") on:pointerdown=grab
-                    data-testid="deployment-drag-handle">"⠿"</span>
+                <PinHandle test_id="deployment-drag-handle" label=name.clone()
+                    pick=move |pointer| Drag::Deployment { name: n2.clone(), over: None, pointer } />
                 <h3>{name.clone()}</h3>
             </header>
             <div class="tf-grid">
@@ -108,15 +105,7 @@ fn DeploymentCard(index: usize, name: String) -> impl IntoView {
                         }).collect_view()}
                     </select>
                 </label>
-                <Field path=format!("{path}.tensorParallel") label="Tensor parallel" unit="devices/replica" numeric=true
-                    value=get(|d| d.tensor_parallel.to_string())
-                    on_commit=move |t: String| { let v = whole(&t, "devices")?; edit("Set tensor parallelism", Box::new(move |d| d.tensor_parallel = v)) } />
-                <Field path=format!("{path}.replicas.min") label="Replicas min" unit="replicas" numeric=true
-                    value=get(|d| d.replicas.min.to_string())
-                    on_commit=move |t: String| { let v = whole(&t, "replicas")?; edit("Set minimum replicas", Box::new(move |d| d.replicas.min = v)) } />
-                <Field path=format!("{path}.replicas.max") label="Replicas max" unit="replicas" numeric=true
-                    value=get(|d| d.replicas.max.to_string())
-                    on_commit=move |t: String| { let v = whole(&t, "replicas")?; edit("Set maximum replicas", Box::new(move |d| d.replicas.max = v)) } />
+                <FleetFields index=index name=name.clone() stage=None />
                 <label class="tf-field">
                     <span class="tf-field-label">"Serving"</span>
                     <select id=field_id(&format!("{path}.mode")) data-testid="deployment-mode" on:change=set_mode>
@@ -124,17 +113,226 @@ fn DeploymentCard(index: usize, name: String) -> impl IntoView {
                         <option value="disaggregated" selected=disaggregated>"prefill/decode (disaggregated)"</option>
                     </select>
                 </label>
-                <label class="tf-field">
-                    <span class="tf-field-label">"NodePool"</span>
-                    <select id=field_id(&format!("{path}.nodeSelector")) data-testid="deployment-pool" on:change=assign>
-                        <option value="" disabled=true selected=move || pinned().is_empty()>"any (by weight)"</option>
-                        {move || pools().into_iter().map(|pool| {
-                            let selected = pinned() == pool;
-                            view! { <option value=pool.clone() selected=selected>{pool.clone()}</option> }
-                        }).collect_view()}
-                    </select>
-                </label>
+                <PoolSelect path=format!("{path}.nodeSelector") test_id="deployment-pool" selected=pinned
+                    none=any_pool none_selectable=false on_pick=assign />
             </div>
+            {move || disaggregated().then(|| view! {
+                <div class="tf-stages">
+                    {StageKind::BOTH.into_iter().map(|stage| view! { <StageSection index=index name=n3.clone() stage=stage /> }).collect_view()}
+                </div>
+            })}
         </article>
+    }
+}
+
+/// One stage of a disaggregated deployment: its own devices per replica, replicas and NodePool.
+#[component]
+fn StageSection(index: usize, name: String, stage: StageKind) -> impl IntoView {
+    let store = expect_context::<Store>();
+    let path = format!("spec.deployments[{index}].{}", stage.as_str());
+    let (title, role) = match stage {
+        StageKind::Prefill => ("Prefill", "reads prompts; sets time to first token"),
+        StageKind::Decode => ("Decode", "generates tokens; sets time per output token"),
+    };
+    let pool = Signal::derive(move || {
+        store
+            .plan
+            .with(|p| p.spec.deployments.get(index).and_then(|d| d.stage(stage)).and_then(|s| s.node_pool.clone()))
+            .unwrap_or_default()
+    });
+    let assign = {
+        let name = name.clone();
+        move |pool: String| {
+            let target = Some(pool.as_str()).filter(|p| !p.is_empty());
+            let label = match target {
+                Some(pool) => format!("Pin {name} {} to {pool}", stage.as_str()),
+                None => format!("Unpin {name} {}", stage.as_str()),
+            };
+            if let Err(e) = store.commit(&label, |p| p.assign_stage(&name, stage, target)) {
+                store.notify(true, e);
+            }
+        }
+    };
+    let n1 = name.clone();
+    view! {
+        <section class="tf-stage" class:tf-dragging=picked(store, name.clone(), Some(stage)) data-testid="stage-card"
+            data-stage=stage.as_str() id=field_id(&path) tabindex="-1" aria-label=format!("{title} stage of {name}")>
+            <header class="tf-card-head">
+                <PinHandle test_id="stage-drag-handle" label=format!("the {} stage of {name}", stage.as_str())
+                    pick=move |pointer| Drag::Stage { deployment: n1.clone(), stage, over: None, pointer } />
+                <h4>{title}</h4>
+                <span class="tf-muted">{role}</span>
+            </header>
+            <div class="tf-grid">
+                <FleetFields index=index name=name.clone() stage=Some(stage) />
+                <PoolSelect path=format!("{path}.nodePool") test_id="stage-pool" selected=pool
+                    none=Signal::stored("any (by weight)".to_string()) none_selectable=true on_pick=assign />
+            </div>
+        </section>
+    }
+}
+
+/// Whether the deployment (or one of its stages) is the thing being dragged.
+fn picked(store: Store, name: String, stage: Option<StageKind>) -> impl Fn() -> bool + Send + Sync + 'static {
+    move || {
+        store.drag.with(|d| match (d, stage) {
+            (Some(Drag::Deployment { name: n, .. }), None) => *n == name,
+            (Some(Drag::Stage { deployment, stage: s, .. }), Some(stage)) => *deployment == name && *s == stage,
+            _ => false,
+        })
+    }
+}
+
+/// A handle that picks up a deployment or a stage: drag it onto a NodePool card, or press Enter or
+/// Space and choose a pool card's drop button; Escape cancels either way.
+#[component]
+fn PinHandle(
+    test_id: &'static str,
+    /// What is picked up, in words (`rag-70b`, `the prefill stage of rag-70b`).
+    #[prop(into)]
+    label: String,
+    /// The drag to start; `true` for the pointer, `false` for the keyboard.
+    pick: impl Fn(bool) -> Drag + Clone + 'static,
+) -> impl IntoView {
+    let store = expect_context::<Store>();
+    // Without the board (the embeddable widget) there is nowhere to drop: the pool list remains.
+    use_context::<DropTargets>()?;
+    let by_keyboard = pick.clone();
+    Some(view! {
+        <button type="button" class="tf-handle" data-testid=test_id
+            aria-label=format!("Pin {label} to a NodePool: drag onto a pool, or press Enter and choose one")
+            on:pointerdown=move |ev: leptos::ev::PointerEvent| {
+                if ev.button() == 0 {
+                    ev.prevent_default();
+                    store.drag.set(Some(pick(true)));
+                }
+            }
+            on:click=move |ev: leptos::ev::MouseEvent| {
+                // A click from the keyboard (detail 0) picks it up; pointer drags use pointer events.
+                if ev.detail() == 0 {
+                    store.drag.set(Some(by_keyboard(false)));
+                }
+            }>
+            "⠿"
+        </button>
+    })
+}
+
+/// The replica bounds of a deployment (`stage: None`) or of one of its stages.
+fn bounds_of(d: &Deployment, stage: Option<StageKind>) -> Option<ReplicaBounds> {
+    match stage {
+        Some(s) => d.stage(s).map(|s| s.replicas),
+        None => Some(d.replicas),
+    }
+}
+
+/// Devices per replica and replica bounds of a deployment (`stage: None`) or of one of its stages,
+/// each committed through core's edits. A stage's empty devices field inherits the deployment's; the
+/// deployment's replica bounds are only shown while it serves monolithically (its stages have their own).
+#[component]
+fn FleetFields(index: usize, name: String, stage: Option<StageKind>) -> impl IntoView {
+    let store = expect_context::<Store>();
+    let path = match stage {
+        Some(s) => format!("spec.deployments[{index}].{}", s.as_str()),
+        None => format!("spec.deployments[{index}]"),
+    };
+    let read = move |f: fn(&Deployment, Option<StageKind>) -> Option<String>| {
+        Signal::derive(move || {
+            store.plan.with(|p| p.spec.deployments.get(index).and_then(|d| f(d, stage))).unwrap_or_default()
+        })
+    };
+    let set_tp = {
+        let name = name.clone();
+        move |text: String| match stage {
+            Some(s) => {
+                let v = if text.trim().is_empty() { None } else { Some(whole(&text, "devices")?) };
+                let label = format!("Set {} tensor parallelism", s.as_str());
+                store.commit(&label, |p| p.set_stage_tensor_parallel(&name, s, v))
+            }
+            None => {
+                let v = whole(&text, "devices")?;
+                store.commit("Set tensor parallelism", |p| p.set_tensor_parallel(&name, v))
+            }
+        }
+    };
+    let inherited = read(|d, _| Some(format!("{} (inherited)", d.tensor_parallel)));
+    // One replica-bound field (min or max): replaces that bound and commits both through core.
+    let bound = {
+        let path = path.clone();
+        move |max: bool| {
+            let name = name.clone();
+            let (field, word) = if max { ("max", "maximum") } else { ("min", "minimum") };
+            let what = stage.map(|s| format!("{} ", s.as_str())).unwrap_or_default();
+            let label = format!("Set {what}{word} replicas");
+            let commit = move |text: String| {
+                let v = whole(&text, "replicas")?;
+                let current =
+                    store.plan.with_untracked(|p| p.spec.deployments.get(index).and_then(|d| bounds_of(d, stage)));
+                let mut r = current.ok_or("that deployment no longer exists")?;
+                *(if max { &mut r.max } else { &mut r.min }) = v;
+                store.commit(&label, |p| p.set_replicas(&name, stage, r))
+            };
+            let value = if max {
+                read(|d, s| bounds_of(d, s).map(|r| r.max.to_string()))
+            } else {
+                read(|d, s| bounds_of(d, s).map(|r| r.min.to_string()))
+            };
+            let test_id = match (stage.is_some(), max) {
+                (true, false) => "stage-replicas-min",
+                (true, true) => "stage-replicas-max",
+                (false, false) => "deployment-replicas-min",
+                (false, true) => "deployment-replicas-max",
+            };
+            view! {
+                <Field path=format!("{path}.replicas.{field}") label=format!("Replicas {field}") unit="replicas"
+                    numeric=true test_id=test_id value=value on_commit=commit />
+            }
+        }
+    };
+    let show_replicas = move || {
+        stage.is_some()
+            || store.plan.with(|p| p.spec.deployments.get(index).is_some_and(|d| d.mode == Mode::Monolithic))
+    };
+    view! {
+        <Field path=format!("{path}.tensorParallel") label="Tensor parallel" unit="devices/replica" numeric=true
+            test_id=if stage.is_some() { "stage-tensor-parallel" } else { "deployment-tensor-parallel" }
+            placeholder=Signal::derive(move || stage.map(|_| inherited.get()))
+            value=read(|d, s| match s {
+                Some(s) => Some(d.stage(s)?.tensor_parallel.map(|tp| tp.to_string()).unwrap_or_default()),
+                None => Some(d.tensor_parallel.to_string()),
+            })
+            on_commit=set_tp />
+        {move || show_replicas().then(|| (bound.clone()(false), bound.clone()(true)))}
+    }
+}
+
+/// The NodePool a deployment or stage is pinned to, as a list of the plan's pools by priority.
+#[component]
+fn PoolSelect(
+    /// Plan path of the field, used as the element id.
+    #[prop(into)]
+    path: String,
+    test_id: &'static str,
+    /// The pinned pool's name, empty for none.
+    selected: Signal<String>,
+    /// The label of "no pool".
+    none: Signal<String>,
+    /// Whether "no pool" can be chosen (unpinning), or only shows that nothing is pinned.
+    none_selectable: bool,
+    on_pick: impl Fn(String) + 'static,
+) -> impl IntoView {
+    let store = expect_context::<Store>();
+    let pools = move || store.plan.with(|p| p.pool_names_by_priority());
+    view! {
+        <label class="tf-field">
+            <span class="tf-field-label">"NodePool"</span>
+            <select id=field_id(&path) data-testid=test_id on:change=move |ev| on_pick(event_target_value(&ev))>
+                <option value="" disabled=!none_selectable selected=move || selected.with(String::is_empty)>{move || none.get()}</option>
+                {move || pools().into_iter().map(|pool| {
+                    let chosen = selected.with(|s| *s == pool);
+                    view! { <option value=pool.clone() selected=chosen>{pool.clone()}</option> }
+                }).collect_view()}
+            </select>
+        </label>
     }
 }

@@ -23,6 +23,12 @@ pub fn Field(
     /// A numeric field (narrow, numeric keyboard).
     #[prop(optional)]
     numeric: bool,
+    /// Shown while the field is empty (what an empty value means, such as an inherited figure).
+    #[prop(into, optional)]
+    placeholder: MaybeProp<String>,
+    /// `data-testid` of the input, for browser tests.
+    #[prop(optional)]
+    test_id: Option<&'static str>,
 ) -> impl IntoView {
     let error = RwSignal::new(None::<String>);
     let id = field_id(&path);
@@ -42,6 +48,8 @@ pub fn Field(
                     inputmode=if numeric { "decimal" } else { "text" }
                     class:tf-num=numeric
                     prop:value=move || value.get()
+                    placeholder=move || placeholder.get()
+                    data-testid=test_id
                     aria-invalid=move || if error.with(Option::is_some) { "true" } else { "false" }
                     aria-describedby=described
                     on:change=change

@@ -43,6 +43,7 @@ fn typing_in_field() -> bool {
 pub fn App() -> impl IntoView {
     let store = Store::new();
     provide_context(store);
+    provide_context(board::DropTargets);
     board::install_drag_listeners(store);
     let keys = window_event_listener(leptos::ev::keydown, move |ev| {
         let key = ev.key();

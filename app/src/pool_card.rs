@@ -83,7 +83,9 @@ pub fn PoolCard(name: String, position: usize, count: usize) -> impl IntoView {
         move || {
             store.drag.with(|d| match d {
                 Some(Drag::Family { over, from, .. }) => over.as_deref() == Some(name.as_str()) && *from != name,
-                Some(Drag::Deployment { over, .. }) => over.as_deref() == Some(name.as_str()),
+                Some(Drag::Deployment { over, .. }) | Some(Drag::Stage { over, .. }) => {
+                    over.as_deref() == Some(name.as_str())
+                }
                 _ => false,
             })
         }
@@ -97,19 +99,16 @@ pub fn PoolCard(name: String, position: usize, count: usize) -> impl IntoView {
                     Some(format!("Drop {family} here"))
                 }
                 Some(Drag::Deployment { name: d, pointer: false, .. }) => Some(format!("Pin {d} here")),
+                Some(Drag::Stage { deployment, stage, pointer: false, .. }) => {
+                    Some(format!("Pin {deployment} {} here", stage.as_str()))
+                }
                 _ => None,
             })?;
             let name = name.clone();
             let drop = move |_| {
                 let result = match store.drag.get_untracked() {
-                    Some(Drag::Family { family, from, .. }) => store
-                        .commit(&format!("Move family {family} to {name}"), |p| {
-                            p.move_instance_family(&family, &from, &name)
-                        }),
-                    Some(Drag::Deployment { name: d, .. }) => {
-                        store.commit(&format!("Pin {d} to {name}"), |p| p.assign_deployment(&d, &name))
-                    }
-                    _ => Ok(()),
+                    Some(drag) => drag.drop_on(&store, &name),
+                    None => Ok(()),
                 };
                 store.drag.set(None);
                 if let Err(e) = result {

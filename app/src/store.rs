@@ -6,7 +6,7 @@ use tokenfleet_core::edit::EditError;
 use tokenfleet_core::lint::{self, Finding};
 use tokenfleet_core::manifest::{self, Document};
 use tokenfleet_core::place::{self, Outcome};
-use tokenfleet_core::plan::{self, Plan};
+use tokenfleet_core::plan::{self, Plan, StageKind};
 use tokenfleet_core::{examples, share};
 
 /// The localStorage key of the autosaved plan.
@@ -42,6 +42,51 @@ pub enum Drag {
     Family { family: String, from: String, over: Option<String>, pointer: bool },
     /// A deployment picked up, and the pool under the pointer.
     Deployment { name: String, over: Option<String>, pointer: bool },
+    /// One stage of a disaggregated deployment picked up, and the pool under the pointer.
+    Stage { deployment: String, stage: StageKind, over: Option<String>, pointer: bool },
+}
+
+impl Drag {
+    /// The pool under the pointer, for what is dropped on pools with the pointer (not pool cards).
+    pub fn pointer_target(&mut self) -> Option<&mut Option<String>> {
+        match self {
+            Drag::Family { over, pointer: true, .. }
+            | Drag::Deployment { over, pointer: true, .. }
+            | Drag::Stage { over, pointer: true, .. } => Some(over),
+            _ => None,
+        }
+    }
+
+    /// Whether this was picked up with the keyboard (it is dropped with a pool card's button).
+    pub fn by_keyboard(&self) -> bool {
+        matches!(
+            self,
+            Drag::Family { pointer: false, .. }
+                | Drag::Deployment { pointer: false, .. }
+                | Drag::Stage { pointer: false, .. }
+        )
+    }
+
+    /// What dropping this on `pool` would do, in the words of the action (None: nothing to do there).
+    pub fn drop_label(&self, pool: &str) -> Option<String> {
+        match self {
+            Drag::Family { family, from, .. } if from != pool => Some(format!("Move family {family} to {pool}")),
+            Drag::Deployment { name, .. } => Some(format!("Pin {name} to {pool}")),
+            Drag::Stage { deployment, stage, .. } => Some(format!("Pin {deployment} {} to {pool}", stage.as_str())),
+            _ => None,
+        }
+    }
+
+    /// Drops this on `pool` as one undoable action (the label is [`Drag::drop_label`]'s).
+    pub fn drop_on(&self, store: &Store, pool: &str) -> Result<(), String> {
+        let Some(label) = self.drop_label(pool) else { return Ok(()) };
+        store.commit(&label, |p| match self {
+            Drag::Family { family, from, .. } => p.move_instance_family(family, from, pool),
+            Drag::Deployment { name, .. } => p.assign_deployment(name, pool),
+            Drag::Stage { deployment, stage, .. } => p.assign_stage(deployment, *stage, Some(pool)),
+            Drag::Pool { .. } => Ok(()),
+        })
+    }
 }
 
 /// A message for the whole page (a bad share link, a corrupt autosave, the result of an import).
