@@ -139,6 +139,9 @@ test('two widgets on a hostile foreign page work independently, and destroy() le
     assert.equal(await b.getByTestId('widget-editor').count(), 0, 'compact: results and export only');
     assert.equal(await b.getByTestId('lint-panel').count(), 0, 'compact: results and export only');
     assert.equal(await a.getByTestId('lint-panel').count(), 1);
+    // No board to drop on in a widget: deployment cards pin through their pool list only.
+    assert.equal(await a.getByTestId('deployment-card').count(), 1);
+    assert.equal(await a.getByTestId('deployment-drag-handle').count(), 0);
     assert.equal(await b.getByTestId('export-yaml').count(), 1);
 
     // Nothing of the host's CSS reaches in.

@@ -55,6 +55,31 @@ export class BoardPage extends PlannerPage {
     await this.page.mouse.up();
   }
 
+  deploymentCard(name) {
+    return this.page.locator(`[data-testid=deployment-card][data-deployment-name="${name}"]`);
+  }
+
+  /** The prefill or decode section of a disaggregated deployment's card. */
+  stageCard(deployment, stage) {
+    return this.deploymentCard(deployment).locator(`[data-testid=stage-card][data-stage="${stage}"]`);
+  }
+
+  /**
+   * Drags a stage's handle onto a pool card with real pointer events; `finish` false leaves it held.
+   * The stage is scrolled to the top so the board below it is on screen too.
+   */
+  async dragStage(deployment, stage, ontoName, { finish = true } = {}) {
+    await this.stageCard(deployment, stage).evaluate((e) => e.scrollIntoView({ block: 'start' }));
+    const handle = await this.stageCard(deployment, stage).getByTestId('stage-drag-handle').boundingBox();
+    const target = await this.card(ontoName).boundingBox();
+    const viewport = this.page.viewportSize();
+    if (target.y + 20 > viewport.height) throw new Error(`pool card ${ontoName} is below the viewport (${target.y}px)`);
+    await this.page.mouse.move(handle.x + handle.width / 2, handle.y + handle.height / 2);
+    await this.page.mouse.down();
+    await this.page.mouse.move(target.x + target.width / 2, target.y + 20, { steps: 8 });
+    if (finish) await this.page.mouse.up();
+  }
+
   /** Types a value into a field (by its plan path) and commits it like a person (change event). */
   async setField(path, value) {
     const input = this.page.locator(`[id="f-${path}"]`);
