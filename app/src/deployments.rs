@@ -4,6 +4,8 @@
 //! list). A disaggregated deployment shows a Prefill and a Decode section, each sized and pinned
 //! apart with the same fields and handle.
 
+use std::rc::Rc;
+
 use leptos::prelude::*;
 use tokenfleet_core::catalog;
 use tokenfleet_core::edit::{EditError, NODE_POOL_SELECTOR};
@@ -87,7 +89,7 @@ fn DeploymentCard(index: usize, name: String) -> impl IntoView {
             data-deployment-name=name.clone() id=field_id(&path) tabindex="-1">
             <header class="tf-card-head">
                 <PinHandle test_id="deployment-drag-handle" label=name.clone()
-                    pick=move |pointer| Drag::Deployment { name: n2.clone(), over: None, pointer } />
+                    pick=Rc::new(move |pointer| Drag::Deployment { name: n2.clone(), over: None, pointer }) />
                 <h3>{name.clone()}</h3>
             </header>
             <div class="tf-grid">
@@ -114,7 +116,7 @@ fn DeploymentCard(index: usize, name: String) -> impl IntoView {
                     </select>
                 </label>
                 <PoolSelect path=format!("{path}.nodeSelector") test_id="deployment-pool" selected=pinned
-                    none=any_pool none_selectable=false on_pick=assign />
+                    none=any_pool none_selectable=false on_pick=Box::new(assign) />
             </div>
             {move || disaggregated().then(|| view! {
                 <div class="tf-stages">
@@ -159,14 +161,14 @@ fn StageSection(index: usize, name: String, stage: StageKind) -> impl IntoView {
             data-stage=stage.as_str() id=field_id(&path) tabindex="-1" aria-label=format!("{title} stage of {name}")>
             <header class="tf-card-head">
                 <PinHandle test_id="stage-drag-handle" label=format!("the {} stage of {name}", stage.as_str())
-                    pick=move |pointer| Drag::Stage { deployment: n1.clone(), stage, over: None, pointer } />
+                    pick=Rc::new(move |pointer| Drag::Stage { deployment: n1.clone(), stage, over: None, pointer }) />
                 <h4>{title}</h4>
                 <span class="tf-muted">{role}</span>
             </header>
             <div class="tf-grid">
                 <FleetFields index=index name=name.clone() stage=Some(stage) />
                 <PoolSelect path=format!("{path}.nodePool") test_id="stage-pool" selected=pool
-                    none=Signal::stored("any (by weight)".to_string()) none_selectable=true on_pick=assign />
+                    none=Signal::stored("any (by weight)".to_string()) none_selectable=true on_pick=Box::new(assign) />
             </div>
         </section>
     }
@@ -192,7 +194,7 @@ fn PinHandle(
     #[prop(into)]
     label: String,
     /// The drag to start; `true` for the pointer, `false` for the keyboard.
-    pick: impl Fn(bool) -> Drag + Clone + 'static,
+    pick: Rc<dyn Fn(bool) -> Drag>,
 ) -> impl IntoView {
     let store = expect_context::<Store>();
     // Without the board (the embeddable widget) there is nowhere to drop: the pool list remains.
@@ -319,7 +321,7 @@ fn PoolSelect(
     none: Signal<String>,
     /// Whether "no pool" can be chosen (unpinning), or only shows that nothing is pinned.
     none_selectable: bool,
-    on_pick: impl Fn(String) + 'static,
+    on_pick: Box<dyn Fn(String)>,
 ) -> impl IntoView {
     let store = expect_context::<Store>();
     let pools = move || store.plan.with(|p| p.pool_names_by_priority());

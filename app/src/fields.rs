@@ -30,6 +30,25 @@ pub fn Field(
     #[prop(optional)]
     test_id: Option<&'static str>,
 ) -> impl IntoView {
+    let looks = Looks { path, label, unit, value, numeric, placeholder, test_id };
+    field_view(looks, Box::new(on_commit))
+}
+
+/// Everything about a [`Field`] but its commit function.
+struct Looks {
+    path: String,
+    label: String,
+    unit: String,
+    value: Signal<String>,
+    numeric: bool,
+    placeholder: MaybeProp<String>,
+    test_id: Option<&'static str>,
+}
+
+/// The body of [`Field`]: not generic over the commit function, so the bundle carries one copy of it
+/// rather than one per field in the app.
+fn field_view(looks: Looks, on_commit: Box<dyn Fn(String) -> Result<(), String>>) -> AnyView {
+    let Looks { path, label, unit, value, numeric, placeholder, test_id } = looks;
     let error = RwSignal::new(None::<String>);
     let id = field_id(&path);
     let error_id = format!("{id}-error");
@@ -61,6 +80,7 @@ pub fn Field(
             </span>
         </label>
     }
+    .into_any()
 }
 
 /// Parses a number typed by a person, with a message naming the unit when it is not one.
