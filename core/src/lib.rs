@@ -18,3 +18,4 @@ pub mod share;
 pub mod sim;
 pub mod sort;
 pub mod units;
+pub mod yaml;

@@ -200,6 +200,30 @@ mod tests {
         }
     }
 
+    /// Links carry JSON, read back by the YAML parser (JSON is YAML's flow style): text that JSON
+    /// writes unescaped but YAML treats specially must come back unchanged.
+    #[test]
+    fn links_keep_any_text() {
+        let mut plan = quickstart();
+        let texts = [
+            "\u{7f} DEL, \u{80}\u{9f} C1, \u{85} NEL, \u{2028}\u{2029} separators, \u{feff} BOM, \u{fffe}\u{ffff}",
+            "tab\there, cr\r\nlf, nul\u{0}, bell\u{7}, esc\u{1b}, quote\" backslash\\ slash/ and \u{1F600}",
+            "yes",
+            "~",
+            "- a: b",
+            "&a *a !t |x >y #z %w @v `u",
+            "  edge spaces  ",
+            "",
+        ];
+        let long = "x".repeat(3000) + &" y".repeat(1500);
+        for text in texts.iter().copied().chain([long.as_str()]) {
+            plan.metadata.description = Some(text.to_string());
+            assert_eq!(decode_share(&encode_share(&plan)).unwrap(), plan, "{text:?}");
+            assert_eq!(decode_autosave(&encode_autosave(&plan)).unwrap(), plan, "{text:?}");
+            assert_eq!(plan::parse_plan(&plan.to_yaml()).unwrap(), plan, "{text:?}");
+        }
+    }
+
     #[test]
     fn share_links_are_short() {
         let plan = quickstart();

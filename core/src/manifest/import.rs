@@ -5,8 +5,6 @@
 
 use std::collections::BTreeMap;
 
-use serde_json::Value as Json;
-
 use super::render::{self, CLUSTER_PLACEHOLDER, ENGINE_ANNOTATION, NODE_POOL_LABEL, PRECISION_ANNOTATION};
 use crate::catalog::CapacityType;
 use crate::lint::{Finding, Severity};
@@ -115,14 +113,11 @@ pub fn read_documents(file: &str, text: &str) -> Result<Vec<SourceDocument>, Imp
             message: format!("input is {} bytes; the limit is {MAX_INPUT_BYTES} bytes", text.len()),
         });
     }
-    let docs = tree::parse_stream(text).map_err(|e| {
-        let location = e.location();
-        ImportError {
-            file: file.to_string(),
-            line: location.as_ref().map(|l| l.line()),
-            column: location.as_ref().map(|l| l.column()),
-            message: e.without_snippet().to_string().lines().next().unwrap_or_default().to_string(),
-        }
+    let docs = tree::parse_stream(text).map_err(|e| ImportError {
+        file: file.to_string(),
+        line: Some(e.line),
+        column: Some(e.column),
+        message: e.message,
     })?;
     let mut out = Vec::new();
     for (i, node) in docs.into_iter().enumerate() {
@@ -580,8 +575,9 @@ impl<'a> Importer<'a> {
             .and_then(|d| d.get(render::WORKLOAD_KEY))
             .and_then(Node::scalar_text)
             .unwrap_or_default();
-        let parsed: Result<Json, _> = serde_json::from_str(&text);
-        let Ok(json) = parsed else {
+        // JSON is YAML's flow style: the same parser reads it, and the workload is read from the tree.
+        let parsed = tree::parse_document(&text).ok().filter(|root| root.value != Value::Null);
+        let Some(root) = parsed else {
             self.findings.push(doc.finding(
                 "TF032",
                 Severity::Warning,
@@ -592,20 +588,21 @@ impl<'a> Importer<'a> {
             return;
         };
         self.seen_workload = true;
-        if let Some(name) = json["plan"].as_str() {
+        if let Some(name) = root.get("plan").and_then(Node::as_str) {
             self.plan.metadata.name = name.to_string();
         }
-        self.plan.metadata.description = json["description"].as_str().map(str::to_string);
-        if let Some(region) = json["region"].as_str() {
+        self.plan.metadata.description = root.get("description").and_then(Node::as_str).map(str::to_string);
+        if let Some(region) = root.get("region").and_then(Node::as_str) {
             self.plan.spec.region = region.to_string();
         }
-        match serde_json::from_value::<Workload>(json["workload"].clone()) {
+        let missing = Node { value: Value::Null, line: root.line, column: root.column };
+        match crate::node_de::from_node::<Workload>(root.get("workload").unwrap_or(&missing)) {
             Ok(w) => self.plan.spec.workload = w,
             Err(e) => self.findings.push(doc.finding(
                 "TF032",
                 Severity::Warning,
                 "data",
-                format!("workload.json: {e}; workload left at defaults"),
+                format!("workload.json: {}; workload left at defaults", e.message),
                 "export the plan again to regenerate it",
             )),
         }

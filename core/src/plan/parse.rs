@@ -40,7 +40,7 @@ impl PlanError {
     }
 }
 
-/// Parses a Plan from YAML or JSON (JSON is detected by a leading `{`) and validates its values.
+/// Parses a Plan from YAML or JSON and validates its values.
 pub fn parse_plan(text: &str) -> Result<Plan, PlanError> {
     parse_plan_located(text).map(|(plan, _)| plan)
 }
@@ -54,57 +54,28 @@ pub fn parse_plan_located(text: &str) -> Result<(Plan, Option<Node>), PlanError>
             format!("input is {} bytes; plans are limited to {MAX_INPUT_BYTES} bytes", text.len()),
         ));
     }
-    // JSON is (almost always) YAML too, so one located tree serves both.
-    let (located, syntax_error) = match tree::parse_document(text) {
-        Ok(root) => (Some(root), None),
-        Err(e) => (None, Some(e)),
-    };
-    let path_at = |line: Option<u64>| -> String {
-        match (&located, line) {
-            (Some(root), Some(line)) => root.path_at_line(line).unwrap_or_default(),
-            _ => String::new(),
-        }
-    };
-    let plan: Plan = if text.trim_start().starts_with('{') {
-        serde_json::from_str(text).map_err(|e| PlanError {
-            path: path_at(Some(e.line() as u64)),
-            line: Some(e.line() as u64),
-            column: Some(e.column() as u64),
-            message: e.to_string().split(" at line ").next().unwrap_or_default().to_string(),
-        })?
-    } else {
-        // YAML is read once into the located tree, and the Plan from the tree (crate::node_de): the
-        // YAML library's deserializer is not instantiated per Plan type, which keeps the web app small.
-        match (&located, syntax_error) {
-            (Some(root), _) => crate::node_de::from_node(root).map_err(|e| PlanError {
-                path: path_at(Some(e.line)),
-                line: Some(e.line),
-                column: Some(e.column),
-                message: e.message,
-            })?,
-            (None, error) => {
-                let location = error.as_ref().and_then(|e| e.location());
-                let line = location.as_ref().map(|l| l.line());
-                return Err(PlanError {
-                    path: String::new(),
-                    line,
-                    column: location.as_ref().map(|l| l.column()),
-                    message: error
-                        .map(|e| strip_location(&e.without_snippet().to_string()))
-                        .unwrap_or_else(|| "the text is not YAML".to_string()),
-                });
-            }
-        }
-    };
+    // JSON is YAML's flow style: one parser reads both into the located tree, and the Plan is read
+    // from the tree (crate::node_de), so every error has a line and column and no format library's
+    // deserializer is instantiated per Plan type (which keeps the web app small).
+    let root = tree::parse_document(text).map_err(|e| PlanError {
+        path: String::new(),
+        line: Some(e.line),
+        column: Some(e.column),
+        message: e.message,
+    })?;
+    let plan: Plan = crate::node_de::from_node(&root).map_err(|e| PlanError {
+        path: root.path_at_line(e.line).unwrap_or_default(),
+        line: Some(e.line),
+        column: Some(e.column),
+        message: e.message,
+    })?;
     if let Some(mut error) = validate(&plan).into_iter().next() {
-        if let Some(root) = &located {
-            let (line, column) = root.locate(&error.path);
-            error.line = Some(line);
-            error.column = Some(column);
-        }
+        let (line, column) = root.locate(&error.path);
+        error.line = Some(line);
+        error.column = Some(column);
         return Err(error);
     }
-    Ok((plan, located))
+    Ok((plan, Some(root)))
 }
 
 /// Reads a Plan's structure (types, field names) without checking its values, for the linter,
@@ -119,21 +90,9 @@ pub fn parse_plan_unchecked(text: &str) -> Result<(Plan, Option<Node>), PlanErro
 }
 
 fn validate_failed_parse(text: &str) -> Option<(Plan, Option<Node>)> {
-    let plan: Plan = if text.trim_start().starts_with('{') {
-        serde_json::from_str(text).ok()?
-    } else {
-        crate::node_de::from_node(&tree::parse_document(text).ok()?).ok()?
-    };
-    Some((plan, tree::parse_document(text).ok()))
-}
-
-/// The YAML parser appends " at line N, column M"; the location is reported in its own fields.
-fn strip_location(message: &str) -> String {
-    let first = message.lines().next().unwrap_or_default();
-    match first.rfind(" at line ") {
-        Some(i) => first[..i].to_string(),
-        None => first.to_string(),
-    }
+    let root = tree::parse_document(text).ok()?;
+    let plan: Plan = crate::node_de::from_node(&root).ok()?;
+    Some((plan, Some(root)))
 }
 
 /// Whether a name can be a Kubernetes object name (RFC 1123 subdomain, at most 63 characters here,
@@ -397,7 +356,16 @@ mod tests {
 
     #[test]
     fn json_errors_name_the_line() {
+        // JSON is read like YAML: a number where a string is expected reads as its text, so the
+        // mistake here is the kind's value, found by validation.
         let e = parse_plan("{\n \"apiVersion\": \"tokenfleet.dev/v1alpha1\",\n \"kind\": 3\n}").unwrap_err();
-        assert_eq!(e.line, Some(3), "{e}");
+        assert_eq!(e.line, Some(1), "{e}");
+        assert!(e.message.contains("missing field `metadata`"), "{e}");
+        let json = "{\n \"apiVersion\": \"tokenfleet.dev/v1alpha1\",\n \"kind\": \"Plan\",\n \"metadata\": {\"name\": \"t\"},\n \"spec\": {\"region\": \"us-east-1\", \"bogus\": 1}\n}";
+        let e = parse_plan(json).unwrap_err();
+        assert_eq!((e.line, e.column), (Some(5), Some(43)), "{e}");
+        assert!(e.message.contains("unknown field `bogus`"), "{e}");
+        let e = parse_plan(&json.replace("\"kind\": \"Plan\",", "\"kind\": \"Plan\"")).unwrap_err();
+        assert_eq!(e.line, Some(4), "{e}");
     }
 }

@@ -1,0 +1,29 @@
+//! YAML in: located trees from text ([`parse`]).
+//!
+//! Scanning and parsing are granit-parser's (maintained, pure Rust, panic-free on hostile input);
+//! the tree builder is ours, small, and instantiated once, which keeps the web app small.
+
+pub mod parse;
+mod scalar;
+
+pub use parse::{parse_document, parse_stream, Error, MAX_DEPTH};
+
+/// A value with the position (1-based line and column, in characters) where it is written.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Node {
+    pub value: Value,
+    pub line: u64,
+    pub column: u64,
+}
+
+/// A YAML value. Mapping keys keep their order; non-string keys are written as strings.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(String),
+    Seq(Vec<Node>),
+    Map(Vec<(String, Node)>),
+}
