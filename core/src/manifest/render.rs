@@ -45,7 +45,7 @@ pub const NEURON_IMAGE: &str =
 pub const PORT: u32 = 8000;
 
 pub(crate) fn to_yaml(value: &Value) -> String {
-    serde_saphyr::to_string(value).unwrap_or_else(|e| format!("# could not render: {e}\n"))
+    crate::yaml::to_yaml(value)
 }
 
 fn labels(plan: &Plan) -> Value {

@@ -536,7 +536,10 @@ impl Plan {
 
     /// The plan as YAML, deterministic (same plan, same bytes).
     pub fn to_yaml(&self) -> String {
-        serde_saphyr::to_string(self).unwrap_or_else(|e| format!("# could not serialise plan: {e}\n"))
+        match serde_json::to_value(self) {
+            Ok(value) => crate::yaml::to_yaml(&value),
+            Err(e) => format!("# could not serialise plan: {e}\n"),
+        }
     }
 
     /// A small valid plan to start from (used by tests and generators).

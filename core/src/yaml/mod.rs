@@ -1,11 +1,15 @@
-//! YAML in: located trees from text ([`parse`]).
+//! YAML in and out: located trees from text ([`parse`]) and text from JSON values ([`emit`]).
 //!
 //! Scanning and parsing are granit-parser's (maintained, pure Rust, panic-free on hostile input);
-//! the tree builder is ours, small, and instantiated once, which keeps the web app small.
+//! the tree builder and the emitter are ours, small, and instantiated once, which keeps the web
+//! app small. serde-saphyr, which Tokenfleet used before, is kept as the test oracle both must
+//! agree with (`tests/yaml_oracle.rs` in core).
 
+pub mod emit;
 pub mod parse;
 mod scalar;
 
+pub use emit::to_yaml;
 pub use parse::{parse_document, parse_stream, Error, MAX_DEPTH};
 
 /// A value with the position (1-based line and column, in characters) where it is written.
