@@ -12,3 +12,4 @@ mod roundtrip;
 mod schema;
 mod sim;
 mod snapshots;
+mod yaml_oracle;
