@@ -7,7 +7,7 @@
 //! node count (aliases count the nodes they copy), documents, anchors and aliases.
 
 use std::borrow::Cow;
-use std::collections::HashSet;
+use std::collections::BTreeSet;
 use std::fmt::{self, Write as _};
 
 use granit_parser::{Event, Parser, ScalarStyle, ScanError, Span, StrInput};
@@ -471,7 +471,7 @@ impl<'a> Builder<'a> {
     /// The entries of a mapping whose start has been read.
     fn mapping(&mut self, at: (u64, u64), depth: usize) -> Result<(Node, Ids), Error> {
         let mut map = MapBuilder::default();
-        let mut seen: HashSet<KeyId> = HashSet::new();
+        let mut seen: BTreeSet<KeyId> = BTreeSet::new();
         let mut merges: Vec<Vec<(KeyId, String, Node)>> = Vec::new();
         loop {
             let (event, span) = self.expect()?;
@@ -516,7 +516,7 @@ impl<'a> Builder<'a> {
 struct MapBuilder {
     entries: Vec<(String, Node)>,
     ids: Vec<KeyId>,
-    keys: HashSet<String>,
+    keys: BTreeSet<String>,
 }
 
 impl MapBuilder {
@@ -585,7 +585,7 @@ fn node_key_id(node: &Node) -> KeyId {
         Value::Map(entries) => {
             let mut ids: Vec<(KeyId, KeyId)> =
                 entries.iter().map(|(k, v)| (KeyId::Scalar(TagClass::Str, k.clone()), node_key_id(v))).collect();
-            ids.sort();
+            crate::sort::sort(&mut ids);
             KeyId::Map(ids)
         }
         Value::Int(i) => KeyId::Int(*i < 0, i.unsigned_abs() as u128),

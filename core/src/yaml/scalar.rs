@@ -13,7 +13,7 @@ use super::Value;
 const YAML_NAMESPACE: &str = "tag:yaml.org,2002:";
 
 /// What a scalar's tag asks for.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) enum TagKind {
     None,
     Null,
@@ -383,7 +383,7 @@ fn binary(s: &str) -> Result<String, ScalarError> {
 
 /// The identity of a mapping key for duplicate detection: integers by value (`0x1` and `1` are the
 /// same key), other scalars by their text and the kind of their tag, collections by their content.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub(super) enum KeyId {
     Int(bool, u128),
     Scalar(TagClass, String),
@@ -392,7 +392,7 @@ pub(super) enum KeyId {
 }
 
 /// The tag part of a scalar key's identity.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub(super) enum TagClass {
     Str,
     Null,
