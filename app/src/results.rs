@@ -3,6 +3,7 @@
 
 use leptos::prelude::*;
 use tokenfleet_core::place::Outcome;
+use tokenfleet_core::units::count;
 
 use crate::latency_band::latency_band;
 use crate::store::Store;
@@ -24,7 +25,7 @@ pub fn ResultsPanel() -> impl IntoView {
             {move || outcome.with(|o| (!o.unplaced.is_empty()).then(|| view! {
                 <ul class="tf-unplaced" role="alert">
                     {o.unplaced.iter().map(|u| view! {
-                        <li data-testid="unplaced">{format!("{} replicas of {} could not be placed: {}", u.replicas, u.deployment, u.reason)}</li>
+                        <li data-testid="unplaced">{format!("{} of {} could not be placed: {}", count(u.replicas as u64, "replica"), u.deployment, u.reason)}</li>
                     }).collect_view()}
                 </ul>
             }))}
@@ -58,9 +59,9 @@ fn deployments_table(o: &Outcome) -> impl IntoView {
                 <tbody data-testid="deployment-result" data-deployment=d.name.clone()>
                     <tr class="tf-deployment-facts">
                         <td>{d.name.clone()} <span class="tf-muted">" (" {d.role.clone()} ")"</span></td>
-                        <td>{format!("{} replicas (max {})", d.replicas, d.replicas_max)}
+                        <td>{format!("{} (max {})", count(d.replicas as u64, "replica"), d.replicas_max)}
                             {d.replicas_for_peak.map(|r| format!(" · {r} for peak"))}</td>
-                        <td>{format!("{} devices ({} per replica)", d.devices, d.devices_per_replica)}</td>
+                        <td>{format!("{} ({} per replica)", count(d.devices as u64, "device"), d.devices_per_replica)}</td>
                         <td>{d.node_pools.join(", ")}</td>
                     </tr>
                     <tr>
@@ -80,7 +81,7 @@ fn pods_diagram(o: &Outcome) -> impl IntoView {
         <div class="tf-pods" data-testid="pods-diagram" role="img" aria-label="Pods placed on nodes, per NodePool">
             {o.pools.iter().filter(|p| !p.nodes.is_empty()).map(|p| view! {
                 <div class="tf-pods-pool">
-                    <div class="tf-pods-title">{format!("{} · {} devices used, {} free · {:.2} USD/hour", p.name, p.devices_used, p.devices_free, p.cost_usd_per_hour)}</div>
+                    <div class="tf-pods-title">{format!("{} · {} used, {} free · {:.2} USD/hour", p.name, count(p.devices_used as u64, "device"), p.devices_free, p.cost_usd_per_hour)}</div>
                     <div class="tf-pods-nodes">
                         {p.nodes.iter().flat_map(|g| {
                             let per_node = g.pods.div_ceil(g.count.max(1));

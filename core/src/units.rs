@@ -51,6 +51,16 @@ pub fn usd_per_million_tokens(usd_per_hour: f64, tokens_per_s: f64) -> Option<f6
         .then(|| usd_per_hour / (tokens_per_s * S_PER_HOUR) * TOKENS_PER_MILLION)
 }
 
+/// A count with its noun, singular for one: `count(1, "replica")` is "1 replica", `count(3, "replica")`
+/// "3 replicas".
+pub fn count(n: u64, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -62,5 +72,12 @@ mod tests {
         // $3.60 an hour at 1 token/s is $1000 per million tokens.
         assert!((usd_per_million_tokens(3.6, 1.0).unwrap() - 1000.0).abs() < 1e-9);
         assert_eq!(usd_per_million_tokens(1.0, 0.0), None);
+    }
+
+    #[test]
+    fn counts_read_naturally() {
+        assert_eq!(count(1, "replica"), "1 replica");
+        assert_eq!(count(0, "replica"), "0 replicas");
+        assert_eq!(count(12, "device"), "12 devices");
     }
 }
