@@ -66,6 +66,15 @@ fn scalar_text(value: &Value) -> Option<String> {
     }
 }
 
+/// Numeric `deserialize_*` methods: each reads only a number (see [`NodeDeserializer::number`]).
+macro_rules! numbers {
+    ($de:lifetime: $($method:ident)*) => {
+        $(fn $method<V: Visitor<$de>>(self, visitor: V) -> Result<V::Value, NodeError> {
+            self.number(visitor)
+        })*
+    };
+}
+
 impl<'de> de::Deserializer<'de> for NodeDeserializer<'_> {
     type Error = NodeError;
 
@@ -84,10 +93,14 @@ impl<'de> de::Deserializer<'de> for NodeDeserializer<'_> {
     }
 
     fn deserialize_str<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, NodeError> {
-        match scalar_text(&self.0.value) {
-            Some(text) => visitor.visit_string(text).map_err(at(self.0)),
-            None => self.deserialize_any(visitor),
+        match &self.0.value {
+            Value::Str(s) => visitor.visit_str(s),
+            other => match scalar_text(other) {
+                Some(text) => visitor.visit_string(text),
+                None => Err(unexpected(other, &visitor)),
+            },
         }
+        .map_err(at(self.0))
     }
 
     fn deserialize_string<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, NodeError> {
@@ -113,15 +126,83 @@ impl<'de> de::Deserializer<'de> for NodeDeserializer<'_> {
         visitor: V,
     ) -> Result<V::Value, NodeError> {
         match &self.0.value {
-            Value::Str(s) => visitor.visit_enum(s.as_str().into_deserializer()).map_err(at(self.0)),
-            _ => self.deserialize_any(visitor),
+            Value::Str(s) => visitor.visit_enum(s.as_str().into_deserializer()),
+            other => Err(unexpected(other, &visitor)),
         }
+        .map_err(at(self.0))
+    }
+
+    fn deserialize_bool<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, NodeError> {
+        match &self.0.value {
+            Value::Bool(b) => visitor.visit_bool(*b),
+            other => Err(unexpected(other, &visitor)),
+        }
+        .map_err(at(self.0))
+    }
+
+    numbers! { 'de: deserialize_i8 deserialize_i16 deserialize_i32 deserialize_i64 deserialize_i128 deserialize_u8
+    deserialize_u16 deserialize_u32 deserialize_u64 deserialize_u128 deserialize_f32 deserialize_f64 }
+
+    fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, NodeError> {
+        match &self.0.value {
+            Value::Seq(items) => visitor.visit_seq(Items { items: items.iter() }),
+            other => Err(unexpected(other, &visitor)),
+        }
+        .map_err(at(self.0))
+    }
+
+    fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, NodeError> {
+        match &self.0.value {
+            Value::Map(entries) => visitor.visit_map(Entries { entries: entries.iter(), value: None }),
+            other => Err(unexpected(other, &visitor)),
+        }
+        .map_err(at(self.0))
+    }
+
+    fn deserialize_struct<V: Visitor<'de>>(
+        self,
+        _: &'static str,
+        _: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, NodeError> {
+        self.deserialize_map(visitor)
+    }
+
+    fn deserialize_ignored_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, NodeError> {
+        visitor.visit_unit()
     }
 
     serde::forward_to_deserialize_any! {
-        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char bytes byte_buf unit unit_struct seq tuple
-        tuple_struct map struct identifier ignored_any
+        char bytes byte_buf unit unit_struct tuple tuple_struct identifier
     }
+}
+
+impl NodeDeserializer<'_> {
+    /// A number for a numeric visitor: only the number arms are instantiated per visitor.
+    fn number<'de, V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, NodeError> {
+        match &self.0.value {
+            Value::Int(i) => visitor.visit_i64(*i),
+            Value::Float(f) => visitor.visit_f64(*f),
+            other => Err(unexpected(other, &visitor)),
+        }
+        .map_err(at(self.0))
+    }
+}
+
+/// The "invalid type" error for a node of the wrong kind. Typed methods above call only the visitor
+/// method their kind needs, so serde's derived code for the other kinds (a struct read from a
+/// sequence, say) is never instantiated: a size win for the web app.
+fn unexpected(value: &Value, expected: &dyn de::Expected) -> NodeError {
+    let unexpected = match value {
+        Value::Null => de::Unexpected::Unit,
+        Value::Bool(b) => de::Unexpected::Bool(*b),
+        Value::Int(i) => de::Unexpected::Signed(*i),
+        Value::Float(f) => de::Unexpected::Float(*f),
+        Value::Str(s) => de::Unexpected::Str(s),
+        Value::Seq(_) => de::Unexpected::Seq,
+        Value::Map(_) => de::Unexpected::Map,
+    };
+    de::Error::invalid_type(unexpected, expected)
 }
 
 struct Items<'a> {
