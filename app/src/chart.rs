@@ -205,7 +205,7 @@ pub fn draw_curves<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, curves: &[C
 
 fn canvas_area(canvas: NodeRef<Canvas>) -> Option<DrawingArea<plotters_canvas::CanvasBackend, Shift>> {
     let element = canvas.get()?;
-    Some(plotters_canvas::CanvasBackend::with_canvas_object(element.into())?.into_drawing_area())
+    Some(plotters_canvas::CanvasBackend::with_canvas_object(element)?.into_drawing_area())
 }
 
 /// What the simulator and the comparison said about the current plan.

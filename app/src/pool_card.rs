@@ -12,6 +12,9 @@ use crate::store::{field_id, Drag, Store};
 
 const POLICIES: [&str; 2] = ["WhenEmptyOrUnderutilized", "WhenEmpty"];
 
+/// One edit of a pool, applied by `edit_pool` as one undoable action.
+type PoolEdit = Box<dyn FnOnce(&mut NodePool) -> Result<(), EditError>>;
+
 #[component]
 pub fn PoolCard(name: String, position: usize, count: usize) -> impl IntoView {
     let store = expect_context::<Store>();
@@ -21,7 +24,7 @@ pub fn PoolCard(name: String, position: usize, count: usize) -> impl IntoView {
         return ().into_any();
     };
     let path = format!("spec.nodePools[{index}]");
-    let edit_pool = move |label: String, f: Box<dyn FnOnce(&mut NodePool) -> Result<(), EditError>>| {
+    let edit_pool = move |label: String, f: PoolEdit| {
         store.commit(&label, move |p| match p.spec.node_pools.get_mut(index) {
             Some(pool) => f(pool),
             None => Err(EditError("that NodePool no longer exists".into())),

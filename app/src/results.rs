@@ -17,7 +17,7 @@ pub fn ResultsPanel() -> impl IntoView {
         <section class="tf-panel" aria-labelledby="results-title" data-testid="results-panel">
             <h2 id="results-title">"Results"</h2>
             {move || view! { <Summary outcome=outcome.get() /> }}
-            {move || outcome.with(|o| extra_figures(o))}
+            {move || outcome.with(extra_figures)}
             <h3>"Deployments"</h3>
             <div class="tf-scroll">{move || outcome.with(deployments_table)}</div>
             <h3>"Pods on nodes"</h3>

@@ -23,7 +23,8 @@ pub fn embedded() -> bool {
 
 /// Reads a plan given by the host page as YAML or JSON text; the error names the field.
 fn read_plan(text: &str) -> Result<Plan, JsError> {
-    let plan = plan::parse_plan(text).map_err(|e| JsError::new(&format!("tokenfleet widget: the plan is not valid: {e}")))?;
+    let plan =
+        plan::parse_plan(text).map_err(|e| JsError::new(&format!("tokenfleet widget: the plan is not valid: {e}")))?;
     if let Some(e) = plan::validate(&plan).into_iter().next() {
         return Err(JsError::new(&format!("tokenfleet widget: the plan is not valid: {}", e.message)));
     }

@@ -610,7 +610,7 @@ mod tests {
             count: 2,
         };
         plan.add_reservation("gpu-on-demand", reservation.clone()).unwrap();
-        assert_eq!(plan.spec.node_classes[0].capacity_reservations, [reservation.clone()]);
+        assert_eq!(plan.spec.node_classes[0].capacity_reservations, std::slice::from_ref(&reservation));
         assert_eq!(plan.spec.node_pools[0].capacity_types[0], CapacityType::Reserved);
         assert!(crate::manifest::render_stream(&plan).contains("capacityReservationSelectorTerms"));
         plan.add_reservation("gpu-on-demand", CapacityReservation { count: 3, ..reservation }).unwrap();

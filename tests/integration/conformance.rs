@@ -54,15 +54,11 @@ fn cel_checks(doc: &Value) -> Vec<String> {
                 }
             }
         }
-        Some("Service") => {
-            if doc["spec"]["ports"].as_array().is_none_or(|p| p.is_empty()) {
-                errors.push("Service without ports".to_string());
-            }
+        Some("Service") if doc["spec"]["ports"].as_array().is_none_or(|p| p.is_empty()) => {
+            errors.push("Service without ports".to_string());
         }
-        Some("ConfigMap") => {
-            if !doc["data"].as_object().is_some_and(|d| d.values().all(Value::is_string)) {
-                errors.push("ConfigMap data must be strings".to_string());
-            }
+        Some("ConfigMap") if !doc["data"].as_object().is_some_and(|d| d.values().all(Value::is_string)) => {
+            errors.push("ConfigMap data must be strings".to_string());
         }
         _ => {}
     }

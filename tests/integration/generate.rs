@@ -107,8 +107,8 @@ pub fn plan(seed: u64) -> Plan {
     plan.spec.workload = Workload {
         requests_per_second: RequestRate { baseline, peak: baseline + rng.below(40) as f64 },
         trace: rng.chance(10).then(|| TraceRef { file: "traces/day.csv".to_string() }),
-        input_tokens: TokenDistribution { mean: 1.0 + rng.below(4000) as f64, p90: rng.chance(70).then(|| 8000.0) },
-        output_tokens: TokenDistribution { mean: 1.0 + rng.below(1000) as f64, p90: rng.chance(70).then(|| 1500.5) },
+        input_tokens: TokenDistribution { mean: 1.0 + rng.below(4000) as f64, p90: rng.chance(70).then_some(8000.0) },
+        output_tokens: TokenDistribution { mean: 1.0 + rng.below(1000) as f64, p90: rng.chance(70).then_some(1500.5) },
         slos: (0..rng.below(3))
             .map(|i| Slo {
                 metric: [SloMetric::Ttft, SloMetric::Tpot, SloMetric::E2e][i as usize],

@@ -1,13 +1,13 @@
 //! The one integration-test binary: tests across crates and against ../shared/reference.
 
 mod calibration;
-mod examples;
 mod conformance;
 mod disagg_sizing;
+mod examples;
 mod generate;
 mod lint_corpus;
-mod placement;
 mod optimize;
+mod placement;
 mod roundtrip;
 mod schema;
 mod sim;

@@ -307,7 +307,7 @@ pub fn import_documents(docs: &[SourceDocument]) -> Import {
 fn disk_gib(size: &str) -> Option<u32> {
     let bytes = parse_quantity(size)?;
     let gib = bytes / (1024.0 * 1024.0 * 1024.0);
-    (gib >= 1.0 && gib < 1e6).then(|| gib.round() as u32)
+    (1.0..1e6).contains(&gib).then(|| gib.round() as u32)
 }
 
 impl<'a> Importer<'a> {
@@ -918,9 +918,7 @@ impl<'a> Importer<'a> {
             },
         };
         // The Deployment's replicas are the plan's minimum (HPA needs at least 1; KEDA allows 0).
-        if keda {
-            bounds.min = min;
-        } else if bounds.min > min {
+        if keda || bounds.min > min {
             bounds.min = min;
         }
         bounds.max = max.max(bounds.min);

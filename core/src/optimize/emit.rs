@@ -404,7 +404,7 @@ pub fn slo_check(plan: &Plan, input: &OptimizeInput, assignments: &[Assignment])
 }
 
 /// Instance types a fleet of a deployment may run on (its eligible NodePools' types).
-fn fleet_types<'a>(plan: &'a Plan, d: &Deployment, fleet: &crate::plan::Fleet) -> Vec<&'static InstanceType> {
+fn fleet_types(plan: &Plan, d: &Deployment, fleet: &crate::plan::Fleet) -> Vec<&'static InstanceType> {
     let mut types: Vec<&'static InstanceType> = plan
         .spec
         .node_pools

@@ -412,11 +412,13 @@ fn derive_classes(input_mean: f64, input_p90: Option<f64>, output_mean: f64) -> 
 }
 
 /// Searches and builds the recommended plan.
+#[allow(clippy::neg_cmp_op_on_partial_ord)] // NaN must fail the checks below
 pub fn recommend(input: &OptimizeInput, config: &OptimizeConfig) -> Result<Recommendation, OptimizeError> {
     if input.classes.is_empty() {
         return Err(OptimizeError::new("classes", "give at least one request class"));
     }
     let share_sum: f64 = input.classes.iter().map(|c| c.share).sum();
+    // Negated comparisons on purpose: NaN shares fail them.
     if !(share_sum.is_finite() && share_sum > 0.0) || input.classes.iter().any(|c| !(c.share >= 0.0)) {
         return Err(OptimizeError::new("classes", "class shares must be non-negative and sum above 0"));
     }

@@ -71,7 +71,7 @@ pub(super) fn tensor_parallel_options(t: &InstanceType, chip: &Accelerator, head
     let neuron = chip.is_neuron();
     let ranks = if neuron { t.accelerator_count * chip.neuron_cores_per_device.max(1) } else { t.accelerator_count };
     let degrees: &[u32] = if neuron { &[2, 4, 8, 16, 32] } else { &[1, 2, 4, 8] };
-    degrees.iter().copied().filter(|tp| *tp <= ranks && heads % tp == 0).collect()
+    degrees.iter().copied().filter(|tp| *tp <= ranks && heads.is_multiple_of(*tp)).collect()
 }
 
 pub(super) fn pod_requests(tp: u32, neuron: bool) -> PodRequests {
@@ -187,7 +187,7 @@ fn configurations(
         if t.accelerator_count == 0 || !(t.is_nvidia() || t.is_neuron()) {
             continue;
         }
-        if !config.families.is_empty() && !config.families.iter().any(|f| *f == t.family) {
+        if !config.families.is_empty() && !config.families.contains(&t.family) {
             continue;
         }
         let Some(chip) = accelerator_of(t) else { continue };
@@ -242,6 +242,8 @@ struct Topology<'a> {
     mix: bool,
 }
 
+// Not `clamp`: a NaN load must give one replica (`max` drops NaN), not zero.
+#[allow(clippy::manual_clamp)]
 fn ceil_replicas(load: f64) -> u32 {
     if load <= 0.0 {
         0

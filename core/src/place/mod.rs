@@ -116,8 +116,8 @@ pub struct Unplaced {
 /// Instance types a pool's requirements allow.
 pub fn pool_instance_types(pool: &NodePool) -> impl Iterator<Item = &'static InstanceType> + '_ {
     catalog::instance_types().iter().filter(move |t| {
-        (pool.instance_families.is_empty() || pool.instance_families.iter().any(|f| *f == t.family))
-            && (pool.instance_types.is_empty() || pool.instance_types.iter().any(|n| *n == t.name))
+        (pool.instance_families.is_empty() || pool.instance_families.contains(&t.family))
+            && (pool.instance_types.is_empty() || pool.instance_types.contains(&t.name))
     })
 }
 

@@ -482,7 +482,7 @@ pub fn model_facts(model: &str) -> Option<ModelFacts> {
         return Some(ModelFacts { params_b: *params_b, attention_heads: Some(*heads) });
     }
     // `8x7b` (experts × size) or `34b`, `1.5b` between separators.
-    name.split(|c: char| c == '-' || c == '_').find_map(|part| {
+    name.split(['-', '_']).find_map(|part| {
         let part = part.strip_suffix('b')?;
         let params_b = match part.split_once('x') {
             Some((n, size)) => n.parse::<f64>().ok()? * size.parse::<f64>().ok()?,
