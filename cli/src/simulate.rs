@@ -18,7 +18,8 @@ pub enum SimFormat {
 pub struct SimulateArgs {
     /// Plan file (YAML or JSON), or - for stdin.
     plan: String,
-    /// CSV trace `t_s,requests_per_s[,input_tokens,output_tokens]` replacing the plan's baseline/peak.
+    /// CSV trace `t_s,requests_per_s[,input_tokens,output_tokens]` replacing the plan's own trace
+    /// (`workload.trace`) and its baseline/peak.
     #[arg(long)]
     trace: Option<String>,
     /// Traffic profile when there is no trace: steady, diurnal, diurnal-spikes or weekly.
@@ -53,10 +54,11 @@ pub fn run(args: SimulateArgs) -> Result<ExitCode, String> {
     let profile = Profile::parse(&args.profile).ok_or_else(|| {
         format!("--profile: unknown profile {:?}; use steady, diurnal, diurnal-spikes or weekly", args.profile)
     })?;
-    // A --trace flag wins; otherwise the plan's `workload.trace.file`, relative to the plan's folder.
-    let trace_path = match (&args.trace, &plan.spec.workload.trace) {
+    // A --trace flag wins; then the plan's `workload.trace.file`, relative to the plan's folder. The
+    // plan's inline `workload.trace.csv` is replayed by core when neither gives rows.
+    let trace_path = match (&args.trace, plan.spec.workload.trace.as_ref().and_then(|t| t.file.as_ref())) {
         (Some(path), _) => Some(path.clone()),
-        (None, Some(trace)) => Some(relative_to_plan(&args.plan, &trace.file)),
+        (None, Some(file)) => Some(relative_to_plan(&args.plan, file)),
         (None, None) => None,
     };
     let trace = match &trace_path {

@@ -135,3 +135,52 @@ fn export_import_export_through_the_cli() {
         assert!(out_dir.join(file).is_file(), "{file} not written");
     }
 }
+
+#[test]
+fn simulate_replays_a_plans_inline_trace_like_the_same_file_given_with_trace() {
+    let dir = temp_dir("inline-trace");
+    let csv = "t_s,requests_per_s,input_tokens,output_tokens\n0,2,,\n3600,12,2048,300\n5400,3,,\n";
+    let trace_file = dir.join("day.csv");
+    std::fs::write(&trace_file, csv).unwrap();
+    let mut inline = plan::parse_plan(examples::example("quickstart").unwrap()).unwrap();
+    inline.spec.workload.trace = Some(plan::TraceRef::inline(csv));
+    let inline_plan = dir.join("inline.yaml");
+    std::fs::write(&inline_plan, inline.to_yaml()).unwrap();
+    let mut by_file = inline.clone();
+    by_file.spec.workload.trace = Some(plan::TraceRef::file("day.csv"));
+    let file_plan = dir.join("by-file.yaml");
+    std::fs::write(&file_plan, by_file.to_yaml()).unwrap();
+
+    let run = |plan: &str, extra: &[&str]| {
+        let mut args = vec!["simulate", plan, "--duration", "3h", "--series-step", "600s"];
+        args.extend_from_slice(extra);
+        let out = tokenfleet(&args);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let with_flag = run("examples/quickstart.yaml", &["--trace", trace_file.to_str().unwrap()]);
+    assert_eq!(run(inline_plan.to_str().unwrap(), &[]), with_flag, "inline csv = --trace of the same file");
+    assert_eq!(run(file_plan.to_str().unwrap(), &[]), with_flag, "trace.file = --trace of the same file");
+    assert_ne!(run("examples/quickstart.yaml", &[]), with_flag, "the profile differs");
+    // A --trace flag still wins over the plan's own trace.
+    let other = dir.join("other.csv");
+    std::fs::write(&other, "t_s,requests_per_s\n0,1\n").unwrap();
+    assert_eq!(
+        run(inline_plan.to_str().unwrap(), &["--trace", other.to_str().unwrap()]),
+        run("examples/quickstart.yaml", &["--trace", other.to_str().unwrap()])
+    );
+
+    // A bad inline trace: exit 2, the field, the file line and the CSV line.
+    let bad_plan = dir.join("bad.yaml");
+    let bad_text = inline.to_yaml().replace("3600,12,2048,300", "3600,twelve,2048,300");
+    let bad_line = bad_text.lines().position(|l| l.contains("twelve")).unwrap() + 1;
+    std::fs::write(&bad_plan, &bad_text).unwrap();
+    let out = tokenfleet(&["simulate", bad_plan.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("spec.workload.trace.csv: CSV line 3: requests_per_s \"twelve\" is not a number"),
+        "{stderr}"
+    );
+    assert!(stderr.contains(&format!(": line {bad_line}, column 9: ")), "the line of the file: {stderr}");
+}

@@ -16,6 +16,11 @@ pub const SHARE_VERSION: &str = "1";
 pub const AUTOSAVE_VERSION: &str = "tf-autosave-1";
 /// The URL fragment key of a share link.
 pub const FRAGMENT_KEY: &str = "plan=";
+/// Share links longer than this many characters still open in browsers (Chromium takes URLs of up
+/// to 2 MB) but may be cut by chat and mail tools; the app says so next to the link. A plan with a
+/// day-long trace at one row a minute makes a link of 10 000–20 000 characters; the longest inline
+/// trace (256 KiB) about 130 000.
+pub const SHARE_LINK_WARN_CHARS: usize = 32_000;
 
 /// Why a share link or an autosave could not be read.
 #[derive(Debug, Clone, PartialEq)]
@@ -224,6 +229,26 @@ mod tests {
             assert_eq!(decode_autosave(&encode_autosave(&plan)).unwrap(), plan, "{text:?}");
             assert_eq!(plan::parse_plan(&plan.to_yaml()).unwrap(), plan, "{text:?}");
         }
+    }
+
+    #[test]
+    fn a_day_long_trace_travels_in_share_links_and_autosave() {
+        let mut plan = quickstart();
+        let csv = crate::plan::trace::tests::day_csv();
+        assert_eq!(csv.lines().count(), 1441);
+        plan.spec.workload.trace = Some(crate::plan::TraceRef::inline(csv.clone()));
+        let link = share_fragment(&plan);
+        assert_eq!(decode_share(&link).unwrap(), plan);
+        assert_eq!(decode_autosave(&encode_autosave(&plan)).unwrap(), plan);
+        // Measured (printed with `--nocapture`): about 10 000 characters; the app warns above
+        // SHARE_LINK_WARN_CHARS.
+        println!(
+            "share link with a 1440-row trace: {} characters (CSV {} bytes; plan without it {} characters)",
+            link.len(),
+            csv.len(),
+            share_fragment(&quickstart()).len()
+        );
+        assert!(link.len() < SHARE_LINK_WARN_CHARS, "{} characters", link.len());
     }
 
     #[test]

@@ -92,6 +92,16 @@ fn budgets(rng: &mut Rng) -> Vec<Budget> {
 }
 
 /// A random valid plan.
+/// A small inline trace: a header, a comment, and a few rows with and without token columns.
+fn trace_csv(seed: u64) -> String {
+    let mut csv = String::from("t_s,requests_per_s,input_tokens,output_tokens\n# generated\n");
+    for i in 0..(3 + seed % 5) {
+        let tokens = if i.is_multiple_of(2) { format!("{},{}", 512 + i * 64, 128) } else { ",".to_string() };
+        csv += &format!("{},{}.{},{tokens}\n", i * 600, seed % 7 + i, i % 10);
+    }
+    csv
+}
+
 pub fn plan(seed: u64) -> Plan {
     let rng = &mut Rng::new(seed);
     let mut plan = Plan::minimal(&format!("random-{seed}"));
@@ -106,7 +116,14 @@ pub fn plan(seed: u64) -> Plan {
     let baseline = rng.below(50) as f64 / 2.0;
     plan.spec.workload = Workload {
         requests_per_second: RequestRate { baseline, peak: baseline + rng.below(40) as f64 },
-        trace: rng.chance(10).then(|| TraceRef { file: "traces/day.csv".to_string() }),
+        // Half the traces inline (decided by the seed, so the generator's draws stay as they were).
+        trace: rng.chance(10).then(|| {
+            if seed.is_multiple_of(2) {
+                TraceRef::file("traces/day.csv")
+            } else {
+                TraceRef::inline(trace_csv(seed))
+            }
+        }),
         input_tokens: TokenDistribution { mean: 1.0 + rng.below(4000) as f64, p90: rng.chance(70).then_some(8000.0) },
         output_tokens: TokenDistribution { mean: 1.0 + rng.below(1000) as f64, p90: rng.chance(70).then_some(1500.5) },
         slos: (0..rng.below(3))

@@ -91,3 +91,26 @@ fn same_seed_same_bytes_from_a_plan_and_a_trace() {
     assert!(d.replicas_desired.iter().max() > d.replicas_desired.first());
     assert!(a.summary.pod_startup_s_max > 60.0);
 }
+
+#[test]
+fn a_plans_inline_trace_is_replayed_and_a_given_trace_wins() {
+    let csv = "t_s,requests_per_s\n0,2\n3600,12\n5400,3\n";
+    let mut plan = plan::parse_plan(tokenfleet_core::examples::example("quickstart").unwrap()).unwrap();
+    let options = SimOptions { duration_s: 3.0 * 3600.0, ..day() };
+    let run = |plan: &plan::Plan, inputs: &PlanInputs| sim::simulate_plan(plan, inputs, &options).unwrap().to_json();
+    let steady = PlanInputs { profile: Profile::Steady, ..PlanInputs::default() };
+    let profile_only = run(&plan, &steady);
+    let given = PlanInputs { trace: Some(sim::parse_trace_csv(csv).unwrap()), ..steady.clone() };
+    let replayed_from_inputs = run(&plan, &given);
+
+    plan.spec.workload.trace = Some(plan::TraceRef::inline(csv));
+    assert_eq!(run(&plan, &steady), replayed_from_inputs, "the plan's inline trace replaces the profile");
+    assert_ne!(replayed_from_inputs, profile_only);
+    let other =
+        PlanInputs { trace: Some(sim::parse_trace_csv("t_s,requests_per_s\n0,1\n").unwrap()), ..steady.clone() };
+    assert_ne!(run(&plan, &other), replayed_from_inputs, "a trace given by the shell wins over the plan's");
+
+    // A file is the shell's to read: core runs the profile.
+    plan.spec.workload.trace = Some(plan::TraceRef::file("traces/day.csv"));
+    assert_eq!(run(&plan, &steady), profile_only);
+}

@@ -5,6 +5,7 @@
 //! line and column. The format is documented in `docs/plan.md`.
 
 pub(crate) mod parse;
+pub mod trace;
 pub mod tree;
 
 pub use parse::{parse_plan, parse_plan_located, parse_plan_unchecked, validate, PlanError, MAX_INPUT_BYTES};
@@ -66,10 +67,11 @@ pub struct Cluster {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Workload {
-    /// Request rate (requests/s), or a trace file instead (`trace`).
+    /// Request rate (requests/s); a trace (`trace`) replaces it in the simulation.
     #[serde(default)]
     pub requests_per_second: RequestRate,
-    /// A request-rate trace to replay instead of baseline and peak (read by the shells, not by core).
+    /// A request-rate trace the simulation replays instead of the baseline/peak profile: inline CSV,
+    /// or a file the CLI reads.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trace: Option<TraceRef>,
     #[serde(default)]
@@ -87,11 +89,37 @@ pub struct RequestRate {
     pub peak: f64,
 }
 
-/// A request-rate trace: a CSV or JSON file of (seconds, requests per second) rows.
+/// A request-rate trace in the CSV format of [`trace::parse_trace_csv`]
+/// (`t_s,requests_per_s[,input_tokens,output_tokens]`): exactly one of `file` and `csv` is set.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct TraceRef {
-    pub file: String,
+    /// A CSV file, relative to the plan's folder: read by the CLI (`tokenfleet simulate`); a browser
+    /// cannot read it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+    /// The CSV itself, carried in the plan (so undo, autosave, share links and downloads keep it); at
+    /// most [`trace::MAX_TRACE_CSV_BYTES`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub csv: Option<String>,
+}
+
+impl TraceRef {
+    /// An inline trace.
+    pub fn inline(csv: impl Into<String>) -> TraceRef {
+        TraceRef { file: None, csv: Some(csv.into()) }
+    }
+
+    /// A trace in a file next to the plan.
+    pub fn file(file: impl Into<String>) -> TraceRef {
+        TraceRef { file: Some(file.into()), csv: None }
+    }
+
+    /// The rows of an inline trace: `None` for a file trace, the reader's error (`line N: …`) for a
+    /// bad CSV.
+    pub fn inline_rows(&self) -> Option<Result<Vec<trace::TraceRow>, String>> {
+        self.csv.as_deref().map(trace::parse_trace_csv)
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -71,11 +71,23 @@ pub fn parse_plan_located(text: &str) -> Result<(Plan, Option<Node>), PlanError>
     })?;
     if let Some(mut error) = validate(&plan).into_iter().next() {
         let (line, column) = root.locate(&error.path);
-        error.line = Some(line);
+        error.line = Some(trace_csv_line(text, &error, line).unwrap_or(line));
         error.column = Some(column);
         return Err(error);
     }
     Ok((plan, Some(root)))
+}
+
+/// The file line of an error on a line of an inline trace written as a YAML literal block
+/// (`csv: |`), whose content starts on `block_line`: block lines are the CSV's lines, one for one.
+fn trace_csv_line(text: &str, error: &PlanError, block_line: u64) -> Option<u64> {
+    if error.path != "spec.workload.trace.csv" {
+        return None;
+    }
+    let csv_line: u64 = error.message.strip_prefix("CSV line ")?.split(':').next()?.parse().ok()?;
+    let before = text.lines().nth(usize::try_from(block_line.checked_sub(2)?).ok()?)?;
+    let indicator = before.split_once("csv:")?.1.split('#').next()?.trim();
+    (indicator.starts_with('|') && csv_line >= 1).then(|| block_line + csv_line - 1)
 }
 
 /// Reads a Plan's structure (types, field names) without checking its values, for the linter,
@@ -148,9 +160,7 @@ pub fn validate(plan: &Plan) -> Vec<PlanError> {
         );
     }
     if let Some(trace) = &w.trace {
-        if trace.file.trim().is_empty() {
-            err("spec.workload.trace.file".into(), "name the trace file".into());
-        }
+        check_trace(&mut err, trace);
     }
     for (name, d) in [("inputTokens", &w.input_tokens), ("outputTokens", &w.output_tokens)] {
         if !d.mean.is_finite() || d.mean < 0.0 {
@@ -318,6 +328,43 @@ pub fn validate(plan: &Plan) -> Vec<PlanError> {
 /// Upper bounds that keep placement and simulation finite on hostile input.
 pub const MAX_REPLICAS: u32 = 10_000;
 pub const MAX_TENSOR_PARALLEL: u32 = 512;
+
+/// `spec.workload.trace`: exactly one of `file` and `csv`; an inline CSV within its size limit and
+/// readable, its errors naming the CSV's line.
+fn check_trace(err: &mut impl FnMut(String, String), trace: &super::TraceRef) {
+    const PATH: &str = "spec.workload.trace";
+    match (&trace.file, &trace.csv) {
+        (Some(_), Some(_)) => err(
+            PATH.into(),
+            "set either file (a CSV file next to the plan) or csv (the CSV in the plan), not both".into(),
+        ),
+        (None, None) => err(
+            PATH.into(),
+            "set file (a CSV file next to the plan) or csv (the CSV in the plan), or remove trace".into(),
+        ),
+        (Some(file), None) => {
+            if file.trim().is_empty() {
+                err(format!("{PATH}.file"), "name the trace file".into());
+            }
+        }
+        (None, Some(csv)) => {
+            if csv.len() > super::trace::MAX_TRACE_CSV_BYTES {
+                err(
+                    format!("{PATH}.csv"),
+                    format!(
+                        "the trace is {} bytes; a trace in the plan is limited to {} bytes (256 KiB, a week at one \
+                         row a minute): put a longer trace in a file (trace.file) and simulate it with the CLI",
+                        csv.len(),
+                        super::trace::MAX_TRACE_CSV_BYTES
+                    ),
+                );
+            } else if let Err(e) = super::trace::parse_trace_csv(csv) {
+                let e = if e.starts_with("line ") { format!("CSV {e}") } else { e };
+                err(format!("{PATH}.csv"), e);
+            }
+        }
+    }
+}
 
 fn check_bounds(err: &mut impl FnMut(String, String), path: String, bounds: super::ReplicaBounds) {
     if bounds.max > MAX_REPLICAS {

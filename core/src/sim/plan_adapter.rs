@@ -23,8 +23,11 @@ use super::traffic::{Profile, ProfileParams, TraceRow, Traffic, TrafficSource};
 /// What the shell adds to a Plan for a run: a trace read from a file, a profile, timing overrides.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PlanInputs {
-    /// Replaces the baseline/peak profile when present.
+    /// Replaces the plan's own inline trace (`workload.trace.csv`) and the profile when present. A
+    /// plan's `workload.trace.file` is the shell's to read (core does no IO): without a trace here,
+    /// a plan that names a file runs on the profile.
     pub trace: Option<Vec<TraceRow>>,
+    /// The baseline/peak profile, used when there is no trace at all.
     pub profile: Profile,
     pub timing: Timing,
     pub arrival_noise: bool,
@@ -187,9 +190,14 @@ pub fn from_plan(plan: &Plan, inputs: &PlanInputs) -> Result<Scenario, String> {
     let w = &spec.workload;
     let input_tokens = if w.input_tokens.mean > 0.0 { w.input_tokens.mean } else { 512.0 };
     let output_tokens = if w.output_tokens.mean > 0.0 { w.output_tokens.mean } else { 256.0 };
+    let inline = match w.trace.as_ref().and_then(plan::TraceRef::inline_rows) {
+        Some(Ok(rows)) => Some(rows),
+        Some(Err(e)) => return Err(format!("spec.workload.trace.csv: CSV {e}")),
+        None => None,
+    };
     let traffic = Traffic {
-        source: match &inputs.trace {
-            Some(rows) => TrafficSource::Trace { rows: rows.clone() },
+        source: match inputs.trace.clone().or(inline) {
+            Some(rows) => TrafficSource::Trace { rows },
             None => TrafficSource::Profile {
                 profile: inputs.profile.clone(),
                 params: ProfileParams {

@@ -2,11 +2,13 @@
 //!
 //! A trace has the header `t_s,requests_per_s` with optional columns `input_tokens` and
 //! `output_tokens`; each row's values hold until the next row, and the last row holds to the end.
+//! Its CSV format and reader live with the Plan (`plan::trace`), which can carry a trace inline.
 //! Time 0 is midnight of the first day (a Monday for the weekly profile).
 
 use serde::{Deserialize, Serialize};
 
 use super::rng::Rng;
+pub use crate::plan::trace::{parse_trace_csv, TraceRow};
 
 /// Seconds in a day.
 pub const DAY_S: f64 = 86_400.0;
@@ -69,15 +71,6 @@ impl Default for ProfileParams {
     }
 }
 
-/// One row of a trace.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct TraceRow {
-    pub t_s: f64,
-    pub requests_per_s: f64,
-    pub input_tokens: Option<f64>,
-    pub output_tokens: Option<f64>,
-}
-
 /// Where the request rate comes from.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -113,57 +106,6 @@ impl Default for Traffic {
 pub struct Spike {
     pub start_s: f64,
     pub duration_s: f64,
-}
-
-/// Parses a CSV trace. Errors name the line and column.
-pub fn parse_trace_csv(text: &str) -> Result<Vec<TraceRow>, String> {
-    let mut lines = text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty() && !l.trim_start().starts_with('#'));
-    let (_, header) = lines.next().ok_or("trace: empty file; expected a header t_s,requests_per_s")?;
-    let names: Vec<&str> = header.split(',').map(str::trim).collect();
-    let column = |name: &str| names.iter().position(|n| *n == name);
-    let t_col = column("t_s").ok_or("trace line 1: header lacks column t_s (expected t_s,requests_per_s)")?;
-    let r_col = column("requests_per_s")
-        .ok_or("trace line 1: header lacks column requests_per_s (expected t_s,requests_per_s)")?;
-    let (in_col, out_col) = (column("input_tokens"), column("output_tokens"));
-    let mut rows: Vec<TraceRow> = vec![];
-    for (index, line) in lines {
-        let line_no = index + 1;
-        let cells: Vec<&str> = line.split(',').map(str::trim).collect();
-        let number = |col: usize, name: &str| -> Result<f64, String> {
-            let cell = cells.get(col).copied().unwrap_or("");
-            let value: f64 =
-                cell.parse().map_err(|_| format!("trace line {line_no}: {name} {cell:?} is not a number"))?;
-            if !value.is_finite() || value < 0.0 {
-                return Err(format!("trace line {line_no}: {name} {cell:?} must be finite and non-negative"));
-            }
-            Ok(value)
-        };
-        let optional = |col: Option<usize>, name: &str| -> Result<Option<f64>, String> {
-            match col {
-                Some(c) if cells.get(c).is_some_and(|v| !v.is_empty()) => number(c, name).map(Some),
-                _ => Ok(None),
-            }
-        };
-        let row = TraceRow {
-            t_s: number(t_col, "t_s")?,
-            requests_per_s: number(r_col, "requests_per_s")?,
-            input_tokens: optional(in_col, "input_tokens")?,
-            output_tokens: optional(out_col, "output_tokens")?,
-        };
-        if let Some(last) = rows.last() {
-            if row.t_s <= last.t_s {
-                return Err(format!(
-                    "trace line {line_no}: t_s {} is not after the previous row's {}",
-                    row.t_s, last.t_s
-                ));
-            }
-        }
-        rows.push(row);
-    }
-    if rows.is_empty() {
-        return Err("trace: no data rows after the header".to_string());
-    }
-    Ok(rows)
 }
 
 /// Evaluates traffic at increasing times in O(1) per call.
@@ -368,14 +310,5 @@ mod tests {
         assert_eq!((now.requests_per_s, now.input_tokens, now.output_tokens), (5.0, 1024.0, 256.0));
         assert_eq!(c.at(119.0).requests_per_s, 5.0);
         assert_eq!(c.at(1000.0).requests_per_s, 2.0);
-    }
-
-    #[test]
-    fn trace_errors_name_line_and_column() {
-        assert!(parse_trace_csv("time,rps\n0,1\n").unwrap_err().contains("t_s"));
-        let e = parse_trace_csv("t_s,requests_per_s\n0,1\n10,abc\n").unwrap_err();
-        assert!(e.contains("line 3") && e.contains("requests_per_s"), "{e}");
-        assert!(parse_trace_csv("t_s,requests_per_s\n10,1\n5,1\n").unwrap_err().contains("line 3"));
-        assert!(parse_trace_csv("t_s,requests_per_s\n0,-1\n").is_err());
     }
 }
