@@ -6,18 +6,81 @@ use leptos::html::Canvas;
 use leptos::prelude::*;
 use plotters::coord::Shift;
 use plotters::prelude::*;
-use tokenfleet_core::curves::{latency_vs_throughput, Curve};
+use plotters::style::TextStyle;
+use tokenfleet_core::curves::{latency_vs_throughput, DeploymentCurves};
 use tokenfleet_core::edit::compare_instance_types;
 use tokenfleet_core::place::Outcome;
-use tokenfleet_core::sim::{self, PlanInputs, Profile, SimOptions, Timeline, TraceRow};
+use tokenfleet_core::plan::TraceRef;
+use tokenfleet_core::sim::{self, PlanInputs, Profile, SimOptions, Timeline};
 use wasm_bindgen::JsCast;
 
 use crate::store::{now_ms, Store};
+use crate::theme::Theme;
 
-const BLUE: RGBColor = RGBColor(37, 99, 235);
-const ORANGE: RGBColor = RGBColor(234, 88, 12);
-const GREEN: RGBColor = RGBColor(22, 163, 74);
-const PALETTE: [RGBColor; 5] = [BLUE, ORANGE, GREEN, RGBColor(147, 51, 234), RGBColor(219, 39, 119)];
+/// The colours a chart is drawn with, one set per theme: the background is the panel's, text and
+/// axes follow style.css's text and muted colours, and the series are a palette readable on that
+/// background (Tailwind's 600 shades on white, 400 shades on the dark panel).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ChartStyle {
+    pub background: RGBColor,
+    pub text: RGBColor,
+    pub axis: RGBColor,
+    pub grid: RGBColor,
+    pub series: [RGBColor; 6],
+}
+
+impl ChartStyle {
+    pub const LIGHT: ChartStyle = ChartStyle {
+        background: RGBColor(255, 255, 255),
+        text: RGBColor(17, 24, 39),
+        axis: RGBColor(107, 114, 128),
+        grid: RGBColor(229, 231, 235),
+        series: [
+            RGBColor(37, 99, 235),
+            RGBColor(234, 88, 12),
+            RGBColor(22, 163, 74),
+            RGBColor(147, 51, 234),
+            RGBColor(219, 39, 119),
+            RGBColor(8, 145, 178),
+        ],
+    };
+    pub const DARK: ChartStyle = ChartStyle {
+        background: RGBColor(17, 24, 39),
+        text: RGBColor(229, 231, 235),
+        axis: RGBColor(156, 163, 175),
+        grid: RGBColor(55, 65, 81),
+        series: [
+            RGBColor(96, 165, 250),
+            RGBColor(251, 146, 60),
+            RGBColor(74, 222, 128),
+            RGBColor(192, 132, 252),
+            RGBColor(244, 114, 182),
+            RGBColor(34, 211, 238),
+        ],
+    };
+
+    pub fn for_theme(dark: bool) -> ChartStyle {
+        if dark {
+            ChartStyle::DARK
+        } else {
+            ChartStyle::LIGHT
+        }
+    }
+
+    /// The style of the page's current theme (light where no theme is provided, as in the widget);
+    /// reading it inside an effect redraws the chart when the theme changes.
+    pub fn current() -> ChartStyle {
+        ChartStyle::for_theme(use_context::<Theme>().is_some_and(|t| t.dark.get()))
+    }
+
+    pub fn color(&self, i: usize) -> RGBColor {
+        self.series[i % self.series.len()]
+    }
+
+    pub fn font(&self, size: u32) -> TextStyle<'static> {
+        ("sans-serif", size).into_font().color(&self.text)
+    }
+}
 
 /// (label, USD/hour) per node group of an outcome.
 pub fn cost_bars(outcome: &Outcome) -> Vec<(String, f64)> {
@@ -35,8 +98,9 @@ pub fn draw_bars<DB: DrawingBackend>(
     root: DrawingArea<DB, Shift>,
     bars: &[(String, f64)],
     y_desc: &str,
+    style: &ChartStyle,
 ) -> Result<(), String> {
-    root.fill(&WHITE).map_err(|e| e.to_string())?;
+    root.fill(&style.background).map_err(|e| e.to_string())?;
     let max = bars.iter().map(|b| b.1).fold(0.0_f64, f64::max).max(1.0) * 1.15;
     let n = bars.len().max(1) as f64;
     let mut chart = ChartBuilder::on(&root)
@@ -48,7 +112,11 @@ pub fn draw_bars<DB: DrawingBackend>(
     chart
         .configure_mesh()
         .disable_x_mesh()
+        .axis_style(style.axis)
+        .bold_line_style(style.grid)
         .light_line_style(TRANSPARENT)
+        .label_style(style.font(12))
+        .axis_desc_style(style.font(12))
         .y_desc(y_desc)
         .x_labels(bars.len().max(1) * 2 + 1)
         .x_label_formatter(&|x| {
@@ -61,11 +129,12 @@ pub fn draw_bars<DB: DrawingBackend>(
         })
         .draw()
         .map_err(|e| e.to_string())?;
+    let color = style.color(0);
     chart
         .draw_series(
             bars.iter()
                 .enumerate()
-                .map(|(i, (_, usd))| Rectangle::new([(i as f64 - 0.35, 0.0), (i as f64 + 0.35, *usd)], BLUE.filled())),
+                .map(|(i, (_, usd))| Rectangle::new([(i as f64 - 0.35, 0.0), (i as f64 + 0.35, *usd)], color.filled())),
         )
         .map_err(|e| e.to_string())?;
     root.present().map_err(|e| e.to_string())
@@ -79,6 +148,7 @@ fn draw_lines<DB: DrawingBackend>(
     hours: &[f64],
     lines: &[(&str, Vec<f64>)],
     stacked: bool,
+    style: &ChartStyle,
 ) -> Result<(), String> {
     let end = hours.last().copied().unwrap_or(24.0).max(1.0);
     let mut tops = vec![0.0; hours.len()];
@@ -102,7 +172,7 @@ fn draw_lines<DB: DrawingBackend>(
     }
     let max = layers.iter().flat_map(|(_, l)| l.iter().map(|p| p.1)).fold(0.0_f64, f64::max).max(1.0) * 1.1;
     let mut chart = ChartBuilder::on(area)
-        .caption(title, ("sans-serif", 14))
+        .caption(title, style.font(14))
         .margin(6)
         .x_label_area_size(22)
         .y_label_area_size(44)
@@ -110,7 +180,11 @@ fn draw_lines<DB: DrawingBackend>(
         .map_err(|e| e.to_string())?;
     chart
         .configure_mesh()
+        .axis_style(style.axis)
+        .bold_line_style(style.grid)
         .light_line_style(TRANSPARENT)
+        .label_style(style.font(11))
+        .axis_desc_style(style.font(11))
         .x_desc("hour")
         .y_desc(y_desc)
         .x_labels(7)
@@ -118,7 +192,7 @@ fn draw_lines<DB: DrawingBackend>(
         .draw()
         .map_err(|e| e.to_string())?;
     for (i, (name, layer)) in layers.into_iter().enumerate().rev() {
-        let color = PALETTE[i % PALETTE.len()];
+        let color = style.color(i);
         if stacked {
             chart
                 .draw_series(AreaSeries::new(layer, 0.0, color.mix(0.35)).border_style(color))
@@ -131,16 +205,21 @@ fn draw_lines<DB: DrawingBackend>(
     }
     chart
         .configure_series_labels()
-        .background_style(WHITE.mix(0.8))
-        .border_style(BLACK.mix(0.2))
+        .background_style(style.background.mix(0.85))
+        .border_style(style.axis)
+        .label_font(style.font(11))
         .position(SeriesLabelPosition::UpperLeft)
         .draw()
         .map_err(|e| e.to_string())
 }
 
 /// The simulated day in four panels: rate vs capacity, replicas, nodes per pool (stacked), cost.
-pub fn draw_day<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, timeline: &Timeline) -> Result<(), String> {
-    root.fill(&WHITE).map_err(|e| e.to_string())?;
+pub fn draw_day<DB: DrawingBackend>(
+    root: DrawingArea<DB, Shift>,
+    timeline: &Timeline,
+    style: &ChartStyle,
+) -> Result<(), String> {
+    root.fill(&style.background).map_err(|e| e.to_string())?;
     let s = &timeline.series;
     let hours: Vec<f64> = s.t_s.iter().map(|t| t / 3600.0).collect();
     let areas = root.split_evenly((2, 2));
@@ -152,6 +231,7 @@ pub fn draw_day<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, timeline: &Tim
         &hours,
         &[("arriving", s.arrival_rate.clone()), ("served", s.served_rate.clone())],
         false,
+        style,
     )?;
     draw_lines(
         &areas[1],
@@ -160,46 +240,83 @@ pub fn draw_day<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, timeline: &Tim
         &hours,
         &[("desired", f(&s.replicas_desired)), ("ready", f(&s.replicas_ready))],
         false,
+        style,
     )?;
     let pools: Vec<(&str, Vec<f64>)> = s.pools.iter().map(|(name, p)| (name.as_str(), f(&p.nodes))).collect();
-    draw_lines(&areas[2], "Nodes per NodePool (stacked)", "nodes", &hours, &pools, true)?;
-    draw_lines(&areas[3], "Cost so far", "USD", &hours, &[("cost", s.cost_usd_cumulative.clone())], false)?;
+    draw_lines(&areas[2], "Nodes per NodePool (stacked)", "nodes", &hours, &pools, true, style)?;
+    draw_lines(&areas[3], "Cost so far", "USD", &hours, &[("cost", s.cost_usd_cumulative.clone())], false, style)?;
     root.present().map_err(|e| e.to_string())
 }
 
-/// TTFT p90 against output tokens per second, one line per candidate instance type.
-pub fn draw_curves<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, curves: &[Curve]) -> Result<(), String> {
-    root.fill(&WHITE).map_err(|e| e.to_string())?;
-    let max_x = curves.iter().flat_map(|c| c.points.iter().map(|p| p.0)).fold(0.0_f64, f64::max).max(1.0) * 1.05;
-    let max_y = curves.iter().flat_map(|c| c.points.iter().map(|p| p.1)).fold(0.0_f64, f64::max).max(1.0) * 1.1;
-    let mut chart = ChartBuilder::on(&root)
-        .margin(10)
-        .x_label_area_size(30)
-        .y_label_area_size(52)
-        .build_cartesian_2d(0.0..max_x, 0.0..max_y)
-        .map_err(|e| e.to_string())?;
-    chart
-        .configure_mesh()
-        .light_line_style(TRANSPARENT)
-        .x_desc("output tokens/s per replica")
-        .y_desc("TTFT p90, ms")
-        .draw()
-        .map_err(|e| e.to_string())?;
-    for (i, curve) in curves.iter().enumerate() {
-        let color = PALETTE[i % PALETTE.len()];
-        chart
-            .draw_series(LineSeries::new(curve.points.iter().copied(), color.stroke_width(2)))
-            .map_err(|e| e.to_string())?
-            .label(curve.instance_type.clone())
-            .legend(move |(x, y)| Rectangle::new([(x, y - 4), (x + 10, y + 4)], color.filled()));
+/// Height of one deployment's panel in the latency-vs-throughput chart, pixels.
+pub const CURVES_PANEL_HEIGHT: u32 = 240;
+
+/// Latency against throughput, one panel per deployment (its own axes: models differ by orders of
+/// magnitude), one line per candidate accelerator with a legend; a deployment without curves says
+/// why in its panel.
+pub fn draw_curves<DB: DrawingBackend>(
+    root: DrawingArea<DB, Shift>,
+    deployments: &[DeploymentCurves],
+    style: &ChartStyle,
+) -> Result<(), String> {
+    root.fill(&style.background).map_err(|e| e.to_string())?;
+    if deployments.is_empty() {
+        root.draw(&Text::new("No deployments: add one to see its curves.", (16, 24), style.font(13)))
+            .map_err(|e| e.to_string())?;
+        return root.present().map_err(|e| e.to_string());
     }
-    chart
-        .configure_series_labels()
-        .background_style(WHITE.mix(0.8))
-        .border_style(BLACK.mix(0.2))
-        .position(SeriesLabelPosition::UpperLeft)
-        .draw()
-        .map_err(|e| e.to_string())?;
+    for (area, d) in root.split_evenly((deployments.len(), 1)).iter().zip(deployments) {
+        let title = format!("{}: {}", d.deployment, d.replica);
+        let prefill = d.replica.contains("prefill stage");
+        let max_x = d.curves.iter().flat_map(|c| c.points.iter().map(|p| p.0)).fold(0.0_f64, f64::max).max(1.0) * 1.05;
+        let max_y = d.curves.iter().flat_map(|c| c.points.iter().map(|p| p.1)).fold(0.0_f64, f64::max).max(1.0) * 1.1;
+        let mut chart = ChartBuilder::on(area)
+            .caption(title, style.font(13))
+            .margin(8)
+            .x_label_area_size(32)
+            .y_label_area_size(56)
+            .build_cartesian_2d(0.0..max_x, 0.0..max_y)
+            .map_err(|e| e.to_string())?;
+        chart
+            .configure_mesh()
+            .axis_style(style.axis)
+            .bold_line_style(style.grid)
+            .light_line_style(TRANSPARENT)
+            .label_style(style.font(11))
+            .axis_desc_style(style.font(11))
+            .x_desc(if prefill {
+                "output tokens/s of one prefill replica's requests"
+            } else {
+                "output tokens/s per replica"
+            })
+            .y_desc(if prefill { "TTFT p90 incl. KV transfer, ms" } else { "TTFT p90, ms" })
+            .x_labels(6)
+            .y_labels(5)
+            .draw()
+            .map_err(|e| e.to_string())?;
+        if let Some(note) = &d.note {
+            let (_, h) = area.dim_in_pixel();
+            area.draw(&Text::new(format!("No curves: {note}."), (72, h as i32 / 2), style.font(12)))
+                .map_err(|e| e.to_string())?;
+            continue;
+        }
+        for (i, curve) in d.curves.iter().enumerate() {
+            let color = style.color(i);
+            chart
+                .draw_series(LineSeries::new(curve.points.iter().copied(), color.stroke_width(2)))
+                .map_err(|e| e.to_string())?
+                .label(format!("{} ({})", curve.instance_type, curve.accelerator))
+                .legend(move |(x, y)| Rectangle::new([(x, y - 4), (x + 10, y + 4)], color.filled()));
+        }
+        chart
+            .configure_series_labels()
+            .background_style(style.background.mix(0.85))
+            .border_style(style.axis)
+            .label_font(style.font(11))
+            .position(SeriesLabelPosition::UpperLeft)
+            .draw()
+            .map_err(|e| e.to_string())?;
+    }
     root.present().map_err(|e| e.to_string())
 }
 
@@ -214,13 +331,21 @@ struct Background {
     timeline: Result<Timeline, String>,
     sim_ms: f64,
     comparison: Vec<(String, f64)>,
-    curves: Vec<Curve>,
+    curves: Vec<DeploymentCurves>,
 }
 
 impl PartialEq for Background {
     fn eq(&self, _: &Self) -> bool {
         false
     }
+}
+
+/// A pasted or uploaded trace as the plan keeps it: Unix line ends, one final newline (so YAML
+/// writes it as a plain `|` block).
+fn normalized_csv(text: &str) -> String {
+    let mut csv = text.replace("\r\n", "\n").replace('\r', "\n").trim_end().to_string();
+    csv.push('\n');
+    csv
 }
 
 #[component]
@@ -230,20 +355,43 @@ pub fn ChartsPanel() -> impl IntoView {
     let day = NodeRef::<Canvas>::new();
     let compare = NodeRef::<Canvas>::new();
     let latency = NodeRef::<Canvas>::new();
+    let trace_section = NodeRef::<leptos::html::Details>::new();
     let profile = RwSignal::new(Profile::DiurnalWithSpikes);
     let background = RwSignal::new(None::<Background>);
     let draw_ms = RwSignal::new(None::<f64>);
-    // A replayed trace (CSV), instead of the profile; kept in the page, not in the plan.
-    let trace = RwSignal::new(None::<Vec<TraceRow>>);
+    // The replayed trace is the plan's (`workload.trace`), so undo, autosave and share links carry it.
+    // The textarea holds what is being pasted until "Use this trace" commits it to the plan.
+    let plan_trace = Memo::new(move |_| store.plan.with(|p| p.spec.workload.trace.clone()));
+    let inline_rows = Memo::new(move |_| {
+        plan_trace.with(|t| t.as_ref().and_then(TraceRef::inline_rows).and_then(Result::ok).map(|rows| rows.len()))
+    });
+    let trace_file = Memo::new(move |_| plan_trace.with(|t| t.as_ref().and_then(|t| t.file.clone())));
     let trace_text = RwSignal::new(String::new());
     let trace_error = RwSignal::new(None::<String>);
-    let use_trace = move |_| match sim::parse_trace_csv(&trace_text.get_untracked()) {
-        Ok(rows) if rows.is_empty() => trace_error.set(Some("the trace has no rows".into())),
-        Ok(rows) => {
+    Effect::new(move |_| {
+        if let Some(csv) = plan_trace.with(|t| t.as_ref().and_then(|t| t.csv.clone())) {
+            trace_text.set(csv);
             trace_error.set(None);
-            trace.set(Some(rows));
         }
-        Err(e) => trace_error.set(Some(e)),
+    });
+    let use_trace = move |_| {
+        let csv = normalized_csv(&trace_text.get_untracked());
+        let rows = csv.lines().filter(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#')).count();
+        let label = format!("Replay a trace ({} rows)", rows.saturating_sub(1));
+        match store.commit(&label, move |p| {
+            p.spec.workload.trace = Some(TraceRef::inline(csv));
+            Ok(())
+        }) {
+            Ok(()) => trace_error.set(None),
+            Err(e) => trace_error.set(Some(e)),
+        }
+    };
+    let clear_trace = move |_| {
+        let _ = store.commit("Back to the traffic profile", |p| {
+            p.spec.workload.trace = None;
+            Ok(())
+        });
+        trace_error.set(None);
     };
     let upload = move |ev: leptos::ev::Event| {
         if let Some(input) = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) {
@@ -251,11 +399,12 @@ pub fn ChartsPanel() -> impl IntoView {
         }
     };
 
-    // Cost by node group: cheap, redrawn on every edit.
+    // Cost by node group: cheap, redrawn on every edit and theme change.
     Effect::new(move |_| {
+        let style = ChartStyle::current();
         let bars = store.derived.with(|d| cost_bars(&d.outcome));
         if let Some(area) = canvas_area(groups) {
-            if let Err(e) = draw_bars(area, &bars, "USD/hour") {
+            if let Err(e) = draw_bars(area, &bars, "USD/hour", &style) {
                 gloo::console::error!(format!("cost chart: {e}"));
             }
         }
@@ -265,14 +414,14 @@ pub fn ChartsPanel() -> impl IntoView {
     Effect::new(move |_| {
         let plan = store.plan.get();
         let profile = profile.get();
-        let trace = trace.get();
         if let Some(id) = pending.get_value() {
             window().clear_timeout_with_handle(id);
         }
         let run = wasm_bindgen::closure::Closure::once_into_js(move || {
             pending.set_value(None);
             let start = now_ms();
-            let inputs = PlanInputs { profile, trace, ..PlanInputs::default() };
+            // No trace here: core replays the plan's inline trace, else the profile.
+            let inputs = PlanInputs { profile, ..PlanInputs::default() };
             let options = SimOptions { step_s: 2.0, series_step_s: 300.0, ..SimOptions::default() };
             let timeline = sim::from_plan(&plan, &inputs).and_then(|scenario| sim::simulate(&scenario, &options));
             let sim_ms = now_ms() - start;
@@ -284,27 +433,61 @@ pub fn ChartsPanel() -> impl IntoView {
         pending.set_value(id);
     });
     Effect::new(move |_| {
+        let style = ChartStyle::current();
         background.with(|b| {
             let Some(b) = b else { return };
             if let (Ok(timeline), Some(area)) = (&b.timeline, canvas_area(day)) {
                 let start = now_ms();
-                if let Err(e) = draw_day(area, timeline) {
+                if let Err(e) = draw_day(area, timeline, &style) {
                     gloo::console::error!(format!("day chart: {e}"));
                 }
                 draw_ms.set(Some(now_ms() - start));
             }
+            // One panel per deployment: the canvas grows with them (resizing clears it, so first).
+            if let Some(canvas) = latency.get() {
+                let height = CURVES_PANEL_HEIGHT * b.curves.len().max(1) as u32;
+                if canvas.height() != height {
+                    canvas.set_height(height);
+                }
+            }
             if let Some(area) = canvas_area(latency) {
-                if let Err(e) = draw_curves(area, &b.curves) {
+                if let Err(e) = draw_curves(area, &b.curves, &style) {
                     gloo::console::error!(format!("latency chart: {e}"));
                 }
             }
             if let Some(area) = canvas_area(compare) {
-                if let Err(e) = draw_bars(area, &b.comparison, "USD/hour") {
+                if let Err(e) = draw_bars(area, &b.comparison, "USD/hour", &style) {
                     gloo::console::error!(format!("comparison chart: {e}"));
                 }
             }
         })
     });
+    let curve_deployments = move || {
+        background
+            .with(|b| b.as_ref().map(|b| b.curves.iter().map(|d| d.deployment.clone()).collect::<Vec<_>>().join(",")))
+    };
+    let curves_label = move || {
+        let described = background.with(|b| {
+            b.as_ref()
+                .map(|b| {
+                    b.curves
+                        .iter()
+                        .map(|d| match &d.note {
+                            Some(note) => format!("{}: no curves, {note}", d.deployment),
+                            None => format!(
+                                "{} ({}): {}",
+                                d.deployment,
+                                d.replica,
+                                d.curves.iter().map(|c| c.instance_type.as_str()).collect::<Vec<_>>().join(", ")
+                            ),
+                        })
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                })
+                .unwrap_or_default()
+        });
+        format!("Time to first token p90 in milliseconds against output tokens per second, one panel per deployment, one line per candidate accelerator. {described}")
+    };
     let summary = move || {
         background.with(|b| match b {
             None => view! { <p class="tf-muted">"Simulating…"</p> }.into_any(),
@@ -323,35 +506,54 @@ pub fn ChartsPanel() -> impl IntoView {
             }
         })
     };
+    let has_trace = Memo::new(move |_| plan_trace.with(Option::is_some));
+    // A plan with a trace opens its section (closing stays the person's choice).
+    Effect::new(move |_| {
+        if let (true, Some(details)) = (has_trace.get(), trace_section.get()) {
+            let _ = details.set_attribute("open", "");
+        }
+    });
+    let trace_summary = move || match (inline_rows.get(), trace_file.get()) {
+        (Some(rows), _) => format!("Replaying a trace from the plan ({rows} rows) instead of the profile"),
+        (None, Some(_)) => "The plan names a trace file, which the browser cannot read".to_string(),
+        (None, None) => "Replay a trace (CSV) instead of the profile".to_string(),
+    };
     view! {
         <section class="tf-panel" aria-labelledby="charts-title" data-testid="charts-panel">
             <h2 id="charts-title">"Charts"</h2>
             <h3>"Simulated day"</h3>
             <label class="tf-field tf-inline-field">
                 <span class="tf-field-label">"Traffic profile"</span>
-                <select data-testid="traffic-profile" on:change=move |ev| {
-                    if let Some(p) = Profile::parse(&event_target_value(&ev)) { profile.set(p); }
-                }>
+                <select data-testid="traffic-profile" disabled=move || inline_rows.with(Option::is_some)
+                    title=move || inline_rows.with(Option::is_some).then_some("The plan's trace replaces the profile")
+                    on:change=move |ev| {
+                        if let Some(p) = Profile::parse(&event_target_value(&ev)) { profile.set(p); }
+                    }>
                     <option value="diurnal-spikes" selected=true>"Diurnal with spikes"</option>
                     <option value="diurnal">"Diurnal"</option>
                     <option value="steady">"Steady"</option>
                     <option value="weekly">"Weekly"</option>
                 </select>
             </label>
-            <details class="tf-trace" data-testid="trace">
-                <summary>{move || if trace.with(Option::is_some) { "Replaying a trace (CSV)" } else { "Replay a trace (CSV) instead of the profile" }}</summary>
+            <details class="tf-trace" data-testid="trace" node_ref=trace_section>
+                <summary data-testid="trace-summary">{trace_summary}</summary>
+                {move || trace_file.get().map(|file| view! {
+                    <p class="tf-warn-text" role="status" data-testid="trace-file-note">
+                        {format!("This plan replays the trace file {file:?} (relative to the plan file), which a browser cannot open, so the simulated day below uses the profile. `tokenfleet simulate` reads the file; to replay it here, upload or paste its contents and press \u{201c}Use this trace\u{201d}: the CSV then travels inside the plan.")}
+                    </p>
+                })}
                 <label class="tf-field tf-wide">
-                    <span class="tf-field-label">"t_s,requests_per_s[,input_tokens,output_tokens], one row per change"</span>
-                    <textarea data-testid="trace-csv" rows="4" spellcheck="false" prop:value=trace_text
+                    <span class="tf-field-label">"t_s,requests_per_s[,input_tokens,output_tokens], one row per change; kept in the plan (at most 256 KiB)"</span>
+                    <textarea data-testid="trace-csv" id="f-spec.workload.trace.csv" rows="4" spellcheck="false" prop:value=trace_text
                         aria-invalid=move || if trace_error.with(Option::is_some) { "true" } else { "false" }
                         aria-describedby="trace-error"
                         on:input=move |ev| trace_text.set(event_target_value(&ev))></textarea>
                 </label>
                 <div class="tf-actions">
-                    <input type="file" accept=".csv,.txt" aria-label="Upload a trace CSV" on:change=upload />
+                    <input type="file" accept=".csv,.txt" aria-label="Upload a trace CSV" data-testid="trace-file" on:change=upload />
                     <button data-testid="trace-apply" on:click=use_trace>"Use this trace"</button>
-                    <button data-testid="trace-clear" disabled=move || trace.with(Option::is_none)
-                        on:click=move |_| trace.set(None)>"Back to the profile"</button>
+                    <button data-testid="trace-clear" disabled=move || !has_trace.get()
+                        on:click=clear_trace>"Back to the profile"</button>
                 </div>
                 <span class="tf-field-error" id="trace-error" role="alert" data-testid="trace-error">{move || trace_error.get()}</span>
             </details>
@@ -362,9 +564,9 @@ pub fn ChartsPanel() -> impl IntoView {
             <p class="tf-muted">"Chart drawn in " <span data-testid="sim-draw-ms">{move || draw_ms.get().map(|m| format!("{m:.1} ms")).unwrap_or_else(|| "—".into())}</span></p>
             <h3>"Cost by node group (USD/hour)"</h3>
             <canvas node_ref=groups width="640" height="220" data-testid="cost-chart" aria-label="Cost by node group in USD per hour"></canvas>
-            <h3>"Latency vs throughput per candidate instance type (first deployment, one replica)"</h3>
-            <canvas node_ref=latency width="760" height="260" data-testid="latency-chart"
-                aria-label="Time to first token p90 in milliseconds against output tokens per second, per instance type"></canvas>
+            <h3>"Latency vs throughput, per deployment and candidate accelerator (one replica)"</h3>
+            <canvas node_ref=latency width="760" height=CURVES_PANEL_HEIGHT data-testid="latency-chart"
+                data-deployments=curve_deployments aria-label=curves_label></canvas>
             <h3>"Cost per instance type (USD/hour, whole plan on that type)"</h3>
             <canvas node_ref=compare width="760" height="240" data-testid="compare-chart"
                 aria-label="What the plan would cost per hour on each instance type its NodePools allow"></canvas>

@@ -18,6 +18,7 @@ mod recommend;
 mod results;
 pub mod store;
 mod summary;
+mod theme;
 mod toolbar;
 pub mod widget;
 mod workload;
@@ -44,6 +45,7 @@ pub fn App() -> impl IntoView {
     let store = Store::new();
     provide_context(store);
     provide_context(board::DropTargets);
+    theme::Theme::install();
     board::install_drag_listeners(store);
     let keys = window_event_listener(leptos::ev::keydown, move |ev| {
         let key = ev.key();

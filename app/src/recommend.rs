@@ -9,14 +9,17 @@ use plotters::prelude::*;
 use tokenfleet_core::optimize::{self, FrontPoint, Recommendation};
 use tokenfleet_core::plan::{self, Plan};
 
+use crate::chart::ChartStyle;
 use crate::store::{now_ms, Store};
 
-const LINE: RGBColor = RGBColor(37, 99, 235);
-const PICK: RGBColor = RGBColor(234, 88, 12);
-
 /// The front as TTFT p99 (ms) against expected cost (USD/hour); the recommended point is highlighted.
-pub fn draw_front<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, front: &[FrontPoint]) -> Result<(), String> {
-    root.fill(&WHITE).map_err(|e| e.to_string())?;
+pub fn draw_front<DB: DrawingBackend>(
+    root: DrawingArea<DB, Shift>,
+    front: &[FrontPoint],
+    style: &ChartStyle,
+) -> Result<(), String> {
+    let (line, pick) = (style.color(0), style.color(1));
+    root.fill(&style.background).map_err(|e| e.to_string())?;
     let finite = |v: f64| if v.is_finite() { v } else { 0.0 };
     // Costs on the front span orders of magnitude (a few USD/hour to hundreds): a log axis keeps the
     // cheap end readable.
@@ -33,7 +36,11 @@ pub fn draw_front<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, front: &[Fro
         .map_err(|e| e.to_string())?;
     chart
         .configure_mesh()
+        .axis_style(style.axis)
+        .bold_line_style(style.grid)
         .light_line_style(TRANSPARENT)
+        .label_style(style.font(12))
+        .axis_desc_style(style.font(12))
         .x_desc("expected cost, USD/hour (log scale)")
         .y_desc("TTFT p99, ms")
         .y_label_formatter(&|v| format!("{v:.0}"))
@@ -45,25 +52,26 @@ pub fn draw_front<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, front: &[Fro
         .map(|p| (p.cost_usd_per_hour, finite(p.ttft_p99_ms)))
         .collect();
     chart
-        .draw_series(LineSeries::new(points.iter().copied(), LINE.stroke_width(2)))
+        .draw_series(LineSeries::new(points.iter().copied(), line.stroke_width(2)))
         .map_err(|e| e.to_string())?
         .label("Pareto front")
-        .legend(|(x, y)| Rectangle::new([(x, y - 4), (x + 10, y + 4)], LINE.filled()));
-    chart.draw_series(points.iter().map(|&(x, y)| Circle::new((x, y), 4, LINE.filled()))).map_err(|e| e.to_string())?;
+        .legend(move |(x, y)| Rectangle::new([(x, y - 4), (x + 10, y + 4)], line.filled()));
+    chart.draw_series(points.iter().map(|&(x, y)| Circle::new((x, y), 4, line.filled()))).map_err(|e| e.to_string())?;
     if let Some(p) =
         front.iter().find(|p| p.recommended && p.cost_usd_per_hour.is_finite() && p.cost_usd_per_hour > 0.0)
     {
         let (x, y) = (p.cost_usd_per_hour, finite(p.ttft_p99_ms));
         chart
-            .draw_series(std::iter::once(Circle::new((x, y), 8, PICK.stroke_width(3))))
+            .draw_series(std::iter::once(Circle::new((x, y), 8, pick.stroke_width(3))))
             .map_err(|e| e.to_string())?
             .label(format!("recommended: {x:.2} USD/hour, {y:.0} ms"))
-            .legend(|(x, y)| Circle::new((x + 5, y), 5, PICK.stroke_width(2)));
+            .legend(move |(x, y)| Circle::new((x + 5, y), 5, pick.stroke_width(2)));
     }
     chart
         .configure_series_labels()
-        .background_style(WHITE.mix(0.8))
-        .border_style(BLACK.mix(0.2))
+        .background_style(style.background.mix(0.85))
+        .border_style(style.axis)
+        .label_font(style.font(12))
         .position(SeriesLabelPosition::UpperRight)
         .draw()
         .map_err(|e| e.to_string())?;
@@ -121,15 +129,16 @@ pub fn RecommendPanel() -> impl IntoView {
         }
     };
 
-    // Redraw the front whenever a new run arrives (and once the canvas is mounted).
+    // Redraw the front whenever a new run arrives, the theme changes, and once the canvas is mounted.
     Effect::new(move |_| {
+        let style = ChartStyle::current();
         let Some(element) = canvas.get() else { return };
         run.with(|r| {
             let Some(front) = r.as_ref().and_then(|r| r.result.as_ref().ok()).map(|rec| &rec.front) else { return };
             let Some(backend) = plotters_canvas::CanvasBackend::with_canvas_object(element.clone()) else {
                 return;
             };
-            if let Err(e) = draw_front(backend.into_drawing_area(), front) {
+            if let Err(e) = draw_front(backend.into_drawing_area(), front, &style) {
                 gloo::console::error!(format!("front chart: {e}"));
             }
         });

@@ -1,10 +1,12 @@
-//! The toolbar: templates, undo/redo, share link, theme.
+//! The toolbar: templates, undo/redo, share link (with a warning when it is long), theme.
 
 use leptos::prelude::*;
 use tokenfleet_core::examples::EXAMPLES;
+use tokenfleet_core::share::SHARE_LINK_WARN_CHARS;
 
 use crate::dom;
 use crate::store::{example_plan, Store};
+use crate::theme::Theme;
 
 #[component]
 pub fn Toolbar() -> impl IntoView {
@@ -13,13 +15,10 @@ pub fn Toolbar() -> impl IntoView {
         store.plan.track();
         store.share_url()
     });
-    let dark =
-        RwSignal::new(window().match_media("(prefers-color-scheme: dark)").ok().flatten().is_some_and(|m| m.matches()));
-    Effect::new(move |_| {
-        if let Some(root) = document().document_element() {
-            let _ = root.set_attribute("data-theme", if dark.get() { "dark" } else { "light" });
-        }
-    });
+    let theme = expect_context::<Theme>();
+    let dark = theme.dark;
+    // Links carry the whole plan: a long trace makes a long link, which some tools cut.
+    let long_link = move || share_url.with(|u| (u.len() > SHARE_LINK_WARN_CHARS).then_some(u.len()));
     let template = move |ev: leptos::ev::Event| {
         let name = event_target_value(&ev);
         if let Some(plan) = example_plan(&name) {
@@ -46,7 +45,12 @@ pub fn Toolbar() -> impl IntoView {
             <a data-testid="share-link" href=move || share_url.get() class="tf-button"
                 title="A link that carries the whole plan; nothing is uploaded">"Share link"</a>
             <button on:click=move |_| dom::copy(&share_url.get_untracked()) data-testid="share-copy">"Copy link"</button>
-            <button on:click=move |_| dark.update(|d| *d = !*d) aria-pressed=move || dark.get().to_string()>
+            {move || long_link().map(|n| view! {
+                <span class="tf-warn-text" role="status" data-testid="share-link-long">
+                    {format!("The link is {n} characters long (the plan's trace): browsers open it, but chat and mail tools may cut it; download the plan to share it as a file.")}
+                </span>
+            })}
+            <button on:click=move |_| theme.toggle() aria-pressed=move || dark.get().to_string() data-testid="theme-toggle">
                 {move || if dark.get() { "☀ Light" } else { "☾ Dark" }}
             </button>
         </nav>

@@ -1,0 +1,50 @@
+//! The colour theme: light or dark, following the system's `prefers-color-scheme` (also when it
+//! changes while the page is open) until the person picks one with the toolbar's button. The page
+//! gets it as `data-theme` on the root element (style.css); the charts read [`Theme::dark`] and
+//! redraw with their colours when it changes.
+
+use leptos::prelude::*;
+use wasm_bindgen::prelude::*;
+
+/// The page's theme, provided as context by the root component.
+#[derive(Clone, Copy)]
+pub struct Theme {
+    /// Whether the dark theme is showing.
+    pub dark: RwSignal<bool>,
+    /// Whether the person chose the theme (then the system preference no longer moves it).
+    chosen: RwSignal<bool>,
+}
+
+impl Theme {
+    /// Starts from the system preference, follows its changes, and keeps `data-theme` on `<html>`
+    /// in step.
+    pub fn install() -> Theme {
+        let query = window().match_media("(prefers-color-scheme: dark)").ok().flatten();
+        let theme =
+            Theme { dark: RwSignal::new(query.as_ref().is_some_and(|q| q.matches())), chosen: RwSignal::new(false) };
+        if let Some(query) = query {
+            let watched = query.clone();
+            let listener = Closure::<dyn Fn()>::new(move || {
+                if !theme.chosen.get_untracked() {
+                    theme.dark.set(watched.matches());
+                }
+            });
+            let _ = query.add_event_listener_with_callback("change", listener.as_ref().unchecked_ref());
+            // The page's root component lives as long as the page: the listener does too.
+            listener.forget();
+        }
+        Effect::new(move |_| {
+            if let Some(root) = document().document_element() {
+                let _ = root.set_attribute("data-theme", if theme.dark.get() { "dark" } else { "light" });
+            }
+        });
+        provide_context(theme);
+        theme
+    }
+
+    /// Switches between light and dark by the person's choice.
+    pub fn toggle(&self) {
+        self.chosen.set(true);
+        self.dark.update(|d| *d = !*d);
+    }
+}
