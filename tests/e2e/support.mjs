@@ -46,10 +46,11 @@ export function launchBrowser() {
 
 /**
  * Opens a page that records console errors, page errors and requests to any origin other than
- * `allowedOrigin`, so tests can assert the app is clean and offline.
+ * `allowedOrigin`, so tests can assert the app is clean and offline. `contextOptions` go to
+ * playwright's newContext (for instance `{ colorScheme: 'dark' }`).
  */
-export async function openPage(browser, allowedOrigin, viewport = { width: 1280, height: 800 }) {
-  const context = await browser.newContext({ viewport });
+export async function openPage(browser, allowedOrigin, viewport = { width: 1280, height: 800 }, contextOptions = {}) {
+  const context = await browser.newContext({ viewport, ...contextOptions });
   const page = await context.newPage();
   const problems = { consoleErrors: [], pageErrors: [], foreignRequests: [] };
   page.on('console', (msg) => { if (msg.type() === 'error') problems.consoleErrors.push(msg.text()); });

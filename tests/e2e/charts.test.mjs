@@ -1,0 +1,298 @@
+// Charts and traces in the browser: a replayed trace lives in the plan (undo, autosave, share
+// links, the plan download), every chart follows the light and dark themes, and the
+// latency-vs-throughput chart covers every deployment. Screenshots: tests/e2e/artifacts/charts-*.png.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { serveStatic, launchBrowser, openPage, ROOT, ARTIFACTS } from './support.mjs';
+import { BoardPage } from './pages/board.mjs';
+
+let server;
+let browser;
+
+before(async () => {
+  server = await serveStatic();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+async function fresh(viewport, contextOptions) {
+  const opened = await openPage(browser, server.url, viewport, contextOptions);
+  const board = new BoardPage(opened.page);
+  await board.open(server.url);
+  return { ...opened, board };
+}
+
+async function clean({ problems, context }) {
+  assert.deepEqual(problems.pageErrors, []);
+  assert.deepEqual(problems.consoleErrors, []);
+  assert.deepEqual(problems.foreignRequests, []);
+  await context.close();
+}
+
+/** A day at one row a minute: a diurnal rate with jitter, token columns on every tenth row. */
+function dayTrace() {
+  const rows = ['t_s,requests_per_s,input_tokens,output_tokens'];
+  for (let minute = 0; minute < 1440; minute++) {
+    const hour = minute / 60;
+    const rate = 2 + 4 * (1 - Math.cos(((hour - 14) * 2 * Math.PI) / 24)) / 2 + ((minute * 7919) % 97) / 100;
+    const tokens = minute % 10 === 0 ? `${900 + ((minute * 31) % 300)},${200 + ((minute * 17) % 100)}` : ',';
+    rows.push(`${minute * 60},${rate.toFixed(2)},${tokens}`);
+  }
+  return rows.join('\n') + '\n';
+}
+
+const traceSummary = (page) => page.getByTestId('trace-summary').textContent();
+
+/** Opens the trace section (if closed), pastes `csv` and presses "Use this trace". */
+async function useTrace(page, csv) {
+  if (!(await page.getByTestId('trace').evaluate((d) => d.open))) {
+    await page.getByTestId('trace').locator('summary').click();
+  }
+  await page.getByTestId('trace-csv').fill(csv);
+  await page.getByTestId('trace-apply').click();
+}
+
+/** RGB of a canvas pixel (the top-left margin is the chart's background). */
+function pixel(page, testId, x = 3, y = 3) {
+  return page.getByTestId(testId).evaluate((canvas, [x, y]) => [...canvas.getContext('2d').getImageData(x, y, 1, 1).data].slice(0, 3), [x, y]);
+}
+
+const isDark = ([r, g, b]) => r < 60 && g < 60 && b < 70;
+const isWhite = ([r, g, b]) => r > 245 && g > 245 && b > 245;
+
+/** Waits until the simulated-day chart has been drawn again after `before` (its summary changed). */
+async function simulatedAgain(page, before) {
+  await page.waitForFunction((b) => {
+    const s = document.querySelector('[data-testid=sim-summary]')?.textContent;
+    return s && s !== b;
+  }, before);
+}
+
+/** The simulation's figures (its summary without the time it took). */
+async function simFigures(page) {
+  return (await page.getByTestId('sim-summary').textContent()).replace(/simulated in \d+ ms/, '');
+}
+
+/** Waits until the simulation's figures are `figures` (the same plan and traffic simulated again). */
+async function simulatedAs(page, figures) {
+  await page.waitForFunction((f) =>
+    document.querySelector('[data-testid=sim-summary]')?.textContent.replace(/simulated in \d+ ms/, '') === f, figures);
+}
+
+test('a trace is kept in the plan: one undoable action, autosaved, in the share link and the plan download', async () => {
+  const session = await fresh();
+  const { board, page } = session;
+  await page.getByTestId('sim-summary').waitFor();
+  const profileSummary = await page.getByTestId('sim-summary').textContent();
+  const profileFigures = await simFigures(page);
+  const csv = dayTrace();
+  await useTrace(page, csv);
+  assert.equal(await page.getByTestId('trace-error').textContent(), '');
+  assert.match(await traceSummary(page), /Replaying a trace from the plan \(1440 rows\)/);
+  await simulatedAgain(page, profileSummary);
+  const traceFigures = await simFigures(page);
+  assert.notEqual(traceFigures, profileFigures);
+  await page.getByTestId('charts-panel').screenshot({ path: 'tests/e2e/artifacts/charts-trace.png' });
+  assert.equal(await page.getByTestId('traffic-profile').isDisabled(), true, 'the trace replaces the profile');
+
+  // The plan download carries the trace as a readable YAML block.
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('plan-download').click()]);
+  const planText = await readFile(await download.path(), 'utf8');
+  const [header, first] = csv.split('\n');
+  assert.ok(planText.includes(`\n    trace:\n      csv: |\n        ${header}\n        ${first}\n`), planText.slice(0, 600));
+
+  // Per-edit cost with the trace in the plan (validation reads the CSV on every edit).
+  const times = [];
+  for (const peak of [7, 8, 9, 10, 11]) {
+    await board.setField('spec.workload.requestsPerSecond.peak', String(peak));
+    times.push(Number(await page.getByTestId('recompute-ms').getAttribute('data-value')));
+  }
+  const median = [...times].sort((a, b) => a - b)[2];
+  console.log(`# re-plan + lint + export per edit with a 1440-row trace in the plan: median ${median.toFixed(2)} ms`);
+  assert.ok(median <= 4, `median ${median} ms`);
+
+  // Undo of the edits, then of "Use this trace": one action brings the profile back; redo replays.
+  for (let i = 0; i < 5; i++) await board.undo();
+  assert.equal(await page.getByTestId('undo').getAttribute('title'), 'Undo: Replay a trace (1440 rows) (Ctrl+Z)');
+  await board.undo();
+  assert.match(await traceSummary(page), /^Replay a trace \(CSV\) instead of the profile$/);
+  assert.equal(await page.getByTestId('traffic-profile').isDisabled(), false);
+  await simulatedAs(page, profileFigures);
+  assert.equal(await page.getByTestId('undo').isDisabled(), true, 'nothing else was recorded');
+  await board.redo();
+  assert.match(await traceSummary(page), /1440 rows/);
+  await simulatedAs(page, traceFigures);
+
+  // Reload: the autosave brings the trace back.
+  await page.reload();
+  await page.getByTestId('total-cost-usd-per-hour').waitFor();
+  assert.match(await traceSummary(page), /1440 rows/);
+  assert.equal(await page.getByTestId('trace-csv').inputValue(), csv);
+  await simulatedAs(page, traceFigures);
+
+  // The share link carries it to a browser with empty storage.
+  const link = await board.shareLink();
+  console.log(`# share link with a 1440-row trace: ${link.length} characters (CSV ${csv.length} bytes)`);
+  assert.ok(link.length < 32000, `${link.length} characters`);
+  assert.equal(await page.getByTestId('share-link-long').count(), 0, 'no warning below 32 000 characters');
+  const other = await fresh();
+  await other.page.goto(link);
+  await other.page.getByTestId('notice').filter({ hasText: /share link/ }).waitFor();
+  assert.match(await traceSummary(other.page), /1440 rows/);
+  assert.equal(await other.page.getByTestId('trace-csv').inputValue(), csv);
+  await simulatedAs(other.page, traceFigures);
+
+  // "Back to the profile" is one action too.
+  await other.page.getByTestId('trace-clear').click();
+  assert.match(await traceSummary(other.page), /instead of the profile/);
+  await other.board.undo();
+  assert.match(await traceSummary(other.page), /1440 rows/);
+  await clean(other);
+  await clean(session);
+});
+
+test('a bad or oversized trace is refused at its field and the plan keeps its last good trace', async () => {
+  const session = await fresh();
+  const { page } = session;
+  await useTrace(page, 't_s,requests_per_s\n0,1\n60,lots\n');
+  assert.equal(await page.getByTestId('trace-error').textContent(), 'CSV line 3: requests_per_s "lots" is not a number');
+  assert.equal(await page.getByTestId('undo').isDisabled(), true);
+  // An uploaded file over the 256 KiB limit.
+  const week = ['t_s,requests_per_s,input_tokens,output_tokens'];
+  for (let m = 0; m < 12000; m++) week.push(`${m * 60},123.456,1024,256`);
+  const file = join(ARTIFACTS, 'upload-oversized-trace.csv');
+  await writeFile(file, week.join('\n'));
+  await page.getByTestId('trace-file').setInputFiles(file);
+  await page.waitForFunction(() => document.querySelector('[data-testid=trace-csv]').value.length > 262144);
+  await page.getByTestId('trace-apply').click();
+  assert.match(await page.getByTestId('trace-error').textContent(), /limited to 262144 bytes.*trace\.file/);
+  assert.equal(await page.getByTestId('undo').isDisabled(), true);
+  await clean(session);
+});
+
+test('a plan naming a trace file says the browser cannot read it and simulates the profile', async () => {
+  const session = await fresh();
+  const { board, page } = session;
+  const text = (await readFile(join(ROOT, 'examples', 'quickstart.yaml'), 'utf8'))
+    .replace('  workload:\n', '  workload:\n    trace: {file: traces/day.csv}\n');
+  await board.importYaml(text);
+  await page.getByTestId('trace-file-note').waitFor();
+  assert.match(await page.getByTestId('trace-file-note').textContent(), /traces\/day\.csv.*cannot open.*uses the profile/);
+  assert.match(await traceSummary(page), /trace file/);
+  await page.getByTestId('trace').screenshot({ path: 'tests/e2e/artifacts/charts-trace-file.png' });
+  await useTrace(page, 't_s,requests_per_s\n0,1\n3600,4\n');
+  assert.equal(await page.getByTestId('trace-file-note').count(), 0, 'the inline trace replaces the file');
+  assert.match(await traceSummary(page), /2 rows/);
+  await clean(session);
+});
+
+test('every chart follows the theme: dark backgrounds in dark mode, light in light, redrawn on change', async () => {
+  const session = await fresh({ width: 1280, height: 800 }, { colorScheme: 'dark' });
+  const { page } = session;
+  const canvases = ['sim-chart', 'cost-chart', 'latency-chart', 'compare-chart'];
+  await page.waitForFunction(() => document.querySelector('[data-testid=sim-chart]')?.dataset.drawMs);
+  assert.equal(await page.evaluate(() => document.documentElement.dataset.theme), 'dark', 'the system preference picks dark');
+  // Redraw time in the dark theme, like the light one's budget.
+  const refreshes = [];
+  for (const profile of ['steady', 'diurnal', 'diurnal-spikes', 'steady', 'diurnal', 'weekly']) {
+    const before = await page.getByTestId('sim-summary').textContent();
+    await page.getByTestId('traffic-profile').selectOption(profile);
+    await simulatedAgain(page, before);
+    refreshes.push(Number(await page.getByTestId('sim-chart').getAttribute('data-draw-ms')));
+  }
+  const median = [...refreshes].sort((a, b) => a - b)[3];
+  console.log(`# simulated-day chart refresh in the dark theme: ${refreshes.map((r) => r.toFixed(1)).join(', ')} ms (median ${median.toFixed(1)} ms)`);
+  assert.ok(median <= 16, `median ${median} ms`);
+  // Chart text is light on dark: the day chart has bright pixels (captions, labels).
+  const bright = await page.getByTestId('sim-chart').evaluate((canvas) => {
+    const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+    let n = 0;
+    for (let i = 0; i < data.length; i += 4) if (data[i] > 180 && data[i + 1] > 180 && data[i + 2] > 180) n++;
+    return n;
+  });
+  assert.ok(bright > 500, `only ${bright} light pixels on the dark day chart`);
+  await page.getByTestId('recommend-run').click();
+  await page.getByTestId('recommend-front-chart').waitFor();
+  for (const id of [...canvases, 'recommend-front-chart']) {
+    const rgb = await pixel(page, id);
+    assert.ok(isDark(rgb), `${id}: background ${rgb} in the dark theme`);
+  }
+  await page.getByTestId('charts-panel').screenshot({ path: 'tests/e2e/artifacts/charts-dark.png' });
+  await page.getByTestId('recommend-panel').screenshot({ path: 'tests/e2e/artifacts/charts-recommend-dark.png' });
+
+  // The toolbar's button switches to light: every chart is redrawn on white.
+  await page.getByTestId('theme-toggle').click();
+  for (const id of [...canvases, 'recommend-front-chart']) {
+    await page.waitForFunction(([id]) => {
+      const c = document.querySelector(`[data-testid=${id}]`);
+      const [r, g, b] = c.getContext('2d').getImageData(3, 3, 1, 1).data;
+      return r > 245 && g > 245 && b > 245;
+    }, [id]);
+    assert.ok(isWhite(await pixel(page, id)), id);
+  }
+  await page.getByTestId('charts-panel').screenshot({ path: 'tests/e2e/artifacts/charts-light.png' });
+  // Chosen by hand, the theme no longer follows the system preference.
+  await page.emulateMedia({ colorScheme: 'light' });
+  await page.emulateMedia({ colorScheme: 'dark' });
+  assert.equal(await page.evaluate(() => document.documentElement.dataset.theme), 'light');
+  await clean(session);
+});
+
+test('the charts follow the system theme when it changes while the page is open', async () => {
+  const session = await fresh({ width: 1280, height: 800 }, { colorScheme: 'light' });
+  const { page } = session;
+  await page.waitForFunction(() => document.querySelector('[data-testid=sim-chart]')?.dataset.drawMs);
+  assert.ok(isWhite(await pixel(page, 'sim-chart')));
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await page.waitForFunction(() => document.documentElement.dataset.theme === 'dark');
+  for (const id of ['sim-chart', 'cost-chart', 'latency-chart', 'compare-chart']) {
+    await page.waitForFunction(([id]) => {
+      const [r, g, b] = document.querySelector(`[data-testid=${id}]`).getContext('2d').getImageData(3, 3, 1, 1).data;
+      return r < 60 && g < 60 && b < 70;
+    }, [id]);
+  }
+  await clean(session);
+});
+
+test('latency vs throughput covers every deployment, one panel each; a disaggregated one by its prefill stage', async () => {
+  const session = await fresh();
+  const { board, page } = session;
+  const text = (await readFile(join(ROOT, 'examples', 'quickstart.yaml'), 'utf8')).replace('  deployments:\n', `  deployments:
+    - name: qwen-7b
+      model: Qwen/Qwen2.5-7B-Instruct
+      replicas: {min: 1, max: 4}
+      tolerations:
+        - {key: nvidia.com/gpu, operator: Exists, effect: NoSchedule}
+`);
+  await board.importYaml(text);
+  const chart = page.getByTestId('latency-chart');
+  await page.waitForFunction(() => document.querySelector('[data-testid=latency-chart]')?.dataset.deployments === 'qwen-7b,llama3-8b');
+  const label = await chart.getAttribute('aria-label');
+  assert.match(label, /qwen-7b \(Qwen2\.5 7B · TP 1 · bf16\): g6e\.xlarge/);
+  assert.match(label, /llama3-8b \(Llama 3 8B · TP 1 · bf16\): g6e\.xlarge/);
+  // One panel per deployment: the canvas is twice as tall and both halves carry a curve.
+  assert.equal(await chart.evaluate((c) => c.height), 480);
+  const inked = await chart.evaluate((canvas) => {
+    const ctx = canvas.getContext('2d');
+    const count = (y0) => {
+      const data = ctx.getImageData(0, y0, canvas.width, canvas.height / 2).data;
+      let n = 0;
+      for (let i = 0; i < data.length; i += 4) if (data[i] < 120 && data[i + 2] > 180) n++; // the blue series
+      return n;
+    };
+    return [count(0), count(canvas.height / 2)];
+  });
+  assert.ok(inked[0] > 100 && inked[1] > 100, `blue curve pixels per panel: ${inked}`);
+  await chart.screenshot({ path: 'tests/e2e/artifacts/charts-latency-two-deployments.png' });
+
+  await page.getByTestId('template').selectOption('disaggregated');
+  await page.waitForFunction(() => document.querySelector('[data-testid=latency-chart]')?.dataset.deployments === 'rag-70b');
+  assert.match(await chart.getAttribute('aria-label'), /rag-70b \(Llama 3\.1 70B · prefill stage · TP 4 · fp8\): p5\.48xlarge/);
+  await clean(session);
+});
