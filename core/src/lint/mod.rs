@@ -520,7 +520,8 @@ pub fn lint_plan_text(text: &str) -> Result<Vec<Finding>, plan::PlanError> {
     }
     if let Some(root) = located {
         for f in &mut findings {
-            f.line = Some(root.locate(&f.path).0);
+            let line = root.locate(&f.path).0;
+            f.line = Some(plan::parse::trace_csv_line(text, &f.path, &f.message, line).unwrap_or(line));
         }
     }
     Ok(findings)

@@ -71,20 +71,21 @@ pub fn parse_plan_located(text: &str) -> Result<(Plan, Option<Node>), PlanError>
     })?;
     if let Some(mut error) = validate(&plan).into_iter().next() {
         let (line, column) = root.locate(&error.path);
-        error.line = Some(trace_csv_line(text, &error, line).unwrap_or(line));
+        error.line = Some(trace_csv_line(text, &error.path, &error.message, line).unwrap_or(line));
         error.column = Some(column);
         return Err(error);
     }
     Ok((plan, Some(root)))
 }
 
-/// The file line of an error on a line of an inline trace written as a YAML literal block
-/// (`csv: |`), whose content starts on `block_line`: block lines are the CSV's lines, one for one.
-fn trace_csv_line(text: &str, error: &PlanError, block_line: u64) -> Option<u64> {
-    if error.path != "spec.workload.trace.csv" {
+/// The file line of an error (`path`, `message`) on a line of an inline trace written as a YAML
+/// literal block (`csv: |`), whose content starts on `block_line`: block lines are the CSV's lines,
+/// one for one. `None` for other errors and other styles.
+pub(crate) fn trace_csv_line(text: &str, path: &str, message: &str, block_line: u64) -> Option<u64> {
+    if path != "spec.workload.trace.csv" {
         return None;
     }
-    let csv_line: u64 = error.message.strip_prefix("CSV line ")?.split(':').next()?.parse().ok()?;
+    let csv_line: u64 = message.strip_prefix("CSV line ")?.split(':').next()?.parse().ok()?;
     let before = text.lines().nth(usize::try_from(block_line.checked_sub(2)?).ok()?)?;
     let indicator = before.split_once("csv:")?.1.split('#').next()?.trim();
     (indicator.starts_with('|') && csv_line >= 1).then(|| block_line + csv_line - 1)

@@ -187,6 +187,10 @@ pub(crate) mod tests {
         let e = crate::plan::parse_plan(&text).unwrap_err();
         let line = text.lines().position(|l| l.trim() == "60,-2").unwrap() as u64 + 1;
         assert_eq!(e.line, Some(line), "{e}");
+        // The linter's TF040 points at the same line.
+        let findings = crate::lint::lint_plan_text(&text).unwrap();
+        let f = findings.iter().find(|f| f.code == "TF040").expect("TF040");
+        assert_eq!((f.path.as_str(), f.line), ("spec.workload.trace.csv", Some(line)), "{f:?}");
         // In JSON the CSV is one string on one line: the error points at it.
         let json = serde_json::to_string_pretty(&with_trace(TraceRef::inline("t_s,requests_per_s\n0,x\n"))).unwrap();
         let e = crate::plan::parse_plan(&json).unwrap_err();
