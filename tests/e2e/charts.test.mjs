@@ -199,8 +199,9 @@ test('every chart follows the theme: dark backgrounds in dark mode, light in lig
   await page.waitForFunction(() => document.querySelector('[data-testid=sim-chart]')?.dataset.drawMs);
   assert.equal(await page.evaluate(() => document.documentElement.dataset.theme), 'dark', 'the system preference picks dark');
   // Redraw time in the dark theme, like the light one's budget.
+  // (Not 'weekly': its first day is the diurnal day, so the summary might not change.)
   const refreshes = [];
-  for (const profile of ['steady', 'diurnal', 'diurnal-spikes', 'steady', 'diurnal', 'weekly']) {
+  for (const profile of ['steady', 'diurnal', 'diurnal-spikes', 'steady', 'diurnal', 'diurnal-spikes']) {
     const before = await page.getByTestId('sim-summary').textContent();
     await page.getByTestId('traffic-profile').selectOption(profile);
     await simulatedAgain(page, before);
