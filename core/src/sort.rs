@@ -31,6 +31,16 @@ pub fn sort_dedup<T: Ord>(v: &mut Vec<T>) {
     v.dedup();
 }
 
+/// A BTreeMap from pairs, the last value winning for a repeated key (like `collect()`, whose bulk
+/// build sorts the pairs first and so instantiates a driftsort per key and value type).
+pub fn map_from<K: Ord, V>(pairs: impl IntoIterator<Item = (K, V)>) -> std::collections::BTreeMap<K, V> {
+    let mut map = std::collections::BTreeMap::new();
+    for (key, value) in pairs {
+        map.insert(key, value);
+    }
+    map
+}
+
 /// The stable ascending order of `n` items as indices: `order[i]` is the item that goes to place `i`.
 /// `greater(a, b)` says item `a` must come after item `b`.
 fn stable_order(n: usize, greater: &mut dyn FnMut(usize, usize) -> bool) -> Vec<usize> {
@@ -135,6 +145,15 @@ mod tests {
         let mut v = vec![3, 1, 3, 2, 1];
         sort_dedup(&mut v);
         assert_eq!(v, vec![1, 2, 3]);
+    }
+
+    #[test]
+    fn map_from_is_collect() {
+        let pairs = vec![("b", 1), ("a", 2), ("b", 3)];
+        let ours = map_from(pairs.clone());
+        let std: std::collections::BTreeMap<_, _> = pairs.into_iter().collect();
+        assert_eq!(ours, std);
+        assert_eq!(ours["b"], 3);
     }
 
     #[test]

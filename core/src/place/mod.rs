@@ -351,13 +351,9 @@ pub fn evaluate(plan: &Plan) -> Outcome {
         usage: vec![BTreeMap::new(); pools.len()],
         pools,
         nodes: Vec::new(),
-        reservations_left: plan
-            .spec
-            .node_classes
-            .iter()
-            .flat_map(|c| &c.capacity_reservations)
-            .map(|r| (r.id.clone(), r.count))
-            .collect(),
+        reservations_left: crate::sort::map_from(
+            plan.spec.node_classes.iter().flat_map(|c| &c.capacity_reservations).map(|r| (r.id.clone(), r.count)),
+        ),
     };
     let mut deployments = Vec::new();
     let mut unplaced = Vec::new();

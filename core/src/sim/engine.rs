@@ -582,13 +582,13 @@ impl SeriesBuilder {
 
     fn finish(self, sc: &Scenario) -> Series {
         let mut series = self.totals;
-        series.deployments = sc.deployments.iter().map(|d| d.name.clone()).zip(self.deployments).collect();
+        series.deployments = crate::sort::map_from(sc.deployments.iter().map(|d| d.name.clone()).zip(self.deployments));
         for (pool, cols) in sc.pools.iter().zip(self.pools) {
-            let nodes_by_type = cols
-                .by_type
-                .into_iter()
-                .map(|((t, c), column)| (format!("{}/{}", pool.instance_types[t].name, c.as_str()), column))
-                .collect();
+            let nodes_by_type = crate::sort::map_from(
+                cols.by_type
+                    .into_iter()
+                    .map(|((t, c), column)| (format!("{}/{}", pool.instance_types[t].name, c.as_str()), column)),
+            );
             let ps = PoolSeries {
                 nodes: cols.nodes,
                 nodes_by_type,
@@ -823,14 +823,9 @@ fn finish(
             ),
         ));
     }
-    let parameters = sc
-        .timing
-        .documented()
-        .into_iter()
-        .map(|p| {
-            (p.name.to_string(), super::output::Parameter { value: p.value, default: p.default, source: p.source })
-        })
-        .collect();
+    let parameters = crate::sort::map_from(sc.timing.documented().into_iter().map(|p| {
+        (p.name.to_string(), super::output::Parameter { value: p.value, default: p.default, source: p.source })
+    }));
     let summary = Summary {
         requests_arrived: arrived,
         requests_served: served,
@@ -860,7 +855,7 @@ fn finish(
         step_s: opt.step_s,
         series_step_s: opt.series_step_s,
         seed: opt.seed,
-        service_model: sc.deployments.iter().map(|d| (d.name.clone(), d.service.source.clone())).collect(),
+        service_model: crate::sort::map_from(sc.deployments.iter().map(|d| (d.name.clone(), d.service.source.clone()))),
         findings,
         parameters,
     };
