@@ -18,4 +18,5 @@ pub mod share;
 pub mod sim;
 pub mod sort;
 pub mod units;
+pub mod vec_map;
 pub mod yaml;

@@ -16,7 +16,7 @@ pub mod sizing;
 pub use quantity::parse_quantity;
 pub use sizing::{BandValue, LatencyBand, PodRequests};
 
-use std::collections::BTreeMap;
+use crate::vec_map::VecMap;
 
 use serde::Serialize;
 
@@ -232,9 +232,9 @@ struct State<'a> {
     pools: Vec<&'a NodePool>,
     nodes: Vec<Node>,
     /// Instances left per reservation id.
-    reservations_left: BTreeMap<String, u32>,
+    reservations_left: VecMap<String, u32>,
     /// Usage per pool and limited resource.
-    usage: Vec<BTreeMap<String, f64>>,
+    usage: Vec<VecMap<String, f64>>,
 }
 
 impl State<'_> {
@@ -325,7 +325,7 @@ impl State<'_> {
             self.take_reservation(pool, &t.name);
         }
         for resource in self.pools[pool].limits.keys() {
-            *self.usage[pool].entry(resource.clone()).or_insert(0.0) += node_capacity(t, resource);
+            *self.usage[pool].get_or_insert_with(resource.clone(), || 0.0) += node_capacity(t, resource);
         }
         let (cpu, memory) = sizing::allocatable(t);
         self.nodes.push(Node {
@@ -348,12 +348,16 @@ pub fn evaluate(plan: &Plan) -> Outcome {
     let pools = plan.pools_by_priority();
     let mut state = State {
         plan,
-        usage: vec![BTreeMap::new(); pools.len()],
+        usage: vec![VecMap::new(); pools.len()],
         pools,
         nodes: Vec::new(),
-        reservations_left: crate::sort::map_from(
-            plan.spec.node_classes.iter().flat_map(|c| &c.capacity_reservations).map(|r| (r.id.clone(), r.count)),
-        ),
+        reservations_left: plan
+            .spec
+            .node_classes
+            .iter()
+            .flat_map(|c| &c.capacity_reservations)
+            .map(|r| (r.id.clone(), r.count))
+            .collect(),
     };
     let mut deployments = Vec::new();
     let mut unplaced = Vec::new();
@@ -369,7 +373,7 @@ pub fn evaluate(plan: &Plan) -> Outcome {
             let budget = MAX_PODS.saturating_sub(pods_placed);
             let wanted = sizing::replicas_to_place(plan, deployment, &fleet).min(crate::plan::parse::MAX_REPLICAS);
             let mut remaining = wanted.min(budget);
-            let mut per_pool: BTreeMap<usize, u32> = BTreeMap::new();
+            let mut per_pool: VecMap<usize, u32> = VecMap::new();
             let mut reasons: Vec<String> = Vec::new();
             let mut first_instance: Option<&'static InstanceType> = None;
             for pool_index in 0..state.pools.len() {
@@ -388,7 +392,7 @@ pub fn evaluate(plan: &Plan) -> Outcome {
                     while remaining > 0 && node.fits(&pod) {
                         node.place(&pod);
                         remaining -= 1;
-                        *per_pool.entry(pool_index).or_insert(0) += 1;
+                        *per_pool.get_or_insert_with(pool_index, || 0) += 1;
                         first_instance.get_or_insert(node.instance);
                     }
                 }
@@ -405,7 +409,7 @@ pub fn evaluate(plan: &Plan) -> Outcome {
                         }
                         state.nodes[node].place(&pod);
                         remaining -= 1;
-                        *per_pool.entry(pool_index).or_insert(0) += 1;
+                        *per_pool.get_or_insert_with(pool_index, || 0) += 1;
                     }
                     first_instance.get_or_insert(t);
                 }
