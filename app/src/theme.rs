@@ -1,10 +1,18 @@
 //! The colour theme: light or dark, following the system's `prefers-color-scheme` (also when it
-//! changes while the page is open) until the person picks one with the toolbar's button. The page
+//! changes while the page is open) until the person picks one with the toolbar's button; that choice
+//! is kept in localStorage ([`THEME_KEY`]) and wins on the next visit too. The page
 //! gets it as `data-theme` on the root element (style.css); the charts read [`Theme::dark`] and
 //! redraw with their colours when it changes.
 
 use leptos::prelude::*;
 use wasm_bindgen::prelude::*;
+
+/// The localStorage key of the theme the person picked (`light` or `dark`).
+pub const THEME_KEY: &str = "tokenfleet.theme";
+
+fn storage() -> Option<web_sys::Storage> {
+    window().local_storage().ok().flatten()
+}
 
 /// The page's theme, provided as context by the root component.
 #[derive(Clone, Copy)]
@@ -20,8 +28,16 @@ impl Theme {
     /// in step.
     pub fn install() -> Theme {
         let query = window().match_media("(prefers-color-scheme: dark)").ok().flatten();
-        let theme =
-            Theme { dark: RwSignal::new(query.as_ref().is_some_and(|q| q.matches())), chosen: RwSignal::new(false) };
+        let saved = storage().and_then(|s| s.get_item(THEME_KEY).ok().flatten());
+        let saved = saved.as_deref().and_then(|v| match v {
+            "dark" => Some(true),
+            "light" => Some(false),
+            _ => None,
+        });
+        let theme = Theme {
+            dark: RwSignal::new(saved.unwrap_or_else(|| query.as_ref().is_some_and(|q| q.matches()))),
+            chosen: RwSignal::new(saved.is_some()),
+        };
         if let Some(query) = query {
             let watched = query.clone();
             let listener = Closure::<dyn Fn()>::new(move || {
@@ -42,9 +58,12 @@ impl Theme {
         theme
     }
 
-    /// Switches between light and dark by the person's choice.
+    /// Switches between light and dark by the person's choice, and remembers it.
     pub fn toggle(&self) {
         self.chosen.set(true);
         self.dark.update(|d| *d = !*d);
+        if let Some(s) = storage() {
+            let _ = s.set_item(THEME_KEY, if self.dark.get_untracked() { "dark" } else { "light" });
+        }
     }
 }

@@ -242,6 +242,12 @@ test('every chart follows the theme: dark backgrounds in dark mode, light in lig
   await page.emulateMedia({ colorScheme: 'light' });
   await page.emulateMedia({ colorScheme: 'dark' });
   assert.equal(await page.evaluate(() => document.documentElement.dataset.theme), 'light');
+  // The choice is remembered: after a reload in a dark system, the page is still light.
+  assert.equal(await page.evaluate(() => localStorage.getItem('tokenfleet.theme')), 'light');
+  await page.reload();
+  await page.waitForFunction(() => document.querySelector('[data-testid=sim-chart]')?.dataset.drawMs);
+  assert.equal(await page.evaluate(() => document.documentElement.dataset.theme), 'light', 'the picked theme survives a reload');
+  assert.ok(isWhite(await pixel(page, 'sim-chart')), 'and the charts are drawn light');
   await clean(session);
 });
 
