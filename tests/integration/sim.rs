@@ -114,3 +114,36 @@ fn a_plans_inline_trace_is_replayed_and_a_given_trace_wins() {
     plan.spec.workload.trace = Some(plan::TraceRef::file("traces/day.csv"));
     assert_eq!(run(&plan, &steady), profile_only);
 }
+
+/// SIM006 (the autoscaler flaps) gives advice that fits the deployment's signal: a queue depth reads
+/// zero below capacity, so it is told to add a running-requests or KV-cache signal; other signals are
+/// told to move their target or lengthen the stabilisation window. The examples flap both ways.
+#[test]
+fn flapping_advice_fits_the_scaling_signal() {
+    use tokenfleet_core::sim::hpa::MetricKind;
+    let mut seen = (false, false);
+    for (name, text) in EXAMPLES {
+        let plan = plan::parse_plan(text).unwrap();
+        let scenario = sim::from_plan(&plan, &PlanInputs::default()).unwrap();
+        let timeline = sim::simulate(&scenario, &day()).unwrap();
+        for finding in timeline.summary.findings.iter().filter(|f| f.code == "SIM006") {
+            let deployment = scenario
+                .deployments
+                .iter()
+                .find(|d| finding.message.starts_with(&format!("deployment {}:", d.name)))
+                .unwrap_or_else(|| panic!("{name}: {}", finding.message));
+            let queue_depth = match &deployment.autoscaler {
+                sim::Autoscaler::Hpa(h) => h.metrics.iter().any(|m| m.kind == MetricKind::QueueDepth),
+                sim::Autoscaler::Keda(k) => k.triggers.iter().any(|t| t.metric == MetricKind::QueueDepth),
+                sim::Autoscaler::Fixed { .. } => false,
+            };
+            assert_eq!(finding.message.contains("queue-depth"), queue_depth, "{name}: {}", finding.message);
+            if queue_depth {
+                seen.0 = true;
+            } else {
+                seen.1 = true;
+            }
+        }
+    }
+    assert!(seen.0 && seen.1, "the examples should flap on both kinds of signal: {seen:?}");
+}

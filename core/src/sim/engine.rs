@@ -777,12 +777,25 @@ fn finish(
         }
         let per_day = deps[i].reversals as f64 * 86_400.0 / opt.duration_s.max(1.0);
         if per_day > 24.0 {
+            // The advice depends on the signal: a queue depth reads zero whenever capacity suffices, so
+            // it flaps by nature; other metrics flap when the target sits too close to the load.
+            let queue_depth = match &d.autoscaler {
+                Autoscaler::Hpa(h) => h.metrics.iter().any(|m| m.kind == MetricKind::QueueDepth),
+                Autoscaler::Keda(k) => k.triggers.iter().any(|t| t.metric == MetricKind::QueueDepth),
+                Autoscaler::Fixed { .. } => false,
+            };
+            let advice = if queue_depth {
+                "a queue-depth signal reads zero below capacity. Scale on running requests or KV-cache usage \
+                 as well, or lengthen the scale-down stabilisation window."
+            } else {
+                "the load sits near the scaling target, so small swings cross it both ways. Lengthen the \
+                 scale-down stabilisation window, or move the target further from the usual load."
+            };
             findings.push(Finding::warning(
                 "SIM006",
                 format!(
                     "deployment {}: the autoscaler reversed direction {} times ({:.0} a day) and started pods \
-                     it soon removed; a queue-depth signal reads zero below capacity. Scale on running requests \
-                     or KV-cache usage as well, or lengthen the scale-down stabilisation window.",
+                     it soon removed; {advice}",
                     d.name, deps[i].reversals, per_day
                 ),
             ));
