@@ -39,6 +39,9 @@ pub struct DeploymentCurves {
     pub deployment: String,
     /// What one replica is: model, stage, tensor parallelism, precision (`Llama 3 8B · TP 1 · bf16`).
     pub replica: String,
+    /// The curves are a disaggregated deployment's prefill stage: TTFT includes the KV transfer, and
+    /// throughput is that of the requests one prefill replica takes.
+    pub prefill_stage: bool,
     pub curves: Vec<Curve>,
     /// Why there are no curves (unknown model, no NodePool takes the pods, fits on no candidate).
     pub note: Option<String>,
@@ -61,6 +64,7 @@ fn deployment_curves(plan: &Plan, deployment: &Deployment, limit: usize) -> Depl
     let mut out = DeploymentCurves {
         deployment: deployment.name.clone(),
         replica: String::new(),
+        prefill_stage: prefill,
         curves: Vec::new(),
         note: None,
     };
@@ -69,11 +73,8 @@ fn deployment_curves(plan: &Plan, deployment: &Deployment, limit: usize) -> Depl
         out.note = Some(format!("model {:?} is not in the catalog: no performance curves", deployment.model));
         return out;
     };
-    out.replica = if prefill {
-        format!("{} · prefill stage · TP {} · {precision}", model.name, fleet.tensor_parallel)
-    } else {
-        format!("{} · TP {} · {precision}", model.name, fleet.tensor_parallel)
-    };
+    let stage = if prefill { " · prefill stage" } else { "" };
+    out.replica = format!("{}{stage} · TP {} · {precision}", model.name, fleet.tensor_parallel);
     let pod = PodRequests::for_fleet(deployment, fleet);
     let mut pools_take = false;
     let mut candidates: Vec<&InstanceType> = Vec::new();
@@ -223,6 +224,7 @@ mod tests {
         let all = latency_vs_throughput(&plan, 5);
         assert_eq!(all.len(), 2);
         assert!(all[0].replica.contains("prefill stage"), "{}", all[0].replica);
+        assert!(all[0].prefill_stage && !all[1].prefill_stage);
         // The prefill stage is pinned to its pool: only that pool's accelerators.
         let pool = plan.spec.deployments[0].prefill.as_ref().unwrap().node_pool.clone().unwrap();
         let allowed: Vec<String> =
