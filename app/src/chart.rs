@@ -4,6 +4,8 @@
 
 use leptos::html::Canvas;
 use leptos::prelude::*;
+use plotters::chart::{ChartContext, MeshStyle};
+use plotters::coord::ranged1d::ValueFormatter;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::TextStyle;
@@ -80,6 +82,44 @@ impl ChartStyle {
     pub fn font(&self, size: u32) -> TextStyle<'static> {
         ("sans-serif", size).into_font().color(&self.text)
     }
+
+    /// A mesh in the theme's colours (axes, grid, labels and descriptions at `font` px); the caller
+    /// adds descriptions, label counts and formatters, then draws.
+    pub fn mesh<'a, 'b, X, Y, XT, YT, DB>(
+        &self,
+        chart: &'b mut ChartContext<'a, DB, Cartesian2d<X, Y>>,
+        font: u32,
+    ) -> MeshStyle<'a, 'b, X, Y, DB>
+    where
+        X: Ranged<ValueType = XT> + ValueFormatter<XT>,
+        Y: Ranged<ValueType = YT> + ValueFormatter<YT>,
+        DB: DrawingBackend,
+    {
+        let mut mesh = chart.configure_mesh();
+        mesh.axis_style(self.axis)
+            .bold_line_style(self.grid)
+            .light_line_style(TRANSPARENT)
+            .label_style(self.font(font))
+            .axis_desc_style(self.font(font));
+        mesh
+    }
+
+    /// Draws the series legend at `position`, on the theme's background.
+    pub fn legend<'a, DB: DrawingBackend + 'a, CT: CoordTranslate>(
+        &self,
+        chart: &mut ChartContext<'a, DB, CT>,
+        font: u32,
+        position: SeriesLabelPosition,
+    ) -> Result<(), String> {
+        chart
+            .configure_series_labels()
+            .background_style(self.background.mix(0.85))
+            .border_style(self.axis)
+            .label_font(self.font(font))
+            .position(position)
+            .draw()
+            .map_err(|e| e.to_string())
+    }
 }
 
 /// (label, USD/hour) per node group of an outcome.
@@ -109,14 +149,9 @@ pub fn draw_bars<DB: DrawingBackend>(
         .y_label_area_size(52)
         .build_cartesian_2d(-0.5..n - 0.5, 0.0..max)
         .map_err(|e| e.to_string())?;
-    chart
-        .configure_mesh()
+    style
+        .mesh(&mut chart, 12)
         .disable_x_mesh()
-        .axis_style(style.axis)
-        .bold_line_style(style.grid)
-        .light_line_style(TRANSPARENT)
-        .label_style(style.font(12))
-        .axis_desc_style(style.font(12))
         .y_desc(y_desc)
         .x_labels(bars.len().max(1) * 2 + 1)
         .x_label_formatter(&|x| {
@@ -178,13 +213,8 @@ fn draw_lines<DB: DrawingBackend>(
         .y_label_area_size(44)
         .build_cartesian_2d(0.0..end, 0.0..max)
         .map_err(|e| e.to_string())?;
-    chart
-        .configure_mesh()
-        .axis_style(style.axis)
-        .bold_line_style(style.grid)
-        .light_line_style(TRANSPARENT)
-        .label_style(style.font(11))
-        .axis_desc_style(style.font(11))
+    style
+        .mesh(&mut chart, 11)
         .x_desc("hour")
         .y_desc(y_desc)
         .x_labels(7)
@@ -203,14 +233,7 @@ fn draw_lines<DB: DrawingBackend>(
         .label(name)
         .legend(move |(x, y)| Rectangle::new([(x, y - 4), (x + 10, y + 4)], color.filled()));
     }
-    chart
-        .configure_series_labels()
-        .background_style(style.background.mix(0.85))
-        .border_style(style.axis)
-        .label_font(style.font(11))
-        .position(SeriesLabelPosition::UpperLeft)
-        .draw()
-        .map_err(|e| e.to_string())
+    style.legend(&mut chart, 11, SeriesLabelPosition::UpperLeft)
 }
 
 /// The simulated day in four panels: rate vs capacity, replicas, nodes per pool (stacked), cost.
@@ -267,7 +290,7 @@ pub fn draw_curves<DB: DrawingBackend>(
     }
     for (area, d) in root.split_evenly((deployments.len(), 1)).iter().zip(deployments) {
         let title = format!("{}: {}", d.deployment, d.replica);
-        let prefill = d.replica.contains("prefill stage");
+        let prefill = d.prefill_stage;
         let max_x = d.curves.iter().flat_map(|c| c.points.iter().map(|p| p.0)).fold(0.0_f64, f64::max).max(1.0) * 1.05;
         let max_y = d.curves.iter().flat_map(|c| c.points.iter().map(|p| p.1)).fold(0.0_f64, f64::max).max(1.0) * 1.1;
         let mut chart = ChartBuilder::on(area)
@@ -277,13 +300,8 @@ pub fn draw_curves<DB: DrawingBackend>(
             .y_label_area_size(56)
             .build_cartesian_2d(0.0..max_x, 0.0..max_y)
             .map_err(|e| e.to_string())?;
-        chart
-            .configure_mesh()
-            .axis_style(style.axis)
-            .bold_line_style(style.grid)
-            .light_line_style(TRANSPARENT)
-            .label_style(style.font(11))
-            .axis_desc_style(style.font(11))
+        style
+            .mesh(&mut chart, 11)
             .x_desc(if prefill {
                 "output tokens/s of one prefill replica's requests"
             } else {
@@ -308,14 +326,7 @@ pub fn draw_curves<DB: DrawingBackend>(
                 .label(format!("{} ({})", curve.instance_type, curve.accelerator))
                 .legend(move |(x, y)| Rectangle::new([(x, y - 4), (x + 10, y + 4)], color.filled()));
         }
-        chart
-            .configure_series_labels()
-            .background_style(style.background.mix(0.85))
-            .border_style(style.axis)
-            .label_font(style.font(11))
-            .position(SeriesLabelPosition::UpperLeft)
-            .draw()
-            .map_err(|e| e.to_string())?;
+        style.legend(&mut chart, 11, SeriesLabelPosition::UpperLeft)?;
     }
     root.present().map_err(|e| e.to_string())
 }

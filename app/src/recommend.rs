@@ -34,13 +34,8 @@ pub fn draw_front<DB: DrawingBackend>(
         .y_label_area_size(60)
         .build_cartesian_2d((min_x..max_x).log_scale(), 0.0..max_y)
         .map_err(|e| e.to_string())?;
-    chart
-        .configure_mesh()
-        .axis_style(style.axis)
-        .bold_line_style(style.grid)
-        .light_line_style(TRANSPARENT)
-        .label_style(style.font(12))
-        .axis_desc_style(style.font(12))
+    style
+        .mesh(&mut chart, 12)
         .x_desc("expected cost, USD/hour (log scale)")
         .y_desc("TTFT p99, ms")
         .y_label_formatter(&|v| format!("{v:.0}"))
@@ -67,14 +62,7 @@ pub fn draw_front<DB: DrawingBackend>(
             .label(format!("recommended: {x:.2} USD/hour, {y:.0} ms"))
             .legend(move |(x, y)| Circle::new((x + 5, y), 5, pick.stroke_width(2)));
     }
-    chart
-        .configure_series_labels()
-        .background_style(style.background.mix(0.85))
-        .border_style(style.axis)
-        .label_font(style.font(12))
-        .position(SeriesLabelPosition::UpperRight)
-        .draw()
-        .map_err(|e| e.to_string())?;
+    style.legend(&mut chart, 12, SeriesLabelPosition::UpperRight)?;
     root.present().map_err(|e| e.to_string())
 }
 
