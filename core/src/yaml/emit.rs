@@ -468,14 +468,8 @@ fn is_numeric(s: &str) -> bool {
         };
         return is_digit_run(digits, radix, true);
     }
-    let mantissa = match unsigned.split_once(['e', 'E']) {
-        Some((mantissa, exponent)) => {
-            if !is_digit_run(exponent.strip_prefix(['+', '-']).unwrap_or(exponent), 10, true) {
-                return false;
-            }
-            mantissa
-        }
-        None => unsigned,
+    let Some(mantissa) = mantissa_of(unsigned) else {
+        return false;
     };
     match mantissa.split_once('.') {
         Some((whole, fraction)) => {
@@ -483,6 +477,17 @@ fn is_numeric(s: &str) -> bool {
                 && fraction.bytes().all(|b| b.is_ascii_digit() || b == b'.')
         }
         None => is_digit_run(mantissa, 10, true),
+    }
+}
+
+/// The part before a valid decimal exponent (`1.5` of `1.5e-3`), the whole text when there is none,
+/// `None` when the exponent is not digits.
+fn mantissa_of(unsigned: &str) -> Option<&str> {
+    match unsigned.split_once(['e', 'E']) {
+        Some((mantissa, exponent)) => {
+            is_digit_run(exponent.strip_prefix(['+', '-']).unwrap_or(exponent), 10, true).then_some(mantissa)
+        }
+        None => Some(unsigned),
     }
 }
 
@@ -639,14 +644,8 @@ fn is_numeric_yaml12(s: &str) -> bool {
     if let Some((radix, digits)) = radix_digits(unsigned) {
         return is_digit_run(digits, radix, true);
     }
-    let mantissa = match unsigned.split_once(['e', 'E']) {
-        Some((mantissa, exponent)) => {
-            if !is_digit_run(exponent.strip_prefix(['+', '-']).unwrap_or(exponent), 10, true) {
-                return false;
-            }
-            mantissa
-        }
-        None => unsigned,
+    let Some(mantissa) = mantissa_of(unsigned) else {
+        return false;
     };
     match mantissa.split_once('.') {
         Some((whole, fraction)) => {
