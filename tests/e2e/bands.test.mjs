@@ -6,8 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { serveStatic, launchBrowser, openPage, tokenfleet, ARTIFACTS, ROOT } from './support.mjs';
-import { BoardPage } from './pages/board.mjs';
+import { serveStatic, launchBrowser, tokenfleet, ARTIFACTS, ROOT, openPlanner, closeClean as clean } from './support.mjs';
 
 let server;
 let browser;
@@ -22,19 +21,8 @@ after(async () => {
   await server?.close();
 });
 
-async function fresh(viewport) {
-  const opened = await openPage(browser, server.url, viewport);
-  const board = new BoardPage(opened.page);
-  await board.open(server.url);
-  return { ...opened, board };
-}
+const fresh = (viewport, contextOptions) => openPlanner(browser, server, viewport, contextOptions);
 
-async function clean({ problems, context }) {
-  assert.deepEqual(problems.pageErrors, []);
-  assert.deepEqual(problems.consoleErrors, []);
-  assert.deepEqual(problems.foreignRequests, []);
-  await context.close();
-}
 
 /** What the results panel shows per deployment row: its bands and their values, with colours. */
 function bandsOnPage(page) {

@@ -5,8 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { serveStatic, launchBrowser, openPage, ROOT, ARTIFACTS } from './support.mjs';
-import { BoardPage } from './pages/board.mjs';
+import { serveStatic, launchBrowser, ROOT, ARTIFACTS, openPlanner, closeClean as clean } from './support.mjs';
 
 let server;
 let browser;
@@ -21,19 +20,8 @@ after(async () => {
   await server?.close();
 });
 
-async function fresh(viewport, contextOptions) {
-  const opened = await openPage(browser, server.url, viewport, contextOptions);
-  const board = new BoardPage(opened.page);
-  await board.open(server.url);
-  return { ...opened, board };
-}
+const fresh = (viewport, contextOptions) => openPlanner(browser, server, viewport, contextOptions);
 
-async function clean({ problems, context }) {
-  assert.deepEqual(problems.pageErrors, []);
-  assert.deepEqual(problems.consoleErrors, []);
-  assert.deepEqual(problems.foreignRequests, []);
-  await context.close();
-}
 
 /** A day at one row a minute: a diurnal rate with jitter, token columns on every tenth row. */
 function dayTrace() {

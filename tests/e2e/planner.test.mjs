@@ -5,8 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { serveStatic, launchBrowser, openPage, screenshot, tokenfleet, ARTIFACTS } from './support.mjs';
-import { BoardPage } from './pages/board.mjs';
+import { serveStatic, launchBrowser, screenshot, tokenfleet, ARTIFACTS, openPlanner, closeClean as clean } from './support.mjs';
 
 let server;
 let browser;
@@ -60,19 +59,8 @@ function exportedWeight(yaml, name) {
   return Number(doc.match(/^  weight: (\d+)$/m)?.[1]);
 }
 
-async function fresh(viewport) {
-  const opened = await openPage(browser, server.url, viewport);
-  const board = new BoardPage(opened.page);
-  await board.open(server.url);
-  return { ...opened, board };
-}
+const fresh = (viewport, contextOptions) => openPlanner(browser, server, viewport, contextOptions);
 
-async function clean({ problems, context }) {
-  assert.deepEqual(problems.pageErrors, []);
-  assert.deepEqual(problems.consoleErrors, []);
-  assert.deepEqual(problems.foreignRequests, []);
-  await context.close();
-}
 
 test('dragging a NodePool card reorders the pools and the exported weights; undo and redo restore', async () => {
   const session = await fresh();

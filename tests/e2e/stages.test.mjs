@@ -4,8 +4,7 @@
 // of the card in both themes and on a narrow screen (tests/e2e/artifacts/stages-*.png).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { serveStatic, launchBrowser, openPage, tokenfleet } from './support.mjs';
-import { BoardPage } from './pages/board.mjs';
+import { serveStatic, launchBrowser, tokenfleet, openPlanner, closeClean as clean } from './support.mjs';
 
 let server;
 let browser;
@@ -35,20 +34,12 @@ const nodePool = (yaml, stage) => exportedDoc(yaml, 'Deployment', `${DEPLOYMENT}
 
 /** The planner on the disaggregated template, in a viewport tall enough for a stage and the board. */
 async function disaggregated(viewport = { width: 1280, height: 1000 }) {
-  const opened = await openPage(browser, server.url, viewport);
-  const board = new BoardPage(opened.page);
-  await board.open(server.url);
-  await opened.page.getByTestId('template').selectOption('disaggregated');
-  assert.equal(await board.planName(), 'disaggregated');
-  return { ...opened, board };
+  const session = await openPlanner(browser, server, viewport);
+  await session.page.getByTestId('template').selectOption('disaggregated');
+  assert.equal(await session.board.planName(), 'disaggregated');
+  return session;
 }
 
-async function clean({ problems, context }) {
-  assert.deepEqual(problems.pageErrors, []);
-  assert.deepEqual(problems.consoleErrors, []);
-  assert.deepEqual(problems.foreignRequests, []);
-  await context.close();
-}
 
 test('each stage is sized and pinned apart: the export follows, undo reverts one edit per step', async () => {
   const session = await disaggregated();

@@ -5,7 +5,9 @@ import { readFile, mkdir } from 'node:fs/promises';
 import { execFileSync } from 'node:child_process';
 import { extname, join, normalize, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
+import { BoardPage } from './pages/board.mjs';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const ARTIFACTS = join(ROOT, 'tests', 'e2e', 'artifacts');
@@ -62,6 +64,23 @@ export async function openPage(browser, allowedOrigin, viewport = { width: 1280,
     }
   });
   return { context, page, problems };
+}
+
+/** Opens the planner in a fresh recorded page (see `openPage`), with its board page object. */
+export async function openPlanner(browser, server, viewport, contextOptions) {
+  const opened = await openPage(browser, server.url, viewport, contextOptions);
+  const board = new BoardPage(opened.page);
+  await board.open(server.url);
+  return { ...opened, board };
+}
+
+/** Asserts a page stayed clean (no page errors, console errors or requests to other origins), then
+ * closes its context. */
+export async function closeClean({ problems, context }) {
+  assert.deepEqual(problems.pageErrors, []);
+  assert.deepEqual(problems.consoleErrors, []);
+  assert.deepEqual(problems.foreignRequests, []);
+  await context.close();
 }
 
 /** Runs the tokenfleet CLI (built by `cargo build -p tokenfleet-cli`) and returns its stdout. */
