@@ -5,6 +5,7 @@
 
 pub mod catalog;
 pub mod curves;
+pub mod doc;
 pub mod edit;
 pub mod examples;
 pub mod lint;
