@@ -9,6 +9,7 @@ use std::sync::OnceLock;
 use serde::{Deserialize, Serialize};
 
 use super::tsv::{parse_f64, parse_u64, Table};
+use crate::yaml::Value;
 
 const DATA: &str = include_str!("../../data/models.tsv");
 
@@ -150,10 +151,18 @@ impl ModelSpec {
     /// A custom model from a pasted Hugging Face `config.json` (Llama, Mistral, Mixtral, Qwen2, Gemma,
     /// Phi-3 style keys; a nested `text_config` is read when present).
     pub fn from_hf_config(name: &str, config_json: &str) -> Result<ModelSpec, ModelError> {
-        let value: serde_json::Value = serde_json::from_str(config_json)
+        // JSON is YAML's flow style: read through core's own tree, like every other JSON input.
+        let value = crate::yaml::parse_document(config_json)
             .map_err(|e| ModelError { field: "config.json".into(), message: format!("not valid JSON: {e}") })?;
-        let cfg = value.get("text_config").filter(|v| v.is_object()).unwrap_or(&value);
-        let get = |key: &str| cfg.get(key).and_then(|v| v.as_u64());
+        if !matches!(value.value, Value::Map(_)) {
+            return Err(ModelError { field: "config.json".into(), message: "not a JSON object".into() });
+        }
+        let cfg = value.get("text_config").filter(|v| matches!(v.value, Value::Map(_))).unwrap_or(&value);
+        // Whole numbers only (`32`, not `32.0` or `"32"`), as serde_json's `as_u64` reads them.
+        let get = |key: &str| match cfg.get(key).map(|v| &v.value) {
+            Some(Value::Int(i)) => u64::try_from(*i).ok(),
+            _ => None,
+        };
         let need = |key: &str| {
             get(key).ok_or_else(|| ModelError {
                 field: format!("config.json.{key}"),
@@ -193,7 +202,7 @@ impl ModelSpec {
                 "max_position_embeddings",
                 get("max_position_embeddings").unwrap_or(4096).min(u32::MAX as u64),
             )?,
-            tied_embeddings: cfg.get("tie_word_embeddings").and_then(|v| v.as_bool()).unwrap_or(false),
+            tied_embeddings: matches!(cfg.get("tie_word_embeddings").map(|v| &v.value), Some(Value::Bool(true))),
         };
         spec.validate().map_err(|e| ModelError { field: format!("config.json.{}", e.field), message: e.message })?;
         Ok(spec)
@@ -352,6 +361,15 @@ mod tests {
         assert!((spec.total_params() - cat.total_params()).abs() < 1.0);
         let err = ModelSpec::from_hf_config("x", r#"{"hidden_size":1}"#).unwrap_err();
         assert_eq!(err.field, "config.json.num_hidden_layers");
-        assert!(ModelSpec::from_hf_config("x", "not json").is_err());
+        assert_eq!(ModelSpec::from_hf_config("x", "not json").unwrap_err().message, "not a JSON object");
+        assert!(ModelSpec::from_hf_config("x", "{\"a\": [}")
+            .unwrap_err()
+            .message
+            .starts_with("not valid JSON: line 1"));
+        // Whole numbers only, as before: `32.0` and `"32"` are not read as 32.
+        let err = ModelSpec::from_hf_config("x", &cfg.replace(":32,", ":32.0,")).unwrap_err();
+        assert_eq!(err.field, "config.json.num_hidden_layers");
+        let nested = format!(r#"{{"model_type":"gemma3","text_config":{cfg},"tie_word_embeddings":true}}"#);
+        assert_eq!(ModelSpec::from_hf_config("g", &nested).unwrap().layers, 32);
     }
 }
