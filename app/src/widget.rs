@@ -33,7 +33,7 @@ fn read_plan(text: &str) -> Result<Plan, JsError> {
 
 /// A plan as JSON text (the widget module turns it into an object).
 fn plan_json(plan: &Plan) -> String {
-    tree::parse_document(&plan.to_yaml()).map(|node| node.to_json().to_string()).unwrap_or_default()
+    tree::parse_document(&plan.to_yaml()).map(|node| node.to_doc().to_json()).unwrap_or_default()
 }
 
 /// How the host page wants the widget.

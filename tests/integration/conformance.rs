@@ -71,7 +71,7 @@ fn check_plan(schemas: &Schemas, label: &str, plan: &plan::Plan) -> (usize, Vec<
     let docs = tree::parse_stream(&stream).unwrap_or_else(|e| panic!("{label}: export is not YAML: {e}"));
     let mut violations = Vec::new();
     for doc in &docs {
-        let json = doc.to_json();
+        let json = serde_json::to_value(doc.to_doc()).unwrap();
         let kind = json["kind"].as_str().unwrap_or_default().to_string();
         let name = json["metadata"]["name"].as_str().unwrap_or_default().to_string();
         let api_version = json["apiVersion"].as_str().unwrap_or_default();
@@ -151,7 +151,11 @@ fn the_validator_catches_broken_documents() {
 fn the_validator_follows_refs_into_pod_templates() {
     let Some(schemas) = schemas() else { return };
     let plan = plan::parse_plan(EXAMPLES[0].1).unwrap();
-    let mut deployment = manifest::render_values(&plan).into_iter().find(|d| d["kind"] == "Deployment").unwrap();
+    let mut deployment = manifest::render_values(&plan)
+        .into_iter()
+        .map(|d| serde_json::to_value(d).unwrap())
+        .find(|d| d["kind"] == "Deployment")
+        .unwrap();
     deployment["spec"]["template"]["spec"]["containers"][0]["resources"]["requestz"] = serde_json::json!({});
     deployment["spec"]["template"]["spec"]["containers"][0]["ports"][0]["containerPort"] = serde_json::json!("8000");
     let errors = schemas.validate(&deployment).join("\n");

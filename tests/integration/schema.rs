@@ -23,7 +23,8 @@ pub struct Schemas {
 
 fn read_yaml(path: &Path) -> Value {
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    tree::parse_document(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display())).to_json()
+    let tree = tree::parse_document(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::to_value(tree.to_doc()).unwrap()
 }
 
 impl Schemas {

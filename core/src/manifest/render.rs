@@ -6,7 +6,7 @@
 //! (precision, engine, reservation sizes, the workload) travel in `tokenfleet.dev/*` annotations or
 //! the ConfigMap, so that import can read them back.
 
-use serde_json::{json, Map, Value};
+use crate::doc::{obj, s, strs, to_doc, Doc, Map};
 
 use crate::place::sizing::{self, PodRequests};
 use crate::plan::{
@@ -44,79 +44,76 @@ pub const NEURON_IMAGE: &str =
     "public.ecr.aws/neuron/pytorch-inference-vllm-neuronx:0.9.1-neuronx-py311-sdk2.25.0-ubuntu22.04";
 pub const PORT: u32 = 8000;
 
-pub(crate) fn to_yaml(value: &Value) -> String {
+pub(crate) fn to_yaml(value: &Doc) -> String {
     crate::yaml::to_yaml(value)
 }
 
-fn labels(plan: &Plan) -> Value {
-    json!({"app.kubernetes.io/managed-by": MANAGED_BY, PLAN_LABEL: plan.metadata.name})
+fn labels(plan: &Plan) -> Doc {
+    obj(vec![("app.kubernetes.io/managed-by", s(MANAGED_BY)), (PLAN_LABEL, s(&plan.metadata.name))])
 }
 
 fn cluster_name(plan: &Plan) -> String {
     plan.spec.cluster.as_ref().map(|c| c.name.clone()).unwrap_or_else(|| CLUSTER_PLACEHOLDER.to_string())
 }
 
+/// A Karpenter requirement that a node label is one of `values`.
+fn requirement(key: &str, values: Doc) -> Doc {
+    obj(vec![("key", s(key)), ("operator", s("In")), ("values", values)])
+}
+
 /// A Karpenter v1 NodePool for a plan's pool.
-pub fn node_pool(plan: &Plan, pool: &NodePool) -> Value {
-    let mut requirements = vec![json!({
-        "key": "karpenter.sh/capacity-type",
-        "operator": "In",
-        "values": pool.capacity_types.iter().map(|c| c.as_str()).collect::<Vec<_>>(),
-    })];
+pub fn node_pool(plan: &Plan, pool: &NodePool) -> Doc {
+    let capacity_types = pool.capacity_types.iter().map(|c| s(c.as_str())).collect();
+    let mut requirements = vec![requirement("karpenter.sh/capacity-type", Doc::Seq(capacity_types))];
     if !pool.instance_families.is_empty() {
-        requirements.push(json!({
-            "key": "karpenter.k8s.aws/instance-family",
-            "operator": "In",
-            "values": pool.instance_families,
-        }));
+        requirements.push(requirement("karpenter.k8s.aws/instance-family", strs(&pool.instance_families)));
     }
     if !pool.instance_types.is_empty() {
-        requirements.push(json!({
-            "key": "node.kubernetes.io/instance-type",
-            "operator": "In",
-            "values": pool.instance_types,
-        }));
+        requirements.push(requirement("node.kubernetes.io/instance-type", strs(&pool.instance_types)));
     }
     let mut template_spec = Map::new();
     template_spec.insert(
-        "nodeClassRef".into(),
-        json!({"group": "karpenter.k8s.aws", "kind": "EC2NodeClass", "name": pool.node_class}),
+        "nodeClassRef",
+        obj(vec![("group", s("karpenter.k8s.aws")), ("kind", s("EC2NodeClass")), ("name", s(&pool.node_class))]),
     );
-    template_spec.insert("requirements".into(), Value::Array(requirements));
+    template_spec.insert("requirements", Doc::Seq(requirements));
     if !pool.taints.is_empty() {
-        template_spec.insert("taints".into(), serde_json::to_value(&pool.taints).unwrap_or_default());
+        template_spec.insert("taints", to_doc(&pool.taints).unwrap_or_default());
     }
     if let Some(expire) = &pool.expire_after {
-        template_spec.insert("expireAfter".into(), json!(expire));
+        template_spec.insert("expireAfter", s(expire));
     }
     let mut node_labels = Map::new();
-    node_labels.insert(NODE_POOL_LABEL.into(), json!(pool.name));
+    node_labels.insert(NODE_POOL_LABEL, s(&pool.name));
     for (k, v) in &pool.labels {
-        node_labels.insert(k.clone(), json!(v));
+        node_labels.insert(k, s(v));
     }
     let mut disruption = Map::new();
-    disruption.insert("consolidationPolicy".into(), json!(pool.consolidation.policy));
+    disruption.insert("consolidationPolicy", s(&pool.consolidation.policy));
     if let Some(after) = &pool.consolidation.after {
-        disruption.insert("consolidateAfter".into(), json!(after));
+        disruption.insert("consolidateAfter", s(after));
     }
     if !pool.budgets.is_empty() {
-        disruption.insert("budgets".into(), serde_json::to_value(&pool.budgets).unwrap_or_default());
+        disruption.insert("budgets", to_doc(&pool.budgets).unwrap_or_default());
     }
     let mut spec = Map::new();
-    spec.insert("template".into(), json!({"metadata": {"labels": node_labels}, "spec": template_spec}));
-    spec.insert("disruption".into(), Value::Object(disruption));
+    spec.insert(
+        "template",
+        obj(vec![("metadata", obj(vec![("labels", node_labels.into())])), ("spec", template_spec.into())]),
+    );
+    spec.insert("disruption", disruption.into());
     if !pool.limits.is_empty() {
-        spec.insert("limits".into(), serde_json::to_value(&pool.limits).unwrap_or_default());
+        spec.insert("limits", to_doc(&pool.limits).unwrap_or_default());
     }
     if let Some(weight) = pool.weight {
-        spec.insert("weight".into(), json!(weight));
+        spec.insert("weight", weight.into());
     }
-    json!({
-        "apiVersion": "karpenter.sh/v1",
-        "kind": "NodePool",
-        "metadata": {"name": pool.name, "labels": labels(plan)},
-        "spec": spec,
-    })
+    obj(vec![
+        ("apiVersion", s("karpenter.sh/v1")),
+        ("kind", s("NodePool")),
+        ("metadata", obj(vec![("name", s(&pool.name)), ("labels", labels(plan))])),
+        ("spec", spec.into()),
+    ])
 }
 
 /// Data volume size of a node class: room for the serving image and the weights of every model the
@@ -134,7 +131,7 @@ pub fn default_disk_gib(plan: &Plan) -> u32 {
 }
 
 /// A Karpenter v1 EC2NodeClass for a plan's node class.
-pub fn ec2_node_class(plan: &Plan, class: &NodeClass) -> Value {
+pub fn ec2_node_class(plan: &Plan, class: &NodeClass) -> Doc {
     let cluster = cluster_name(plan);
     let role = plan
         .spec
@@ -143,32 +140,42 @@ pub fn ec2_node_class(plan: &Plan, class: &NodeClass) -> Value {
         .and_then(|c| c.node_role.clone())
         .unwrap_or_else(|| format!("KarpenterNodeRole-{cluster}"));
     let disk = class.disk_gib.unwrap_or_else(|| default_disk_gib(plan));
-    let ebs =
-        |size: String| json!({"volumeSize": size, "volumeType": "gp3", "encrypted": true, "deleteOnTermination": true});
+    let ebs = |size: String| {
+        obj(vec![
+            ("volumeSize", size.into()),
+            ("volumeType", s("gp3")),
+            ("encrypted", true.into()),
+            ("deleteOnTermination", true.into()),
+        ])
+    };
     let block_devices = if class.ami == "bottlerocket" {
-        json!([
-            {"deviceName": "/dev/xvda", "ebs": ebs("4Gi".to_string())},
-            {"deviceName": "/dev/xvdb", "ebs": ebs(format!("{disk}Gi"))},
+        Doc::Seq(vec![
+            obj(vec![("deviceName", s("/dev/xvda")), ("ebs", ebs("4Gi".to_string()))]),
+            obj(vec![("deviceName", s("/dev/xvdb")), ("ebs", ebs(format!("{disk}Gi")))]),
         ])
     } else {
-        json!([{"deviceName": "/dev/xvda", "ebs": ebs(format!("{disk}Gi")), "rootVolume": true}])
+        Doc::Seq(vec![obj(vec![
+            ("deviceName", s("/dev/xvda")),
+            ("ebs", ebs(format!("{disk}Gi"))),
+            ("rootVolume", true.into()),
+        ])])
     };
-    let discovery = json!([{"tags": {"karpenter.sh/discovery": cluster}}]);
+    let discovery = Doc::Seq(vec![obj(vec![("tags", obj(vec![("karpenter.sh/discovery", cluster.into())]))])]);
     let mut spec = Map::new();
-    spec.insert("amiSelectorTerms".into(), json!([{"alias": format!("{}@latest", class.ami)}]));
-    spec.insert("role".into(), json!(role));
-    spec.insert("subnetSelectorTerms".into(), discovery.clone());
-    spec.insert("securityGroupSelectorTerms".into(), discovery);
+    spec.insert("amiSelectorTerms", Doc::Seq(vec![obj(vec![("alias", format!("{}@latest", class.ami).into())])]));
+    spec.insert("role", role.into());
+    spec.insert("subnetSelectorTerms", discovery.clone());
+    spec.insert("securityGroupSelectorTerms", discovery);
     if !class.capacity_reservations.is_empty() {
         spec.insert(
-            "capacityReservationSelectorTerms".into(),
-            Value::Array(class.capacity_reservations.iter().map(|r| json!({"id": r.id})).collect()),
+            "capacityReservationSelectorTerms",
+            Doc::Seq(class.capacity_reservations.iter().map(|r| obj(vec![("id", s(&r.id))])).collect()),
         );
     }
-    spec.insert("blockDeviceMappings".into(), block_devices);
+    spec.insert("blockDeviceMappings", block_devices);
     let mut metadata = Map::new();
-    metadata.insert("name".into(), json!(class.name));
-    metadata.insert("labels".into(), labels(plan));
+    metadata.insert("name", s(&class.name));
+    metadata.insert("labels", labels(plan));
     if !class.capacity_reservations.is_empty() {
         // Reservation sizes and kinds are not part of the selector term; keep them for import.
         let summary: Vec<String> = class
@@ -176,22 +183,27 @@ pub fn ec2_node_class(plan: &Plan, class: &NodeClass) -> Value {
             .iter()
             .map(|r| format!("{}={}:{}:{}", r.id, r.kind, r.instance_type, r.count))
             .collect();
-        metadata.insert("annotations".into(), json!({RESERVATIONS_ANNOTATION: summary.join(",")}));
+        metadata.insert("annotations", obj(vec![(RESERVATIONS_ANNOTATION, summary.join(",").into())]));
     }
-    json!({"apiVersion": "karpenter.k8s.aws/v1", "kind": "EC2NodeClass", "metadata": metadata, "spec": spec})
+    obj(vec![
+        ("apiVersion", s("karpenter.k8s.aws/v1")),
+        ("kind", s("EC2NodeClass")),
+        ("metadata", metadata.into()),
+        ("spec", spec.into()),
+    ])
 }
 
-fn selector_labels(deployment: &Deployment, fleet: &Fleet) -> Value {
-    json!({"app.kubernetes.io/name": deployment.name, "app.kubernetes.io/component": fleet.role})
+fn selector_labels(deployment: &Deployment, fleet: &Fleet) -> Doc {
+    obj(vec![("app.kubernetes.io/name", s(&deployment.name)), ("app.kubernetes.io/component", s(&fleet.role))])
 }
 
-fn object_labels(plan: &Plan, deployment: &Deployment, fleet: &Fleet) -> Value {
-    json!({
-        "app.kubernetes.io/name": deployment.name,
-        "app.kubernetes.io/component": fleet.role,
-        "app.kubernetes.io/managed-by": MANAGED_BY,
-        PLAN_LABEL: plan.metadata.name,
-    })
+fn object_labels(plan: &Plan, deployment: &Deployment, fleet: &Fleet) -> Doc {
+    obj(vec![
+        ("app.kubernetes.io/name", s(&deployment.name)),
+        ("app.kubernetes.io/component", s(&fleet.role)),
+        ("app.kubernetes.io/managed-by", s(MANAGED_BY)),
+        (PLAN_LABEL, s(&plan.metadata.name)),
+    ])
 }
 
 /// `--max-model-len` default: p90 prompt plus p90 output, rounded up to 1024 tokens (at least 2048).
@@ -249,102 +261,130 @@ pub fn server_args(plan: &Plan, deployment: &Deployment, fleet: &Fleet) -> Vec<S
     args
 }
 
-fn probe(period_seconds: u32, failure_threshold: u32) -> Value {
-    json!({
-        "httpGet": {"path": "/health", "port": "http"},
-        "periodSeconds": period_seconds,
-        "failureThreshold": failure_threshold,
-    })
+fn probe(period_seconds: u32, failure_threshold: u32) -> Doc {
+    obj(vec![
+        ("httpGet", obj(vec![("path", s("/health")), ("port", s("http"))])),
+        ("periodSeconds", period_seconds.into()),
+        ("failureThreshold", failure_threshold.into()),
+    ])
 }
 
 /// The apps/v1 Deployment of a fleet: vLLM's OpenAI-compatible server (or its Neuron variant).
-pub fn deployment(plan: &Plan, deployment: &Deployment, fleet: &Fleet) -> Value {
+pub fn deployment(plan: &Plan, deployment: &Deployment, fleet: &Fleet) -> Doc {
     let pod = PodRequests::for_fleet(deployment, fleet);
     let neuron = pod.neuron;
     let image = deployment.image.clone().unwrap_or_else(|| if neuron { NEURON_IMAGE } else { VLLM_IMAGE }.to_string());
+    let memory = format!("{}Gi", pod.memory_mib / 1024);
     let mut requests = Map::new();
-    requests.insert("cpu".into(), json!(format!("{}", pod.cpu_millis / 1000)));
-    requests.insert("memory".into(), json!(format!("{}Gi", pod.memory_mib / 1024)));
-    requests.insert(pod.device_resource().into(), json!(pod.devices.to_string()));
+    requests.insert("cpu", format!("{}", pod.cpu_millis / 1000).into());
+    requests.insert("memory", s(&memory));
+    requests.insert(pod.device_resource(), pod.devices.to_string().into());
     let mut limits = Map::new();
-    limits.insert("memory".into(), json!(format!("{}Gi", pod.memory_mib / 1024)));
-    limits.insert(pod.device_resource().into(), json!(pod.devices.to_string()));
-    let container = json!({
-        "name": "server",
-        "image": image,
-        "args": server_args(plan, deployment, fleet),
-        "env": [{"name": "HF_TOKEN", "valueFrom": {"secretKeyRef": {"name": "hf-token", "key": "token", "optional": true}}}],
-        "ports": [{"name": "http", "containerPort": PORT, "protocol": "TCP"}],
-        "resources": {"requests": requests, "limits": limits},
-        "startupProbe": probe(10, 90),
-        "readinessProbe": probe(10, 3),
-        "livenessProbe": probe(20, 3),
-        "volumeMounts": [
-            {"name": "dshm", "mountPath": "/dev/shm"},
-            {"name": "model-cache", "mountPath": "/root/.cache/huggingface"},
-        ],
-    });
+    limits.insert("memory", memory.into());
+    limits.insert(pod.device_resource(), pod.devices.to_string().into());
+    let secret = obj(vec![("name", s("hf-token")), ("key", s("token")), ("optional", true.into())]);
+    let container = obj(vec![
+        ("name", s("server")),
+        ("image", image.into()),
+        ("args", Doc::Seq(server_args(plan, deployment, fleet).into_iter().map(Doc::Str).collect())),
+        ("env", Doc::Seq(vec![obj(vec![("name", s("HF_TOKEN")), ("valueFrom", obj(vec![("secretKeyRef", secret)]))])])),
+        (
+            "ports",
+            Doc::Seq(vec![obj(vec![("name", s("http")), ("containerPort", PORT.into()), ("protocol", s("TCP"))])]),
+        ),
+        ("resources", obj(vec![("requests", requests.into()), ("limits", limits.into())])),
+        ("startupProbe", probe(10, 90)),
+        ("readinessProbe", probe(10, 3)),
+        ("livenessProbe", probe(20, 3)),
+        (
+            "volumeMounts",
+            Doc::Seq(vec![
+                obj(vec![("name", s("dshm")), ("mountPath", s("/dev/shm"))]),
+                obj(vec![("name", s("model-cache")), ("mountPath", s("/root/.cache/huggingface"))]),
+            ]),
+        ),
+    ]);
     let mut pod_spec = Map::new();
     let mut node_selector = Map::new();
     for (k, v) in &deployment.node_selector {
-        node_selector.insert(k.clone(), json!(v));
+        node_selector.insert(k, s(v));
     }
     if let Some(pool) = &fleet.node_pool {
-        node_selector.insert("karpenter.sh/nodepool".into(), json!(pool));
+        node_selector.insert("karpenter.sh/nodepool", s(pool));
     }
     if !node_selector.is_empty() {
-        pod_spec.insert("nodeSelector".into(), Value::Object(node_selector));
+        pod_spec.insert("nodeSelector", node_selector.into());
     }
     if !deployment.tolerations.is_empty() {
-        pod_spec.insert("tolerations".into(), serde_json::to_value(&deployment.tolerations).unwrap_or_default());
+        pod_spec.insert("tolerations", to_doc(&deployment.tolerations).unwrap_or_default());
     }
-    pod_spec.insert("terminationGracePeriodSeconds".into(), json!(60));
-    pod_spec.insert("containers".into(), json!([container]));
+    pod_spec.insert("terminationGracePeriodSeconds", 60u32.into());
+    pod_spec.insert("containers", Doc::Seq(vec![container]));
     pod_spec.insert(
-        "volumes".into(),
-        json!([
-            {"name": "dshm", "emptyDir": {"medium": "Memory", "sizeLimit": "16Gi"}},
-            {"name": "model-cache", "emptyDir": {}},
+        "volumes",
+        Doc::Seq(vec![
+            obj(vec![("name", s("dshm")), ("emptyDir", obj(vec![("medium", s("Memory")), ("sizeLimit", s("16Gi"))]))]),
+            obj(vec![("name", s("model-cache")), ("emptyDir", Map::new().into())]),
         ]),
     );
-    json!({
-        "apiVersion": "apps/v1",
-        "kind": "Deployment",
-        "metadata": {
-            "name": fleet.name,
-            "labels": object_labels(plan, deployment, fleet),
-            "annotations": {PRECISION_ANNOTATION: deployment.precision, ENGINE_ANNOTATION: deployment.engine},
-        },
-        "spec": {
-            "replicas": fleet.replicas.min,
-            "selector": {"matchLabels": selector_labels(deployment, fleet)},
-            "template": {
-                "metadata": {"labels": object_labels(plan, deployment, fleet)},
-                "spec": pod_spec,
-            },
-        },
-    })
+    let annotations =
+        obj(vec![(PRECISION_ANNOTATION, s(&deployment.precision)), (ENGINE_ANNOTATION, s(&deployment.engine))]);
+    obj(vec![
+        ("apiVersion", s("apps/v1")),
+        ("kind", s("Deployment")),
+        (
+            "metadata",
+            obj(vec![
+                ("name", s(&fleet.name)),
+                ("labels", object_labels(plan, deployment, fleet)),
+                ("annotations", annotations),
+            ]),
+        ),
+        (
+            "spec",
+            obj(vec![
+                ("replicas", fleet.replicas.min.into()),
+                ("selector", obj(vec![("matchLabels", selector_labels(deployment, fleet))])),
+                (
+                    "template",
+                    obj(vec![
+                        ("metadata", obj(vec![("labels", object_labels(plan, deployment, fleet))])),
+                        ("spec", pod_spec.into()),
+                    ]),
+                ),
+            ]),
+        ),
+    ])
 }
 
-pub fn service(plan: &Plan, deployment: &Deployment, fleet: &Fleet) -> Value {
-    json!({
-        "apiVersion": "v1",
-        "kind": "Service",
-        "metadata": {"name": fleet.name, "labels": object_labels(plan, deployment, fleet)},
-        "spec": {
-            "selector": selector_labels(deployment, fleet),
-            "ports": [{"name": "http", "port": PORT, "targetPort": "http", "protocol": "TCP"}],
-        },
-    })
+/// `metadata` of a fleet's resources: its name and labels.
+fn fleet_metadata(plan: &Plan, deployment: &Deployment, fleet: &Fleet) -> Doc {
+    obj(vec![("name", s(&fleet.name)), ("labels", object_labels(plan, deployment, fleet))])
 }
 
-pub fn pod_disruption_budget(plan: &Plan, deployment: &Deployment, fleet: &Fleet) -> Value {
-    json!({
-        "apiVersion": "policy/v1",
-        "kind": "PodDisruptionBudget",
-        "metadata": {"name": fleet.name, "labels": object_labels(plan, deployment, fleet)},
-        "spec": {"maxUnavailable": 1, "selector": {"matchLabels": selector_labels(deployment, fleet)}},
-    })
+pub fn service(plan: &Plan, deployment: &Deployment, fleet: &Fleet) -> Doc {
+    let port = obj(vec![("name", s("http")), ("port", PORT.into()), ("targetPort", s("http")), ("protocol", s("TCP"))]);
+    obj(vec![
+        ("apiVersion", s("v1")),
+        ("kind", s("Service")),
+        ("metadata", fleet_metadata(plan, deployment, fleet)),
+        ("spec", obj(vec![("selector", selector_labels(deployment, fleet)), ("ports", Doc::Seq(vec![port]))])),
+    ])
+}
+
+pub fn pod_disruption_budget(plan: &Plan, deployment: &Deployment, fleet: &Fleet) -> Doc {
+    obj(vec![
+        ("apiVersion", s("policy/v1")),
+        ("kind", s("PodDisruptionBudget")),
+        ("metadata", fleet_metadata(plan, deployment, fleet)),
+        (
+            "spec",
+            obj(vec![
+                ("maxUnavailable", 1u32.into()),
+                ("selector", obj(vec![("matchLabels", selector_labels(deployment, fleet))])),
+            ]),
+        ),
+    ])
 }
 
 /// A quantity for a target value: whole numbers as is, fractions in milli-units (`800m`).
@@ -371,61 +411,71 @@ fn hpa_target(metric: &ScalingMetric) -> f64 {
     }
 }
 
-fn behavior(b: &ScalingBehavior) -> Value {
+fn behavior(b: &ScalingBehavior) -> Doc {
     let mut up = Map::new();
-    if let Some(s) = b.scale_up_stabilization_seconds {
-        up.insert("stabilizationWindowSeconds".into(), json!(s));
+    if let Some(seconds) = b.scale_up_stabilization_seconds {
+        up.insert("stabilizationWindowSeconds", seconds.into());
     }
     if let Some(pods) = b.scale_up_pods_per_period {
-        up.insert("policies".into(), json!([{"type": "Pods", "value": pods, "periodSeconds": 15}]));
+        let policy = obj(vec![("type", s("Pods")), ("value", pods.into()), ("periodSeconds", 15u32.into())]);
+        up.insert("policies", Doc::Seq(vec![policy]));
     }
     let mut down = Map::new();
-    if let Some(s) = b.scale_down_stabilization_seconds {
-        down.insert("stabilizationWindowSeconds".into(), json!(s));
+    if let Some(seconds) = b.scale_down_stabilization_seconds {
+        down.insert("stabilizationWindowSeconds", seconds.into());
     }
     let mut out = Map::new();
     if !up.is_empty() {
-        out.insert("scaleUp".into(), Value::Object(up));
+        out.insert("scaleUp", up.into());
     }
     if !down.is_empty() {
-        out.insert("scaleDown".into(), Value::Object(down));
+        out.insert("scaleDown", down.into());
     }
-    Value::Object(out)
+    out.into()
 }
 
-pub fn horizontal_pod_autoscaler(plan: &Plan, deployment: &Deployment, fleet: &Fleet) -> Option<Value> {
+/// What an autoscaler scales: the fleet's Deployment.
+fn scale_target(fleet: &Fleet) -> Doc {
+    obj(vec![("apiVersion", s("apps/v1")), ("kind", s("Deployment")), ("name", s(&fleet.name))])
+}
+
+pub fn horizontal_pod_autoscaler(plan: &Plan, deployment: &Deployment, fleet: &Fleet) -> Option<Doc> {
     let autoscaler = deployment.autoscaler.as_ref().filter(|a| a.kind == AutoscalerKind::Hpa)?;
-    let metrics: Vec<Value> = autoscaler
+    let metrics = autoscaler
         .metrics
         .iter()
         .map(|m| match m.metric {
-            MetricKind::CpuUtilization => json!({
-                "type": "Resource",
-                "resource": {"name": "cpu", "target": {"type": "Utilization", "averageUtilization": m.target.round() as i64}},
-            }),
-            kind => json!({
-                "type": "Pods",
-                "pods": {
-                    "metric": {"name": hpa_metric_name(kind)},
-                    "target": {"type": "AverageValue", "averageValue": quantity(hpa_target(m))},
-                },
-            }),
+            MetricKind::CpuUtilization => {
+                let target =
+                    obj(vec![("type", s("Utilization")), ("averageUtilization", (m.target.round() as i64).into())]);
+                obj(vec![("type", s("Resource")), ("resource", obj(vec![("name", s("cpu")), ("target", target)]))])
+            }
+            kind => {
+                let target = obj(vec![("type", s("AverageValue")), ("averageValue", quantity(hpa_target(m)).into())]);
+                obj(vec![
+                    ("type", s("Pods")),
+                    (
+                        "pods",
+                        obj(vec![("metric", obj(vec![("name", hpa_metric_name(kind).into())])), ("target", target)]),
+                    ),
+                ])
+            }
         })
         .collect();
     let mut spec = Map::new();
-    spec.insert("scaleTargetRef".into(), json!({"apiVersion": "apps/v1", "kind": "Deployment", "name": fleet.name}));
-    spec.insert("minReplicas".into(), json!(fleet.replicas.min.max(1)));
-    spec.insert("maxReplicas".into(), json!(fleet.replicas.max.max(1)));
-    spec.insert("metrics".into(), Value::Array(metrics));
+    spec.insert("scaleTargetRef", scale_target(fleet));
+    spec.insert("minReplicas", fleet.replicas.min.max(1).into());
+    spec.insert("maxReplicas", fleet.replicas.max.max(1).into());
+    spec.insert("metrics", Doc::Seq(metrics));
     if let Some(b) = &autoscaler.behavior {
-        spec.insert("behavior".into(), behavior(b));
+        spec.insert("behavior", behavior(b));
     }
-    Some(json!({
-        "apiVersion": "autoscaling/v2",
-        "kind": "HorizontalPodAutoscaler",
-        "metadata": {"name": fleet.name, "labels": object_labels(plan, deployment, fleet)},
-        "spec": spec,
-    }))
+    Some(obj(vec![
+        ("apiVersion", s("autoscaling/v2")),
+        ("kind", s("HorizontalPodAutoscaler")),
+        ("metadata", fleet_metadata(plan, deployment, fleet)),
+        ("spec", spec.into()),
+    ]))
 }
 
 /// The PromQL a KEDA trigger runs for a metric of a fleet, and whether its threshold is per replica
@@ -447,61 +497,72 @@ pub fn prometheus_query(metric: MetricKind, fleet: &Fleet) -> (String, &'static 
     }
 }
 
-pub fn scaled_object(plan: &Plan, deployment: &Deployment, fleet: &Fleet) -> Option<Value> {
+pub fn scaled_object(plan: &Plan, deployment: &Deployment, fleet: &Fleet) -> Option<Doc> {
     let autoscaler = deployment.autoscaler.as_ref().filter(|a| a.kind == AutoscalerKind::Keda)?;
-    let address = autoscaler.prometheus_address.clone().unwrap_or_else(|| DEFAULT_PROMETHEUS.to_string());
-    let triggers: Vec<Value> = autoscaler
+    let address = autoscaler.prometheus_address.as_deref().unwrap_or(DEFAULT_PROMETHEUS);
+    let triggers = autoscaler
         .metrics
         .iter()
         .map(|m| {
             if m.metric == MetricKind::CpuUtilization {
-                return json!({"type": "cpu", "metricType": "Utilization", "metadata": {"value": format!("{}", m.target.round() as i64)}});
+                return obj(vec![
+                    ("type", s("cpu")),
+                    ("metricType", s("Utilization")),
+                    ("metadata", obj(vec![("value", format!("{}", m.target.round() as i64).into())])),
+                ]);
             }
             let (query, metric_type) = prometheus_query(m.metric, fleet);
-            json!({
-                "type": "prometheus",
-                "metricType": metric_type,
-                "metadata": {"serverAddress": address, "query": query, "threshold": format_fraction(hpa_target(m))},
-            })
+            obj(vec![
+                ("type", s("prometheus")),
+                ("metricType", s(metric_type)),
+                (
+                    "metadata",
+                    obj(vec![
+                        ("serverAddress", s(address)),
+                        ("query", query.into()),
+                        ("threshold", format_fraction(hpa_target(m)).into()),
+                    ]),
+                ),
+            ])
         })
         .collect();
     let mut spec = Map::new();
-    spec.insert("scaleTargetRef".into(), json!({"apiVersion": "apps/v1", "kind": "Deployment", "name": fleet.name}));
-    spec.insert("pollingInterval".into(), json!(autoscaler.polling_interval_seconds.unwrap_or(30)));
-    spec.insert("minReplicaCount".into(), json!(fleet.replicas.min));
-    spec.insert("maxReplicaCount".into(), json!(fleet.replicas.max.max(1)));
+    spec.insert("scaleTargetRef", scale_target(fleet));
+    spec.insert("pollingInterval", autoscaler.polling_interval_seconds.unwrap_or(30).into());
+    spec.insert("minReplicaCount", fleet.replicas.min.into());
+    spec.insert("maxReplicaCount", fleet.replicas.max.max(1).into());
     if let Some(b) = &autoscaler.behavior {
-        spec.insert("advanced".into(), json!({"horizontalPodAutoscalerConfig": {"behavior": behavior(b)}}));
+        spec.insert("advanced", obj(vec![("horizontalPodAutoscalerConfig", obj(vec![("behavior", behavior(b))]))]));
     }
-    spec.insert("triggers".into(), Value::Array(triggers));
-    Some(json!({
-        "apiVersion": "keda.sh/v1alpha1",
-        "kind": "ScaledObject",
-        "metadata": {"name": fleet.name, "labels": object_labels(plan, deployment, fleet)},
-        "spec": spec,
-    }))
+    spec.insert("triggers", Doc::Seq(triggers));
+    Some(obj(vec![
+        ("apiVersion", s("keda.sh/v1alpha1")),
+        ("kind", s("ScaledObject")),
+        ("metadata", fleet_metadata(plan, deployment, fleet)),
+        ("spec", spec.into()),
+    ]))
 }
 
 /// The workload parameters the Locust file replays (also how import recovers the plan's workload).
 pub fn workload_json(plan: &Plan) -> String {
-    let targets: Vec<Value> = plan
+    let targets = plan
         .spec
         .deployments
         .iter()
         .map(|d| {
             let entry = d.fleets().into_iter().find(|f| f.role != "prefill").map(|f| f.name).unwrap_or_default();
-            json!({"host": format!("http://{entry}:{PORT}"), "model": d.model})
+            obj(vec![("host", format!("http://{entry}:{PORT}").into()), ("model", s(&d.model))])
         })
         .collect();
     let mut doc = Map::new();
-    doc.insert("plan".into(), json!(plan.metadata.name));
+    doc.insert("plan", s(&plan.metadata.name));
     if let Some(description) = &plan.metadata.description {
-        doc.insert("description".into(), json!(description));
+        doc.insert("description", s(description));
     }
-    doc.insert("region".into(), json!(plan.spec.region));
-    doc.insert("workload".into(), serde_json::to_value(&plan.spec.workload).unwrap_or_default());
-    doc.insert("targets".into(), Value::Array(targets));
-    let mut text = serde_json::to_string_pretty(&Value::Object(doc)).unwrap_or_default();
+    doc.insert("region", s(&plan.spec.region));
+    doc.insert("workload", to_doc(&plan.spec.workload).unwrap_or_default());
+    doc.insert("targets", Doc::Seq(targets));
+    let mut text = Doc::Map(doc).to_json_pretty();
     text.push('\n');
     text
 }
@@ -558,17 +619,17 @@ class PlanShape(LoadTestShape):
         return (users, users)
 "#;
 
-pub fn load_test_config_map(plan: &Plan) -> Value {
-    json!({
-        "apiVersion": "v1",
-        "kind": "ConfigMap",
-        "metadata": {"name": format!("{}-loadtest", plan.metadata.name), "labels": labels(plan)},
-        "data": {WORKLOAD_KEY: workload_json(plan), LOCUSTFILE_KEY: LOCUSTFILE},
-    })
+pub fn load_test_config_map(plan: &Plan) -> Doc {
+    obj(vec![
+        ("apiVersion", s("v1")),
+        ("kind", s("ConfigMap")),
+        ("metadata", obj(vec![("name", format!("{}-loadtest", plan.metadata.name).into()), ("labels", labels(plan))])),
+        ("data", obj(vec![(WORKLOAD_KEY, workload_json(plan).into()), (LOCUSTFILE_KEY, s(LOCUSTFILE))])),
+    ])
 }
 
-/// Every manifest of a plan as JSON values, in a stable order.
-pub fn render_values(plan: &Plan) -> Vec<Value> {
+/// Every manifest of a plan as documents, in a stable order.
+pub fn render_values(plan: &Plan) -> Vec<Doc> {
     let mut out = Vec::new();
     for class in &plan.spec.node_classes {
         out.push(ec2_node_class(plan, class));
@@ -594,8 +655,8 @@ pub fn render(plan: &Plan) -> Vec<Document> {
     render_values(plan)
         .iter()
         .map(|v| Document {
-            kind: v["kind"].as_str().unwrap_or_default().to_string(),
-            name: v["metadata"]["name"].as_str().unwrap_or_default().to_string(),
+            kind: v.get("kind").and_then(Doc::as_str).unwrap_or_default().to_string(),
+            name: v.get("metadata").and_then(|m| m.get("name")).and_then(Doc::as_str).unwrap_or_default().to_string(),
             yaml: to_yaml(v),
         })
         .collect()

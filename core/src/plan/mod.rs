@@ -564,7 +564,7 @@ impl Plan {
 
     /// The plan as YAML, deterministic (same plan, same bytes).
     pub fn to_yaml(&self) -> String {
-        match serde_json::to_value(self) {
+        match crate::doc::to_doc(self) {
             Ok(value) => crate::yaml::to_yaml(&value),
             Err(e) => format!("# could not serialise plan: {e}\n"),
         }

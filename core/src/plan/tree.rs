@@ -6,6 +6,8 @@
 
 pub use crate::yaml::{Error, Node, Value, MAX_DEPTH};
 
+use crate::doc::Doc;
+
 /// Parses one YAML (or JSON) document into a located tree.
 pub fn parse_document(text: &str) -> Result<Node, Error> {
     crate::yaml::parse_document(text)
@@ -134,17 +136,17 @@ impl Node {
         }
     }
 
-    /// The tree as JSON (positions dropped), for typed deserialisation and schema checks.
-    pub fn to_json(&self) -> serde_json::Value {
-        use serde_json::Value as J;
+    /// The tree as a document (positions dropped): what the widget hands out as JSON, and what
+    /// tests compare.
+    pub fn to_doc(&self) -> Doc {
         match &self.value {
-            Value::Null => J::Null,
-            Value::Bool(b) => J::Bool(*b),
-            Value::Int(i) => J::from(*i),
-            Value::Float(f) => serde_json::Number::from_f64(*f).map(J::Number).unwrap_or(J::Null),
-            Value::Str(s) => J::String(s.clone()),
-            Value::Seq(items) => J::Array(items.iter().map(Node::to_json).collect()),
-            Value::Map(entries) => J::Object(entries.iter().map(|(k, v)| (k.clone(), v.to_json())).collect()),
+            Value::Null => Doc::Null,
+            Value::Bool(b) => Doc::Bool(*b),
+            Value::Int(i) => Doc::Int(*i),
+            Value::Float(f) => Doc::float(*f),
+            Value::Str(s) => Doc::Str(s.clone()),
+            Value::Seq(items) => Doc::Seq(items.iter().map(Node::to_doc).collect()),
+            Value::Map(entries) => Doc::Map(entries.iter().map(|(k, v)| (k.clone(), v.to_doc())).collect()),
         }
     }
 }

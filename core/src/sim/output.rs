@@ -153,7 +153,10 @@ pub struct PoolSeries {
 impl Timeline {
     /// The JSON contract, pretty-printed; same input, same bytes.
     pub fn to_json(&self) -> String {
-        serde_json::to_string_pretty(self).unwrap_or_else(|e| format!("{{\"error\": \"cannot serialise: {e}\"}}"))
+        match crate::doc::to_doc(self) {
+            Ok(doc) => doc.to_json_pretty(),
+            Err(e) => format!("{{\"error\": \"cannot serialise: {e}\"}}"),
+        }
     }
 
     /// The series as CSV: one row per sample; totals first, then `deployment.<name>.<column>` and

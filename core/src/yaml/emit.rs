@@ -1,15 +1,15 @@
-//! JSON values as YAML text, deterministic byte for byte.
+//! Documents as YAML text, deterministic byte for byte.
 //!
 //! The layout is the one Tokenfleet's manifests and plans have always had (that of serde-saphyr
 //! 2.2's `to_string` with default options, whose serializer this follows under its MIT/Apache-2.0
-//! licence, restricted to what a `serde_json::Value` can hold): block style, two-space indentation,
+//! licence, restricted to what a JSON value, and so a [`Doc`], can hold): block style, two-space indentation,
 //! sequences under a key at the key's column, `{}` and `[]` for empty collections, multi-line
 //! strings as literal blocks (`|`), long single-line strings as folded blocks (`>`, wrapped at 80
 //! characters), and strings quoted when a YAML reader would take them for something else.
 
 use std::fmt::Write as _;
 
-use serde_json::{Map, Value};
+use crate::doc::{Doc, Map};
 
 const INDENT: usize = 2;
 /// Width of folded block lines, and the length above which a single-line string is folded.
@@ -17,8 +17,8 @@ const WRAP: usize = 80;
 /// Longest implicit key YAML allows (in characters); longer keys use the explicit `? key` form.
 const SIMPLE_KEY_MAX: usize = 1024;
 
-/// A JSON value as a YAML document (without `---`), ending in a newline.
-pub fn to_yaml(value: &Value) -> String {
+/// A document as YAML (without `---`), ending in a newline.
+pub fn to_yaml(value: &Doc) -> String {
     let mut emitter = Emitter::default();
     emitter.value(value);
     emitter.out
@@ -63,17 +63,16 @@ impl Default for Emitter {
 }
 
 impl Emitter {
-    fn value(&mut self, value: &Value) {
+    fn value(&mut self, value: &Doc) {
         match value {
-            Value::Null => self.plain_scalar("null"),
-            Value::Bool(b) => self.plain_scalar(if *b { "true" } else { "false" }),
-            Value::Number(n) => match n.as_f64().filter(|_| n.is_f64()) {
-                Some(f) => self.plain_scalar(&float_text(f)),
-                None => self.plain_scalar(&n.to_string()),
-            },
-            Value::String(s) => self.string(s),
-            Value::Array(items) => self.sequence(items),
-            Value::Object(map) => self.mapping(map),
+            Doc::Null => self.plain_scalar("null"),
+            Doc::Bool(b) => self.plain_scalar(if *b { "true" } else { "false" }),
+            Doc::Int(i) => self.plain_scalar(&i.to_string()),
+            Doc::UInt(u) => self.plain_scalar(&u.to_string()),
+            Doc::Float(f) => self.plain_scalar(&float_text(*f)),
+            Doc::Str(s) => self.string(s),
+            Doc::Seq(items) => self.sequence(items),
+            Doc::Map(map) => self.mapping(map),
         }
     }
 
@@ -213,7 +212,7 @@ impl Emitter {
         }
     }
 
-    fn sequence(&mut self, items: &[Value]) {
+    fn sequence(&mut self, items: &[Doc]) {
         let was_inline_value = !self.at_line_start;
         if self.pending_space_after_colon && self.last_value_was_block {
             self.pending_space_after_colon = false;
@@ -276,7 +275,7 @@ impl Emitter {
         }
     }
 
-    fn mapping(&mut self, map: &Map<String, Value>) {
+    fn mapping(&mut self, map: &Map) {
         let inline_first = self.pending_inline_map;
         let was_inline_value = self.pending_space_after_colon;
         if was_inline_value && self.last_value_was_block {
@@ -306,7 +305,7 @@ impl Emitter {
         };
         let depth = if inline_first || was_inline_value { base + 1 } else { base };
         let align_after_dash = inline_first;
-        for (key, value) in map {
+        for (key, value) in map.iter() {
             // The key.
             if !self.at_line_start {
                 self.space_if_pending();
@@ -395,8 +394,8 @@ fn float_text(f: f64) -> String {
     if f.is_infinite() {
         return if f > 0.0 { ".inf".into() } else { "-.inf".into() };
     }
-    // serde_json writes the shortest text that reads back as the same float.
-    let s = serde_json::Number::from_f64(f).map(|n| n.to_string()).unwrap_or_default();
+    // The shortest text that reads back as the same float, as JSON writes it.
+    let s = crate::doc::json::float_text(f);
     match s.find(['e', 'E']) {
         Some(e) => {
             let (mantissa, exponent) = (&s[..e], &s[e + 1..]);
@@ -807,8 +806,8 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn check(value: Value, expected: &str) {
-        assert_eq!(to_yaml(&value), expected);
+    fn check(value: serde_json::Value, expected: &str) {
+        assert_eq!(to_yaml(&crate::doc::to_doc(&value).unwrap()), expected);
     }
 
     #[test]

@@ -659,7 +659,7 @@ mod tests {
     fn aliases_copy_their_anchor_and_stand_where_they_are_written() {
         let doc = parse_document("a: &x {b: 1, c: [1, 2]}\nd: *x\n").unwrap();
         let (a, d) = (doc.get("a").unwrap(), doc.get("d").unwrap());
-        assert_eq!(a.to_json(), d.to_json());
+        assert_eq!(a.to_doc(), d.to_doc());
         assert_eq!((a.line, a.column), (1, 7));
         assert_eq!(d.at("c[1]").map(|n| (n.line, n.column)), Some((2, 4)));
     }
@@ -667,7 +667,7 @@ mod tests {
     #[test]
     fn merge_keys_add_what_the_mapping_lacks_after_its_own_keys() {
         let doc = parse_document("base: &b {x: 1, z: 2}\nm:\n  <<: *b\n  z: 3\n").unwrap();
-        assert_eq!(doc.get("m").unwrap().to_json().to_string(), r#"{"z":3,"x":1}"#);
+        assert_eq!(doc.get("m").unwrap().to_doc().to_json(), r#"{"z":3,"x":1}"#);
     }
 
     #[test]
@@ -682,6 +682,6 @@ mod tests {
     #[test]
     fn json_is_read_as_yaml_flow() {
         let doc = parse_document(r#"{"a":1,"b":"x\/y\u00e9","c":[true,null,1.5e3,-0],"d":{}}"#).unwrap();
-        assert_eq!(doc.to_json().to_string(), r#"{"a":1,"b":"x/yé","c":[true,null,1500.0,0],"d":{}}"#);
+        assert_eq!(doc.to_doc().to_json(), r#"{"a":1,"b":"x/yé","c":[true,null,1500.0,0],"d":{}}"#);
     }
 }
