@@ -11,7 +11,7 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use leptos::prelude::*;
-use tokenfleet_core::plan::{self, tree, Plan};
+use tokenfleet_core::plan::{self, Plan};
 use wasm_bindgen::prelude::*;
 
 use crate::store::Store;
@@ -33,7 +33,7 @@ fn read_plan(text: &str) -> Result<Plan, JsError> {
 
 /// A plan as JSON text (the widget module turns it into an object).
 fn plan_json(plan: &Plan) -> String {
-    tree::parse_document(&plan.to_yaml()).map(|node| node.to_doc().to_json()).unwrap_or_default()
+    plan.to_json()
 }
 
 /// How the host page wants the widget.

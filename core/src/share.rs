@@ -97,9 +97,9 @@ pub fn decode_autosave(text: &str) -> Result<Plan, ShareError> {
 }
 
 fn pack(tag: &str, plan: &Plan) -> String {
-    // Through a document: the Plan's Serialize code is then instantiated once, for the serializer
-    // `to_yaml` uses too, instead of a second time for a text writer. serde_json's compact text.
-    let json = crate::doc::to_doc(plan).map(|doc| doc.to_json()).unwrap_or_default();
+    // Through a document (`Plan::to_json`): the Plan's Serialize code is then instantiated once, for
+    // the serializer `to_yaml` uses too, instead of a second time for a text writer.
+    let json = plan.to_json();
     let deflated = miniz_oxide::deflate::compress_to_vec(json.as_bytes(), 9);
     let mut out = String::with_capacity(tag.len() + 1 + deflated.len() * 4 / 3 + 4);
     out.push_str(tag);

@@ -570,6 +570,11 @@ impl Plan {
         }
     }
 
+    /// The plan as compact JSON: the text share links pack and the embeddable widget hands out.
+    pub fn to_json(&self) -> String {
+        crate::doc::to_doc(self).map(|doc| doc.to_json()).unwrap_or_default()
+    }
+
     /// A small valid plan to start from (used by tests and generators).
     pub fn minimal(name: &str) -> Plan {
         Plan {
