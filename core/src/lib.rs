@@ -11,6 +11,7 @@ pub mod examples;
 pub mod lint;
 pub mod manifest;
 pub mod node_de;
+pub mod node_read;
 pub mod optimize;
 pub mod perf;
 pub mod place;

@@ -6,6 +6,7 @@ mod disagg_sizing;
 mod examples;
 mod generate;
 mod lint_corpus;
+mod node_readers;
 mod optimize;
 mod placement;
 mod roundtrip;

@@ -5,6 +5,7 @@
 //! line and column. The format is documented in `docs/plan.md`.
 
 pub(crate) mod parse;
+mod read;
 pub mod trace;
 pub mod tree;
 

@@ -1,0 +1,295 @@
+//! Typed values read from the located YAML tree ([`crate::yaml::Node`]) by small hand-written readers.
+//!
+//! YAML and JSON are parsed once into the generic tree (`crate::yaml`); typed structs (the Plan, the
+//! imported workload) are read from the tree by [`FromNode`]. A struct's reader is one call to the
+//! non-generic [`read_fields`] with a slot per field ([`read_struct!`]), so the per-type code stays
+//! small (web app size), and every error carries the line and column of the node it is about.
+//!
+//! The errors say what serde's derived `Deserialize` said (`unknown field`, `missing field`,
+//! `invalid type: …, expected …`): the serde deserializer over the tree that Tokenfleet used before
+//! is kept as the oracle these readers must agree with (`tests/integration/node_readers.rs`).
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use crate::yaml::{Node, Value};
+
+/// Why a tree could not be read as the requested type, and where (1-based line and column).
+#[derive(Debug, Clone, PartialEq)]
+pub struct NodeError {
+    pub message: String,
+    pub line: u64,
+    pub column: u64,
+}
+
+impl fmt::Display for NodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "line {}, column {}: {}", self.line, self.column, self.message)
+    }
+}
+
+impl std::error::Error for NodeError {}
+
+impl NodeError {
+    /// An error about a node, placed at it.
+    pub fn at(node: &Node, message: String) -> NodeError {
+        NodeError { message, line: node.line, column: node.column }
+    }
+}
+
+/// A type read from a located tree. Each reader places its errors at the innermost node they are
+/// about: the value of the wrong type, the struct missing a field, the value of an unknown key.
+pub trait FromNode: Sized {
+    fn from_node(node: &Node) -> Result<Self, NodeError>;
+}
+
+/// Reads a typed value from a located tree.
+pub fn from_node<T: FromNode>(node: &Node) -> Result<T, NodeError> {
+    T::from_node(node)
+}
+
+/// `invalid type: <what the node is>, expected <expected>`, in serde's words.
+pub fn invalid_type(node: &Node, expected: &str) -> NodeError {
+    let found = match &node.value {
+        Value::Null => "unit value".to_string(),
+        Value::Bool(b) => format!("boolean `{b}`"),
+        Value::Int(i) => format!("integer `{i}`"),
+        Value::Float(f) => {
+            // Always with a decimal point, as serde writes it (`1.0`, not `1`).
+            let mut text = f.to_string();
+            if f.is_finite() && !text.contains('.') {
+                text.push_str(".0");
+            }
+            format!("floating point `{text}`")
+        }
+        Value::Str(s) => format!("string {s:?}"),
+        Value::Seq(_) => "sequence".to_string(),
+        Value::Map(_) => "map".to_string(),
+    };
+    NodeError::at(node, format!("invalid type: {found}, expected {expected}"))
+}
+
+/// The names a value may take, as serde lists them: `` `a` ``, `` `a` or `b` ``, `` one of `a`, `b`, `c` ``.
+fn one_of(names: &[&str]) -> String {
+    let quoted: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
+    match quoted.as_slice() {
+        [one] => one.clone(),
+        [a, b] => format!("{a} or {b}"),
+        _ => format!("one of {}", quoted.join(", ")),
+    }
+}
+
+impl FromNode for String {
+    /// A string, or a plain number or boolean as the text a person wrote (`nvidia.com/gpu: 16`), as
+    /// YAML readers do.
+    fn from_node(node: &Node) -> Result<String, NodeError> {
+        node.scalar_text().ok_or_else(|| invalid_type(node, "a string"))
+    }
+}
+
+impl FromNode for u32 {
+    fn from_node(node: &Node) -> Result<u32, NodeError> {
+        match node.value {
+            Value::Int(i) => {
+                u32::try_from(i).map_err(|_| NodeError::at(node, format!("invalid value: integer `{i}`, expected u32")))
+            }
+            _ => Err(invalid_type(node, "u32")),
+        }
+    }
+}
+
+impl FromNode for f64 {
+    fn from_node(node: &Node) -> Result<f64, NodeError> {
+        match node.value {
+            Value::Int(i) => Ok(i as f64),
+            Value::Float(f) => Ok(f),
+            _ => Err(invalid_type(node, "f64")),
+        }
+    }
+}
+
+impl<T: FromNode> FromNode for Option<T> {
+    /// `null` is `None`.
+    fn from_node(node: &Node) -> Result<Option<T>, NodeError> {
+        match node.value {
+            Value::Null => Ok(None),
+            _ => T::from_node(node).map(Some),
+        }
+    }
+}
+
+impl<T: FromNode> FromNode for Vec<T> {
+    fn from_node(node: &Node) -> Result<Vec<T>, NodeError> {
+        let Value::Seq(items) = &node.value else { return Err(invalid_type(node, "a sequence")) };
+        let mut values = Vec::with_capacity(items.len());
+        for item in items {
+            values.push(T::from_node(item)?);
+        }
+        Ok(values)
+    }
+}
+
+impl<T: FromNode> FromNode for BTreeMap<String, T> {
+    fn from_node(node: &Node) -> Result<BTreeMap<String, T>, NodeError> {
+        let Value::Map(entries) = &node.value else { return Err(invalid_type(node, "a map")) };
+        let mut values = BTreeMap::new();
+        for (key, value) in entries {
+            values.insert(key.clone(), T::from_node(value)?);
+        }
+        Ok(values)
+    }
+}
+
+/// One field of a struct being read: `None` until its entry has been read.
+pub trait Slot {
+    fn fill(&mut self, node: &Node) -> Result<(), NodeError>;
+}
+
+impl<T: FromNode> Slot for Option<T> {
+    fn fill(&mut self, node: &Node) -> Result<(), NodeError> {
+        *self = Some(T::from_node(node)?);
+        Ok(())
+    }
+}
+
+/// Reads a mapping into the slots of a struct's fields (`names[i]` fills `slots[i]`), in the
+/// mapping's order: the first unknown key, repeated key or bad value is the error, as with serde's
+/// derived readers (`deny_unknown_fields`). `expected` names the struct (`struct Plan`).
+pub fn read_fields(
+    node: &Node,
+    expected: &str,
+    names: &'static [&'static str],
+    slots: &mut [&mut dyn Slot],
+) -> Result<(), NodeError> {
+    let Value::Map(entries) = &node.value else { return Err(invalid_type(node, expected)) };
+    let mut seen = 0u64;
+    for (key, value) in entries {
+        let field = names.iter().position(|name| name == key).and_then(|i| Some((i, slots.get_mut(i)?)));
+        let Some((i, slot)) = field else {
+            return Err(NodeError::at(value, format!("unknown field `{key}`, expected {}", one_of(names))));
+        };
+        if seen & (1 << i) != 0 {
+            return Err(NodeError::at(node, format!("duplicate field `{key}`")));
+        }
+        seen |= 1 << i;
+        slot.fill(value)?;
+    }
+    Ok(())
+}
+
+/// A required field's value, or `missing field` at the struct.
+pub fn required<T>(slot: Option<T>, node: &Node, name: &str) -> Result<T, NodeError> {
+    slot.ok_or_else(|| NodeError::at(node, format!("missing field `{name}`")))
+}
+
+/// The index of a unit variant written as its name (`expected` names the enum: `enum Mode`).
+pub fn variant(node: &Node, expected: &str, names: &'static [&'static str]) -> Result<usize, NodeError> {
+    let Value::Str(name) = &node.value else { return Err(invalid_type(node, expected)) };
+    names
+        .iter()
+        .position(|n| n == name)
+        .ok_or_else(|| NodeError::at(node, format!("unknown variant `{name}`, expected {}", one_of(names))))
+}
+
+/// Implements [`FromNode`] for a struct from its fields in declaration order: `field: "name"` is
+/// required, `field: "name" = make` defaults to `make()` when absent (`= Default::default` for
+/// serde's plain `default`). Unknown keys are refused (serde's `deny_unknown_fields`).
+macro_rules! read_struct {
+    ($ty:ident { $($field:ident: $name:literal $(= $default:path)?),* $(,)? }) => {
+        impl $crate::node_read::FromNode for $ty {
+            fn from_node(node: &$crate::yaml::Node) -> Result<Self, $crate::node_read::NodeError> {
+                $(let mut $field = None;)*
+                $crate::node_read::read_fields(
+                    node,
+                    concat!("struct ", stringify!($ty)),
+                    &[$($name),*],
+                    &mut [$(&mut $field),*],
+                )?;
+                Ok($ty { $($field: $crate::node_read::read_struct!(@value $field, node, $name $(, $default)?)),* })
+            }
+        }
+    };
+    (@value $field:ident, $node:ident, $name:literal) => {
+        $crate::node_read::required($field, $node, $name)?
+    };
+    (@value $field:ident, $node:ident, $name:literal, $default:path) => {
+        $field.unwrap_or_else($default)
+    };
+}
+pub(crate) use read_struct;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::{tree, Plan};
+
+    fn read(text: &str) -> Result<Plan, NodeError> {
+        from_node(&tree::parse_document(text).unwrap())
+    }
+
+    const GOOD: &str =
+        "apiVersion: tokenfleet.dev/v1alpha1\nkind: Plan\nmetadata:\n  name: t\nspec:\n  region: us-east-1\n";
+
+    #[test]
+    fn errors_point_at_the_node() {
+        let e = read(&format!("{GOOD}  workload:\n    requestsPerSecond:\n      baseline: lots\n      peak: 2\n"))
+            .unwrap_err();
+        assert_eq!((e.line, e.column), (9, 17), "{e}");
+        assert_eq!(e.message, "invalid type: string \"lots\", expected f64");
+        let e = read(&format!("{GOOD}  bogus: 1\n")).unwrap_err();
+        assert_eq!((e.line, e.column), (7, 10), "{e}");
+        assert_eq!(
+            e.message,
+            "unknown field `bogus`, expected one of `region`, `cluster`, `workload`, `deployments`, `nodePools`, \
+             `nodeClasses`"
+        );
+        let e = read("kind: Plan\n").unwrap_err();
+        assert_eq!((e.line, e.column, e.message.as_str()), (1, 1, "missing field `apiVersion`"));
+        let e = read(&format!("{GOOD}  cluster: {{name: c, nodeRole: [a]}}\n")).unwrap_err();
+        assert_eq!((e.line, e.message.as_str()), (7, "invalid type: sequence, expected a string"), "{e}");
+        let e = read(&format!("{GOOD}  cluster: {{nodeRole: r}}\n")).unwrap_err();
+        assert_eq!((e.line, e.column, e.message.as_str()), (7, 12, "missing field `name`"), "{e}");
+        let e = read(&format!("{GOOD}  cluster: {{name: c, x: 1.0}}\n")).unwrap_err();
+        assert_eq!(e.message, "unknown field `x`, expected `name` or `nodeRole`", "{e}");
+    }
+
+    #[test]
+    fn numbers_and_variants_say_what_serde_said() {
+        let deployment = |tail: &str| {
+            format!("{GOOD}  deployments:\n    - name: d\n      model: m\n      replicas: {{min: 1, max: 2}}\n{tail}")
+        };
+        let e = read(&deployment("      tensorParallel: -1\n")).unwrap_err();
+        assert_eq!((e.line, e.message.as_str()), (11, "invalid value: integer `-1`, expected u32"), "{e}");
+        let e = read(&deployment("      tensorParallel: 2e0\n")).unwrap_err();
+        assert_eq!(e.message, "invalid type: floating point `2.0`, expected u32", "{e}");
+        let e = read(&deployment("      mode: Disaggregated\n")).unwrap_err();
+        assert_eq!(e.message, "unknown variant `Disaggregated`, expected `monolithic` or `disaggregated`", "{e}");
+        let e = read(&deployment("      mode: 1\n")).unwrap_err();
+        assert_eq!(e.message, "invalid type: integer `1`, expected enum Mode", "{e}");
+        let e = read(&deployment("      mode: ~\n")).unwrap_err();
+        assert_eq!(e.message, "invalid type: unit value, expected enum Mode", "{e}");
+        let plan = read(&deployment("      gpuMemoryUtilization: 1\n      maxNumSeqs: ~\n")).unwrap();
+        let d = &plan.spec.deployments[0];
+        assert_eq!((d.gpu_memory_utilization, d.max_num_seqs), (Some(1.0), None));
+        assert_eq!((d.precision.as_str(), d.engine.as_str(), d.tensor_parallel), ("bf16", "vllm", 1));
+    }
+
+    #[test]
+    fn a_repeated_key_is_refused_at_its_struct() {
+        let mut root = tree::parse_document("name: a\nnodeRole: r\n").unwrap();
+        if let Value::Map(entries) = &mut root.value {
+            let first = entries[0].clone();
+            entries.push(first);
+        }
+        let e = from_node::<crate::plan::Cluster>(&root).unwrap_err();
+        assert_eq!((e.line, e.column, e.message.as_str()), (1, 1, "duplicate field `name`"));
+    }
+
+    #[test]
+    fn plain_numbers_read_as_strings_where_strings_are_expected() {
+        let text =
+            crate::examples::example("quickstart").unwrap().replace("nvidia.com/gpu: \"16\"", "nvidia.com/gpu: 16");
+        let plan = read(&text).unwrap();
+        assert_eq!(plan.spec.node_pools[0].limits["nvidia.com/gpu"], "16");
+    }
+}
