@@ -10,7 +10,6 @@ pub mod edit;
 pub mod examples;
 pub mod lint;
 pub mod manifest;
-pub mod node_de;
 pub mod node_read;
 pub mod optimize;
 pub mod perf;

@@ -2,7 +2,7 @@
 //!
 //! YAML and JSON are parsed once into the generic tree (`crate::yaml`); typed structs (the Plan, the
 //! imported workload) are read from the tree by [`FromNode`]. A struct's reader is one call to the
-//! non-generic [`read_fields`] with a slot per field ([`read_struct!`]), so the per-type code stays
+//! non-generic [`read_fields`] with a slot per field (`read_struct!`), so the per-type code stays
 //! small (web app size), and every error carries the line and column of the node it is about.
 //!
 //! The errors say what serde's derived `Deserialize` said (`unknown field`, `missing field`,

@@ -596,7 +596,7 @@ impl<'a> Importer<'a> {
             self.plan.spec.region = region.to_string();
         }
         let missing = Node { value: Value::Null, line: root.line, column: root.column };
-        match crate::node_de::from_node::<Workload>(root.get("workload").unwrap_or(&missing)) {
+        match crate::node_read::from_node::<Workload>(root.get("workload").unwrap_or(&missing)) {
             Ok(w) => self.plan.spec.workload = w,
             Err(e) => self.findings.push(doc.finding(
                 "TF032",

@@ -55,7 +55,7 @@ pub fn parse_plan_located(text: &str) -> Result<(Plan, Option<Node>), PlanError>
         ));
     }
     // JSON is YAML's flow style: one parser reads both into the located tree, and the Plan is read
-    // from the tree (crate::node_de), so every error has a line and column and no format library's
+    // from the tree (crate::node_read), so every error has a line and column and no format library's
     // deserializer is instantiated per Plan type (which keeps the web app small).
     let root = tree::parse_document(text).map_err(|e| PlanError {
         path: String::new(),
@@ -63,7 +63,7 @@ pub fn parse_plan_located(text: &str) -> Result<(Plan, Option<Node>), PlanError>
         column: Some(e.column),
         message: e.message,
     })?;
-    let plan: Plan = crate::node_de::from_node(&root).map_err(|e| PlanError {
+    let plan: Plan = crate::node_read::from_node(&root).map_err(|e| PlanError {
         path: root.path_at_line(e.line).unwrap_or_default(),
         line: Some(e.line),
         column: Some(e.column),
@@ -104,7 +104,7 @@ pub fn parse_plan_unchecked(text: &str) -> Result<(Plan, Option<Node>), PlanErro
 
 fn validate_failed_parse(text: &str) -> Option<(Plan, Option<Node>)> {
     let root = tree::parse_document(text).ok()?;
-    let plan: Plan = crate::node_de::from_node(&root).ok()?;
+    let plan: Plan = crate::node_read::from_node(&root).ok()?;
     Some((plan, Some(root)))
 }
 

@@ -1,6 +1,6 @@
 //! A YAML (or JSON) document as a tree of values that remember their line and column.
 //!
-//! Typed parsing (serde) says what is wrong; this tree says where: it maps a field path such as
+//! Typed reading (`node_read`) says what is wrong; this tree says where: it maps a field path such as
 //! `spec.nodePools[0].weight` to a line and column, and a line back to a field path. The importer and
 //! the linter read Kubernetes YAML through it so that every finding can name its line.
 
