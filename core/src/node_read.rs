@@ -140,25 +140,39 @@ impl<T: FromNode> FromNode for BTreeMap<String, T> {
     }
 }
 
-/// One field of a struct being read: `None` until its entry has been read.
+/// Where a struct's reader puts a field's value: the field itself.
 pub trait Slot {
     fn fill(&mut self, node: &Node) -> Result<(), NodeError>;
 }
 
-impl<T: FromNode> Slot for Option<T> {
+impl<T: FromNode> Slot for T {
     fn fill(&mut self, node: &Node) -> Result<(), NodeError> {
-        *self = Some(T::from_node(node)?);
+        *self = T::from_node(node)?;
         Ok(())
     }
 }
 
-/// Reads a mapping into the slots of a struct's fields (`names[i]` fills `slots[i]`), in the
-/// mapping's order: the first unknown key, repeated key or bad value is the error, as with serde's
-/// derived readers (`deny_unknown_fields`). `expected` names the struct (`struct Plan`).
+/// The value a required field holds while its struct is read. It is never seen: a struct missing a
+/// required field is an error. Types without a `Default` implement it themselves.
+pub trait Placeholder {
+    fn placeholder() -> Self;
+}
+
+impl<T: Default> Placeholder for T {
+    fn placeholder() -> T {
+        T::default()
+    }
+}
+
+/// Reads a mapping into a struct's fields (`names[i]` fills `slots[i]`, which `required[i]` says a
+/// document must give), in the mapping's order: the first unknown key, repeated key or bad value is
+/// the error, then the first missing required field, as with serde's derived readers
+/// (`deny_unknown_fields`). `expected` names the struct (`struct Plan`), of at most 64 fields.
 pub fn read_fields(
     node: &Node,
     expected: &str,
     names: &'static [&'static str],
+    required: &'static [bool],
     slots: &mut [&mut dyn Slot],
 ) -> Result<(), NodeError> {
     let Value::Map(entries) = &node.value else { return Err(invalid_type(node, expected)) };
@@ -174,12 +188,12 @@ pub fn read_fields(
         seen |= 1 << i;
         slot.fill(value)?;
     }
-    Ok(())
-}
-
-/// A required field's value, or `missing field` at the struct.
-pub fn required<T>(slot: Option<T>, node: &Node, name: &str) -> Result<T, NodeError> {
-    slot.ok_or_else(|| NodeError::at(node, format!("missing field `{name}`")))
+    // Then the first required field the mapping lacks, in declaration order.
+    let missing = names.iter().zip(required).enumerate().find(|(i, (_, required))| **required && seen & (1 << i) == 0);
+    match missing {
+        Some((_, (name, _))) => Err(NodeError::at(node, format!("missing field `{name}`"))),
+        None => Ok(()),
+    }
 }
 
 /// The index of a unit variant written as its name (`expected` names the enum: `enum Mode`).
@@ -194,26 +208,37 @@ pub fn variant(node: &Node, expected: &str, names: &'static [&'static str]) -> R
 /// Implements [`FromNode`] for a struct from its fields in declaration order: `field: "name"` is
 /// required, `field: "name" = make` defaults to `make()` when absent (`= Default::default` for
 /// serde's plain `default`). Unknown keys are refused (serde's `deny_unknown_fields`).
+///
+/// The struct starts with its defaults (and placeholders for the required fields) and the document
+/// overwrites them in place: a reader is a struct literal and one call, with one value to drop on
+/// an error.
 macro_rules! read_struct {
     ($ty:ident { $($field:ident: $name:literal $(= $default:path)?),* $(,)? }) => {
         impl $crate::node_read::FromNode for $ty {
             fn from_node(node: &$crate::yaml::Node) -> Result<Self, $crate::node_read::NodeError> {
-                $(let mut $field = None;)*
+                let mut value = $ty { $($field: $crate::node_read::read_struct!(@initial $($default)?)),* };
                 $crate::node_read::read_fields(
                     node,
                     concat!("struct ", stringify!($ty)),
                     &[$($name),*],
-                    &mut [$(&mut $field),*],
+                    &[$($crate::node_read::read_struct!(@required $($default)?)),*],
+                    &mut [$(&mut value.$field),*],
                 )?;
-                Ok($ty { $($field: $crate::node_read::read_struct!(@value $field, node, $name $(, $default)?)),* })
+                Ok(value)
             }
         }
     };
-    (@value $field:ident, $node:ident, $name:literal) => {
-        $crate::node_read::required($field, $node, $name)?
+    (@initial) => {
+        $crate::node_read::Placeholder::placeholder()
     };
-    (@value $field:ident, $node:ident, $name:literal, $default:path) => {
-        $field.unwrap_or_else($default)
+    (@initial $default:path) => {
+        $default()
+    };
+    (@required) => {
+        true
+    };
+    (@required $default:path) => {
+        false
     };
 }
 pub(crate) use read_struct;

@@ -2,7 +2,7 @@
 //! declaration order, under their camelCase names, with the defaults of its serde attributes.
 
 use crate::catalog::CapacityType;
-use crate::node_read::{read_struct, variant, FromNode, NodeError};
+use crate::node_read::{read_struct, variant, FromNode, NodeError, Placeholder};
 use crate::yaml::Node;
 
 use super::*;
@@ -127,6 +127,32 @@ read_struct!(CapacityReservation {
     instance_type: "instanceType",
     count: "count",
 });
+
+// Required fields of types without a `Default` start as these (see `Placeholder`).
+
+impl Placeholder for ReplicaBounds {
+    fn placeholder() -> Self {
+        ReplicaBounds { min: 0, max: 0 }
+    }
+}
+
+impl Placeholder for SloMetric {
+    fn placeholder() -> Self {
+        SloMetric::Ttft
+    }
+}
+
+impl Placeholder for AutoscalerKind {
+    fn placeholder() -> Self {
+        AutoscalerKind::Hpa
+    }
+}
+
+impl Placeholder for MetricKind {
+    fn placeholder() -> Self {
+        MetricKind::QueueDepth
+    }
+}
 
 // Unit variants are written as their names (camelCase; kebab-case for capacity types), in
 // declaration order: the order of the names in an `unknown variant` error.
