@@ -159,15 +159,13 @@ impl Dep {
 pub fn simulate(sc: &Scenario, opt: &SimOptions) -> Result<Timeline, String> {
     opt.validate()?;
     sc.validate()?;
-    let mut names = std::collections::BTreeSet::new();
-    for d in &sc.deployments {
-        if !names.insert(&d.name) {
+    for (i, d) in sc.deployments.iter().enumerate() {
+        if sc.deployments[..i].iter().any(|e| e.name == d.name) {
             return Err(format!("deployments: the name {:?} is used twice", d.name));
         }
     }
-    let mut pool_names = std::collections::BTreeSet::new();
-    for p in &sc.pools {
-        if !pool_names.insert(&p.name) {
+    for (i, p) in sc.pools.iter().enumerate() {
+        if sc.pools[..i].iter().any(|e| e.name == p.name) {
             return Err(format!("pools: the name {:?} is used twice", p.name));
         }
     }
