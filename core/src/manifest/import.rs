@@ -12,6 +12,7 @@ use crate::place::{parse_quantity, sizing};
 use crate::plan::parse::is_dns_label;
 use crate::plan::tree::{self, Node, Value};
 use crate::plan::*;
+use crate::vec_map::VecMap;
 
 /// A Plan read from Kubernetes YAML, the findings made on the way, and where each plan element came from.
 #[derive(Debug, Clone)]
@@ -175,8 +176,8 @@ struct Importer<'a> {
     origins: Vec<Origin>,
     cluster_name: Option<String>,
     node_role: Option<String>,
-    /// Deployment name → (index in plan, prefill doc, decode doc) for disaggregated fleets.
-    fleets: BTreeMap<String, usize>,
+    /// Deployment name → its index in the plan, for disaggregated fleets.
+    fleets: VecMap<String, usize>,
     autoscalers: Vec<&'a SourceDocument>,
     seen_workload: bool,
     pdb_targets: Vec<BTreeMap<String, String>>,
@@ -202,7 +203,7 @@ pub fn import_documents(docs: &[SourceDocument]) -> Import {
         origins: Vec::new(),
         cluster_name: None,
         node_role: None,
-        fleets: BTreeMap::new(),
+        fleets: VecMap::new(),
         autoscalers: Vec::new(),
         seen_workload: false,
         pdb_targets: Vec::new(),
@@ -366,27 +367,29 @@ impl<'a> Importer<'a> {
             .and_then(|a| a.get(render::RESERVATIONS_ANNOTATION))
             .and_then(Node::scalar_text)
             .unwrap_or_default();
-        let mut known: BTreeMap<String, CapacityReservation> = BTreeMap::new();
+        // The annotation's reservations by id, a later entry replacing an earlier one.
+        let mut known: Vec<CapacityReservation> = Vec::new();
         for entry in annotation.split(',').filter(|e| !e.is_empty()) {
             let Some((id, rest)) = entry.split_once('=') else { continue };
             let parts: Vec<&str> = rest.split(':').collect();
             if let [kind, instance_type, count] = parts[..] {
-                known.insert(
-                    id.to_string(),
-                    CapacityReservation {
-                        id: id.to_string(),
-                        kind: kind.to_string(),
-                        instance_type: instance_type.to_string(),
-                        count: count.parse().unwrap_or(1),
-                    },
-                );
+                let reservation = CapacityReservation {
+                    id: id.to_string(),
+                    kind: kind.to_string(),
+                    instance_type: instance_type.to_string(),
+                    count: count.parse().unwrap_or(1),
+                };
+                match known.iter_mut().find(|r| r.id == id) {
+                    Some(earlier) => *earlier = reservation,
+                    None => known.push(reservation),
+                }
             }
         }
         let mut reservations = Vec::new();
         for (i, term) in n.items_at("spec.capacityReservationSelectorTerms").iter().enumerate() {
             match term.str_at("id") {
-                Some(id) => match known.remove(&id) {
-                    Some(r) => reservations.push(r),
+                Some(id) => match known.iter().position(|r| r.id == id) {
+                    Some(k) => reservations.push(known.swap_remove(k)),
                     None => self.findings.push(doc.finding(
                         "TF035",
                         Severity::Info,
