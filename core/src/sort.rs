@@ -41,6 +41,20 @@ pub fn map_from<K: Ord, V>(pairs: impl IntoIterator<Item = (K, V)>) -> std::coll
     map
 }
 
+/// For each of `n` items, whether an earlier item has the same key: the `!seen.insert(key)` test of
+/// a duplicate check, for all items at once (one sort, no set type to instantiate).
+pub fn repeats<'a>(n: usize, key: &dyn Fn(usize) -> &'a str) -> Vec<bool> {
+    let order = stable_order(n, &mut |a, b| key(a) > key(b));
+    let mut repeated = vec![false; n];
+    for pair in order.windows(2) {
+        // Stable, so equal keys are in item order: the later of each equal pair is the repeat.
+        if key(pair[0]) == key(pair[1]) {
+            repeated[pair[1]] = true;
+        }
+    }
+    repeated
+}
+
 /// The stable ascending order of `n` items as indices: `order[i]` is the item that goes to place `i`.
 /// `greater(a, b)` says item `a` must come after item `b`.
 fn stable_order(n: usize, greater: &mut dyn FnMut(usize, usize) -> bool) -> Vec<usize> {
@@ -154,6 +168,16 @@ mod tests {
         let std: std::collections::BTreeMap<_, _> = pairs.into_iter().collect();
         assert_eq!(ours, std);
         assert_eq!(ours["b"], 3);
+    }
+
+    #[test]
+    fn repeats_is_a_set_insert_test() {
+        for (seed, n, range) in [(1, 0, 1), (2, 1, 1), (3, 50, 7), (4, 300, 40), (5, 300, 1000)] {
+            let keys: Vec<String> = numbers(seed, n, range).into_iter().map(|x| format!("k{x}")).collect();
+            let mut seen = std::collections::BTreeSet::new();
+            let expected: Vec<bool> = keys.iter().map(|k| !seen.insert(k)).collect();
+            assert_eq!(repeats(keys.len(), &|i| &keys[i]), expected, "seed {seed}");
+        }
     }
 
     #[test]

@@ -181,7 +181,7 @@ pub fn validate(plan: &Plan) -> Vec<PlanError> {
             err(format!("spec.workload.slos[{i}].limitMs"), format!("{} is not a positive limit in ms", slo.limit_ms));
         }
     }
-    let mut names = std::collections::BTreeSet::new();
+    let repeated = crate::sort::repeats(spec.deployments.len(), &|i| &spec.deployments[i].name);
     for (i, d) in spec.deployments.iter().enumerate() {
         let path = |field: &str| format!("spec.deployments[{i}].{field}");
         if !is_dns_label(&d.name) || d.name.len() > 40 {
@@ -190,7 +190,7 @@ pub fn validate(plan: &Plan) -> Vec<PlanError> {
                 format!("{:?} is not a valid name: lowercase letters, digits and '-', at most 40", d.name),
             );
         }
-        if !names.insert(d.name.clone()) {
+        if repeated[i] {
             err(path("name"), format!("a deployment named {:?} already exists", d.name));
         }
         if d.model.trim().is_empty() {
@@ -249,13 +249,13 @@ pub fn validate(plan: &Plan) -> Vec<PlanError> {
             }
         }
     }
-    let mut pool_names = std::collections::BTreeSet::new();
+    let repeated = crate::sort::repeats(spec.node_pools.len(), &|i| &spec.node_pools[i].name);
     for (i, p) in spec.node_pools.iter().enumerate() {
         let path = |field: &str| format!("spec.nodePools[{i}].{field}");
         if !is_dns_label(&p.name) {
             err(path("name"), format!("{:?} is not a valid name: lowercase letters, digits and '-'", p.name));
         }
-        if !pool_names.insert(p.name.clone()) {
+        if repeated[i] {
             err(path("name"), format!("a NodePool named {:?} already exists", p.name));
         }
         if let Some(w) = p.weight {
@@ -278,13 +278,13 @@ pub fn validate(plan: &Plan) -> Vec<PlanError> {
             }
         }
     }
-    let mut class_names = std::collections::BTreeSet::new();
+    let repeated = crate::sort::repeats(spec.node_classes.len(), &|i| &spec.node_classes[i].name);
     for (i, c) in spec.node_classes.iter().enumerate() {
         let path = |field: &str| format!("spec.nodeClasses[{i}].{field}");
         if !is_dns_label(&c.name) {
             err(path("name"), format!("{:?} is not a valid name: lowercase letters, digits and '-'", c.name));
         }
-        if !class_names.insert(c.name.clone()) {
+        if repeated[i] {
             err(path("name"), format!("a node class named {:?} already exists", c.name));
         }
         if !["bottlerocket", "al2023"].contains(&c.ami.as_str()) {

@@ -507,7 +507,8 @@ impl<'a> Builder<'a> {
                 map.push(key, id, value);
             }
         }
-        Ok((Node { value: Value::Map(map.entries), line: at.0, column: at.1 }, Ids::Map(map.ids)))
+        let (entries, ids) = map.finish();
+        Ok((Node { value: Value::Map(entries), line: at.0, column: at.1 }, Ids::Map(ids)))
     }
 }
 
@@ -516,21 +517,33 @@ impl<'a> Builder<'a> {
 struct MapBuilder {
     entries: Vec<(String, Node)>,
     ids: Vec<KeyId>,
-    keys: BTreeSet<String>,
 }
 
 impl MapBuilder {
-    /// Adds an entry; one whose key reads as the same text replaces the earlier one, which moves to
-    /// the end (`1` and `"1"` are different YAML keys but the same text).
     fn push(&mut self, key: String, id: KeyId, value: Node) {
-        if !self.keys.insert(key.clone()) {
-            if let Some(i) = self.entries.iter().position(|(k, _)| *k == key) {
-                self.entries.remove(i);
-                self.ids.remove(i);
-            }
-        }
         self.entries.push((key, value));
         self.ids.push(id);
+    }
+
+    /// The entries and their ids. An entry whose key reads as the same text as a later entry's is
+    /// replaced by that one, in the later one's place (`1` and `"1"` are different YAML keys but the
+    /// same text).
+    fn finish(self) -> (Vec<(String, Node)>, Vec<KeyId>) {
+        let n = self.entries.len();
+        // Read from the end, a repeated key is one a later entry replaces.
+        let replaced = crate::sort::repeats(n, &|i| &self.entries[n - 1 - i].0);
+        if !replaced.contains(&true) {
+            return (self.entries, self.ids);
+        }
+        let mut entries = Vec::with_capacity(n);
+        let mut ids = Vec::with_capacity(n);
+        for (i, (entry, id)) in self.entries.into_iter().zip(self.ids).enumerate() {
+            if !replaced[n - 1 - i] {
+                entries.push(entry);
+                ids.push(id);
+            }
+        }
+        (entries, ids)
     }
 }
 
@@ -668,6 +681,12 @@ mod tests {
     fn merge_keys_add_what_the_mapping_lacks_after_its_own_keys() {
         let doc = parse_document("base: &b {x: 1, z: 2}\nm:\n  <<: *b\n  z: 3\n").unwrap();
         assert_eq!(doc.get("m").unwrap().to_doc().to_json(), r#"{"z":3,"x":1}"#);
+    }
+
+    #[test]
+    fn a_key_of_the_same_text_replaces_the_earlier_entry_in_its_own_place() {
+        let doc = parse_document("1: a\nk: b\n\"1\": c\nj: d\n").unwrap();
+        assert_eq!(doc.to_doc().to_json(), r#"{"k":"b","1":"c","j":"d"}"#);
     }
 
     #[test]
