@@ -395,6 +395,26 @@ mod tests {
     }
 
     #[test]
+    fn each_repeated_name_is_reported_where_it_repeats() {
+        let mut plan = parse_plan(crate::examples::EXAMPLES[0].1).unwrap();
+        let spec = &mut plan.spec;
+        let (d, p, c) = (spec.deployments[0].clone(), spec.node_pools[0].clone(), spec.node_classes[0].clone());
+        let (nd, np, nc) = (spec.deployments.len(), spec.node_pools.len(), spec.node_classes.len());
+        spec.deployments.extend([d.clone(), d]);
+        spec.node_pools.push(p);
+        spec.node_classes.push(c);
+        let repeats: Vec<String> =
+            validate(&plan).into_iter().filter(|e| e.message.contains("already exists")).map(|e| e.path).collect();
+        let expected = [
+            format!("spec.deployments[{nd}].name"),
+            format!("spec.deployments[{}].name", nd + 1),
+            format!("spec.nodePools[{np}].name"),
+            format!("spec.nodeClasses[{nc}].name"),
+        ];
+        assert_eq!(repeats, expected);
+    }
+
+    #[test]
     fn type_errors_name_path_and_line() {
         let text = format!("{GOOD}  workload:\n    requestsPerSecond:\n      baseline: lots\n      peak: 2\n");
         let e = parse_plan(&text).unwrap_err();

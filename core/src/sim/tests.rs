@@ -108,6 +108,17 @@ fn opts(duration_s: f64) -> SimOptions {
 }
 
 #[test]
+fn a_name_used_twice_is_refused() {
+    let pools = vec![pool("gpu", NodeOs::Bottlerocket, None), pool("gpu", NodeOs::Al2023, None)];
+    let mut sc = scenario(steady(1.0), hpa(1, 2, 3.0), pools);
+    assert_eq!(simulate(&sc, &opts(600.0)).unwrap_err(), "pools: the name \"gpu\" is used twice");
+    let mut second = sc.deployments[0].clone();
+    second.traffic_share = 0.0;
+    sc.deployments.push(second);
+    assert_eq!(simulate(&sc, &opts(600.0)).unwrap_err(), "deployments: the name \"llama\" is used twice");
+}
+
+#[test]
 fn requests_are_conserved() {
     for (traffic, limit) in
         [(step_trace(0.5, 30.0, 600.0), Some(4)), (Traffic::default(), None), (steady(3.0), Some(2))]
