@@ -97,8 +97,7 @@ pub fn decode_autosave(text: &str) -> Result<Plan, ShareError> {
 }
 
 fn pack(tag: &str, plan: &Plan) -> String {
-    // Through a document (`Plan::to_json`): the Plan's Serialize code is then instantiated once, for
-    // the serializer `to_yaml` uses too, instead of a second time for a text writer.
+    // Through a document (`Plan::to_json`): the Plan's writers are the ones `to_yaml` uses too.
     let json = plan.to_json();
     let deflated = miniz_oxide::deflate::compress_to_vec(json.as_bytes(), 9);
     let mut out = String::with_capacity(tag.len() + 1 + deflated.len() * 4 / 3 + 4);

@@ -3,6 +3,7 @@
 mod calibration;
 mod conformance;
 mod disagg_sizing;
+mod doc_writers;
 mod examples;
 mod generate;
 mod lint_corpus;

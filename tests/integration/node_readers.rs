@@ -326,7 +326,7 @@ fn every_type(node: &Node) -> Vec<String> {
 }
 
 /// Every node of a tree, in document order.
-fn nodes(node: &Node) -> Vec<&Node> {
+pub(crate) fn nodes(node: &Node) -> Vec<&Node> {
     let mut out = vec![node];
     match &node.value {
         Value::Seq(items) => items.iter().for_each(|n| out.extend(nodes(n))),
@@ -337,7 +337,7 @@ fn nodes(node: &Node) -> Vec<&Node> {
 }
 
 /// The `n`th node of a tree in document order (0 is the root).
-fn nth_mut<'a>(node: &'a mut Node, n: &mut usize) -> Option<&'a mut Node> {
+pub(crate) fn nth_mut<'a>(node: &'a mut Node, n: &mut usize) -> Option<&'a mut Node> {
     if *n == 0 {
         return Some(node);
     }
@@ -378,7 +378,7 @@ fn files(dir: &Path, out: &mut Vec<PathBuf>) {
 }
 
 /// Every YAML and JSON document of the repository and of ../shared/reference.
-fn corpus() -> Vec<(String, String)> {
+pub(crate) fn corpus() -> Vec<(String, String)> {
     let mut paths = Vec::new();
     files(&tokenfleet_tests::repo_root(), &mut paths);
     if let Some(reference) = tokenfleet_tests::shared_reference() {
@@ -487,7 +487,7 @@ fn deep(rng: &mut Rng) -> Value {
 
 /// One random change to a node: another value, a key removed, added, repeated or renamed, entries
 /// or items reordered, a number written as a string and back, the value wrapped or nested deep.
-fn mutate(rng: &mut Rng, target: &mut Node) {
+pub(crate) fn mutate(rng: &mut Rng, target: &mut Node) {
     match (&mut target.value, rng.below(10)) {
         (Value::Map(entries), 0) if !entries.is_empty() => {
             entries.remove(rng.below(entries.len() as u64) as usize);
@@ -537,7 +537,7 @@ fn mutate(rng: &mut Rng, target: &mut Node) {
 }
 
 /// Sources to mutate: the examples and generated plans, as trees.
-fn sources() -> Vec<Node> {
+pub(crate) fn sources() -> Vec<Node> {
     EXAMPLES
         .iter()
         .map(|(_, text)| yaml::parse_document(text).unwrap())

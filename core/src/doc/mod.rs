@@ -1,16 +1,21 @@
 //! Documents core writes: an unlocated value (mappings keep their insertion order) that the
-//! manifests are built as and plans are serialised into, written as YAML (`yaml::emit`) or JSON
+//! manifests are built as and plans are written into, written as YAML (`yaml::emit`) or JSON
 //! ([`json`]).
 //!
 //! It replaces `serde_json::Value` (with `preserve_order`) in core, for the web app's size: the
 //! builder below is one non-generic call per key instead of an inlined hash-map insert, the JSON
 //! writer and float formatting are core's own (built on the standard library's shortest float
-//! formatting, no second table of powers of ten), and [`to_doc`] is a small serde serializer in the
-//! manner of `serde_json::value::Serializer`. The output is byte for byte serde_json's; the tests
-//! check it against serde_json.
+//! formatting, no second table of powers of ten). The output is byte for byte serde_json's; the
+//! tests check it against serde_json.
+//!
+//! Plans become documents through hand-written writers ([`write::ToDoc`], the twin of
+//! `node_read`), not serde. [`to_doc`] is a small serde serializer in the manner of
+//! `serde_json::value::Serializer`, for the simulator's JSON (native shells only) and as the oracle
+//! the Plan's writers are tested against.
 
 pub mod json;
 mod ser;
+pub mod write;
 
 pub use ser::{to_doc, Error};
 

@@ -6,7 +6,8 @@
 //! (precision, engine, reservation sizes, the workload) travel in `tokenfleet.dev/*` annotations or
 //! the ConfigMap, so that import can read them back.
 
-use crate::doc::{obj, s, strs, to_doc, Doc, Map};
+use crate::doc::write::ToDoc;
+use crate::doc::{obj, s, strs, Doc, Map};
 
 use crate::place::sizing::{self, PodRequests};
 use crate::plan::{
@@ -78,7 +79,7 @@ pub fn node_pool(plan: &Plan, pool: &NodePool) -> Doc {
     );
     template_spec.insert("requirements", Doc::Seq(requirements));
     if !pool.taints.is_empty() {
-        template_spec.insert("taints", to_doc(&pool.taints).unwrap_or_default());
+        template_spec.insert("taints", pool.taints.to_doc());
     }
     if let Some(expire) = &pool.expire_after {
         template_spec.insert("expireAfter", s(expire));
@@ -94,7 +95,7 @@ pub fn node_pool(plan: &Plan, pool: &NodePool) -> Doc {
         disruption.insert("consolidateAfter", s(after));
     }
     if !pool.budgets.is_empty() {
-        disruption.insert("budgets", to_doc(&pool.budgets).unwrap_or_default());
+        disruption.insert("budgets", pool.budgets.to_doc());
     }
     let mut spec = Map::new();
     spec.insert(
@@ -103,7 +104,7 @@ pub fn node_pool(plan: &Plan, pool: &NodePool) -> Doc {
     );
     spec.insert("disruption", disruption.into());
     if !pool.limits.is_empty() {
-        spec.insert("limits", to_doc(&pool.limits).unwrap_or_default());
+        spec.insert("limits", pool.limits.to_doc());
     }
     if let Some(weight) = pool.weight {
         spec.insert("weight", weight.into());
@@ -316,7 +317,7 @@ pub fn deployment(plan: &Plan, deployment: &Deployment, fleet: &Fleet) -> Doc {
         pod_spec.insert("nodeSelector", node_selector.into());
     }
     if !deployment.tolerations.is_empty() {
-        pod_spec.insert("tolerations", to_doc(&deployment.tolerations).unwrap_or_default());
+        pod_spec.insert("tolerations", deployment.tolerations.to_doc());
     }
     pod_spec.insert("terminationGracePeriodSeconds", 60u32.into());
     pod_spec.insert("containers", Doc::Seq(vec![container]));
@@ -560,7 +561,7 @@ pub fn workload_json(plan: &Plan) -> String {
         doc.insert("description", s(description));
     }
     doc.insert("region", s(&plan.spec.region));
-    doc.insert("workload", to_doc(&plan.spec.workload).unwrap_or_default());
+    doc.insert("workload", plan.spec.workload.to_doc());
     doc.insert("targets", Doc::Seq(targets));
     let mut text = Doc::Map(doc).to_json_pretty();
     text.push('\n');

@@ -8,6 +8,7 @@ pub(crate) mod parse;
 mod read;
 pub mod trace;
 pub mod tree;
+mod write;
 
 pub use parse::{parse_plan, parse_plan_located, parse_plan_unchecked, validate, PlanError, MAX_INPUT_BYTES};
 
@@ -16,6 +17,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::catalog::CapacityType;
+use crate::doc::write::ToDoc;
 
 pub const API_VERSION: &str = "tokenfleet.dev/v1alpha1";
 pub const KIND: &str = "Plan";
@@ -565,15 +567,12 @@ impl Plan {
 
     /// The plan as YAML, deterministic (same plan, same bytes).
     pub fn to_yaml(&self) -> String {
-        match crate::doc::to_doc(self) {
-            Ok(value) => crate::yaml::to_yaml(&value),
-            Err(e) => format!("# could not serialise plan: {e}\n"),
-        }
+        crate::yaml::to_yaml(&self.to_doc())
     }
 
     /// The plan as compact JSON: the text share links pack and the embeddable widget hands out.
     pub fn to_json(&self) -> String {
-        crate::doc::to_doc(self).map(|doc| doc.to_json()).unwrap_or_default()
+        self.to_doc().to_json()
     }
 
     /// A small valid plan to start from (used by tests and generators).

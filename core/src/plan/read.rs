@@ -155,11 +155,19 @@ impl Placeholder for MetricKind {
 }
 
 // Unit variants are written as their names (camelCase; kebab-case for capacity types), in
-// declaration order: the order of the names in an `unknown variant` error.
+// declaration order: the order of the names in an `unknown variant` error, and the tables the
+// writers (`write.rs`) index with the variant's discriminant.
+
+pub(super) const SLO_METRICS: &[&str] = &["ttft", "tpot", "e2e"];
+pub(super) const MODES: &[&str] = &["monolithic", "disaggregated"];
+pub(super) const AUTOSCALER_KINDS: &[&str] = &["hpa", "keda"];
+pub(super) const METRIC_KINDS: &[&str] =
+    &["queueDepth", "runningRequests", "kvCacheUsage", "ttft", "gpuUtilization", "cpuUtilization"];
+pub(super) const CAPACITY_TYPES: &[&str] = &["reserved", "spot", "on-demand"];
 
 impl FromNode for SloMetric {
     fn from_node(node: &Node) -> Result<Self, NodeError> {
-        Ok(match variant(node, "enum SloMetric", &["ttft", "tpot", "e2e"])? {
+        Ok(match variant(node, "enum SloMetric", SLO_METRICS)? {
             0 => SloMetric::Ttft,
             1 => SloMetric::Tpot,
             _ => SloMetric::E2e,
@@ -169,7 +177,7 @@ impl FromNode for SloMetric {
 
 impl FromNode for Mode {
     fn from_node(node: &Node) -> Result<Self, NodeError> {
-        Ok(match variant(node, "enum Mode", &["monolithic", "disaggregated"])? {
+        Ok(match variant(node, "enum Mode", MODES)? {
             0 => Mode::Monolithic,
             _ => Mode::Disaggregated,
         })
@@ -178,7 +186,7 @@ impl FromNode for Mode {
 
 impl FromNode for AutoscalerKind {
     fn from_node(node: &Node) -> Result<Self, NodeError> {
-        Ok(match variant(node, "enum AutoscalerKind", &["hpa", "keda"])? {
+        Ok(match variant(node, "enum AutoscalerKind", AUTOSCALER_KINDS)? {
             0 => AutoscalerKind::Hpa,
             _ => AutoscalerKind::Keda,
         })
@@ -187,9 +195,7 @@ impl FromNode for AutoscalerKind {
 
 impl FromNode for MetricKind {
     fn from_node(node: &Node) -> Result<Self, NodeError> {
-        const NAMES: &[&str] =
-            &["queueDepth", "runningRequests", "kvCacheUsage", "ttft", "gpuUtilization", "cpuUtilization"];
-        Ok(match variant(node, "enum MetricKind", NAMES)? {
+        Ok(match variant(node, "enum MetricKind", METRIC_KINDS)? {
             0 => MetricKind::QueueDepth,
             1 => MetricKind::RunningRequests,
             2 => MetricKind::KvCacheUsage,
@@ -202,7 +208,7 @@ impl FromNode for MetricKind {
 
 impl FromNode for CapacityType {
     fn from_node(node: &Node) -> Result<Self, NodeError> {
-        Ok(match variant(node, "enum CapacityType", &["reserved", "spot", "on-demand"])? {
+        Ok(match variant(node, "enum CapacityType", CAPACITY_TYPES)? {
             0 => CapacityType::Reserved,
             1 => CapacityType::Spot,
             _ => CapacityType::OnDemand,
