@@ -57,9 +57,30 @@ impl<T: ToDoc> ToDoc for Option<T> {
     }
 }
 
+/// A sequence's items one at a time, for [`write_seq`]: one tiny impl per item type instead of a
+/// loop per item type.
+pub trait Items {
+    fn item(&self, index: usize) -> Option<&dyn ToDoc>;
+}
+
+impl<T: ToDoc> Items for Vec<T> {
+    fn item(&self, index: usize) -> Option<&dyn ToDoc> {
+        self.get(index).map(|item| item as &dyn ToDoc)
+    }
+}
+
+/// Writes a sequence of the items given, in order.
+pub fn write_seq(items: &dyn Items) -> Doc {
+    let mut seq = Vec::new();
+    while let Some(item) = items.item(seq.len()) {
+        seq.push(item.to_doc());
+    }
+    Doc::Seq(seq)
+}
+
 impl<T: ToDoc> ToDoc for Vec<T> {
     fn to_doc(&self) -> Doc {
-        Doc::Seq(self.iter().map(T::to_doc).collect())
+        write_seq(self)
     }
 }
 
