@@ -35,7 +35,7 @@ pub(crate) fn parse_f64(cell: &str) -> Option<f64> {
     if cell.is_empty() {
         None
     } else {
-        cell.parse().ok()
+        crate::float::parse_f64(cell)
     }
 }
 

@@ -129,7 +129,7 @@ fn write_float(out: &mut String, f: f64) {
     let mut sci = format!("{f:e}");
     let shortest_len = sci.bytes().take_while(|&b| b != b'e').filter(u8::is_ascii_digit).count();
     let exact = format!("{f:.*e}", shortest_len.saturating_sub(1));
-    if exact != sci && exact.parse::<f64>() == Ok(f) {
+    if exact != sci && crate::float::parse_f64(&exact) == Some(f) {
         sci = exact;
     }
     let (mantissa, exponent) = sci.split_once('e').unwrap_or((&sci, "0"));

@@ -70,7 +70,7 @@ impl Node {
         match &self.value {
             Value::Int(i) => Some(*i as f64),
             Value::Float(f) => Some(*f),
-            Value::Str(s) => s.trim().parse().ok(),
+            Value::Str(s) => crate::float::parse_f64(s.trim()),
             _ => None,
         }
     }

@@ -341,9 +341,9 @@ fn float_including_overflow(s: &str, tagged: bool) -> Option<f64> {
         ".inf" | ".Inf" | ".INF" => return Some(if negative { f64::NEG_INFINITY } else { f64::INFINITY }),
         _ => {}
     }
-    match t.parse::<f64>() {
-        Ok(v) if v.is_finite() => Some(v),
-        Ok(v) if v.is_infinite() && unsigned.as_bytes().first().is_some_and(u8::is_ascii_digit) => Some(v),
+    match crate::float::parse_f64(t) {
+        Some(v) if v.is_finite() => Some(v),
+        Some(v) if v.is_infinite() && unsigned.as_bytes().first().is_some_and(u8::is_ascii_digit) => Some(v),
         _ => None,
     }
 }
