@@ -1,8 +1,9 @@
 //! One SLO's latency band in the results: the SLO, its verdict, and the estimate at p50, p95 and p99
 //! (and at the SLO's own percentile), each marked within or over the SLO's limit.
 
-use leptos::prelude::*;
 use tokenfleet_core::place::{BandValue, LatencyBand};
+
+use crate::html::Html;
 
 /// A latency in the unit that reads best: ms with one decimal below 100 ms (none for whole numbers),
 /// whole ms below 10 s, seconds above.
@@ -44,8 +45,13 @@ fn verdict(band: &LatencyBand) -> (&'static str, &'static str) {
     }
 }
 
+/// An optional figure as a data attribute: its value, or empty when unknown.
+fn or_empty(value: Option<impl ToString>) -> String {
+    value.map(|v| v.to_string()).unwrap_or_default()
+}
+
 /// One value of the band: `p95 143 ms ✓`, with the raw figures in data attributes for tests.
-fn percentile_value(band: &LatencyBand, value: BandValue) -> impl IntoView {
+fn percentile_value(h: &mut Html, band: &LatencyBand, value: BandValue) {
     let metric = metric_name(&band.metric);
     let limit = duration(band.limit_ms);
     let p = value.percentile;
@@ -57,29 +63,21 @@ fn percentile_value(band: &LatencyBand, value: BandValue) -> impl IntoView {
     };
     let shown = value.estimate_ms.map(duration).unwrap_or_else(|| "—".into());
     let own = if value.is_slo_percentile { " (the SLO's percentile)" } else { "" };
-    let title = format!("{metric} p{p}: {shown}, {words}{own}");
-    let class = format!(
-        "tf-pct {}{}",
-        verdict_class(if band.saturated { Some(false) } else { value.within_limit }),
-        if value.is_slo_percentile { " tf-pct-slo" } else { "" }
-    );
-    view! {
-        <span class=class title=title data-testid="latency-percentile" data-percentile=p.to_string()
-            data-value-ms=value.estimate_ms.map(|v| v.to_string()).unwrap_or_default()
-            data-meets=value.within_limit.map(|m| m.to_string()).unwrap_or_default()
-            data-slo=value.is_slo_percentile.to_string()>
-            <span class="tf-pct-name">{format!("p{p}")}</span>
-            " "
-            <span class="tf-pct-value">{shown}</span>
-            " "
-            <span aria-hidden="true">{mark}</span>
-            <span class="tf-sr">{format!(", {words}{own}")}</span>
-        </span>
-    }
+    let class = verdict_class(if band.saturated { Some(false) } else { value.within_limit });
+    h.raw("<span class=\"tf-pct ").raw(class).raw(if value.is_slo_percentile { " tf-pct-slo" } else { "" });
+    h.raw("\" title=\"").text(&format!("{metric} p{p}: {shown}, {words}{own}"));
+    h.raw("\" data-testid=\"latency-percentile\" data-percentile=\"").text(&p.to_string());
+    h.raw("\" data-value-ms=\"").text(&or_empty(value.estimate_ms));
+    h.raw("\" data-meets=\"").text(&or_empty(value.within_limit));
+    h.raw("\" data-slo=\"").raw(if value.is_slo_percentile { "true" } else { "false" });
+    h.raw("\"><span class=\"tf-pct-name\">").text(&format!("p{p}"));
+    h.raw("</span> <span class=\"tf-pct-value\">").text(&shown);
+    h.raw("</span> <span aria-hidden=\"true\">").raw(mark);
+    h.raw("</span><span class=\"tf-sr\">").text(&format!(", {words}{own}")).raw("</span></span>");
 }
 
 /// One SLO's band: `TTFT p95 ≤ 1000 ms · meets ✓`, then p50 / p95 / p99.
-pub fn latency_band(band: &LatencyBand) -> impl IntoView {
+pub fn latency_band(h: &mut Html, band: &LatencyBand) {
     let (mark, words) = verdict(band);
     let slo = format!("{} p{} ≤ {}", metric_name(&band.metric), band.percentile, duration(band.limit_ms));
     let title = match band.estimate_ms {
@@ -87,21 +85,20 @@ pub fn latency_band(band: &LatencyBand) -> impl IntoView {
         None if band.saturated => format!("{slo}: saturated, arrivals exceed what the replicas can serve"),
         None => format!("{slo}: no estimate (model, chip or precision not covered by the performance model)"),
     };
-    let class = format!("tf-band {}", verdict_class(band.meets_slo));
-    let values = band.values();
-    view! {
-        <div class=class title=title data-testid="latency-band" data-metric=band.metric.clone()
-            data-percentile=band.percentile.to_string() data-limit-ms=band.limit_ms.to_string()>
-            <div class="tf-band-head">
-                <span class="tf-band-slo">{slo}</span>
-                " "
-                <span class="tf-band-verdict">{words} " " <span aria-hidden="true">{mark}</span></span>
-            </div>
-            {(!band.saturated && band.p50_ms.is_some()).then(|| view! {
-                <div class="tf-band-values">
-                    {values.into_iter().map(|v| percentile_value(band, v)).collect_view()}
-                </div>
-            })}
-        </div>
+    h.raw("<div class=\"tf-band ").raw(verdict_class(band.meets_slo));
+    h.raw("\" title=\"").text(&title);
+    h.raw("\" data-testid=\"latency-band\" data-metric=\"").text(&band.metric);
+    h.raw("\" data-percentile=\"").text(&band.percentile.to_string());
+    h.raw("\" data-limit-ms=\"").text(&band.limit_ms.to_string());
+    h.raw("\"><div class=\"tf-band-head\"><span class=\"tf-band-slo\">").text(&slo);
+    h.raw("</span> <span class=\"tf-band-verdict\">").raw(words).raw(" <span aria-hidden=\"true\">").raw(mark);
+    h.raw("</span></span></div>");
+    if !band.saturated && band.p50_ms.is_some() {
+        h.raw("<div class=\"tf-band-values\">");
+        for value in band.values() {
+            percentile_value(h, band, value);
+        }
+        h.raw("</div>");
     }
+    h.raw("</div>");
 }

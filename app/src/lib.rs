@@ -10,6 +10,7 @@ mod desktop;
 mod dom;
 mod export;
 mod fields;
+mod html;
 mod import_panel;
 mod latency_band;
 mod lint_panel;
@@ -26,7 +27,6 @@ mod workload;
 use leptos::prelude::*;
 
 pub use store::Store;
-pub use summary::Summary;
 
 /// Whether keyboard focus is in a text control, where Ctrl+Z belongs to the control.
 fn typing_in_field() -> bool {

@@ -1,30 +1,41 @@
 //! The results panel: headline figures, per-deployment replicas and latency bands against each SLO
 //! (`latency_band`), nodes per pool by instance type and capacity type, and a diagram of pods on nodes.
+//! The figures, tables and diagram are read-only reports rebuilt on every edit: each is written as
+//! HTML text (`html`) into its element.
 
 use leptos::prelude::*;
 use tokenfleet_core::place::Outcome;
 use tokenfleet_core::units::count;
 
+use crate::html::Html;
 use crate::latency_band::latency_band;
 use crate::store::Store;
-use crate::summary::Summary;
+use crate::summary;
 
 #[component]
 pub fn ResultsPanel() -> impl IntoView {
     let store = expect_context::<Store>();
-    let outcome = Memo::new(move |_| store.derived.with(|d| d.outcome.clone()));
+    let report = move |write: fn(&mut Html, &Outcome)| {
+        move || {
+            let mut h = Html::default();
+            store.derived.with(|d| write(&mut h, &d.outcome));
+            h.finish()
+        }
+    };
     view! {
         <section class="tf-panel" aria-labelledby="results-title" data-testid="results-panel">
             <h2 id="results-title">"Results"</h2>
-            {move || view! { <Summary outcome=outcome.get() /> }}
-            {move || outcome.with(extra_figures)}
+            <dl class="tf-figures" inner_html=report(summary::figures)></dl>
+            <div class="tf-scroll" inner_html=report(summary::node_groups)></div>
+            <dl class="tf-figures tf-figures-small" inner_html=report(extra_figures)></dl>
             <h3>"Deployments"</h3>
-            <div class="tf-scroll">{move || outcome.with(deployments_table)}</div>
+            <div class="tf-scroll" inner_html=report(deployments_table)></div>
             <h3>"Pods on nodes"</h3>
-            {move || outcome.with(pods_diagram)}
-            {move || outcome.with(|o| (!o.unplaced.is_empty()).then(|| view! {
+            <div class="tf-pods" data-testid="pods-diagram" role="img" aria-label="Pods placed on nodes, per NodePool"
+                inner_html=report(pods_diagram)></div>
+            {move || store.derived.with(|d| (!d.outcome.unplaced.is_empty()).then(|| view! {
                 <ul class="tf-unplaced" role="alert">
-                    {o.unplaced.iter().map(|u| view! {
+                    {d.outcome.unplaced.iter().map(|u| view! {
                         <li data-testid="unplaced">{format!("{} of {} could not be placed: {}", count(u.replicas as u64, "replica"), u.deployment, u.reason)}</li>
                     }).collect_view()}
                 </ul>
@@ -33,73 +44,75 @@ pub fn ResultsPanel() -> impl IntoView {
     }
 }
 
-fn extra_figures(o: &Outcome) -> impl IntoView {
+fn extra_figures(h: &mut Html, o: &Outcome) {
     let s = &o.summary;
-    view! {
-        <dl class="tf-figures tf-figures-small">
-            <div><dt>"Per million tokens"</dt>
-                <dd data-testid="usd-per-million-tokens" data-value=s.usd_per_million_tokens.map(|v| v.to_string()).unwrap_or_default()>
-                    {s.usd_per_million_tokens.map(|v| format!("{v:.3} USD/Mtok")).unwrap_or_else(|| "— (no traffic)".into())}
-                </dd></div>
-            <div><dt>"Reserved (paid anyway)"</dt><dd>{format!("{:.2} USD/hour", s.reserved_usd_per_hour)}</dd></div>
-            <div><dt>"Marginal"</dt><dd>{format!("{:.2} USD/hour", s.marginal_usd_per_hour)}</dd></div>
-        </dl>
-    }
+    h.raw("<div><dt>Per million tokens</dt><dd data-testid=\"usd-per-million-tokens\" data-value=\"");
+    h.text(&s.usd_per_million_tokens.map(|v| v.to_string()).unwrap_or_default()).raw("\">");
+    h.text(&s.usd_per_million_tokens.map(|v| format!("{v:.3} USD/Mtok")).unwrap_or_else(|| "— (no traffic)".into()));
+    h.raw("</dd></div><div><dt>Reserved (paid anyway)</dt><dd>");
+    h.text(&format!("{:.2} USD/hour", s.reserved_usd_per_hour));
+    h.raw("</dd></div><div><dt>Marginal</dt><dd>").text(&format!("{:.2} USD/hour", s.marginal_usd_per_hour));
+    h.raw("</dd></div>");
 }
 
 /// One `tbody` per deployment fleet: its replicas, devices and pools, then a full-width row with its
 /// latency bands (one per SLO), so the bands keep their width in a narrow column.
-fn deployments_table(o: &Outcome) -> impl IntoView {
-    view! {
-        <table class="tf-table tf-deployments">
-            <thead><tr>
-                <th>"Fleet"</th><th>"Replicas"</th><th>"Devices"</th><th>"NodePool"</th>
-            </tr></thead>
-            {o.deployments.iter().map(|d| view! {
-                <tbody data-testid="deployment-result" data-deployment=d.name.clone()>
-                    <tr class="tf-deployment-facts">
-                        <td>{d.name.clone()} <span class="tf-muted">" (" {d.role.clone()} ")"</span></td>
-                        <td>{format!("{} (max {})", count(d.replicas as u64, "replica"), d.replicas_max)}
-                            {d.replicas_for_peak.map(|r| format!(" · {r} for peak"))}</td>
-                        <td>{format!("{} ({} per replica)", count(d.devices as u64, "device"), d.devices_per_replica)}</td>
-                        <td>{d.node_pools.join(", ")}</td>
-                    </tr>
-                    <tr>
-                        <td colspan="4">
-                            <div class="tf-bands">{d.latency.iter().map(latency_band).collect_view()}</div>
-                        </td>
-                    </tr>
-                </tbody>
-            }).collect_view()}
-        </table>
+fn deployments_table(h: &mut Html, o: &Outcome) {
+    h.raw("<table class=\"tf-table tf-deployments\"><thead><tr>");
+    h.raw("<th>Fleet</th><th>Replicas</th><th>Devices</th><th>NodePool</th></tr></thead>");
+    for d in &o.deployments {
+        h.raw("<tbody data-testid=\"deployment-result\" data-deployment=\"").text(&d.name);
+        h.raw("\"><tr class=\"tf-deployment-facts\"><td>").text(&d.name);
+        h.raw("<span class=\"tf-muted\"> (").text(&d.role).raw(")</span></td><td>");
+        h.text(&format!("{} (max {})", count(d.replicas as u64, "replica"), d.replicas_max));
+        if let Some(r) = d.replicas_for_peak {
+            h.text(&format!(" · {r} for peak"));
+        }
+        h.raw("</td><td>").text(&format!(
+            "{} ({} per replica)",
+            count(d.devices as u64, "device"),
+            d.devices_per_replica
+        ));
+        h.raw("</td><td>").text(&d.node_pools.join(", "));
+        h.raw("</td></tr><tr><td colspan=\"4\"><div class=\"tf-bands\">");
+        for band in &d.latency {
+            latency_band(h, band);
+        }
+        h.raw("</div></td></tr></tbody>");
     }
+    h.raw("</table>");
 }
 
 /// Each node a box, each pod a block inside it; pools side by side in priority order.
-fn pods_diagram(o: &Outcome) -> impl IntoView {
-    view! {
-        <div class="tf-pods" data-testid="pods-diagram" role="img" aria-label="Pods placed on nodes, per NodePool">
-            {o.pools.iter().filter(|p| !p.nodes.is_empty()).map(|p| view! {
-                <div class="tf-pods-pool">
-                    <div class="tf-pods-title">{format!("{} · {} used, {} free · {:.2} USD/hour", p.name, count(p.devices_used as u64, "device"), p.devices_free, p.cost_usd_per_hour)}</div>
-                    <div class="tf-pods-nodes">
-                        {p.nodes.iter().flat_map(|g| {
-                            let per_node = g.pods.div_ceil(g.count.max(1));
-                            let mut left = g.pods;
-                            (0..g.count.min(64)).map(move |_| {
-                                let here = per_node.min(left);
-                                left -= here;
-                                view! {
-                                    <div class=format!("tf-node tf-cap-{}", g.capacity_type.as_str()) title=format!("{} ({})", g.instance_type, g.capacity_type.as_str())>
-                                        <span class="tf-node-type">{g.instance_type.clone()}</span>
-                                        <span class="tf-node-pods">{(0..here).map(|_| view! { <span class="tf-pod"></span> }).collect_view()}</span>
-                                    </div>
-                                }
-                            }).collect::<Vec<_>>()
-                        }).collect_view()}
-                    </div>
-                </div>
-            }).collect_view()}
-        </div>
+fn pods_diagram(h: &mut Html, o: &Outcome) {
+    for p in o.pools.iter().filter(|p| !p.nodes.is_empty()) {
+        h.raw("<div class=\"tf-pods-pool\"><div class=\"tf-pods-title\">");
+        h.text(&format!(
+            "{} · {} used, {} free · {:.2} USD/hour",
+            p.name,
+            count(p.devices_used as u64, "device"),
+            p.devices_free,
+            p.cost_usd_per_hour
+        ));
+        h.raw("</div><div class=\"tf-pods-nodes\">");
+        for g in &p.nodes {
+            let per_node = g.pods.div_ceil(g.count.max(1));
+            let mut left = g.pods;
+            for _ in 0..g.count.min(64) {
+                let here = per_node.min(left);
+                left -= here;
+                let capacity = g.capacity_type.as_str();
+                h.raw("<div class=\"tf-node tf-cap-").text(capacity);
+                h.raw("\" title=\"").text(&format!("{} ({capacity})", g.instance_type));
+                h.raw("\"><span class=\"tf-node-type\">")
+                    .text(&g.instance_type)
+                    .raw("</span><span class=\"tf-node-pods\">");
+                for _ in 0..here {
+                    h.raw("<span class=\"tf-pod\"></span>");
+                }
+                h.raw("</span></div>");
+            }
+        }
+        h.raw("</div></div>");
     }
 }

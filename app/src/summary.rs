@@ -1,52 +1,34 @@
 //! The headline figures of a placed plan: devices, nodes, cost per hour, and the node groups.
 
-use leptos::prelude::*;
 use tokenfleet_core::place::Outcome;
 
-/// Devices, nodes and cost of an outcome; every figure shows its unit and carries its raw value in
-/// `data-value` for tests.
-#[component]
-pub fn Summary(outcome: Outcome) -> impl IntoView {
-    let s = outcome.summary.clone();
-    let groups =
-        outcome.pools.iter().flat_map(|p| p.nodes.iter().map(move |n| (p.name.clone(), n.clone()))).collect::<Vec<_>>();
-    view! {
-        <dl class="tf-figures">
-            <div>
-                <dt>"Devices"</dt>
-                <dd data-testid="devices" data-value=s.devices.to_string()>{s.devices} " accelerators"</dd>
-            </div>
-            <div>
-                <dt>"Nodes"</dt>
-                <dd data-testid="nodes" data-value=s.nodes.to_string()>{s.nodes} " nodes"</dd>
-            </div>
-            <div>
-                <dt>"Cost"</dt>
-                <dd data-testid="total-cost-usd-per-hour" data-value=s.cost_usd_per_hour.to_string()>
-                    {format!("{:.2}", s.cost_usd_per_hour)} " USD/hour"
-                </dd>
-            </div>
-        </dl>
-        <div class="tf-scroll">
-        <table class="tf-table">
-            <thead>
-                <tr><th>"NodePool"</th><th>"Instance type"</th><th>"Capacity"</th><th>"Nodes"</th><th>"USD/hour each"</th></tr>
-            </thead>
-            <tbody>
-                {groups
-                    .into_iter()
-                    .map(|(pool, n)| view! {
-                        <tr data-testid="node-group">
-                            <td>{pool}</td>
-                            <td>{n.instance_type.clone()}</td>
-                            <td>{n.capacity_type.as_str()}</td>
-                            <td>{n.count}</td>
-                            <td>{format!("{:.4}", n.usd_per_hour_each)}</td>
-                        </tr>
-                    })
-                    .collect_view()}
-            </tbody>
-        </table>
-        </div>
+use crate::html::Html;
+
+/// Devices, nodes and cost of an outcome, as the children of `dl.tf-figures`; every figure shows its
+/// unit and carries its raw value in `data-value` for tests.
+pub fn figures(h: &mut Html, o: &Outcome) {
+    let s = &o.summary;
+    h.raw("<div><dt>Devices</dt><dd data-testid=\"devices\" data-value=\"").text(&s.devices.to_string());
+    h.raw("\">").text(&s.devices.to_string()).raw(" accelerators</dd></div>");
+    h.raw("<div><dt>Nodes</dt><dd data-testid=\"nodes\" data-value=\"").text(&s.nodes.to_string());
+    h.raw("\">").text(&s.nodes.to_string()).raw(" nodes</dd></div>");
+    h.raw("<div><dt>Cost</dt><dd data-testid=\"total-cost-usd-per-hour\" data-value=\"");
+    h.text(&s.cost_usd_per_hour.to_string()).raw("\">");
+    h.text(&format!("{:.2}", s.cost_usd_per_hour)).raw(" USD/hour</dd></div>");
+}
+
+/// The node groups of an outcome, one row each, as the content of a `div.tf-scroll`.
+pub fn node_groups(h: &mut Html, o: &Outcome) {
+    h.raw("<table class=\"tf-table\"><thead><tr><th>NodePool</th><th>Instance type</th><th>Capacity</th>");
+    h.raw("<th>Nodes</th><th>USD/hour each</th></tr></thead><tbody>");
+    for p in &o.pools {
+        for n in &p.nodes {
+            h.raw("<tr data-testid=\"node-group\"><td>").text(&p.name);
+            h.raw("</td><td>").text(&n.instance_type);
+            h.raw("</td><td>").text(n.capacity_type.as_str());
+            h.raw("</td><td>").text(&n.count.to_string());
+            h.raw("</td><td>").text(&format!("{:.4}", n.usd_per_hour_each)).raw("</td></tr>");
+        }
     }
+    h.raw("</tbody></table>");
 }
