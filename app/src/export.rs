@@ -1,37 +1,43 @@
 //! The export panel: every manifest, syntax-highlighted; copy, download the whole stream, each
-//! resource, or the plan itself.
+//! resource, or the plan itself. The highlighted YAML is written as HTML text (`html`).
 
 use leptos::prelude::*;
 
 use crate::dom;
+use crate::html::Html;
 use crate::store::Store;
 
-/// One YAML line as highlighted spans; the text content is exactly the line.
-fn highlight_line(line: &str) -> AnyView {
+/// The export as highlighted spans, one line at a time; the text content is exactly the export.
+fn highlight(text: &str) -> String {
+    let mut h = Html::default();
+    for line in text.split_inclusive('\n') {
+        highlight_line(&mut h, line);
+    }
+    h.finish()
+}
+
+/// One YAML line: a comment, or its indent, key and value in their spans, then its line end.
+fn highlight_line(h: &mut Html, line: &str) {
     let body = line.trim_end_matches('\n');
     let newline = if line.ends_with('\n') { "\n" } else { "" };
     let trimmed = body.trim_start();
     if trimmed.starts_with('#') || body == "---" {
-        return view! { <span class="tf-y-comment">{body.to_string()}</span>{newline} }.into_any();
+        h.raw("<span class=\"tf-y-comment\">").text(body).raw("</span>").raw(newline);
+        return;
     }
     let indent_len = body.len() - trimmed.len();
     let dash = if trimmed.starts_with("- ") { 2 } else { 0 };
     let rest = &trimmed[dash..];
+    h.text(&body[..indent_len + dash]);
     if let Some(colon) = rest.find(": ").or_else(|| rest.ends_with(':').then(|| rest.len() - 1)) {
         if !rest.starts_with(['"', '\'', '{', '[']) {
             let key_end = indent_len + dash + colon;
-            return view! {
-                {body[..indent_len + dash].to_string()}
-                <span class="tf-y-key">{body[indent_len + dash..key_end].to_string()}</span>
-                {":".to_string()}
-                <span class="tf-y-value">{body[key_end + 1..].to_string()}</span>
-                {newline}
-            }
-            .into_any();
+            h.raw("<span class=\"tf-y-key\">").text(&body[indent_len + dash..key_end]);
+            h.raw("</span>:<span class=\"tf-y-value\">").text(&body[key_end + 1..]).raw("</span>").raw(newline);
+            return;
         }
     }
-    view! { {body[..indent_len + dash].to_string()}<span class="tf-y-value">{rest.to_string()}</span>{newline} }
-        .into_any()
+    h.raw("<span class=\"tf-y-value\">").text(rest).raw("</span>").raw(newline);
 }
 
 #[component]
@@ -67,9 +73,8 @@ pub fn ExportPanel() -> impl IntoView {
                     }).collect_view())}
                 </ul>
             </details>
-            <pre class="tf-yaml" data-testid="export-yaml" tabindex="0" aria-label="Exported Kubernetes manifests">
-                {move || export.with(|text| text.split_inclusive('\n').map(highlight_line).collect_view())}
-            </pre>
+            <pre class="tf-yaml" data-testid="export-yaml" tabindex="0" aria-label="Exported Kubernetes manifests"
+                inner_html=move || export.with(|text| highlight(text))></pre>
         </section>
     }
 }
