@@ -139,7 +139,7 @@ pub fn Board() -> impl IntoView {
     view! {
         <section class="tf-panel" aria-labelledby="board-title" data-testid="board-panel">
             <h2 id="board-title">"NodePools by priority"</h2>
-            <p class="tf-hint" aria-live="polite">{hint}</p>
+            <p class="tf-hint" aria-live="polite">{move || hint()}</p>
             <ol class="tf-board" class:tf-board-dragging=move || store.drag.with(Option::is_some)>
                 {move || {
                     store.plan.track();
@@ -147,7 +147,7 @@ pub fn Board() -> impl IntoView {
                     let count = order.len();
                     order.into_iter().enumerate().map(|(position, name)| view! {
                         <li><PoolCard name=name position=position count=count /></li>
-                    }).collect_view()
+                    }.into_any()).collect_view()
                 }}
             </ol>
         </section>

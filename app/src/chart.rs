@@ -359,6 +359,34 @@ fn normalized_csv(text: &str) -> String {
     csv
 }
 
+/// The deployments the latency chart shows, comma-separated, once the background work is done.
+fn curve_deployments(b: &Option<Background>) -> Option<String> {
+    b.as_ref().map(|b| b.curves.iter().map(|d| d.deployment.clone()).collect::<Vec<_>>().join(","))
+}
+
+/// What the latency chart shows, in words.
+fn curves_label(b: &Option<Background>) -> String {
+    let described = b
+        .as_ref()
+        .map(|b| {
+            b.curves
+                .iter()
+                .map(|d| match &d.note {
+                    Some(note) => format!("{}: no curves, {note}", d.deployment),
+                    None => format!(
+                        "{} ({}): {}",
+                        d.deployment,
+                        d.replica,
+                        d.curves.iter().map(|c| c.instance_type.as_str()).collect::<Vec<_>>().join(", ")
+                    ),
+                })
+                .collect::<Vec<_>>()
+                .join("; ")
+        })
+        .unwrap_or_default();
+    format!("Time to first token p90 in milliseconds against output tokens per second, one panel per deployment, one line per candidate accelerator. {described}")
+}
+
 #[component]
 pub fn ChartsPanel() -> impl IntoView {
     let store = expect_context::<Store>();
@@ -473,32 +501,6 @@ pub fn ChartsPanel() -> impl IntoView {
             }
         })
     });
-    let curve_deployments = move || {
-        background
-            .with(|b| b.as_ref().map(|b| b.curves.iter().map(|d| d.deployment.clone()).collect::<Vec<_>>().join(",")))
-    };
-    let curves_label = move || {
-        let described = background.with(|b| {
-            b.as_ref()
-                .map(|b| {
-                    b.curves
-                        .iter()
-                        .map(|d| match &d.note {
-                            Some(note) => format!("{}: no curves, {note}", d.deployment),
-                            None => format!(
-                                "{} ({}): {}",
-                                d.deployment,
-                                d.replica,
-                                d.curves.iter().map(|c| c.instance_type.as_str()).collect::<Vec<_>>().join(", ")
-                            ),
-                        })
-                        .collect::<Vec<_>>()
-                        .join("; ")
-                })
-                .unwrap_or_default()
-        });
-        format!("Time to first token p90 in milliseconds against output tokens per second, one panel per deployment, one line per candidate accelerator. {described}")
-    };
     let summary = move || {
         background.with(|b| match b {
             None => view! { <p class="tf-muted">"Simulating…"</p> }.into_any(),
@@ -547,12 +549,12 @@ pub fn ChartsPanel() -> impl IntoView {
                 </select>
             </label>
             <details class="tf-trace" data-testid="trace" node_ref=trace_section>
-                <summary data-testid="trace-summary">{trace_summary}</summary>
+                <summary data-testid="trace-summary">{move || trace_summary()}</summary>
                 {move || trace_file.get().map(|file| view! {
                     <p class="tf-warn-text" role="status" data-testid="trace-file-note">
                         {format!("This plan replays the trace file {file:?} (relative to the plan file), which a browser cannot open, so the simulated day below uses the profile. `tokenfleet simulate` reads the file; to replay it here, upload or paste its contents and press \u{201c}Use this trace\u{201d}: the CSV then travels inside the plan.")}
                     </p>
-                })}
+                }.into_any())}
                 <label class="tf-field tf-wide">
                     <span class="tf-field-label">"t_s,requests_per_s[,input_tokens,output_tokens], one row per change; kept in the plan (at most 256 KiB)"</span>
                     <textarea data-testid="trace-csv" id="f-spec.workload.trace.csv" rows="4" spellcheck="false" prop:value=trace_text
@@ -568,7 +570,7 @@ pub fn ChartsPanel() -> impl IntoView {
                 </div>
                 <span class="tf-field-error" id="trace-error" role="alert" data-testid="trace-error">{move || trace_error.get()}</span>
             </details>
-            {summary}
+            {move || summary()}
             <canvas node_ref=day width="760" height="440" data-testid="sim-chart"
                 data-draw-ms=move || draw_ms.get().map(|m| m.to_string()).unwrap_or_default()
                 aria-label="Simulated day: requests per second, replicas, nodes per NodePool and cost over 24 hours"></canvas>
@@ -577,7 +579,7 @@ pub fn ChartsPanel() -> impl IntoView {
             <canvas node_ref=groups width="640" height="220" data-testid="cost-chart" aria-label="Cost by node group in USD per hour"></canvas>
             <h3>"Latency vs throughput, per deployment and candidate accelerator (one replica)"</h3>
             <canvas node_ref=latency width="760" height=CURVES_PANEL_HEIGHT data-testid="latency-chart"
-                data-deployments=curve_deployments aria-label=curves_label></canvas>
+                data-deployments=move || background.with(curve_deployments) aria-label=move || background.with(curves_label)></canvas>
             <h3>"Cost per instance type (USD/hour, whole plan on that type)"</h3>
             <canvas node_ref=compare width="760" height="240" data-testid="compare-chart"
                 aria-label="What the plan would cost per hour on each instance type its NodePools allow"></canvas>

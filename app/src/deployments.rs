@@ -37,7 +37,7 @@ pub fn DeploymentsPanel() -> impl IntoView {
                 {catalog::models::models().iter().map(|m| view! { <option value=m.spec.hf_repo.clone()>{m.spec.name.clone()}</option> }).collect_view()}
             </datalist>
             <div class="tf-cards">
-                {move || names().into_iter().enumerate().map(|(i, name)| view! { <DeploymentCard index=i name=name /> }).collect_view()}
+                {move || names().into_iter().enumerate().map(|(i, name)| view! { <DeploymentCard index=i name=name /> }.into_any()).collect_view()}
             </div>
         </section>
     }
@@ -83,9 +83,10 @@ fn DeploymentCard(index: usize, name: String) -> impl IntoView {
     };
     let any_pool =
         Signal::derive(move || if disaggregated() { "per stage (below)" } else { "any (by weight)" }.to_string());
-    let (n1, n2, n3) = (name.clone(), name.clone(), name.clone());
+    let (n2, n3) = (name.clone(), name.clone());
+    let dragging = picked(store, name.clone(), None);
     view! {
-        <article class="tf-card" class:tf-dragging=picked(store, n1, None) data-testid="deployment-card"
+        <article class="tf-card" class:tf-dragging=move || dragging() data-testid="deployment-card"
             data-deployment-name=name.clone() id=field_id(&path) tabindex="-1">
             <header class="tf-card-head">
                 <PinHandle test_id="deployment-drag-handle" label=name.clone()
@@ -122,7 +123,7 @@ fn DeploymentCard(index: usize, name: String) -> impl IntoView {
                 <div class="tf-stages">
                     {StageKind::BOTH.into_iter().map(|stage| view! { <StageSection index=index name=n3.clone() stage=stage /> }).collect_view()}
                 </div>
-            })}
+            }.into_any())}
         </article>
     }
 }
@@ -156,8 +157,9 @@ fn StageSection(index: usize, name: String, stage: StageKind) -> impl IntoView {
         }
     };
     let n1 = name.clone();
+    let dragging = picked(store, name.clone(), Some(stage));
     view! {
-        <section class="tf-stage" class:tf-dragging=picked(store, name.clone(), Some(stage)) data-testid="stage-card"
+        <section class="tf-stage" class:tf-dragging=move || dragging() data-testid="stage-card"
             data-stage=stage.as_str() id=field_id(&path) tabindex="-1" aria-label=format!("{title} stage of {name}")>
             <header class="tf-card-head">
                 <PinHandle test_id="stage-drag-handle" label=format!("the {} stage of {name}", stage.as_str())
@@ -304,7 +306,7 @@ fn FleetFields(index: usize, name: String, stage: Option<StageKind>) -> impl Int
                 None => Some(d.tensor_parallel.to_string()),
             })
             on_commit=set_tp />
-        {move || show_replicas().then(|| (bound.clone()(false), bound.clone()(true)))}
+        {move || show_replicas().then(|| (bound.clone()(false), bound.clone()(true)).into_any())}
     }
 }
 
@@ -332,7 +334,7 @@ fn PoolSelect(
                 <option value="" disabled=!none_selectable selected=move || selected.with(String::is_empty)>{move || none.get()}</option>
                 {move || pools().into_iter().map(|pool| {
                     let chosen = selected.with(|s| *s == pool);
-                    view! { <option value=pool.clone() selected=chosen>{pool.clone()}</option> }
+                    view! { <option value=pool.clone() selected=chosen>{pool.clone()}</option> }.into_any()
                 }).collect_view()}
             </select>
         </label>

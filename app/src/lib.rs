@@ -89,10 +89,10 @@ pub fn App() -> impl IntoView {
                 <span>{n.text}</span>
                 <button class="tf-small" aria-label="Dismiss" on:click=move |_| store.notice.set(None)>"✕"</button>
             </div>
-        })}
+        }.into_any())}
         <main class="tf-main">
             <section class="tf-panel tf-span" aria-labelledby="plan-title">
-                <h2 id="plan-title">"Plan " <span data-testid="plan-name">{title}</span> " · " {region}</h2>
+                <h2 id="plan-title">"Plan " <span data-testid="plan-name">{move || title()}</span> " · " {move || region()}</h2>
             </section>
             <div class="tf-columns">
                 <div class="tf-column">

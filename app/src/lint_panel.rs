@@ -27,7 +27,7 @@ pub fn FindingList(#[prop(into)] findings: Signal<Vec<Finding>>, #[prop(optional
                             <span class="tf-fix">"Fix: " {f.fix.clone()}</span>
                         </button>
                     </li>
-                }
+                }.into_any()
             }).collect_view()}
         </ul>
     }
@@ -40,7 +40,7 @@ pub fn LintPanel() -> impl IntoView {
     view! {
         <section class="tf-panel" aria-labelledby="lint-title" data-testid="lint-panel">
             <h2 id="lint-title">"Lint " <span class="tf-muted">{move || format!("({} findings)", findings.with(Vec::len))}</span></h2>
-            {move || findings.with(Vec::is_empty).then(|| view! { <p class="tf-ok" data-testid="lint-clean">"No findings: the plan is lint-clean."</p> })}
+            {move || findings.with(Vec::is_empty).then(|| view! { <p class="tf-ok" data-testid="lint-clean">"No findings: the plan is lint-clean."</p> }.into_any())}
             <FindingList findings=findings focusable=true />
         </section>
     }

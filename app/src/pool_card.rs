@@ -162,7 +162,7 @@ pub fn PoolCard(name: String, position: usize, count: usize) -> impl IntoView {
             view! {
                 <button
                     class="tf-chip"
-                    class:tf-dragging=picked
+                    class:tf-dragging=move || picked()
                     data-testid="instance-family"
                     data-family=family.clone()
                     aria-label=format!("Instance family {family}: drag to another NodePool, or press Enter to pick it up")
@@ -222,7 +222,7 @@ pub fn PoolCard(name: String, position: usize, count: usize) -> impl IntoView {
     };
 
     view! {
-        <article class="tf-card tf-pool" class:tf-dragging=dragging class:tf-drop-target=drop_target
+        <article class="tf-card tf-pool" class:tf-dragging=move || dragging() class:tf-drop-target=move || drop_target()
             data-testid="pool-card" data-pool-name=name.clone() id=field_id(&path) tabindex="-1">
             <header class="tf-card-head">
                 <button class="tf-handle" data-testid="pool-drag-handle" on:pointerdown=grab on:keydown=keys
@@ -238,7 +238,7 @@ pub fn PoolCard(name: String, position: usize, count: usize) -> impl IntoView {
                     <button class="tf-small" disabled=last aria-label=format!("Move {name} down") on:click=down>"↓"</button>
                 </span>
             </header>
-            {keyboard_drop}
+            {move || keyboard_drop()}
             <fieldset class="tf-inline">
                 <legend>"Capacity types"</legend>
                 {capacity}

@@ -145,15 +145,15 @@ pub fn RecommendPanel() -> impl IntoView {
             </p>
             <button data-testid="recommend-run" on:click=recommend>"Recommend"</button>
             {move || run.with(|r| r.as_ref().map(|r| format!("searched in {:.1} ms", r.ms)))
-                .map(|t| view! { <span class="tf-muted tf-rec-time">" " {t}</span> })}
+                .map(|t| view! { <span class="tf-muted tf-rec-time">" " {t}</span> }.into_any())}
             {move || stale().then(|| view! {
                 <p class="tf-muted" data-testid="recommend-stale">
                     "The plan has changed since this recommendation; run Recommend again to search from it."
                 </p>
-            })}
+            }.into_any())}
             {move || message.get().map(|(error, text)| view! {
                 <p class=if error { "tf-error" } else { "tf-ok" } role="status" data-testid="recommend-message">{text}</p>
-            })}
+            }.into_any())}
             {move || run.with(|r| match r.as_ref().map(|r| &r.result) {
                 Some(Err(e)) => Some(view! {
                     <p class="tf-error" role="alert" data-testid="recommend-error">
@@ -214,7 +214,7 @@ pub fn RecommendPanel() -> impl IntoView {
                                     </details>
                                 })}
                             </li>
-                        }
+                        }.into_any()
                     }).collect::<Vec<_>>()
                 })}
             </ul>

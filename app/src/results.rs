@@ -39,7 +39,7 @@ pub fn ResultsPanel() -> impl IntoView {
                         <li data-testid="unplaced">{format!("{} of {} could not be placed: {}", count(u.replicas as u64, "replica"), u.deployment, u.reason)}</li>
                     }).collect_view()}
                 </ul>
-            }))}
+            }.into_any()))}
         </section>
     }
 }

@@ -49,7 +49,7 @@ pub fn Toolbar() -> impl IntoView {
                 <span class="tf-warn-text" role="status" data-testid="share-link-long">
                     {format!("The link is {n} characters long (the plan's trace): browsers open it, but chat and mail tools may cut it; download the plan to share it as a file.")}
                 </span>
-            })}
+            }.into_any())}
             <button on:click=move |_| theme.toggle() aria-pressed=move || dark.get().to_string() data-testid="theme-toggle">
                 {move || if dark.get() { "☀ Light" } else { "☾ Dark" }}
             </button>

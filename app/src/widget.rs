@@ -147,7 +147,7 @@ fn WidgetView(read_only: bool, compact: bool) -> impl IntoView {
         <div class="tf-main tf-widget-main" data-testid="widget" data-compact=compact.to_string()
             data-read-only=read_only.to_string()>
             <section class="tf-panel tf-span">
-                <h2>"Plan " <span data-testid="plan-name">{name}</span> " · " {region}</h2>
+                <h2>"Plan " <span data-testid="plan-name">{move || name()}</span> " · " {move || region()}</h2>
             </section>
             <div class="tf-columns">
                 {(!compact).then(|| view! {

@@ -79,7 +79,7 @@ pub fn WorkloadPanel() -> impl IntoView {
                                 })
                             }
                         />
-                    }
+                    }.into_any()
                 }).collect_view()}
             </div>
         </section>
