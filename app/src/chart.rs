@@ -401,10 +401,10 @@ pub fn ChartsPanel() -> impl IntoView {
     // The replayed trace is the plan's (`workload.trace`), so undo, autosave and share links carry it.
     // The textarea holds what is being pasted until "Use this trace" commits it to the plan.
     let plan_trace = Memo::new(move |_| store.plan.with(|p| p.spec.workload.trace.clone()));
-    let inline_rows = Memo::new(move |_| {
+    let inline_rows = move || {
         plan_trace.with(|t| t.as_ref().and_then(TraceRef::inline_rows).and_then(Result::ok).map(|rows| rows.len()))
-    });
-    let trace_file = Memo::new(move |_| plan_trace.with(|t| t.as_ref().and_then(|t| t.file.clone())));
+    };
+    let trace_file = move || plan_trace.with(|t| t.as_ref().and_then(|t| t.file.clone()));
     let trace_text = RwSignal::new(String::new());
     let trace_error = RwSignal::new(None::<String>);
     Effect::new(move |_| {
@@ -526,7 +526,7 @@ pub fn ChartsPanel() -> impl IntoView {
             let _ = details.set_attribute("open", "");
         }
     });
-    let trace_summary = move || match (inline_rows.get(), trace_file.get()) {
+    let trace_summary = move || match (inline_rows(), trace_file()) {
         (Some(rows), _) => format!("Replaying a trace from the plan ({rows} rows) instead of the profile"),
         (None, Some(_)) => "The plan names a trace file, which the browser cannot read".to_string(),
         (None, None) => "Replay a trace (CSV) instead of the profile".to_string(),
@@ -537,8 +537,8 @@ pub fn ChartsPanel() -> impl IntoView {
             <h3>"Simulated day"</h3>
             <label class="tf-field tf-inline-field">
                 <span class="tf-field-label">"Traffic profile"</span>
-                <select data-testid="traffic-profile" disabled=move || inline_rows.with(Option::is_some)
-                    title=move || inline_rows.with(Option::is_some).then_some("The plan's trace replaces the profile")
+                <select data-testid="traffic-profile" disabled=move || inline_rows().is_some()
+                    title=move || inline_rows().is_some().then_some("The plan's trace replaces the profile")
                     on:change=move |ev| {
                         if let Some(p) = Profile::parse(&event_target_value(&ev)) { profile.set(p); }
                     }>
@@ -550,7 +550,7 @@ pub fn ChartsPanel() -> impl IntoView {
             </label>
             <details class="tf-trace" data-testid="trace" node_ref=trace_section>
                 <summary data-testid="trace-summary">{move || trace_summary()}</summary>
-                {move || trace_file.get().map(|file| view! {
+                {move || trace_file().map(|file| view! {
                     <p class="tf-warn-text" role="status" data-testid="trace-file-note">
                         {format!("This plan replays the trace file {file:?} (relative to the plan file), which a browser cannot open, so the simulated day below uses the profile. `tokenfleet simulate` reads the file; to replay it here, upload or paste its contents and press \u{201c}Use this trace\u{201d}: the CSV then travels inside the plan.")}
                     </p>
