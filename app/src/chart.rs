@@ -16,6 +16,7 @@ use tokenfleet_core::plan::TraceRef;
 use tokenfleet_core::sim::{self, PlanInputs, Profile, SimOptions, Timeline};
 use wasm_bindgen::JsCast;
 
+use crate::dom::handler;
 use crate::store::{now_ms, Store};
 use crate::theme::Theme;
 
@@ -539,9 +540,9 @@ pub fn ChartsPanel() -> impl IntoView {
                 <span class="tf-field-label">"Traffic profile"</span>
                 <select data-testid="traffic-profile" disabled=move || inline_rows().is_some()
                     title=move || inline_rows().is_some().then_some("The plan's trace replaces the profile")
-                    on:change=move |ev| {
+                    on:change=handler(move |ev| {
                         if let Some(p) = Profile::parse(&event_target_value(&ev)) { profile.set(p); }
-                    }>
+                    })>
                     <option value="diurnal-spikes" selected=true>"Diurnal with spikes"</option>
                     <option value="diurnal">"Diurnal"</option>
                     <option value="steady">"Steady"</option>
@@ -560,13 +561,13 @@ pub fn ChartsPanel() -> impl IntoView {
                     <textarea data-testid="trace-csv" id="f-spec.workload.trace.csv" rows="4" spellcheck="false" prop:value=trace_text
                         aria-invalid=move || if trace_error.with(Option::is_some) { "true" } else { "false" }
                         aria-describedby="trace-error"
-                        on:input=move |ev| trace_text.set(event_target_value(&ev))></textarea>
+                        on:input=handler(move |ev| trace_text.set(event_target_value(&ev)))></textarea>
                 </label>
                 <div class="tf-actions">
-                    <input type="file" accept=".csv,.txt" aria-label="Upload a trace CSV" data-testid="trace-file" on:change=upload />
-                    <button data-testid="trace-apply" on:click=use_trace>"Use this trace"</button>
+                    <input type="file" accept=".csv,.txt" aria-label="Upload a trace CSV" data-testid="trace-file" on:change=handler(upload) />
+                    <button data-testid="trace-apply" on:click=handler(use_trace)>"Use this trace"</button>
                     <button data-testid="trace-clear" disabled=move || !has_trace.get()
-                        on:click=clear_trace>"Back to the profile"</button>
+                        on:click=handler(clear_trace)>"Back to the profile"</button>
                 </div>
                 <span class="tf-field-error" id="trace-error" role="alert" data-testid="trace-error">{move || trace_error.get()}</span>
             </details>

@@ -12,6 +12,7 @@ use tokenfleet_core::edit::{EditError, NODE_POOL_SELECTOR};
 use tokenfleet_core::plan::{Deployment, Mode, ReplicaBounds, StageKind};
 
 use crate::board::DropTargets;
+use crate::dom::handler;
 use crate::fields::{whole, Field};
 use crate::store::{field_id, Drag, Store};
 
@@ -98,10 +99,10 @@ fn DeploymentCard(index: usize, name: String) -> impl IntoView {
                     on_commit=move |t: String| edit("Set model", Box::new(move |d| d.model = t.trim().to_string())) />
                 <label class="tf-field">
                     <span class="tf-field-label">"Precision"</span>
-                    <select id=field_id(&format!("{path}.precision")) on:change=move |ev| {
+                    <select id=field_id(&format!("{path}.precision")) on:change=handler(move |ev| {
                         let v = event_target_value(&ev);
                         let _ = edit("Set precision", Box::new(move |d| d.precision = v));
-                    }>
+                    })>
                         {PRECISIONS.iter().map(|p| {
                             let selected = move || store.plan.with(|plan| plan.spec.deployments.get(index).is_some_and(|d| d.precision == *p));
                             view! { <option value=*p selected=selected>{*p}</option> }
@@ -111,7 +112,7 @@ fn DeploymentCard(index: usize, name: String) -> impl IntoView {
                 <FleetFields index=index name=name.clone() stage=None />
                 <label class="tf-field">
                     <span class="tf-field-label">"Serving"</span>
-                    <select id=field_id(&format!("{path}.mode")) data-testid="deployment-mode" on:change=set_mode>
+                    <select id=field_id(&format!("{path}.mode")) data-testid="deployment-mode" on:change=handler(set_mode)>
                         <option value="monolithic" selected=move || !disaggregated()>"monolithic"</option>
                         <option value="disaggregated" selected=disaggregated>"prefill/decode (disaggregated)"</option>
                     </select>
@@ -205,18 +206,18 @@ fn PinHandle(
     Some(view! {
         <button type="button" class="tf-handle" data-testid=test_id
             aria-label=format!("Pin {label} to a NodePool: drag onto a pool, or press Enter and choose one")
-            on:pointerdown=move |ev: leptos::ev::PointerEvent| {
+            on:pointerdown=handler(move |ev: leptos::ev::PointerEvent| {
                 if ev.button() == 0 {
                     ev.prevent_default();
                     store.drag.set(Some(pick(true)));
                 }
-            }
-            on:click=move |ev: leptos::ev::MouseEvent| {
+            })
+            on:click=handler(move |ev: leptos::ev::MouseEvent| {
                 // A click from the keyboard (detail 0) picks it up; pointer drags use pointer events.
                 if ev.detail() == 0 {
                     store.drag.set(Some(by_keyboard(false)));
                 }
-            }>
+            })>
             "⠿"
         </button>
     })
@@ -330,7 +331,7 @@ fn PoolSelect(
     view! {
         <label class="tf-field">
             <span class="tf-field-label">"NodePool"</span>
-            <select id=field_id(&path) data-testid=test_id on:change=move |ev| on_pick(event_target_value(&ev))>
+            <select id=field_id(&path) data-testid=test_id on:change=handler(move |ev| on_pick(event_target_value(&ev)))>
                 <option value="" disabled=!none_selectable selected=move || selected.with(String::is_empty)>{move || none.get()}</option>
                 {move || pools().into_iter().map(|pool| {
                     let chosen = selected.with(|s| *s == pool);

@@ -13,6 +13,7 @@ use tokenfleet_core::manifest::import;
 use tokenfleet_core::plan;
 use wasm_bindgen::{JsCast, JsValue};
 
+use crate::dom::handler;
 use crate::store::Store;
 
 /// The shell's `invoke`, when the page runs inside it.
@@ -108,10 +109,10 @@ pub fn DesktopFiles() -> impl IntoView {
     };
     Some(view! {
         <nav class="tf-toolbar tf-desktop-files" aria-label="Files">
-            <button data-testid="desktop-open-plan" on:click=move |_| run("open", "plan")>"Open plan…"</button>
-            <button data-testid="desktop-save-plan" on:click=move |_| run("save", "plan")>"Save plan…"</button>
-            <button data-testid="desktop-open-manifests" on:click=move |_| run("open", "manifest")>"Open manifests…"</button>
-            <button data-testid="desktop-save-manifests" on:click=move |_| run("save", "manifest")>"Save manifests…"</button>
+            <button data-testid="desktop-open-plan" on:click=handler(move |_| run("open", "plan"))>"Open plan…"</button>
+            <button data-testid="desktop-save-plan" on:click=handler(move |_| run("save", "plan"))>"Save plan…"</button>
+            <button data-testid="desktop-open-manifests" on:click=handler(move |_| run("open", "manifest"))>"Open manifests…"</button>
+            <button data-testid="desktop-save-manifests" on:click=handler(move |_| run("save", "manifest"))>"Save manifests…"</button>
         </nav>
     })
 }

@@ -36,3 +36,9 @@ pub fn read_file(input: &web_sys::HtmlInputElement, done: impl FnOnce(String, St
         }
     });
 }
+
+/// An event handler, boxed: every `on:` of one event then has the same listener type, so the wasm
+/// carries Leptos' listener code once per event instead of once per handler.
+pub fn handler<E: 'static>(f: impl FnMut(E) + 'static) -> Box<dyn FnMut(E)> {
+    Box::new(f)
+}

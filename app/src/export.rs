@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 
-use crate::dom;
+use crate::dom::{self, handler};
 use crate::html::Html;
 use crate::store::Store;
 
@@ -49,26 +49,26 @@ pub fn ExportPanel() -> impl IntoView {
         <section class="tf-panel" aria-labelledby="export-title" data-testid="export-panel">
             <h2 id="export-title">"Manifests"</h2>
             <div class="tf-actions">
-                <button on:click=move |_| dom::copy(&export.get_untracked()) data-testid="export-copy">"Copy all"</button>
-                <button data-testid="export-download" on:click=move |_| {
+                <button on:click=handler(move |_| dom::copy(&export.get_untracked())) data-testid="export-copy">"Copy all"</button>
+                <button data-testid="export-download" on:click=handler(move |_| {
                     dom::download(&format!("{}.yaml", plan_name()), &export.get_untracked(), "application/yaml")
-                }>"Download manifests (one file)"</button>
-                <button data-testid="export-download-each" on:click=move |_| {
+                })>"Download manifests (one file)"</button>
+                <button data-testid="export-download-each" on:click=handler(move |_| {
                     store.derived.with_untracked(|d| for doc in &d.documents {
                         dom::download(&doc.file_name(), &doc.yaml, "application/yaml");
                     })
-                }>"Download each resource"</button>
-                <button data-testid="plan-download" on:click=move |_| {
+                })>"Download each resource"</button>
+                <button data-testid="plan-download" on:click=handler(move |_| {
                     let yaml = store.plan.with_untracked(|p| p.to_yaml());
                     dom::download(&format!("{}.plan.yaml", plan_name()), &yaml, "application/yaml")
-                }>"Download plan"</button>
+                })>"Download plan"</button>
             </div>
             <details class="tf-docs">
                 <summary>{move || store.derived.with(|d| format!("{} resources", d.documents.len()))}</summary>
                 <ul>
                     {move || store.derived.with(|d| d.documents.iter().map(|doc| {
                         let (name, yaml) = (doc.file_name(), doc.yaml.clone());
-                        view! { <li><button class="tf-link" on:click=move |_| dom::download(&name, &yaml, "application/yaml")>
+                        view! { <li><button class="tf-link" on:click=handler(move |_| dom::download(&name, &yaml, "application/yaml"))>
                             {format!("{} {}", doc.kind, doc.name)}</button></li> }
                     }).collect_view())}
                 </ul>

@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 use tokenfleet_core::float::parse_f64;
 
+use crate::dom::handler;
 use crate::store::field_id;
 
 /// A labelled text input for one plan field. `on_commit` receives the text and returns why it was
@@ -72,7 +73,7 @@ fn field_view(looks: Looks, on_commit: Box<dyn Fn(String) -> Result<(), String>>
                     data-testid=test_id
                     aria-invalid=move || if error.with(Option::is_some) { "true" } else { "false" }
                     aria-describedby=described
-                    on:change=change
+                    on:change=handler(change)
                 />
                 {(!unit.is_empty()).then(|| view! { <span class="tf-unit">{unit}</span> })}
             </span>

@@ -9,7 +9,7 @@ use tokenfleet_core::manifest::import;
 use tokenfleet_core::plan::{self, Plan};
 use wasm_bindgen::JsCast;
 
-use crate::dom;
+use crate::dom::{self, handler};
 use crate::lint_panel::FindingList;
 use crate::store::Store;
 
@@ -82,18 +82,18 @@ pub fn ImportPanel() -> impl IntoView {
                 <textarea data-testid="import-yaml" id="import-yaml" rows="8" spellcheck="false" prop:value=text
                     aria-invalid=move || if message.with(|m| matches!(m, Some((true, _)))) { "true" } else { "false" }
                     aria-describedby="import-message"
-                    on:input=move |ev| { text.set(event_target_value(&ev)); file_name.set("pasted.yaml".into()); }></textarea>
+                    on:input=handler(move |ev| { text.set(event_target_value(&ev)); file_name.set("pasted.yaml".into()); })></textarea>
             </label>
             <div class="tf-actions">
                 <label class="tf-field"><span class="tf-field-label">"Or upload a file"</span>
-                    <input type="file" accept=".yaml,.yml,.json" data-testid="import-file" on:change=upload /></label>
+                    <input type="file" accept=".yaml,.yml,.json" data-testid="import-file" on:change=handler(upload) /></label>
                 <label class="tf-field"><span class="tf-field-label">"Apply as"</span>
-                    <select data-testid="import-mode" on:change=move |ev| mode.set(event_target_value(&ev))>
+                    <select data-testid="import-mode" on:change=handler(move |ev| mode.set(event_target_value(&ev)))>
                         <option value="auto">"Automatic (plan replaces, NodePools merge)"</option>
                         <option value="merge">"Merge NodePools (same name replaced)"</option>
                         <option value="replace">"Replace the whole plan"</option>
                     </select></label>
-                <button data-testid="import-apply" on:click=apply>"Apply import"</button>
+                <button data-testid="import-apply" on:click=handler(apply)>"Apply import"</button>
             </div>
             <p id="import-message" role="status" data-testid="import-message"
                 class=move || if message.with(|m| matches!(m, Some((true, _)))) { "tf-error" } else { "tf-ok" }>

@@ -26,6 +26,8 @@ mod workload;
 
 use leptos::prelude::*;
 
+use crate::dom::handler;
+
 pub use store::Store;
 
 /// Whether keyboard focus is in a text control, where Ctrl+Z belongs to the control.
@@ -87,7 +89,7 @@ pub fn App() -> impl IntoView {
         {move || store.notice.get().map(|n| view! {
             <div class=if n.error { "tf-notice tf-notice-error" } else { "tf-notice" } role="alert" data-testid="notice">
                 <span>{n.text}</span>
-                <button class="tf-small" aria-label="Dismiss" on:click=move |_| store.notice.set(None)>"✕"</button>
+                <button class="tf-small" aria-label="Dismiss" on:click=handler(move |_| store.notice.set(None))>"✕"</button>
             </div>
         }.into_any())}
         <main class="tf-main">

@@ -3,6 +3,7 @@
 use leptos::prelude::*;
 use tokenfleet_core::lint::Finding;
 
+use crate::dom::handler;
 use crate::store::{focus_field, Store};
 
 /// A list of findings; each is a button that focuses the field it is about (when it is on screen).
@@ -19,7 +20,7 @@ pub fn FindingList(#[prop(into)] findings: Signal<Vec<Finding>>, #[prop(optional
                 };
                 view! {
                     <li class=format!("tf-finding tf-sev-{}", f.severity.as_str()) data-testid="lint-finding" data-code=f.code.clone()>
-                        <button class="tf-finding-button" disabled=!focusable on:click=move |_| { focus_field(&path); }>
+                        <button class="tf-finding-button" disabled=!focusable on:click=handler(move |_| { focus_field(&path); })>
                             <span class="tf-code">{f.code.clone()}</span>
                             <span class="tf-sev">{f.severity.as_str()}</span>
                             <span class="tf-msg">{f.message.clone()}</span>

@@ -7,6 +7,7 @@ use tokenfleet_core::edit::{self, EditError};
 use tokenfleet_core::plan::{CapacityReservation, NodePool};
 
 use crate::board::{card_midpoints, focus_handle_later};
+use crate::dom::handler;
 use crate::fields::{whole, Field};
 use crate::store::{field_id, Drag, Store};
 
@@ -118,7 +119,7 @@ pub fn PoolCard(name: String, position: usize, count: usize) -> impl IntoView {
                     store.notify(true, e);
                 }
             };
-            Some(view! { <button class="tf-drop" on:click=drop data-testid="drop-here">{label}</button> })
+            Some(view! { <button class="tf-drop" on:click=handler(drop) data-testid="drop-here">{label}</button> })
         }
     };
 
@@ -143,7 +144,7 @@ pub fn PoolCard(name: String, position: usize, count: usize) -> impl IntoView {
             };
             view! {
                 <label class="tf-check">
-                    <input type="checkbox" checked=checked on:change=toggle id=field_id(&format!("{path}.capacityTypes.{}", ct.as_str())) />
+                    <input type="checkbox" checked=checked on:change=handler(toggle) id=field_id(&format!("{path}.capacityTypes.{}", ct.as_str())) />
                     {ct.as_str()}
                 </label>
             }
@@ -166,18 +167,18 @@ pub fn PoolCard(name: String, position: usize, count: usize) -> impl IntoView {
                     data-testid="instance-family"
                     data-family=family.clone()
                     aria-label=format!("Instance family {family}: drag to another NodePool, or press Enter to pick it up")
-                    on:pointerdown=move |ev: leptos::ev::PointerEvent| {
+                    on:pointerdown=handler(move |ev: leptos::ev::PointerEvent| {
                         if ev.button() == 0 {
                             ev.prevent_default();
                             store.drag.set(Some(Drag::Family { family: f1.clone(), from: from1.clone(), over: None, pointer: true }));
                         }
-                    }
-                    on:click=move |ev: leptos::ev::MouseEvent| {
+                    })
+                    on:click=handler(move |ev: leptos::ev::MouseEvent| {
                         // A click from the keyboard (detail 0) picks the family up; mouse drags use pointer events.
                         if ev.detail() == 0 {
                             store.drag.set(Some(Drag::Family { family: f2.clone(), from: from2.clone(), over: None, pointer: false }));
                         }
-                    }
+                    })
                 >
                     {family.clone()}
                 </button>
@@ -225,7 +226,7 @@ pub fn PoolCard(name: String, position: usize, count: usize) -> impl IntoView {
         <article class="tf-card tf-pool" class:tf-dragging=move || dragging() class:tf-drop-target=move || drop_target()
             data-testid="pool-card" data-pool-name=name.clone() id=field_id(&path) tabindex="-1">
             <header class="tf-card-head">
-                <button class="tf-handle" data-testid="pool-drag-handle" on:pointerdown=grab on:keydown=keys
+                <button class="tf-handle" data-testid="pool-drag-handle" on:pointerdown=handler(grab) on:keydown=handler(keys)
                     aria-label=format!("Reorder {name}: drag, or press Arrow Up or Arrow Down (position {} of {count})", position + 1)>
                     "⠿"
                 </button>
@@ -234,8 +235,8 @@ pub fn PoolCard(name: String, position: usize, count: usize) -> impl IntoView {
                     "weight " <span data-testid="pool-weight">{pool.weight.map(|w| w.to_string()).unwrap_or_else(|| "0".into())}</span>
                 </span>
                 <span class="tf-move">
-                    <button class="tf-small" disabled=position == 0 aria-label=format!("Move {name} up") on:click=up>"↑"</button>
-                    <button class="tf-small" disabled=last aria-label=format!("Move {name} down") on:click=down>"↓"</button>
+                    <button class="tf-small" disabled=position == 0 aria-label=format!("Move {name} up") on:click=handler(up)>"↑"</button>
+                    <button class="tf-small" disabled=last aria-label=format!("Move {name} down") on:click=handler(down)>"↓"</button>
                 </span>
             </header>
             {move || keyboard_drop()}
@@ -272,10 +273,10 @@ pub fn PoolCard(name: String, position: usize, count: usize) -> impl IntoView {
                     } />
                 <label class="tf-field">
                     <span class="tf-field-label">"Consolidation"</span>
-                    <select id=field_id(&format!("{path}.consolidation.policy")) on:change=move |ev| {
+                    <select id=field_id(&format!("{path}.consolidation.policy")) on:change=handler(move |ev| {
                         let v = event_target_value(&ev);
                         let _ = edit_pool("Set consolidation".into(), Box::new(move |pool| { pool.consolidation.policy = v; Ok(()) }));
-                    }>
+                    })>
                         {POLICIES.iter().map(|p| view! { <option value=*p selected=pool.consolidation.policy == *p>{*p}</option> }).collect_view()}
                     </select>
                 </label>
@@ -295,29 +296,29 @@ pub fn PoolCard(name: String, position: usize, count: usize) -> impl IntoView {
                         view! {
                             <li data-testid="reservation">
                                 {format!("{} · {} · {} × {}", r.id, r.kind, r.count, r.instance_type)}
-                                <button class="tf-small" aria-label=format!("Remove reservation {}", r.id) on:click=move |_| {
+                                <button class="tf-small" aria-label=format!("Remove reservation {}", r.id) on:click=handler(move |_| {
                                     let id = id.clone();
                                     let _ = store.commit("Remove reservation", move |p| { p.remove_reservation(&id); Ok(()) });
-                                }>"✕"</button>
+                                })>"✕"</button>
                             </li>
                         }
                     }).collect_view()}
                 </ul>
-                <form class="tf-grid" on:submit=add_reservation data-testid="reservation-form">
+                <form class="tf-grid" on:submit=handler(add_reservation) data-testid="reservation-form">
                     <label class="tf-field"><span class="tf-field-label">"Reservation id"</span>
                         <input id=format!("{uid}-res-id") data-testid="reservation-id" placeholder="cr-0123456789abcdef0" prop:value=res_id
-                            on:input=move |ev| res_id.set(event_target_value(&ev)) /></label>
+                            on:input=handler(move |ev| res_id.set(event_target_value(&ev))) /></label>
                     <label class="tf-field"><span class="tf-field-label">"Kind"</span>
-                        <select data-testid="reservation-kind" on:change=move |ev| res_kind.set(event_target_value(&ev))>
+                        <select data-testid="reservation-kind" on:change=handler(move |ev| res_kind.set(event_target_value(&ev)))>
                             <option value="odcr">"On-Demand Capacity Reservation"</option>
                             <option value="capacity-block">"Capacity Block for ML"</option>
                         </select></label>
                     <label class="tf-field"><span class="tf-field-label">"Instance type"</span>
                         <input data-testid="reservation-instance-type" placeholder="g5.12xlarge" prop:value=res_type
-                            on:input=move |ev| res_type.set(event_target_value(&ev)) /></label>
+                            on:input=handler(move |ev| res_type.set(event_target_value(&ev))) /></label>
                     <label class="tf-field"><span class="tf-field-label">"Count"</span>
                         <span class="tf-field-input"><input class="tf-num" inputmode="numeric" data-testid="reservation-count" prop:value=res_count
-                            on:input=move |ev| res_count.set(event_target_value(&ev)) /><span class="tf-unit">"instances"</span></span></label>
+                            on:input=handler(move |ev| res_count.set(event_target_value(&ev))) /><span class="tf-unit">"instances"</span></span></label>
                     <button type="submit" data-testid="reservation-add">"Add reservation"</button>
                     <span class="tf-field-error" role="alert">{move || res_error.get()}</span>
                 </form>

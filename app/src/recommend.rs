@@ -10,6 +10,7 @@ use tokenfleet_core::optimize::{self, FrontPoint, Recommendation};
 use tokenfleet_core::plan::{self, Plan};
 
 use crate::chart::ChartStyle;
+use crate::dom::handler;
 use crate::store::{now_ms, Store};
 
 /// The front as TTFT p99 (ms) against expected cost (USD/hour); the recommended point is highlighted.
@@ -143,7 +144,7 @@ pub fn RecommendPanel() -> impl IntoView {
                 "Searches instance types and mixes, tensor parallelism, precision, monolithic vs prefill/decode and "
                 "capacity splits for the cheapest topology that meets the workload's SLOs."
             </p>
-            <button data-testid="recommend-run" on:click=recommend>"Recommend"</button>
+            <button data-testid="recommend-run" on:click=handler(recommend)>"Recommend"</button>
             {move || run.with(|r| r.as_ref().map(|r| format!("searched in {:.1} ms", r.ms)))
                 .map(|t| view! { <span class="tf-muted tf-rec-time">" " {t}</span> }.into_any())}
             {move || stale().then(|| view! {
@@ -191,7 +192,7 @@ pub fn RecommendPanel() -> impl IntoView {
                                     <strong class="tf-rec-name">{name.clone()}</strong>
                                     {point.recommended.then(|| view! { <span class="tf-rec-badge">"recommended"</span> })}
                                     <button class="tf-small" data-testid="recommend-apply"
-                                        on:click=move |_| apply(apply_name.clone())>"Apply"</button>
+                                        on:click=handler(move |_| apply(apply_name.clone()))>"Apply"</button>
                                 </div>
                                 <div class="tf-muted">{topology}</div>
                                 <div class="tf-rec-figures">

@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use tokenfleet_core::examples::EXAMPLES;
 use tokenfleet_core::share::SHARE_LINK_WARN_CHARS;
 
-use crate::dom;
+use crate::dom::{self, handler};
 use crate::store::{example_plan, Store};
 use crate::theme::Theme;
 
@@ -29,28 +29,28 @@ pub fn Toolbar() -> impl IntoView {
         <nav class="tf-toolbar" aria-label="Plan actions">
             <label class="tf-field tf-inline-field">
                 <span class="tf-field-label">"Template"</span>
-                <select data-testid="template" on:change=template>
+                <select data-testid="template" on:change=handler(template)>
                     <option value="" selected=true disabled=true>"Start from…"</option>
                     {EXAMPLES.iter().map(|(name, _)| view! { <option value=*name>{*name}</option> }).collect_view()}
                 </select>
             </label>
-            <button data-testid="undo" disabled=move || !store.can_undo() on:click=move |_| store.undo()
+            <button data-testid="undo" disabled=move || !store.can_undo() on:click=handler(move |_| store.undo())
                 title=move || store.undo_label().map(|l| format!("Undo: {l} (Ctrl+Z)")).unwrap_or_else(|| "Nothing to undo".into())>
                 "↶ Undo"
             </button>
-            <button data-testid="redo" disabled=move || !store.can_redo() on:click=move |_| store.redo()
+            <button data-testid="redo" disabled=move || !store.can_redo() on:click=handler(move |_| store.redo())
                 title=move || store.redo_label().map(|l| format!("Redo: {l} (Ctrl+Shift+Z)")).unwrap_or_else(|| "Nothing to redo".into())>
                 "↷ Redo"
             </button>
             <a data-testid="share-link" href=move || share_url.get() class="tf-button"
                 title="A link that carries the whole plan; nothing is uploaded">"Share link"</a>
-            <button on:click=move |_| dom::copy(&share_url.get_untracked()) data-testid="share-copy">"Copy link"</button>
+            <button on:click=handler(move |_| dom::copy(&share_url.get_untracked())) data-testid="share-copy">"Copy link"</button>
             {move || long_link().map(|n| view! {
                 <span class="tf-warn-text" role="status" data-testid="share-link-long">
                     {format!("The link is {n} characters long (the plan's trace): browsers open it, but chat and mail tools may cut it; download the plan to share it as a file.")}
                 </span>
             }.into_any())}
-            <button on:click=move |_| theme.toggle() aria-pressed=move || dark.get().to_string() data-testid="theme-toggle">
+            <button on:click=handler(move |_| theme.toggle()) aria-pressed=move || dark.get().to_string() data-testid="theme-toggle">
                 {move || if dark.get() { "☀ Light" } else { "☾ Dark" }}
             </button>
         </nav>
