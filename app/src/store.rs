@@ -32,6 +32,9 @@ impl PartialEq for Derived {
     }
 }
 
+/// One edit of the plan, as [`Store::commit`] applies it.
+type PlanEdit<'a> = Box<dyn FnOnce(&mut Plan) -> Result<(), EditError> + 'a>;
+
 /// An interaction in progress: snapshot on press, preview on move, one action on release.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Drag {
@@ -204,6 +207,11 @@ impl Store {
     /// Applies one edit as one undoable action. The plan changes only when the edit succeeds and
     /// the result is a valid plan; otherwise the reason comes back and the last good plan stays.
     pub fn commit(&self, label: &str, edit: impl FnOnce(&mut Plan) -> Result<(), EditError>) -> Result<(), String> {
+        self.commit_boxed(label, Box::new(edit))
+    }
+
+    /// The body of [`Store::commit`], compiled once rather than at each of its call sites.
+    fn commit_boxed(&self, label: &str, edit: PlanEdit<'_>) -> Result<(), String> {
         let mut next = self.plan.get_untracked();
         edit(&mut next).map_err(|e| e.to_string())?;
         if let Some(e) = plan::validate(&next).into_iter().next() {
