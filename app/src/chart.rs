@@ -17,7 +17,7 @@ use tokenfleet_core::sim::{self, PlanInputs, Profile, SimOptions, Timeline};
 use wasm_bindgen::JsCast;
 
 use crate::dom::handler;
-use crate::store::{now_ms, Store};
+use crate::store::{effect, now_ms, Store};
 use crate::theme::Theme;
 
 /// The colours a chart is drawn with, one set per theme: the background is the panel's, text and
@@ -408,7 +408,7 @@ pub fn ChartsPanel() -> impl IntoView {
     let trace_file = move || plan_trace.with(|t| t.as_ref().and_then(|t| t.file.clone()));
     let trace_text = RwSignal::new(String::new());
     let trace_error = RwSignal::new(None::<String>);
-    Effect::new(move |_| {
+    effect(move |_| {
         if let Some(csv) = plan_trace.with(|t| t.as_ref().and_then(|t| t.csv.clone())) {
             trace_text.set(csv);
             trace_error.set(None);
@@ -440,7 +440,7 @@ pub fn ChartsPanel() -> impl IntoView {
     };
 
     // Cost by node group: cheap, redrawn on every edit and theme change.
-    Effect::new(move |_| {
+    effect(move |_| {
         let style = ChartStyle::current();
         let bars = store.derived.with(|d| cost_bars(&d.outcome));
         if let Some(area) = canvas_area(groups) {
@@ -451,7 +451,7 @@ pub fn ChartsPanel() -> impl IntoView {
     });
     // The simulated day and the comparison: a moment after the last edit.
     let pending = StoredValue::new(None::<i32>);
-    Effect::new(move |_| {
+    effect(move |_| {
         let plan = store.plan.get();
         let profile = profile.get();
         if let Some(id) = pending.get_value() {
@@ -472,7 +472,7 @@ pub fn ChartsPanel() -> impl IntoView {
         let id = window().set_timeout_with_callback_and_timeout_and_arguments_0(run.unchecked_ref(), 120).ok();
         pending.set_value(id);
     });
-    Effect::new(move |_| {
+    effect(move |_| {
         let style = ChartStyle::current();
         background.with(|b| {
             let Some(b) = b else { return };
@@ -522,7 +522,7 @@ pub fn ChartsPanel() -> impl IntoView {
     };
     let has_trace = Memo::new(move |_| plan_trace.with(Option::is_some));
     // A plan with a trace opens its section (closing stays the person's choice).
-    Effect::new(move |_| {
+    effect(move |_| {
         if let (true, Some(details)) = (has_trace.get(), trace_section.get()) {
             let _ = details.set_attribute("open", "");
         }

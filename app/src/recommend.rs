@@ -11,7 +11,7 @@ use tokenfleet_core::plan::{self, Plan};
 
 use crate::chart::ChartStyle;
 use crate::dom::handler;
-use crate::store::{now_ms, Store};
+use crate::store::{effect, now_ms, Store};
 
 /// The front as TTFT p99 (ms) against expected cost (USD/hour); the recommended point is highlighted.
 pub fn draw_front<DB: DrawingBackend>(
@@ -119,7 +119,7 @@ pub fn RecommendPanel() -> impl IntoView {
     };
 
     // Redraw the front whenever a new run arrives, the theme changes, and once the canvas is mounted.
-    Effect::new(move |_| {
+    effect(move |_| {
         let style = ChartStyle::current();
         let Some(element) = canvas.get() else { return };
         run.with(|r| {

@@ -109,6 +109,12 @@ pub struct Store {
     pub notice: RwSignal<Option<Notice>>,
 }
 
+/// An effect with its closure boxed: Leptos compiles an effect's task once per closure type, so
+/// boxed, the app's effects share one task instead of one each.
+pub fn effect(f: impl FnMut(Option<()>) + 'static) {
+    Effect::new(Box::new(f) as Box<dyn FnMut(Option<()>)>);
+}
+
 pub fn now_ms() -> f64 {
     window().performance().map(|p| p.now()).unwrap_or_default()
 }
@@ -171,7 +177,7 @@ impl Store {
         store.notice.set(notice);
         // Autosave: the last good plan is always in storage, even if the app later fails.
         let plan = store.plan;
-        Effect::new(move |_| {
+        effect(move |_| {
             let text = plan.with(share::encode_autosave);
             if let Some(s) = storage() {
                 let _ = s.set_item(AUTOSAVE_KEY, &text);

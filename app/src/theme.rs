@@ -7,6 +7,8 @@
 use leptos::prelude::*;
 use wasm_bindgen::prelude::*;
 
+use crate::store::effect;
+
 /// The localStorage key of the theme the person picked (`light` or `dark`).
 pub const THEME_KEY: &str = "tokenfleet.theme";
 
@@ -49,7 +51,7 @@ impl Theme {
             // The page's root component lives as long as the page: the listener does too.
             listener.forget();
         }
-        Effect::new(move |_| {
+        effect(move |_| {
             if let Some(root) = document().document_element() {
                 let _ = root.set_attribute("data-theme", if theme.dark.get() { "dark" } else { "light" });
             }

@@ -14,7 +14,7 @@ use leptos::prelude::*;
 use tokenfleet_core::plan::{self, Plan};
 use wasm_bindgen::prelude::*;
 
-use crate::store::Store;
+use crate::store::{effect, Store};
 
 /// Whether the wasm was loaded by the widget module rather than as the hosted app.
 pub fn embedded() -> bool {
@@ -120,7 +120,7 @@ pub fn mount_widget(parent: web_sys::HtmlElement, options: WidgetOptions) -> Res
         store_out.set(Some(store));
         provide_context(store);
         if let Some(callback) = on_change {
-            Effect::new(move |_| {
+            effect(move |_| {
                 let json = store.plan.with(|p| {
                     let echo = host.borrow().as_ref() == Some(p);
                     (!echo).then(|| plan_json(p))
