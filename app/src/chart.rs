@@ -396,9 +396,12 @@ pub fn ChartsPanel() -> impl IntoView {
     let compare = NodeRef::<Canvas>::new();
     let latency = NodeRef::<Canvas>::new();
     let trace_section = NodeRef::<leptos::html::Details>::new();
-    let profile = RwSignal::new(Profile::DiurnalWithSpikes);
+    // The traffic profile as the select's value (`diurnal-spikes`).
+    let profile = RwSignal::new("diurnal-spikes".to_string());
     let background = RwSignal::new(None::<Background>);
-    let draw_ms = RwSignal::new(None::<f64>);
+    // The day chart's drawing time in ms: raw for its data attribute, and as shown.
+    let draw_ms = RwSignal::new(None::<String>);
+    let draw_ms_shown = RwSignal::new(None::<String>);
     // The replayed trace is the plan's (`workload.trace`), so undo, autosave and share links carry it.
     // The textarea holds what is being pasted until "Use this trace" commits it to the plan.
     let plan_trace = Memo::new(move |_| store.plan.with(|p| p.spec.workload.trace.clone()));
@@ -453,7 +456,7 @@ pub fn ChartsPanel() -> impl IntoView {
     let pending = StoredValue::new(None::<i32>);
     effect(move |_| {
         let plan = store.plan.get();
-        let profile = profile.get();
+        let profile = profile.with(|p| Profile::parse(p)).unwrap_or(Profile::DiurnalWithSpikes);
         if let Some(id) = pending.get_value() {
             window().clear_timeout_with_handle(id);
         }
@@ -481,7 +484,9 @@ pub fn ChartsPanel() -> impl IntoView {
                 if let Err(e) = draw_day(area, timeline, &style) {
                     gloo::console::error!(format!("day chart: {e}"));
                 }
-                draw_ms.set(Some(now_ms() - start));
+                let ms = now_ms() - start;
+                draw_ms.set(Some(ms.to_string()));
+                draw_ms_shown.set(Some(format!("{ms:.1} ms")));
             }
             // One panel per deployment: the canvas grows with them (resizing clears it, so first).
             if let Some(canvas) = latency.get() {
@@ -541,7 +546,7 @@ pub fn ChartsPanel() -> impl IntoView {
                 <select data-testid="traffic-profile" disabled=move || inline_rows().is_some()
                     title=move || inline_rows().is_some().then_some("The plan's trace replaces the profile")
                     on:change=handler(move |ev| {
-                        if let Some(p) = Profile::parse(&event_target_value(&ev)) { profile.set(p); }
+                        let p = event_target_value(&ev); if Profile::parse(&p).is_some() { profile.set(p); }
                     })>
                     <option value="diurnal-spikes" selected=true>"Diurnal with spikes"</option>
                     <option value="diurnal">"Diurnal"</option>
@@ -573,9 +578,9 @@ pub fn ChartsPanel() -> impl IntoView {
             </details>
             {move || summary()}
             <canvas node_ref=day width="760" height="440" data-testid="sim-chart"
-                data-draw-ms=move || draw_ms.get().map(|m| m.to_string()).unwrap_or_default()
+                data-draw-ms=move || draw_ms.get().unwrap_or_default()
                 aria-label="Simulated day: requests per second, replicas, nodes per NodePool and cost over 24 hours"></canvas>
-            <p class="tf-muted">"Chart drawn in " <span data-testid="sim-draw-ms">{move || draw_ms.get().map(|m| format!("{m:.1} ms")).unwrap_or_else(|| "—".into())}</span></p>
+            <p class="tf-muted">"Chart drawn in " <span data-testid="sim-draw-ms">{move || draw_ms_shown.get().unwrap_or_else(|| "—".into())}</span></p>
             <h3>"Cost by node group (USD/hour)"</h3>
             <canvas node_ref=groups width="640" height="220" data-testid="cost-chart" aria-label="Cost by node group in USD per hour"></canvas>
             <h3>"Latency vs throughput, per deployment and candidate accelerator (one replica)"</h3>
