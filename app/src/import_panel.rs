@@ -11,7 +11,7 @@ use wasm_bindgen::JsCast;
 
 use crate::dom::{self, handler};
 use crate::lint_panel::FindingList;
-use crate::store::Store;
+use crate::store::{Notice, Store};
 
 /// What a piece of pasted text is, read by core: a plan or Kubernetes YAML, with its findings.
 fn read(file: &str, text: &str) -> Result<(Plan, Vec<Finding>, bool), String> {
@@ -33,13 +33,13 @@ pub fn ImportPanel() -> impl IntoView {
     let file_name = RwSignal::new("pasted.yaml".to_string());
     let mode = RwSignal::new("auto".to_string());
     let findings = RwSignal::new(Vec::<Finding>::new());
-    let message = RwSignal::new(None::<(bool, String)>);
+    let message = RwSignal::new(None::<Notice>);
     let apply = move |_| {
         let name = file_name.get_untracked();
         match read(&name, &text.get_untracked()) {
             Err(e) => {
                 findings.set(Vec::new());
-                message.set(Some((true, format!("Could not read the YAML: {e}"))));
+                message.set(Some(Notice { error: true, text: format!("Could not read the YAML: {e}") }));
             }
             Ok((imported, found, is_plan)) => {
                 findings.set(found);
@@ -55,14 +55,15 @@ pub fn ImportPanel() -> impl IntoView {
                     touched = p.apply_import(&imported, mode);
                     Ok(())
                 });
-                message.set(Some(match result {
+                let (error, text) = match result {
                     Ok(()) if mode == ImportMode::ReplacePlan => {
                         (false, format!("Imported plan {}.", imported.metadata.name))
                     }
                     Ok(()) if touched.is_empty() => (true, "Nothing to apply: the YAML has no NodePools.".to_string()),
                     Ok(()) => (false, format!("Imported NodePools: {}.", touched.join(", "))),
                     Err(e) => (true, format!("Not applied, the result would not be a valid plan: {e}")),
-                }));
+                };
+                message.set(Some(Notice { error, text }));
             }
         }
     };
@@ -80,7 +81,7 @@ pub fn ImportPanel() -> impl IntoView {
             <label class="tf-field tf-wide">
                 <span class="tf-field-label">"Paste NodePools, a manifest stream or a plan (YAML)"</span>
                 <textarea data-testid="import-yaml" id="import-yaml" rows="8" spellcheck="false" prop:value=text
-                    aria-invalid=move || if message.with(|m| matches!(m, Some((true, _)))) { "true" } else { "false" }
+                    aria-invalid=move || if message.with(|m| matches!(m, Some(Notice { error: true, .. }))) { "true" } else { "false" }
                     aria-describedby="import-message"
                     on:input=handler(move |ev| { text.set(event_target_value(&ev)); file_name.set("pasted.yaml".into()); })></textarea>
             </label>
@@ -96,8 +97,8 @@ pub fn ImportPanel() -> impl IntoView {
                 <button data-testid="import-apply" on:click=handler(apply)>"Apply import"</button>
             </div>
             <p id="import-message" role="status" data-testid="import-message"
-                class=move || if message.with(|m| matches!(m, Some((true, _)))) { "tf-error" } else { "tf-ok" }>
-                {move || message.get().map(|(_, m)| m)}
+                class=move || if message.with(|m| matches!(m, Some(Notice { error: true, .. }))) { "tf-error" } else { "tf-ok" }>
+                {move || message.get().map(|m| m.text)}
             </p>
             <FindingList findings=findings />
         </section>

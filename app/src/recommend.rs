@@ -11,7 +11,7 @@ use tokenfleet_core::plan::{self, Plan};
 
 use crate::chart::ChartStyle;
 use crate::dom::handler;
-use crate::store::{effect, now_ms, Store};
+use crate::store::{effect, now_ms, Notice, Store};
 
 /// The front as TTFT p99 (ms) against expected cost (USD/hour); the recommended point is highlighted.
 pub fn draw_front<DB: DrawingBackend>(
@@ -79,7 +79,8 @@ struct Run {
 pub fn RecommendPanel() -> impl IntoView {
     let store = expect_context::<Store>();
     let run = RwSignal::new(None::<Run>);
-    let message = RwSignal::new(None::<(bool, String)>);
+    let message = RwSignal::new(None::<Notice>);
+    let say = move |error: bool, text: String| message.set(Some(Notice { error, text }));
     let canvas = NodeRef::<Canvas>::new();
 
     let recommend = move |_| {
@@ -98,23 +99,23 @@ pub fn RecommendPanel() -> impl IntoView {
                 .and_then(|rec| rec.candidates.iter().find(|c| c.name == name).cloned())
         });
         let Some(candidate) = candidate else {
-            message.set(Some((true, format!("Candidate {name} is no longer available: run Recommend again."))));
+            say(true, format!("Candidate {name} is no longer available: run Recommend again."));
             return;
         };
         let current = store.plan.get_untracked();
         match optimize::apply_candidate(&current, &candidate) {
             Ok(next) => {
                 if let Some(e) = plan::validate(&next).into_iter().next() {
-                    message.set(Some((true, format!("Could not apply {name}: {}", e.message))));
+                    say(true, format!("Could not apply {name}: {}", e.message));
                     return;
                 }
                 store.replace(&format!("Apply recommendation {name}"), next);
-                message.set(Some((
+                say(
                     false,
                     format!("Applied {name} ({:.2} USD/hour expected). Undo reverts it.", candidate.cost_usd_per_hour),
-                )));
+                );
             }
-            Err(e) => message.set(Some((true, format!("Could not apply {name}: {e}")))),
+            Err(e) => say(true, format!("Could not apply {name}: {e}")),
         }
     };
 
@@ -152,7 +153,7 @@ pub fn RecommendPanel() -> impl IntoView {
                     "The plan has changed since this recommendation; run Recommend again to search from it."
                 </p>
             }.into_any())}
-            {move || message.get().map(|(error, text)| view! {
+            {move || message.get().map(|Notice { error, text }| view! {
                 <p class=if error { "tf-error" } else { "tf-ok" } role="status" data-testid="recommend-message">{text}</p>
             }.into_any())}
             {move || run.with(|r| match r.as_ref().map(|r| &r.result) {
