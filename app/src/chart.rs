@@ -525,12 +525,16 @@ pub fn ChartsPanel() -> impl IntoView {
             }
         })
     };
-    let has_trace = Memo::new(move |_| plan_trace.with(Option::is_some));
-    // A plan with a trace opens its section (closing stays the person's choice).
-    effect(move |_| {
-        if let (true, Some(details)) = (has_trace.get(), trace_section.get()) {
+    // A plan with a trace opens its section once, when the trace appears (closing stays the
+    // person's choice while the plan keeps a trace).
+    let mut opened = false;
+    effect(move |_| match (plan_trace.with(Option::is_some), trace_section.get()) {
+        (false, _) => opened = false,
+        (true, Some(details)) if !opened => {
             let _ = details.set_attribute("open", "");
+            opened = true;
         }
+        _ => {}
     });
     let trace_summary = move || match (inline_rows(), trace_file()) {
         (Some(rows), _) => format!("Replaying a trace from the plan ({rows} rows) instead of the profile"),
@@ -571,7 +575,7 @@ pub fn ChartsPanel() -> impl IntoView {
                 <div class="tf-actions">
                     <input type="file" accept=".csv,.txt" aria-label="Upload a trace CSV" data-testid="trace-file" on:change=handler(upload) />
                     <button data-testid="trace-apply" on:click=handler(use_trace)>"Use this trace"</button>
-                    <button data-testid="trace-clear" disabled=move || !has_trace.get()
+                    <button data-testid="trace-clear" disabled=move || plan_trace.with(Option::is_none)
                         on:click=handler(clear_trace)>"Back to the profile"</button>
                 </div>
                 <span class="tf-field-error" id="trace-error" role="alert" data-testid="trace-error">{move || trace_error.get()}</span>
