@@ -2,6 +2,9 @@
 //! SVG in tests). The simulated day and the instance-type comparison are computed by core a moment
 //! after the last edit (so typing stays fast), then drawn; the drawing time is shown.
 
+use std::cell::Cell;
+use std::rc::Rc;
+
 use leptos::html::Canvas;
 use leptos::prelude::*;
 use plotters::chart::{ChartContext, MeshStyle};
@@ -453,15 +456,16 @@ pub fn ChartsPanel() -> impl IntoView {
         }
     });
     // The simulated day and the comparison: a moment after the last edit.
-    let pending = StoredValue::new(None::<i32>);
+    let pending = Rc::new(Cell::new(None::<i32>));
     effect(move |_| {
         let plan = store.plan.get();
         let profile = profile.with(|p| Profile::parse(p)).unwrap_or(Profile::DiurnalWithSpikes);
-        if let Some(id) = pending.get_value() {
+        if let Some(id) = pending.take() {
             window().clear_timeout_with_handle(id);
         }
+        let done = pending.clone();
         let run = wasm_bindgen::closure::Closure::once_into_js(move || {
-            pending.set_value(None);
+            done.set(None);
             let start = now_ms();
             // No trace here: core replays the plan's inline trace, else the profile.
             let inputs = PlanInputs { profile, ..PlanInputs::default() };
@@ -473,7 +477,7 @@ pub fn ChartsPanel() -> impl IntoView {
             background.set(Some(Background { timeline, sim_ms, comparison, curves }));
         });
         let id = window().set_timeout_with_callback_and_timeout_and_arguments_0(run.unchecked_ref(), 120).ok();
-        pending.set_value(id);
+        pending.set(id);
     });
     effect(move |_| {
         let style = ChartStyle::current();
