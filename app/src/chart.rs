@@ -335,6 +335,13 @@ pub fn draw_curves<DB: DrawingBackend>(
     root.present().map_err(|e| e.to_string())
 }
 
+/// The trace section of the charts panel holding `canvas`, once it is mounted: found from the day
+/// chart's node ref rather than through a `NodeRef<Details>`, a node-ref type the wasm would carry for
+/// this alone.
+fn trace_section(canvas: NodeRef<Canvas>) -> Option<web_sys::Element> {
+    canvas.get()?.closest("[data-testid=charts-panel]").ok()??.query_selector("[data-testid=trace]").ok()?
+}
+
 fn canvas_area(canvas: NodeRef<Canvas>) -> Option<DrawingArea<plotters_canvas::CanvasBackend, Shift>> {
     let element = canvas.get()?;
     Some(plotters_canvas::CanvasBackend::with_canvas_object(element)?.into_drawing_area())
@@ -398,7 +405,6 @@ pub fn ChartsPanel() -> impl IntoView {
     let day = NodeRef::<Canvas>::new();
     let compare = NodeRef::<Canvas>::new();
     let latency = NodeRef::<Canvas>::new();
-    let trace_section = NodeRef::<leptos::html::Details>::new();
     // The traffic profile as the select's value (`diurnal-spikes`).
     let profile = RwSignal::new("diurnal-spikes".to_string());
     let background = RwSignal::new(None::<Background>);
@@ -532,7 +538,7 @@ pub fn ChartsPanel() -> impl IntoView {
     // A plan with a trace opens its section once, when the trace appears (closing stays the
     // person's choice while the plan keeps a trace).
     let mut opened = false;
-    effect(move |_| match (plan_trace.with(Option::is_some), trace_section.get()) {
+    effect(move |_| match (plan_trace.with(Option::is_some), trace_section(day)) {
         (false, _) => opened = false,
         (true, Some(details)) if !opened => {
             let _ = details.set_attribute("open", "");
@@ -562,7 +568,7 @@ pub fn ChartsPanel() -> impl IntoView {
                     <option value="weekly">"Weekly"</option>
                 </select>
             </label>
-            <details class="tf-trace" data-testid="trace" node_ref=trace_section>
+            <details class="tf-trace" data-testid="trace">
                 <summary data-testid="trace-summary">{move || trace_summary()}</summary>
                 {move || trace_file().map(|file| view! {
                     <p class="tf-warn-text" role="status" data-testid="trace-file-note">
