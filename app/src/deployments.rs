@@ -301,7 +301,7 @@ fn FleetFields(index: usize, name: String, stage: Option<StageKind>) -> impl Int
     view! {
         <Field path=format!("{path}.tensorParallel") label="Tensor parallel" unit="devices/replica" numeric=true
             test_id=if stage.is_some() { "stage-tensor-parallel" } else { "deployment-tensor-parallel" }
-            placeholder=Signal::derive(move || stage.map(|_| inherited.get()))
+            placeholder=Signal::derive(move || stage.map(|_| inherited.get()).unwrap_or_default())
             value=read(|d, s| match s {
                 Some(s) => Some(d.stage(s)?.tensor_parallel.map(|tp| tp.to_string()).unwrap_or_default()),
                 None => Some(d.tensor_parallel.to_string()),

@@ -25,9 +25,10 @@ pub fn Field(
     /// A numeric field (narrow, numeric keyboard).
     #[prop(optional)]
     numeric: bool,
-    /// Shown while the field is empty (what an empty value means, such as an inherited figure).
+    /// Shown while the field is empty (what an empty value means, such as an inherited figure); none
+    /// when empty.
     #[prop(into, optional)]
-    placeholder: MaybeProp<String>,
+    placeholder: Signal<String>,
     /// `data-testid` of the input, for browser tests.
     #[prop(optional)]
     test_id: Option<&'static str>,
@@ -43,7 +44,7 @@ struct Looks {
     unit: String,
     value: Signal<String>,
     numeric: bool,
-    placeholder: MaybeProp<String>,
+    placeholder: Signal<String>,
     test_id: Option<&'static str>,
 }
 
@@ -69,7 +70,7 @@ fn field_view(looks: Looks, on_commit: Box<dyn Fn(String) -> Result<(), String>>
                     inputmode=if numeric { "decimal" } else { "text" }
                     class:tf-num=numeric
                     prop:value=move || value.get()
-                    placeholder=move || placeholder.get()
+                    placeholder=move || Some(placeholder.get()).filter(|p| !p.is_empty())
                     data-testid=test_id
                     aria-invalid=move || if error.with(Option::is_some) { "true" } else { "false" }
                     aria-describedby=described
