@@ -76,7 +76,7 @@ impl ChartStyle {
     /// The style of the page's current theme (light where no theme is provided, as in the widget);
     /// reading it inside an effect redraws the chart when the theme changes.
     pub fn current() -> ChartStyle {
-        ChartStyle::for_theme(use_context::<Theme>().is_some_and(|t| t.dark.get()))
+        ChartStyle::for_theme(use_context::<Theme>().is_some_and(|t| t.dark()))
     }
 
     pub fn color(&self, i: usize) -> RGBColor {

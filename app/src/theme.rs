@@ -19,10 +19,16 @@ fn storage() -> Option<web_sys::Storage> {
 /// The page's theme, provided as context by the root component.
 #[derive(Clone, Copy)]
 pub struct Theme {
-    /// Whether the dark theme is showing.
-    pub dark: RwSignal<bool>,
-    /// Whether the person chose the theme (then the system preference no longer moves it).
-    chosen: RwSignal<bool>,
+    /// The theme showing, `light` or `dark`: the value of `data-theme` (kept as text, a signal type
+    /// the app has anyway, rather than a bool signal of its own).
+    name: RwSignal<String>,
+    /// The theme the person picked, if any (then the system preference no longer moves it).
+    chosen: RwSignal<Option<String>>,
+}
+
+/// The name of the dark or the light theme.
+fn theme_name(dark: bool) -> String {
+    if dark { "dark" } else { "light" }.to_string()
 }
 
 impl Theme {
@@ -30,21 +36,19 @@ impl Theme {
     /// in step.
     pub fn install() -> Theme {
         let query = window().match_media("(prefers-color-scheme: dark)").ok().flatten();
-        let saved = storage().and_then(|s| s.get_item(THEME_KEY).ok().flatten());
-        let saved = saved.as_deref().and_then(|v| match v {
-            "dark" => Some(true),
-            "light" => Some(false),
-            _ => None,
-        });
+        let saved =
+            storage().and_then(|s| s.get_item(THEME_KEY).ok().flatten()).filter(|v| v == "dark" || v == "light");
         let theme = Theme {
-            dark: RwSignal::new(saved.unwrap_or_else(|| query.as_ref().is_some_and(|q| q.matches()))),
-            chosen: RwSignal::new(saved.is_some()),
+            name: RwSignal::new(
+                saved.clone().unwrap_or_else(|| theme_name(query.as_ref().is_some_and(|q| q.matches()))),
+            ),
+            chosen: RwSignal::new(saved),
         };
         if let Some(query) = query {
             let watched = query.clone();
             let listener = Closure::<dyn Fn()>::new(move || {
-                if !theme.chosen.get_untracked() {
-                    theme.dark.set(watched.matches());
+                if theme.chosen.with_untracked(Option::is_none) {
+                    theme.name.set(theme_name(watched.matches()));
                 }
             });
             let _ = query.add_event_listener_with_callback("change", listener.as_ref().unchecked_ref());
@@ -53,19 +57,25 @@ impl Theme {
         }
         effect(move |_| {
             if let Some(root) = document().document_element() {
-                let _ = root.set_attribute("data-theme", if theme.dark.get() { "dark" } else { "light" });
+                let _ = theme.name.with(|name| root.set_attribute("data-theme", name));
             }
         });
         provide_context(theme);
         theme
     }
 
+    /// Whether the dark theme is showing; read in an effect or a view, it follows changes.
+    pub fn dark(&self) -> bool {
+        self.name.with(|name| name == "dark")
+    }
+
     /// Switches between light and dark by the person's choice, and remembers it.
     pub fn toggle(&self) {
-        self.chosen.set(true);
-        self.dark.update(|d| *d = !*d);
+        let next = theme_name(!self.name.with_untracked(|name| name == "dark"));
         if let Some(s) = storage() {
-            let _ = s.set_item(THEME_KEY, if self.dark.get_untracked() { "dark" } else { "light" });
+            let _ = s.set_item(THEME_KEY, &next);
         }
+        self.chosen.set(Some(next.clone()));
+        self.name.set(next);
     }
 }

@@ -16,7 +16,6 @@ pub fn Toolbar() -> impl IntoView {
         store.share_url()
     });
     let theme = expect_context::<Theme>();
-    let dark = theme.dark;
     // Links carry the whole plan: a long trace makes a long link, which some tools cut.
     let long_link = move || share_url.with(|u| (u.len() > SHARE_LINK_WARN_CHARS).then_some(u.len()));
     let template = move |ev: leptos::ev::Event| {
@@ -50,8 +49,8 @@ pub fn Toolbar() -> impl IntoView {
                     {format!("The link is {n} characters long (the plan's trace): browsers open it, but chat and mail tools may cut it; download the plan to share it as a file.")}
                 </span>
             }.into_any())}
-            <button on:click=handler(move |_| theme.toggle()) aria-pressed=move || dark.get().to_string() data-testid="theme-toggle">
-                {move || if dark.get() { "☀ Light" } else { "☾ Dark" }}
+            <button on:click=handler(move |_| theme.toggle()) aria-pressed=move || theme.dark().to_string() data-testid="theme-toggle">
+                {move || if theme.dark() { "☀ Light" } else { "☾ Dark" }}
             </button>
         </nav>
     }
