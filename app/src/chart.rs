@@ -558,7 +558,7 @@ pub fn ChartsPanel() -> impl IntoView {
             <label class="tf-field tf-inline-field">
                 <span class="tf-field-label">"Traffic profile"</span>
                 <select data-testid="traffic-profile" disabled=move || inline_rows().is_some()
-                    title=move || inline_rows().is_some().then_some("The plan's trace replaces the profile")
+                    title=move || inline_rows().is_some().then(|| "The plan's trace replaces the profile".to_string())
                     on:change=handler(move |ev| {
                         let p = event_target_value(&ev); if Profile::parse(&p).is_some() { profile.set(p); }
                     })>
@@ -578,7 +578,7 @@ pub fn ChartsPanel() -> impl IntoView {
                 <label class="tf-field tf-wide">
                     <span class="tf-field-label">"t_s,requests_per_s[,input_tokens,output_tokens], one row per change; kept in the plan (at most 256 KiB)"</span>
                     <textarea data-testid="trace-csv" id="f-spec.workload.trace.csv" rows="4" spellcheck="false" prop:value=trace_text
-                        aria-invalid=move || if trace_error.with(Option::is_some) { "true" } else { "false" }
+                        aria-invalid=move || trace_error.with(Option::is_some).to_string()
                         aria-describedby="trace-error"
                         on:input=handler(move |ev| trace_text.set(event_target_value(&ev)))></textarea>
                 </label>

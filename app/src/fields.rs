@@ -72,7 +72,7 @@ fn field_view(looks: Looks, on_commit: Box<dyn Fn(String) -> Result<(), String>>
                     prop:value=move || value.get()
                     placeholder=move || Some(placeholder.get()).filter(|p| !p.is_empty())
                     data-testid=test_id
-                    aria-invalid=move || if error.with(Option::is_some) { "true" } else { "false" }
+                    aria-invalid=move || error.with(Option::is_some).to_string()
                     aria-describedby=described
                     on:change=handler(change)
                 />

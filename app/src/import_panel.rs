@@ -81,7 +81,7 @@ pub fn ImportPanel() -> impl IntoView {
             <label class="tf-field tf-wide">
                 <span class="tf-field-label">"Paste NodePools, a manifest stream or a plan (YAML)"</span>
                 <textarea data-testid="import-yaml" id="import-yaml" rows="8" spellcheck="false" prop:value=text
-                    aria-invalid=move || if message.with(|m| matches!(m, Some(Notice { error: true, .. }))) { "true" } else { "false" }
+                    aria-invalid=move || message.with(|m| matches!(m, Some(Notice { error: true, .. }))).to_string()
                     aria-describedby="import-message"
                     on:input=handler(move |ev| { text.set(event_target_value(&ev)); file_name.set("pasted.yaml".into()); })></textarea>
             </label>

@@ -50,7 +50,7 @@ pub fn Toolbar() -> impl IntoView {
                 </span>
             }.into_any())}
             <button on:click=handler(move |_| theme.toggle()) aria-pressed=move || theme.dark().to_string() data-testid="theme-toggle">
-                {move || if theme.dark() { "☀ Light" } else { "☾ Dark" }}
+                {move || if theme.dark() { "☀ Light" } else { "☾ Dark" }.to_string()}
             </button>
         </nav>
     }
