@@ -577,7 +577,7 @@ pub fn ChartsPanel() -> impl IntoView {
                 }.into_any())}
                 <label class="tf-field tf-wide">
                     <span class="tf-field-label">"t_s,requests_per_s[,input_tokens,output_tokens], one row per change; kept in the plan (at most 256 KiB)"</span>
-                    <textarea data-testid="trace-csv" id="f-spec.workload.trace.csv" rows="4" spellcheck="false" prop:value=trace_text
+                    <textarea data-testid="trace-csv" id="f-spec.workload.trace.csv" rows="4" spellcheck="false" prop:value=move || trace_text.get()
                         aria-invalid=move || trace_error.with(Option::is_some).to_string()
                         aria-describedby="trace-error"
                         on:input=handler(move |ev| trace_text.set(event_target_value(&ev)))></textarea>

@@ -27,6 +27,11 @@ fn pinned_pool(d: &Deployment) -> Option<String> {
     prefill.node_pool.clone().filter(|p| decode.node_pool.as_ref() == Some(p))
 }
 
+/// Whether the deployment at `index` serves prefill and decode apart.
+fn is_disaggregated(store: Store, index: usize) -> bool {
+    store.plan.with(|p| p.spec.deployments.get(index).is_some_and(|d| d.mode == Mode::Disaggregated))
+}
+
 #[component]
 pub fn DeploymentsPanel() -> impl IntoView {
     let store = expect_context::<Store>();
@@ -60,8 +65,7 @@ fn DeploymentCard(index: usize, name: String) -> impl IntoView {
             None => Err(EditError("that deployment no longer exists".into())),
         })
     };
-    let disaggregated =
-        move || store.plan.with(|p| p.spec.deployments.get(index).is_some_and(|d| d.mode == Mode::Disaggregated));
+    let disaggregated = move || is_disaggregated(store, index);
     let pinned = Signal::derive(move || {
         store.plan.with(|p| p.spec.deployments.get(index).and_then(pinned_pool)).unwrap_or_default()
     });
@@ -114,7 +118,7 @@ fn DeploymentCard(index: usize, name: String) -> impl IntoView {
                     <span class="tf-field-label">"Serving"</span>
                     <select id=field_id(&format!("{path}.mode")) data-testid="deployment-mode" on:change=handler(set_mode)>
                         <option value="monolithic" selected=move || !disaggregated()>"monolithic"</option>
-                        <option value="disaggregated" selected=disaggregated>"prefill/decode (disaggregated)"</option>
+                        <option value="disaggregated" selected=move || is_disaggregated(store, index)>"prefill/decode (disaggregated)"</option>
                     </select>
                 </label>
                 <PoolSelect path=format!("{path}.nodeSelector") test_id="deployment-pool" selected=pinned

@@ -67,6 +67,7 @@ pub fn ImportPanel() -> impl IntoView {
             }
         }
     };
+    let failed = move || message.with(|m| matches!(m, Some(Notice { error: true, .. })));
     let upload = move |ev: leptos::ev::Event| {
         if let Some(input) = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) {
             dom::read_file(&input, move |name, content| {
@@ -80,8 +81,8 @@ pub fn ImportPanel() -> impl IntoView {
             <h2 id="import-title">"Import"</h2>
             <label class="tf-field tf-wide">
                 <span class="tf-field-label">"Paste NodePools, a manifest stream or a plan (YAML)"</span>
-                <textarea data-testid="import-yaml" id="import-yaml" rows="8" spellcheck="false" prop:value=text
-                    aria-invalid=move || message.with(|m| matches!(m, Some(Notice { error: true, .. }))).to_string()
+                <textarea data-testid="import-yaml" id="import-yaml" rows="8" spellcheck="false" prop:value=move || text.get()
+                    aria-invalid=move || failed().to_string()
                     aria-describedby="import-message"
                     on:input=handler(move |ev| { text.set(event_target_value(&ev)); file_name.set("pasted.yaml".into()); })></textarea>
             </label>
@@ -97,7 +98,7 @@ pub fn ImportPanel() -> impl IntoView {
                 <button data-testid="import-apply" on:click=handler(apply)>"Apply import"</button>
             </div>
             <p id="import-message" role="status" data-testid="import-message"
-                class=move || if message.with(|m| matches!(m, Some(Notice { error: true, .. }))) { "tf-error" } else { "tf-ok" }>
+                class:tf-error=move || failed() class:tf-ok=move || !failed()>
                 {move || message.get().map(|m| m.text)}
             </p>
             <FindingList findings=findings />

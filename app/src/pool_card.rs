@@ -306,7 +306,7 @@ pub fn PoolCard(name: String, position: usize, count: usize) -> impl IntoView {
                 </ul>
                 <form class="tf-grid" on:submit=handler(add_reservation) data-testid="reservation-form">
                     <label class="tf-field"><span class="tf-field-label">"Reservation id"</span>
-                        <input id=format!("{uid}-res-id") data-testid="reservation-id" placeholder="cr-0123456789abcdef0" prop:value=res_id
+                        <input id=format!("{uid}-res-id") data-testid="reservation-id" placeholder="cr-0123456789abcdef0" prop:value=move || res_id.get()
                             on:input=handler(move |ev| res_id.set(event_target_value(&ev))) /></label>
                     <label class="tf-field"><span class="tf-field-label">"Kind"</span>
                         <select data-testid="reservation-kind" on:change=handler(move |ev| res_kind.set(event_target_value(&ev)))>
@@ -314,10 +314,10 @@ pub fn PoolCard(name: String, position: usize, count: usize) -> impl IntoView {
                             <option value="capacity-block">"Capacity Block for ML"</option>
                         </select></label>
                     <label class="tf-field"><span class="tf-field-label">"Instance type"</span>
-                        <input data-testid="reservation-instance-type" placeholder="g5.12xlarge" prop:value=res_type
+                        <input data-testid="reservation-instance-type" placeholder="g5.12xlarge" prop:value=move || res_type.get()
                             on:input=handler(move |ev| res_type.set(event_target_value(&ev))) /></label>
                     <label class="tf-field"><span class="tf-field-label">"Count"</span>
-                        <span class="tf-field-input"><input class="tf-num" inputmode="numeric" data-testid="reservation-count" prop:value=res_count
+                        <span class="tf-field-input"><input class="tf-num" inputmode="numeric" data-testid="reservation-count" prop:value=move || res_count.get()
                             on:input=handler(move |ev| res_count.set(event_target_value(&ev))) /><span class="tf-unit">"instances"</span></span></label>
                     <button type="submit" data-testid="reservation-add">"Add reservation"</button>
                     <span class="tf-field-error" role="alert">{move || res_error.get()}</span>
