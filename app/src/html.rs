@@ -10,8 +10,9 @@
 pub struct Html(String);
 
 impl Html {
-    /// Markup from a literal: tags, attribute names, fixed text. Never data.
-    pub fn raw(&mut self, markup: &str) -> &mut Html {
+    /// Markup from a literal: tags, attribute names, fixed text. Never data: `'static` keeps
+    /// formatted text (a `String`) out, so data can only come in through [`Html::text`].
+    pub fn raw(&mut self, markup: &'static str) -> &mut Html {
         self.0.push_str(markup);
         self
     }
