@@ -219,25 +219,20 @@ impl<'a> Builder<'a> {
 
     /// The root of the next document, or `None` at the end of the stream.
     fn next_document(&mut self) -> Result<Option<Node>, Error> {
-        loop {
-            let Some((event, span)) = self.next()? else { return Ok(None) };
-            match event {
-                Event::DocumentStart(..) => {
-                    self.documents += 1;
-                    if self.documents > MAX_DOCUMENTS {
-                        return Err(error_at(self.last, format!("more than {MAX_DOCUMENTS} YAML documents")));
-                    }
-                }
-                Event::Scalar(..) | Event::SequenceStart(..) | Event::MappingStart(..) | Event::Alias(_) => {
-                    return self.node(event, span, 0).map(|(node, _)| Some(node));
-                }
-                _ => {}
-            }
+        match self.next_content_event()? {
+            Some((event, span)) => self.node(event, span, 0).map(|(node, _)| Some(node)),
+            None => Ok(None),
         }
     }
 
     /// Where the next document's content starts, if there is one.
     fn next_content(&mut self) -> Result<Option<(u64, u64)>, Error> {
+        Ok(self.next_content_event()?.map(|(_, span)| location(&span)))
+    }
+
+    /// The first event of the next document's content (counting the documents it passes), or `None`
+    /// at the end of the stream.
+    fn next_content_event(&mut self) -> Result<Option<(Event<'a>, Span)>, Error> {
         loop {
             let Some((event, span)) = self.next()? else { return Ok(None) };
             match event {
@@ -248,7 +243,7 @@ impl<'a> Builder<'a> {
                     }
                 }
                 Event::Scalar(..) | Event::SequenceStart(..) | Event::MappingStart(..) | Event::Alias(_) => {
-                    return Ok(Some(location(&span)));
+                    return Ok(Some((event, span)));
                 }
                 _ => {}
             }
