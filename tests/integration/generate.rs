@@ -285,3 +285,22 @@ pub fn plan(seed: u64) -> Plan {
     }
     plan
 }
+
+/// `source` with up to `max_edits + 1` small random edits: a character removed, or one of `pieces`
+/// inserted. Used by the reader oracles to make near-miss documents.
+pub fn mutate_text(rng: &mut Rng, source: &str, pieces: &[&str], max_edits: u64) -> String {
+    let mut chars: Vec<char> = source.chars().collect();
+    for _ in 0..=rng.below(max_edits) {
+        let at = rng.below(chars.len() as u64 + 1) as usize;
+        match rng.below(3) {
+            0 if at < chars.len() => {
+                chars.remove(at);
+            }
+            _ => {
+                let piece: Vec<char> = rng.pick(pieces).chars().collect();
+                chars.splice(at..at, piece);
+            }
+        }
+    }
+    chars.into_iter().collect()
+}

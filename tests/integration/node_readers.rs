@@ -627,20 +627,8 @@ fn mutated_texts_read_as_serde_read_them() {
     let rng = &mut Rng::new(31);
     let (mut failures, mut read_errors) = (Vec::new(), 0);
     for round in 0..3000 {
-        let mut chars: Vec<char> = rng.pick(&sources).chars().collect();
-        for _ in 0..=rng.below(2) {
-            let at = rng.below(chars.len() as u64 + 1) as usize;
-            match rng.below(3) {
-                0 if at < chars.len() => {
-                    chars.remove(at);
-                }
-                _ => {
-                    let piece: Vec<char> = rng.pick(PIECES).chars().collect();
-                    chars.splice(at..at, piece);
-                }
-            }
-        }
-        let text: String = chars.into_iter().collect();
+        let source = rng.pick(&sources);
+        let text = generate::mutate_text(rng, source, PIECES, 2);
         let Ok(tree) = yaml::parse_document(&text) else { continue };
         if let Some(d) = disagreement::<Plan>(&tree) {
             failures.push(format!("round {round}: {d}\n{text}"));

@@ -388,20 +388,7 @@ fn mutated_documents_read_as_the_yaml_library_read_them() {
     let (mut errors, mut elsewhere) = (0, Vec::new());
     for round in 0..3000 {
         let source = rng.pick(&sources);
-        let mut chars: Vec<char> = source.chars().collect();
-        for _ in 0..=rng.below(3) {
-            let at = rng.below(chars.len() as u64 + 1) as usize;
-            match rng.below(3) {
-                0 if at < chars.len() => {
-                    chars.remove(at);
-                }
-                _ => {
-                    let piece: Vec<char> = rng.pick(PIECES).chars().collect();
-                    chars.splice(at..at, piece);
-                }
-            }
-        }
-        let text: String = chars.into_iter().collect();
+        let text = generate::mutate_text(rng, source, PIECES, 3);
         if let Some(diff) = disagreement(&text) {
             failures.push(format!("round {round}: {diff}"));
         }
