@@ -17,7 +17,7 @@ use tokenfleet_core::yaml::{self, Node};
 use tokenfleet_core::{examples::EXAMPLES, share};
 
 use crate::generate::{self, Rng};
-use crate::node_readers::{corpus, mutate, nodes, nth_mut, sources};
+use crate::node_readers::{corpus, every_plan_type, mutate, nodes, nth_mut, sources};
 
 /// A document as everything it is written as: its `Debug` text (so that `-0.0` differs from
 /// `0.0`, which `==` would take as equal), compact and pretty JSON, and YAML.
@@ -42,53 +42,7 @@ fn read_and_write<T: FromNode + Serialize + ToDoc + Debug>(node: &Node) -> Optio
 
 /// Writes `node`, read as every type the Plan is made of (where it reads as that type), both ways.
 fn every_type(node: &Node) -> Vec<String> {
-    macro_rules! each {
-        ($($t:ty),* $(,)?) => { vec![$(read_and_write::<$t>(node)),*] };
-    }
-    each![
-        Plan,
-        Metadata,
-        PlanSpec,
-        Cluster,
-        Workload,
-        RequestRate,
-        TraceRef,
-        TokenDistribution,
-        SloMetric,
-        Slo,
-        Mode,
-        Deployment,
-        Stage,
-        ReplicaBounds,
-        Toleration,
-        Autoscaler,
-        AutoscalerKind,
-        ScalingMetric,
-        MetricKind,
-        ScalingBehavior,
-        NodePool,
-        Taint,
-        Consolidation,
-        Budget,
-        NodeClass,
-        CapacityReservation,
-        CapacityType,
-        String,
-        u32,
-        f64,
-        Option<u32>,
-        Option<f64>,
-        Option<String>,
-        Vec<String>,
-        Vec<CapacityType>,
-        Vec<Taint>,
-        Vec<Budget>,
-        Vec<Toleration>,
-        BTreeMap<String, String>,
-    ]
-    .into_iter()
-    .flatten()
-    .collect()
+    every_plan_type!(read_and_write, node)
 }
 
 fn assert_none(failures: Vec<String>) {

@@ -278,51 +278,61 @@ fn disagreement<T: DeserializeOwned + FromNode + Debug>(node: &Node) -> Option<S
     (old != new).then(|| format!("as {}:\n old: {old:?}\n new: {new:?}", std::any::type_name::<T>()))
 }
 
+/// `$check::<T>($node)` for every type the Plan is made of and the scalars and containers they use,
+/// as the disagreements found: one list for the reader and the writer oracles (`doc_writers`).
+macro_rules! every_plan_type {
+    ($check:ident, $node:expr) => {
+        [
+            $check::<Plan>($node),
+            $check::<Metadata>($node),
+            $check::<PlanSpec>($node),
+            $check::<Cluster>($node),
+            $check::<Workload>($node),
+            $check::<RequestRate>($node),
+            $check::<TraceRef>($node),
+            $check::<TokenDistribution>($node),
+            $check::<SloMetric>($node),
+            $check::<Slo>($node),
+            $check::<Mode>($node),
+            $check::<Deployment>($node),
+            $check::<Stage>($node),
+            $check::<ReplicaBounds>($node),
+            $check::<Toleration>($node),
+            $check::<Autoscaler>($node),
+            $check::<AutoscalerKind>($node),
+            $check::<ScalingMetric>($node),
+            $check::<MetricKind>($node),
+            $check::<ScalingBehavior>($node),
+            $check::<NodePool>($node),
+            $check::<Taint>($node),
+            $check::<Consolidation>($node),
+            $check::<Budget>($node),
+            $check::<NodeClass>($node),
+            $check::<CapacityReservation>($node),
+            $check::<CapacityType>($node),
+            $check::<String>($node),
+            $check::<u32>($node),
+            $check::<f64>($node),
+            $check::<Option<u32>>($node),
+            $check::<Option<f64>>($node),
+            $check::<Option<String>>($node),
+            $check::<Vec<String>>($node),
+            $check::<Vec<CapacityType>>($node),
+            $check::<Vec<Taint>>($node),
+            $check::<Vec<Budget>>($node),
+            $check::<Vec<Toleration>>($node),
+            $check::<BTreeMap<String, String>>($node),
+        ]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<String>>()
+    };
+}
+pub(crate) use every_plan_type;
+
 /// Reads `node` as every type the Plan is made of (and the scalars and containers they use).
 fn every_type(node: &Node) -> Vec<String> {
-    macro_rules! each {
-        ($($t:ty),* $(,)?) => { vec![$(disagreement::<$t>(node)),*] };
-    }
-    each![
-        Plan,
-        Metadata,
-        PlanSpec,
-        Cluster,
-        Workload,
-        RequestRate,
-        TraceRef,
-        TokenDistribution,
-        SloMetric,
-        Slo,
-        Mode,
-        Deployment,
-        Stage,
-        ReplicaBounds,
-        Toleration,
-        Autoscaler,
-        AutoscalerKind,
-        ScalingMetric,
-        MetricKind,
-        ScalingBehavior,
-        NodePool,
-        Taint,
-        Consolidation,
-        Budget,
-        NodeClass,
-        CapacityReservation,
-        CapacityType,
-        String,
-        u32,
-        f64,
-        Option<u32>,
-        Option<String>,
-        Vec<String>,
-        Vec<CapacityType>,
-        BTreeMap<String, String>,
-    ]
-    .into_iter()
-    .flatten()
-    .collect()
+    every_plan_type!(disagreement, node)
 }
 
 /// Every node of a tree, in document order.
