@@ -6,6 +6,7 @@ use leptos::html::Canvas;
 use leptos::prelude::*;
 use plotters::coord::Shift;
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 use tokenfleet_core::optimize::{self, FrontPoint, Recommendation};
 use tokenfleet_core::plan::{self, Plan};
 
@@ -14,6 +15,11 @@ use crate::dom::handler;
 use crate::store::{effect, now_ms, Notice, Store};
 
 /// The front as TTFT p99 (ms) against expected cost (USD/hour); the recommended point is highlighted.
+///
+/// Costs on the front span orders of magnitude (a few USD/hour to hundreds), so the cost axis is
+/// logarithmic. It is drawn as a linear axis over log10(cost) with its ticks placed at 1-2-5 values
+/// here ([`log_ticks`]), rather than with plotters' log coordinate, whose mesh code would be compiled
+/// a second time into the wasm (about 7 KB gzipped) for this one chart.
 pub fn draw_front<DB: DrawingBackend>(
     root: DrawingArea<DB, Shift>,
     front: &[FrontPoint],
@@ -22,8 +28,6 @@ pub fn draw_front<DB: DrawingBackend>(
     let (line, pick) = (style.color(0), style.color(1));
     root.fill(&style.background).map_err(|e| e.to_string())?;
     let finite = |v: f64| if v.is_finite() { v } else { 0.0 };
-    // Costs on the front span orders of magnitude (a few USD/hour to hundreds): a log axis keeps the
-    // cheap end readable.
     let costs = front.iter().map(|p| p.cost_usd_per_hour).filter(|c| c.is_finite() && *c > 0.0);
     let min_x = costs.clone().fold(f64::INFINITY, f64::min);
     let min_x = if min_x.is_finite() { min_x * 0.8 } else { 0.1 };
@@ -33,19 +37,28 @@ pub fn draw_front<DB: DrawingBackend>(
         .margin(12)
         .x_label_area_size(36)
         .y_label_area_size(60)
-        .build_cartesian_2d((min_x..max_x).log_scale(), 0.0..max_y)
+        .build_cartesian_2d(min_x.log10()..max_x.log10(), 0.0..max_y)
         .map_err(|e| e.to_string())?;
     style
         .mesh(&mut chart, 12)
+        .x_labels(0)
         .x_desc("expected cost, USD/hour (log scale)")
         .y_desc("TTFT p99, ms")
         .y_label_formatter(&|v| format!("{v:.0}"))
         .draw()
         .map_err(|e| e.to_string())?;
+    let label_font = style.font(12).pos(Pos::new(HPos::Center, VPos::Top));
+    for tick in log_ticks(min_x, max_x) {
+        let x = tick.log10();
+        chart.draw_series(LineSeries::new([(x, 0.0), (x, max_y)], style.grid)).map_err(|e| e.to_string())?;
+        let (px, py) = chart.backend_coord(&(x, 0.0));
+        root.draw(&PathElement::new([(px, py), (px, py + 5)], style.axis)).map_err(|e| e.to_string())?;
+        root.draw(&Text::new(format!("{tick}"), (px, py + 7), label_font.clone())).map_err(|e| e.to_string())?;
+    }
     let points: Vec<(f64, f64)> = front
         .iter()
         .filter(|p| p.cost_usd_per_hour.is_finite() && p.cost_usd_per_hour > 0.0)
-        .map(|p| (p.cost_usd_per_hour, finite(p.ttft_p99_ms)))
+        .map(|p| (p.cost_usd_per_hour.log10(), finite(p.ttft_p99_ms)))
         .collect();
     chart
         .draw_series(LineSeries::new(points.iter().copied(), line.stroke_width(2)))
@@ -58,13 +71,62 @@ pub fn draw_front<DB: DrawingBackend>(
     {
         let (x, y) = (p.cost_usd_per_hour, finite(p.ttft_p99_ms));
         chart
-            .draw_series(std::iter::once(Circle::new((x, y), 8, pick.stroke_width(3))))
+            .draw_series(std::iter::once(Circle::new((x.log10(), y), 8, pick.stroke_width(3))))
             .map_err(|e| e.to_string())?
             .label(format!("recommended: {x:.2} USD/hour, {y:.0} ms"))
             .legend(move |(x, y)| Circle::new((x + 5, y), 5, pick.stroke_width(2)));
     }
     style.legend(&mut chart, 12, SeriesLabelPosition::UpperRight)?;
     root.present().map_err(|e| e.to_string())
+}
+
+/// Tick values for a logarithmic axis over `[lo, hi]` (both positive): the 1-2-5 values of each
+/// decade in range, thinned to the powers of ten when there are more than ten, or every 1..9 step
+/// of each decade when the range is too narrow for three 1-2-5 ticks. Each value is computed as
+/// `m × 10^k` or `m / 10^-k`, so it prints as the short decimal it is (0.05, not 0.05000000000000001).
+pub fn log_ticks(lo: f64, hi: f64) -> Vec<f64> {
+    if !(lo > 0.0 && hi > lo && hi.is_finite()) {
+        return Vec::new();
+    }
+    let decades = lo.log10().floor() as i32..=hi.log10().floor() as i32;
+    let ticks = |mantissas: &[f64]| -> Vec<f64> {
+        decades
+            .clone()
+            .flat_map(|k| mantissas.iter().map(move |&m| if k < 0 { m / 10f64.powi(-k) } else { m * 10f64.powi(k) }))
+            .filter(|v| (lo..=hi).contains(v))
+            .collect()
+    };
+    let ticks_125 = ticks(&[1.0, 2.0, 5.0]);
+    if ticks_125.len() > 10 {
+        ticks(&[1.0])
+    } else if ticks_125.len() < 3 {
+        ticks(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0])
+    } else {
+        ticks_125
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::log_ticks;
+
+    #[test]
+    fn log_ticks_are_1_2_5_values_in_range_printed_short() {
+        assert_eq!(log_ticks(0.8, 60.0), vec![1.0, 2.0, 5.0, 10.0, 20.0, 50.0]);
+        let small: Vec<String> = log_ticks(0.004, 0.3).iter().map(|t| format!("{t}")).collect();
+        assert_eq!(small, ["0.005", "0.01", "0.02", "0.05", "0.1", "0.2"]);
+    }
+
+    #[test]
+    fn narrow_ranges_get_every_step_and_wide_ones_powers_of_ten() {
+        // The front's axis spans at least a factor of 2.5 (see draw_front).
+        assert_eq!(log_ticks(3.0, 7.5), vec![3.0, 4.0, 5.0, 6.0, 7.0]);
+        assert_eq!(log_ticks(0.9, 2.25), vec![0.9, 1.0, 2.0]);
+        assert_eq!(log_ticks(0.01, 1e5), vec![0.01, 0.1, 1.0, 10.0, 100.0, 1e3, 1e4, 1e5]);
+        for (lo, hi) in [(0.0, 1.0), (2.0, 1.0), (1.0, f64::INFINITY), (f64::NAN, 3.0)] {
+            assert!(log_ticks(lo, hi).is_empty(), "{lo}..{hi}");
+        }
+    }
 }
 
 /// One run of the optimizer: the plan it ran on, and its answer or the reason it has none.
