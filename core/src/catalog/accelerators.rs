@@ -9,7 +9,7 @@ use std::sync::OnceLock;
 use super::tsv::{parse_f64, parse_u64, Table};
 use super::InstanceType;
 
-const DATA: &str = include_str!("../../data/accelerators.tsv");
+const DATA: &str = include_str!(concat!(env!("OUT_DIR"), "/accelerators.tsv"));
 
 /// How devices of one instance talk to each other for tensor parallelism.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -6,7 +6,7 @@ use std::sync::OnceLock;
 
 use super::tsv::{parse_u64, Table};
 
-const DATA: &str = include_str!("../../data/ec2-instances.tsv");
+const DATA: &str = include_str!(concat!(env!("OUT_DIR"), "/ec2-instances.tsv"));
 
 /// One EC2 instance type. Memory figures are MiB as EC2 and Karpenter report them.
 #[derive(Debug, Clone, PartialEq)]

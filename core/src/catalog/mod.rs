@@ -1,6 +1,7 @@
 //! Catalogs embedded in core: EC2 accelerated instance types, their prices, accelerator chips and models.
 //!
-//! Every table is a data file under `core/data/` that names its source in its first line. Files are
+//! Every table is a data file under `core/data/` that names its source in its first line. `build.rs`
+//! copies each without its comment lines and with only the columns core reads; the copies are
 //! embedded with `include_str!` and parsed once, on first use, into `'static` tables.
 
 pub mod accelerators;

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use super::tsv::{parse_f64, parse_u64, Table};
 use crate::yaml::Value;
 
-const DATA: &str = include_str!("../../data/models.tsv");
+const DATA: &str = include_str!(concat!(env!("OUT_DIR"), "/models.tsv"));
 
 /// A decoder-only transformer, described by the numbers that set its memory and compute.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -11,8 +11,8 @@ use serde::{Deserialize, Serialize};
 
 use super::tsv::{parse_f64, Table};
 
-const ONDEMAND: &str = include_str!("../../data/ec2-ondemand-prices.tsv");
-const SPOT: &str = include_str!("../../data/ec2-spot-prices.tsv");
+const ONDEMAND: &str = include_str!(concat!(env!("OUT_DIR"), "/ec2-ondemand-prices.tsv"));
+const SPOT: &str = include_str!(concat!(env!("OUT_DIR"), "/ec2-spot-prices.tsv"));
 
 /// Regions the price snapshot covers.
 pub const PRICE_REGIONS: [&str; 4] = ["us-east-1", "us-west-2", "eu-west-1", "ap-northeast-1"];
