@@ -1,13 +1,15 @@
 //! YAML in and out: located trees from text ([`parse`]) and text from JSON values ([`emit`]).
 //!
-//! Scanning and parsing are granit-parser's (maintained, pure Rust, panic-free on hostile input);
-//! the tree builder and the emitter are ours, small, and instantiated once, which keeps the web
-//! app small. serde-saphyr, which Tokenfleet used before, is kept as the test oracle both must
-//! agree with (`tests/yaml_oracle.rs` in core).
+//! Scanning and parsing (`scan`) are a compact port of granit-parser's, the event parser
+//! serde-saphyr is built on: the same events, positions and refusals. The tree builder and the
+//! emitter are ours too, small, and instantiated once, which keeps the web app small. serde-saphyr,
+//! which Tokenfleet used before, is kept as the test oracle all of them must agree with
+//! (`tests/integration/yaml_oracle.rs`).
 
 pub mod emit;
 pub mod parse;
 mod scalar;
+mod scan;
 
 pub use emit::to_yaml;
 pub use parse::{parse_document, parse_stream, Error, MAX_DEPTH};

@@ -1,7 +1,7 @@
 //! YAML text (or JSON, which is YAML's flow style) into located trees.
 //!
-//! granit-parser turns the text into events (scalars, collection starts and ends, aliases, each with
-//! its span); this module builds the tree from them: scalars resolved as `scalar` says, anchors
+//! `scan` turns the text into events (scalars, collection starts and ends, aliases, each with
+//! where it starts); this module builds the tree from them: scalars resolved as `scalar` says, anchors
 //! and aliases (an alias is a copy of its anchored node, placed where the alias is written), merge
 //! keys (`<<`), tags, and duplicate keys refused. Limits keep hostile input cheap: nesting depth,
 //! node count (aliases count the nodes they copy), documents, anchors and aliases.
@@ -10,9 +10,8 @@ use std::borrow::Cow;
 use std::collections::BTreeSet;
 use std::fmt::{self, Write as _};
 
-use granit_parser::{Event, Parser, ScalarStyle, ScanError, Span, StrInput};
-
 use super::scalar::{self, KeyId, NodeKind, ScalarError, TagClass, TagKind};
+use super::scan::{Event, Mark, Parser, ScalarStyle, Tag};
 use super::{Node, Value};
 
 /// Why text could not be read as YAML, and where (1-based line and column, in characters).
@@ -148,7 +147,7 @@ struct Key {
 }
 
 struct Builder<'a> {
-    parser: Parser<'a, StrInput<'a>>,
+    parser: Parser<'a>,
     /// Where the last event read starts.
     last: (u64, u64),
     anchors: Vec<Option<Anchored>>,
@@ -161,35 +160,20 @@ struct Builder<'a> {
     copied_bytes: usize,
 }
 
-fn location(span: &Span) -> (u64, u64) {
-    (span.start.line() as u64, span.start.col() as u64 + 1)
+fn location(mark: Mark) -> (u64, u64) {
+    (mark.line as u64, mark.col as u64 + 1)
 }
 
 fn error_at((line, column): (u64, u64), message: impl Into<String>) -> Error {
     Error { message: message.into(), line, column }
 }
 
-fn scan_error(e: &ScanError) -> Error {
-    let marker = e.marker();
-    let message = match e.kind() {
-        granit_parser::ErrorKind::UnknownAnchor => "unknown alias: no anchor (`&name`) of that name precedes it".into(),
-        _ => e.info(),
-    };
-    Error { message, line: marker.line() as u64, column: marker.col() as u64 + 1 }
-}
-
 impl<'a> Builder<'a> {
     fn new(text: &'a str) -> Self {
-        let mut options = granit_parser::Options::default();
-        options.flow_nesting_limit = MAX_DEPTH;
-        options.block_nesting_limit = options.block_nesting_limit.max(MAX_DEPTH + 1);
-        options.set_emit_comments(false);
-        if looks_like_json(text) {
-            // YAML limits implicit keys to 1024 characters; JSON keys have no limit.
-            options.simple_key_max_lookahead = options.simple_key_max_lookahead.max(text.len());
-        }
+        // YAML limits implicit keys to 1024 characters; JSON keys have no limit.
+        let key_max = if looks_like_json(text) { text.len().max(1024) } else { 1024 };
         Builder {
-            parser: Parser::new_from_str_with_options(text, options),
+            parser: Parser::new(text, key_max, MAX_DEPTH),
             last: (1, 1),
             anchors: Vec::new(),
             open: Vec::new(),
@@ -202,18 +186,18 @@ impl<'a> Builder<'a> {
     }
 
     /// The next event, or `None` after the stream's end.
-    fn next(&mut self) -> Result<Option<(Event<'a>, Span)>, Error> {
-        match self.parser.next() {
+    fn next(&mut self) -> Result<Option<(Event<'a>, Mark)>, Error> {
+        match self.parser.next_event() {
             None => Ok(None),
-            Some(Err(e)) => Err(scan_error(&e)),
-            Some(Ok((event, span))) => {
-                self.last = location(&span);
-                Ok(Some((event, span)))
+            Some(Err(e)) => Err(e),
+            Some(Ok((event, start, _))) => {
+                self.last = location(start);
+                Ok(Some((event, start)))
             }
         }
     }
 
-    fn expect(&mut self) -> Result<(Event<'a>, Span), Error> {
+    fn expect(&mut self) -> Result<(Event<'a>, Mark), Error> {
         self.next()?.ok_or_else(|| error_at(self.last, "the YAML text ends in the middle of a node"))
     }
 
@@ -227,16 +211,16 @@ impl<'a> Builder<'a> {
 
     /// Where the next document's content starts, if there is one.
     fn next_content(&mut self) -> Result<Option<(u64, u64)>, Error> {
-        Ok(self.next_content_event()?.map(|(_, span)| location(&span)))
+        Ok(self.next_content_event()?.map(|(_, span)| location(span)))
     }
 
     /// The first event of the next document's content (counting the documents it passes), or `None`
     /// at the end of the stream.
-    fn next_content_event(&mut self) -> Result<Option<(Event<'a>, Span)>, Error> {
+    fn next_content_event(&mut self) -> Result<Option<(Event<'a>, Mark)>, Error> {
         loop {
             let Some((event, span)) = self.next()? else { return Ok(None) };
             match event {
-                Event::DocumentStart(..) => {
+                Event::DocumentStart => {
                     self.documents += 1;
                     if self.documents > MAX_DOCUMENTS {
                         return Err(error_at(self.last, format!("more than {MAX_DOCUMENTS} YAML documents")));
@@ -278,10 +262,10 @@ impl<'a> Builder<'a> {
         Ok(())
     }
 
-    fn check_tag(kind: &TagKind, tag: Option<&granit_parser::Tag>, on: NodeKind, at: (u64, u64)) -> Result<(), Error> {
+    fn check_tag(kind: &TagKind, tag: Option<&Tag>, on: NodeKind, at: (u64, u64)) -> Result<(), Error> {
         match kind.requires() {
             Some(required) if required != on => {
-                let spelling = tag.map(granit_parser::Tag::original).unwrap_or_default();
+                let spelling = tag.map(Tag::original).unwrap_or_default();
                 let what = match on {
                     NodeKind::Scalar => "a scalar",
                     NodeKind::Sequence => "a sequence",
@@ -294,21 +278,21 @@ impl<'a> Builder<'a> {
     }
 
     /// Builds the node that starts with `event`; `depth` counts the collections around it.
-    fn node(&mut self, event: Event<'a>, span: Span, depth: usize) -> Result<(Node, Ids), Error> {
-        let at = location(&span);
+    fn node(&mut self, event: Event<'a>, span: Mark, depth: usize) -> Result<(Node, Ids), Error> {
+        let at = location(span);
         match event {
             Event::Scalar(text, style, anchor, tag) => {
-                let (node, key) = self.scalar(&text, style, tag.as_deref(), at)?;
+                let (node, key) = self.scalar(&text, style, tag.as_ref(), at)?;
                 if anchor != 0 {
                     self.define(anchor, &node, Ids::None, Some(key))?;
                 }
                 Ok((node, Ids::None))
             }
-            Event::SequenceStart(_, anchor, tag) => {
+            Event::SequenceStart(anchor, tag) => {
                 self.count_node(at)?;
                 self.enter(depth, at)?;
-                let kind = TagKind::of(tag.as_deref());
-                Self::check_tag(&kind, tag.as_deref(), NodeKind::Sequence, at)?;
+                let kind = TagKind::of(tag.as_ref());
+                Self::check_tag(&kind, tag.as_ref(), NodeKind::Sequence, at)?;
                 if anchor != 0 {
                     self.open.push(anchor);
                 }
@@ -333,11 +317,11 @@ impl<'a> Builder<'a> {
                 }
                 Ok((node, ids))
             }
-            Event::MappingStart(_, anchor, tag) => {
+            Event::MappingStart(anchor, tag) => {
                 self.count_node(at)?;
                 self.enter(depth, at)?;
-                let kind = TagKind::of(tag.as_deref());
-                Self::check_tag(&kind, tag.as_deref(), NodeKind::Mapping, at)?;
+                let kind = TagKind::of(tag.as_ref());
+                Self::check_tag(&kind, tag.as_ref(), NodeKind::Mapping, at)?;
                 if anchor != 0 {
                     self.open.push(anchor);
                 }
@@ -357,7 +341,7 @@ impl<'a> Builder<'a> {
         &mut self,
         text: &str,
         style: ScalarStyle,
-        tag: Option<&granit_parser::Tag>,
+        tag: Option<&Tag>,
         at: (u64, u64),
     ) -> Result<(Node, ScalarKey), Error> {
         self.count_node(at)?;
@@ -371,10 +355,9 @@ impl<'a> Builder<'a> {
                     ScalarError::NonFinite(raw) => {
                         format!("`{raw}` is not a finite number (write a number, or quote it to mean text)")
                     }
-                    ScalarError::UnsupportedTag => format!(
-                        "a scalar tagged `{}` cannot be read",
-                        tag.map(granit_parser::Tag::original).unwrap_or_default()
-                    ),
+                    ScalarError::UnsupportedTag => {
+                        format!("a scalar tagged `{}` cannot be read", tag.map(Tag::original).unwrap_or_default())
+                    }
                     ScalarError::Binary(message) => message.to_string(),
                 },
             )
@@ -426,16 +409,16 @@ impl<'a> Builder<'a> {
         Ok(())
     }
 
-    fn key(&mut self, event: Event<'a>, span: Span, depth: usize) -> Result<Key, Error> {
-        let at = location(&span);
+    fn key(&mut self, event: Event<'a>, span: Mark, depth: usize) -> Result<Key, Error> {
+        let at = location(span);
         let (node, key) = match event {
             Event::Scalar(text, style, anchor, tag) => {
                 let raw = text.to_string();
-                let (node, key) = self.scalar(&text, style, tag.as_deref(), at)?;
+                let (node, key) = self.scalar(&text, style, tag.as_ref(), at)?;
                 if anchor != 0 {
                     self.define(anchor, &node, Ids::None, Some(key.clone()))?;
                 }
-                let stringy = TagKind::of(tag.as_deref());
+                let stringy = TagKind::of(tag.as_ref());
                 let text = matches!(
                     stringy,
                     TagKind::None
@@ -473,7 +456,7 @@ impl<'a> Builder<'a> {
             if matches!(event, Event::MappingEnd) {
                 break;
             }
-            let key_at = location(&span);
+            let key_at = location(span);
             let key = self.key(event, span, depth + 1)?;
             if key.merge {
                 let (event, span) = self.expect()?;

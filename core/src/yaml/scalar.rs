@@ -5,7 +5,7 @@
 //! core-schema numbers and nulls, and YAML 1.1 booleans (`yes`, `no`, `on`, `off`, `y`, `n` in any
 //! case). Quoted and block scalars are always strings unless a tag says otherwise.
 
-use granit_parser::{ScalarStyle, Tag};
+use super::scan::{ScalarStyle, Tag};
 
 use super::Value;
 
