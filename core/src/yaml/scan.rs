@@ -95,7 +95,7 @@ enum Tok<'a> {
     StreamStart,
     StreamEnd,
     VersionDirective(u32),
-    TagDirective(String, String),
+    TagDirective(&'a str, String),
     ReservedDirective,
     DocumentStart,
     DocumentEnd,
@@ -112,7 +112,8 @@ enum Tok<'a> {
     Value,
     Alias(&'a str),
     Anchor(&'a str),
-    Tag(String, String),
+    /// Handle as written, suffix.
+    Tag(&'a str, String),
     Scalar(ScalarStyle, Cow<'a, str>),
 }
 
@@ -641,7 +642,7 @@ impl<'a> Scanner<'a> {
                 if !is_blankz(self.peek()) {
                     return bad("a `%TAG` prefix holds an unexpected character");
                 }
-                Tok::TagDirective(handle.to_string(), prefix)
+                Tok::TagDirective(handle, prefix)
             }
             _ => {
                 let mut params = 0;
@@ -865,7 +866,7 @@ impl<'a> Scanner<'a> {
                 return Err(err(start, "a verbatim tag is written `!<uri>`"));
             }
             self.skip_non_blank();
-            (String::new(), suffix)
+            ("", suffix)
         } else {
             let handle_start = self.pos;
             self.skip_non_blank();
@@ -886,11 +887,11 @@ impl<'a> Scanner<'a> {
                 if self.pos == suffix_start {
                     return Err(err(start, "a tag handle (`!!`, `!name!`) must be followed by a name"));
                 }
-                (handle.to_string(), suffix)
+                (handle, suffix)
             } else if suffix.is_empty() {
-                (String::new(), "!".to_string())
+                ("", "!".to_string())
             } else {
-                ("!".to_string(), suffix)
+                ("!", suffix)
             }
         };
         if !(is_blankz(self.peek()) || self.flow_level > 0 && matches!(self.peek(), ',' | ']' | '}')) {
@@ -1641,8 +1642,10 @@ pub(super) struct Parser<'a> {
     /// Anchor names of the current document and their ids (ids are unique in the stream, from 1).
     anchors: BTreeMap<&'a str, usize>,
     anchor_count: usize,
-    /// The current document's `%TAG` handles and their prefixes.
-    tags: BTreeMap<String, String>,
+    /// The current document's `%TAG` handles, and their prefixes (by index: one map type, the
+    /// anchors', serves both).
+    tags: BTreeMap<&'a str, usize>,
+    prefixes: Vec<String>,
     last_end: Option<Mark>,
     pending_empty: Mark,
     done: bool,
@@ -1664,6 +1667,7 @@ impl<'a> Parser<'a> {
             anchors: BTreeMap::new(),
             anchor_count: 1,
             tags: BTreeMap::new(),
+            prefixes: Vec::new(),
             last_end: None,
             pending_empty: Mark::default(),
             done: false,
@@ -1772,7 +1776,7 @@ impl<'a> Parser<'a> {
                 self.explicit_document_start()
             }
             _ if implicit => {
-                self.tags.clear();
+                self.clear_tags();
                 self.states.push(State::DocumentEnd);
                 self.state = State::BlockNode;
                 Ok((Event::DocumentStart, start, end))
@@ -1782,7 +1786,7 @@ impl<'a> Parser<'a> {
     }
 
     fn explicit_document_start(&mut self) -> Res<Spanned<'a>> {
-        self.tags.clear();
+        self.clear_tags();
         let mut version = false;
         loop {
             let (tok, start, _) = self.peek_tok()?;
@@ -1797,10 +1801,10 @@ impl<'a> Parser<'a> {
                     version = true;
                 }
                 Tok::TagDirective(handle, prefix) => {
-                    if self.tags.contains_key(&handle) {
+                    if self.tags.insert(handle, self.prefixes.len()).is_some() {
                         return Err(err(start, format!("a second `%TAG` directive for `{handle}` in one document")));
                     }
-                    self.tags.insert(handle, prefix);
+                    self.prefixes.push(prefix);
                 }
                 Tok::ReservedDirective => {}
                 _ => break,
@@ -1851,7 +1855,7 @@ impl<'a> Parser<'a> {
             let at = self.empty_at_last(start);
             (at, at)
         };
-        self.tags.clear();
+        self.clear_tags();
         if explicit {
             self.state = State::ImplicitDocumentStart;
         } else {
@@ -1864,6 +1868,11 @@ impl<'a> Parser<'a> {
         Ok((Event::DocumentEnd, start, end))
     }
 
+    fn clear_tags(&mut self) {
+        self.tags.clear();
+        self.prefixes.clear();
+    }
+
     fn register_anchor(&mut self, name: &'a str) -> usize {
         let id = self.anchor_count;
         self.anchor_count += 1;
@@ -1871,19 +1880,19 @@ impl<'a> Parser<'a> {
         id
     }
 
-    fn resolve_tag(&self, at: Mark, handle: String, suffix: String) -> Res<Tag> {
+    fn resolve_tag(&self, at: Mark, handle: &str, suffix: String) -> Res<Tag> {
         let resolved = if handle.is_empty() && suffix == "!" {
             String::new()
-        } else if let Some(prefix) = self.tags.get(&handle) {
+        } else if let Some(prefix) = self.tags.get(handle).and_then(|&i| self.prefixes.get(i)) {
             prefix.clone()
         } else if handle == "!!" {
             CORE_PREFIX.to_string()
         } else if handle.len() >= 2 && handle.starts_with('!') && handle.ends_with('!') {
             return Err(err(at, format!("the tag handle `{handle}` is not declared (with `%TAG`)")));
         } else {
-            handle.clone()
+            handle.to_string()
         };
-        Ok(Tag { handle: resolved, suffix, original_handle: handle })
+        Ok(Tag { handle: resolved, suffix, original_handle: handle.to_string() })
     }
 
     fn parse_node(&mut self, block: bool, indentless: bool) -> Res<Spanned<'a>> {
