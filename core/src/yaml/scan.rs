@@ -5,6 +5,10 @@
 //! mapping key (a "simple key"), and tracks block indentation to insert the starts and ends of
 //! block collections; the parser is a state machine over those tokens. Positions and the inputs
 //! refused follow granit's, so that documents read and fail as they always have.
+//!
+//! This file is a port of granit-parser 2.2.0's scanner and parser (Copyright (c) 2015 Chen Yuheng,
+//! (c) 2023 Ethiraric, (c) 2026 Bourumir Wyngs), used under the MIT license; the notices its
+//! license requires are in `LICENSE-granit-parser` next to this file.
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, VecDeque};
