@@ -39,13 +39,26 @@ impl NodeError {
 
 /// A type read from a located tree. Each reader places its errors at the innermost node they are
 /// about: the value of the wrong type, the struct missing a field, the value of an unknown key.
+///
+/// Values are read in place: a reader overwrites a value that already exists (a struct's field, a
+/// new element of a sequence) instead of returning a new one, so a struct is built once where it
+/// lives rather than moved through each enclosing `Result`, `Option` and `Vec` (web app size).
 pub trait FromNode: Sized {
-    fn from_node(node: &Node) -> Result<Self, NodeError>;
+    /// The value a reader starts from: a required field holds it until the document gives the
+    /// field (it is never seen: a struct missing a required field is an error), a new sequence
+    /// element until it is read.
+    fn initial() -> Self;
+
+    /// Reads `node` into `self`, replacing what it held. After an error `self` holds a partial
+    /// value that is only fit to be dropped.
+    fn fill(&mut self, node: &Node) -> Result<(), NodeError>;
 }
 
 /// Reads a typed value from a located tree.
 pub fn from_node<T: FromNode>(node: &Node) -> Result<T, NodeError> {
-    T::from_node(node)
+    let mut value = T::initial();
+    value.fill(node)?;
+    Ok(value)
 }
 
 /// `invalid type: <what the node is>, expected <expected>`, in serde's words.
@@ -80,87 +93,102 @@ fn one_of(names: &[&str]) -> String {
 }
 
 impl FromNode for String {
+    fn initial() -> String {
+        String::new()
+    }
+
     /// A string, or a plain number or boolean as the text a person wrote (`nvidia.com/gpu: 16`), as
     /// YAML readers do.
-    fn from_node(node: &Node) -> Result<String, NodeError> {
-        node.scalar_text().ok_or_else(|| invalid_type(node, "a string"))
+    fn fill(&mut self, node: &Node) -> Result<(), NodeError> {
+        *self = node.scalar_text().ok_or_else(|| invalid_type(node, "a string"))?;
+        Ok(())
     }
 }
 
 impl FromNode for u32 {
-    fn from_node(node: &Node) -> Result<u32, NodeError> {
-        match node.value {
-            Value::Int(i) => {
-                u32::try_from(i).map_err(|_| NodeError::at(node, format!("invalid value: integer `{i}`, expected u32")))
-            }
-            _ => Err(invalid_type(node, "u32")),
-        }
+    fn initial() -> u32 {
+        0
+    }
+
+    fn fill(&mut self, node: &Node) -> Result<(), NodeError> {
+        *self = match node.value {
+            Value::Int(i) => u32::try_from(i)
+                .map_err(|_| NodeError::at(node, format!("invalid value: integer `{i}`, expected u32")))?,
+            _ => return Err(invalid_type(node, "u32")),
+        };
+        Ok(())
     }
 }
 
 impl FromNode for f64 {
-    fn from_node(node: &Node) -> Result<f64, NodeError> {
-        match node.value {
-            Value::Int(i) => Ok(i as f64),
-            Value::Float(f) => Ok(f),
-            _ => Err(invalid_type(node, "f64")),
-        }
+    fn initial() -> f64 {
+        0.0
+    }
+
+    fn fill(&mut self, node: &Node) -> Result<(), NodeError> {
+        *self = match node.value {
+            Value::Int(i) => i as f64,
+            Value::Float(f) => f,
+            _ => return Err(invalid_type(node, "f64")),
+        };
+        Ok(())
     }
 }
 
 impl<T: FromNode> FromNode for Option<T> {
+    fn initial() -> Option<T> {
+        None
+    }
+
     /// `null` is `None`.
-    fn from_node(node: &Node) -> Result<Option<T>, NodeError> {
+    fn fill(&mut self, node: &Node) -> Result<(), NodeError> {
         match node.value {
-            Value::Null => Ok(None),
-            _ => T::from_node(node).map(Some),
+            Value::Null => {
+                *self = None;
+                Ok(())
+            }
+            _ => self.insert(T::initial()).fill(node),
         }
     }
 }
 
 impl<T: FromNode> FromNode for Vec<T> {
-    fn from_node(node: &Node) -> Result<Vec<T>, NodeError> {
+    fn initial() -> Vec<T> {
+        Vec::new()
+    }
+
+    fn fill(&mut self, node: &Node) -> Result<(), NodeError> {
         let Value::Seq(items) = &node.value else { return Err(invalid_type(node, "a sequence")) };
-        let mut values = Vec::with_capacity(items.len());
-        for item in items {
-            values.push(T::from_node(item)?);
-        }
-        Ok(values)
+        self.clear();
+        self.resize_with(items.len(), T::initial);
+        self.iter_mut().zip(items).try_for_each(|(value, item)| value.fill(item))
     }
 }
 
 impl<T: FromNode> FromNode for BTreeMap<String, T> {
-    fn from_node(node: &Node) -> Result<BTreeMap<String, T>, NodeError> {
+    fn initial() -> BTreeMap<String, T> {
+        BTreeMap::new()
+    }
+
+    fn fill(&mut self, node: &Node) -> Result<(), NodeError> {
         let Value::Map(entries) = &node.value else { return Err(invalid_type(node, "a map")) };
-        let mut values = BTreeMap::new();
+        self.clear();
         for (key, value) in entries {
-            values.insert(key.clone(), T::from_node(value)?);
+            self.insert(key.clone(), from_node(value)?);
         }
-        Ok(values)
+        Ok(())
     }
 }
 
-/// Where a struct's reader puts a field's value: the field itself.
+/// Where a struct's reader puts a field's value: the field itself ([`FromNode::fill`] behind a
+/// `dyn`, which `FromNode` cannot be).
 pub trait Slot {
     fn fill(&mut self, node: &Node) -> Result<(), NodeError>;
 }
 
 impl<T: FromNode> Slot for T {
     fn fill(&mut self, node: &Node) -> Result<(), NodeError> {
-        *self = T::from_node(node)?;
-        Ok(())
-    }
-}
-
-/// The value a required field holds while its struct is read. It is never seen: a struct missing a
-/// required field is an error. Types without a `Default` implement it themselves.
-pub trait Placeholder {
-    fn placeholder() -> Self;
-}
-
-impl<T: Default> Placeholder for T {
-    fn placeholder() -> T {
-        T::default()
+        FromNode::fill(self, node)
     }
 }
 
@@ -209,27 +237,30 @@ pub fn variant(node: &Node, expected: &str, names: &'static [&'static str]) -> R
 /// required, `field: "name" = make` defaults to `make()` when absent (`= Default::default` for
 /// serde's plain `default`). Unknown keys are refused (serde's `deny_unknown_fields`).
 ///
-/// The struct starts with its defaults (and placeholders for the required fields) and the document
-/// overwrites them in place: a reader is a struct literal and one call, with one value to drop on
-/// an error.
+/// A struct starts as its defaults (and the [`FromNode::initial`] values of its required fields)
+/// and the document overwrites its fields in place: a reader is a struct literal and one call.
 macro_rules! read_struct {
     ($ty:ident { $($field:ident: $name:literal $(= $default:path)?),* $(,)? }) => {
         impl $crate::node_read::FromNode for $ty {
-            fn from_node(node: &$crate::yaml::Node) -> Result<Self, $crate::node_read::NodeError> {
-                let mut value = $ty { $($field: $crate::node_read::read_struct!(@initial $($default)?)),* };
+            fn initial() -> Self {
+                $ty { $($field: $crate::node_read::read_struct!(@initial $($default)?)),* }
+            }
+
+            fn fill(&mut self, node: &$crate::yaml::Node) -> Result<(), $crate::node_read::NodeError> {
+                // Fields the document leaves out hold their defaults, whatever `self` held.
+                *self = <Self as $crate::node_read::FromNode>::initial();
                 $crate::node_read::read_fields(
                     node,
                     concat!("struct ", stringify!($ty)),
                     &[$($name),*],
                     &[$($crate::node_read::read_struct!(@required $($default)?)),*],
-                    &mut [$(&mut value.$field),*],
-                )?;
-                Ok(value)
+                    &mut [$(&mut self.$field),*],
+                )
             }
         }
     };
     (@initial) => {
-        $crate::node_read::Placeholder::placeholder()
+        $crate::node_read::FromNode::initial()
     };
     (@initial $default:path) => {
         $default()

@@ -2,7 +2,7 @@
 //! declaration order, under their camelCase names, with the defaults of its serde attributes.
 
 use crate::catalog::CapacityType;
-use crate::node_read::{read_struct, variant, FromNode, NodeError, Placeholder};
+use crate::node_read::{read_struct, variant, FromNode, NodeError};
 use crate::yaml::Node;
 
 use super::*;
@@ -128,32 +128,6 @@ read_struct!(CapacityReservation {
     count: "count",
 });
 
-// Required fields of types without a `Default` start as these (see `Placeholder`).
-
-impl Placeholder for ReplicaBounds {
-    fn placeholder() -> Self {
-        ReplicaBounds { min: 0, max: 0 }
-    }
-}
-
-impl Placeholder for SloMetric {
-    fn placeholder() -> Self {
-        SloMetric::Ttft
-    }
-}
-
-impl Placeholder for AutoscalerKind {
-    fn placeholder() -> Self {
-        AutoscalerKind::Hpa
-    }
-}
-
-impl Placeholder for MetricKind {
-    fn placeholder() -> Self {
-        MetricKind::QueueDepth
-    }
-}
-
 // Unit variants are written as their names (camelCase; kebab-case for capacity types), in
 // declaration order: the order of the names in an `unknown variant` error, and the tables the
 // writers (`write.rs`) index with the variant's discriminant.
@@ -166,52 +140,77 @@ pub(super) const METRIC_KINDS: &[&str] =
 pub(super) const CAPACITY_TYPES: &[&str] = &["reserved", "spot", "on-demand"];
 
 impl FromNode for SloMetric {
-    fn from_node(node: &Node) -> Result<Self, NodeError> {
-        Ok(match variant(node, "enum SloMetric", SLO_METRICS)? {
+    fn initial() -> Self {
+        SloMetric::Ttft
+    }
+
+    fn fill(&mut self, node: &Node) -> Result<(), NodeError> {
+        *self = match variant(node, "enum SloMetric", SLO_METRICS)? {
             0 => SloMetric::Ttft,
             1 => SloMetric::Tpot,
             _ => SloMetric::E2e,
-        })
+        };
+        Ok(())
     }
 }
 
 impl FromNode for Mode {
-    fn from_node(node: &Node) -> Result<Self, NodeError> {
-        Ok(match variant(node, "enum Mode", MODES)? {
+    fn initial() -> Self {
+        Mode::Monolithic
+    }
+
+    fn fill(&mut self, node: &Node) -> Result<(), NodeError> {
+        *self = match variant(node, "enum Mode", MODES)? {
             0 => Mode::Monolithic,
             _ => Mode::Disaggregated,
-        })
+        };
+        Ok(())
     }
 }
 
 impl FromNode for AutoscalerKind {
-    fn from_node(node: &Node) -> Result<Self, NodeError> {
-        Ok(match variant(node, "enum AutoscalerKind", AUTOSCALER_KINDS)? {
+    fn initial() -> Self {
+        AutoscalerKind::Hpa
+    }
+
+    fn fill(&mut self, node: &Node) -> Result<(), NodeError> {
+        *self = match variant(node, "enum AutoscalerKind", AUTOSCALER_KINDS)? {
             0 => AutoscalerKind::Hpa,
             _ => AutoscalerKind::Keda,
-        })
+        };
+        Ok(())
     }
 }
 
 impl FromNode for MetricKind {
-    fn from_node(node: &Node) -> Result<Self, NodeError> {
-        Ok(match variant(node, "enum MetricKind", METRIC_KINDS)? {
+    fn initial() -> Self {
+        MetricKind::QueueDepth
+    }
+
+    fn fill(&mut self, node: &Node) -> Result<(), NodeError> {
+        *self = match variant(node, "enum MetricKind", METRIC_KINDS)? {
             0 => MetricKind::QueueDepth,
             1 => MetricKind::RunningRequests,
             2 => MetricKind::KvCacheUsage,
             3 => MetricKind::Ttft,
             4 => MetricKind::GpuUtilization,
             _ => MetricKind::CpuUtilization,
-        })
+        };
+        Ok(())
     }
 }
 
 impl FromNode for CapacityType {
-    fn from_node(node: &Node) -> Result<Self, NodeError> {
-        Ok(match variant(node, "enum CapacityType", CAPACITY_TYPES)? {
+    fn initial() -> Self {
+        CapacityType::Reserved
+    }
+
+    fn fill(&mut self, node: &Node) -> Result<(), NodeError> {
+        *self = match variant(node, "enum CapacityType", CAPACITY_TYPES)? {
             0 => CapacityType::Reserved,
             1 => CapacityType::Spot,
             _ => CapacityType::OnDemand,
-        })
+        };
+        Ok(())
     }
 }
