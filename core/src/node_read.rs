@@ -342,6 +342,21 @@ mod tests {
     }
 
     #[test]
+    fn reading_into_a_value_replaces_all_of_it() {
+        let doc = |text: &str| tree::parse_document(text).unwrap();
+        let mut cluster: crate::plan::Cluster = from_node(&doc("name: a\nnodeRole: r\n")).unwrap();
+        // A field the document leaves out goes back to its default, not what the value held.
+        FromNode::fill(&mut cluster, &doc("name: b\n")).unwrap();
+        assert_eq!(cluster, crate::plan::Cluster { name: "b".into(), node_role: None });
+        let mut cluster = Some(cluster);
+        FromNode::fill(&mut cluster, &doc("~")).unwrap();
+        assert_eq!(cluster, None);
+        let mut names: Vec<String> = from_node(&doc("[a, b, c]")).unwrap();
+        FromNode::fill(&mut names, &doc("[d]")).unwrap();
+        assert_eq!(names, ["d"]);
+    }
+
+    #[test]
     fn plain_numbers_read_as_strings_where_strings_are_expected() {
         let text =
             crate::examples::example("quickstart").unwrap().replace("nvidia.com/gpu: \"16\"", "nvidia.com/gpu: 16");
