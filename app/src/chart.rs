@@ -421,7 +421,7 @@ pub fn ChartsPanel() -> impl IntoView {
     let trace_text = RwSignal::new(String::new());
     let trace_error = RwSignal::new(None::<String>);
     effect(move |_| {
-        if let Some(csv) = plan_trace.with(|t| t.as_ref().and_then(|t| t.csv.clone())) {
+        if let Some(csv) = plan_trace.with(|t| t.as_ref().and_then(|t| t.csv.as_deref().map(str::to_string))) {
             trace_text.set(csv);
             trace_error.set(None);
         }

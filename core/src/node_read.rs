@@ -11,6 +11,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::sync::Arc;
 
 use crate::yaml::{Node, Value};
 
@@ -89,6 +90,20 @@ fn one_of(names: &[&str]) -> String {
         [one] => one.clone(),
         [a, b] => format!("{a} or {b}"),
         _ => format!("one of {}", quoted.join(", ")),
+    }
+}
+
+impl FromNode for Arc<str> {
+    fn initial() -> Arc<str> {
+        Arc::from("")
+    }
+
+    /// As a [`String`] is read.
+    fn fill(&mut self, node: &Node) -> Result<(), NodeError> {
+        let mut text = String::new();
+        FromNode::fill(&mut text, node)?;
+        *self = text.into();
+        Ok(())
     }
 }
 

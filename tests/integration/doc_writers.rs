@@ -268,7 +268,7 @@ fn random_plan(rng: &mut Rng) -> Plan {
             cluster: opt(rng, |rng| Cluster { name: text(rng), node_role: opt(rng, text) }),
             workload: Workload {
                 requests_per_second: RequestRate { baseline: float(rng), peak: float(rng) },
-                trace: opt(rng, |rng| TraceRef { file: opt(rng, text), csv: opt(rng, text) }),
+                trace: opt(rng, |rng| TraceRef { file: opt(rng, text), csv: opt(rng, text).map(Into::into) }),
                 input_tokens: tokens(rng),
                 output_tokens: tokens(rng),
                 slos: some(rng, |rng| Slo {

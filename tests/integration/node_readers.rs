@@ -316,6 +316,7 @@ macro_rules! every_plan_type {
             $check::<Option<u32>>($node),
             $check::<Option<f64>>($node),
             $check::<Option<String>>($node),
+            $check::<Option<std::sync::Arc<str>>>($node),
             $check::<Vec<String>>($node),
             $check::<Vec<CapacityType>>($node),
             $check::<Vec<Taint>>($node),

@@ -34,6 +34,12 @@ impl ToDoc for String {
     }
 }
 
+impl ToDoc for std::sync::Arc<str> {
+    fn to_doc(&self) -> Doc {
+        Doc::Str(self.to_string())
+    }
+}
+
 impl ToDoc for u32 {
     fn to_doc(&self) -> Doc {
         Doc::Int((*self).into())

@@ -13,6 +13,7 @@ mod write;
 pub use parse::{parse_plan, parse_plan_located, parse_plan_unchecked, validate, PlanError, MAX_INPUT_BYTES};
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -102,14 +103,15 @@ pub struct TraceRef {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file: Option<String>,
     /// The CSV itself, carried in the plan (so undo, autosave, share links and downloads keep it); at
-    /// most [`trace::MAX_TRACE_CSV_BYTES`].
+    /// most [`trace::MAX_TRACE_CSV_BYTES`]. Shared, not copied, when the plan is cloned: the app's
+    /// undo history holds up to 200 plans, which would otherwise hold 200 copies of a 256 KB trace.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub csv: Option<String>,
+    pub csv: Option<Arc<str>>,
 }
 
 impl TraceRef {
     /// An inline trace.
-    pub fn inline(csv: impl Into<String>) -> TraceRef {
+    pub fn inline(csv: impl Into<Arc<str>>) -> TraceRef {
         TraceRef { file: None, csv: Some(csv.into()) }
     }
 
