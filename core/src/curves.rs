@@ -157,7 +157,7 @@ fn prefill_points(input: &EstimateInput, t: &InstanceType, pod: &PodRequests) ->
     if !replica.memory.fits {
         return None;
     }
-    let class = [stage::StageClass::new(replica, input.input_tokens, input.output_tokens, None)];
+    let class = [stage::StageClass::new(replica, input.input_tokens, input.output_tokens, &[])];
     let network = stage::kv_network_bytes_per_s(t, pod.devices);
     let capacity = stage::prefill_stage(&class, &[1.0], 0.0, network).capacity_requests_per_s;
     if !(capacity.is_finite() && capacity > 0.0) {

@@ -9,8 +9,8 @@ use super::search::{pod_requests, precision_name, tensor_parallel_options};
 use super::{OptimizeConfig, OptimizeInput, Rejected};
 use crate::catalog::prices::price;
 use crate::catalog::{accelerator_of, instance_types, CapacityType, InstanceType};
-use crate::perf::stage;
-use crate::perf::{self, EstimateInput, Percentiles, Precision, SloMetric};
+use crate::perf::stage::{self, TpotLimit};
+use crate::perf::{self, EstimateInput, Percentiles, Precision};
 
 pub(super) use crate::perf::stage::StageClass;
 
@@ -36,10 +36,6 @@ impl StageConfig {
     }
 }
 
-fn tpot_limit_s(input: &OptimizeInput) -> Option<f64> {
-    input.slos.iter().filter(|s| s.metric == SloMetric::TpotMs).map(|s| s.limit_ms / 1e3).min_by(f64::total_cmp)
-}
-
 /// Builds a stage configuration for every class, or says why it cannot run.
 pub(super) fn stage_config(
     input: &OptimizeInput,
@@ -55,7 +51,7 @@ pub(super) fn stage_config(
     if per_node == 0 {
         return Err("no pod fits a node".into());
     }
-    let tpot_limit = tpot_limit_s(input);
+    let tpot_limits = TpotLimit::of(&input.slos);
     let mut classes = Vec::new();
     for class in &input.classes {
         let mut e = EstimateInput::for_chip(input.model.clone(), &chip.id, pod.devices);
@@ -68,7 +64,7 @@ pub(super) fn stage_config(
         if !replica.memory.fits {
             return Err(replica.memory.reason.clone().unwrap_or_else(|| "does not fit".into()));
         }
-        let c = StageClass::new(replica, class.input_tokens, class.output_tokens, tpot_limit);
+        let c = StageClass::new(replica, class.input_tokens, class.output_tokens, &tpot_limits);
         if !c.meets_tpot_alone {
             return Err(format!("a decode step of {} misses the TPOT limit even alone", class.name));
         }
@@ -171,8 +167,8 @@ mod tests {
         let mut input = OptimizeInput::from_plan(&plan).unwrap();
         input.model = model("llama-3.1-8b").unwrap().clone();
         input.slos = vec![
-            perf::Slo { metric: SloMetric::TtftMs, percentile: 0.95, limit_ms: 2000.0 },
-            perf::Slo { metric: SloMetric::TpotMs, percentile: 0.95, limit_ms: tpot_ms },
+            perf::Slo { metric: perf::SloMetric::TtftMs, percentile: 0.95, limit_ms: 2000.0 },
+            perf::Slo { metric: perf::SloMetric::TpotMs, percentile: 0.95, limit_ms: tpot_ms },
         ];
         input
     }

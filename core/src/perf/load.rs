@@ -6,7 +6,7 @@
 //! batch full (`Replica::iteration_s`).
 
 use super::config::Load;
-use super::queueing::{md1_wait_quantile_s, mmc_wait_quantile_given_s, normal_quantile};
+use super::queueing::{batch_quantile, md1_wait_quantile_s, mmc_wait_quantile_given_s};
 use super::replica::Replica;
 use super::EstimateError;
 
@@ -169,9 +169,7 @@ impl OperatingPoint {
             Kind::Closed { batch, .. } => Some(r.iteration_s(batch)),
             Kind::Open { batch, slots, .. } => {
                 // The running batch fluctuates around its mean like a Poisson count.
-                let z = normal_quantile(q).max(0.0);
-                let b = (batch + z * batch.sqrt()).min(slots as f64);
-                Some(r.iteration_s(b))
+                Some(r.iteration_s(batch_quantile(batch, q, slots as f64)))
             }
             Kind::Saturated => None,
         }

@@ -1,6 +1,13 @@
 //! Queueing formulas: Erlang C for requests waiting for a batch slot, M/D/1 for prefills waiting for
 //! the prefill stage, normal quantiles for batch-size fluctuations. All closed-form, no sampling.
 
+/// Quantile `q` of a running batch whose mean is `mean` sequences: it fluctuates around its mean
+/// like a Poisson count (normal approximation), never below the mean at `q` ≥ 0.5 and never above
+/// `max`, the sequences the KV cache holds.
+pub fn batch_quantile(mean: f64, q: f64, max: f64) -> f64 {
+    (mean + normal_quantile(q).max(0.0) * mean.sqrt()).min(max)
+}
+
 /// The standard normal quantile (Acklam's rational approximation, relative error below 1.2e-9).
 #[allow(clippy::excessive_precision)]
 pub fn normal_quantile(p: f64) -> f64 {

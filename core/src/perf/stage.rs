@@ -8,16 +8,19 @@
 //!   λ·E[S²] / (2(1 − ρ)) and its tail is taken as exponential beyond the probability ρ of waiting.
 //!   TTFT = wait quantile + service + KV transfer (prompt tokens × KV bytes per token over the slower
 //!   of the two replicas' network share, at half the nominal bandwidth).
-//! - Decode replica: no prefills interleaved; the batch grows until a decode step reaches the TPOT
-//!   limit or the KV cache is full; rate = batch / ((output − 1) × step). Beyond that batch TPOT
-//!   exceeds the limit; at the KV-cache limit the stage is saturated.
-//! - End-to-end = TTFT + (output − 1) × TPOT.
+//! - Decode replica: no prefills interleaved; the running batch fluctuates around its mean like a
+//!   Poisson count (as on a monolithic replica), so TPOT at quantile q is the step at the batch's
+//!   q-quantile. The mean batch grows until the step at the quantile each TPOT SLO names reaches its
+//!   limit, or the KV cache is full; rate = mean batch / ((output − 1) × step at the mean). Beyond
+//!   that batch the TPOT SLO is missed; at the KV-cache limit the stage is saturated.
+//! - End-to-end at quantile q = TTFT at q + (output − 1) × TPOT at q.
 //!
 //! A stage at or above its capacity is reported as saturated (latencies `None`), never as a finite
 //! latency.
 
 use serde::Serialize;
 
+use super::queueing::batch_quantile;
 use super::{Percentiles, Replica, Slo, SloMetric};
 use crate::catalog::InstanceType;
 
@@ -34,6 +37,24 @@ pub fn kv_network_bytes_per_s(instance: &InstanceType, devices_per_replica: u32)
     instance.network_bandwidth_mbps as f64 * 1e6 / 8.0 * share.min(1.0) * NETWORK_EFFICIENCY
 }
 
+/// A TPOT SLO as the decode stage is sized against it: the limit, seconds, at quantile `quantile`
+/// (0.95 for p95).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TpotLimit {
+    pub limit_s: f64,
+    pub quantile: f64,
+}
+
+impl TpotLimit {
+    /// The TPOT SLOs among `slos`.
+    pub fn of(slos: &[Slo]) -> Vec<TpotLimit> {
+        slos.iter()
+            .filter(|s| s.metric == SloMetric::TpotMs)
+            .map(|s| TpotLimit { limit_s: s.limit_ms / 1e3, quantile: s.percentile })
+            .collect()
+    }
+}
+
 /// One request class on one stage replica (prefill timing and decode batch, built once).
 #[derive(Debug, Clone)]
 pub struct StageClass {
@@ -41,13 +62,14 @@ pub struct StageClass {
     pub prefill_s: f64,
     /// KV bytes of the prompt.
     pub kv_bytes: f64,
-    /// Decode: the batch at which a step reaches the TPOT limit (or the KV cache is full).
+    /// Decode: the mean batch at which the step at a TPOT SLO's quantile reaches its limit (or the
+    /// KV cache is full).
     pub decode_batch: f64,
     /// Decode: the most sequences the KV cache holds.
     pub max_batch: f64,
     /// Decode: requests/s one replica completes at `decode_batch`.
     pub decode_requests_per_s: f64,
-    /// Decode: whether a single sequence's step meets the TPOT limit (true without a TPOT limit).
+    /// Decode: whether a single sequence's step meets every TPOT limit (true without one).
     pub meets_tpot_alone: bool,
     pub output_tokens: u32,
     pub replica: Replica,
@@ -55,15 +77,17 @@ pub struct StageClass {
 }
 
 impl StageClass {
-    /// A class of `input_tokens` in, `output_tokens` out on a built replica, with the decode batch
-    /// grown until a step reaches `tpot_limit_s` (or the KV cache is full). A limit that even one
-    /// sequence misses leaves a batch of 1 with `meets_tpot_alone: false`.
-    pub fn new(replica: Replica, input_tokens: u32, output_tokens: u32, tpot_limit_s: Option<f64>) -> StageClass {
+    /// A class of `input_tokens` in, `output_tokens` out on a built replica, with the mean decode
+    /// batch grown until the step at some TPOT limit's quantile reaches that limit (or the KV cache
+    /// is full). A limit that even one sequence misses leaves a batch of 1 with
+    /// `meets_tpot_alone: false`.
+    pub fn new(replica: Replica, input_tokens: u32, output_tokens: u32, tpot_limits: &[TpotLimit]) -> StageClass {
         let context = input_tokens as f64 + output_tokens as f64 / 2.0;
         let max_batch = replica.memory.max_concurrent_sequences.max(1) as f64;
-        let fits = |b: f64| tpot_limit_s.is_none_or(|limit| replica.decode_step_s(b, context) <= limit);
-        let meets_tpot_alone = fits(1.0);
-        // Largest batch within the TPOT limit (steps grow with the batch).
+        let step_at = |b: f64, q: f64| replica.decode_step_s(batch_quantile(b, q, max_batch), context);
+        let fits = |b: f64| tpot_limits.iter().all(|l| step_at(b, l.quantile) <= l.limit_s);
+        let meets_tpot_alone = tpot_limits.iter().all(|l| replica.decode_step_s(1.0, context) <= l.limit_s);
+        // Largest mean batch within the TPOT limits (steps grow with the batch).
         let (mut lo, mut hi) = (1.0f64, max_batch);
         if fits(hi) {
             lo = hi;
@@ -91,9 +115,10 @@ impl StageClass {
         }
     }
 
-    /// TPOT at a fraction `u` of the decode batch, seconds.
-    pub fn tpot_s(&self, u: f64) -> f64 {
-        self.replica.decode_step_s((self.decode_batch * u).max(1.0), self.context_tokens)
+    /// TPOT at quantile `q` with the mean batch at a fraction `u` of the decode batch, seconds.
+    pub fn tpot_s(&self, u: f64, q: f64) -> f64 {
+        let mean = (self.decode_batch * u).clamp(1.0, self.max_batch);
+        self.replica.decode_step_s(batch_quantile(mean, q, self.max_batch), self.context_tokens)
     }
 
     /// Requests/s one decode replica completes with its KV cache full (the stage's capacity).
@@ -163,7 +188,8 @@ fn prefill_meets(
         SloMetric::TpotMs => true,
         SloMetric::TtftMs => (0..prefill.len()).all(|k| ttft(k, slo.percentile) * 1e3 <= slo.limit_ms),
         SloMetric::E2eLatencyMs => (0..prefill.len()).all(|k| {
-            let tail = decode.get(k).map_or(f64::INFINITY, |d| decode_steps(d.output_tokens) * d.tpot_s(u));
+            let tail =
+                decode.get(k).map_or(f64::INFINITY, |d| decode_steps(d.output_tokens) * d.tpot_s(u, slo.percentile));
             (ttft(k, slo.percentile) + tail) * 1e3 <= slo.limit_ms
         }),
     })
@@ -216,11 +242,13 @@ pub fn latency_ms(
     k: usize,
 ) -> (Percentiles, Percentiles, Percentiles) {
     let ttft = |q| ttft_s(prefill, shares, prefill_rate, network_bytes_per_s, k, q) * 1e3;
-    let (tpot, steps) =
-        decode.get(k).map_or((f64::INFINITY, 0.0), |d| (d.tpot_s(u) * 1e3, decode_steps(d.output_tokens)));
-    let t = Percentiles { p50: ttft(0.5), p90: ttft(0.9), p99: ttft(0.99) };
-    let e = Percentiles { p50: t.p50 + steps * tpot, p90: t.p90 + steps * tpot, p99: t.p99 + steps * tpot };
-    (t, Percentiles { p50: tpot, p90: tpot, p99: tpot }, e)
+    let tpot = |q| decode.get(k).map_or(f64::INFINITY, |d| d.tpot_s(u, q) * 1e3);
+    let steps = decode.get(k).map_or(0.0, |d| decode_steps(d.output_tokens));
+    let band = |f: &dyn Fn(f64) -> f64| {
+        let [p50, p90, p99] = QUANTILES.map(f);
+        Percentiles { p50, p90, p99 }
+    };
+    (band(&ttft), band(&tpot), band(&|q| ttft(q) + steps * tpot(q)))
 }
 
 /// What one replica of a stage does at a rate: its load, capacity and latency band.
@@ -280,9 +308,9 @@ pub fn prefill_stage(
     }
 }
 
-/// One decode replica at `requests_per_s` with the class shares: the batch is the TPOT-limited batch
-/// scaled by the load (Little's law at that batch), TPOT the step at it; saturated when the KV cache
-/// cannot hold the sequences the rate keeps in flight.
+/// One decode replica at `requests_per_s` with the class shares: the mean batch is the TPOT-limited
+/// batch scaled by the load (Little's law at that batch), TPOT at each quantile the step at the
+/// batch's quantile; saturated when the KV cache cannot hold the sequences the rate keeps in flight.
 pub fn decode_stage(decode: &[StageClass], shares: &[f64], requests_per_s: f64) -> StageFigures {
     let rate = if requests_per_s.is_finite() { requests_per_s.max(0.0) } else { f64::INFINITY };
     let u = decode_load(decode, shares, rate);
@@ -295,9 +323,8 @@ pub fn decode_stage(decode: &[StageClass], shares: &[f64], requests_per_s: f64) 
     let tpot_ms = (!saturated)
         .then(|| {
             worst(decode.iter().map(|c| {
-                let batch = (c.decode_batch * u).clamp(1.0, c.max_batch);
-                let v = c.replica.decode_step_s(batch, c.context_tokens) * 1e3;
-                Percentiles { p50: v, p90: v, p99: v }
+                let [p50, p90, p99] = QUANTILES.map(|q| c.tpot_s(u, q) * 1e3);
+                Percentiles { p50, p90, p99 }
             }))
         })
         .flatten()
@@ -319,14 +346,20 @@ mod tests {
     use crate::catalog::{instance_type, model};
     use crate::perf::{build_replica, EstimateInput, Precision, FITTED};
 
-    fn class(instance: &str, tpot_limit_s: Option<f64>) -> StageClass {
+    /// A long-prompt class on one device of `instance`, sized against a TPOT limit of `limit_s` at
+    /// p99 when there is one.
+    fn class(instance: &str, limit_s: Option<f64>) -> StageClass {
+        class_at(instance, limit_s.map(|limit_s| TpotLimit { limit_s, quantile: 0.99 }))
+    }
+
+    fn class_at(instance: &str, limit: Option<TpotLimit>) -> StageClass {
         let mut e = EstimateInput::for_instance(model("llama-3.1-8b").unwrap().clone(), instance).unwrap();
         e.devices = 1;
         e.tensor_parallel = Some(1);
         e.precision = Precision::Fp8;
         e.input_tokens = 4000;
         e.output_tokens = 300;
-        StageClass::new(build_replica(&e, FITTED).unwrap(), 4000, 300, tpot_limit_s)
+        StageClass::new(build_replica(&e, FITTED).unwrap(), 4000, 300, limit.as_slice())
     }
 
     #[test]
@@ -368,6 +401,27 @@ mod tests {
         }
         let full = decode_stage(&c, &[1.0], at.capacity_requests_per_s);
         assert!(full.saturated && full.tpot_ms.is_none());
+    }
+
+    #[test]
+    fn decode_tpot_is_a_band_and_the_batch_is_sized_at_the_slo_percentile() {
+        let limit = |quantile| Some(TpotLimit { limit_s: 0.03, quantile });
+        let (median, tail) = (class_at("p5.4xlarge", limit(0.5)), class_at("p5.4xlarge", limit(0.99)));
+        // Holding p99 under the limit leaves room for the batch's swings: a smaller mean batch.
+        assert!(tail.decode_batch < median.decode_batch, "{} {}", tail.decode_batch, median.decode_batch);
+        assert!(tail.decode_requests_per_s < median.decode_requests_per_s);
+        for c in [&median, &tail] {
+            let at = decode_stage(std::slice::from_ref(c), &[1.0], 0.8 * c.decode_requests_per_s);
+            let t = at.tpot_ms.unwrap();
+            assert!(t.p50 < t.p90 && t.p90 < t.p99, "{t:?}");
+        }
+        // At its SLO capacity each meets its own limit at its own percentile, and no more.
+        let at = |c: &StageClass, q| c.tpot_s(1.0, q);
+        assert!(at(&median, 0.5) <= 0.03 + 1e-12 && at(&median, 0.99) > 0.03);
+        assert!(at(&tail, 0.99) <= 0.03 + 1e-12);
+        // The median is the step at the mean batch, as before the band.
+        let mean = (tail.decode_batch * 0.7).max(1.0);
+        assert_eq!(tail.tpot_s(0.7, 0.5), tail.replica.decode_step_s(mean, tail.context_tokens));
     }
 
     #[test]

@@ -19,7 +19,7 @@ use serde::Serialize;
 use crate::catalog::InstanceType;
 use crate::float::parse_f64;
 use crate::perf;
-use crate::perf::stage::{self, StageClass};
+use crate::perf::stage::{self, StageClass, TpotLimit};
 use crate::plan::{Deployment, Fleet, Plan, SloMetric};
 
 /// What one pod of a fleet asks the scheduler for.
@@ -307,14 +307,14 @@ fn stage_class(
     plan: &Plan,
     deployment: &Deployment,
     placed: &PlacedStage,
-    tpot_limit_s: Option<f64>,
+    tpot_limits: &[TpotLimit],
 ) -> Option<StageClass> {
     let input = perf_input(plan, deployment, placed.fleet, placed.instance?)?;
     let replica = perf::build_replica(&input, perf::FITTED).ok()?;
     if !replica.memory.fits {
         return None;
     }
-    Some(StageClass::new(replica, input.input_tokens, input.output_tokens, tpot_limit_s))
+    Some(StageClass::new(replica, input.input_tokens, input.output_tokens, tpot_limits))
 }
 
 /// Network bytes/s one replica of a placed stage gets for KV transfers.
@@ -343,10 +343,9 @@ pub fn stage_sizing(
     decode: &PlacedStage,
 ) -> (FleetSizing, FleetSizing) {
     let slos = perf_slos(plan);
-    let tpot_limit_s =
-        slos.iter().filter(|s| s.metric == perf::SloMetric::TpotMs).map(|s| s.limit_ms / 1e3).min_by(f64::total_cmp);
-    let p = stage_class(plan, deployment, prefill, tpot_limit_s);
-    let d = stage_class(plan, deployment, decode, tpot_limit_s);
+    let tpot_limits = TpotLimit::of(&slos);
+    let p = stage_class(plan, deployment, prefill, &tpot_limits);
+    let d = stage_class(plan, deployment, decode, &tpot_limits);
     // KV transfers run at the slower side's network share (the prefill side alone when the decode
     // side is unknown).
     let network = match (stage_network(deployment, prefill), stage_network(deployment, decode)) {
@@ -590,13 +589,13 @@ mod tests {
         assert!(decode.iter().all(|b| b.metric != "ttft") && decode.len() == 10, "{decode:?}");
         // TTFT waits in the prefill queue: its tail is longer than its median.
         assert!(prefill[0].p99_ms.unwrap() > prefill[0].p50_ms.unwrap(), "{prefill:?}");
-        // The decode stage holds its batch at the mean: one TPOT at every percentile. End-to-end is
-        // TTFT at the percentile + (output − 1) × TPOT, so it spreads exactly as TTFT does.
+        // The decode batch swings around its mean: TPOT has a tail too. End-to-end is TTFT at the
+        // percentile + (output − 1) × TPOT at the percentile, so it spreads as both do.
         let tpot = &decode[0];
-        assert!(tpot.p50_ms == tpot.p95_ms && tpot.p95_ms == tpot.p99_ms, "{tpot:?}");
+        assert!(tpot.p50_ms < tpot.p95_ms && tpot.p95_ms < tpot.p99_ms, "{tpot:?}");
         let e2e = decode.iter().find(|b| b.metric == "e2e").unwrap();
         let spread = |b: &LatencyBand| b.p99_ms.unwrap() - b.p50_ms.unwrap();
-        assert!((spread(e2e) - spread(&prefill[0])).abs() <= 0.2, "{e2e:?} {:?}", prefill[0]);
+        assert!(spread(e2e) > spread(&prefill[0]) + spread(tpot), "{e2e:?} {:?} {tpot:?}", prefill[0]);
     }
 
     #[test]

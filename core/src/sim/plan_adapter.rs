@@ -97,17 +97,17 @@ impl ReplicaPerformance for PerfReplica {
 }
 
 /// The stage a fleet of a disaggregated deployment serves.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 struct StageRole {
     prefill: bool,
-    tpot_limit_s: Option<f64>,
+    tpot_limits: Vec<perf::stage::TpotLimit>,
 }
 
 impl StageRole {
-    fn of(role: &str, tpot_limit_s: Option<f64>) -> Option<StageRole> {
+    fn of(role: &str, tpot_limits: Vec<perf::stage::TpotLimit>) -> Option<StageRole> {
         match role {
-            "prefill" => Some(StageRole { prefill: true, tpot_limit_s }),
-            "decode" => Some(StageRole { prefill: false, tpot_limit_s }),
+            "prefill" => Some(StageRole { prefill: true, tpot_limits }),
+            "decode" => Some(StageRole { prefill: false, tpot_limits }),
             _ => None,
         }
     }
@@ -422,15 +422,19 @@ fn deployment(
         ));
     };
     let devices = devices_per_replica(reference, tp);
-    let tpot_limit_s = plan
+    // The TPOT SLOs as placement's sizing reads them (percentiles as quantiles in [0.5, 0.999]).
+    let tpot_limits = plan
         .spec
         .workload
         .slos
         .iter()
         .filter(|s| s.metric == plan::SloMetric::Tpot)
-        .map(|s| s.limit_ms / 1000.0)
-        .reduce(f64::min);
-    let stage = StageRole::of(&fleet.role, tpot_limit_s);
+        .map(|s| perf::stage::TpotLimit {
+            limit_s: s.limit_ms / 1000.0,
+            quantile: (s.percentile / 100.0).clamp(0.5, 0.999),
+        })
+        .collect();
+    let stage = StageRole::of(&fleet.role, tpot_limits);
     let (service, weights_gib) = service_profile(d, reference, devices, tp, input_tokens, output_tokens, stage)
         .map_err(|e| format!("{}: {e}", at("model")))?;
     let running_target = default_running_target(&service, plan);
@@ -508,7 +512,7 @@ fn service_profile(
         let weights_gib = replica.memory.weights_gib_per_rank * replica.tensor_parallel.max(1) as f64;
         if let Some(role) = stage {
             let class =
-                perf::stage::StageClass::new(replica, input.input_tokens, input.output_tokens, role.tpot_limit_s);
+                perf::stage::StageClass::new(replica, input.input_tokens, input.output_tokens, &role.tpot_limits);
             let stage_replica = StageReplica {
                 class,
                 prefill: role.prefill,
