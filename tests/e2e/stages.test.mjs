@@ -49,13 +49,13 @@ test('each stage is sized and pinned apart: the export follows, undo reverts one
   const stages = board.deploymentCard(DEPLOYMENT).getByTestId('stage-card');
   assert.deepEqual(await stages.evaluateAll((s) => s.map((e) => e.dataset.stage)), ['prefill', 'decode']);
   const decode = board.stageCard(DEPLOYMENT, 'decode');
-  assert.equal(await decode.getByTestId('stage-replicas-max').inputValue(), '4');
+  assert.equal(await decode.getByTestId('stage-replicas-max').inputValue(), '5');
   assert.equal(await decode.getByTestId('stage-replicas-max').getAttribute('id'), `f-${path('decode.replicas.max')}`);
   assert.equal(await board.stageCard(DEPLOYMENT, 'prefill').getByTestId('stage-pool').inputValue(), 'prefill-h100');
   // The deployment-level replica bounds do not run while disaggregated, so they are not shown.
   assert.equal(await board.deploymentCard(DEPLOYMENT).getByTestId('deployment-replicas-max').count(), 0);
 
-  // 1. Decode max replicas 4 → 6: only the decode autoscaler changes.
+  // 1. Decode max replicas 5 → 6: only the decode autoscaler changes.
   await board.setField(path('decode.replicas.max'), 6);
   let yaml = await board.exportYaml();
   assert.equal(maxReplicas(yaml, 'decode'), 6);
