@@ -375,8 +375,8 @@ pub fn stage_sizing(
         let v = stage::ttft_s(&p_classes, &shares, prefill_rate, network, 0, q);
         Some(v.is_finite().then_some(v))
     };
-    // TPOT at a percentile (seconds), read off the decode stage's p50/p90/p99 (the stage model holds
-    // the batch at its mean, so today they are one value).
+    // TPOT at a percentile (seconds), read off the decode stage's p50/p90/p99 (the step at that
+    // quantile of the running batch).
     let tpot_at = |percentile: f64| -> Option<Option<f64>> {
         let f = decode_figures.as_ref()?;
         Some(f.tpot_ms.filter(|_| !f.saturated).map(|t| at_percentile(&t, percentile) / 1e3))
