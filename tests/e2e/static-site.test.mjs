@@ -82,6 +82,10 @@ test('dist/index.html carries a strict CSP and no inline script', async () => {
     assert.equal(body.trim(), '');
   }
   assert.ok(!/(src|href)="\//.test(html), 'no root-relative URL: the site must work from any sub-path');
+  // The license notices of what the wasm is built from ship with it.
+  const notices = await readFile(join(DIST, 'THIRD-PARTY-NOTICES.txt'), 'utf8');
+  assert.match(notices, /^---- leptos \d/m);
+  assert.match(notices, /^---- plotters \d/m);
 });
 
 for (const mode of ['meta tag', 'meta tag and header']) {

@@ -9,6 +9,7 @@ mod float_oracle;
 mod generate;
 mod lint_corpus;
 mod node_readers;
+mod notices;
 mod optimize;
 mod placement;
 mod roundtrip;
