@@ -145,19 +145,22 @@ impl Plan {
 
     /// Pins a deployment (all of its fleets) to a NodePool: the `karpenter.sh/nodepool` node selector
     /// for monolithic serving, each stage's pool when disaggregated, and tolerations for the pool's taints.
+    /// Refused, as a stage's pin is, when the pool has no instance type that holds one of a fleet's
+    /// replicas that fitted somewhere before.
     pub fn assign_deployment(&mut self, deployment: &str, pool: &str) -> Result<(), EditError> {
         let taints = self.node_pool(pool).ok_or_else(|| no_pool(pool))?.taints.clone();
-        let d = self.deployment_named_mut(deployment)?;
-        let mut staged = false;
-        for stage in [d.prefill.as_mut(), d.decode.as_mut()].into_iter().flatten() {
-            stage.node_pool = Some(pool.to_string());
-            staged = true;
-        }
-        if !staged || d.node_selector.contains_key(NODE_POOL_SELECTOR) {
-            d.node_selector.insert(NODE_POOL_SELECTOR.to_string(), pool.to_string());
-        }
-        tolerate(d, &taints);
-        Ok(())
+        self.resize(deployment, |d| {
+            let mut staged = false;
+            for stage in [d.prefill.as_mut(), d.decode.as_mut()].into_iter().flatten() {
+                stage.node_pool = Some(pool.to_string());
+                staged = true;
+            }
+            if !staged || d.node_selector.contains_key(NODE_POOL_SELECTOR) {
+                d.node_selector.insert(NODE_POOL_SELECTOR.to_string(), pool.to_string());
+            }
+            tolerate(d, &taints);
+            Ok(())
+        })
     }
 
     /// Pins one stage of a disaggregated deployment to a NodePool (`None` unpins it), tolerating the
@@ -598,6 +601,18 @@ mod tests {
         let outcome = crate::place::evaluate(&plan);
         assert!(outcome.pools.iter().all(|p| p.name == "b" || p.nodes.is_empty()), "{:?}", outcome.pools);
         assert!(plan.assign_deployment("nope", "b").is_err());
+    }
+
+    #[test]
+    fn a_deployment_is_not_pinned_to_a_pool_none_of_its_replicas_fits() {
+        let mut plan = three_pools();
+        plan.spec.node_pools[1].instance_types = vec!["g6.xlarge".to_string()];
+        plan.spec.deployments[0].tensor_parallel = 4;
+        let before = plan.clone();
+        let e = plan.assign_deployment("llama3-8b", "b").unwrap_err();
+        assert!(e.0.contains("NodePool b") && e.0.contains("g6.xlarge"), "{e}");
+        assert_eq!(plan, before, "a refused pin changes nothing");
+        plan.assign_deployment("llama3-8b", "c").unwrap();
     }
 
     #[test]
