@@ -335,7 +335,14 @@ fn PoolSelect(
     view! {
         <label class="tf-field">
             <span class="tf-field-label">"NodePool"</span>
-            <select id=field_id(&path) data-testid=test_id on:change=handler(move |ev| on_pick(event_target_value(&ev)))>
+            <select id=field_id(&path) data-testid=test_id on:change=handler(move |ev: leptos::ev::Event| {
+                on_pick(event_target_value(&ev));
+                // A refused pick leaves the plan as it was: show the pool that is pinned, not the one
+                // picked (the options' `selected` only follow the plan when it changes).
+                if let Some(select) = ev.target() {
+                    let _ = js_sys::Reflect::set(&select, &"value".into(), &selected.get_untracked().into());
+                }
+            })>
                 <option value="" disabled=!none_selectable selected=move || selected.with(String::is_empty)>{move || none.get()}</option>
                 {move || pools().into_iter().map(|pool| {
                     let chosen = selected.with(|s| *s == pool);
