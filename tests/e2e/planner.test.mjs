@@ -164,6 +164,25 @@ test('dragging an instance family between pools and a deployment onto a pool', a
   await clean(session);
 });
 
+test('the board does not jump under the pointer when a drag starts (its hint keeps its room)', async () => {
+  for (const viewport of [undefined, { width: 390, height: 844 }]) {
+    const session = await fresh(viewport);
+    const { page, board } = session;
+    const card = board.card('gpu-on-demand');
+    await board.deploymentCard('llama3-8b').evaluate((e) => e.scrollIntoView({ block: 'start' }));
+    const handle = await board.deploymentCard('llama3-8b').getByTestId('deployment-drag-handle').boundingBox();
+    const before = (await card.boundingBox()).y;
+    await page.mouse.move(handle.x + handle.width / 2, handle.y + handle.height / 2);
+    await page.mouse.down();
+    await page.getByTestId('board-panel').locator('.tf-hint').filter({ hasText: /Pinning llama3-8b/ }).waitFor();
+    const during = (await card.boundingBox()).y;
+    assert.ok(Math.abs(during - before) < 1, `the pool card moved ${during - before} px (${JSON.stringify(viewport)})`);
+    await page.keyboard.press('Escape');
+    await page.mouse.up();
+    await clean(session);
+  }
+});
+
 test('adding a reservation puts capacityReservationSelectorTerms in the EC2NodeClass', async () => {
   const session = await fresh();
   const { board, page } = session;
