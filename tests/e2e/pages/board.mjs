@@ -32,14 +32,24 @@ export class BoardPage extends PlannerPage {
     if (finish) await this.page.mouse.up();
   }
 
+  /**
+   * With a drag held, moves the pointer onto a pool card. The card is measured once the drag has
+   * started and the page has drawn it: the drag's hint line above the board shifts the cards, so a
+   * box measured before the press can point above the card.
+   */
+  async moveOntoCard(ontoName) {
+    await this.page.evaluate(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))));
+    const target = await this.card(ontoName).boundingBox();
+    await this.page.mouse.move(target.x + target.width / 2, target.y + 20, { steps: 8 });
+  }
+
   /** Drags an instance family chip onto another pool's card. */
   async dragFamily(family, fromName, ontoName) {
     await this.showBoard();
     const chip = await this.card(fromName).locator(`[data-family="${family}"]`).boundingBox();
-    const target = await this.card(ontoName).boundingBox();
     await this.page.mouse.move(chip.x + chip.width / 2, chip.y + chip.height / 2);
     await this.page.mouse.down();
-    await this.page.mouse.move(target.x + target.width / 2, target.y + 20, { steps: 8 });
+    await this.moveOntoCard(ontoName);
     await this.page.mouse.up();
   }
 
@@ -48,10 +58,9 @@ export class BoardPage extends PlannerPage {
     // The deployment card sits above the board: scroll so the handle and the target are both visible.
     await this.page.locator(`[data-testid=deployment-card][data-deployment-name="${name}"]`).evaluate((e) => e.scrollIntoView({ block: 'start' }));
     const handle = await this.page.locator(`[data-testid=deployment-card][data-deployment-name="${name}"] [data-testid=deployment-drag-handle]`).boundingBox();
-    const target = await this.card(ontoName).boundingBox();
     await this.page.mouse.move(handle.x + handle.width / 2, handle.y + handle.height / 2);
     await this.page.mouse.down();
-    await this.page.mouse.move(target.x + target.width / 2, target.y + 20, { steps: 8 });
+    await this.moveOntoCard(ontoName);
     await this.page.mouse.up();
   }
 
@@ -76,7 +85,7 @@ export class BoardPage extends PlannerPage {
     if (target.y + 20 > viewport.height) throw new Error(`pool card ${ontoName} is below the viewport (${target.y}px)`);
     await this.page.mouse.move(handle.x + handle.width / 2, handle.y + handle.height / 2);
     await this.page.mouse.down();
-    await this.page.mouse.move(target.x + target.width / 2, target.y + 20, { steps: 8 });
+    await this.moveOntoCard(ontoName);
     if (finish) await this.page.mouse.up();
   }
 
