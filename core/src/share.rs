@@ -174,23 +174,10 @@ pub fn base64url_decode(text: &str) -> Result<Vec<u8>, ShareError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sim::rng::Rng;
 
     fn quickstart() -> Plan {
         plan::parse_plan(crate::examples::example("quickstart").unwrap()).unwrap()
-    }
-
-    /// A small seeded generator (xorshift64*), so the fuzz-style tests are reproducible.
-    struct Rng(u64);
-    impl Rng {
-        fn next(&mut self) -> u64 {
-            self.0 ^= self.0 >> 12;
-            self.0 ^= self.0 << 25;
-            self.0 ^= self.0 >> 27;
-            self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-        }
-        fn below(&mut self, n: usize) -> usize {
-            (self.next() % n.max(1) as u64) as usize
-        }
     }
 
     #[test]
@@ -259,9 +246,9 @@ mod tests {
 
     #[test]
     fn base64_round_trips_every_length() {
-        let mut rng = Rng(7);
+        let mut rng = Rng::new(7);
         for len in 0..200 {
-            let bytes: Vec<u8> = (0..len).map(|_| rng.next() as u8).collect();
+            let bytes: Vec<u8> = (0..len).map(|_| rng.next_u64() as u8).collect();
             let mut text = String::new();
             base64url_encode(&bytes, &mut text);
             assert_eq!(base64url_decode(&text).unwrap(), bytes, "length {len}");
@@ -302,18 +289,18 @@ mod tests {
     #[test]
     fn mutated_links_never_panic() {
         let good = encode_share(&quickstart());
-        let mut rng = Rng(0x5eed);
+        let mut rng = Rng::new(0x5eed);
         let alphabet: Vec<char> = "ABCXYZabcxyz0189-_=.#&%!é\u{0}".chars().collect();
         for _ in 0..3000 {
             let mut chars: Vec<char> = good.chars().collect();
-            for _ in 0..1 + rng.below(4) {
-                let i = rng.below(chars.len());
-                match rng.below(4) {
-                    0 => chars[i] = alphabet[rng.below(alphabet.len())],
+            for _ in 0..1 + rng.index(4) {
+                let i = rng.index(chars.len());
+                match rng.index(4) {
+                    0 => chars[i] = alphabet[rng.index(alphabet.len())],
                     1 => {
                         chars.remove(i);
                     }
-                    2 => chars.insert(i, alphabet[rng.below(alphabet.len())]),
+                    2 => chars.insert(i, alphabet[rng.index(alphabet.len())]),
                     _ => chars.truncate(i),
                 }
                 if chars.is_empty() {
@@ -331,10 +318,10 @@ mod tests {
 
     #[test]
     fn random_bytes_never_panic() {
-        let mut rng = Rng(42);
+        let mut rng = Rng::new(42);
         for _ in 0..3000 {
-            let len = rng.below(300);
-            let bytes: Vec<u8> = (0..len).map(|_| rng.next() as u8).collect();
+            let len = rng.index(300);
+            let bytes: Vec<u8> = (0..len).map(|_| rng.next_u64() as u8).collect();
             let mut link = String::from("1.");
             base64url_encode(&bytes, &mut link);
             let _ = decode_share(&link);
@@ -349,11 +336,11 @@ mod tests {
         let plan = quickstart();
         let json = serde_json::to_string(&plan).unwrap();
         let deflated = miniz_oxide::deflate::compress_to_vec(json.as_bytes(), 9);
-        let mut rng = Rng(99);
+        let mut rng = Rng::new(99);
         for _ in 0..2000 {
             let mut bytes = deflated.clone();
-            let i = rng.below(bytes.len());
-            bytes[i] ^= 1 << rng.below(8);
+            let i = rng.index(bytes.len());
+            bytes[i] ^= 1 << rng.index(8);
             let mut link = String::from("1.");
             base64url_encode(&bytes, &mut link);
             let _ = decode_share(&link);

@@ -178,20 +178,7 @@ fn write_float(out: &mut String, f: f64) {
 mod tests {
     use super::*;
     use crate::doc::{obj, Map};
-
-    /// A small seeded generator (xorshift64*), so the tests are reproducible.
-    struct Rng(u64);
-    impl Rng {
-        fn next(&mut self) -> u64 {
-            self.0 ^= self.0 >> 12;
-            self.0 ^= self.0 << 25;
-            self.0 ^= self.0 >> 27;
-            self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-        }
-        fn below(&mut self, n: u64) -> u64 {
-            self.next() % n.max(1)
-        }
-    }
+    use crate::sim::rng::Rng;
 
     fn check_float(f: f64) {
         let expected = serde_json::to_string(&f).unwrap();
@@ -252,13 +239,13 @@ mod tests {
     #[test]
     fn floats_at_random_are_written_as_serde_json_writes_them() {
         let cases: u64 = std::env::var("TOKENFLEET_FLOAT_CASES").ok().and_then(|n| n.parse().ok()).unwrap_or(100_000);
-        let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+        let mut rng = Rng::new(0x9E37_79B9_7F4A_7C15);
         for _ in 0..cases {
-            let f = f64::from_bits(rng.next());
+            let f = f64::from_bits(rng.next_u64());
             if f.is_finite() {
                 check_float(f);
             }
-            let mantissa = (rng.next() >> rng.below(64)) | 1;
+            let mantissa = (rng.next_u64() >> rng.below(64)) | 1;
             let f = mantissa as f64 * 2f64.powi(rng.below(2100) as i32 - 1100);
             if f.is_finite() {
                 check_float(f);

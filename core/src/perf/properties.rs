@@ -5,25 +5,7 @@
 
 use super::*;
 use crate::catalog::{accelerators, models, Accelerator};
-
-/// SplitMix64: tiny, deterministic, good enough to spread test cases.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.below(items.len() as u64) as usize]
-    }
-}
+use crate::sim::rng::Rng;
 
 fn chips() -> Vec<&'static Accelerator> {
     accelerators().iter().filter(|a| a.id != "inferentia").collect()
@@ -77,7 +59,7 @@ fn all_numbers(e: &Estimate) -> Vec<f64> {
 
 #[test]
 fn no_nan_or_infinity() {
-    let mut rng = Rng(1);
+    let mut rng = Rng::new(1);
     let mut checked = 0;
     for _ in 0..3000 {
         let Some(input) = random_input(&mut rng) else { continue };
@@ -106,7 +88,7 @@ fn latencies(input: &EstimateInput) -> Option<[f64; 9]> {
 
 #[test]
 fn more_load_never_lowers_latency() {
-    let mut rng = Rng(2);
+    let mut rng = Rng::new(2);
     for _ in 0..1500 {
         let Some(mut input) = random_input(&mut rng) else { continue };
         let kind = rng.below(3);
@@ -129,7 +111,7 @@ fn more_load_never_lowers_latency() {
 
 #[test]
 fn more_memory_never_lowers_kv_capacity() {
-    let mut rng = Rng(3);
+    let mut rng = Rng::new(3);
     for _ in 0..1500 {
         let Some(mut input) = random_input(&mut rng) else { continue };
         let chip = crate::catalog::accelerator(&input.accelerator).unwrap();
@@ -147,7 +129,7 @@ fn more_memory_never_lowers_kv_capacity() {
 
 #[test]
 fn faster_chip_never_decodes_slower_and_nothing_beats_the_roofline() {
-    let mut rng = Rng(4);
+    let mut rng = Rng::new(4);
     for _ in 0..800 {
         let Some(input) = random_input(&mut rng) else { continue };
         let chip = crate::catalog::accelerator(&input.accelerator).unwrap();

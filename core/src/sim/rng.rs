@@ -57,6 +57,24 @@ impl Rng {
     }
 }
 
+/// Draws for core's seeded unit tests (fuzz-style and property tests), so they share this generator.
+#[cfg(test)]
+impl Rng {
+    /// Uniform in `0..n` (`0` when `n` is 0).
+    pub(crate) fn below(&mut self, n: u64) -> u64 {
+        self.next_u64() % n.max(1)
+    }
+
+    /// An index into a slice of `len` items (`0` when empty).
+    pub(crate) fn index(&mut self, len: usize) -> usize {
+        self.below(len as u64) as usize
+    }
+
+    pub(crate) fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.index(items.len())]
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
