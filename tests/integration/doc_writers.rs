@@ -17,7 +17,7 @@ use tokenfleet_core::yaml::{self, Node};
 use tokenfleet_core::{examples::EXAMPLES, share};
 
 use crate::generate::{self, Rng};
-use crate::node_readers::{corpus, every_plan_type, mutate, nodes, nth_mut, sources};
+use crate::node_readers::{assert_none, corpus, every_plan_type, mutate, nodes, nth_mut, sources};
 
 /// A document as everything it is written as: its `Debug` text (so that `-0.0` differs from
 /// `0.0`, which `==` would take as equal), compact and pretty JSON, and YAML.
@@ -43,15 +43,6 @@ fn read_and_write<T: FromNode + Serialize + ToDoc + Debug>(node: &Node) -> Optio
 /// Writes `node`, read as every type the Plan is made of (where it reads as that type), both ways.
 fn every_type(node: &Node) -> Vec<String> {
     every_plan_type!(read_and_write, node)
-}
-
-fn assert_none(failures: Vec<String>) {
-    assert!(
-        failures.is_empty(),
-        "{} disagreements, first ones:\n{}",
-        failures.len(),
-        failures[..failures.len().min(6)].join("\n")
-    );
 }
 
 /// A share link or autosave of a plan's JSON, packed as `share` packs it.

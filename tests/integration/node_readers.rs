@@ -400,7 +400,8 @@ pub(crate) fn corpus() -> Vec<(String, String)> {
     paths.into_iter().filter_map(|p| Some((p.display().to_string(), std::fs::read_to_string(&p).ok()?))).collect()
 }
 
-fn assert_none(failures: Vec<String>) {
+/// Fails with the count and the first six of an oracle's disagreements, if there are any.
+pub(crate) fn assert_none(failures: Vec<String>) {
     assert!(
         failures.is_empty(),
         "{} disagreements, first ones:\n{}",
