@@ -206,7 +206,8 @@ fn perf_input(
     Some(input)
 }
 
-fn perf_slos(plan: &Plan) -> Vec<perf::Slo> {
+/// The plan's SLOs as the performance model reads them (percentiles as quantiles, see [`quantile`]).
+pub(crate) fn perf_slos(plan: &Plan) -> Vec<perf::Slo> {
     plan.spec
         .workload
         .slos
@@ -369,25 +370,24 @@ pub fn stage_sizing(
         Some(v.is_finite().then_some(v))
     };
     // TPOT at a quantile (seconds): the step at that quantile of the decode stage's running batch.
+    let decode_u = stage::decode_load(&d_classes, &shares, decode_rate);
     let tpot_at = |q: f64| -> Option<Option<f64>> {
         let f = decode_figures.as_ref()?;
         if f.saturated {
             return Some(None);
         }
-        let u = stage::decode_load(&d_classes, &shares, decode_rate);
-        Some(d_classes.first().map(|c| c.tpot_s(u, q)).filter(|v| v.is_finite()))
+        Some(d_classes.first().map(|c| c.tpot_s(decode_u, q)).filter(|v| v.is_finite()))
     };
-    let q = quantile;
     let ms = |v: Option<Option<f64>>| v.map(|v| v.map(|s| s * 1e3));
     let steps = d_classes.first().map_or(0.0, |c| c.output_tokens.max(1).saturating_sub(1) as f64);
     let mut prefill_bands = Vec::new();
     let mut decode_bands = Vec::new();
     for slo in &plan.spec.workload.slos {
         match slo.metric {
-            SloMetric::Ttft => prefill_bands.push(band(slo, |p| ms(ttft_at(q(p))))),
-            SloMetric::Tpot => decode_bands.push(band(slo, |p| ms(tpot_at(q(p))))),
+            SloMetric::Ttft => prefill_bands.push(band(slo, |p| ms(ttft_at(quantile(p))))),
+            SloMetric::Tpot => decode_bands.push(band(slo, |p| ms(tpot_at(quantile(p))))),
             SloMetric::E2e => decode_bands.push(band(slo, |p| {
-                ms(match (ttft_at(q(p)), tpot_at(q(p))) {
+                ms(match (ttft_at(quantile(p)), tpot_at(quantile(p))) {
                     (Some(t), Some(d)) => Some(t.zip(d).map(|(t, d)| t + steps * d)),
                     _ => None,
                 })

@@ -422,18 +422,8 @@ fn deployment(
         ));
     };
     let devices = devices_per_replica(reference, tp);
-    // The TPOT SLOs as placement's sizing reads them (percentiles as quantiles in [0.5, 0.999]).
-    let tpot_limits = plan
-        .spec
-        .workload
-        .slos
-        .iter()
-        .filter(|s| s.metric == plan::SloMetric::Tpot)
-        .map(|s| perf::stage::TpotLimit {
-            limit_s: s.limit_ms / 1000.0,
-            quantile: (s.percentile / 100.0).clamp(0.5, 0.999),
-        })
-        .collect();
+    // The TPOT SLOs as placement's sizing reads them.
+    let tpot_limits = perf::stage::TpotLimit::of(&crate::place::sizing::perf_slos(plan));
     let stage = StageRole::of(&fleet.role, tpot_limits);
     let (service, weights_gib) = service_profile(d, reference, devices, tp, input_tokens, output_tokens, stage)
         .map_err(|e| format!("{}: {e}", at("model")))?;
