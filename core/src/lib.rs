@@ -11,7 +11,6 @@ pub mod examples;
 pub mod float;
 pub mod lint;
 pub mod manifest;
-pub mod node_read;
 pub mod optimize;
 pub mod perf;
 pub mod place;

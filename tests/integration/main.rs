@@ -3,12 +3,10 @@
 mod calibration;
 mod conformance;
 mod disagg_sizing;
-mod doc_writers;
 mod examples;
 mod float_oracle;
 mod generate;
 mod lint_corpus;
-mod node_readers;
 mod notices;
 mod optimize;
 mod placement;
@@ -16,4 +14,3 @@ mod roundtrip;
 mod schema;
 mod sim;
 mod snapshots;
-mod yaml_oracle;

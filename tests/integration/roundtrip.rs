@@ -232,3 +232,108 @@ fn structured_random_documents_do_not_panic() {
         let _ = lint::lint_text("random.yaml", &stream);
     }
 }
+
+/// Every YAML and JSON file of the repository (and of ../shared/reference when present) reads as a
+/// stream of located documents, and every plan among them as a Plan.
+#[test]
+fn every_yaml_and_json_file_reads() {
+    fn files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        let Ok(entries) = std::fs::read_dir(dir) else { return };
+        let mut entries: Vec<_> = entries.flatten().map(|e| e.path()).collect();
+        entries.sort();
+        for path in entries {
+            if path.is_dir() {
+                if !path.ends_with("node_modules") && !path.ends_with("artifacts") {
+                    files(&path, out);
+                }
+            } else if path.extension().is_some_and(|e| e == "yaml" || e == "yml" || e == "json") {
+                out.push(path);
+            }
+        }
+    }
+    let root = tokenfleet_tests::repo_root();
+    let mut paths = Vec::new();
+    for dir in ["examples", "tests/lint-corpus", "tests/snapshots", "docs"] {
+        files(&root.join(dir), &mut paths);
+    }
+    match tokenfleet_tests::shared_reference() {
+        Some(reference) => files(&reference, &mut paths),
+        None => eprintln!("every_yaml_and_json_file_reads: ../shared/reference is absent; its schemas are not read"),
+    }
+    assert!(paths.len() >= 20, "too few files: {}", paths.len());
+    let mut failures = Vec::new();
+    for path in &paths {
+        let text = std::fs::read_to_string(path).unwrap();
+        let name = path.display();
+        // The lint corpus holds deliberate mistakes, some of them in the YAML itself.
+        let must_read = !path.to_string_lossy().contains("lint-corpus");
+        match tokenfleet_core::plan::tree::parse_stream(&text) {
+            Err(e) if must_read => failures.push(format!("{name}: {e}")),
+            _ => {}
+        }
+        if text.contains("kind: Plan") && path.starts_with(root.join("examples")) {
+            if let Err(e) = plan::parse_plan(&text) {
+                failures.push(format!("{name}: {e}"));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// Small random edits of real plans: where the text no longer reads as a Plan, the error names a
+/// line inside the text.
+#[test]
+fn mutated_plans_are_refused_with_a_place() {
+    const PIECES: &[&str] = &[
+        ":",
+        ": ",
+        "- ",
+        "{",
+        "}",
+        "[",
+        "]",
+        ",",
+        "'",
+        "\"",
+        "\n",
+        "  ",
+        "~",
+        "1",
+        "-1",
+        "1.5",
+        "x",
+        "true",
+        "null",
+        "\"12\"",
+        "bogus: 1\n",
+        "name: n\n",
+        "    ",
+        "#",
+    ];
+    let sources: Vec<String> = EXAMPLES
+        .iter()
+        .map(|(_, text)| text.to_string())
+        .chain((0..20).map(|seed| generate::plan(seed).to_yaml()))
+        .chain((0..5).map(|seed| serde_json::to_string_pretty(&generate::plan(seed)).unwrap()))
+        .collect();
+    let rng = &mut Rng::new(31);
+    let (mut failures, mut refused) = (Vec::new(), 0);
+    for round in 0..3000 {
+        let source = rng.pick(&sources).clone();
+        let text = generate::mutate_text(rng, &source, PIECES, 2);
+        let Err(e) = plan::parse_plan(&text) else { continue };
+        refused += 1;
+        let lines = text.lines().count() as u64 + 1;
+        let placed = e.line.is_some_and(|l| (1..=lines).contains(&l));
+        if !placed || e.message.is_empty() {
+            failures.push(format!("round {round}: {e:?}\n{text}"));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {refused} errors unplaced, e.g. {}",
+        failures.len(),
+        failures.first().map(String::as_str).unwrap_or("")
+    );
+    assert!(refused > 500, "too few mutated texts are refused: {refused}");
+}

@@ -599,14 +599,14 @@ impl<'a> Importer<'a> {
         if let Some(region) = root.get("region").and_then(Node::as_str) {
             self.plan.spec.region = region.to_string();
         }
-        let missing = Node { value: Value::Null, line: root.line, column: root.column };
-        match crate::node_read::from_node::<Workload>(root.get("workload").unwrap_or(&missing)) {
+        let workload = root.get("workload").map(Node::to_doc).unwrap_or(serde_json::Value::Null);
+        match serde_json::from_value::<Workload>(workload) {
             Ok(w) => self.plan.spec.workload = w,
             Err(e) => self.findings.push(doc.finding(
                 "TF032",
                 Severity::Warning,
                 "data",
-                format!("workload.json: {}; workload left at defaults", e.message),
+                format!("workload.json: {e}; workload left at defaults"),
                 "export the plan again to regenerate it",
             )),
         }

@@ -6,8 +6,7 @@
 //! (precision, engine, reservation sizes, the workload) travel in `tokenfleet.dev/*` annotations or
 //! the ConfigMap, so that import can read them back.
 
-use crate::doc::write::ToDoc;
-use crate::doc::{obj, s, strs, Doc, Map};
+use crate::doc::{obj, s, strs, to_doc, Doc, Map};
 
 use crate::place::sizing::{self, PodRequests};
 use crate::plan::{
@@ -65,7 +64,7 @@ fn requirement(key: &str, values: Doc) -> Doc {
 /// A Karpenter v1 NodePool for a plan's pool.
 pub fn node_pool(plan: &Plan, pool: &NodePool) -> Doc {
     let capacity_types = pool.capacity_types.iter().map(|c| s(c.as_str())).collect();
-    let mut requirements = vec![requirement("karpenter.sh/capacity-type", Doc::Seq(capacity_types))];
+    let mut requirements = vec![requirement("karpenter.sh/capacity-type", Doc::Array(capacity_types))];
     if !pool.instance_families.is_empty() {
         requirements.push(requirement("karpenter.k8s.aws/instance-family", strs(&pool.instance_families)));
     }
@@ -74,40 +73,40 @@ pub fn node_pool(plan: &Plan, pool: &NodePool) -> Doc {
     }
     let mut template_spec = Map::new();
     template_spec.insert(
-        "nodeClassRef",
+        "nodeClassRef".into(),
         obj(vec![("group", s("karpenter.k8s.aws")), ("kind", s("EC2NodeClass")), ("name", s(&pool.node_class))]),
     );
-    template_spec.insert("requirements", Doc::Seq(requirements));
+    template_spec.insert("requirements".into(), Doc::Array(requirements));
     if !pool.taints.is_empty() {
-        template_spec.insert("taints", pool.taints.to_doc());
+        template_spec.insert("taints".into(), to_doc(&pool.taints));
     }
     if let Some(expire) = &pool.expire_after {
-        template_spec.insert("expireAfter", s(expire));
+        template_spec.insert("expireAfter".into(), s(expire));
     }
     let mut node_labels = Map::new();
-    node_labels.insert(NODE_POOL_LABEL, s(&pool.name));
+    node_labels.insert(NODE_POOL_LABEL.into(), s(&pool.name));
     for (k, v) in &pool.labels {
-        node_labels.insert(k, s(v));
+        node_labels.insert(k.clone(), s(v));
     }
     let mut disruption = Map::new();
-    disruption.insert("consolidationPolicy", s(&pool.consolidation.policy));
+    disruption.insert("consolidationPolicy".into(), s(&pool.consolidation.policy));
     if let Some(after) = &pool.consolidation.after {
-        disruption.insert("consolidateAfter", s(after));
+        disruption.insert("consolidateAfter".into(), s(after));
     }
     if !pool.budgets.is_empty() {
-        disruption.insert("budgets", pool.budgets.to_doc());
+        disruption.insert("budgets".into(), to_doc(&pool.budgets));
     }
     let mut spec = Map::new();
     spec.insert(
-        "template",
+        "template".into(),
         obj(vec![("metadata", obj(vec![("labels", node_labels.into())])), ("spec", template_spec.into())]),
     );
-    spec.insert("disruption", disruption.into());
+    spec.insert("disruption".into(), disruption.into());
     if !pool.limits.is_empty() {
-        spec.insert("limits", pool.limits.to_doc());
+        spec.insert("limits".into(), to_doc(&pool.limits));
     }
     if let Some(weight) = pool.weight {
-        spec.insert("weight", weight.into());
+        spec.insert("weight".into(), weight.into());
     }
     obj(vec![
         ("apiVersion", s("karpenter.sh/v1")),
@@ -150,33 +149,36 @@ pub fn ec2_node_class(plan: &Plan, class: &NodeClass) -> Doc {
         ])
     };
     let block_devices = if class.ami == "bottlerocket" {
-        Doc::Seq(vec![
+        Doc::Array(vec![
             obj(vec![("deviceName", s("/dev/xvda")), ("ebs", ebs("4Gi".to_string()))]),
             obj(vec![("deviceName", s("/dev/xvdb")), ("ebs", ebs(format!("{disk}Gi")))]),
         ])
     } else {
-        Doc::Seq(vec![obj(vec![
+        Doc::Array(vec![obj(vec![
             ("deviceName", s("/dev/xvda")),
             ("ebs", ebs(format!("{disk}Gi"))),
             ("rootVolume", true.into()),
         ])])
     };
-    let discovery = Doc::Seq(vec![obj(vec![("tags", obj(vec![("karpenter.sh/discovery", cluster.into())]))])]);
+    let discovery = Doc::Array(vec![obj(vec![("tags", obj(vec![("karpenter.sh/discovery", cluster.into())]))])]);
     let mut spec = Map::new();
-    spec.insert("amiSelectorTerms", Doc::Seq(vec![obj(vec![("alias", format!("{}@latest", class.ami).into())])]));
-    spec.insert("role", role.into());
-    spec.insert("subnetSelectorTerms", discovery.clone());
-    spec.insert("securityGroupSelectorTerms", discovery);
+    spec.insert(
+        "amiSelectorTerms".into(),
+        Doc::Array(vec![obj(vec![("alias", format!("{}@latest", class.ami).into())])]),
+    );
+    spec.insert("role".into(), role.into());
+    spec.insert("subnetSelectorTerms".into(), discovery.clone());
+    spec.insert("securityGroupSelectorTerms".into(), discovery);
     if !class.capacity_reservations.is_empty() {
         spec.insert(
-            "capacityReservationSelectorTerms",
-            Doc::Seq(class.capacity_reservations.iter().map(|r| obj(vec![("id", s(&r.id))])).collect()),
+            "capacityReservationSelectorTerms".into(),
+            Doc::Array(class.capacity_reservations.iter().map(|r| obj(vec![("id", s(&r.id))])).collect()),
         );
     }
-    spec.insert("blockDeviceMappings", block_devices);
+    spec.insert("blockDeviceMappings".into(), block_devices);
     let mut metadata = Map::new();
-    metadata.insert("name", s(&class.name));
-    metadata.insert("labels", labels(plan));
+    metadata.insert("name".into(), s(&class.name));
+    metadata.insert("labels".into(), labels(plan));
     if !class.capacity_reservations.is_empty() {
         // Reservation sizes and kinds are not part of the selector term; keep them for import.
         let summary: Vec<String> = class
@@ -184,7 +186,7 @@ pub fn ec2_node_class(plan: &Plan, class: &NodeClass) -> Doc {
             .iter()
             .map(|r| format!("{}={}:{}:{}", r.id, r.kind, r.instance_type, r.count))
             .collect();
-        metadata.insert("annotations", obj(vec![(RESERVATIONS_ANNOTATION, summary.join(",").into())]));
+        metadata.insert("annotations".into(), obj(vec![(RESERVATIONS_ANNOTATION, summary.join(",").into())]));
     }
     obj(vec![
         ("apiVersion", s("karpenter.k8s.aws/v1")),
@@ -277,21 +279,24 @@ pub fn deployment(plan: &Plan, deployment: &Deployment, fleet: &Fleet) -> Doc {
     let image = deployment.image.clone().unwrap_or_else(|| if neuron { NEURON_IMAGE } else { VLLM_IMAGE }.to_string());
     let memory = format!("{}Gi", pod.memory_mib / 1024);
     let mut requests = Map::new();
-    requests.insert("cpu", format!("{}", pod.cpu_millis / 1000).into());
-    requests.insert("memory", s(&memory));
-    requests.insert(pod.device_resource(), pod.devices.to_string().into());
+    requests.insert("cpu".into(), format!("{}", pod.cpu_millis / 1000).into());
+    requests.insert("memory".into(), s(&memory));
+    requests.insert(pod.device_resource().into(), pod.devices.to_string().into());
     let mut limits = Map::new();
-    limits.insert("memory", memory.into());
-    limits.insert(pod.device_resource(), pod.devices.to_string().into());
+    limits.insert("memory".into(), memory.into());
+    limits.insert(pod.device_resource().into(), pod.devices.to_string().into());
     let secret = obj(vec![("name", s("hf-token")), ("key", s("token")), ("optional", true.into())]);
     let container = obj(vec![
         ("name", s("server")),
         ("image", image.into()),
-        ("args", Doc::Seq(server_args(plan, deployment, fleet).into_iter().map(Doc::Str).collect())),
-        ("env", Doc::Seq(vec![obj(vec![("name", s("HF_TOKEN")), ("valueFrom", obj(vec![("secretKeyRef", secret)]))])])),
+        ("args", Doc::Array(server_args(plan, deployment, fleet).into_iter().map(Doc::String).collect())),
+        (
+            "env",
+            Doc::Array(vec![obj(vec![("name", s("HF_TOKEN")), ("valueFrom", obj(vec![("secretKeyRef", secret)]))])]),
+        ),
         (
             "ports",
-            Doc::Seq(vec![obj(vec![("name", s("http")), ("containerPort", PORT.into()), ("protocol", s("TCP"))])]),
+            Doc::Array(vec![obj(vec![("name", s("http")), ("containerPort", PORT.into()), ("protocol", s("TCP"))])]),
         ),
         ("resources", obj(vec![("requests", requests.into()), ("limits", limits.into())])),
         ("startupProbe", probe(10, 90)),
@@ -299,7 +304,7 @@ pub fn deployment(plan: &Plan, deployment: &Deployment, fleet: &Fleet) -> Doc {
         ("livenessProbe", probe(20, 3)),
         (
             "volumeMounts",
-            Doc::Seq(vec![
+            Doc::Array(vec![
                 obj(vec![("name", s("dshm")), ("mountPath", s("/dev/shm"))]),
                 obj(vec![("name", s("model-cache")), ("mountPath", s("/root/.cache/huggingface"))]),
             ]),
@@ -308,22 +313,22 @@ pub fn deployment(plan: &Plan, deployment: &Deployment, fleet: &Fleet) -> Doc {
     let mut pod_spec = Map::new();
     let mut node_selector = Map::new();
     for (k, v) in &deployment.node_selector {
-        node_selector.insert(k, s(v));
+        node_selector.insert(k.clone(), s(v));
     }
     if let Some(pool) = &fleet.node_pool {
-        node_selector.insert("karpenter.sh/nodepool", s(pool));
+        node_selector.insert("karpenter.sh/nodepool".into(), s(pool));
     }
     if !node_selector.is_empty() {
-        pod_spec.insert("nodeSelector", node_selector.into());
+        pod_spec.insert("nodeSelector".into(), node_selector.into());
     }
     if !deployment.tolerations.is_empty() {
-        pod_spec.insert("tolerations", deployment.tolerations.to_doc());
+        pod_spec.insert("tolerations".into(), to_doc(&deployment.tolerations));
     }
-    pod_spec.insert("terminationGracePeriodSeconds", 60u32.into());
-    pod_spec.insert("containers", Doc::Seq(vec![container]));
+    pod_spec.insert("terminationGracePeriodSeconds".into(), 60u32.into());
+    pod_spec.insert("containers".into(), Doc::Array(vec![container]));
     pod_spec.insert(
-        "volumes",
-        Doc::Seq(vec![
+        "volumes".into(),
+        Doc::Array(vec![
             obj(vec![("name", s("dshm")), ("emptyDir", obj(vec![("medium", s("Memory")), ("sizeLimit", s("16Gi"))]))]),
             obj(vec![("name", s("model-cache")), ("emptyDir", Map::new().into())]),
         ]),
@@ -369,7 +374,7 @@ pub fn service(plan: &Plan, deployment: &Deployment, fleet: &Fleet) -> Doc {
         ("apiVersion", s("v1")),
         ("kind", s("Service")),
         ("metadata", fleet_metadata(plan, deployment, fleet)),
-        ("spec", obj(vec![("selector", selector_labels(deployment, fleet)), ("ports", Doc::Seq(vec![port]))])),
+        ("spec", obj(vec![("selector", selector_labels(deployment, fleet)), ("ports", Doc::Array(vec![port]))])),
     ])
 }
 
@@ -415,22 +420,22 @@ fn hpa_target(metric: &ScalingMetric) -> f64 {
 fn behavior(b: &ScalingBehavior) -> Doc {
     let mut up = Map::new();
     if let Some(seconds) = b.scale_up_stabilization_seconds {
-        up.insert("stabilizationWindowSeconds", seconds.into());
+        up.insert("stabilizationWindowSeconds".into(), seconds.into());
     }
     if let Some(pods) = b.scale_up_pods_per_period {
         let policy = obj(vec![("type", s("Pods")), ("value", pods.into()), ("periodSeconds", 15u32.into())]);
-        up.insert("policies", Doc::Seq(vec![policy]));
+        up.insert("policies".into(), Doc::Array(vec![policy]));
     }
     let mut down = Map::new();
     if let Some(seconds) = b.scale_down_stabilization_seconds {
-        down.insert("stabilizationWindowSeconds", seconds.into());
+        down.insert("stabilizationWindowSeconds".into(), seconds.into());
     }
     let mut out = Map::new();
     if !up.is_empty() {
-        out.insert("scaleUp", up.into());
+        out.insert("scaleUp".into(), up.into());
     }
     if !down.is_empty() {
-        out.insert("scaleDown", down.into());
+        out.insert("scaleDown".into(), down.into());
     }
     out.into()
 }
@@ -464,12 +469,12 @@ pub fn horizontal_pod_autoscaler(plan: &Plan, deployment: &Deployment, fleet: &F
         })
         .collect();
     let mut spec = Map::new();
-    spec.insert("scaleTargetRef", scale_target(fleet));
-    spec.insert("minReplicas", fleet.replicas.min.max(1).into());
-    spec.insert("maxReplicas", fleet.replicas.max.max(1).into());
-    spec.insert("metrics", Doc::Seq(metrics));
+    spec.insert("scaleTargetRef".into(), scale_target(fleet));
+    spec.insert("minReplicas".into(), fleet.replicas.min.max(1).into());
+    spec.insert("maxReplicas".into(), fleet.replicas.max.max(1).into());
+    spec.insert("metrics".into(), Doc::Array(metrics));
     if let Some(b) = &autoscaler.behavior {
-        spec.insert("behavior", behavior(b));
+        spec.insert("behavior".into(), behavior(b));
     }
     Some(obj(vec![
         ("apiVersion", s("autoscaling/v2")),
@@ -528,14 +533,17 @@ pub fn scaled_object(plan: &Plan, deployment: &Deployment, fleet: &Fleet) -> Opt
         })
         .collect();
     let mut spec = Map::new();
-    spec.insert("scaleTargetRef", scale_target(fleet));
-    spec.insert("pollingInterval", autoscaler.polling_interval_seconds.unwrap_or(30).into());
-    spec.insert("minReplicaCount", fleet.replicas.min.into());
-    spec.insert("maxReplicaCount", fleet.replicas.max.max(1).into());
+    spec.insert("scaleTargetRef".into(), scale_target(fleet));
+    spec.insert("pollingInterval".into(), autoscaler.polling_interval_seconds.unwrap_or(30).into());
+    spec.insert("minReplicaCount".into(), fleet.replicas.min.into());
+    spec.insert("maxReplicaCount".into(), fleet.replicas.max.max(1).into());
     if let Some(b) = &autoscaler.behavior {
-        spec.insert("advanced", obj(vec![("horizontalPodAutoscalerConfig", obj(vec![("behavior", behavior(b))]))]));
+        spec.insert(
+            "advanced".into(),
+            obj(vec![("horizontalPodAutoscalerConfig", obj(vec![("behavior", behavior(b))]))]),
+        );
     }
-    spec.insert("triggers", Doc::Seq(triggers));
+    spec.insert("triggers".into(), Doc::Array(triggers));
     Some(obj(vec![
         ("apiVersion", s("keda.sh/v1alpha1")),
         ("kind", s("ScaledObject")),
@@ -556,14 +564,14 @@ pub fn workload_json(plan: &Plan) -> String {
         })
         .collect();
     let mut doc = Map::new();
-    doc.insert("plan", s(&plan.metadata.name));
+    doc.insert("plan".into(), s(&plan.metadata.name));
     if let Some(description) = &plan.metadata.description {
-        doc.insert("description", s(description));
+        doc.insert("description".into(), s(description));
     }
-    doc.insert("region", s(&plan.spec.region));
-    doc.insert("workload", plan.spec.workload.to_doc());
-    doc.insert("targets", Doc::Seq(targets));
-    let mut text = Doc::Map(doc).to_json_pretty();
+    doc.insert("region".into(), s(&plan.spec.region));
+    doc.insert("workload".into(), to_doc(&plan.spec.workload));
+    doc.insert("targets".into(), Doc::Array(targets));
+    let mut text = serde_json::to_string_pretty(&doc).unwrap_or_default();
     text.push('\n');
     text
 }

@@ -54,17 +54,17 @@ pub fn parse_plan_located(text: &str) -> Result<(Plan, Option<Node>), PlanError>
             format!("input is {} bytes; plans are limited to {MAX_INPUT_BYTES} bytes", text.len()),
         ));
     }
-    // JSON is YAML's flow style: one parser reads both into the located tree, and the Plan is read
-    // from the tree (crate::node_read), so every error has a line and column and no format library's
-    // deserializer is instantiated per Plan type (which keeps the web app small).
-    let root = tree::parse_document(text).map_err(|e| PlanError {
-        path: String::new(),
-        line: Some(e.line),
-        column: Some(e.column),
+    // JSON is YAML's flow style: serde-saphyr reads both, into the Plan's derived `Deserialize`
+    // (errors with serde's words, line, column and field path) and into the located tree that
+    // validation errors and the linter take their lines from.
+    let plan: Plan = crate::yaml::from_str(text).map_err(|e| PlanError {
+        path: e.path,
+        line: Some(e.line).filter(|l| *l > 0),
+        column: Some(e.column).filter(|c| *c > 0),
         message: e.message,
     })?;
-    let plan: Plan = crate::node_read::from_node(&root).map_err(|e| PlanError {
-        path: root.path_at_line(e.line).unwrap_or_default(),
+    let root = tree::parse_document(text).map_err(|e| PlanError {
+        path: String::new(),
         line: Some(e.line),
         column: Some(e.column),
         message: e.message,
@@ -103,9 +103,15 @@ pub fn parse_plan_unchecked(text: &str) -> Result<(Plan, Option<Node>), PlanErro
 }
 
 fn validate_failed_parse(text: &str) -> Option<(Plan, Option<Node>)> {
+    let plan: Plan = crate::yaml::from_str(text).ok()?;
     let root = tree::parse_document(text).ok()?;
-    let plan: Plan = crate::node_read::from_node(&root).ok()?;
     Some((plan, Some(root)))
+}
+
+/// For each name, whether an earlier one is the same (so each repeat is reported where it repeats).
+pub(crate) fn repeats<'a>(names: impl Iterator<Item = &'a str>) -> Vec<bool> {
+    let mut seen = std::collections::HashSet::new();
+    names.map(|name| !seen.insert(name)).collect()
 }
 
 /// Whether a name can be a Kubernetes object name (RFC 1123 subdomain, at most 63 characters here,
@@ -181,7 +187,7 @@ pub fn validate(plan: &Plan) -> Vec<PlanError> {
             err(format!("spec.workload.slos[{i}].limitMs"), format!("{} is not a positive limit in ms", slo.limit_ms));
         }
     }
-    let repeated = crate::sort::repeats(spec.deployments.len(), &|i| &spec.deployments[i].name);
+    let repeated = repeats(spec.deployments.iter().map(|d| d.name.as_str()));
     for (i, d) in spec.deployments.iter().enumerate() {
         let path = |field: &str| format!("spec.deployments[{i}].{field}");
         if !is_dns_label(&d.name) || d.name.len() > 40 {
@@ -249,7 +255,7 @@ pub fn validate(plan: &Plan) -> Vec<PlanError> {
             }
         }
     }
-    let repeated = crate::sort::repeats(spec.node_pools.len(), &|i| &spec.node_pools[i].name);
+    let repeated = repeats(spec.node_pools.iter().map(|p| p.name.as_str()));
     for (i, p) in spec.node_pools.iter().enumerate() {
         let path = |field: &str| format!("spec.nodePools[{i}].{field}");
         if !is_dns_label(&p.name) {
@@ -278,7 +284,7 @@ pub fn validate(plan: &Plan) -> Vec<PlanError> {
             }
         }
     }
-    let repeated = crate::sort::repeats(spec.node_classes.len(), &|i| &spec.node_classes[i].name);
+    let repeated = repeats(spec.node_classes.iter().map(|c| c.name.as_str()));
     for (i, c) in spec.node_classes.iter().enumerate() {
         let path = |field: &str| format!("spec.nodeClasses[{i}].{field}");
         if !is_dns_label(&c.name) {
@@ -431,7 +437,8 @@ mod tests {
         assert!(e.message.contains("missing field `metadata`"), "{e}");
         let json = "{\n \"apiVersion\": \"tokenfleet.dev/v1alpha1\",\n \"kind\": \"Plan\",\n \"metadata\": {\"name\": \"t\"},\n \"spec\": {\"region\": \"us-east-1\", \"bogus\": 1}\n}";
         let e = parse_plan(json).unwrap_err();
-        assert_eq!((e.line, e.column), (Some(5), Some(43)), "{e}");
+        // An unknown field is placed at its key.
+        assert_eq!((e.line, e.column), (Some(5), Some(34)), "{e}");
         assert!(e.message.contains("unknown field `bogus`"), "{e}");
         let e = parse_plan(&json.replace("\"kind\": \"Plan\",", "\"kind\": \"Plan\"")).unwrap_err();
         assert_eq!(e.line, Some(4), "{e}");

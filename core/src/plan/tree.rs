@@ -1,6 +1,6 @@
 //! A YAML (or JSON) document as a tree of values that remember their line and column.
 //!
-//! Typed reading (`node_read`) says what is wrong; this tree says where: it maps a field path such as
+//! Typed reading (`yaml::from_str`) says what is wrong; this tree says where: it maps a field path such as
 //! `spec.nodePools[0].weight` to a line and column, and a line back to a field path. The importer and
 //! the linter read Kubernetes YAML through it so that every finding can name its line.
 
@@ -70,7 +70,7 @@ impl Node {
         match &self.value {
             Value::Int(i) => Some(*i as f64),
             Value::Float(f) => Some(*f),
-            Value::Str(s) => crate::float::parse_f64(s.trim()),
+            Value::Str(s) => s.trim().parse().ok(),
             _ => None,
         }
     }
@@ -142,11 +142,11 @@ impl Node {
         match &self.value {
             Value::Null => Doc::Null,
             Value::Bool(b) => Doc::Bool(*b),
-            Value::Int(i) => Doc::Int(*i),
-            Value::Float(f) => Doc::float(*f),
-            Value::Str(s) => Doc::Str(s.clone()),
-            Value::Seq(items) => Doc::Seq(items.iter().map(Node::to_doc).collect()),
-            Value::Map(entries) => Doc::Map(entries.iter().map(|(k, v)| (k.clone(), v.to_doc())).collect()),
+            Value::Int(i) => Doc::from(*i),
+            Value::Float(f) => Doc::from(*f),
+            Value::Str(s) => Doc::String(s.clone()),
+            Value::Seq(items) => Doc::Array(items.iter().map(Node::to_doc).collect()),
+            Value::Map(entries) => Doc::Object(entries.iter().map(|(k, v)| (k.clone(), v.to_doc())).collect()),
         }
     }
 }

@@ -153,8 +153,8 @@ pub struct PoolSeries {
 impl Timeline {
     /// The JSON contract, pretty-printed; same input, same bytes.
     pub fn to_json(&self) -> String {
-        match crate::doc::to_doc(self) {
-            Ok(doc) => doc.to_json_pretty(),
+        match serde_json::to_string_pretty(self) {
+            Ok(text) => text,
             Err(e) => format!("{{\"error\": \"cannot serialise: {e}\"}}"),
         }
     }
