@@ -5,7 +5,6 @@ mod conformance;
 mod disagg_sizing;
 mod doc_writers;
 mod examples;
-mod float_oracle;
 mod generate;
 mod lint_corpus;
 mod node_readers;

@@ -7,7 +7,6 @@ use std::collections::BTreeMap;
 
 use super::render::{self, CLUSTER_PLACEHOLDER, ENGINE_ANNOTATION, NODE_POOL_LABEL, PRECISION_ANNOTATION};
 use crate::catalog::CapacityType;
-use crate::float::parse_f64;
 use crate::lint::{Finding, Severity};
 use crate::place::{parse_quantity, sizing};
 use crate::plan::parse::is_dns_label;
@@ -722,7 +721,7 @@ impl<'a> Importer<'a> {
                         decode: None,
                         max_num_seqs: flag("--max-num-seqs").and_then(|s| s.parse().ok()),
                         max_model_len: flag("--max-model-len").and_then(|s| s.parse().ok()),
-                        gpu_memory_utilization: flag("--gpu-memory-utilization").and_then(|s| parse_f64(&s)),
+                        gpu_memory_utilization: flag("--gpu-memory-utilization").and_then(|s| s.parse().ok()),
                         image: image.filter(|i| i != default_image),
                         tolerations,
                         node_selector,
@@ -757,7 +756,7 @@ impl<'a> Importer<'a> {
             decode: None,
             max_num_seqs: flag("--max-num-seqs").and_then(|s| s.parse().ok()),
             max_model_len: flag("--max-model-len").and_then(|s| s.parse().ok()),
-            gpu_memory_utilization: flag("--gpu-memory-utilization").and_then(|s| parse_f64(&s)),
+            gpu_memory_utilization: flag("--gpu-memory-utilization").and_then(|s| s.parse().ok()),
             image: image.filter(|i| i != default_image),
             tolerations,
             node_selector,
@@ -811,11 +810,11 @@ impl<'a> Importer<'a> {
                 let kind = t.str_at("type").unwrap_or_default();
                 let metric = if kind == "cpu" {
                     t.str_at("metadata.value")
-                        .and_then(|v| parse_f64(&v))
+                        .and_then(|v| v.parse().ok())
                         .map(|v| ScalingMetric { metric: MetricKind::CpuUtilization, target: v })
                 } else if kind == "prometheus" {
                     let query = t.str_at("metadata.query").unwrap_or_default();
-                    let threshold = t.str_at("metadata.threshold").and_then(|v| parse_f64(&v));
+                    let threshold = t.str_at("metadata.threshold").and_then(|v| v.parse::<f64>().ok());
                     metric_from_name(&query).zip(threshold).map(|(metric, threshold)| ScalingMetric {
                         metric,
                         target: if metric == MetricKind::Ttft {
