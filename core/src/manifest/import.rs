@@ -150,7 +150,7 @@ impl Node {
 
     fn string_map(&self, path: &str) -> BTreeMap<String, String> {
         self.at(path)
-            .map(|n| crate::sort::map_from(n.entries().iter().filter_map(|(k, v)| Some((k.clone(), v.scalar_text()?)))))
+            .map(|n| n.entries().iter().filter_map(|(k, v)| Some((k.clone(), v.scalar_text()?))).collect())
             .unwrap_or_default()
     }
 }

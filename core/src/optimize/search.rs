@@ -515,7 +515,7 @@ pub(super) fn search(input: &OptimizeInput, config: &OptimizeConfig) -> Result<F
         let best: Vec<Vec<usize>> = (0..input.classes.len())
             .map(|k| {
                 let mut idx: Vec<usize> = (0..configs.len()).collect();
-                crate::sort::sort_by(&mut idx, |a, b| {
+                idx.sort_by(|a, b| {
                     class_alone_usd_per_hour(input, config, &configs[*a], k)
                         .total_cmp(&class_alone_usd_per_hour(input, config, &configs[*b], k))
                         .then_with(|| configs[*a].id().cmp(configs[*b].id()))
@@ -535,7 +535,8 @@ pub(super) fn search(input: &OptimizeInput, config: &OptimizeConfig) -> Result<F
                 }
             }
             let mut types: Vec<&str> = groups.iter().map(|(c, _)| configs[*c].instance.name.as_str()).collect();
-            crate::sort::sort_dedup(&mut types);
+            types.sort();
+            types.dedup();
             // A mix of instance types; the same type with another precision or degree is not a mix.
             if groups.len() >= 2 && types.len() == groups.len() {
                 let parts = groups
@@ -583,7 +584,7 @@ pub(super) fn search(input: &OptimizeInput, config: &OptimizeConfig) -> Result<F
     }
     // Sort indices, not the (large) candidates themselves.
     let mut idx: Vec<usize> = (0..all.len()).collect();
-    crate::sort::sort_by(&mut idx, |a, b| order(&all[*a], &all[*b]));
+    idx.sort_by(|a, b| order(&all[*a], &all[*b]));
     let mut slots: Vec<Option<Candidate>> = all.into_iter().map(Some).collect();
     let mut all: Vec<Candidate> = idx.iter().filter_map(|i| slots[*i].take()).collect();
     for (i, c) in all.iter_mut().enumerate() {
@@ -591,7 +592,7 @@ pub(super) fn search(input: &OptimizeInput, config: &OptimizeConfig) -> Result<F
     }
     // Pareto front over (risk-adjusted cost, worst TTFT p99).
     let mut by_cost: Vec<usize> = (0..all.len()).collect();
-    crate::sort::sort_by(&mut by_cost, |a, b| {
+    by_cost.sort_by(|a, b| {
         all[*a]
             .risk_adjusted_usd_per_hour
             .total_cmp(&all[*b].risk_adjusted_usd_per_hour)
@@ -652,7 +653,7 @@ pub(super) fn search(input: &OptimizeInput, config: &OptimizeConfig) -> Result<F
         explain_candidate(input, config, c, &winner, &front_points, &configs);
     }
     let front = front_idx_points(&candidates);
-    crate::sort::sort_by(&mut rejected, |a, b| {
+    rejected.sort_by(|a, b| {
         a.instance_type
             .cmp(&b.instance_type)
             .then(a.tensor_parallel.cmp(&b.tensor_parallel))
@@ -685,7 +686,7 @@ fn front_idx_points(candidates: &[Candidate]) -> Vec<FrontPoint> {
             recommended: c.recommended,
         })
         .collect();
-    crate::sort::sort_by(&mut front, |a, b| {
+    front.sort_by(|a, b| {
         a.risk_adjusted_usd_per_hour
             .total_cmp(&b.risk_adjusted_usd_per_hour)
             .then_with(|| a.candidate.cmp(&b.candidate))
@@ -844,9 +845,7 @@ fn disaggregated_candidates(
     let ranked = |cost: &dyn Fn(&disagg::StageConfig) -> f64| -> Vec<usize> {
         let costs: Vec<(f64, String)> = stages.iter().map(|s| (cost(s), s.id())).collect();
         let mut idx: Vec<usize> = (0..stages.len()).filter(|i| costs[*i].0.is_finite()).collect();
-        crate::sort::sort_by(&mut idx, |a, b| {
-            costs[*a].0.total_cmp(&costs[*b].0).then_with(|| costs[*a].1.cmp(&costs[*b].1))
-        });
+        idx.sort_by(|a, b| costs[*a].0.total_cmp(&costs[*b].0).then_with(|| costs[*a].1.cmp(&costs[*b].1)));
         idx
     };
     // Only prefill configurations that meet the TTFT limits with no queue, over their own network.

@@ -263,7 +263,8 @@ impl State<'_> {
             .collect();
         let mut preferences: Vec<CapacityType> =
             pool.capacity_types.iter().copied().filter(|c| selector.allows_capacity(*c)).collect();
-        crate::sort::sort_dedup(&mut preferences);
+        preferences.sort();
+        preferences.dedup();
         for capacity in preferences {
             let options: Vec<(&'static InstanceType, f64)> = candidates
                 .iter()
@@ -547,9 +548,7 @@ fn pool_outcome(state: &State, i: usize) -> PoolOutcome {
             }),
         }
     }
-    crate::sort::sort_by(&mut groups, |a, b| {
-        a.capacity_type.cmp(&b.capacity_type).then_with(|| a.instance_type.cmp(&b.instance_type))
-    });
+    groups.sort_by(|a, b| a.capacity_type.cmp(&b.capacity_type).then_with(|| a.instance_type.cmp(&b.instance_type)));
     let headroom = pool
         .limits
         .iter()
