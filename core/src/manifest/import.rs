@@ -12,7 +12,6 @@ use crate::place::{parse_quantity, sizing};
 use crate::plan::parse::is_dns_label;
 use crate::plan::tree::{self, Node, Value};
 use crate::plan::*;
-use crate::vec_map::VecMap;
 
 /// A Plan read from Kubernetes YAML, the findings made on the way, and where each plan element came from.
 #[derive(Debug, Clone)]
@@ -177,7 +176,7 @@ struct Importer<'a> {
     cluster_name: Option<String>,
     node_role: Option<String>,
     /// Deployment name → its index in the plan, for disaggregated fleets.
-    fleets: VecMap<String, usize>,
+    fleets: BTreeMap<String, usize>,
     autoscalers: Vec<&'a SourceDocument>,
     seen_workload: bool,
     pdb_targets: Vec<BTreeMap<String, String>>,
@@ -203,7 +202,7 @@ pub fn import_documents(docs: &[SourceDocument]) -> Import {
         origins: Vec::new(),
         cluster_name: None,
         node_role: None,
-        fleets: VecMap::new(),
+        fleets: BTreeMap::new(),
         autoscalers: Vec::new(),
         seen_workload: false,
         pdb_targets: Vec::new(),

@@ -3,7 +3,7 @@
 //! candidates (single type or mix × utilisation target × capacity split), their cost and risk, the
 //! Pareto front and the verdicts.
 
-use crate::vec_map::VecMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::disagg;
 use super::{
@@ -181,7 +181,7 @@ fn configurations(
     rejected: &mut Vec<Rejected>,
     types_searched: &mut u32,
 ) -> Vec<Config> {
-    let mut cache: VecMap<FitKey, Result<Vec<Fit>, String>> = VecMap::new();
+    let mut cache: BTreeMap<FitKey, Result<Vec<Fit>, String>> = BTreeMap::new();
     let mut out = Vec::new();
     for t in instance_types() {
         if t.accelerator_count == 0 || !(t.is_nvidia() || t.is_neuron()) {
@@ -205,7 +205,8 @@ fn configurations(
             for precision in &precisions {
                 let key = (chip.id.clone(), t.accelerator_memory_mib, tp, *precision);
                 let fits = cache
-                    .get_or_insert_with(key, || class_fits(input, config, t, chip, tp, *precision, pod.devices))
+                    .entry(key)
+                    .or_insert_with(|| class_fits(input, config, t, chip, tp, *precision, pod.devices))
                     .clone();
                 match fits {
                     Ok(fits) => out.push(Config {
@@ -623,16 +624,16 @@ pub(super) fn search(input: &OptimizeInput, config: &OptimizeConfig) -> Result<F
     for i in &front_idx {
         keep[*i] = true;
     }
-    let mut topologies_seen = VecMap::new();
-    let mut strategies_seen = VecMap::new();
-    let mut targets_seen = VecMap::new();
-    let mut instances_seen = VecMap::new();
+    let mut topologies_seen = BTreeSet::new();
+    let mut strategies_seen = BTreeSet::new();
+    let mut targets_seen = BTreeSet::new();
+    let mut instances_seen = BTreeSet::new();
     for (i, c) in all.iter().enumerate() {
         let instances: Vec<&str> = c.assignments.iter().map(|a| a.instance_type.as_str()).collect();
-        let new_instances = instances_seen.len() < 8 && instances_seen.add(instances);
-        let new_topology = topologies_seen.add(c.topology.as_str());
-        let new_strategy = strategies_seen.add(c.capacity);
-        let new_target = targets_seen.add(c.utilization_target.to_bits());
+        let new_instances = instances_seen.len() < 8 && instances_seen.insert(instances);
+        let new_topology = topologies_seen.insert(c.topology.as_str());
+        let new_strategy = strategies_seen.insert(c.capacity);
+        let new_target = targets_seen.insert(c.utilization_target.to_bits());
         if new_instances || new_topology || new_strategy || new_target {
             keep[i] = true;
         }
