@@ -2,7 +2,6 @@
 //! plan keeps its last good state.
 
 use leptos::prelude::*;
-use tokenfleet_core::float::parse_f64;
 
 use crate::dom::handler;
 use crate::store::field_id;
@@ -88,8 +87,8 @@ fn field_view(looks: Looks, on_commit: Box<dyn Fn(String) -> Result<(), String>>
 
 /// Parses a number typed by a person, with a message naming the unit when it is not one.
 pub fn number(text: &str, unit: &str) -> Result<f64, String> {
-    match parse_f64(text.trim()) {
-        Some(v) if v.is_finite() => Ok(v),
+    match text.trim().parse::<f64>() {
+        Ok(v) if v.is_finite() => Ok(v),
         _ => Err(format!("{:?} is not a number: enter a number of {unit}", text.trim())),
     }
 }

@@ -135,7 +135,7 @@ pub fn PoolCard(name: String, position: usize, count: usize) -> impl IntoView {
                             pool.capacity_types.retain(|c| *c != ct);
                         } else {
                             pool.capacity_types.push(ct);
-                            tokenfleet_core::sort::sort_by_key(&mut pool.capacity_types, |c| CapacityType::ALL.iter().position(|x| x == c));
+                            pool.capacity_types.sort_by_key(|c| CapacityType::ALL.iter().position(|x| x == c));
                         }
                         Ok(())
                     }),

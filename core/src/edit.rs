@@ -439,7 +439,7 @@ pub fn compare_instance_types(plan: &Plan, limit: usize) -> Vec<(String, f64)> {
             outcome.unplaced.is_empty().then(|| (name.to_string(), outcome.summary.cost_usd_per_hour))
         })
         .collect();
-    crate::sort::sort_by(&mut out, |a, b| a.1.total_cmp(&b.1).then_with(|| a.0.cmp(&b.0)));
+    out.sort_by(|a, b| a.1.total_cmp(&b.1).then_with(|| a.0.cmp(&b.0)));
     out
 }
 

@@ -4,7 +4,6 @@ mod calibration;
 mod conformance;
 mod disagg_sizing;
 mod examples;
-mod float_oracle;
 mod generate;
 mod lint_corpus;
 mod notices;

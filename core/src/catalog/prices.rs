@@ -4,7 +4,7 @@
 //! source in its first line). Spot prices are a point-in-time snapshot; the median over the region's
 //! availability zones is used.
 
-use crate::vec_map::VecMap;
+use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
@@ -54,12 +54,12 @@ pub struct Price {
 type Key = (String, String);
 
 struct Prices {
-    ondemand: VecMap<Key, Price>,
-    spot_median: VecMap<Key, Price>,
+    ondemand: BTreeMap<Key, Price>,
+    spot_median: BTreeMap<Key, Price>,
 }
 
 fn parse() -> Prices {
-    let mut ondemand = VecMap::new();
+    let mut ondemand = BTreeMap::new();
     let table = Table::parse(ONDEMAND);
     let (it, region, usd, source) =
         (table.column("instance_type"), table.column("region"), table.column("usd_per_hour"), table.column("source"));
@@ -74,7 +74,7 @@ fn parse() -> Prices {
             ondemand.insert(key, Price { usd_per_hour, source });
         }
     }
-    let mut spot_median = VecMap::new();
+    let mut spot_median = BTreeMap::new();
     let table = Table::parse(SPOT);
     let (it, region, median) =
         (table.column("instance_type"), table.column("region"), table.column("spot_usd_per_hour_median"));

@@ -32,11 +32,7 @@ impl<'a> Table<'a> {
 }
 
 pub(crate) fn parse_f64(cell: &str) -> Option<f64> {
-    if cell.is_empty() {
-        None
-    } else {
-        crate::float::parse_f64(cell)
-    }
+    cell.parse().ok()
 }
 
 pub(crate) fn parse_u64(cell: &str) -> u64 {

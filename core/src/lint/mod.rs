@@ -618,7 +618,7 @@ pub fn lint_text(file: &str, text: &str) -> Result<Vec<Finding>, String> {
     for f in &mut findings {
         f.file = file.to_string();
     }
-    crate::sort::sort_by(&mut findings, |a, b| {
+    findings.sort_by(|a, b| {
         (a.document, a.line, a.severity, &a.code, &a.path).cmp(&(b.document, b.line, b.severity, &b.code, &b.path))
     });
     Ok(findings)

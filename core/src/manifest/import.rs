@@ -7,13 +7,11 @@ use std::collections::BTreeMap;
 
 use super::render::{self, CLUSTER_PLACEHOLDER, ENGINE_ANNOTATION, NODE_POOL_LABEL, PRECISION_ANNOTATION};
 use crate::catalog::CapacityType;
-use crate::float::parse_f64;
 use crate::lint::{Finding, Severity};
 use crate::place::{parse_quantity, sizing};
 use crate::plan::parse::is_dns_label;
 use crate::plan::tree::{self, Node, Value};
 use crate::plan::*;
-use crate::vec_map::VecMap;
 
 /// A Plan read from Kubernetes YAML, the findings made on the way, and where each plan element came from.
 #[derive(Debug, Clone)]
@@ -151,7 +149,7 @@ impl Node {
 
     fn string_map(&self, path: &str) -> BTreeMap<String, String> {
         self.at(path)
-            .map(|n| crate::sort::map_from(n.entries().iter().filter_map(|(k, v)| Some((k.clone(), v.scalar_text()?)))))
+            .map(|n| n.entries().iter().filter_map(|(k, v)| Some((k.clone(), v.scalar_text()?))).collect())
             .unwrap_or_default()
     }
 }
@@ -178,7 +176,7 @@ struct Importer<'a> {
     cluster_name: Option<String>,
     node_role: Option<String>,
     /// Deployment name → its index in the plan, for disaggregated fleets.
-    fleets: VecMap<String, usize>,
+    fleets: BTreeMap<String, usize>,
     autoscalers: Vec<&'a SourceDocument>,
     seen_workload: bool,
     pdb_targets: Vec<BTreeMap<String, String>>,
@@ -204,7 +202,7 @@ pub fn import_documents(docs: &[SourceDocument]) -> Import {
         origins: Vec::new(),
         cluster_name: None,
         node_role: None,
-        fleets: VecMap::new(),
+        fleets: BTreeMap::new(),
         autoscalers: Vec::new(),
         seen_workload: false,
         pdb_targets: Vec::new(),
@@ -722,7 +720,7 @@ impl<'a> Importer<'a> {
                         decode: None,
                         max_num_seqs: flag("--max-num-seqs").and_then(|s| s.parse().ok()),
                         max_model_len: flag("--max-model-len").and_then(|s| s.parse().ok()),
-                        gpu_memory_utilization: flag("--gpu-memory-utilization").and_then(|s| parse_f64(&s)),
+                        gpu_memory_utilization: flag("--gpu-memory-utilization").and_then(|s| s.parse().ok()),
                         image: image.filter(|i| i != default_image),
                         tolerations,
                         node_selector,
@@ -757,7 +755,7 @@ impl<'a> Importer<'a> {
             decode: None,
             max_num_seqs: flag("--max-num-seqs").and_then(|s| s.parse().ok()),
             max_model_len: flag("--max-model-len").and_then(|s| s.parse().ok()),
-            gpu_memory_utilization: flag("--gpu-memory-utilization").and_then(|s| parse_f64(&s)),
+            gpu_memory_utilization: flag("--gpu-memory-utilization").and_then(|s| s.parse().ok()),
             image: image.filter(|i| i != default_image),
             tolerations,
             node_selector,
@@ -811,11 +809,11 @@ impl<'a> Importer<'a> {
                 let kind = t.str_at("type").unwrap_or_default();
                 let metric = if kind == "cpu" {
                     t.str_at("metadata.value")
-                        .and_then(|v| parse_f64(&v))
+                        .and_then(|v| v.parse().ok())
                         .map(|v| ScalingMetric { metric: MetricKind::CpuUtilization, target: v })
                 } else if kind == "prometheus" {
                     let query = t.str_at("metadata.query").unwrap_or_default();
-                    let threshold = t.str_at("metadata.threshold").and_then(|v| parse_f64(&v));
+                    let threshold = t.str_at("metadata.threshold").and_then(|v| v.parse::<f64>().ok());
                     metric_from_name(&query).zip(threshold).map(|(metric, threshold)| ScalingMetric {
                         metric,
                         target: if metric == MetricKind::Ttft {

@@ -129,7 +129,7 @@ pub(super) fn build_plan(input: &OptimizeInput, c: &Candidate) -> Plan {
     for p in node_pools.iter_mut().filter(|p| p.capacity_types.contains(&CapacityType::Spot)) {
         diversify_spot(p, &input.region);
     }
-    crate::sort::sort_by(&mut node_classes, |a, b| a.name.cmp(&b.name));
+    node_classes.sort_by(|a, b| a.name.cmp(&b.name));
     let description = format!(
         "Recommended by tokenfleet: {} ({} topology, {}); expected {:.2} USD/hour, {:.2} at peak.",
         c.name,
@@ -217,7 +217,7 @@ fn diversify_spot(pool: &mut NodePool, region: &str) {
         })
         .filter_map(|t| per_device(t).filter(|usd| *usd <= chosen_per_device * 1.25).map(|usd| (usd, t)))
         .collect();
-    crate::sort::sort_by(&mut alternates, |a, b| a.0.total_cmp(&b.0).then_with(|| a.1.name.cmp(&b.1.name)));
+    alternates.sort_by(|a, b| a.0.total_cmp(&b.0).then_with(|| a.1.name.cmp(&b.1.name)));
     pool.instance_types.extend(alternates.into_iter().take(3).map(|(_, t)| t.name.clone()));
 }
 
@@ -333,7 +333,8 @@ pub fn slo_check(plan: &Plan, input: &OptimizeInput, assignments: &[Assignment])
             .filter(|p| pool_rejects(p, d, fleet).is_none())
             .flat_map(|p| pool_instance_types(p).map(|t| t.name.as_str()))
             .collect();
-        crate::sort::sort_dedup(&mut types);
+        types.sort();
+        types.dedup();
         if types.is_empty() {
             out.push(fail("", "", "no NodePool accepts the deployment".to_string()));
         }
@@ -412,7 +413,7 @@ fn fleet_types(plan: &Plan, d: &Deployment, fleet: &crate::plan::Fleet) -> Vec<&
         .filter(|p| pool_rejects(p, d, fleet).is_none())
         .flat_map(|p| pool_instance_types(p).collect::<Vec<_>>())
         .collect();
-    crate::sort::sort_by(&mut types, |a, b| a.name.cmp(&b.name));
+    types.sort_by(|a, b| a.name.cmp(&b.name));
     types.dedup_by(|a, b| a.name == b.name);
     types
 }

@@ -3,7 +3,7 @@
 //! candidates (single type or mix × utilisation target × capacity split), their cost and risk, the
 //! Pareto front and the verdicts.
 
-use crate::vec_map::VecMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::disagg;
 use super::{
@@ -181,7 +181,7 @@ fn configurations(
     rejected: &mut Vec<Rejected>,
     types_searched: &mut u32,
 ) -> Vec<Config> {
-    let mut cache: VecMap<FitKey, Result<Vec<Fit>, String>> = VecMap::new();
+    let mut cache: BTreeMap<FitKey, Result<Vec<Fit>, String>> = BTreeMap::new();
     let mut out = Vec::new();
     for t in instance_types() {
         if t.accelerator_count == 0 || !(t.is_nvidia() || t.is_neuron()) {
@@ -205,7 +205,8 @@ fn configurations(
             for precision in &precisions {
                 let key = (chip.id.clone(), t.accelerator_memory_mib, tp, *precision);
                 let fits = cache
-                    .get_or_insert_with(key, || class_fits(input, config, t, chip, tp, *precision, pod.devices))
+                    .entry(key)
+                    .or_insert_with(|| class_fits(input, config, t, chip, tp, *precision, pod.devices))
                     .clone();
                 match fits {
                     Ok(fits) => out.push(Config {
@@ -515,7 +516,7 @@ pub(super) fn search(input: &OptimizeInput, config: &OptimizeConfig) -> Result<F
         let best: Vec<Vec<usize>> = (0..input.classes.len())
             .map(|k| {
                 let mut idx: Vec<usize> = (0..configs.len()).collect();
-                crate::sort::sort_by(&mut idx, |a, b| {
+                idx.sort_by(|a, b| {
                     class_alone_usd_per_hour(input, config, &configs[*a], k)
                         .total_cmp(&class_alone_usd_per_hour(input, config, &configs[*b], k))
                         .then_with(|| configs[*a].id().cmp(configs[*b].id()))
@@ -535,7 +536,8 @@ pub(super) fn search(input: &OptimizeInput, config: &OptimizeConfig) -> Result<F
                 }
             }
             let mut types: Vec<&str> = groups.iter().map(|(c, _)| configs[*c].instance.name.as_str()).collect();
-            crate::sort::sort_dedup(&mut types);
+            types.sort();
+            types.dedup();
             // A mix of instance types; the same type with another precision or degree is not a mix.
             if groups.len() >= 2 && types.len() == groups.len() {
                 let parts = groups
@@ -583,7 +585,7 @@ pub(super) fn search(input: &OptimizeInput, config: &OptimizeConfig) -> Result<F
     }
     // Sort indices, not the (large) candidates themselves.
     let mut idx: Vec<usize> = (0..all.len()).collect();
-    crate::sort::sort_by(&mut idx, |a, b| order(&all[*a], &all[*b]));
+    idx.sort_by(|a, b| order(&all[*a], &all[*b]));
     let mut slots: Vec<Option<Candidate>> = all.into_iter().map(Some).collect();
     let mut all: Vec<Candidate> = idx.iter().filter_map(|i| slots[*i].take()).collect();
     for (i, c) in all.iter_mut().enumerate() {
@@ -591,7 +593,7 @@ pub(super) fn search(input: &OptimizeInput, config: &OptimizeConfig) -> Result<F
     }
     // Pareto front over (risk-adjusted cost, worst TTFT p99).
     let mut by_cost: Vec<usize> = (0..all.len()).collect();
-    crate::sort::sort_by(&mut by_cost, |a, b| {
+    by_cost.sort_by(|a, b| {
         all[*a]
             .risk_adjusted_usd_per_hour
             .total_cmp(&all[*b].risk_adjusted_usd_per_hour)
@@ -622,16 +624,16 @@ pub(super) fn search(input: &OptimizeInput, config: &OptimizeConfig) -> Result<F
     for i in &front_idx {
         keep[*i] = true;
     }
-    let mut topologies_seen = VecMap::new();
-    let mut strategies_seen = VecMap::new();
-    let mut targets_seen = VecMap::new();
-    let mut instances_seen = VecMap::new();
+    let mut topologies_seen = BTreeSet::new();
+    let mut strategies_seen = BTreeSet::new();
+    let mut targets_seen = BTreeSet::new();
+    let mut instances_seen = BTreeSet::new();
     for (i, c) in all.iter().enumerate() {
         let instances: Vec<&str> = c.assignments.iter().map(|a| a.instance_type.as_str()).collect();
-        let new_instances = instances_seen.len() < 8 && instances_seen.add(instances);
-        let new_topology = topologies_seen.add(c.topology.as_str());
-        let new_strategy = strategies_seen.add(c.capacity);
-        let new_target = targets_seen.add(c.utilization_target.to_bits());
+        let new_instances = instances_seen.len() < 8 && instances_seen.insert(instances);
+        let new_topology = topologies_seen.insert(c.topology.as_str());
+        let new_strategy = strategies_seen.insert(c.capacity);
+        let new_target = targets_seen.insert(c.utilization_target.to_bits());
         if new_instances || new_topology || new_strategy || new_target {
             keep[i] = true;
         }
@@ -652,7 +654,7 @@ pub(super) fn search(input: &OptimizeInput, config: &OptimizeConfig) -> Result<F
         explain_candidate(input, config, c, &winner, &front_points, &configs);
     }
     let front = front_idx_points(&candidates);
-    crate::sort::sort_by(&mut rejected, |a, b| {
+    rejected.sort_by(|a, b| {
         a.instance_type
             .cmp(&b.instance_type)
             .then(a.tensor_parallel.cmp(&b.tensor_parallel))
@@ -685,7 +687,7 @@ fn front_idx_points(candidates: &[Candidate]) -> Vec<FrontPoint> {
             recommended: c.recommended,
         })
         .collect();
-    crate::sort::sort_by(&mut front, |a, b| {
+    front.sort_by(|a, b| {
         a.risk_adjusted_usd_per_hour
             .total_cmp(&b.risk_adjusted_usd_per_hour)
             .then_with(|| a.candidate.cmp(&b.candidate))
@@ -844,9 +846,7 @@ fn disaggregated_candidates(
     let ranked = |cost: &dyn Fn(&disagg::StageConfig) -> f64| -> Vec<usize> {
         let costs: Vec<(f64, String)> = stages.iter().map(|s| (cost(s), s.id())).collect();
         let mut idx: Vec<usize> = (0..stages.len()).filter(|i| costs[*i].0.is_finite()).collect();
-        crate::sort::sort_by(&mut idx, |a, b| {
-            costs[*a].0.total_cmp(&costs[*b].0).then_with(|| costs[*a].1.cmp(&costs[*b].1))
-        });
+        idx.sort_by(|a, b| costs[*a].0.total_cmp(&costs[*b].0).then_with(|| costs[*a].1.cmp(&costs[*b].1)));
         idx
     };
     // Only prefill configurations that meet the TTFT limits with no queue, over their own network.

@@ -143,7 +143,7 @@ pub fn lookup(table: &[FittedGroup], arch_family: &str, engine: Engine) -> Effic
 fn median_efficiency(list: &[Efficiency]) -> Efficiency {
     let med = |f: fn(&Efficiency) -> f64| {
         let mut v: Vec<f64> = list.iter().map(f).collect();
-        crate::sort::sort_by(&mut v, |a, b| a.total_cmp(b));
+        v.sort_by(|a, b| a.total_cmp(b));
         let n = v.len();
         if n % 2 == 1 {
             v[n / 2]

@@ -16,7 +16,7 @@ pub mod sizing;
 pub use quantity::parse_quantity;
 pub use sizing::{BandValue, LatencyBand, PodRequests};
 
-use crate::vec_map::VecMap;
+use std::collections::BTreeMap;
 
 use serde::Serialize;
 
@@ -232,9 +232,9 @@ struct State<'a> {
     pools: Vec<&'a NodePool>,
     nodes: Vec<Node>,
     /// Instances left per reservation id.
-    reservations_left: VecMap<String, u32>,
+    reservations_left: BTreeMap<String, u32>,
     /// Usage per pool and limited resource.
-    usage: Vec<VecMap<String, f64>>,
+    usage: Vec<BTreeMap<String, f64>>,
 }
 
 impl State<'_> {
@@ -263,7 +263,8 @@ impl State<'_> {
             .collect();
         let mut preferences: Vec<CapacityType> =
             pool.capacity_types.iter().copied().filter(|c| selector.allows_capacity(*c)).collect();
-        crate::sort::sort_dedup(&mut preferences);
+        preferences.sort();
+        preferences.dedup();
         for capacity in preferences {
             let options: Vec<(&'static InstanceType, f64)> = candidates
                 .iter()
@@ -325,7 +326,7 @@ impl State<'_> {
             self.take_reservation(pool, &t.name);
         }
         for resource in self.pools[pool].limits.keys() {
-            *self.usage[pool].get_or_insert_with(resource.clone(), || 0.0) += node_capacity(t, resource);
+            *self.usage[pool].entry(resource.clone()).or_insert(0.0) += node_capacity(t, resource);
         }
         let (cpu, memory) = sizing::allocatable(t);
         self.nodes.push(Node {
@@ -348,7 +349,7 @@ pub fn evaluate(plan: &Plan) -> Outcome {
     let pools = plan.pools_by_priority();
     let mut state = State {
         plan,
-        usage: vec![VecMap::new(); pools.len()],
+        usage: vec![BTreeMap::new(); pools.len()],
         pools,
         nodes: Vec::new(),
         reservations_left: plan
@@ -373,7 +374,7 @@ pub fn evaluate(plan: &Plan) -> Outcome {
             let budget = MAX_PODS.saturating_sub(pods_placed);
             let wanted = sizing::replicas_to_place(plan, deployment, &fleet).min(crate::plan::parse::MAX_REPLICAS);
             let mut remaining = wanted.min(budget);
-            let mut per_pool: VecMap<usize, u32> = VecMap::new();
+            let mut per_pool: BTreeMap<usize, u32> = BTreeMap::new();
             let mut reasons: Vec<String> = Vec::new();
             let mut first_instance: Option<&'static InstanceType> = None;
             for pool_index in 0..state.pools.len() {
@@ -392,7 +393,7 @@ pub fn evaluate(plan: &Plan) -> Outcome {
                     while remaining > 0 && node.fits(&pod) {
                         node.place(&pod);
                         remaining -= 1;
-                        *per_pool.get_or_insert_with(pool_index, || 0) += 1;
+                        *per_pool.entry(pool_index).or_insert(0) += 1;
                         first_instance.get_or_insert(node.instance);
                     }
                 }
@@ -409,7 +410,7 @@ pub fn evaluate(plan: &Plan) -> Outcome {
                         }
                         state.nodes[node].place(&pod);
                         remaining -= 1;
-                        *per_pool.get_or_insert_with(pool_index, || 0) += 1;
+                        *per_pool.entry(pool_index).or_insert(0) += 1;
                     }
                     first_instance.get_or_insert(t);
                 }
@@ -547,9 +548,7 @@ fn pool_outcome(state: &State, i: usize) -> PoolOutcome {
             }),
         }
     }
-    crate::sort::sort_by(&mut groups, |a, b| {
-        a.capacity_type.cmp(&b.capacity_type).then_with(|| a.instance_type.cmp(&b.instance_type))
-    });
+    groups.sort_by(|a, b| a.capacity_type.cmp(&b.capacity_type).then_with(|| a.instance_type.cmp(&b.instance_type)));
     let headroom = pool
         .limits
         .iter()

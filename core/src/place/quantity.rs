@@ -6,7 +6,7 @@ pub fn parse_quantity(text: &str) -> Option<f64> {
     let text = text.trim();
     let split = text.find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '+' || c == '-')).unwrap_or(text.len());
     let (number, suffix) = text.split_at(split);
-    let value = crate::float::parse_f64(number)?;
+    let value = number.parse::<f64>().ok()?;
     let factor = match suffix {
         "" => 1.0,
         "m" => 1e-3,

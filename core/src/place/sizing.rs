@@ -17,7 +17,6 @@
 use serde::Serialize;
 
 use crate::catalog::InstanceType;
-use crate::float::parse_f64;
 use crate::perf;
 use crate::perf::stage::{self, StageClass, TpotLimit};
 use crate::plan::{Deployment, Fleet, Plan, SloMetric};
@@ -481,8 +480,8 @@ pub fn model_facts(model: &str) -> Option<ModelFacts> {
     name.split(['-', '_']).find_map(|part| {
         let part = part.strip_suffix('b')?;
         let params_b = match part.split_once('x') {
-            Some((n, size)) => parse_f64(n)? * parse_f64(size)?,
-            None => parse_f64(part)?,
+            Some((n, size)) => n.parse::<f64>().ok()? * size.parse::<f64>().ok()?,
+            None => part.parse::<f64>().ok()?,
         };
         (params_b > 0.0 && params_b < 10_000.0).then_some(ModelFacts { params_b, attention_heads: None })
     })

@@ -550,9 +550,7 @@ impl Plan {
     /// Pools in the order Karpenter tries them: descending weight, then name (as Karpenter does).
     pub fn pools_by_priority(&self) -> Vec<&NodePool> {
         let mut pools: Vec<&NodePool> = self.spec.node_pools.iter().collect();
-        crate::sort::sort_by(&mut pools, |a, b| {
-            b.weight.unwrap_or(0).cmp(&a.weight.unwrap_or(0)).then_with(|| a.name.cmp(&b.name))
-        });
+        pools.sort_by(|a, b| b.weight.unwrap_or(0).cmp(&a.weight.unwrap_or(0)).then_with(|| a.name.cmp(&b.name)));
         pools
     }
 

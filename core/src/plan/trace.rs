@@ -8,8 +8,6 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::float::parse_f64;
-
 /// Inline traces (`spec.workload.trace.csv`) are limited to this many bytes: a week at one row a
 /// minute with all four columns fits. Longer traces belong in a file (`spec.workload.trace.file`).
 pub const MAX_TRACE_CSV_BYTES: usize = 256 * 1024;
@@ -45,7 +43,7 @@ pub fn parse_trace_csv(text: &str) -> Result<Vec<TraceRow>, String> {
         let cells: Vec<&str> = line.split(',').map(str::trim).collect();
         let number = |col: usize, name: &str| -> Result<f64, String> {
             let cell = cells.get(col).copied().unwrap_or("");
-            let value = parse_f64(cell).ok_or_else(|| format!("line {line_no}: {name} {cell:?} is not a number"))?;
+            let value = cell.parse::<f64>().map_err(|_| format!("line {line_no}: {name} {cell:?} is not a number"))?;
             if !value.is_finite() || value < 0.0 {
                 return Err(format!("line {line_no}: {name} {cell:?} must be finite and non-negative"));
             }

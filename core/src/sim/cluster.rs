@@ -138,7 +138,7 @@ fn allowed(sc: &Scenario, deployment: usize, pool: usize) -> bool {
 impl<'a> Cluster<'a> {
     pub fn new(sc: &'a Scenario, rng: Rng) -> Cluster<'a> {
         let mut pool_order: Vec<usize> = (0..sc.pools.len()).collect();
-        crate::sort::sort_by(&mut pool_order, |&a, &b| {
+        pool_order.sort_by(|&a, &b| {
             sc.pools[b].weight.cmp(&sc.pools[a].weight).then_with(|| sc.pools[a].name.cmp(&sc.pools[b].name))
         });
         let mut images: Vec<&str> = vec![];
@@ -490,7 +490,8 @@ impl<'a> Cluster<'a> {
         let pool = &self.sc.pools[p];
         let mut preferences: Vec<CapacityType> =
             pool.capacity_types.iter().copied().filter(|c| *c != CapacityType::Reserved).collect();
-        crate::sort::sort_dedup(&mut preferences);
+        preferences.sort();
+        preferences.dedup();
         for capacity in preferences {
             let fits = |i: usize, t: &super::scenario::SimInstanceType| {
                 t.devices >= dpr

@@ -1,14 +1,12 @@
 //! Durations as users type them (`24h`, `90m`, `1h30m`, `7d`, `500ms`, `15s`, or bare seconds).
 
-use crate::float::parse_f64;
-
 /// Parses a duration into seconds. `field` names the flag or field in the error.
 pub fn parse_duration_s(text: &str, field: &str) -> Result<f64, String> {
     let text = text.trim();
     if text.is_empty() {
         return Err(format!("{field}: empty duration; write e.g. 24h, 90m, 15s or 500ms"));
     }
-    if let Some(seconds) = parse_f64(text) {
+    if let Ok(seconds) = text.parse::<f64>() {
         return check(seconds, text, field);
     }
     let mut total = 0.0;
@@ -19,7 +17,7 @@ pub fn parse_duration_s(text: &str, field: &str) -> Result<f64, String> {
             return Err(format!("{field}: cannot read duration {text:?}; write e.g. 24h, 90m, 1h30m, 15s or 500ms"));
         }
         let number =
-            parse_f64(&rest[..digits]).ok_or_else(|| format!("{field}: cannot read number in duration {text:?}"))?;
+            rest[..digits].parse::<f64>().map_err(|_| format!("{field}: cannot read number in duration {text:?}"))?;
         rest = &rest[digits..];
         let unit_len = rest.find(|c: char| c.is_ascii_digit() || c == '.').unwrap_or(rest.len());
         let factor = match &rest[..unit_len] {

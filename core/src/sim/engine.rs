@@ -1,7 +1,7 @@
 //! The time-stepped run: traffic → queues and service per deployment each step; autoscalers and the
 //! node layer at their own event times; series sampled every `series_step_s`; the summary at the end.
 
-use crate::vec_map::VecMap;
+use std::collections::BTreeMap;
 
 use super::cluster::{Cluster, Counts, NodeState};
 use super::hpa::{
@@ -560,8 +560,8 @@ impl SeriesBuilder {
                 replicas_ready: Vec::with_capacity(n),
                 nodes: Vec::with_capacity(n),
                 cost_usd_cumulative: v(),
-                deployments: VecMap::new(),
-                pools: VecMap::new(),
+                deployments: BTreeMap::new(),
+                pools: BTreeMap::new(),
             },
             deployments: sc.deployments.iter().map(|_| DeploymentSeries::with_capacity(n)).collect(),
             pools: sc
@@ -580,9 +580,9 @@ impl SeriesBuilder {
 
     fn finish(self, sc: &Scenario) -> Series {
         let mut series = self.totals;
-        series.deployments = VecMap::from_iter(sc.deployments.iter().map(|d| d.name.clone()).zip(self.deployments));
+        series.deployments = BTreeMap::from_iter(sc.deployments.iter().map(|d| d.name.clone()).zip(self.deployments));
         for (pool, cols) in sc.pools.iter().zip(self.pools) {
-            let nodes_by_type = VecMap::from_iter(
+            let nodes_by_type = BTreeMap::from_iter(
                 cols.by_type
                     .into_iter()
                     .map(|((t, c), column)| (format!("{}/{}", pool.instance_types[t].name, c.as_str()), column)),
@@ -712,7 +712,7 @@ fn finish(
     let queued: u64 = deps.iter().map(|d| d.queue).sum();
     let dropped: u64 = deps.iter().map(|d| d.dropped).sum();
     let tokens: f64 = (0..deps.len()).filter(terminal).map(|i| deps[i].tokens).sum();
-    let mut slo_attainment = VecMap::new();
+    let mut slo_attainment = BTreeMap::new();
     let mut late = 0.0f64;
     let mut findings = vec![];
     for (k, slo) in sc.slos.iter().enumerate() {
@@ -834,7 +834,7 @@ fn finish(
             ),
         ));
     }
-    let parameters = VecMap::from_iter(sc.timing.documented().into_iter().map(|p| {
+    let parameters = BTreeMap::from_iter(sc.timing.documented().into_iter().map(|p| {
         (p.name.to_string(), super::output::Parameter { value: p.value, default: p.default, source: p.source })
     }));
     let summary = Summary {
@@ -866,7 +866,7 @@ fn finish(
         step_s: opt.step_s,
         series_step_s: opt.series_step_s,
         seed: opt.seed,
-        service_model: VecMap::from_iter(sc.deployments.iter().map(|d| (d.name.clone(), d.service.source.clone()))),
+        service_model: BTreeMap::from_iter(sc.deployments.iter().map(|d| (d.name.clone(), d.service.source.clone()))),
         findings,
         parameters,
     };

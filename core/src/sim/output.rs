@@ -1,7 +1,7 @@
 //! What a simulation returns: `{"summary": {...}, "series": {...}}` (a contract other tools read; field
 //! names are fixed), and its CSV form.
 
-use crate::vec_map::VecMap;
+use std::collections::BTreeMap;
 
 use serde::Serialize;
 
@@ -21,7 +21,7 @@ pub struct Summary {
     /// Served requests that missed at least one SLO (the largest count over the SLOs).
     pub requests_late: u64,
     /// Per SLO (`ttft_p95_le_1000ms`): the fraction of served and dropped requests that met its limit.
-    pub slo_attainment: VecMap<String, f64>,
+    pub slo_attainment: BTreeMap<String, f64>,
     pub cost_usd: f64,
     /// Cost over input plus output tokens served.
     pub usd_per_million_tokens: f64,
@@ -48,10 +48,10 @@ pub struct Summary {
     pub series_step_s: f64,
     pub seed: u64,
     /// Where each deployment's serving figures come from.
-    pub service_model: VecMap<String, String>,
+    pub service_model: BTreeMap<String, String>,
     pub findings: Vec<Finding>,
     /// Every delay and rate used, with its default and source.
-    pub parameters: VecMap<String, Parameter>,
+    pub parameters: BTreeMap<String, Parameter>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -98,8 +98,8 @@ pub struct Series {
     pub replicas_ready: Vec<u32>,
     pub nodes: Vec<u32>,
     pub cost_usd_cumulative: Vec<f64>,
-    pub deployments: VecMap<String, DeploymentSeries>,
-    pub pools: VecMap<String, PoolSeries>,
+    pub deployments: BTreeMap<String, DeploymentSeries>,
+    pub pools: BTreeMap<String, PoolSeries>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -144,7 +144,7 @@ impl DeploymentSeries {
 pub struct PoolSeries {
     pub nodes: Vec<u32>,
     /// Nodes per `instance-type/capacity-type` (`g5.12xlarge/spot`).
-    pub nodes_by_type: VecMap<String, Vec<u32>>,
+    pub nodes_by_type: BTreeMap<String, Vec<u32>>,
     pub cost_usd_cumulative: Vec<f64>,
     #[serde(skip)]
     pub(crate) cost_usd_cumulative_raw: f64,

@@ -4,7 +4,6 @@
 //! fills in each replica's [`ServiceProfile`].
 
 use crate::catalog::{self, CapacityType};
-use crate::float::parse_f64;
 use crate::perf;
 use crate::place::{parse_quantity, pool_instance_types, pool_rejects};
 use crate::plan::{self, Plan};
@@ -548,8 +547,8 @@ fn params_from_name(name: &str) -> Option<f64> {
         }
         let text = &lower[start..i];
         let value = match text.split_once('x') {
-            Some((n, each)) => parse_f64(n)? * parse_f64(each)?,
-            None => parse_f64(text)?,
+            Some((n, each)) => n.parse::<f64>().ok()? * each.parse::<f64>().ok()?,
+            None => text.parse::<f64>().ok()?,
         };
         if value > 0.0 {
             return Some(value);

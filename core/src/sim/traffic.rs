@@ -177,7 +177,7 @@ impl<'a> TrafficCursor<'a> {
                     spikes.push(Spike { start_s, duration_s: params.spike_duration_s });
                 }
             }
-            crate::sort::sort_by(&mut spikes, |a, b| a.start_s.total_cmp(&b.start_s));
+            spikes.sort_by(|a, b| a.start_s.total_cmp(&b.start_s));
         }
         TrafficCursor { traffic, spikes, row: 0, wave: Wave::new() }
     }
