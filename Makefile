@@ -1,5 +1,5 @@
 # Tokenfleet developer entry points. Each target installs what it lacks (from crates.io, npm and
-# Debian only; nothing else is reachable) and is fast when everything is already in place.
+# Debian; rustfmt and clippy from rustup's dist server) and is fast when everything is already in place.
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 .DEFAULT_GOAL := help
@@ -14,11 +14,11 @@ TRUNK_VERSION := 0.21.14
 WASM_BINDGEN_VERSION = $(shell awk '$$0 == "name = \"wasm-bindgen\"" { getline; gsub(/[^0-9.]/, ""); print; exit }' Cargo.lock)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help serve test dist bench accuracy desktop tools-web tools-browser tools-desktop
+.PHONY: help serve test dist bench accuracy desktop tools-web tools-browser tools-desktop tools-lint
 
 help:
 	@echo "make serve     build the web app and serve it on http://127.0.0.1:8080 (example plan loaded)"
-	@echo "make test      install test tools, run every test (cargo, browser end-to-end, desktop app under Xvfb), print a summary"
+	@echo "make test      install test tools, run every test (cargo, fmt + clippy, browser end-to-end, desktop app under Xvfb), print a summary"
 	@echo "make dist      build the static site into dist/ (with the embeddable widget in dist/widget/)"
 	@echo "make desktop   build the desktop app (Tauri) around dist/: desktop/target/debug/tokenfleet-desktop"
 	@echo "make bench     run the benchmarks (native) and report the web bundle size"
@@ -60,6 +60,15 @@ tools-desktop:
 	  if [ -n "$$missing" ]; then echo "installing Debian packages for the desktop app:$$missing"; \
 	  $(SUDO) apt-get update -q && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; fi
 
+# rustfmt and clippy, for the fmt/clippy step of `make test`. rustup fetches them from
+# static.rust-lang.org; when that fails this target fails, and `make test` (which carries on so the other
+# steps still report) counts its fmt/clippy step as FAILED.
+tools-lint:
+	@if ! cargo fmt --version >/dev/null 2>&1 || ! cargo clippy --version >/dev/null 2>&1; then \
+	  echo "installing rustfmt and clippy with rustup"; \
+	  rustup component add rustfmt clippy || { \
+	  echo "tools-lint: FAILED to install rustfmt and clippy (rustup component add rustfmt clippy); fmt/clippy cannot run" >&2; exit 1; }; fi
+
 ## Build and serve --------------------------------------------------------------------------------
 
 dist: tools-web
@@ -76,6 +85,7 @@ serve: tools-web
 ## Tests, benchmarks, accuracy --------------------------------------------------------------------
 
 test: tools-web tools-browser tools-desktop
+	@$(MAKE) --no-print-directory tools-lint || echo "make test: carrying on; scripts/test-all fails the fmt/clippy step" >&2
 	@scripts/test-all
 
 bench: dist

@@ -122,7 +122,7 @@ pub fn App() -> impl IntoView {
 
 /// Shows a recoverable error over the page after a panic: the autosave holds the last good plan, so
 /// reloading restores it; the person can also discard it. Written with plain DOM calls, because the
-/// app itself can no longer run; the buttons are handled by app/boot.js (plain JS, no inline handler,
+/// app itself can no longer run; the buttons are handled by public/boot.js (plain JS, no inline handler,
 /// which the Content-Security-Policy forbids).
 pub fn show_crash(message: &str) {
     let document = document();

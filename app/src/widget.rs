@@ -1,6 +1,6 @@
 //! The embeddable widget: the planner mounted into an element of someone else's page.
 //!
-//! dist/widget/tokenfleet-widget.js (from app/widget/) loads the app's wasm with
+//! dist/widget/tokenfleet-widget.js (from public/widget/) loads the app's wasm with
 //! `globalThis.__tokenfleetEmbedded` set, so `main` mounts nothing, then calls [`mount_widget`] once
 //! per widget with an element inside the widget's shadow root. Each widget has its own
 //! [`Store::embedded`] (no address bar, no autosave) under its own reactive owner, so two widgets on one

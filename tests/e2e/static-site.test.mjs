@@ -130,7 +130,7 @@ test('the crash overlay\'s buttons work under the CSP (no inline handlers): disc
     const planner = new PlannerPage(page);
     await planner.open(server.url);
     await page.waitForFunction(() => localStorage.getItem('tokenfleet.autosave'));
-    // The markup show_crash (app/src/lib.rs) writes; its buttons are handled by app/boot.js.
+    // The markup show_crash (app/src/lib.rs) writes; its buttons are handled by public/boot.js.
     // A corrupt autosave would be reported after the reload, unless discard removed it.
     await page.evaluate(() => localStorage.setItem('tokenfleet.autosave', 'corrupt'));
     await page.evaluate(() => document.body.insertAdjacentHTML('beforeend',

@@ -1,4 +1,4 @@
-//! `app/THIRD-PARTY-NOTICES.txt`, shipped next to the web app (and so in the widget and the desktop
+//! `public/THIRD-PARTY-NOTICES.txt`, shipped next to the web app (and so in the widget and the desktop
 //! app): the license notices of every crate compiled into the wasm, as their licenses (MIT, Apache-2.0,
 //! ...) require of copies that are passed on. The file is generated from `cargo metadata` and each
 //! crate's own license files; this test fails when it is out of date (a dependency added, removed or
@@ -164,7 +164,7 @@ fn third_party_notices_are_current() {
         assert!(!crates.keys().any(|(n, _)| n == name), "{name} is a proc macro");
     }
     let text = notices(&metadata);
-    let path = root.join("app").join("THIRD-PARTY-NOTICES.txt");
+    let path = root.join("public").join("THIRD-PARTY-NOTICES.txt");
     if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
         std::fs::write(&path, &text).unwrap();
         return;

@@ -15,7 +15,7 @@
 // that resets inherited properties, so the page's styles do not reach in and the widget's do not
 // leak out. Everything is loaded relative to this file (the app's wasm, JS and CSS one folder up);
 // served from another origin than the page, that origin must send Access-Control-Allow-Origin.
-// The build (app/widget/build.sh, a Trunk post_build hook) fills in the hashed file names below.
+// The build (scripts/build-widget, a Trunk post_build hook) fills in the hashed file names below.
 
 const APP_JS = new URL('../__TOKENFLEET_JS__', import.meta.url);
 const APP_WASM = new URL('../__TOKENFLEET_WASM__', import.meta.url);
