@@ -1,10 +1,12 @@
 //! `tokenfleet import FILE... [--out PLAN]`: Kubernetes YAML into a plan (stdout without --out);
-//! findings about what a plan cannot express go to stderr.
+//! findings about what a plan cannot express go to stderr. An error finding is a failure answer
+//! (exit 1); the plan is still written, so nothing imported is lost.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Args;
+use tokenfleet_core::lint::Severity;
 use tokenfleet_core::manifest::import;
 
 use crate::input::read_text;
@@ -38,5 +40,6 @@ pub fn run(args: ImportArgs) -> Result<ExitCode, String> {
         None => print!("{yaml}"),
         Some(path) => std::fs::write(&path, yaml).map_err(|e| format!("{}: {e}", path.display()))?,
     }
-    Ok(ExitCode::SUCCESS)
+    let failed = imported.findings.iter().any(|f| f.severity == Severity::Error);
+    Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
 }

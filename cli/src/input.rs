@@ -16,7 +16,7 @@ pub fn read_text(path: &str) -> Result<String, String> {
     };
     read.map_err(|e| format!("{path}: cannot read: {e}"))?;
     if text.len() as u64 > MAX_INPUT_BYTES {
-        return Err(format!("{path}: larger than {MAX_INPUT_BYTES} bytes; refusing to parse"));
+        return Err(format!("{path}: larger than 5 MiB ({MAX_INPUT_BYTES} bytes); refusing to parse"));
     }
     Ok(text)
 }

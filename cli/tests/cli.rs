@@ -184,3 +184,23 @@ fn simulate_replays_a_plans_inline_trace_like_the_same_file_given_with_trace() {
     );
     assert!(stderr.contains(&format!(": line {bad_line}, column 9: ")), "the line of the file: {stderr}");
 }
+
+/// `import` that reports an error finding is a failure answer (exit 1), with the plan still written:
+/// a v1beta1 NodePool is TF013, an error.
+#[test]
+fn import_with_an_error_finding_exits_1_and_still_writes_the_plan() {
+    let dir = std::env::temp_dir().join(format!("tokenfleet-import-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("v1beta1.yaml");
+    std::fs::write(
+        &file,
+        "apiVersion: karpenter.sh/v1beta1\nkind: NodePool\nmetadata:\n  name: gpu\nspec:\n  template:\n    spec:\n      nodeClassRef:\n        apiVersion: karpenter.k8s.aws/v1beta1\n        kind: EC2NodeClass\n        name: default\n      requirements:\n        - key: karpenter.k8s.aws/instance-family\n          operator: In\n          values: [g5]\n  disruption:\n    consolidationPolicy: WhenEmpty\n    consolidateAfter: 30s\n",
+    )
+    .unwrap();
+    let out = tokenfleet(&["import", file.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("error TF013"), "{stderr}");
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("kind: Plan"), "the plan is still printed");
+    std::fs::remove_dir_all(&dir).ok();
+}

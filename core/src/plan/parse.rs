@@ -51,7 +51,7 @@ pub fn parse_plan_located(text: &str) -> Result<(Plan, Option<Node>), PlanError>
     if text.len() > MAX_INPUT_BYTES {
         return Err(PlanError::at(
             "",
-            format!("input is {} bytes; plans are limited to {MAX_INPUT_BYTES} bytes", text.len()),
+            format!("input is {} bytes; plans are limited to 5 MiB ({MAX_INPUT_BYTES} bytes)", text.len()),
         ));
     }
     // JSON is YAML's flow style: serde-saphyr reads both, into the Plan's derived `Deserialize`
