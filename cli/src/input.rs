@@ -5,13 +5,21 @@ use std::io::Read;
 /// Inputs above this size are refused before they are parsed.
 pub const MAX_INPUT_BYTES: u64 = 5 * 1024 * 1024;
 
-/// Reads a file, or standard input when `path` is `-`.
+/// Reads a file, or standard input when `path` is `-`. A path must name a regular file (a FIFO or a
+/// device would block or never end) of at most [`MAX_INPUT_BYTES`].
 pub fn read_text(path: &str) -> Result<String, String> {
     let mut text = String::new();
     let limit = MAX_INPUT_BYTES + 1;
     let read = if path == "-" {
         std::io::stdin().take(limit).read_to_string(&mut text)
     } else {
+        let meta = std::fs::metadata(path).map_err(|e| format!("{path}: cannot read: {e}"))?;
+        if !meta.is_file() {
+            return Err(format!("{path}: not a regular file; give a file (or - for standard input)"));
+        }
+        if meta.len() > MAX_INPUT_BYTES {
+            return Err(format!("{path}: larger than 5 MiB ({MAX_INPUT_BYTES} bytes); refusing to parse"));
+        }
         std::fs::File::open(path).and_then(|f| f.take(limit).read_to_string(&mut text))
     };
     read.map_err(|e| format!("{path}: cannot read: {e}"))?;

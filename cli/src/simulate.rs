@@ -1,6 +1,7 @@
 //! `tokenfleet simulate`: runs a plan through a day (or a week, or a trace) of traffic and prints the
 //! summary and series as JSON (the contract in docs/sim.md) or the series as CSV.
 
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, ValueEnum};
@@ -58,7 +59,7 @@ pub fn run(args: SimulateArgs) -> Result<ExitCode, String> {
     // plan's inline `workload.trace.csv` is replayed by core when neither gives rows.
     let trace_path = match (&args.trace, plan.spec.workload.trace.as_ref().and_then(|t| t.file.as_ref())) {
         (Some(path), _) => Some(path.clone()),
-        (None, Some(file)) => Some(relative_to_plan(&args.plan, file)),
+        (None, Some(file)) => Some(plan_trace_file(&args.plan, file)?),
         (None, None) => None,
     };
     let trace = match &trace_path {
@@ -88,28 +89,62 @@ pub fn run(args: SimulateArgs) -> Result<ExitCode, String> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// A path named inside a plan file, resolved against the plan's folder (stdin plans: the working
-/// folder).
-fn relative_to_plan(plan_path: &str, file: &str) -> String {
-    let file_path = std::path::Path::new(file);
-    if file_path.is_absolute() || plan_path == "-" {
-        return file.to_string();
+/// The trace file a plan names (`spec.workload.trace.file`), resolved against the plan's folder (for a
+/// plan on standard input, the working folder) and kept inside it: validation already refused
+/// absolute paths and `..`; here the resolved file, symlinks followed, must still be inside the
+/// folder. That it is a regular file within the size limit is checked when it is read.
+fn plan_trace_file(plan_path: &str, file: &str) -> Result<String, String> {
+    let field = format!("{plan_path}: spec.workload.trace.file {:?}", excerpt(file));
+    if let Some(why) = tokenfleet_core::plan::trace_file_escapes(file) {
+        return Err(format!("{field}: {why}; name a file inside the plan's folder"));
     }
-    match std::path::Path::new(plan_path).parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir.join(file_path).to_string_lossy().into_owned(),
-        _ => file.to_string(),
+    let folder = match Path::new(plan_path).parent() {
+        Some(dir) if plan_path != "-" && !dir.as_os_str().is_empty() => dir.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let path = folder.join(file.trim());
+    let inside = match (folder.canonicalize(), path.canonicalize()) {
+        (Ok(folder), Ok(resolved)) => resolved.starts_with(&folder),
+        (_, Err(e)) => return Err(format!("{field}: cannot read {}: {e}", path.display())),
+        (Err(e), _) => return Err(format!("{field}: cannot read the plan's folder: {e}")),
+    };
+    if !inside {
+        return Err(format!("{field}: resolves (through a symbolic link) outside the plan's folder"));
     }
+    Ok(path.to_string_lossy().into_owned())
+}
+
+/// At most 80 characters of a text from a file, for a message (escaped as `{:?}` escapes it).
+fn excerpt(text: &str) -> String {
+    let mut short: String = text.chars().take(80).collect();
+    if short.len() < text.len() {
+        short.push('…');
+    }
+    short
 }
 
 #[cfg(test)]
 mod tests {
-    use super::relative_to_plan;
+    use super::plan_trace_file;
 
     #[test]
-    fn trace_paths_are_relative_to_the_plan() {
-        assert_eq!(relative_to_plan("plans/a.yaml", "trace.csv"), "plans/trace.csv");
-        assert_eq!(relative_to_plan("a.yaml", "trace.csv"), "trace.csv");
-        assert_eq!(relative_to_plan("-", "t.csv"), "t.csv");
-        assert_eq!(relative_to_plan("plans/a.yaml", "/abs/t.csv"), "/abs/t.csv");
+    fn trace_files_are_resolved_inside_the_plans_folder() {
+        let dir = std::env::temp_dir().join(format!("tokenfleet-trace-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("plans/traces")).unwrap();
+        std::fs::write(dir.join("plans/traces/day.csv"), "t_s,requests_per_s\n0,1\n").unwrap();
+        std::fs::write(dir.join("outside.csv"), "t_s,requests_per_s\n0,1\n").unwrap();
+        let plan = dir.join("plans/a.yaml");
+        let plan = plan.to_str().unwrap();
+        assert!(plan_trace_file(plan, "traces/day.csv").unwrap().ends_with("plans/traces/day.csv"));
+        for bad in ["../outside.csv", "/etc/passwd", "traces/../../outside.csv", "missing.csv"] {
+            assert!(plan_trace_file(plan, bad).is_err(), "{bad}");
+        }
+        #[cfg(unix)]
+        {
+            std::os::unix::fs::symlink(dir.join("outside.csv"), dir.join("plans/link.csv")).unwrap();
+            let e = plan_trace_file(plan, "link.csv").unwrap_err();
+            assert!(e.contains("outside the plan's folder"), "{e}");
+        }
+        std::fs::remove_dir_all(&dir).ok();
     }
 }

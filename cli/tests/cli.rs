@@ -204,3 +204,57 @@ fn import_with_an_error_finding_exits_1_and_still_writes_the_plan() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("kind: Plan"), "the plan is still printed");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// A plan's trace file is read only from inside the plan's folder and only when it is a regular
+/// file: `..` and absolute paths are refused by validation (exit 2, with the field and line), and a
+/// FIFO, which used to block `simulate` forever, is refused before it is opened.
+#[test]
+fn a_plans_trace_file_stays_inside_its_folder_and_must_be_a_regular_file() {
+    let dir = std::env::temp_dir().join(format!("tokenfleet-fifo-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let quickstart = examples::EXAMPLES.iter().find(|(n, _)| *n == "quickstart").unwrap().1;
+    let with_trace = |file: &str| {
+        let mut plan = plan::parse_plan(quickstart).unwrap();
+        plan.spec.workload.trace = Some(plan::TraceRef::file(file));
+        plan.to_yaml()
+    };
+    for bad in ["/etc/passwd", "../x.csv"] {
+        let path = dir.join("escape.yaml");
+        std::fs::write(&path, with_trace(bad)).unwrap();
+        let out = tokenfleet(&["simulate", path.to_str().unwrap(), "--duration", "1h"]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{bad}: {stderr}");
+        assert!(stderr.contains("spec.workload.trace.file") && stderr.contains("line "), "{stderr}");
+    }
+    #[cfg(unix)]
+    {
+        let fifo = dir.join("fifo.csv");
+        let made = Command::new("mkfifo").arg(&fifo).status().map(|s| s.success()).unwrap_or(false);
+        if made {
+            let path = dir.join("fifo.yaml");
+            std::fs::write(&path, with_trace("fifo.csv")).unwrap();
+            let mut child = Command::new(env!("CARGO_BIN_EXE_tokenfleet"))
+                .args(["simulate", path.to_str().unwrap(), "--duration", "1h"])
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap();
+            let start = std::time::Instant::now();
+            let status = loop {
+                if let Some(status) = child.try_wait().unwrap() {
+                    break Some(status);
+                }
+                if start.elapsed() > std::time::Duration::from_secs(20) {
+                    child.kill().ok();
+                    break None;
+                }
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            };
+            let status = status.expect("simulate blocked on a FIFO named as the plan's trace file");
+            assert_eq!(status.code(), Some(2));
+        } else {
+            eprintln!("mkfifo is not available; the FIFO case is not checked");
+        }
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -8,7 +8,9 @@ pub(crate) mod parse;
 pub mod trace;
 pub mod tree;
 
-pub use parse::{parse_plan, parse_plan_located, parse_plan_unchecked, validate, PlanError, MAX_INPUT_BYTES};
+pub use parse::{
+    parse_plan, parse_plan_located, parse_plan_unchecked, trace_file_escapes, validate, PlanError, MAX_INPUT_BYTES,
+};
 
 use std::collections::BTreeMap;
 use std::sync::Arc;

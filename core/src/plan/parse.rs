@@ -352,6 +352,14 @@ fn check_trace(err: &mut impl FnMut(String, String), trace: &super::TraceRef) {
         (Some(file), None) => {
             if file.trim().is_empty() {
                 err(format!("{PATH}.file"), "name the trace file".into());
+            } else if let Some(why) = trace_file_escapes(file) {
+                err(
+                    format!("{PATH}.file"),
+                    format!(
+                        "{why}: a trace file is named relative to the plan's folder and stays inside it \
+                         (e.g. traces/day.csv)"
+                    ),
+                );
             }
         }
         (None, Some(csv)) => {
@@ -371,6 +379,21 @@ fn check_trace(err: &mut impl FnMut(String, String), trace: &super::TraceRef) {
             }
         }
     }
+}
+
+/// Why a plan's `trace.file` would leave the plan's folder, if it would: an absolute path (or a
+/// Windows drive or UNC prefix), or a `..` segment. Shells resolve the file against the plan's folder
+/// and check what it is (a regular file, not too large) before reading it.
+pub fn trace_file_escapes(file: &str) -> Option<&'static str> {
+    let file = file.trim();
+    if file.starts_with('/') || file.starts_with('\\') || file.as_bytes().get(1) == Some(&b':') || file.starts_with('~')
+    {
+        return Some("an absolute path");
+    }
+    if file.split(['/', '\\']).any(|segment| segment == "..") {
+        return Some("a path through `..`");
+    }
+    None
 }
 
 fn check_bounds(err: &mut impl FnMut(String, String), path: String, bounds: super::ReplicaBounds) {
@@ -426,6 +449,30 @@ mod tests {
         let e = parse_plan(&text).unwrap_err();
         assert_eq!(e.line, Some(9), "{e}");
         assert_eq!(e.path, "spec.workload.requestsPerSecond.baseline", "{e}");
+    }
+
+    #[test]
+    fn a_trace_file_stays_in_the_plans_folder() {
+        for (file, ok) in [
+            ("day.csv", true),
+            ("traces/day.csv", true),
+            ("./day.csv", true),
+            ("/etc/passwd", false),
+            ("../secret.csv", false),
+            ("traces/../../x.csv", false),
+            ("C:\\x.csv", false),
+            ("\\\\server\\x.csv", false),
+            ("~/x.csv", false),
+        ] {
+            assert_eq!(trace_file_escapes(file).is_none(), ok, "{file}");
+            let text = format!("{GOOD}  workload:\n    trace:\n      file: {file:?}\n");
+            let result = parse_plan(&text);
+            assert_eq!(result.is_ok(), ok, "{file}: {result:?}");
+            if let Err(e) = result {
+                assert_eq!(e.path, "spec.workload.trace.file", "{e}");
+                assert_eq!(e.line, Some(9), "{e}");
+            }
+        }
     }
 
     #[test]
