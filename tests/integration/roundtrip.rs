@@ -337,3 +337,16 @@ fn mutated_plans_are_refused_with_a_place() {
     );
     assert!(refused > 500, "too few mutated texts are refused: {refused}");
 }
+
+/// A share link written before the Plan moved to serde derive (the quickstart's link as the
+/// hand-written writers of commit eede2af produced it, byte for byte) still opens to the same plan,
+/// and the plan still writes the same link: links people saved keep working.
+#[test]
+fn an_old_share_link_still_opens() {
+    let link =
+        std::fs::read_to_string(tokenfleet_tests::repo_root().join("tests/data/share-link-quickstart-v1.txt")).unwrap();
+    let quickstart = plan::parse_plan(tokenfleet_core::examples::example("quickstart").unwrap()).unwrap();
+    let opened = tokenfleet_core::share::decode_share(link.trim()).unwrap();
+    assert_eq!(opened, quickstart);
+    assert_eq!(tokenfleet_core::share::encode_share(&quickstart), link.trim());
+}
