@@ -350,3 +350,32 @@ fn an_old_share_link_still_opens() {
     assert_eq!(opened, quickstart);
     assert_eq!(tokenfleet_core::share::encode_share(&quickstart), link.trim());
 }
+
+/// Every object of an export has its own name within its kind, and so its own file under
+/// `export --out`: for the examples and for random valid plans (a repeat would be applied over the
+/// other object, or overwrite its file).
+#[test]
+fn every_exported_object_has_its_own_name_and_file() {
+    let plans = EXAMPLES
+        .iter()
+        .map(|(_, text)| plan::parse_plan(text).unwrap())
+        .chain((0..300).map(generate::plan).filter(|p| plan::validate(p).is_empty()));
+    let mut checked = 0;
+    for plan in plans {
+        let documents = manifest::render(&plan);
+        let mut names = std::collections::BTreeSet::new();
+        let mut files = std::collections::BTreeSet::new();
+        for d in &documents {
+            assert!(
+                names.insert((d.kind.clone(), d.name.clone())),
+                "{}: {} {} twice",
+                plan.metadata.name,
+                d.kind,
+                d.name
+            );
+            assert!(files.insert(d.file_name()), "{}: file {} twice", plan.metadata.name, d.file_name());
+        }
+        checked += 1;
+    }
+    assert!(checked > 100, "too few valid plans: {checked}");
+}

@@ -3,7 +3,7 @@
 use std::fmt;
 
 use super::tree::{self, Node};
-use super::{Mode, Plan, API_VERSION, KIND};
+use super::{Mode, Plan, StageKind, API_VERSION, KIND};
 
 /// Inputs larger than this are refused before parsing.
 pub const MAX_INPUT_BYTES: usize = 5 * 1024 * 1024;
@@ -114,14 +114,10 @@ pub(crate) fn repeats<'a>(names: impl Iterator<Item = &'a str>) -> Vec<bool> {
     names.map(|name| !seen.insert(name)).collect()
 }
 
-/// Whether a name can be a Kubernetes object name (RFC 1123 subdomain, at most 63 characters here,
-/// because names also become label values).
+/// Whether a name can be a Kubernetes object name that is also a label value: a DNS-1123 subdomain
+/// (lowercase letters, digits, `-`, and `.` between labels) of at most 63 characters.
 pub fn is_dns_label(name: &str) -> bool {
-    !name.is_empty()
-        && name.len() <= 63
-        && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.')
-        && name.starts_with(|c: char| c.is_ascii_alphanumeric())
-        && name.ends_with(|c: char| c.is_ascii_alphanumeric())
+    name.len() <= 63 && crate::k8s::is_dns1123_subdomain(name)
 }
 
 /// Every value error of a plan, each naming its field path (without line: [`parse_plan`] adds it).
@@ -188,13 +184,67 @@ pub fn validate(plan: &Plan) -> Vec<PlanError> {
         }
     }
     let repeated = repeats(spec.deployments.iter().map(|d| d.name.as_str()));
+    // The names of the objects each deployment exports (its own, or its prefill and decode stages'):
+    // a deployment named like another's stage would write two objects of the same name.
+    let mut generated = std::collections::HashMap::new();
+    for (i, d) in spec.deployments.iter().enumerate() {
+        if d.mode == Mode::Disaggregated {
+            for stage in [StageKind::Prefill, StageKind::Decode] {
+                generated.entry(format!("{}-{}", d.name, stage.as_str())).or_insert(i);
+            }
+        }
+    }
+    let generated: std::collections::HashMap<&str, usize> =
+        generated.iter().map(|(name, i)| (name.as_str(), *i)).collect();
     for (i, d) in spec.deployments.iter().enumerate() {
         let path = |field: &str| format!("spec.deployments[{i}].{field}");
-        if !is_dns_label(&d.name) || d.name.len() > 40 {
+        if !crate::k8s::is_dns1035_label(&d.name) || d.name.len() > 40 {
             err(
                 path("name"),
-                format!("{:?} is not a valid name: lowercase letters, digits and '-', at most 40", d.name),
+                format!(
+                    "{:?} is not a valid name: lowercase letters, digits and '-', starting with a letter, at most 40 \
+                     (it names a Service, a DNS-1035 label)",
+                    d.name
+                ),
             );
+        } else if let Some(owner) = generated.get(d.name.as_str()).filter(|owner| **owner != i) {
+            let other = &spec.deployments[*owner].name;
+            err(
+                path("name"),
+                format!(
+                    "{:?} is also the name of deployment {other:?}'s {} stage: the export would hold two \
+                     Deployments, Services, autoscalers and PodDisruptionBudgets of that name; rename one",
+                    d.name,
+                    d.name.rsplit('-').next().unwrap_or_default()
+                ),
+            );
+        }
+        for (key, value) in &d.node_selector {
+            let at = path(&format!("nodeSelector.{key}"));
+            if !crate::k8s::is_qualified_name(key) {
+                err(at.clone(), format!("{key:?} is not a label key (an optional DNS prefix and '/', then a name)"));
+            }
+            if !crate::k8s::is_label_value(value) {
+                err(at, format!("{value:?} is not a label value (at most 63 letters, digits, '-', '_' or '.')"));
+            }
+        }
+        for (j, t) in d.tolerations.iter().enumerate() {
+            if !crate::k8s::is_qualified_name(&t.key) {
+                err(path(&format!("tolerations[{j}].key")), format!("{:?} is not a taint key", t.key));
+            }
+            if let Some(effect) = &t.effect {
+                if !crate::k8s::TAINT_EFFECTS.contains(&effect.as_str()) {
+                    err(
+                        path(&format!("tolerations[{j}].effect")),
+                        format!("{effect:?} is not NoSchedule, PreferNoSchedule or NoExecute"),
+                    );
+                }
+            }
+            if let Some(op) = &t.operator {
+                if !["Equal", "Exists"].contains(&op.as_str()) {
+                    err(path(&format!("tolerations[{j}].operator")), format!("{op:?} is not Equal or Exists"));
+                }
+            }
         }
         if repeated[i] {
             err(path("name"), format!("a deployment named {:?} already exists", d.name));
@@ -276,13 +326,23 @@ pub fn validate(plan: &Plan) -> Vec<PlanError> {
             err(path("nodeClass"), format!("no node class named {:?}", p.node_class));
         }
         for (j, t) in p.taints.iter().enumerate() {
-            if !["NoSchedule", "PreferNoSchedule", "NoExecute"].contains(&t.effect.as_str()) {
+            if !crate::k8s::TAINT_EFFECTS.contains(&t.effect.as_str()) {
                 err(
                     path(&format!("taints[{j}].effect")),
                     format!("{:?} is not NoSchedule, PreferNoSchedule or NoExecute", t.effect),
                 );
             }
+            if !crate::k8s::is_qualified_name(&t.key) {
+                err(
+                    path(&format!("taints[{j}].key")),
+                    format!("{:?} is not a taint key (an optional DNS prefix and '/', then a name)", t.key),
+                );
+            }
+            if t.value.as_deref().is_some_and(|v| !crate::k8s::is_label_value(v)) {
+                err(path(&format!("taints[{j}].value")), format!("{:?} is not a taint value", t.value));
+            }
         }
+        check_pool_fields(&mut err, i, p);
     }
     let repeated = repeats(spec.node_classes.iter().map(|c| c.name.as_str()));
     for (i, c) in spec.node_classes.iter().enumerate() {
@@ -295,6 +355,16 @@ pub fn validate(plan: &Plan) -> Vec<PlanError> {
         }
         if !["bottlerocket", "al2023"].contains(&c.ami.as_str()) {
             err(path("ami"), format!("{:?} is not bottlerocket or al2023", c.ami));
+        }
+        if c.disk_gib.is_some_and(|gib| gib > crate::k8s::MAX_GP3_VOLUME_GIB) {
+            err(
+                path("diskGiB"),
+                format!(
+                    "{} GiB is more than a gp3 data volume holds ({} GiB)",
+                    c.disk_gib.unwrap_or_default(),
+                    crate::k8s::MAX_GP3_VOLUME_GIB
+                ),
+            );
         }
         if c.disk_gib == Some(0) {
             err(path("diskGiB"), "must be at least 1".into());
@@ -396,6 +466,66 @@ pub fn trace_file_escapes(file: &str) -> Option<&'static str> {
     None
 }
 
+/// A NodePool's fields that are written into its manifest as they are: limits (quantities), labels,
+/// consolidation, expiry and disruption budgets, by the NodePool CRD's own patterns.
+fn check_pool_fields(err: &mut impl FnMut(String, String), i: usize, p: &super::NodePool) {
+    use crate::k8s;
+    let path = |field: &str| format!("spec.nodePools[{i}].{field}");
+    for (resource, value) in &p.limits {
+        if !k8s::is_qualified_name(resource) {
+            err(path(&format!("limits.{resource}")), format!("{resource:?} is not a resource name"));
+        } else if let Err(e) = k8s::check_resource_quantity(resource, value) {
+            err(path(&format!("limits.{resource}")), e);
+        }
+    }
+    for (key, value) in &p.labels {
+        if !k8s::is_qualified_name(key) {
+            err(path(&format!("labels.{key}")), format!("{key:?} is not a label key"));
+        }
+        if !k8s::is_label_value(value) {
+            err(
+                path(&format!("labels.{key}")),
+                format!("{value:?} is not a label value (at most 63 letters, digits, '-', '_' or '.')"),
+            );
+        }
+    }
+    if let Some(after) = &p.consolidation.after {
+        if !k8s::is_consolidate_after(after) {
+            err(
+                path("consolidation.after"),
+                format!("{after:?} is not a duration with s, m or h units (30s, 5m, 1h30m) or Never"),
+            );
+        }
+    }
+    if let Some(expire) = &p.expire_after {
+        if !k8s::is_expire_after(expire) {
+            err(path("expireAfter"), format!("{expire:?} is not a duration with s, m or h units (720h) or Never"));
+        }
+    }
+    for (j, b) in p.budgets.iter().enumerate() {
+        let at = |field: &str| path(&format!("budgets[{j}].{field}"));
+        if !k8s::is_budget_nodes(&b.nodes) {
+            err(at("nodes"), format!("{:?} is not a node count (2) or a percentage from 0% to 100%", b.nodes));
+        }
+        if let Some(schedule) = &b.schedule {
+            if let Err(e) = k8s::check_budget_schedule(schedule) {
+                err(at("schedule"), e);
+            }
+        }
+        if let Some(duration) = &b.duration {
+            if !k8s::is_budget_duration(duration) {
+                err(
+                    at("duration"),
+                    format!("{duration:?} is not a budget duration in hours and minutes (8h, 30m, 1h30m)"),
+                );
+            }
+        }
+        if b.schedule.is_some() != b.duration.is_some() {
+            err(path(&format!("budgets[{j}]")), "a budget's schedule and duration go together".into());
+        }
+    }
+}
+
 fn check_bounds(err: &mut impl FnMut(String, String), path: String, bounds: super::ReplicaBounds) {
     if bounds.max > MAX_REPLICAS {
         err(format!("{path}.max"), format!("{} is more than {MAX_REPLICAS} replicas", bounds.max));
@@ -449,6 +579,103 @@ mod tests {
         let e = parse_plan(&text).unwrap_err();
         assert_eq!(e.line, Some(9), "{e}");
         assert_eq!(e.path, "spec.workload.requestsPerSecond.baseline", "{e}");
+    }
+
+    fn example(name: &str) -> Plan {
+        parse_plan(crate::examples::example(name).unwrap()).unwrap()
+    }
+
+    /// The first error `edit` makes `validate` report, as `path: message`.
+    fn refused(name: &str, edit: impl FnOnce(&mut Plan)) -> String {
+        let mut plan = example(name);
+        edit(&mut plan);
+        let errors = validate(&plan);
+        assert!(!errors.is_empty(), "accepted: {plan:?}");
+        format!("{}: {}", errors[0].path, errors[0].message)
+    }
+
+    /// A deployment named like another's prefill or decode stage would export two Deployments,
+    /// Services, ScaledObjects and PDBs of the same name (and `export --out` overwrote one file with the
+    /// other).
+    #[test]
+    fn a_deployment_named_like_another_deployments_stage_is_refused() {
+        let e = refused("disaggregated", |plan| {
+            let mut twin = plan.spec.deployments[0].clone();
+            twin.name = format!("{}-prefill", twin.name);
+            twin.mode = Mode::Monolithic;
+            twin.prefill = None;
+            twin.decode = None;
+            plan.spec.deployments.push(twin);
+        });
+        assert!(e.starts_with("spec.deployments[1].name: ") && e.contains("prefill stage"), "{e}");
+    }
+
+    /// Values the API server would refuse are refused here, with the field they are in.
+    #[test]
+    fn values_the_api_server_rejects_are_refused() {
+        let pool =
+            |f: fn(&mut crate::plan::NodePool)| refused("quickstart", move |plan| f(&mut plan.spec.node_pools[0]));
+        for bad in ["abc", "NaN", "1e100Ei", "1.5", "-4"] {
+            let e = refused("quickstart", |plan| {
+                plan.spec.node_pools[0].limits.insert("nvidia.com/gpu".into(), bad.into());
+            });
+            assert!(e.starts_with("spec.nodePools[0].limits.nvidia.com/gpu: "), "{bad}: {e}");
+        }
+        for bad in ["abc", "1000%", "-1"] {
+            let e = refused("quickstart", |plan| {
+                plan.spec.node_pools[0].budgets =
+                    vec![crate::plan::Budget { nodes: bad.into(), schedule: None, duration: None, reasons: vec![] }];
+            });
+            assert!(e.starts_with("spec.nodePools[0].budgets[0].nodes: "), "{bad}: {e}");
+        }
+        let e = pool(|p| {
+            p.budgets = vec![crate::plan::Budget {
+                nodes: "1".into(),
+                schedule: Some("every day".into()),
+                duration: Some("8h".into()),
+                reasons: vec![],
+            }]
+        });
+        assert!(e.starts_with("spec.nodePools[0].budgets[0].schedule: "), "{e}");
+        let e = pool(|p| {
+            p.budgets = vec![crate::plan::Budget {
+                nodes: "1".into(),
+                schedule: Some("0 9 * * *".into()),
+                duration: Some("-1h".into()),
+                reasons: vec![],
+            }]
+        });
+        assert!(e.starts_with("spec.nodePools[0].budgets[0].duration: "), "{e}");
+        let e = pool(|p| p.consolidation.after = Some("-1h".into()));
+        assert!(e.starts_with("spec.nodePools[0].consolidation.after: "), "{e}");
+        let e = pool(|p| {
+            p.labels.insert("my label".into(), "x".into());
+        });
+        assert!(e.starts_with("spec.nodePools[0].labels.my label: "), "{e}");
+        let e = pool(|p| {
+            p.labels.insert("team".into(), "a b".into());
+        });
+        assert!(e.contains("is not a label value"), "{e}");
+        let e = pool(|p| {
+            p.taints = vec![crate::plan::Taint { key: "my taint".into(), value: None, effect: "NoSchedule".into() }]
+        });
+        assert!(e.starts_with("spec.nodePools[0].taints[0].key: "), "{e}");
+        for bad in ["a..b", "123", "-x", "A"] {
+            let e = refused("quickstart", |plan| plan.spec.deployments[0].name = bad.into());
+            assert!(e.starts_with("spec.deployments[0].name: "), "{bad}: {e}");
+        }
+        let e = refused("quickstart", |plan| plan.spec.node_pools[0].name = "a..b".into());
+        assert!(e.starts_with("spec.nodePools[0].name: "), "{e}");
+        let e = refused("quickstart", |plan| {
+            plan.spec.deployments[0].node_selector.insert("team".into(), "not a value!".into());
+        });
+        assert!(e.starts_with("spec.deployments[0].nodeSelector.team: "), "{e}");
+        let e = refused("quickstart", |plan| plan.spec.node_classes[0].disk_gib = Some(100_000));
+        assert!(e.starts_with("spec.nodeClasses[0].diskGiB: "), "{e}");
+        // Every example still passes.
+        for (name, text) in crate::examples::EXAMPLES {
+            assert!(parse_plan(text).is_ok(), "{name}");
+        }
     }
 
     #[test]
