@@ -124,7 +124,7 @@ pub fn plan(seed: u64) -> Plan {
                 TraceRef::inline(trace_csv(seed))
             }
         }),
-        input_tokens: TokenDistribution { mean: 1.0 + rng.below(4000) as f64, p90: rng.chance(70).then_some(8000.0) },
+        input_tokens: TokenDistribution { mean: 1.0 + rng.below(4000) as f64, p90: rng.chance(70).then_some(6000.0) },
         output_tokens: TokenDistribution { mean: 1.0 + rng.below(1000) as f64, p90: rng.chance(70).then_some(1500.5) },
         slos: (0..rng.below(3))
             .map(|i| Slo {
@@ -275,7 +275,8 @@ pub fn plan(seed: u64) -> Plan {
             prefill,
             decode,
             max_num_seqs: rng.chance(40).then(|| 1 + rng.below(512) as u32),
-            max_model_len: rng.chance(40).then(|| 1024 * (1 + rng.below(32) as u32)),
+            // Within the smallest context of MODELS (8192 tokens).
+            max_model_len: rng.chance(40).then(|| 1024 * (1 + rng.below(32) as u32 % 8)),
             gpu_memory_utilization: rng.chance(40).then(|| (50 + rng.below(45)) as f64 / 100.0),
             image: rng.chance(20).then(|| "registry.example/vllm:custom".to_string()),
             tolerations,

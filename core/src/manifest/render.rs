@@ -210,12 +210,18 @@ fn object_labels(plan: &Plan, deployment: &Deployment, fleet: &Fleet) -> Doc {
 }
 
 /// `--max-model-len` default: p90 prompt plus p90 output, rounded up to 1024 tokens (at least 2048).
-pub fn default_max_model_len(plan: &Plan) -> u32 {
+///
+/// Never more than the model's context (vLLM refuses to start with a longer `--max-model-len`):
+/// validation has already refused a workload whose requests are longer than the context.
+pub fn default_max_model_len(plan: &Plan, deployment: &Deployment) -> u32 {
     let w = &plan.spec.workload;
     let tokens = w.input_tokens.p90.unwrap_or(w.input_tokens.mean * 2.0)
         + w.output_tokens.p90.unwrap_or(w.output_tokens.mean * 2.0);
-    let rounded = ((tokens.max(0.0) / 1024.0).ceil() * 1024.0).clamp(2048.0, 1_048_576.0);
-    rounded as u32
+    let rounded = ((tokens.max(0.0) / 1024.0).ceil() * 1024.0).clamp(2048.0, 1_048_576.0) as u32;
+    match crate::catalog::model(&deployment.model).map(|m| m.context_tokens).filter(|c| *c > 0) {
+        Some(context) => rounded.min(context),
+        None => rounded,
+    }
 }
 
 pub const DEFAULT_MAX_NUM_SEQS: u32 = 256;
@@ -239,7 +245,7 @@ pub fn server_args(plan: &Plan, deployment: &Deployment, fleet: &Fleet) -> Vec<S
         "--max-num-seqs".into(),
         deployment.max_num_seqs.unwrap_or(DEFAULT_MAX_NUM_SEQS).to_string(),
         "--max-model-len".into(),
-        deployment.max_model_len.unwrap_or_else(|| default_max_model_len(plan)).to_string(),
+        deployment.max_model_len.unwrap_or_else(|| default_max_model_len(plan, deployment)).to_string(),
     ];
     if neuron {
         args.extend(["--device".into(), "neuron".into()]);

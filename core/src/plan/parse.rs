@@ -252,6 +252,55 @@ pub fn validate(plan: &Plan) -> Vec<PlanError> {
         if d.model.trim().is_empty() {
             err(path("model"), "name the model (a Hugging Face repo id)".into());
         }
+        if !PRECISIONS.contains(&d.precision.as_str()) {
+            err(path("precision"), format!("{:?} is not one of {}", d.precision, PRECISIONS.join(", ")));
+        }
+        if crate::perf::Engine::parse(&d.engine).is_none() && !crate::place::sizing::is_neuron_engine(&d.engine) {
+            err(
+                path("engine"),
+                format!(
+                    "{:?} is not a known engine: vllm, tgi, tensorrt-llm, sglang, nim, neuron, transformers",
+                    d.engine
+                ),
+            );
+        }
+        let context = crate::catalog::model(&d.model).map(|m| m.context_tokens).filter(|c| *c > 0);
+        if let Some(len) = d.max_model_len {
+            if len == 0 {
+                err(path("maxModelLen"), "must be at least 1 token".into());
+            } else if let Some(context) = context.filter(|c| len > *c) {
+                err(
+                    path("maxModelLen"),
+                    format!("{len} tokens is more than {}'s context of {context} tokens", d.model),
+                );
+            }
+        }
+        if let Some(context) = context {
+            let (input, output) = (&spec.workload.input_tokens, &spec.workload.output_tokens);
+            let longest = |t: &super::TokenDistribution| t.p90.unwrap_or(t.mean);
+            if input.mean + output.mean > context as f64 {
+                err(
+                    "spec.workload.inputTokens.mean".into(),
+                    format!(
+                        "a mean request of {} + {} tokens is longer than {}'s context of {context} tokens \
+                         (deployment {:?}): the engine refuses such requests",
+                        input.mean, output.mean, d.model, d.name
+                    ),
+                );
+            } else if longest(input) + longest(output) > context as f64 {
+                err(
+                    "spec.workload.inputTokens.p90".into(),
+                    format!(
+                        "p90 requests of {} + {} tokens are longer than {}'s context of {context} tokens \
+                         (deployment {:?}): the engine refuses them",
+                        longest(input),
+                        longest(output),
+                        d.model,
+                        d.name
+                    ),
+                );
+            }
+        }
         if d.tensor_parallel == 0 || d.tensor_parallel > MAX_TENSOR_PARALLEL {
             err(path("tensorParallel"), format!("must be between 1 and {MAX_TENSOR_PARALLEL}"));
         }
@@ -403,6 +452,10 @@ pub fn validate(plan: &Plan) -> Vec<PlanError> {
 }
 
 /// Upper bounds that keep placement and simulation finite on hostile input.
+/// The precisions a deployment can name: the performance model's, and INT4 by its method (`awq`,
+/// `gptq`), which the engines' arguments need.
+pub const PRECISIONS: [&str; 7] = ["bf16", "fp16", "fp8", "int8", "int4", "awq", "gptq"];
+
 pub const MAX_REPLICAS: u32 = 10_000;
 pub const MAX_TENSOR_PARALLEL: u32 = 512;
 
@@ -670,6 +723,16 @@ mod tests {
             plan.spec.deployments[0].node_selector.insert("team".into(), "not a value!".into());
         });
         assert!(e.starts_with("spec.deployments[0].nodeSelector.team: "), "{e}");
+        let e = refused("quickstart", |plan| plan.spec.deployments[0].precision = "bogus".into());
+        assert!(e.starts_with("spec.deployments[0].precision: "), "{e}");
+        let e = refused("quickstart", |plan| plan.spec.deployments[0].engine = "bogus".into());
+        assert!(e.starts_with("spec.deployments[0].engine: "), "{e}");
+        let e = refused("quickstart", |plan| plan.spec.deployments[0].max_model_len = Some(0));
+        assert!(e.starts_with("spec.deployments[0].maxModelLen: "), "{e}");
+        let e = refused("quickstart", |plan| plan.spec.deployments[0].max_model_len = Some(100_000_000));
+        assert!(e.starts_with("spec.deployments[0].maxModelLen: ") && e.contains("context"), "{e}");
+        let e = refused("quickstart", |plan| plan.spec.workload.input_tokens.mean = 10_000_000.0);
+        assert!(e.starts_with("spec.workload.inputTokens.mean: ") && e.contains("context"), "{e}");
         let e = refused("quickstart", |plan| plan.spec.node_classes[0].disk_gib = Some(100_000));
         assert!(e.starts_with("spec.nodeClasses[0].diskGiB: "), "{e}");
         // Every example still passes.
