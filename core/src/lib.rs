@@ -8,6 +8,7 @@ pub mod curves;
 pub mod doc;
 pub mod edit;
 pub mod examples;
+pub mod finding;
 pub mod lint;
 pub mod manifest;
 pub mod optimize;

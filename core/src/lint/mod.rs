@@ -4,9 +4,7 @@
 //! rules (v1beta1 names, missing PodDisruptionBudgets, …) are found while importing. Findings on
 //! imported YAML point at the source document, field and line. The code table is in `docs/plan.md`.
 
-mod finding;
-
-pub use finding::{Finding, Severity};
+pub use crate::finding::{Finding, Severity};
 
 use crate::catalog::{CapacityType, InstanceType};
 use crate::manifest::import::{self, Import};

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use super::render::{self, CLUSTER_PLACEHOLDER, ENGINE_ANNOTATION, NODE_POOL_LABEL, PRECISION_ANNOTATION};
 use crate::catalog::CapacityType;
-use crate::lint::{Finding, Severity};
+use crate::finding::{Finding, Severity};
 use crate::place::{parse_quantity, sizing};
 use crate::plan::parse::is_dns_label;
 use crate::plan::tree::{self, Node, Value};
