@@ -606,12 +606,39 @@ pub fn looks_like_plan(text: &str) -> bool {
         .unwrap_or(false)
 }
 
+/// Why [`lint_text`] cannot read a file.
+#[derive(Debug, Clone, PartialEq)]
+pub enum LintTextError {
+    /// The file looks like a Plan but is not a valid one.
+    Plan { file: String, error: plan::PlanError },
+    /// The file is not readable Kubernetes YAML (the import error names the file).
+    Yaml(import::ImportError),
+}
+
+impl std::fmt::Display for LintTextError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            LintTextError::Plan { file, error } => write!(f, "{file}: {error}"),
+            LintTextError::Yaml(error) => error.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for LintTextError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            LintTextError::Plan { error, .. } => Some(error),
+            LintTextError::Yaml(error) => Some(error),
+        }
+    }
+}
+
 /// Lints a file's text, a Plan or Kubernetes YAML; `Err` when it cannot be read (with the reason).
-pub fn lint_text(file: &str, text: &str) -> Result<Vec<Finding>, String> {
+pub fn lint_text(file: &str, text: &str) -> Result<Vec<Finding>, LintTextError> {
     let mut findings = if looks_like_plan(text) {
-        lint_plan_text(text).map_err(|e| format!("{file}: {e}"))?
+        lint_plan_text(text).map_err(|error| LintTextError::Plan { file: file.to_string(), error })?
     } else {
-        lint_yaml(file, text).map_err(|e| e.to_string())?
+        lint_yaml(file, text).map_err(LintTextError::Yaml)?
     };
     for f in &mut findings {
         f.file = file.to_string();

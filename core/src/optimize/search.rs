@@ -6,6 +6,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::disagg;
+use super::unfit::Unfit;
 use super::{
     Assignment, Candidate, CapacityStrategy, ClassLatency, FrontPoint, OptimizeConfig, OptimizeError, OptimizeInput,
     Rejected, SearchStats,
@@ -112,7 +113,7 @@ fn class_fits(
     tp: u32,
     precision: Precision,
     devices: u32,
-) -> Result<Vec<Fit>, String> {
+) -> Result<Vec<Fit>, Unfit> {
     let mut fits = Vec::with_capacity(input.classes.len());
     for class in &input.classes {
         let mut e = EstimateInput::for_chip(input.model.clone(), &chip.id, devices);
@@ -121,21 +122,21 @@ fn class_fits(
         e.precision = precision;
         e.input_tokens = class.input_tokens.max(1);
         e.output_tokens = class.output_tokens.max(1);
-        let rate = perf::max_request_rate_within_slos(&e, &input.slos).map_err(|err| err.message)?;
+        let rate = perf::max_request_rate_within_slos(&e, &input.slos)?;
         if rate.requests_per_s <= 0.0 {
             let why = match rate.binding_slo.and_then(|i| input.slos.get(i)) {
-                Some(slo) => format!("misses {} for {} requests even one at a time", slo_text(slo), class.name),
-                None => format!("cannot serve {} requests", class.name),
+                Some(slo) => Unfit::MissesSlo { slo: slo_text(slo), class: class.name.clone() },
+                None => Unfit::CannotServe { class: class.name.clone() },
             };
             return Err(why);
         }
-        let replica = perf::build_replica(&e, perf::FITTED).map_err(|err| err.message)?;
+        let replica = perf::build_replica(&e, perf::FITTED)?;
         let mut at_target = Vec::with_capacity(config.utilization_targets.len());
         for u in &config.utilization_targets {
             let est = perf::evaluate(&replica, Load::RequestRate(rate.requests_per_s * u));
             match (est.ttft_ms, est.tpot_ms, est.e2e_latency_ms) {
                 (Some(a), Some(b), Some(c)) => at_target.push((a, b, c, est.running_sequences)),
-                _ => return Err(format!("saturated at {:.0} % of its SLO rate", u * 100.0)),
+                _ => return Err(Unfit::Saturated { percent: u * 100.0 }),
             }
         }
         fits.push(Fit { max_requests_per_s: rate.requests_per_s, binding_slo: rate.binding_slo, at_target });
@@ -181,7 +182,7 @@ fn configurations(
     rejected: &mut Vec<Rejected>,
     types_searched: &mut u32,
 ) -> Vec<Config> {
-    let mut cache: BTreeMap<FitKey, Result<Vec<Fit>, String>> = BTreeMap::new();
+    let mut cache: BTreeMap<FitKey, Result<Vec<Fit>, Unfit>> = BTreeMap::new();
     let mut out = Vec::new();
     for t in instance_types() {
         if t.accelerator_count == 0 || !(t.is_nvidia() || t.is_neuron()) {
@@ -226,7 +227,7 @@ fn configurations(
                         instance_type: t.name.clone(),
                         tensor_parallel: tp,
                         precision: precision_name(*precision).to_string(),
-                        reason,
+                        reason: reason.to_string(),
                     }),
                 }
             }

@@ -374,7 +374,7 @@ fn check_trace(err: &mut impl FnMut(String, String), trace: &super::TraceRef) {
                     ),
                 );
             } else if let Err(e) = super::trace::parse_trace_csv(csv) {
-                let e = if e.starts_with("line ") { format!("CSV {e}") } else { e };
+                let e = if e.line().is_some() { format!("CSV {e}") } else { e.to_string() };
                 err(format!("{PATH}.csv"), e);
             }
         }

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use super::cluster::{Cluster, Counts, NodeState};
+use super::error::SimError;
 use super::hpa::{
     external_per_pod_replicas, metric_replicas, HpaController, KedaController, MetricKind, MetricReading, MetricTarget,
     PodCounts,
@@ -156,17 +157,17 @@ impl Dep {
 }
 
 /// Runs a scenario. Errors name the field or flag at fault; the run itself never panics.
-pub fn simulate(sc: &Scenario, opt: &SimOptions) -> Result<Timeline, String> {
+pub fn simulate(sc: &Scenario, opt: &SimOptions) -> Result<Timeline, SimError> {
     opt.validate()?;
     sc.validate()?;
     for (i, d) in sc.deployments.iter().enumerate() {
         if sc.deployments[..i].iter().any(|e| e.name == d.name) {
-            return Err(format!("deployments: the name {:?} is used twice", d.name));
+            return Err(SimError::invalid("deployments", format!("the name {:?} is used twice", d.name)));
         }
     }
     for (i, p) in sc.pools.iter().enumerate() {
         if sc.pools[..i].iter().any(|e| e.name == p.name) {
-            return Err(format!("pools: the name {:?} is used twice", p.name));
+            return Err(SimError::invalid("pools", format!("the name {:?} is used twice", p.name)));
         }
     }
 

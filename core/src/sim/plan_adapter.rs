@@ -9,6 +9,7 @@ use crate::place::{parse_quantity, pool_instance_types, pool_rejects};
 use crate::plan::{self, Plan};
 
 use super::duration::parse_duration_s;
+use super::error::SimError;
 use super::hpa::{
     Behavior, HpaSpec, KedaSpec, KedaTrigger, MetricKind, MetricSpec, MetricTarget, PolicyKind, ScalingPolicy,
 };
@@ -185,14 +186,14 @@ impl ReplicaPerformance for StageReplica {
 }
 
 /// Builds a scenario from a Plan. Errors name the Plan field.
-pub fn from_plan(plan: &Plan, inputs: &PlanInputs) -> Result<Scenario, String> {
+pub fn from_plan(plan: &Plan, inputs: &PlanInputs) -> Result<Scenario, SimError> {
     let spec = &plan.spec;
     let w = &spec.workload;
     let input_tokens = if w.input_tokens.mean > 0.0 { w.input_tokens.mean } else { 512.0 };
     let output_tokens = if w.output_tokens.mean > 0.0 { w.output_tokens.mean } else { 256.0 };
     let inline = match w.trace.as_ref().and_then(plan::TraceRef::inline_rows) {
         Some(Ok(rows)) => Some(rows),
-        Some(Err(e)) => return Err(format!("spec.workload.trace.csv: CSV {e}")),
+        Some(Err(e)) => return Err(SimError::InlineTrace(e)),
         None => None,
     };
     let traffic = Traffic {
@@ -254,14 +255,17 @@ pub fn from_plan(plan: &Plan, inputs: &PlanInputs) -> Result<Scenario, String> {
     })
 }
 
-fn pool(plan: &Plan, i: usize, p: &plan::NodePool) -> Result<SimPool, String> {
+fn pool(plan: &Plan, i: usize, p: &plan::NodePool) -> Result<SimPool, SimError> {
     let at = |f: &str| format!("spec.nodePools[{i}] ({}).{f}", p.name);
     let region = &plan.spec.region;
     let class = plan
         .node_class(&p.node_class)
-        .ok_or_else(|| format!("{}: no node class {:?}", at("nodeClass"), p.node_class))?;
+        .ok_or_else(|| SimError::invalid(at("nodeClass"), format!("no node class {:?}", p.node_class)))?;
     let os = NodeOs::parse(&class.ami).ok_or_else(|| {
-        format!("spec.nodeClasses ({}).ami: {:?} is not bottlerocket or al2023", class.name, class.ami)
+        SimError::invalid(
+            format!("spec.nodeClasses ({}).ami", class.name),
+            format!("{:?} is not bottlerocket or al2023", class.ami),
+        )
     })?;
     let instance_types: Vec<SimInstanceType> = pool_instance_types(p)
         .filter(|t| t.accelerator_count > 0)
@@ -278,8 +282,9 @@ fn pool(plan: &Plan, i: usize, p: &plan::NodePool) -> Result<SimPool, String> {
     let mut limit_devices = None;
     let mut limit_cpu = None;
     for (resource, quantity) in &p.limits {
-        let value = parse_quantity(quantity)
-            .ok_or_else(|| format!("{}: {quantity:?} is not a quantity", at(&format!("limits.{resource}"))))?;
+        let value = parse_quantity(quantity).ok_or_else(|| {
+            SimError::invalid(at(&format!("limits.{resource}")), format!("{quantity:?} is not a quantity"))
+        })?;
         match resource.as_str() {
             "nvidia.com/gpu" | "aws.amazon.com/neuron" | "amd.com/gpu" => {
                 limit_devices = Some(value.clamp(0.0, u32::MAX as f64).floor() as u32)
@@ -291,7 +296,7 @@ fn pool(plan: &Plan, i: usize, p: &plan::NodePool) -> Result<SimPool, String> {
     let consolidation = match p.consolidation.policy.as_str() {
         "WhenEmpty" => ConsolidationPolicy::WhenEmpty,
         "WhenEmptyOrUnderutilized" | "Balanced" => ConsolidationPolicy::WhenEmptyOrUnderutilized,
-        other => return Err(format!("{}: unknown policy {other:?}", at("consolidation.policy"))),
+        other => return Err(SimError::invalid(at("consolidation.policy"), format!("unknown policy {other:?}"))),
     };
     let consolidate_after_s = match p.consolidation.after.as_deref() {
         None | Some("Never") => None,
@@ -305,15 +310,17 @@ fn pool(plan: &Plan, i: usize, p: &plan::NodePool) -> Result<SimPool, String> {
         } else {
             text.parse().ok().map(DisruptionBudget::Nodes)
         }
-        .ok_or_else(|| format!("{}: {text:?} is not a count or a percentage", at(&format!("budgets[{b}].nodes"))))?;
+        .ok_or_else(|| {
+            SimError::invalid(at(&format!("budgets[{b}].nodes")), format!("{text:?} is not a count or a percentage"))
+        })?;
         let schedule = match (&entry.schedule, &entry.duration) {
             (Some(cron), Some(duration)) => {
                 crate::sim::cron::Cron::parse(cron)
-                    .map_err(|e| format!("{}: {e}", at(&format!("budgets[{b}].schedule"))))?;
+                    .map_err(|e| SimError::at(at(&format!("budgets[{b}].schedule")), e))?;
                 Some((cron.clone(), parse_duration_s(duration, &at(&format!("budgets[{b}].duration")))?))
             }
             (None, None) => None,
-            _ => return Err(format!("{}: schedule and duration go together", at(&format!("budgets[{b}]")))),
+            _ => return Err(SimError::invalid(at(&format!("budgets[{b}]")), "schedule and duration go together")),
         };
         let mut reasons = vec![];
         for (r, reason) in entry.reasons.iter().enumerate() {
@@ -322,9 +329,9 @@ fn pool(plan: &Plan, i: usize, p: &plan::NodePool) -> Result<SimPool, String> {
                 "Underutilized" => DisruptionReason::Underutilized,
                 "Drifted" => DisruptionReason::Drifted,
                 other => {
-                    return Err(format!(
-                        "{}: {other:?} is not Empty, Underutilized or Drifted",
-                        at(&format!("budgets[{b}].reasons[{r}]"))
+                    return Err(SimError::invalid(
+                        at(&format!("budgets[{b}].reasons[{r}]")),
+                        format!("{other:?} is not Empty, Underutilized or Drifted"),
                     ))
                 }
             });
@@ -348,7 +355,7 @@ fn pool(plan: &Plan, i: usize, p: &plan::NodePool) -> Result<SimPool, String> {
 
 /// Each node class's reservations go to the first pool (by weight) that uses the class and allows
 /// the reserved instance type.
-fn assign_reservations(plan: &Plan, pools: &mut [SimPool]) -> Result<(), String> {
+fn assign_reservations(plan: &Plan, pools: &mut [SimPool]) -> Result<(), SimError> {
     for (c, class) in plan.spec.node_classes.iter().enumerate() {
         for (r, res) in class.capacity_reservations.iter().enumerate() {
             let target = plan.pools_by_priority().into_iter().filter(|p| p.node_class == class.name).find_map(|p| {
@@ -357,9 +364,9 @@ fn assign_reservations(plan: &Plan, pools: &mut [SimPool]) -> Result<(), String>
                     .position(|sp| sp.name == p.name && sp.instance_types.iter().any(|t| t.name == res.instance_type))
             });
             let Some(target) = target else {
-                return Err(format!(
-                    "spec.nodeClasses[{c}] ({}).capacityReservations[{r}]: no NodePool using this class allows {}",
-                    class.name, res.instance_type
+                return Err(SimError::invalid(
+                    format!("spec.nodeClasses[{c}] ({}).capacityReservations[{r}]", class.name),
+                    format!("no NodePool using this class allows {}", res.instance_type),
                 ));
             };
             let price = pools[target]
@@ -388,7 +395,7 @@ fn deployment(
     input_tokens: f64,
     output_tokens: f64,
     pools: &[SimPool],
-) -> Result<SimDeployment, String> {
+) -> Result<SimDeployment, SimError> {
     let at = |f: &str| format!("spec.deployments[{i}] ({}).{f}", d.name);
     let allowed: Vec<&plan::NodePool> =
         plan.pools_by_priority().into_iter().filter(|p| pool_rejects(p, d, fleet).is_none()).collect();
@@ -414,10 +421,9 @@ fn deployment(
             })
     });
     let Some(reference) = reference else {
-        return Err(format!(
-            "{}: no NodePool the fleet {} may use offers an instance type that holds {tp} devices",
+        return Err(SimError::invalid(
             at("tensorParallel"),
-            fleet.name
+            format!("no NodePool the fleet {} may use offers an instance type that holds {tp} devices", fleet.name),
         ));
     };
     let devices = devices_per_replica(reference, tp);
@@ -425,9 +431,9 @@ fn deployment(
     let tpot_limits = perf::stage::TpotLimit::of(&crate::place::sizing::perf_slos(plan));
     let stage = StageRole::of(&fleet.role, tpot_limits);
     let (service, weights_gib) = service_profile(d, reference, devices, tp, input_tokens, output_tokens, stage)
-        .map_err(|e| format!("{}: {e}", at("model")))?;
+        .map_err(|e| SimError::at(at("model"), e))?;
     let running_target = default_running_target(&service, plan);
-    let autoscaler = autoscaler(d, fleet, running_target).map_err(|e| format!("{}: {e}", at("autoscaler")))?;
+    let autoscaler = autoscaler(d, fleet, running_target).map_err(|e| SimError::at(at("autoscaler"), e))?;
     Ok(SimDeployment {
         name: fleet.name.clone(),
         traffic_share: share,
@@ -462,13 +468,13 @@ fn service_profile(
     input_tokens: f64,
     output_tokens: f64,
     stage: Option<StageRole>,
-) -> Result<(ServiceProfile, f64), String> {
+) -> Result<(ServiceProfile, f64), SimError> {
     // The Plan names weight-only INT4 by its method (`awq`, `gptq`); the perf model by its width.
     let precision = match d.precision.trim().to_ascii_lowercase().as_str() {
         "awq" | "gptq" => Some(perf::Precision::Int4),
         other => perf::Precision::parse(other),
     }
-    .ok_or_else(|| format!("unknown precision {:?}", d.precision))?;
+    .ok_or_else(|| SimError::UnknownPrecision(d.precision.clone()))?;
     if let (Some(model), Some(chip)) = (catalog::model(&d.model), catalog::accelerator_of(t)) {
         let mut input = perf::EstimateInput::for_chip(model.clone(), &chip.id, devices);
         input.device_memory_mib = Some(t.accelerator_memory_mib);
@@ -488,15 +494,14 @@ fn service_profile(
             }
             other => other,
         }
-        .map_err(|e| e.to_string())?;
+        .map_err(SimError::Estimate)?;
         if !replica.memory.fits {
-            return Err(format!(
-                "{} does not fit on {} × {}: {}",
-                model.name,
+            return Err(SimError::DoesNotFit {
+                model: model.name.clone(),
                 devices,
-                t.name,
-                replica.memory.reason.clone().unwrap_or_default()
-            ));
+                instance_type: t.name.clone(),
+                reason: replica.memory.reason.clone().unwrap_or_default(),
+            });
         }
         let weights_gib = replica.memory.weights_gib_per_rank * replica.tensor_parallel.max(1) as f64;
         if let Some(role) = stage {
@@ -513,10 +518,8 @@ fn service_profile(
         return Ok((ServiceProfile::sample(&perf_replica, input_tokens, output_tokens), weights_gib));
     }
     // Unknown model or chip: the first-order stand-in from the parameter count in the model's name.
-    let params_b = params_from_name(&d.model)
-        .ok_or_else(|| format!("{:?} is not in the model catalog and its name gives no parameter count", d.model))?;
-    let chip = chip_figures(&t.accelerator_name)
-        .ok_or_else(|| format!("no figures for accelerator {}", t.accelerator_name))?;
+    let params_b = params_from_name(&d.model).ok_or_else(|| SimError::UnknownModel(d.model.clone()))?;
+    let chip = chip_figures(&t.accelerator_name).ok_or_else(|| SimError::NoChipFigures(t.accelerator_name.clone()))?;
     let stand_in = FirstOrderReplica {
         total_params_b: params_b,
         active_params_b: params_b,
@@ -579,7 +582,7 @@ fn default_running_target(service: &ServiceProfile, plan: &Plan) -> f64 {
     point.map_or(1.0, |p| p.running_requests).max(1.0)
 }
 
-fn autoscaler(d: &plan::Deployment, fleet: &plan::Fleet, running_target: f64) -> Result<Autoscaler, String> {
+fn autoscaler(d: &plan::Deployment, fleet: &plan::Fleet, running_target: f64) -> Result<Autoscaler, SimError> {
     let bounds = fleet.replicas;
     let Some(a) = &d.autoscaler else {
         // Running requests grow with load per replica, so the ratio algorithm converges on them; queue
@@ -621,11 +624,14 @@ fn autoscaler(d: &plan::Deployment, fleet: &plan::Fleet, running_target: f64) ->
         }
     }
     if a.metrics.is_empty() {
-        return Err("metrics: at least one metric is needed".to_string());
+        return Err(SimError::invalid("metrics", "at least one metric is needed"));
     }
     for (m, metric) in a.metrics.iter().enumerate() {
         if !(metric.target.is_finite() && metric.target > 0.0) {
-            return Err(format!("metrics[{m}].target: {} must be positive", metric.target));
+            return Err(SimError::invalid(
+                format!("metrics[{m}].target"),
+                format!("{} must be positive", metric.target),
+            ));
         }
     }
     Ok(match a.kind {
