@@ -476,7 +476,9 @@ pub fn ChartsPanel() -> impl IntoView {
             // No trace here: core replays the plan's inline trace, else the profile.
             let inputs = PlanInputs { profile, ..PlanInputs::default() };
             let options = SimOptions { step_s: 2.0, series_step_s: 300.0, ..SimOptions::default() };
-            let timeline = sim::from_plan(&plan, &inputs).and_then(|scenario| sim::simulate(&scenario, &options));
+            let timeline = sim::from_plan(&plan, &inputs)
+                .and_then(|scenario| sim::simulate(&scenario, &options))
+                .map_err(|e| e.to_string());
             let sim_ms = now_ms() - start;
             let comparison = compare_instance_types(&plan, 12);
             let curves = latency_vs_throughput(&plan, 5);

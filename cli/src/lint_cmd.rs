@@ -24,7 +24,7 @@ pub fn run(args: LintArgs) -> Result<ExitCode, String> {
     let mut findings: Vec<Finding> = Vec::new();
     let mut unreadable = false;
     for file in &args.files {
-        match read_text(file).and_then(|text| lint::lint_text(file, &text)) {
+        match read_text(file).and_then(|text| lint::lint_text(file, &text).map_err(|e| e.to_string())) {
             Ok(found) => findings.extend(found),
             Err(reason) => {
                 eprintln!("tokenfleet: {reason}");

@@ -67,9 +67,9 @@ pub fn run(args: SimulateArgs) -> Result<ExitCode, String> {
         None => None,
     };
     let options = SimOptions {
-        duration_s: sim::parse_duration_s(&args.duration, "--duration")?,
-        step_s: sim::parse_duration_s(&args.step, "--step")?,
-        series_step_s: sim::parse_duration_s(&args.series_step, "--series-step")?,
+        duration_s: sim::parse_duration_s(&args.duration, "--duration").map_err(|e| e.to_string())?,
+        step_s: sim::parse_duration_s(&args.step, "--step").map_err(|e| e.to_string())?,
+        series_step_s: sim::parse_duration_s(&args.series_step, "--series-step").map_err(|e| e.to_string())?,
         seed: args.seed,
     };
     let mut inputs = PlanInputs { trace, profile, arrival_noise: !args.no_noise, ..PlanInputs::default() };

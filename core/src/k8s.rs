@@ -197,7 +197,7 @@ pub fn check_budget_schedule(s: &str) -> Result<(), String> {
     if MACROS.contains(&s) {
         return Ok(());
     }
-    crate::sim::cron::Cron::parse(s).map(|_| ()).map_err(|e| e.to_string())
+    crate::cron::Cron::parse(s).map(|_| ()).map_err(|e| e.to_string())
 }
 
 /// `N` followed by one of `units`, repeated (`1h30m`, `90s`): Go's duration syntax as the CRDs'

@@ -4,10 +4,12 @@
 //! same input always gives the same bytes. See ARCHITECTURE.md for the codemap.
 
 pub mod catalog;
+pub mod cron;
 pub mod curves;
 pub mod doc;
 pub mod edit;
 pub mod examples;
+pub mod finding;
 pub mod k8s;
 pub mod lint;
 pub mod manifest;

@@ -5,6 +5,7 @@ mod conformance;
 mod disagg_sizing;
 mod examples;
 mod generate;
+mod layers;
 mod lint_corpus;
 mod notices;
 mod optimize;

@@ -6,6 +6,7 @@
 //! and the linter; this module enumerates and prices stage configurations of the catalog.
 
 use super::search::{pod_requests, precision_name, tensor_parallel_options};
+use super::unfit::Unfit;
 use super::{OptimizeConfig, OptimizeInput, Rejected};
 use crate::catalog::prices::price;
 use crate::catalog::{accelerator_of, instance_types, CapacityType, InstanceType};
@@ -42,14 +43,14 @@ pub(super) fn stage_config(
     t: &'static InstanceType,
     tp: u32,
     precision: Precision,
-) -> Result<StageConfig, String> {
-    let chip = accelerator_of(t).ok_or("no accelerator data")?;
-    let on_demand = price(&t.name, &input.region, CapacityType::OnDemand).ok_or("no on-demand price")?;
+) -> Result<StageConfig, Unfit> {
+    let chip = accelerator_of(t).ok_or(Unfit::NoAcceleratorData)?;
+    let on_demand = price(&t.name, &input.region, CapacityType::OnDemand).ok_or(Unfit::NoOnDemandPrice)?;
     let neuron = chip.is_neuron();
     let pod = pod_requests(tp, neuron);
     let per_node = pod.pods_per_node(t);
     if per_node == 0 {
-        return Err("no pod fits a node".into());
+        return Err(Unfit::NoPodFitsNode);
     }
     let tpot_limits = TpotLimit::of(&input.slos);
     let mut classes = Vec::new();
@@ -60,13 +61,13 @@ pub(super) fn stage_config(
         e.precision = precision;
         e.input_tokens = class.input_tokens.max(1);
         e.output_tokens = class.output_tokens.max(1);
-        let replica = perf::build_replica(&e, perf::FITTED).map_err(|err| err.message)?;
+        let replica = perf::build_replica(&e, perf::FITTED)?;
         if !replica.memory.fits {
-            return Err(replica.memory.reason.clone().unwrap_or_else(|| "does not fit".into()));
+            return Err(Unfit::DoesNotFit(replica.memory.reason.clone()));
         }
         let c = StageClass::new(replica, class.input_tokens, class.output_tokens, &tpot_limits);
         if !c.meets_tpot_alone {
-            return Err(format!("a decode step of {} misses the TPOT limit even alone", class.name));
+            return Err(Unfit::DecodeMissesTpot { class: class.name.clone() });
         }
         classes.push(c);
     }

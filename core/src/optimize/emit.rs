@@ -453,7 +453,7 @@ fn check_disaggregated(plan: &Plan, input: &OptimizeInput, d: &Deployment, preci
             ) {
                 (Ok(p), Ok(dc)) => (p, dc),
                 (Err(e), _) | (_, Err(e)) => {
-                    out.push(row(&pf.name, &pt.name, 0.0, 0.0, f64::INFINITY, Some(e)));
+                    out.push(row(&pf.name, &pt.name, 0.0, 0.0, f64::INFINITY, Some(e.to_string())));
                     continue;
                 }
             };

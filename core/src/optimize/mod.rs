@@ -27,6 +27,7 @@ mod disagg;
 mod emit;
 mod explain;
 mod search;
+mod unfit;
 
 pub use emit::{slo_check, SloCheck};
 pub use explain::explain;
@@ -169,6 +170,8 @@ impl OptimizeError {
         OptimizeError { field: field.to_string(), message: message.into() }
     }
 }
+
+impl std::error::Error for OptimizeError {}
 
 impl std::fmt::Display for OptimizeError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

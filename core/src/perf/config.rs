@@ -64,18 +64,43 @@ impl Precision {
     }
 
     /// Dense matmul rate on `chip` in this precision (TFLOPS), or why the chip cannot run it.
-    pub fn peak_tflops(self, chip: &Accelerator) -> Result<f64, String> {
+    pub fn peak_tflops(self, chip: &Accelerator) -> Result<f64, UnsupportedPrecision> {
+        let unsupported = || UnsupportedPrecision { chip: chip.id.clone(), precision: self };
         match self {
             Precision::Fp16 => Ok(chip.fp16_tflops),
             Precision::Bf16 if chip.supports_bf16 => Ok(chip.fp16_tflops),
-            Precision::Bf16 => Err(format!("{} has no BF16 support (use fp16)", chip.id)),
-            Precision::Fp8 => chip.fp8_tflops.ok_or_else(|| format!("{} has no FP8 support", chip.id)),
+            Precision::Bf16 => Err(unsupported()),
+            Precision::Fp8 => chip.fp8_tflops.ok_or_else(unsupported),
             Precision::Int8 => Ok(chip.fp16_tflops),
             Precision::Int4 if chip.supports_int4 => Ok(chip.fp16_tflops),
-            Precision::Int4 => Err(format!("{} has no INT4 kernels in its serving stack", chip.id)),
+            Precision::Int4 => Err(unsupported()),
         }
     }
 }
+
+/// A chip that cannot run a precision ([`Precision::peak_tflops`]): BF16 without BF16 support, FP8
+/// without FP8 units, INT4 without INT4 kernels in its serving stack.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnsupportedPrecision {
+    /// The chip's catalog id.
+    pub chip: String,
+    pub precision: Precision,
+}
+
+impl std::fmt::Display for UnsupportedPrecision {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let chip = &self.chip;
+        match self.precision {
+            Precision::Bf16 => write!(f, "{chip} has no BF16 support (use fp16)"),
+            Precision::Fp8 => write!(f, "{chip} has no FP8 support"),
+            Precision::Int4 => write!(f, "{chip} has no INT4 kernels in its serving stack"),
+            // FP16 and INT8 run on every chip; named for completeness.
+            other => write!(f, "{chip} has no {other:?} support"),
+        }
+    }
+}
+
+impl std::error::Error for UnsupportedPrecision {}
 
 /// Serving engine. Engines share one formula and differ by efficiency factors and limits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -128,7 +153,7 @@ impl Engine {
         match v.as_str() {
             "trt-llm" | "trtllm" | "tensorrt_llm" | "tensorrtllm" => Some(Engine::TensorrtLlm),
             "hf" | "huggingface" => Some(Engine::Transformers),
-            "transformers-neuronx" | "nxd" | "vllm-neuron" => Some(Engine::Neuron),
+            "transformers-neuronx" | "nxd" | "vllm-neuron" | "tgi-neuron" => Some(Engine::Neuron),
             _ => Engine::ALL.into_iter().find(|e| e.as_str() == v),
         }
     }

@@ -43,7 +43,7 @@ pub mod queueing;
 pub mod replica;
 pub mod stage;
 
-pub use config::{Engine, Load, Precision};
+pub use config::{Engine, Load, Precision, UnsupportedPrecision};
 pub use efficiency::{Efficiency, FittedGroup, FITTED};
 pub use load::OperatingPoint;
 pub use planning::{
@@ -130,6 +130,8 @@ impl EstimateError {
         EstimateError { field: "memory".into(), message }
     }
 }
+
+impl std::error::Error for EstimateError {}
 
 impl std::fmt::Display for EstimateError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

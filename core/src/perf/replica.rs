@@ -141,7 +141,7 @@ impl Replica {
             Some(e) => e,
             None => Engine::default_for(chip),
         };
-        let peak_tflops = cfg.precision.peak_tflops(chip).map_err(|m| err("precision", m))?;
+        let peak_tflops = cfg.precision.peak_tflops(chip).map_err(|m| err("precision", m.to_string()))?;
         let cores = chip.neuron_cores_per_device.max(1);
         let max_ranks = cfg.devices * cores;
         let mut notes = Vec::new();

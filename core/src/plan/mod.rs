@@ -121,7 +121,7 @@ impl TraceRef {
 
     /// The rows of an inline trace: `None` for a file trace, the reader's error (`line N: …`) for a
     /// bad CSV.
-    pub fn inline_rows(&self) -> Option<Result<Vec<trace::TraceRow>, String>> {
+    pub fn inline_rows(&self) -> Option<Result<Vec<trace::TraceRow>, trace::TraceError>> {
         self.csv.as_deref().map(trace::parse_trace_csv)
     }
 }

@@ -255,7 +255,7 @@ pub fn validate(plan: &Plan) -> Vec<PlanError> {
         if !PRECISIONS.contains(&d.precision.as_str()) {
             err(path("precision"), format!("{:?} is not one of {}", d.precision, PRECISIONS.join(", ")));
         }
-        if crate::perf::Engine::parse(&d.engine).is_none() && !crate::place::sizing::is_neuron_engine(&d.engine) {
+        if crate::perf::Engine::parse(&d.engine).is_none() {
             err(
                 path("engine"),
                 format!(
@@ -497,7 +497,7 @@ fn check_trace(err: &mut impl FnMut(String, String), trace: &super::TraceRef) {
                     ),
                 );
             } else if let Err(e) = super::trace::parse_trace_csv(csv) {
-                let e = if e.starts_with("line ") { format!("CSV {e}") } else { e };
+                let e = if e.line().is_some() { format!("CSV {e}") } else { e.to_string() };
                 err(format!("{PATH}.csv"), e);
             }
         }

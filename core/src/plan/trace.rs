@@ -6,6 +6,8 @@
 //! Blank lines and lines starting with `#` are skipped. Errors name the line of the CSV (the header
 //! is line 1).
 
+use std::fmt;
+
 use serde::{Deserialize, Serialize};
 
 /// Inline traces (`spec.workload.trace.csv`) are limited to this many bytes: a week at one row a
@@ -24,32 +26,113 @@ pub struct TraceRow {
     pub output_tokens: Option<f64>,
 }
 
+/// Why a CSV trace cannot be read. Every error but [`TraceError::Empty`] is about a line of the CSV.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TraceError {
+    /// No header line (only blank lines and comments).
+    Empty,
+    MissingColumn {
+        line: usize,
+        column: &'static str,
+    },
+    NotANumber {
+        line: usize,
+        column: &'static str,
+        cell: String,
+    },
+    /// Negative or not finite.
+    OutOfRange {
+        line: usize,
+        column: &'static str,
+        cell: String,
+    },
+    RateTooHigh {
+        line: usize,
+        requests_per_s: f64,
+    },
+    /// Times must increase from row to row.
+    NotAfter {
+        line: usize,
+        t_s: f64,
+        previous_t_s: f64,
+    },
+    NoRows {
+        line: usize,
+    },
+}
+
+impl TraceError {
+    /// The line of the CSV the error is about (the header is line 1).
+    pub fn line(&self) -> Option<usize> {
+        match self {
+            TraceError::Empty => None,
+            TraceError::MissingColumn { line, .. }
+            | TraceError::NotANumber { line, .. }
+            | TraceError::OutOfRange { line, .. }
+            | TraceError::RateTooHigh { line, .. }
+            | TraceError::NotAfter { line, .. }
+            | TraceError::NoRows { line } => Some(*line),
+        }
+    }
+}
+
+impl fmt::Display for TraceError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TraceError::Empty => {
+                f.write_str("the trace is empty: expected a header line t_s,requests_per_s and rows under it")
+            }
+            TraceError::MissingColumn { line, column } => {
+                write!(f, "line {line}: the header lacks column {column} (expected t_s,requests_per_s)")
+            }
+            TraceError::NotANumber { line, column, cell } => {
+                write!(f, "line {line}: {column} {cell:?} is not a number")
+            }
+            TraceError::OutOfRange { line, column, cell } => {
+                write!(f, "line {line}: {column} {cell:?} must be finite and non-negative")
+            }
+            TraceError::RateTooHigh { line, requests_per_s } => write!(
+                f,
+                "line {line}: requests_per_s {requests_per_s} is more than {MAX_TRACE_REQUESTS_PER_S} requests/s"
+            ),
+            TraceError::NotAfter { line, t_s, previous_t_s } => {
+                write!(f, "line {line}: t_s {t_s} is not after the previous row's {previous_t_s}")
+            }
+            TraceError::NoRows { line } => write!(f, "line {line}: no data rows after the header"),
+        }
+    }
+}
+
+impl std::error::Error for TraceError {}
+
 /// Parses a CSV trace. Errors start with the line they are about (`line 3: …`).
-pub fn parse_trace_csv(text: &str) -> Result<Vec<TraceRow>, String> {
+pub fn parse_trace_csv(text: &str) -> Result<Vec<TraceRow>, TraceError> {
     let mut lines = text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty() && !l.trim_start().starts_with('#'));
-    let (header_index, header) =
-        lines.next().ok_or("the trace is empty: expected a header line t_s,requests_per_s and rows under it")?;
+    let (header_index, header) = lines.next().ok_or(TraceError::Empty)?;
     let header_no = header_index + 1;
     let names: Vec<&str> = header.split(',').map(str::trim).collect();
     let column = |name: &str| names.iter().position(|n| *n == name);
-    let t_col =
-        column("t_s").ok_or(format!("line {header_no}: the header lacks column t_s (expected t_s,requests_per_s)"))?;
-    let r_col = column("requests_per_s")
-        .ok_or(format!("line {header_no}: the header lacks column requests_per_s (expected t_s,requests_per_s)"))?;
+    let missing = |column| TraceError::MissingColumn { line: header_no, column };
+    let t_col = column("t_s").ok_or(missing("t_s"))?;
+    let r_col = column("requests_per_s").ok_or(missing("requests_per_s"))?;
     let (in_col, out_col) = (column("input_tokens"), column("output_tokens"));
     let mut rows: Vec<TraceRow> = vec![];
     for (index, line) in lines {
         let line_no = index + 1;
         let cells: Vec<&str> = line.split(',').map(str::trim).collect();
-        let number = |col: usize, name: &str| -> Result<f64, String> {
+        let number = |col: usize, column: &'static str| -> Result<f64, TraceError> {
             let cell = cells.get(col).copied().unwrap_or("");
-            let value = cell.parse::<f64>().map_err(|_| format!("line {line_no}: {name} {cell:?} is not a number"))?;
+            let value = cell.parse::<f64>().map_err(|_| TraceError::NotANumber {
+                line: line_no,
+                column,
+                cell: cell.to_string(),
+            })?;
             if !value.is_finite() || value < 0.0 {
-                return Err(format!("line {line_no}: {name} {cell:?} must be finite and non-negative"));
+                return Err(TraceError::OutOfRange { line: line_no, column, cell: cell.to_string() });
             }
             Ok(value)
         };
-        let optional = |col: Option<usize>, name: &str| -> Result<Option<f64>, String> {
+        let optional = |col: Option<usize>, name: &'static str| -> Result<Option<f64>, TraceError> {
             match col {
                 Some(c) if cells.get(c).is_some_and(|v| !v.is_empty()) => number(c, name).map(Some),
                 _ => Ok(None),
@@ -62,20 +145,17 @@ pub fn parse_trace_csv(text: &str) -> Result<Vec<TraceRow>, String> {
             output_tokens: optional(out_col, "output_tokens")?,
         };
         if row.requests_per_s > MAX_TRACE_REQUESTS_PER_S {
-            return Err(format!(
-                "line {line_no}: requests_per_s {} is more than {MAX_TRACE_REQUESTS_PER_S} requests/s",
-                row.requests_per_s
-            ));
+            return Err(TraceError::RateTooHigh { line: line_no, requests_per_s: row.requests_per_s });
         }
         if let Some(last) = rows.last() {
             if row.t_s <= last.t_s {
-                return Err(format!("line {line_no}: t_s {} is not after the previous row's {}", row.t_s, last.t_s));
+                return Err(TraceError::NotAfter { line: line_no, t_s: row.t_s, previous_t_s: last.t_s });
             }
         }
         rows.push(row);
     }
     if rows.is_empty() {
-        return Err(format!("line {header_no}: no data rows after the header"));
+        return Err(TraceError::NoRows { line: header_no });
     }
     Ok(rows)
 }
@@ -100,16 +180,16 @@ pub(crate) mod tests {
 
     #[test]
     fn trace_errors_name_line_and_column() {
-        assert!(parse_trace_csv("time,rps\n0,1\n").unwrap_err().contains("t_s"));
-        let e = parse_trace_csv("t_s,requests_per_s\n0,1\n10,abc\n").unwrap_err();
+        assert!(parse_trace_csv("time,rps\n0,1\n").unwrap_err().to_string().contains("t_s"));
+        let e = parse_trace_csv("t_s,requests_per_s\n0,1\n10,abc\n").unwrap_err().to_string();
         assert!(e.starts_with("line 3: ") && e.contains("requests_per_s"), "{e}");
-        assert!(parse_trace_csv("t_s,requests_per_s\n10,1\n5,1\n").unwrap_err().starts_with("line 3: "));
+        assert!(parse_trace_csv("t_s,requests_per_s\n10,1\n5,1\n").unwrap_err().to_string().starts_with("line 3: "));
         assert!(parse_trace_csv("t_s,requests_per_s\n0,-1\n").is_err());
-        assert!(parse_trace_csv("t_s,requests_per_s\n0,1e9\n").unwrap_err().contains("more than"));
-        assert!(parse_trace_csv("").unwrap_err().contains("empty"));
-        assert!(parse_trace_csv("t_s,requests_per_s\n").unwrap_err().contains("no data rows"));
+        assert!(parse_trace_csv("t_s,requests_per_s\n0,1e9\n").unwrap_err().to_string().contains("more than"));
+        assert!(parse_trace_csv("").unwrap_err().to_string().contains("empty"));
+        assert!(parse_trace_csv("t_s,requests_per_s\n").unwrap_err().to_string().contains("no data rows"));
         // Line numbers count the lines of the text, skipped ones included.
-        assert!(parse_trace_csv("# c\nt_s,requests_per_s\n\n0,x\n").unwrap_err().starts_with("line 4: "));
+        assert!(parse_trace_csv("# c\nt_s,requests_per_s\n\n0,x\n").unwrap_err().to_string().starts_with("line 4: "));
     }
 
     /// A day at one row a minute, with token columns on every tenth row (like an exported metric).

@@ -1,10 +1,55 @@
 //! Durations as users type them (`24h`, `90m`, `1h30m`, `7d`, `500ms`, `15s`, or bare seconds).
 
+use std::fmt;
+
+/// Why a duration cannot be read; `field` names the flag or field, `text` the duration as typed
+/// (trimmed).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DurationError {
+    pub field: String,
+    pub text: String,
+    pub problem: DurationProblem,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DurationProblem {
+    Empty,
+    /// Something other than a number where a number should start.
+    Unreadable,
+    /// Digits and dots that do not make a number (`1.2.3h`).
+    BadNumber,
+    UnknownUnit(String),
+    /// Negative or not finite.
+    OutOfRange,
+}
+
+impl fmt::Display for DurationError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (field, text) = (&self.field, &self.text);
+        match &self.problem {
+            DurationProblem::Empty => write!(f, "{field}: empty duration; write e.g. 24h, 90m, 15s or 500ms"),
+            DurationProblem::Unreadable => {
+                write!(f, "{field}: cannot read duration {text:?}; write e.g. 24h, 90m, 1h30m, 15s or 500ms")
+            }
+            DurationProblem::BadNumber => write!(f, "{field}: cannot read number in duration {text:?}"),
+            DurationProblem::UnknownUnit(unit) => {
+                write!(f, "{field}: unknown unit {unit:?} in duration {text:?}; use ms, s, m, h or d")
+            }
+            DurationProblem::OutOfRange => {
+                write!(f, "{field}: duration {text:?} must be a finite, non-negative number of seconds")
+            }
+        }
+    }
+}
+
+impl std::error::Error for DurationError {}
+
 /// Parses a duration into seconds. `field` names the flag or field in the error.
-pub fn parse_duration_s(text: &str, field: &str) -> Result<f64, String> {
+pub fn parse_duration_s(text: &str, field: &str) -> Result<f64, DurationError> {
     let text = text.trim();
+    let error = |problem| DurationError { field: field.to_string(), text: text.to_string(), problem };
     if text.is_empty() {
-        return Err(format!("{field}: empty duration; write e.g. 24h, 90m, 15s or 500ms"));
+        return Err(error(DurationProblem::Empty));
     }
     if let Ok(seconds) = text.parse::<f64>() {
         return check(seconds, text, field);
@@ -14,10 +59,9 @@ pub fn parse_duration_s(text: &str, field: &str) -> Result<f64, String> {
     while !rest.is_empty() {
         let digits = rest.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(rest.len());
         if digits == 0 {
-            return Err(format!("{field}: cannot read duration {text:?}; write e.g. 24h, 90m, 1h30m, 15s or 500ms"));
+            return Err(error(DurationProblem::Unreadable));
         }
-        let number =
-            rest[..digits].parse::<f64>().map_err(|_| format!("{field}: cannot read number in duration {text:?}"))?;
+        let number = rest[..digits].parse::<f64>().map_err(|_| error(DurationProblem::BadNumber))?;
         rest = &rest[digits..];
         let unit_len = rest.find(|c: char| c.is_ascii_digit() || c == '.').unwrap_or(rest.len());
         let factor = match &rest[..unit_len] {
@@ -27,7 +71,7 @@ pub fn parse_duration_s(text: &str, field: &str) -> Result<f64, String> {
             "h" => 3600.0,
             "d" => 86400.0,
             unit => {
-                return Err(format!("{field}: unknown unit {unit:?} in duration {text:?}; use ms, s, m, h or d"));
+                return Err(error(DurationProblem::UnknownUnit(unit.to_string())));
             }
         };
         total += number * factor;
@@ -36,11 +80,11 @@ pub fn parse_duration_s(text: &str, field: &str) -> Result<f64, String> {
     check(total, text, field)
 }
 
-fn check(seconds: f64, text: &str, field: &str) -> Result<f64, String> {
+fn check(seconds: f64, text: &str, field: &str) -> Result<f64, DurationError> {
     if seconds.is_finite() && seconds >= 0.0 {
         Ok(seconds)
     } else {
-        Err(format!("{field}: duration {text:?} must be a finite, non-negative number of seconds"))
+        Err(DurationError { field: field.to_string(), text: text.to_string(), problem: DurationProblem::OutOfRange })
     }
 }
 
@@ -57,7 +101,7 @@ mod tests {
         assert_eq!(p("500ms"), 0.5);
         assert_eq!(p("15"), 15.0);
         assert_eq!(p("0s"), 0.0);
-        let e = parse_duration_s("5 parsecs", "--step").unwrap_err();
+        let e = parse_duration_s("5 parsecs", "--step").unwrap_err().to_string();
         assert!(e.starts_with("--step:"), "{e}");
         assert!(parse_duration_s("-3", "--step").is_err());
         assert!(parse_duration_s("h", "--step").is_err());

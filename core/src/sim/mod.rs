@@ -8,9 +8,10 @@
 //! randomness comes from one seeded [`rng::Rng`].
 
 mod cluster;
-pub mod cron;
+pub use crate::cron;
 pub mod duration;
 mod engine;
+mod error;
 pub mod hpa;
 mod output;
 pub mod params;
@@ -20,8 +21,10 @@ mod scenario;
 pub mod serving;
 pub mod traffic;
 
-pub use duration::parse_duration_s;
+pub use cron::CronError;
+pub use duration::{parse_duration_s, DurationError};
 pub use engine::simulate;
+pub use error::SimError;
 pub use output::{DeploymentSeries, Finding, Parameter, PoolSeries, Series, Summary, Timeline};
 pub use params::{NodeOs, Timing};
 pub use plan_adapter::{from_plan, PlanInputs};
@@ -33,7 +36,11 @@ pub use serving::{FirstOrderReplica, LatencyPoint, ReplicaPerformance, ServicePr
 pub use traffic::{parse_trace_csv, Profile, ProfileParams, TraceRow, Traffic, TrafficSource};
 
 /// Builds the scenario of a Plan and runs it: `from_plan` then `simulate`.
-pub fn simulate_plan(plan: &crate::plan::Plan, inputs: &PlanInputs, options: &SimOptions) -> Result<Timeline, String> {
+pub fn simulate_plan(
+    plan: &crate::plan::Plan,
+    inputs: &PlanInputs,
+    options: &SimOptions,
+) -> Result<Timeline, SimError> {
     simulate(&from_plan(plan, inputs)?, options)
 }
 

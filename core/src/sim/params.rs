@@ -3,6 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::error::SimError;
+
 /// The node image family of an EC2NodeClass (`amiSelectorTerms` alias).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -140,9 +142,9 @@ impl Timing {
     }
 
     /// Sets one parameter by its name in [`Timing::documented`] (`boot_al2023_s`, `spot_notice_s`, …).
-    pub fn set(&mut self, name: &str, value: f64) -> Result<(), String> {
+    pub fn set(&mut self, name: &str, value: f64) -> Result<(), SimError> {
         if !(value.is_finite() && value >= 0.0) {
-            return Err(format!("{name}: {value} must be a finite, non-negative number"));
+            return Err(SimError::invalid(name, format!("{value} must be a finite, non-negative number")));
         }
         let field = match name {
             "hpa_sync_period_s" => &mut self.hpa_sync_period_s,
@@ -173,11 +175,8 @@ impl Timing {
                     self.spot_interruptions_per_node_hour_by_family.push((family.to_string(), value));
                     return Ok(());
                 }
-                let names: Vec<&str> = self.documented().iter().map(|p| p.name).collect();
-                return Err(format!(
-                    "unknown parameter {name:?}; use one of {} or spot_interruptions_per_node_hour.<family>",
-                    names.join(", ")
-                ));
+                let known = self.documented().iter().map(|p| p.name).collect();
+                return Err(SimError::UnknownParameter { name: name.to_string(), known });
             }
         };
         *field = value;
@@ -185,22 +184,28 @@ impl Timing {
     }
 
     /// Checks every field; errors name it.
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), SimError> {
         for p in self.documented() {
             if !p.value.is_finite() || p.value < 0.0 {
-                return Err(format!("timing.{}: {} must be a finite, non-negative number", p.name, p.value));
+                return Err(SimError::invalid(
+                    format!("timing.{}", p.name),
+                    format!("{} must be a finite, non-negative number", p.value),
+                ));
             }
         }
         for (family, rate) in &self.spot_interruptions_per_node_hour_by_family {
             if !rate.is_finite() || *rate < 0.0 {
-                return Err(format!("timing.spot_interruptions_per_node_hour_by_family.{family}: {rate} is invalid"));
+                return Err(SimError::invalid(
+                    format!("timing.spot_interruptions_per_node_hour_by_family.{family}"),
+                    format!("{rate} is invalid"),
+                ));
             }
         }
         if self.spot_launch_failure_probability > 1.0 {
-            return Err("timing.spot_launch_failure_probability: must be between 0 and 1".to_string());
+            return Err(SimError::invalid("timing.spot_launch_failure_probability", "must be between 0 and 1"));
         }
         if self.image_pull_mib_per_s <= 0.0 || self.model_load_mib_per_s <= 0.0 {
-            return Err("timing: image_pull_mib_per_s and model_load_mib_per_s must be positive".to_string());
+            return Err(SimError::invalid("timing", "image_pull_mib_per_s and model_load_mib_per_s must be positive"));
         }
         Ok(())
     }
@@ -266,7 +271,7 @@ mod tests {
         t.set("spot_interruptions_per_node_hour.g5", 0.01).unwrap();
         assert_eq!(t.spot_rate_per_node_hour("g5"), 0.01);
         assert_eq!(t.spot_rate_per_node_hour("g6"), 7.0);
-        assert!(t.set("boot_time", 1.0).unwrap_err().contains("boot_al2023_s"));
+        assert!(t.set("boot_time", 1.0).unwrap_err().to_string().contains("boot_al2023_s"));
         assert!(t.set("boot_al2023_s", -1.0).is_err());
     }
 }

@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::error::SimError;
 use super::hpa::{HpaSpec, KedaSpec};
 use super::params::{NodeOs, Timing};
 use super::serving::ServiceProfile;
@@ -226,21 +227,24 @@ impl Default for SimOptions {
 }
 
 impl SimOptions {
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), SimError> {
         if !(self.step_s.is_finite() && self.step_s >= 0.01) {
-            return Err(format!("--step: {} s is too small; use at least 10ms", self.step_s));
+            return Err(SimError::invalid("--step", format!("{} s is too small; use at least 10ms", self.step_s)));
         }
         if !(self.duration_s.is_finite() && self.duration_s >= self.step_s) {
-            return Err(format!("--duration: {} s must be at least one step", self.duration_s));
+            return Err(SimError::invalid("--duration", format!("{} s must be at least one step", self.duration_s)));
         }
         if self.duration_s / self.step_s > 50_000_000.0 {
-            return Err("--duration: more than 50 million steps; use a larger --step".to_string());
+            return Err(SimError::invalid("--duration", "more than 50 million steps; use a larger --step"));
         }
         if !(self.series_step_s.is_finite() && self.series_step_s >= self.step_s) {
-            return Err(format!("--series-step: {} s must be at least --step ({} s)", self.series_step_s, self.step_s));
+            return Err(SimError::invalid(
+                "--series-step",
+                format!("{} s must be at least --step ({} s)", self.series_step_s, self.step_s),
+            ));
         }
         if self.duration_s / self.series_step_s > 2_000_000.0 {
-            return Err("--series-step: more than 2 million samples; use a larger --series-step".to_string());
+            return Err(SimError::invalid("--series-step", "more than 2 million samples; use a larger --series-step"));
         }
         Ok(())
     }
@@ -248,53 +252,59 @@ impl SimOptions {
 
 impl Scenario {
     /// Checks the scenario; errors name the field.
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), SimError> {
         self.timing.validate()?;
         if self.deployments.is_empty() {
-            return Err("deployments: the scenario has no deployment to simulate".to_string());
+            return Err(SimError::invalid("deployments", "the scenario has no deployment to simulate"));
         }
         if self.deployments.len() > 1000 || self.pools.len() > 1000 {
-            return Err("deployments/pools: more than 1000 entries".to_string());
+            return Err(SimError::invalid("deployments/pools", "more than 1000 entries"));
         }
         for (i, d) in self.deployments.iter().enumerate() {
             let at = |f: &str| format!("deployments[{i}] ({}).{f}", d.name);
             if d.devices_per_replica == 0 {
-                return Err(format!("{}: must be at least 1", at("devices_per_replica")));
+                return Err(SimError::invalid(at("devices_per_replica"), "must be at least 1"));
             }
             if !(d.traffic_share.is_finite() && d.traffic_share >= 0.0) {
-                return Err(format!("{}: {} must be a non-negative fraction", at("traffic_share"), d.traffic_share));
+                return Err(SimError::invalid(
+                    at("traffic_share"),
+                    format!("{} must be a non-negative fraction", d.traffic_share),
+                ));
             }
             if d.autoscaler.max_replicas() < d.autoscaler.min_replicas() {
-                return Err(format!("{}: max replicas is below min replicas", at("autoscaler")));
+                return Err(SimError::invalid(at("autoscaler"), "max replicas is below min replicas"));
             }
             if d.autoscaler.max_replicas() > 10_000 {
-                return Err(format!("{}: more than 10000 replicas", at("autoscaler")));
+                return Err(SimError::invalid(at("autoscaler"), "more than 10000 replicas"));
             }
             for (f, v) in [("image_gib", d.image_gib), ("weights_gib", d.weights_gib)] {
                 if !(v.is_finite() && v >= 0.0) {
-                    return Err(format!("{}: {v} must be a non-negative number", at(f)));
+                    return Err(SimError::invalid(at(f), format!("{v} must be a non-negative number")));
                 }
             }
             let s = &d.service;
             if !(s.capacity_requests_per_s.is_finite() && s.capacity_requests_per_s >= 0.0) {
-                return Err(format!("{}: capacity must be finite", at("service.capacity_requests_per_s")));
+                return Err(SimError::invalid(at("service.capacity_requests_per_s"), "capacity must be finite"));
             }
             if s.curve.len() < 2 {
-                return Err(format!("{}: needs at least two latency points", at("service.curve")));
+                return Err(SimError::invalid(at("service.curve"), "needs at least two latency points"));
             }
             if s.curve.iter().any(|p| {
                 ![p.ttft_p50_ms, p.ttft_p95_ms, p.tpot_p50_ms, p.tpot_p95_ms].iter().all(|v| v.is_finite() && *v >= 0.0)
             }) {
-                return Err(format!("{}: latency must be finite and non-negative", at("service.curve")));
+                return Err(SimError::invalid(at("service.curve"), "latency must be finite and non-negative"));
             }
             if let Some(up) = &d.upstream {
                 if !self.deployments[..i].iter().any(|e| &e.name == up) {
-                    return Err(format!("{}: {up:?} is not a deployment listed before this one", at("upstream")));
+                    return Err(SimError::invalid(
+                        at("upstream"),
+                        format!("{up:?} is not a deployment listed before this one"),
+                    ));
                 }
             }
             for name in &d.allowed_pools {
                 if !self.pools.iter().any(|p| &p.name == name) {
-                    return Err(format!("{}: no NodePool named {name:?}", at("allowed_pools")));
+                    return Err(SimError::invalid(at("allowed_pools"), format!("no NodePool named {name:?}")));
                 }
             }
         }
@@ -302,41 +312,46 @@ impl Scenario {
             let at = |f: &str| format!("pools[{i}] ({}).{f}", p.name);
             for r in &p.reservations {
                 if !p.instance_types.iter().any(|t| t.name == r.instance_type) {
-                    return Err(format!(
-                        "{}: {} is not among the pool's instance types",
+                    return Err(SimError::invalid(
                         at("reservations"),
-                        r.instance_type
+                        format!("{} is not among the pool's instance types", r.instance_type),
                     ));
                 }
                 if r.count > 10_000 || !(r.usd_per_hour.is_finite() && r.usd_per_hour >= 0.0) {
-                    return Err(format!("{}: count or price out of range", at("reservations")));
+                    return Err(SimError::invalid(at("reservations"), "count or price out of range"));
                 }
             }
             for t in &p.instance_types {
                 for v in [t.on_demand_usd_per_hour, t.spot_usd_per_hour].into_iter().flatten() {
                     if !(v.is_finite() && v >= 0.0) {
-                        return Err(format!("{}: price of {} is invalid", at("instance_types"), t.name));
+                        return Err(SimError::invalid(at("instance_types"), format!("price of {} is invalid", t.name)));
                     }
                 }
             }
             for (b, rule) in p.budgets.iter().enumerate() {
                 if let Some((cron, duration_s)) = &rule.schedule {
                     super::cron::Cron::parse(cron)
-                        .map_err(|e| format!("{}: {e}", at(&format!("budgets[{b}].schedule"))))?;
+                        .map_err(|e| SimError::at(at(&format!("budgets[{b}].schedule")), e))?;
                     if !(duration_s.is_finite() && *duration_s >= 0.0) {
-                        return Err(format!("{}: {duration_s} is invalid", at(&format!("budgets[{b}].duration"))));
+                        return Err(SimError::invalid(
+                            at(&format!("budgets[{b}].duration")),
+                            format!("{duration_s} is invalid"),
+                        ));
                     }
                 }
             }
             if let Some(after) = p.consolidate_after_s {
                 if !(after.is_finite() && after >= 0.0) {
-                    return Err(format!("{}: {after} is invalid", at("consolidate_after_s")));
+                    return Err(SimError::invalid(at("consolidate_after_s"), format!("{after} is invalid")));
                 }
             }
         }
         for (i, s) in self.slos.iter().enumerate() {
             if !(s.limit_ms.is_finite() && s.limit_ms > 0.0 && s.percentile > 0.0 && s.percentile <= 100.0) {
-                return Err(format!("slos[{i}]: percentile must be in (0, 100] and limit_ms positive"));
+                return Err(SimError::invalid(
+                    format!("slos[{i}]"),
+                    "percentile must be in (0, 100] and limit_ms positive",
+                ));
             }
         }
         match &self.traffic.source {
@@ -352,19 +367,25 @@ impl Scenario {
                     ("peak_hour", p.peak_hour),
                 ] {
                     if !(v.is_finite() && v >= 0.0) {
-                        return Err(format!("traffic.{f}: {v} must be a finite, non-negative number"));
+                        return Err(SimError::invalid(
+                            format!("traffic.{f}"),
+                            format!("{v} must be a finite, non-negative number"),
+                        ));
                     }
                 }
                 if p.spikes_per_day > 1000 {
-                    return Err("traffic.spikes_per_day: at most 1000".to_string());
+                    return Err(SimError::invalid("traffic.spikes_per_day", "at most 1000"));
                 }
                 if p.peak_requests_per_s.max(p.baseline_requests_per_s) * p.spike_factor.max(1.0) > MAX_REQUESTS_PER_S {
-                    return Err(format!("traffic: more than {MAX_REQUESTS_PER_S} requests/s at the peak of a spike"));
+                    return Err(SimError::invalid(
+                        "traffic",
+                        format!("more than {MAX_REQUESTS_PER_S} requests/s at the peak of a spike"),
+                    ));
                 }
             }
             super::traffic::TrafficSource::Trace { rows } => {
                 if rows.is_empty() {
-                    return Err("traffic.trace: no rows".to_string());
+                    return Err(SimError::invalid("traffic.trace", "no rows"));
                 }
                 for (i, r) in rows.iter().enumerate() {
                     let tokens = [r.input_tokens, r.output_tokens];
@@ -372,7 +393,10 @@ impl Scenario {
                         || r.requests_per_s > MAX_REQUESTS_PER_S
                         || tokens.iter().flatten().any(|t| !(t.is_finite() && *t >= 0.0))
                     {
-                        return Err(format!("traffic.trace[{i}]: values must be finite, non-negative and at most {MAX_REQUESTS_PER_S} requests/s"));
+                        return Err(SimError::invalid(
+                            format!("traffic.trace[{i}]"),
+                            format!("values must be finite, non-negative and at most {MAX_REQUESTS_PER_S} requests/s"),
+                        ));
                     }
                 }
             }
@@ -381,7 +405,7 @@ impl Scenario {
             [("traffic.input_tokens", self.traffic.input_tokens), ("traffic.output_tokens", self.traffic.output_tokens)]
         {
             if !(v.is_finite() && v > 0.0) {
-                return Err(format!("{f}: {v} must be a positive number"));
+                return Err(SimError::invalid(f, format!("{v} must be a positive number")));
             }
         }
         Ok(())

@@ -111,11 +111,11 @@ fn opts(duration_s: f64) -> SimOptions {
 fn a_name_used_twice_is_refused() {
     let pools = vec![pool("gpu", NodeOs::Bottlerocket, None), pool("gpu", NodeOs::Al2023, None)];
     let mut sc = scenario(steady(1.0), hpa(1, 2, 3.0), pools);
-    assert_eq!(simulate(&sc, &opts(600.0)).unwrap_err(), "pools: the name \"gpu\" is used twice");
+    assert_eq!(simulate(&sc, &opts(600.0)).unwrap_err().to_string(), "pools: the name \"gpu\" is used twice");
     let mut second = sc.deployments[0].clone();
     second.traffic_share = 0.0;
     sc.deployments.push(second);
-    assert_eq!(simulate(&sc, &opts(600.0)).unwrap_err(), "deployments: the name \"llama\" is used twice");
+    assert_eq!(simulate(&sc, &opts(600.0)).unwrap_err().to_string(), "deployments: the name \"llama\" is used twice");
 }
 
 #[test]
@@ -322,12 +322,12 @@ fn spot_interruptions_replace_nodes() {
 fn bad_input_is_an_error_naming_the_field() {
     let mut sc = scenario(steady(1.0), hpa(1, 4, 3.0), vec![pool("gpu", NodeOs::Bottlerocket, None)]);
     sc.deployments[0].devices_per_replica = 0;
-    assert!(simulate(&sc, &opts(60.0)).unwrap_err().contains("devices_per_replica"));
+    assert!(simulate(&sc, &opts(60.0)).unwrap_err().to_string().contains("devices_per_replica"));
     let sc = scenario(steady(1.0), hpa(1, 4, 3.0), vec![pool("gpu", NodeOs::Bottlerocket, None)]);
-    assert!(simulate(&sc, &SimOptions { step_s: 0.0, ..opts(60.0) }).unwrap_err().contains("--step"));
+    assert!(simulate(&sc, &SimOptions { step_s: 0.0, ..opts(60.0) }).unwrap_err().to_string().contains("--step"));
     let mut sc = sc;
     sc.timing.instance_launch_s = f64::NAN;
-    assert!(simulate(&sc, &opts(60.0)).unwrap_err().contains("instance_launch_s"));
+    assert!(simulate(&sc, &opts(60.0)).unwrap_err().to_string().contains("instance_launch_s"));
 }
 
 /// Random small scenarios: the run never panics, and requests are always conserved.
@@ -568,5 +568,5 @@ fn pipeline_stages_count_each_request_once() {
     assert!((handed - received).abs() < 1e-6 * handed.max(1.0), "{handed} vs {received}");
     let mut bad = sc.clone();
     bad.deployments[1].upstream = Some("nope".to_string());
-    assert!(simulate(&bad, &opts(60.0)).unwrap_err().contains("upstream"));
+    assert!(simulate(&bad, &opts(60.0)).unwrap_err().to_string().contains("upstream"));
 }

@@ -1,5 +1,8 @@
 //! A finding: what is wrong (a stable code, a severity, a message), where (file, document, field path,
 //! line) and what to do about it.
+//!
+//! It sits below both `lint` and `manifest::import`, which produce findings, so that import does not
+//! depend on the linter (the linter runs import on Kubernetes YAML).
 
 use serde::Serialize;
 

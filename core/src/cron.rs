@@ -5,6 +5,50 @@
 //! `@yearly`, `@annually`, `@midnight`). Day of month and day of week match either when both are
 //! restricted, as in the cron library Karpenter uses. Simulated time 0 is Monday 2024-01-01 00:00 UTC.
 
+use std::fmt;
+
+/// Why a cron schedule cannot be read; `schedule` is the text as written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CronError {
+    pub schedule: String,
+    pub problem: CronProblem,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CronProblem {
+    /// Neither five fields nor a macro.
+    FieldCount,
+    /// A value that is neither a number nor a name (`MON`, `JAN`).
+    NotANumber(String),
+    /// The step after `/` in this item is not a number.
+    BadStep(String),
+    /// The step in this item is zero or negative.
+    StepNotPositive(String),
+    /// The item reaches outside the field's range `low`-`high`.
+    OutOfRange { item: String, low: i64, high: i64 },
+}
+
+impl fmt::Display for CronError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let whole = &self.schedule;
+        match &self.problem {
+            CronProblem::FieldCount => {
+                write!(f, "cron schedule {whole:?} needs five fields (minute hour day month weekday) or a macro")
+            }
+            CronProblem::NotANumber(s) => write!(f, "cron schedule {whole:?}: {s:?} is not a number"),
+            CronProblem::BadStep(item) => write!(f, "cron schedule {whole:?}: bad step in {item:?}"),
+            CronProblem::StepNotPositive(item) => {
+                write!(f, "cron schedule {whole:?}: step must be positive in {item:?}")
+            }
+            CronProblem::OutOfRange { item, low, high } => {
+                write!(f, "cron schedule {whole:?}: {item:?} is outside {low}-{high}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for CronError {}
+
 /// Days from 1970-01-01 to 2024-01-01, the simulation's time 0 (a Monday).
 const EPOCH_DAYS: i64 = 19_723;
 
@@ -23,7 +67,7 @@ const MONTHS: [&str; 12] = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AU
 const DAYS: [&str; 7] = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"];
 
 impl Cron {
-    pub fn parse(text: &str) -> Result<Cron, String> {
+    pub fn parse(text: &str) -> Result<Cron, CronError> {
         let expanded = match text.trim() {
             "@yearly" | "@annually" => "0 0 1 1 *",
             "@monthly" => "0 0 1 * *",
@@ -34,7 +78,7 @@ impl Cron {
         };
         let fields: Vec<&str> = expanded.split_whitespace().collect();
         if fields.len() != 5 {
-            return Err(format!("cron schedule {text:?} needs five fields (minute hour day month weekday) or a macro"));
+            return Err(CronError { schedule: text.to_string(), problem: CronProblem::FieldCount });
         }
         let minutes = field(fields[0], 0, 59, &[], text)?;
         let hours = field(fields[1], 0, 23, &[], text)?;
@@ -89,23 +133,22 @@ impl Cron {
     }
 }
 
-fn field(text: &str, low: i64, high: i64, names: &[&str], whole: &str) -> Result<u64, String> {
-    let value = |s: &str| -> Result<i64, String> {
+fn field(text: &str, low: i64, high: i64, names: &[&str], whole: &str) -> Result<u64, CronError> {
+    let error = |problem| CronError { schedule: whole.to_string(), problem };
+    let value = |s: &str| -> Result<i64, CronError> {
         if let Some(i) = names.iter().position(|n| n.eq_ignore_ascii_case(s)) {
             return Ok(i as i64 + if low == 1 { 1 } else { 0 });
         }
-        s.parse::<i64>().map_err(|_| format!("cron schedule {whole:?}: {s:?} is not a number"))
+        s.parse::<i64>().map_err(|_| error(CronProblem::NotANumber(s.to_string())))
     };
     let mut bits = 0u64;
     for item in text.split(',') {
         let (range, step) = match item.split_once('/') {
-            Some((r, s)) => {
-                (r, s.parse::<i64>().map_err(|_| format!("cron schedule {whole:?}: bad step in {item:?}"))?)
-            }
+            Some((r, s)) => (r, s.parse::<i64>().map_err(|_| error(CronProblem::BadStep(item.to_string())))?),
             None => (item, 1),
         };
         if step < 1 {
-            return Err(format!("cron schedule {whole:?}: step must be positive in {item:?}"));
+            return Err(error(CronProblem::StepNotPositive(item.to_string())));
         }
         let (from, to) = if range == "*" {
             (low, high)
@@ -116,7 +159,7 @@ fn field(text: &str, low: i64, high: i64, names: &[&str], whole: &str) -> Result
             (v, if item.contains('/') { high } else { v })
         };
         if from < low || to > high || from > to {
-            return Err(format!("cron schedule {whole:?}: {item:?} is outside {low}-{high}"));
+            return Err(error(CronProblem::OutOfRange { item: item.to_string(), low, high }));
         }
         let mut v = from;
         while v <= to {

@@ -1,0 +1,147 @@
+//! The node layer's manifests: Karpenter EC2NodeClasses and NodePools.
+
+use crate::doc::{obj, s, strs, to_doc, Doc, Map};
+
+use super::{cluster_name, labels, NODE_POOL_LABEL, RESERVATIONS_ANNOTATION};
+use crate::place::sizing::{self};
+use crate::plan::{NodeClass, NodePool, Plan};
+
+/// A Karpenter requirement that a node label is one of `values`.
+pub(super) fn requirement(key: &str, values: Doc) -> Doc {
+    obj(vec![("key", s(key)), ("operator", s("In")), ("values", values)])
+}
+
+/// A Karpenter v1 NodePool for a plan's pool.
+pub fn node_pool(plan: &Plan, pool: &NodePool) -> Doc {
+    let capacity_types = pool.capacity_types.iter().map(|c| s(c.as_str())).collect();
+    let mut requirements = vec![requirement("karpenter.sh/capacity-type", Doc::Array(capacity_types))];
+    if !pool.instance_families.is_empty() {
+        requirements.push(requirement("karpenter.k8s.aws/instance-family", strs(&pool.instance_families)));
+    }
+    if !pool.instance_types.is_empty() {
+        requirements.push(requirement("node.kubernetes.io/instance-type", strs(&pool.instance_types)));
+    }
+    let mut template_spec = Map::new();
+    template_spec.insert(
+        "nodeClassRef".into(),
+        obj(vec![("group", s("karpenter.k8s.aws")), ("kind", s("EC2NodeClass")), ("name", s(&pool.node_class))]),
+    );
+    template_spec.insert("requirements".into(), Doc::Array(requirements));
+    if !pool.taints.is_empty() {
+        template_spec.insert("taints".into(), to_doc(&pool.taints));
+    }
+    if let Some(expire) = &pool.expire_after {
+        template_spec.insert("expireAfter".into(), s(expire));
+    }
+    let mut node_labels = Map::new();
+    node_labels.insert(NODE_POOL_LABEL.into(), s(&pool.name));
+    for (k, v) in &pool.labels {
+        node_labels.insert(k.clone(), s(v));
+    }
+    let mut disruption = Map::new();
+    disruption.insert("consolidationPolicy".into(), s(&pool.consolidation.policy));
+    if let Some(after) = &pool.consolidation.after {
+        disruption.insert("consolidateAfter".into(), s(after));
+    }
+    if !pool.budgets.is_empty() {
+        disruption.insert("budgets".into(), to_doc(&pool.budgets));
+    }
+    let mut spec = Map::new();
+    spec.insert(
+        "template".into(),
+        obj(vec![("metadata", obj(vec![("labels", node_labels.into())])), ("spec", template_spec.into())]),
+    );
+    spec.insert("disruption".into(), disruption.into());
+    if !pool.limits.is_empty() {
+        spec.insert("limits".into(), to_doc(&pool.limits));
+    }
+    if let Some(weight) = pool.weight {
+        spec.insert("weight".into(), weight.into());
+    }
+    obj(vec![
+        ("apiVersion", s("karpenter.sh/v1")),
+        ("kind", s("NodePool")),
+        ("metadata", obj(vec![("name", s(&pool.name)), ("labels", labels(plan))])),
+        ("spec", spec.into()),
+    ])
+}
+
+/// Data volume size of a node class: room for the serving image and the weights of every model the
+/// plan runs, rounded up to 50 GiB.
+pub fn default_disk_gib(plan: &Plan) -> u32 {
+    let mut models: Vec<(&str, f64)> = Vec::new();
+    for d in &plan.spec.deployments {
+        if !models.iter().any(|(m, _)| *m == d.model) {
+            models.push((&d.model, sizing::weights_gib(d).unwrap_or(20.0)));
+        }
+    }
+    let weights: f64 = models.iter().map(|(_, gib)| gib).sum();
+    let gib = 60.0 + weights * 1.2;
+    ((gib / 50.0).ceil() * 50.0).min(16_000.0) as u32
+}
+
+/// A Karpenter v1 EC2NodeClass for a plan's node class.
+pub fn ec2_node_class(plan: &Plan, class: &NodeClass) -> Doc {
+    let cluster = cluster_name(plan);
+    let role = plan
+        .spec
+        .cluster
+        .as_ref()
+        .and_then(|c| c.node_role.clone())
+        .unwrap_or_else(|| format!("KarpenterNodeRole-{cluster}"));
+    let disk = class.disk_gib.unwrap_or_else(|| default_disk_gib(plan));
+    let ebs = |size: String| {
+        obj(vec![
+            ("volumeSize", size.into()),
+            ("volumeType", s("gp3")),
+            ("encrypted", true.into()),
+            ("deleteOnTermination", true.into()),
+        ])
+    };
+    let block_devices = if class.ami == "bottlerocket" {
+        Doc::Array(vec![
+            obj(vec![("deviceName", s("/dev/xvda")), ("ebs", ebs("4Gi".to_string()))]),
+            obj(vec![("deviceName", s("/dev/xvdb")), ("ebs", ebs(format!("{disk}Gi")))]),
+        ])
+    } else {
+        Doc::Array(vec![obj(vec![
+            ("deviceName", s("/dev/xvda")),
+            ("ebs", ebs(format!("{disk}Gi"))),
+            ("rootVolume", true.into()),
+        ])])
+    };
+    let discovery = Doc::Array(vec![obj(vec![("tags", obj(vec![("karpenter.sh/discovery", cluster.into())]))])]);
+    let mut spec = Map::new();
+    spec.insert(
+        "amiSelectorTerms".into(),
+        Doc::Array(vec![obj(vec![("alias", format!("{}@latest", class.ami).into())])]),
+    );
+    spec.insert("role".into(), role.into());
+    spec.insert("subnetSelectorTerms".into(), discovery.clone());
+    spec.insert("securityGroupSelectorTerms".into(), discovery);
+    if !class.capacity_reservations.is_empty() {
+        spec.insert(
+            "capacityReservationSelectorTerms".into(),
+            Doc::Array(class.capacity_reservations.iter().map(|r| obj(vec![("id", s(&r.id))])).collect()),
+        );
+    }
+    spec.insert("blockDeviceMappings".into(), block_devices);
+    let mut metadata = Map::new();
+    metadata.insert("name".into(), s(&class.name));
+    metadata.insert("labels".into(), labels(plan));
+    if !class.capacity_reservations.is_empty() {
+        // Reservation sizes and kinds are not part of the selector term; keep them for import.
+        let summary: Vec<String> = class
+            .capacity_reservations
+            .iter()
+            .map(|r| format!("{}={}:{}:{}", r.id, r.kind, r.instance_type, r.count))
+            .collect();
+        metadata.insert("annotations".into(), obj(vec![(RESERVATIONS_ANNOTATION, summary.join(",").into())]));
+    }
+    obj(vec![
+        ("apiVersion", s("karpenter.k8s.aws/v1")),
+        ("kind", s("EC2NodeClass")),
+        ("metadata", metadata.into()),
+        ("spec", spec.into()),
+    ])
+}

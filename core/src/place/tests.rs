@@ -1,0 +1,76 @@
+//! Unit tests of `place`.
+
+use super::*;
+use crate::plan::parse_plan;
+
+fn plan(extra: &str) -> Plan {
+    let text = format!(
+        "apiVersion: tokenfleet.dev/v1alpha1\nkind: Plan\nmetadata: {{name: t}}\nspec:\n  region: us-east-1\n{extra}"
+    );
+    parse_plan(&text).unwrap_or_else(|e| panic!("{e}"))
+}
+
+const ONE_GPU: &str = "  deployments:\n    - {name: d, model: m, tensorParallel: 1, replicas: {min: 3, max: 8}, tolerations: [{key: nvidia.com/gpu, operator: Exists}]}\n";
+
+#[test]
+fn packs_pods_on_the_cheapest_type_that_holds_them() {
+    let p = plan(&format!(
+        "{ONE_GPU}  nodePools:\n    - {{name: a, capacityTypes: [on-demand], instanceFamilies: [g5], nodeClass: c}}\n  nodeClasses: [{{name: c, ami: bottlerocket}}]\n"
+    ));
+    let o = evaluate(&p);
+    assert!(o.unplaced.is_empty(), "{:?}", o.unplaced);
+    // Karpenter packs the three pending pods onto one node: the cheapest g5 with 3+ GPUs.
+    assert_eq!(o.pools[0].nodes[0].instance_type, "g5.12xlarge");
+    assert_eq!((o.pools[0].nodes[0].count, o.summary.devices, o.pools[0].devices_free), (1, 3, 1));
+}
+
+#[test]
+fn weight_order_taints_and_limits() {
+    let p = plan(&format!(
+        "{ONE_GPU}  nodePools:\n    - {{name: low, weight: 10, capacityTypes: [on-demand], instanceTypes: [g5.xlarge], nodeClass: c}}\n    - {{name: high, weight: 90, capacityTypes: [spot], instanceTypes: [g5.xlarge], limits: {{nvidia.com/gpu: '2'}}, nodeClass: c}}\n    - {{name: tainted, weight: 100, capacityTypes: [spot], instanceTypes: [g5.xlarge], taints: [{{key: x, effect: NoSchedule}}], nodeClass: c}}\n  nodeClasses: [{{name: c, ami: al2023}}]\n"
+    ));
+    let o = evaluate(&p);
+    let by_name = |n: &str| o.pools.iter().find(|p| p.name == n).unwrap();
+    assert_eq!(by_name("tainted").nodes.len(), 0);
+    assert_eq!(by_name("high").nodes[0].count, 2, "limit of 2 GPUs stops the high pool");
+    assert_eq!(by_name("high").nodes[0].capacity_type, CapacityType::Spot);
+    assert_eq!(by_name("low").nodes[0].count, 1);
+    assert_eq!(by_name("high").headroom[0].free, 0.0);
+}
+
+#[test]
+fn reservations_first_and_fixed_cost_apart() {
+    let p = plan(&format!(
+        "{ONE_GPU}  nodePools:\n    - {{name: a, capacityTypes: [reserved, on-demand], instanceTypes: [g5.xlarge], nodeClass: c}}\n  nodeClasses: [{{name: c, ami: al2023, capacityReservations: [{{id: cr-0abc, instanceType: g5.xlarge, count: 2}}]}}]\n"
+    ));
+    let o = evaluate(&p);
+    let nodes = &o.pools[0].nodes;
+    assert_eq!((nodes[0].capacity_type, nodes[0].count), (CapacityType::Reserved, 2));
+    assert_eq!((nodes[1].capacity_type, nodes[1].count), (CapacityType::OnDemand, 1));
+    assert_eq!(o.summary.reserved_usd_per_hour, 2.01);
+    assert_eq!(o.summary.marginal_usd_per_hour, 1.01);
+}
+
+#[test]
+fn node_selectors_narrow_capacity_and_types() {
+    let p = plan(
+        "  deployments:\n    - {name: d, model: m, replicas: {min: 2, max: 2}, nodeSelector: {karpenter.sh/capacity-type: on-demand, node.kubernetes.io/instance-type: g5.2xlarge}}\n  nodePools:\n    - {name: a, capacityTypes: [spot, on-demand], instanceFamilies: [g5], nodeClass: c}\n  nodeClasses: [{name: c, ami: al2023}]\n",
+    );
+    let o = evaluate(&p);
+    let nodes = &o.pools[0].nodes;
+    assert_eq!(nodes.len(), 1, "{nodes:?}");
+    assert_eq!(
+        (nodes[0].instance_type.as_str(), nodes[0].capacity_type, nodes[0].count),
+        ("g5.2xlarge", CapacityType::OnDemand, 2)
+    );
+}
+
+#[test]
+fn unplaceable_pods_say_why() {
+    let p = plan(&format!(
+        "{ONE_GPU}  nodePools:\n    - {{name: a, capacityTypes: [on-demand], instanceFamilies: [inf2], nodeClass: c}}\n  nodeClasses: [{{name: c, ami: al2023}}]\n"
+    ));
+    let o = evaluate(&p);
+    assert_eq!(o.unplaced[0].replicas, 3);
+    assert!(o.unplaced[0].reason.contains("no instance type in NodePool a"), "{}", o.unplaced[0].reason);
+}

@@ -1,0 +1,191 @@
+//! The end of a run: the summary (cost, SLO attainment, cold starts, nodes) and the findings.
+
+use std::collections::BTreeMap;
+
+use super::series::r3;
+use super::{Dep, Topology};
+use crate::sim::cluster::Cluster;
+use crate::sim::hpa::MetricKind;
+use crate::sim::output::{Finding, Series, Summary, Timeline};
+use crate::sim::scenario::{Autoscaler, Scenario, SimOptions, SloMetric};
+
+#[allow(clippy::too_many_arguments)]
+pub(super) fn finish(
+    sc: &Scenario,
+    opt: &SimOptions,
+    topology: &Topology,
+    deps: &[Dep],
+    cluster: &Cluster,
+    series: Series,
+    cost_usd: f64,
+    peak_nodes: u32,
+) -> Timeline {
+    // A request counts once: arrived at its first stage, served by its last; it may be queued or
+    // dropped at any stage.
+    let entry = |i: &usize| topology.entry[*i];
+    let terminal = |i: &usize| topology.terminal[*i];
+    let arrived: u64 = (0..deps.len()).filter(entry).map(|i| deps[i].arrived).sum();
+    let served: u64 = (0..deps.len()).filter(terminal).map(|i| deps[i].served).sum();
+    let queued: u64 = deps.iter().map(|d| d.queue).sum();
+    let dropped: u64 = deps.iter().map(|d| d.dropped).sum();
+    let tokens: f64 = (0..deps.len()).filter(terminal).map(|i| deps[i].tokens).sum();
+    let mut slo_attainment = BTreeMap::new();
+    let mut late = 0.0f64;
+    let mut findings = vec![];
+    for (k, slo) in sc.slos.iter().enumerate() {
+        // TTFT is decided where a request starts (the prefill stage), TPOT and end-to-end where it
+        // ends (the decode stage); a monolithic deployment is both.
+        let judged = |i: &usize| if slo.metric == SloMetric::Ttft { topology.entry[*i] } else { topology.terminal[*i] };
+        let within: f64 = (0..deps.len()).filter(judged).map(|i| deps[i].within[k]).sum();
+        let judged_served: u64 = (0..deps.len()).filter(judged).map(|i| deps[i].served).sum();
+        let denominator = (judged_served + dropped) as f64;
+        let fraction = if denominator > 0.0 { within / denominator } else { 1.0 };
+        late = late.max(judged_served as f64 - within);
+        slo_attainment.insert(slo.key(), (fraction * 1e4).round() / 1e4);
+        if fraction + 1e-9 < slo.percentile / 100.0 {
+            findings.push(Finding::warning(
+                "SIM003",
+                format!(
+                    "SLO {}: {:.2} % of requests met it, below the {} % it asks for",
+                    slo.key(),
+                    fraction * 100.0,
+                    slo.percentile
+                ),
+            ));
+        }
+    }
+    for (i, d) in sc.deployments.iter().enumerate() {
+        let u = &cluster.unplaced[i];
+        if u.max_pods > 0 {
+            let pools: Vec<String> = u
+                .pools_at_limit
+                .iter()
+                .map(|&p| {
+                    let pool = &sc.pools[p];
+                    let launches = pool.capacity_types.iter().any(|c| *c != crate::catalog::CapacityType::Reserved);
+                    let limit = match (launches, pool.limit_devices, pool.limit_cpu) {
+                        (false, _, _) => "reserved capacity only, all in use".to_string(),
+                        (true, Some(l), _) => format!("{l} devices"),
+                        (true, None, Some(c)) => format!("{c} vCPU"),
+                        _ => "no priced instance type left".to_string(),
+                    };
+                    format!("{} ({limit})", pool.name)
+                })
+                .collect();
+            let why = if !pools.is_empty() {
+                format!("NodePool limits reached: {}", pools.join(", "))
+            } else if u.no_fitting_type {
+                format!("no allowed NodePool offers an instance type with {} devices", d.devices_per_replica)
+            } else {
+                "no allowed NodePool could launch a node".to_string()
+            };
+            findings.push(Finding::error(
+                "SIM001",
+                format!(
+                    "deployment {}: up to {} pods stayed pending from t = {} s; {why}. Raise the pool limits, add a \
+                     pool, or lower maxReplicas to what the pools can hold.",
+                    d.name,
+                    u.max_pods,
+                    r3(u.first_s.unwrap_or(0.0))
+                ),
+            ));
+        }
+        let per_day = deps[i].reversals as f64 * 86_400.0 / opt.duration_s.max(1.0);
+        if per_day > 24.0 {
+            // The advice depends on the signal: a queue depth reads zero whenever capacity suffices, so
+            // it flaps by nature; other metrics flap when the target sits too close to the load.
+            let queue_depth = match &d.autoscaler {
+                Autoscaler::Hpa(h) => h.metrics.iter().any(|m| m.kind == MetricKind::QueueDepth),
+                Autoscaler::Keda(k) => k.triggers.iter().any(|t| t.metric == MetricKind::QueueDepth),
+                Autoscaler::Fixed { .. } => false,
+            };
+            let advice = if queue_depth {
+                "a queue-depth signal reads zero below capacity. Scale on running requests or KV-cache usage \
+                 as well, or lengthen the scale-down stabilisation window."
+            } else {
+                "the load sits near the scaling target, so small swings cross it both ways. Lengthen the \
+                 scale-down stabilisation window, or move the target further from the usual load."
+            };
+            findings.push(Finding::warning(
+                "SIM006",
+                format!(
+                    "deployment {}: the autoscaler reversed direction {} times ({:.0} a day) and started pods \
+                     it soon removed; {advice}",
+                    d.name, deps[i].reversals, per_day
+                ),
+            ));
+        }
+        if deps[i].hit_max {
+            findings.push(Finding::warning(
+                "SIM004",
+                format!(
+                    "deployment {}: the autoscaler wanted more than maxReplicas ({})",
+                    d.name,
+                    d.autoscaler.max_replicas()
+                ),
+            ));
+        }
+    }
+    if dropped > 0 {
+        findings.push(Finding::error(
+            "SIM002",
+            format!(
+                "{dropped} of {arrived} requests were dropped (no ready replica, or queued beyond the {} s request \
+                 timeout)",
+                sc.timing.request_timeout_s
+            ),
+        ));
+    }
+    if cluster.spot_interruptions > 0 {
+        findings.push(Finding::info(
+            "SIM005",
+            format!("{} spot interruptions; replacement pods waited for new nodes", cluster.spot_interruptions),
+        ));
+    }
+    if cluster.launch_failures > 0 {
+        findings.push(Finding::info(
+            "SIM007",
+            format!(
+                "{} spot launches found no capacity; Karpenter fell back to other offerings for {} s each",
+                cluster.launch_failures, sc.timing.unavailable_offering_ttl_s
+            ),
+        ));
+    }
+    let parameters = BTreeMap::from_iter(sc.timing.documented().into_iter().map(|p| {
+        (p.name.to_string(), crate::sim::output::Parameter { value: p.value, default: p.default, source: p.source })
+    }));
+    let summary = Summary {
+        requests_arrived: arrived,
+        requests_served: served,
+        requests_queued_at_end: queued,
+        requests_dropped: dropped,
+        requests_late: late.max(0.0).round() as u64,
+        slo_attainment,
+        cost_usd: r3(cost_usd),
+        usd_per_million_tokens: if tokens > 0.0 { r3(cost_usd / tokens * 1e6) } else { 0.0 },
+        tokens_served: tokens.round() as u64,
+        peak_nodes,
+        longest_pending_s: r3(cluster.longest_pending_s),
+        longest_unschedulable_s: r3(cluster.longest_unschedulable_s),
+        pod_startup_s_mean: if cluster.startup_count > 0 {
+            r3(cluster.startup_sum_s / cluster.startup_count as f64)
+        } else {
+            0.0
+        },
+        pod_startup_s_max: r3(cluster.startup_max_s),
+        pods_started: cluster.startup_count,
+        nodes_launched: cluster.nodes_launched,
+        spot_interruptions: cluster.spot_interruptions,
+        spot_launch_failures: cluster.launch_failures,
+        nodes_consolidated: cluster.nodes_consolidated,
+        nodes_replaced: cluster.nodes_replaced,
+        duration_s: r3(opt.duration_s),
+        step_s: opt.step_s,
+        series_step_s: opt.series_step_s,
+        seed: opt.seed,
+        service_model: BTreeMap::from_iter(sc.deployments.iter().map(|d| (d.name.clone(), d.service.source.clone()))),
+        findings,
+        parameters,
+    };
+    Timeline { summary, series }
+}

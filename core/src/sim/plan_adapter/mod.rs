@@ -1,0 +1,325 @@
+//! Builds a [`Scenario`] from a Plan: fleets become simulated deployments, NodePools become simulated
+//! pools (instance types and prices from the catalog, limits, consolidation, budgets, the node class's
+//! OS and reservations), the autoscaler section becomes HPA or KEDA specs, and the performance model
+//! fills in each replica's [`ServiceProfile`].
+
+use crate::catalog::{self, CapacityType};
+use crate::perf;
+use crate::place::{parse_quantity, pool_instance_types, pool_rejects};
+use crate::plan::{self, Plan};
+
+use super::duration::parse_duration_s;
+use super::error::SimError;
+use super::params::{NodeOs, Timing};
+use super::scenario::{
+    BudgetRule, ConsolidationPolicy, DisruptionBudget, DisruptionReason, Reservation, Scenario, SimDeployment,
+    SimInstanceType, SimPool, SloMetric, SloTarget,
+};
+use super::traffic::{Profile, ProfileParams, TraceRow, Traffic, TrafficSource};
+
+mod service;
+pub use service::{PerfReplica, StageReplica};
+mod autoscaling;
+use autoscaling::{autoscaler, default_running_target};
+use service::{service_profile, StageRole};
+
+/// What the shell adds to a Plan for a run: a trace read from a file, a profile, timing overrides.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlanInputs {
+    /// Replaces the plan's own inline trace (`workload.trace.csv`) and the profile when present. A
+    /// plan's `workload.trace.file` is the shell's to read (core does no IO): without a trace here,
+    /// a plan that names a file runs on the profile.
+    pub trace: Option<Vec<TraceRow>>,
+    /// The baseline/peak profile, used when there is no trace at all.
+    pub profile: Profile,
+    pub timing: Timing,
+    pub arrival_noise: bool,
+}
+
+impl Default for PlanInputs {
+    fn default() -> Self {
+        PlanInputs { trace: None, profile: Profile::DiurnalWithSpikes, timing: Timing::default(), arrival_noise: true }
+    }
+}
+
+/// Default serving image size when the plan does not say (vLLM's OpenAI server image is several GB).
+pub const DEFAULT_IMAGE_GIB: f64 = 8.0;
+/// The default autoscaler when a deployment has none: an HPA on running requests per pod (the count at
+/// which the replica keeps TTFT p95 within the SLO, at most at this utilisation) and on queue depth
+/// (waiting requests per pod).
+pub const DEFAULT_MAX_UTILIZATION: f64 = 0.7;
+pub const DEFAULT_QUEUE_DEPTH_TARGET: f64 = 5.0;
+
+/// Builds a scenario from a Plan. Errors name the Plan field.
+pub fn from_plan(plan: &Plan, inputs: &PlanInputs) -> Result<Scenario, SimError> {
+    let spec = &plan.spec;
+    let w = &spec.workload;
+    let input_tokens = if w.input_tokens.mean > 0.0 { w.input_tokens.mean } else { 512.0 };
+    let output_tokens = if w.output_tokens.mean > 0.0 { w.output_tokens.mean } else { 256.0 };
+    let inline = match w.trace.as_ref().and_then(plan::TraceRef::inline_rows) {
+        Some(Ok(rows)) => Some(rows),
+        Some(Err(e)) => return Err(SimError::InlineTrace(e)),
+        None => None,
+    };
+    let traffic = Traffic {
+        source: match inputs.trace.clone().or(inline) {
+            Some(rows) => TrafficSource::Trace { rows },
+            None => TrafficSource::Profile {
+                profile: inputs.profile.clone(),
+                params: ProfileParams {
+                    baseline_requests_per_s: w.requests_per_second.baseline,
+                    peak_requests_per_s: w.requests_per_second.peak.max(w.requests_per_second.baseline),
+                    ..ProfileParams::default()
+                },
+            },
+        },
+        input_tokens,
+        output_tokens,
+        arrival_noise: inputs.arrival_noise,
+    };
+
+    let mut pools = vec![];
+    for (i, p) in spec.node_pools.iter().enumerate() {
+        pools.push(pool(plan, i, p)?);
+    }
+    assign_reservations(plan, &mut pools)?;
+
+    let mut deployments = vec![];
+    let n = spec.deployments.len().max(1) as f64;
+    for (i, d) in spec.deployments.iter().enumerate() {
+        // The fleets of a disaggregated deployment form a pipeline: prefill, then decode.
+        let mut previous: Option<String> = None;
+        for fleet in d.fleets() {
+            let mut sim_deployment = deployment(plan, i, d, &fleet, 1.0 / n, input_tokens, output_tokens, &pools)?;
+            sim_deployment.upstream = previous.take();
+            previous = Some(sim_deployment.name.clone());
+            deployments.push(sim_deployment);
+        }
+    }
+    let slos = w
+        .slos
+        .iter()
+        .map(|s| SloTarget {
+            metric: match s.metric {
+                plan::SloMetric::Ttft => SloMetric::Ttft,
+                plan::SloMetric::Tpot => SloMetric::Tpot,
+                plan::SloMetric::E2e => SloMetric::E2e,
+            },
+            percentile: s.percentile,
+            limit_ms: s.limit_ms,
+        })
+        .collect();
+    Ok(Scenario {
+        name: plan.metadata.name.clone(),
+        traffic,
+        deployments,
+        pools,
+        slos,
+        timing: inputs.timing.clone(),
+        metrics_outages: vec![],
+    })
+}
+
+fn pool(plan: &Plan, i: usize, p: &plan::NodePool) -> Result<SimPool, SimError> {
+    let at = |f: &str| format!("spec.nodePools[{i}] ({}).{f}", p.name);
+    let region = &plan.spec.region;
+    let class = plan
+        .node_class(&p.node_class)
+        .ok_or_else(|| SimError::invalid(at("nodeClass"), format!("no node class {:?}", p.node_class)))?;
+    let os = NodeOs::parse(&class.ami).ok_or_else(|| {
+        SimError::invalid(
+            format!("spec.nodeClasses ({}).ami", class.name),
+            format!("{:?} is not bottlerocket or al2023", class.ami),
+        )
+    })?;
+    let instance_types: Vec<SimInstanceType> = pool_instance_types(p)
+        .filter(|t| t.accelerator_count > 0)
+        .map(|t| SimInstanceType {
+            name: t.name.clone(),
+            family: t.family.clone(),
+            devices: t.accelerator_count,
+            vcpu: t.vcpu,
+            on_demand_usd_per_hour: catalog::prices::price(&t.name, region, CapacityType::OnDemand)
+                .map(|x| x.usd_per_hour),
+            spot_usd_per_hour: catalog::prices::price(&t.name, region, CapacityType::Spot).map(|x| x.usd_per_hour),
+        })
+        .collect();
+    let mut limit_devices = None;
+    let mut limit_cpu = None;
+    for (resource, quantity) in &p.limits {
+        let value = parse_quantity(quantity).ok_or_else(|| {
+            SimError::invalid(at(&format!("limits.{resource}")), format!("{quantity:?} is not a quantity"))
+        })?;
+        match resource.as_str() {
+            "nvidia.com/gpu" | "aws.amazon.com/neuron" | "amd.com/gpu" => {
+                limit_devices = Some(value.clamp(0.0, u32::MAX as f64).floor() as u32)
+            }
+            "cpu" => limit_cpu = Some(value.clamp(0.0, u32::MAX as f64).floor() as u32),
+            _ => {}
+        }
+    }
+    let consolidation = match p.consolidation.policy.as_str() {
+        "WhenEmpty" => ConsolidationPolicy::WhenEmpty,
+        "WhenEmptyOrUnderutilized" | "Balanced" => ConsolidationPolicy::WhenEmptyOrUnderutilized,
+        other => return Err(SimError::invalid(at("consolidation.policy"), format!("unknown policy {other:?}"))),
+    };
+    let consolidate_after_s = match p.consolidation.after.as_deref() {
+        None | Some("Never") => None,
+        Some(text) => Some(parse_duration_s(text, &at("consolidation.after"))?),
+    };
+    let mut budgets = vec![];
+    for (b, entry) in p.budgets.iter().enumerate() {
+        let text = entry.nodes.trim();
+        let nodes = if let Some(pct) = text.strip_suffix('%') {
+            pct.parse().ok().map(DisruptionBudget::Percent)
+        } else {
+            text.parse().ok().map(DisruptionBudget::Nodes)
+        }
+        .ok_or_else(|| {
+            SimError::invalid(at(&format!("budgets[{b}].nodes")), format!("{text:?} is not a count or a percentage"))
+        })?;
+        let schedule = match (&entry.schedule, &entry.duration) {
+            (Some(cron), Some(duration)) => {
+                crate::sim::cron::Cron::parse(cron)
+                    .map_err(|e| SimError::at(at(&format!("budgets[{b}].schedule")), e))?;
+                Some((cron.clone(), parse_duration_s(duration, &at(&format!("budgets[{b}].duration")))?))
+            }
+            (None, None) => None,
+            _ => return Err(SimError::invalid(at(&format!("budgets[{b}]")), "schedule and duration go together")),
+        };
+        let mut reasons = vec![];
+        for (r, reason) in entry.reasons.iter().enumerate() {
+            reasons.push(match reason.as_str() {
+                "Empty" => DisruptionReason::Empty,
+                "Underutilized" => DisruptionReason::Underutilized,
+                "Drifted" => DisruptionReason::Drifted,
+                other => {
+                    return Err(SimError::invalid(
+                        at(&format!("budgets[{b}].reasons[{r}]")),
+                        format!("{other:?} is not Empty, Underutilized or Drifted"),
+                    ))
+                }
+            });
+        }
+        budgets.push(BudgetRule { nodes, schedule, reasons });
+    }
+    Ok(SimPool {
+        name: p.name.clone(),
+        weight: p.weight.unwrap_or(0),
+        os,
+        capacity_types: p.capacity_types.clone(),
+        instance_types,
+        limit_devices,
+        limit_cpu,
+        consolidation,
+        consolidate_after_s,
+        budgets,
+        reservations: vec![],
+    })
+}
+
+/// Each node class's reservations go to the first pool (by weight) that uses the class and allows
+/// the reserved instance type.
+fn assign_reservations(plan: &Plan, pools: &mut [SimPool]) -> Result<(), SimError> {
+    for (c, class) in plan.spec.node_classes.iter().enumerate() {
+        for (r, res) in class.capacity_reservations.iter().enumerate() {
+            let target = plan.pools_by_priority().into_iter().filter(|p| p.node_class == class.name).find_map(|p| {
+                pools
+                    .iter()
+                    .position(|sp| sp.name == p.name && sp.instance_types.iter().any(|t| t.name == res.instance_type))
+            });
+            let Some(target) = target else {
+                return Err(SimError::invalid(
+                    format!("spec.nodeClasses[{c}] ({}).capacityReservations[{r}]", class.name),
+                    format!("no NodePool using this class allows {}", res.instance_type),
+                ));
+            };
+            let price = pools[target]
+                .instance_types
+                .iter()
+                .find(|t| t.name == res.instance_type)
+                .and_then(|t| t.on_demand_usd_per_hour)
+                .unwrap_or(0.0);
+            pools[target].reservations.push(Reservation {
+                instance_type: res.instance_type.clone(),
+                count: res.count,
+                usd_per_hour: price,
+            });
+        }
+    }
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
+fn deployment(
+    plan: &Plan,
+    i: usize,
+    d: &plan::Deployment,
+    fleet: &plan::Fleet,
+    share: f64,
+    input_tokens: f64,
+    output_tokens: f64,
+    pools: &[SimPool],
+) -> Result<SimDeployment, SimError> {
+    let at = |f: &str| format!("spec.deployments[{i}] ({}).{f}", d.name);
+    let allowed: Vec<&plan::NodePool> =
+        plan.pools_by_priority().into_iter().filter(|p| pool_rejects(p, d, fleet).is_none()).collect();
+    // The instance the replica is sized on: the cheapest on-demand type of the first allowed pool that
+    // holds one replica.
+    let tp = fleet.tensor_parallel.max(1);
+    let reference = allowed.iter().find_map(|p| {
+        let sp = pools.iter().find(|sp| sp.name == p.name)?;
+        pool_instance_types(p)
+            .filter(|t| {
+                let devices = devices_per_replica(t, tp);
+                t.accelerator_count >= devices && sp.instance_types.iter().any(|x| x.name == t.name)
+            })
+            .min_by(|a, b| {
+                let price = |t: &catalog::InstanceType| {
+                    sp.instance_types
+                        .iter()
+                        .find(|x| x.name == t.name)
+                        .and_then(|x| x.on_demand_usd_per_hour.or(x.spot_usd_per_hour))
+                        .unwrap_or(f64::MAX)
+                };
+                price(a).total_cmp(&price(b)).then_with(|| a.name.cmp(&b.name))
+            })
+    });
+    let Some(reference) = reference else {
+        return Err(SimError::invalid(
+            at("tensorParallel"),
+            format!("no NodePool the fleet {} may use offers an instance type that holds {tp} devices", fleet.name),
+        ));
+    };
+    let devices = devices_per_replica(reference, tp);
+    // The TPOT SLOs as placement's sizing reads them.
+    let tpot_limits = perf::stage::TpotLimit::of(&crate::place::sizing::perf_slos(plan));
+    let stage = StageRole::of(&fleet.role, tpot_limits);
+    let (service, weights_gib) = service_profile(d, reference, devices, tp, input_tokens, output_tokens, stage)
+        .map_err(|e| SimError::at(at("model"), e))?;
+    let running_target = default_running_target(&service, plan);
+    let autoscaler = autoscaler(d, fleet, running_target).map_err(|e| SimError::at(at("autoscaler"), e))?;
+    Ok(SimDeployment {
+        name: fleet.name.clone(),
+        traffic_share: share,
+        upstream: None,
+        devices_per_replica: devices,
+        initial_replicas: fleet.replicas.min,
+        autoscaler,
+        allowed_pools: allowed.iter().map(|p| p.name.clone()).collect(),
+        image: d.image.clone().unwrap_or_else(|| format!("{}:default", d.engine)),
+        image_gib: DEFAULT_IMAGE_GIB,
+        weights_gib,
+        service,
+    })
+}
+
+/// Devices one replica requests: GPUs, or Neuron devices for its NeuronCores.
+fn devices_per_replica(t: &catalog::InstanceType, tensor_parallel: u32) -> u32 {
+    if t.is_neuron() && t.accelerator_count > 0 {
+        let cores_per_device = (t.neuron_core_count / t.accelerator_count).max(1);
+        tensor_parallel.div_ceil(cores_per_device)
+    } else {
+        tensor_parallel
+    }
+}
