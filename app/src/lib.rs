@@ -78,6 +78,12 @@ pub fn App() -> impl IntoView {
     let title = move || store.plan.with(|p| p.metadata.name.clone());
     let region = move || store.plan.with(|p| p.spec.region.clone());
     let recompute = move || store.derived.with(|d| d.recompute_ms);
+    // The panels beside and below the results (charts, Recommend, export, import) mount once the
+    // first frame with the plan's results has been painted: a timeout queued in that frame's
+    // animation callback runs after its paint. Mounted with the rest, their canvases, text measuring
+    // and the long export held the first results back (tests/e2e/load.test.mjs measures it).
+    let settled = RwSignal::new(false);
+    request_animation_frame(move || set_timeout(move || settled.set(true), std::time::Duration::ZERO));
 
     view! {
         <header class="tf-header">
@@ -104,13 +110,15 @@ pub fn App() -> impl IntoView {
                 </div>
                 <div class="tf-column">
                     <results::ResultsPanel />
-                    <chart::ChartsPanel />
+                    {move || settled.get().then(|| view! { <chart::ChartsPanel /> }.into_any())}
                     <lint_panel::LintPanel />
                 </div>
             </div>
-            <recommend::RecommendPanel />
-            <export::ExportPanel />
-            <import_panel::ImportPanel />
+            {move || settled.get().then(|| view! {
+                <recommend::RecommendPanel />
+                <export::ExportPanel />
+                <import_panel::ImportPanel />
+            }.into_any())}
         </main>
         <footer class="tf-footer">
             "Re-plan + lint + export: "

@@ -5,6 +5,7 @@ import { readFile, mkdir } from 'node:fs/promises';
 import { execFileSync } from 'node:child_process';
 import { extname, join, normalize, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
 import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
 import { BoardPage } from './pages/board.mjs';
@@ -18,14 +19,30 @@ const TYPES = {
   '.json': 'application/json', '.yaml': 'application/yaml',
 };
 
-/** Serves `dir` on 127.0.0.1 at an ephemeral port; resolves to { url, close }. */
-export async function serveStatic(dir = join(ROOT, 'dist')) {
+// Text and wasm are sent gzipped to a browser that accepts it, as static hosts and CDNs do (the wasm
+// budget in scripts/wasm-size is in gzipped bytes); the load test's network emulation counts them.
+const COMPRESSIBLE = new Set(['.html', '.js', '.mjs', '.wasm', '.css', '.svg', '.json', '.yaml', '.txt']);
+
+/**
+ * Serves `dir` on 127.0.0.1 at an ephemeral port; resolves to { url, close }. With `gzip` (the default)
+ * compressible files go out with `Content-Encoding: gzip` when the request accepts it.
+ */
+export async function serveStatic(dir = join(ROOT, 'dist'), { gzip = true } = {}) {
+  const gzipped = new Map();
   const server = createServer(async (req, res) => {
     const path = normalize(decodeURIComponent(new URL(req.url, 'http://x').pathname)).replace(/^(\.\.[/\\])+/, '');
     const file = join(dir, path.endsWith('/') ? path + 'index.html' : path);
     try {
-      const body = await readFile(file);
-      res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' });
+      let body = await readFile(file);
+      const headers = { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' };
+      if (gzip && COMPRESSIBLE.has(extname(file)) && /\bgzip\b/.test(req.headers['accept-encoding'] ?? '')) {
+        const cached = gzipped.get(file);
+        if (!cached?.source.equals(body)) gzipped.set(file, { source: body, gz: gzipSync(body) });
+        body = gzipped.get(file).gz;
+        headers['content-encoding'] = 'gzip';
+        headers.vary = 'accept-encoding';
+      }
+      res.writeHead(200, headers);
       res.end(body);
     } catch {
       res.writeHead(404);
