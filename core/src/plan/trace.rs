@@ -105,8 +105,19 @@ impl fmt::Display for TraceError {
 
 impl std::error::Error for TraceError {}
 
+/// At most 24 characters of a cell, for a message: an error names the cell without echoing a file's
+/// contents at length.
+fn excerpt(cell: &str) -> String {
+    match cell.char_indices().nth(24) {
+        Some((end, _)) => format!("{}…", &cell[..end]),
+        None => cell.to_string(),
+    }
+}
+
 /// Parses a CSV trace. Errors start with the line they are about (`line 3: …`).
 pub fn parse_trace_csv(text: &str) -> Result<Vec<TraceRow>, TraceError> {
+    // Spreadsheets save CSV with a byte-order mark; it is not part of the first column's name.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut lines = text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty() && !l.trim_start().starts_with('#'));
     let (header_index, header) = lines.next().ok_or(TraceError::Empty)?;
     let header_no = header_index + 1;
@@ -125,10 +136,10 @@ pub fn parse_trace_csv(text: &str) -> Result<Vec<TraceRow>, TraceError> {
             let value = cell.parse::<f64>().map_err(|_| TraceError::NotANumber {
                 line: line_no,
                 column,
-                cell: cell.to_string(),
+                cell: excerpt(cell),
             })?;
             if !value.is_finite() || value < 0.0 {
-                return Err(TraceError::OutOfRange { line: line_no, column, cell: cell.to_string() });
+                return Err(TraceError::OutOfRange { line: line_no, column, cell: excerpt(cell) });
             }
             Ok(value)
         };
@@ -176,6 +187,19 @@ pub(crate) mod tests {
             TraceRow { t_s: 0.0, requests_per_s: 1.0, input_tokens: Some(512.0), output_tokens: Some(128.0) }
         );
         assert_eq!(rows[1], TraceRow { t_s: 60.0, requests_per_s: 5.0, input_tokens: None, output_tokens: None });
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_not_part_of_the_header() {
+        let rows = parse_trace_csv("\u{feff}t_s,requests_per_s\n0,1\n").unwrap();
+        assert_eq!(rows.len(), 1);
+    }
+
+    #[test]
+    fn errors_quote_a_short_excerpt_of_a_cell() {
+        let e = parse_trace_csv(&format!("t_s,requests_per_s\n0,{}\n", "x".repeat(10_000))).unwrap_err().to_string();
+        assert!(e.len() < 120, "{e}");
+        assert!(e.contains("xxxxxxxx…"), "{e}");
     }
 
     #[test]

@@ -21,6 +21,8 @@ pub enum DurationProblem {
     UnknownUnit(String),
     /// Negative or not finite.
     OutOfRange,
+    /// A unit written twice or after a smaller one (`1d1d`, `30m1h`): almost always a typo.
+    UnitOrder(String),
 }
 
 impl fmt::Display for DurationError {
@@ -38,6 +40,11 @@ impl fmt::Display for DurationError {
             DurationProblem::OutOfRange => {
                 write!(f, "{field}: duration {text:?} must be a finite, non-negative number of seconds")
             }
+            DurationProblem::UnitOrder(unit) => write!(
+                f,
+                "{field}: in duration {text:?} the unit {unit:?} repeats or follows a smaller unit; write each \
+                 unit once, largest first (1d12h, 1h30m)"
+            ),
         }
     }
 }
@@ -56,6 +63,8 @@ pub fn parse_duration_s(text: &str, field: &str) -> Result<f64, DurationError> {
     }
     let mut total = 0.0;
     let mut rest = text;
+    // The last unit's size: each next unit must be smaller.
+    let mut previous = f64::INFINITY;
     while !rest.is_empty() {
         let digits = rest.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(rest.len());
         if digits == 0 {
@@ -74,6 +83,10 @@ pub fn parse_duration_s(text: &str, field: &str) -> Result<f64, DurationError> {
                 return Err(error(DurationProblem::UnknownUnit(unit.to_string())));
             }
         };
+        if factor >= previous {
+            return Err(error(DurationProblem::UnitOrder(rest[..unit_len].to_string())));
+        }
+        previous = factor;
         total += number * factor;
         rest = &rest[unit_len..];
     }
@@ -105,5 +118,11 @@ mod tests {
         assert!(e.starts_with("--step:"), "{e}");
         assert!(parse_duration_s("-3", "--step").is_err());
         assert!(parse_duration_s("h", "--step").is_err());
+        assert_eq!(p("1d12h30m15s500ms"), 86400.0 + 12.0 * 3600.0 + 1815.5);
+        // A repeated unit, or one after a smaller one, is a typo rather than a sum.
+        for typo in ["1d1d", "30m1h", "1h1h", "1s1m"] {
+            let e = parse_duration_s(typo, "--duration").unwrap_err().to_string();
+            assert!(e.contains("repeats or follows a smaller unit"), "{typo}: {e}");
+        }
     }
 }

@@ -171,6 +171,15 @@ impl Timing {
             "unavailable_offering_ttl_s" => &mut self.unavailable_offering_ttl_s,
             _ => {
                 if let Some(family) = name.strip_prefix("spot_interruptions_per_node_hour.") {
+                    if !crate::catalog::instance_types().iter().any(|t| t.family == family) {
+                        return Err(SimError::invalid(
+                            name,
+                            format!(
+                                "{family:?} is not an instance family of the catalog (g4dn, g5, g6, g6e, p4d, p5, \
+                                 inf2, trn1, …)"
+                            ),
+                        ));
+                    }
                     self.spot_interruptions_per_node_hour_by_family.retain(|(f, _)| f != family);
                     self.spot_interruptions_per_node_hour_by_family.push((family.to_string(), value));
                     return Ok(());

@@ -570,3 +570,14 @@ fn pipeline_stages_count_each_request_once() {
     bad.deployments[1].upstream = Some("nope".to_string());
     assert!(simulate(&bad, &opts(60.0)).unwrap_err().to_string().contains("upstream"));
 }
+
+/// A spot-interruption rate for an instance family the catalog does not know is refused (a typo
+/// such as `g55` used to be accepted and silently ignored).
+#[test]
+fn a_per_family_parameter_names_a_known_family() {
+    let mut timing = Timing::default();
+    assert!(timing.set("spot_interruptions_per_node_hour.g5", 0.002).is_ok());
+    let e = timing.set("spot_interruptions_per_node_hour.g55", 0.002).unwrap_err().to_string();
+    assert!(e.contains("\"g55\" is not an instance family"), "{e}");
+    assert!(timing.set("no_such_parameter", 1.0).is_err());
+}
