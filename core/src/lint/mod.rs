@@ -23,7 +23,7 @@ pub const RULES: &[(&str, Severity, &str)] = &[
     ("TF007", Severity::Warning, "Deployment without a PodDisruptionBudget"),
     ("TF010", Severity::Error, "instance type names under instance-family (or families under instance-type)"),
     ("TF011", Severity::Error, "invalid consolidationPolicy"),
-    ("TF012", Severity::Error, "missing or invalid consolidateAfter"),
+    ("TF012", Severity::Error, "invalid consolidateAfter"),
     ("TF013", Severity::Error, "v1beta1 API version or field names"),
     ("TF014", Severity::Error, "GPU or Neuron taint with no matching toleration on the workload"),
     ("TF015", Severity::Error, "NodePool limits smaller than one node"),
@@ -46,6 +46,8 @@ pub const RULES: &[(&str, Severity, &str)] = &[
     ("TF039", Severity::Info, "resource that is not a model server (ignored on import)"),
     ("TF040", Severity::Error, "invalid plan value (weight, names, bounds, references)"),
     ("TF041", Severity::Info, "EC2NodeClass referenced but not in the input (placeholder added on import)"),
+    ("TF042", Severity::Warning, "consolidateAfter not set (Karpenter defaults it to 0s)"),
+    ("TF043", Severity::Warning, "static NodePool (spec.replicas): imported as a dynamic pool"),
 ];
 
 /// Lints plan text; findings carry the line of their field.

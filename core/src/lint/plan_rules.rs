@@ -106,11 +106,15 @@ pub fn lint_plan_with(plan: &Plan, outcome: &place::Outcome) -> Vec<Finding> {
             );
         }
         match &pool.consolidation.after {
+            // Valid: the NodePool CRD defaults `disruption` to `consolidateAfter: 0s`. For GPU nodes
+            // that take minutes to start, consolidating the moment one is empty churns capacity.
             None => add(
-                "TF012",
-                Severity::Error,
+                "TF042",
+                Severity::Warning,
                 p("consolidation"),
-                "consolidateAfter is missing; Karpenter v1 requires it".to_string(),
+                "consolidateAfter is not set: Karpenter defaults it to 0s, so GPU nodes are consolidated the \
+                 moment they are empty or underutilized and relaunched minutes later"
+                    .to_string(),
                 "set consolidation.after (consolidateAfter), e.g. 5m, or Never to disable consolidation",
             ),
             Some(after) if !is_karpenter_duration(after, true) => add(
