@@ -1,6 +1,7 @@
 //! `tokenfleet simulate`: runs a plan through a day (or a week, or a trace) of traffic and prints the
 //! summary and series as JSON (the contract in docs/sim.md) or the series as CSV.
 
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -82,10 +83,14 @@ pub fn run(args: SimulateArgs) -> Result<ExitCode, String> {
     }
     let scenario = sim::from_plan(&plan, &inputs).map_err(|e| format!("{}: {e}", args.plan))?;
     let timeline = sim::simulate(&scenario, &options).map_err(|e| format!("{}: {e}", args.plan))?;
-    match args.format {
-        SimFormat::Json => println!("{}", timeline.to_json()),
-        SimFormat::Csv => print!("{}", timeline.series_csv()),
-    }
+    // Streamed: a long series at a short step is hundreds of megabytes of text.
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let written = match args.format {
+        SimFormat::Json => timeline.write_json(&mut out).and_then(|()| writeln!(out)),
+        SimFormat::Csv => timeline.write_series_csv(&mut out),
+    };
+    written.and_then(|()| out.flush()).map_err(|e| format!("writing the output: {e}"))?;
     Ok(ExitCode::SUCCESS)
 }
 

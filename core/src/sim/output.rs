@@ -153,15 +153,30 @@ pub struct PoolSeries {
 impl Timeline {
     /// The JSON contract, pretty-printed; same input, same bytes.
     pub fn to_json(&self) -> String {
-        match serde_json::to_string_pretty(self) {
-            Ok(text) => text,
+        let mut out = Vec::new();
+        match self.write_json(&mut out) {
+            Ok(()) => String::from_utf8(out).unwrap_or_default(),
             Err(e) => format!("{{\"error\": \"cannot serialise: {e}\"}}"),
         }
+    }
+
+    /// [`Timeline::to_json`] written into `out` as it is produced (a week's series at one sample a
+    /// second is hundreds of megabytes of text: shells stream it rather than hold it).
+    pub fn write_json(&self, out: &mut impl std::io::Write) -> std::io::Result<()> {
+        serde_json::to_writer_pretty(&mut *out, self).map_err(std::io::Error::other)
     }
 
     /// The series as CSV: one row per sample; totals first, then `deployment.<name>.<column>` and
     /// `pool.<name>.<column>` columns, in name order.
     pub fn series_csv(&self) -> String {
+        let mut out = Vec::new();
+        // Writing into a Vec cannot fail.
+        let _ = self.write_series_csv(&mut out);
+        String::from_utf8(out).unwrap_or_default()
+    }
+
+    /// [`Timeline::series_csv`] written into `out` row by row, without holding the text.
+    pub fn write_series_csv(&self, out: &mut impl std::io::Write) -> std::io::Result<()> {
         let s = &self.series;
         let mut header: Vec<String> = [
             "t_s",
@@ -177,32 +192,32 @@ impl Timeline {
         .iter()
         .map(|h| h.to_string())
         .collect();
-        let mut columns: Vec<Vec<String>> = vec![
-            num(&s.t_s),
-            num(&s.arrival_rate),
-            num(&s.served_rate),
-            num(&s.queue_length),
-            num(&s.ttft_p95_ms),
-            num(&s.replicas_desired),
-            num(&s.replicas_ready),
-            num(&s.nodes),
-            num(&s.cost_usd_cumulative),
+        let mut columns: Vec<Column> = vec![
+            Column::F64(&s.t_s),
+            Column::F64(&s.arrival_rate),
+            Column::F64(&s.served_rate),
+            Column::U64(&s.queue_length),
+            Column::F64(&s.ttft_p95_ms),
+            Column::U32(&s.replicas_desired),
+            Column::U32(&s.replicas_ready),
+            Column::U32(&s.nodes),
+            Column::F64(&s.cost_usd_cumulative),
         ];
         for (name, d) in &s.deployments {
-            let cols: [(&str, Vec<String>); 13] = [
-                ("arrival_rate", num(&d.arrival_rate)),
-                ("served_rate", num(&d.served_rate)),
-                ("queue_length", num(&d.queue_length)),
-                ("requests_dropped", num(&d.requests_dropped)),
-                ("ttft_p50_ms", num(&d.ttft_p50_ms)),
-                ("ttft_p95_ms", num(&d.ttft_p95_ms)),
-                ("tpot_p50_ms", num(&d.tpot_p50_ms)),
-                ("tpot_p95_ms", num(&d.tpot_p95_ms)),
-                ("e2e_p50_ms", num(&d.e2e_p50_ms)),
-                ("e2e_p95_ms", num(&d.e2e_p95_ms)),
-                ("replicas_desired", num(&d.replicas_desired)),
-                ("replicas_ready", num(&d.replicas_ready)),
-                ("replicas_pending", num(&d.replicas_pending)),
+            let cols: [(&str, Column); 13] = [
+                ("arrival_rate", Column::F64(&d.arrival_rate)),
+                ("served_rate", Column::F64(&d.served_rate)),
+                ("queue_length", Column::U64(&d.queue_length)),
+                ("requests_dropped", Column::U64(&d.requests_dropped)),
+                ("ttft_p50_ms", Column::F64(&d.ttft_p50_ms)),
+                ("ttft_p95_ms", Column::F64(&d.ttft_p95_ms)),
+                ("tpot_p50_ms", Column::F64(&d.tpot_p50_ms)),
+                ("tpot_p95_ms", Column::F64(&d.tpot_p95_ms)),
+                ("e2e_p50_ms", Column::F64(&d.e2e_p50_ms)),
+                ("e2e_p95_ms", Column::F64(&d.e2e_p95_ms)),
+                ("replicas_desired", Column::U32(&d.replicas_desired)),
+                ("replicas_ready", Column::U32(&d.replicas_ready)),
+                ("replicas_pending", Column::U32(&d.replicas_pending)),
             ];
             for (col, values) in cols {
                 header.push(format!("deployment.{}.{col}", csv_name(name)));
@@ -211,27 +226,49 @@ impl Timeline {
         }
         for (name, p) in &s.pools {
             header.push(format!("pool.{}.nodes", csv_name(name)));
-            columns.push(num(&p.nodes));
+            columns.push(Column::U32(&p.nodes));
             for (key, values) in &p.nodes_by_type {
                 header.push(format!("pool.{}.nodes.{}", csv_name(name), csv_name(key)));
-                columns.push(num(values));
+                columns.push(Column::U32(values));
             }
             header.push(format!("pool.{}.cost_usd_cumulative", csv_name(name)));
-            columns.push(num(&p.cost_usd_cumulative));
+            columns.push(Column::F64(&p.cost_usd_cumulative));
         }
-        let mut out = header.join(",");
-        out.push('\n');
+        let mut line = header.join(",");
+        line.push('\n');
+        out.write_all(line.as_bytes())?;
         for row in 0..s.t_s.len() {
-            let cells: Vec<&str> = columns.iter().map(|c| c.get(row).map_or("", String::as_str)).collect();
-            out.push_str(&cells.join(","));
-            out.push('\n');
+            line.clear();
+            for (i, column) in columns.iter().enumerate() {
+                if i > 0 {
+                    line.push(',');
+                }
+                column.write(row, &mut line);
+            }
+            line.push('\n');
+            out.write_all(line.as_bytes())?;
         }
-        out
+        Ok(())
     }
 }
 
-fn num<T: ToString>(values: &[T]) -> Vec<String> {
-    values.iter().map(ToString::to_string).collect()
+/// A series column as the CSV writer reads it, one cell at a time (as `to_string` writes the value;
+/// empty past the column's end).
+enum Column<'a> {
+    F64(&'a [f64]),
+    U64(&'a [u64]),
+    U32(&'a [u32]),
+}
+
+impl Column<'_> {
+    fn write(&self, row: usize, line: &mut String) {
+        use std::fmt::Write as _;
+        let _ = match self {
+            Column::F64(v) => v.get(row).map(|x| write!(line, "{x}")),
+            Column::U64(v) => v.get(row).map(|x| write!(line, "{x}")),
+            Column::U32(v) => v.get(row).map(|x| write!(line, "{x}")),
+        };
+    }
 }
 
 /// Names go into CSV headers; commas and quotes would break the row.

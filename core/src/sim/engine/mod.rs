@@ -158,9 +158,35 @@ impl Dep {
 }
 
 /// Runs a scenario. Errors name the field or flag at fault; the run itself never panics.
+/// At most this many values in a timeline's series (samples × columns): about 160 MB as the
+/// simulator holds them, so every allowed combination of flags stays well under 512 MB.
+pub const MAX_SERIES_VALUES: f64 = 20_000_000.0;
+
+/// The series' size, checked before a step is simulated: samples (`duration / series step`) times
+/// columns (9 totals, 13 per deployment, per pool its nodes, cost and nodes for each instance type and
+/// capacity type it may launch).
+fn check_series_size(sc: &Scenario, opt: &SimOptions) -> Result<(), SimError> {
+    let samples = (opt.duration_s / opt.series_step_s).ceil() + 1.0;
+    let pool_columns: usize = sc.pools.iter().map(|p| 2 + p.instance_types.len().max(1)).sum();
+    let columns = (9 + 13 * sc.deployments.len() + pool_columns) as f64;
+    if samples * columns > MAX_SERIES_VALUES {
+        let step = (opt.duration_s * columns / MAX_SERIES_VALUES).ceil();
+        return Err(SimError::invalid(
+            "--series-step",
+            format!(
+                "the series would hold {:.0} values ({samples:.0} samples × {columns:.0} columns); the limit is \
+                 {MAX_SERIES_VALUES:.0}: use --series-step {step}s or more, or a shorter --duration",
+                samples * columns
+            ),
+        ));
+    }
+    Ok(())
+}
+
 pub fn simulate(sc: &Scenario, opt: &SimOptions) -> Result<Timeline, SimError> {
     opt.validate()?;
     sc.validate()?;
+    check_series_size(sc, opt)?;
     for (i, d) in sc.deployments.iter().enumerate() {
         if sc.deployments[..i].iter().any(|e| e.name == d.name) {
             return Err(SimError::invalid("deployments", format!("the name {:?} is used twice", d.name)));
