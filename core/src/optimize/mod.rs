@@ -433,6 +433,11 @@ pub fn recommend(input: &OptimizeInput, config: &OptimizeConfig) -> Result<Recom
     }
     let found = search::search(input, config)?;
     let plan = emit::build_plan(input, &found.candidates[0]);
+    // Whatever Tokenfleet writes, it reads back: the recommended plan passes the same validation as
+    // a plan a user writes.
+    if let Some(e) = crate::plan::validate(&plan).into_iter().next() {
+        return Err(OptimizeError::new("plan", format!("the recommended plan would not be valid: {e}")));
+    }
     let slo_checks = slo_check(&plan, input, &found.candidates[0].assignments);
     let mut recommendation = Recommendation {
         plan,

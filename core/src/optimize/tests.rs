@@ -35,3 +35,23 @@ fn applying_the_recommended_candidate_gives_the_recommended_plan() {
     assert!(crate::plan::validate(&applied).is_empty());
     assert_ne!(applied, r.plan);
 }
+
+/// Whatever `recommend` writes, the parser reads back: a peak that would need more replicas than a
+/// plan holds yields a recommendation within the limit (a bigger configuration) or a clear error,
+/// never a plan with `replicas.max` over 10 000 (which `plan` then refused).
+#[test]
+fn recommended_plans_are_valid_plans_even_at_absurd_peaks() {
+    let base = crate::plan::parse_plan(crate::examples::example("quickstart").unwrap()).unwrap();
+    for peak in [1e3, 1e5, 1e6, 1e7] {
+        let mut plan = base.clone();
+        plan.spec.workload.requests_per_second.peak = peak;
+        match crate::optimize::recommend_plan(&plan) {
+            Ok(r) => {
+                let text = r.plan.to_yaml();
+                let read = crate::plan::parse_plan(&text);
+                assert!(read.is_ok(), "peak {peak}: {:?}", read.err());
+            }
+            Err(e) => assert!(e.to_string().contains("replicas") || e.to_string().contains("SLO"), "peak {peak}: {e}"),
+        }
+    }
+}

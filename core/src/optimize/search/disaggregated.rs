@@ -131,6 +131,10 @@ pub(super) fn price_disaggregated(
         (prefill_nodes, total - prefill_nodes)
     };
     let (joint_peak, joint_base) = (joint(prefill_peak, decode_peak), joint(prefill_base, decode_base));
+    // A plan holds at most MAX_REPLICAS replicas per stage.
+    if prefill_peak.max(decode_peak) > crate::plan::parse::MAX_REPLICAS {
+        return None;
+    }
     for (role, s, replicas_base, replicas_peak) in
         [("prefill", p, prefill_base, prefill_peak), ("decode", d, decode_base, decode_peak)]
     {

@@ -142,7 +142,15 @@ pub(super) fn search(input: &OptimizeInput, config: &OptimizeConfig) -> Result<F
         disaggregated_candidates(input, config, &mut rejected, &mut all);
     }
     if all.is_empty() {
-        return Err(OptimizeError::new("strategies", "no capacity strategy has prices for the fitting types"));
+        return Err(OptimizeError::new(
+            "strategies",
+            format!(
+                "no capacity strategy has prices for the fitting types, or every candidate needs more than {} \
+                 replicas (the most a plan holds) at {} requests/s",
+                crate::plan::parse::MAX_REPLICAS,
+                input.peak_requests_per_s
+            ),
+        ));
     }
     // Sort indices, not the (large) candidates themselves.
     let mut idx: Vec<usize> = (0..all.len()).collect();

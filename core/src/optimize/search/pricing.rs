@@ -63,6 +63,11 @@ pub(super) fn price_candidate(
             });
         }
         let replicas_peak = ceil_replicas(load_peak / u).max(1);
+        // A plan holds at most MAX_REPLICAS replicas per deployment: a candidate that needs more
+        // cannot be written as a plan Tokenfleet reads back.
+        if replicas_peak > crate::plan::parse::MAX_REPLICAS {
+            return None;
+        }
         let replicas_base = ceil_replicas(load_base / u).clamp(1, replicas_peak);
         let nodes_peak = replicas_peak.div_ceil(c.replicas_per_node);
         let nodes_base = replicas_base.div_ceil(c.replicas_per_node).min(nodes_peak);
