@@ -65,7 +65,6 @@ pub fn quantity_value(s: &str) -> Option<f64> {
     if matches!(b.first(), Some(b'+' | b'-')) {
         i += 1;
     }
-    let number_start = i;
     let digits = |i: &mut usize| {
         let start = *i;
         while *i < b.len() && b[*i].is_ascii_digit() {
@@ -83,7 +82,6 @@ pub fn quantity_value(s: &str) -> Option<f64> {
         return None;
     }
     let number: f64 = s[..i].parse().ok()?;
-    let _ = number_start;
     let suffix = &s[i..];
     let factor = match suffix {
         "" => 1.0,
