@@ -45,6 +45,24 @@ pub fn ExportPanel() -> impl IntoView {
     let store = expect_context::<Store>();
     let export = Memo::new(move |_| store.derived.with(|d| d.export.clone()));
     let plan_name = move || store.plan.with(|p| p.metadata.name.clone());
+    let chunks = Memo::new(move |_| {
+        store.derived.with(|d| {
+            let mut seen: Vec<&str> = Vec::new();
+            d.documents
+                .iter()
+                .map(|doc| {
+                    let repeats = seen.iter().filter(|y| **y == doc.yaml).count();
+                    seen.push(&doc.yaml);
+                    (format!("{repeats}:{}", doc.yaml), format!("---\n{}", doc.yaml))
+                })
+                .collect::<Vec<_>>()
+        })
+    });
+    let documents = Memo::new(move |_| {
+        store.derived.with(|d| {
+            d.documents.iter().map(|doc| (doc.file_name(), format!("{} {}", doc.kind, doc.name))).collect::<Vec<_>>()
+        })
+    });
     view! {
         <section class="tf-panel" aria-labelledby="export-title" data-testid="export-panel">
             <h2 id="export-title">"Manifests"</h2>
@@ -64,17 +82,32 @@ pub fn ExportPanel() -> impl IntoView {
                 })>"Download plan"</button>
             </div>
             <details class="tf-docs">
-                <summary>{move || store.derived.with(|d| format!("{} resources", d.documents.len()))}</summary>
+                <summary>{move || documents.with(|d| format!("{} resources", d.len()))}</summary>
                 <ul>
-                    {move || store.derived.with(|d| d.documents.iter().map(|doc| {
-                        let (name, yaml) = (doc.file_name(), doc.yaml.clone());
-                        view! { <li><button class="tf-link" on:click=handler(move |_| dom::download(&name, &yaml, "application/yaml"))>
-                            {format!("{} {}", doc.kind, doc.name)}</button></li> }
-                    }).collect_view())}
+                    // Keyed by file name: an edit touches no row; a click downloads the document as it is now.
+                    <For each=move || documents.get() key=Clone::clone let:doc>
+                        {
+                            let (file, label) = doc;
+                            let name = file.clone();
+                            let download = move |_| {
+                                store.derived.with_untracked(|d| {
+                                    if let Some(doc) = d.documents.iter().find(|doc| doc.file_name() == name) {
+                                        dom::download(&name, &doc.yaml, "application/yaml");
+                                    }
+                                })
+                            };
+                            view! { <li><button class="tf-link" on:click=handler(download)>{label}</button></li> }
+                        }
+                    </For>
                 </ul>
             </details>
-            <pre class="tf-yaml" data-testid="export-yaml" tabindex="0" aria-label="Exported Kubernetes manifests"
-                inner_html=move || export.with(|text| highlight(text))></pre>
+            // One highlighted span per document (`---` and its YAML, as `join_stream` writes them), keyed
+            // by its text: an edit rewrites only the documents it changed.
+            <pre class="tf-yaml" data-testid="export-yaml" tabindex="0" aria-label="Exported Kubernetes manifests">
+                <For each=move || chunks.get() key=|(key, _)| key.clone() let:chunk>
+                    <span inner_html=highlight(&chunk.1)></span>
+                </For>
+            </pre>
         </section>
     }
 }
