@@ -2,6 +2,7 @@
 //! resource, or the plan itself. The highlighted YAML is written as HTML text (`html`).
 
 use leptos::prelude::*;
+use tokenfleet_core::manifest::Document;
 
 use crate::dom::{self, handler};
 use crate::html::Html;
@@ -40,24 +41,26 @@ fn highlight_line(h: &mut Html, line: &str) {
     h.raw("<span class=\"tf-y-value\">").text(rest).raw("</span>").raw(newline);
 }
 
+/// Each document with its identity: kind, name, and which document of that kind and name it is.
+fn identities_of(documents: &[Document]) -> impl Iterator<Item = (String, &Document)> {
+    documents.iter().enumerate().map(|(i, doc)| {
+        let repeats = documents[..i].iter().filter(|d| d.kind == doc.kind && d.name == doc.name).count();
+        (format!("{}/{}/{repeats}", doc.kind, doc.name), doc)
+    })
+}
+
+fn identities(documents: &[Document]) -> Vec<String> {
+    identities_of(documents).map(|(id, _)| id).collect()
+}
+
 #[component]
 pub fn ExportPanel() -> impl IntoView {
     let store = expect_context::<Store>();
     let export = Memo::new(move |_| store.derived.with(|d| d.export.clone()));
     let plan_name = move || store.plan.with(|p| p.metadata.name.clone());
-    let chunks = Memo::new(move |_| {
-        store.derived.with(|d| {
-            let mut seen: Vec<&str> = Vec::new();
-            d.documents
-                .iter()
-                .map(|doc| {
-                    let repeats = seen.iter().filter(|y| **y == doc.yaml).count();
-                    seen.push(&doc.yaml);
-                    (format!("{repeats}:{}", doc.yaml), format!("---\n{}", doc.yaml))
-                })
-                .collect::<Vec<_>>()
-        })
-    });
+    // The documents by identity (kind, name, and which of that kind and name): each has its own span,
+    // rewritten only when its text changes, and a span is added or removed only with its document.
+    let identities = Memo::new(move |_| store.derived.with(|d| identities(&d.documents)));
     let documents = Memo::new(move |_| {
         store.derived.with(|d| {
             d.documents.iter().map(|doc| (doc.file_name(), format!("{} {}", doc.kind, doc.name))).collect::<Vec<_>>()
@@ -101,11 +104,21 @@ pub fn ExportPanel() -> impl IntoView {
                     </For>
                 </ul>
             </details>
-            // One highlighted span per document (`---` and its YAML, as `join_stream` writes them), keyed
-            // by its text: an edit rewrites only the documents it changed.
+            // One highlighted span per document (`---` and its YAML, as `join_stream` writes them): an
+            // edit rewrites only the documents it changed.
             <pre class="tf-yaml" data-testid="export-yaml" tabindex="0" aria-label="Exported Kubernetes manifests">
-                <For each=move || chunks.get() key=|(key, _)| key.clone() let:chunk>
-                    <span inner_html=highlight(&chunk.1)></span>
+                <For each=move || identities.get() key=Clone::clone let:identity>
+                    {
+                        let text = Memo::new(move |_| {
+                            store.derived.with(|d| {
+                                identities_of(&d.documents)
+                                    .find(|(id, _)| *id == identity)
+                                    .map(|(_, doc)| doc.yaml.clone())
+                                    .unwrap_or_default()
+                            })
+                        });
+                        view! { <span inner_html=move || text.with(|yaml| highlight(&format!("---\n{yaml}")))></span> }
+                    }
                 </For>
             </pre>
         </section>
