@@ -35,7 +35,7 @@ pub fn PoolCard(
 ) -> impl IntoView {
     let store = expect_context::<Store>();
     // The pool as the plan holds it, and its index (for the field ids lint focuses).
-    let found = {
+    let located = {
         let name = name.clone();
         Memo::new(move |_| {
             store.plan.with(|p| {
@@ -43,14 +43,17 @@ pub fn PoolCard(
             })
         })
     };
-    let Some((_, initial)) = found.get_untracked() else {
+    let Some((first_index, initial)) = located.get_untracked() else {
         return ().into_any();
     };
-    let path = Memo::new(move |_| found.with(|f| format!("spec.nodePools[{}]", f.as_ref().map_or(0, |(i, _)| *i))));
+    // Split so a reorder (new index and weight, nothing else) touches only the ids and the weight.
+    let path = Memo::new(move |_| located.with(|f| format!("spec.nodePools[{}]", f.as_ref().map_or(0, |(i, _)| *i))));
+    let weight = Memo::new(move |_| located.with(|f| f.as_ref().and_then(|(_, p)| p.weight)));
+    // The pool without its place and weight (`None` once it is gone), which every other part reads.
+    let found = Memo::new(move |_| located.with(|f| f.as_ref().map(|(_, p)| NodePool { weight: None, ..p.clone() })));
     let sub = move |suffix: &'static str| Signal::derive(move || format!("{}{suffix}", path.get()));
-    let read = move |f: fn(&NodePool) -> String| {
-        Signal::derive(move || found.with(|x| x.as_ref().map(|(_, p)| f(p)).unwrap_or_default()))
-    };
+    let read =
+        move |f: fn(&NodePool) -> String| Signal::derive(move || found.with(|x| x.as_ref().map(f).unwrap_or_default()));
     let edit_pool = {
         let name = name.clone();
         move |label: String, f: PoolEdit| {
@@ -163,7 +166,7 @@ pub fn PoolCard(
     let capacity = CapacityType::ALL
         .into_iter()
         .map(|ct| {
-            let checked = move || found.with(|f| f.as_ref().is_some_and(|(_, p)| p.capacity_types.contains(&ct)));
+            let checked = move || found.with(|f| f.as_ref().is_some_and(|p| p.capacity_types.contains(&ct)));
             let edit_pool = edit_pool.clone();
             let toggle = move |_| {
                 let _ = edit_pool(
@@ -186,7 +189,7 @@ pub fn PoolCard(
         .collect_view();
 
     let families =
-        Memo::new(move |_| found.with(|f| f.as_ref().map(|(_, p)| p.instance_families.clone()).unwrap_or_default()));
+        Memo::new(move |_| found.with(|f| f.as_ref().map(|p| p.instance_families.clone()).unwrap_or_default()));
     let family_chip = {
         let name = name.clone();
         move |family: String| {
@@ -226,7 +229,7 @@ pub fn PoolCard(
         store.plan.with(|p| {
             found.with(|f| {
                 f.as_ref()
-                    .and_then(|(_, pool)| p.node_class(&pool.node_class))
+                    .and_then(|pool| p.node_class(&pool.node_class))
                     .map(|c| c.capacity_reservations.clone())
                     .unwrap_or_default()
             })
@@ -262,7 +265,7 @@ pub fn PoolCard(
             res_error.set(result.err());
         }
     };
-    let uid = format!("pool-{}", found.get_untracked().map_or(0, |(i, _)| i));
+    let uid = format!("pool-{first_index}");
     let up = {
         let move_to = move_to.clone();
         move |_: leptos::ev::MouseEvent| move_to(position.get_untracked().saturating_sub(1))
@@ -274,7 +277,7 @@ pub fn PoolCard(
     let last = move || position.get() + 1 >= count.get();
     let (e1, e2, e3, e4, e5) = (edit_pool.clone(), edit_pool.clone(), edit_pool.clone(), edit_pool.clone(), edit_pool);
     let consolidation =
-        Memo::new(move |_| found.with(|f| f.as_ref().map(|(_, p)| p.consolidation.policy.clone()).unwrap_or_default()));
+        Memo::new(move |_| found.with(|f| f.as_ref().map(|p| p.consolidation.policy.clone()).unwrap_or_default()));
 
     view! {
         <article class="tf-card tf-pool" class:tf-dragging=move || dragging() class:tf-drop-target=move || drop_target()
@@ -289,7 +292,7 @@ pub fn PoolCard(
                 </button>
                 <h3>{name.clone()}</h3>
                 <span class="tf-weight" id=move || field_id(&format!("{}.weight", path.get()))>
-                    "weight " <span data-testid="pool-weight">{read(|p| p.weight.map(|w| w.to_string()).unwrap_or_else(|| "0".into()))}</span>
+                    "weight " <span data-testid="pool-weight">{move || weight.get().unwrap_or(0).to_string()}</span>
                 </span>
                 <span class="tf-move">
                     <button class="tf-small" disabled=move || position.get() == 0 aria-label=format!("Move {name} up") on:click=handler(up)>"↑"</button>
