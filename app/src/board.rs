@@ -19,7 +19,7 @@ pub struct DropTargets;
 
 /// The pool names in the order the board shows them: priority order, or the drag preview.
 pub fn preview_order(store: Store) -> Vec<String> {
-    let mut order = store.plan.with(|p| p.pool_names_by_priority());
+    let mut order = store.pool_order.get();
     if let Some(Drag::Pool { from, target, .. }) = store.drag.get() {
         if from < order.len() {
             let moved = order.remove(from);
@@ -134,21 +134,22 @@ pub fn Board() -> impl IntoView {
             "Drag a card by its handle, or focus the handle and press Arrow Up/Down. Highest weight first.".to_string()
         }
     };
-    // Cards re-render when the plan or the previewed order changes, not on every pointer move.
+    // The previewed order changes on a reorder, not on every pointer move; cards are keyed by pool
+    // name, so a reorder moves them and an edit of one pool touches only its card.
     let order = Memo::new(move |_| preview_order(store));
+    let count = Signal::derive(move || order.with(Vec::len));
     view! {
         <section class="tf-panel" aria-labelledby="board-title" data-testid="board-panel">
             <h2 id="board-title">"NodePools by priority"</h2>
             <p class="tf-hint" aria-live="polite">{move || hint()}</p>
             <ol class="tf-board" class:tf-board-dragging=move || store.drag.with(Option::is_some)>
-                {move || {
-                    store.plan.track();
-                    let order = order.get();
-                    let count = order.len();
-                    order.into_iter().enumerate().map(|(position, name)| view! {
-                        <li><PoolCard name=name position=position count=count /></li>
-                    }.into_any()).collect_view()
-                }}
+                <For each=move || order.get() key=String::clone let:name>
+                    {
+                        let key = name.clone();
+                        let position = Signal::derive(move || order.with(|o| o.iter().position(|n| *n == key).unwrap_or_default()));
+                        view! { <li><PoolCard name=name position=position count=count /></li> }
+                    }
+                </For>
             </ol>
         </section>
     }

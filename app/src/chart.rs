@@ -13,7 +13,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::TextStyle;
 use tokenfleet_core::curves::{latency_vs_throughput, DeploymentCurves};
-use tokenfleet_core::edit::compare_instance_types;
+use tokenfleet_core::edit::{compare_instance_types, normalize_trace_csv};
 use tokenfleet_core::place::Outcome;
 use tokenfleet_core::plan::TraceRef;
 use tokenfleet_core::sim::{self, PlanInputs, Profile, SimOptions, Timeline};
@@ -362,14 +362,6 @@ impl PartialEq for Background {
     }
 }
 
-/// A pasted or uploaded trace as the plan keeps it: Unix line ends, one final newline (so YAML
-/// writes it as a plain `|` block).
-fn normalized_csv(text: &str) -> String {
-    let mut csv = text.replace("\r\n", "\n").replace('\r', "\n").trim_end().to_string();
-    csv.push('\n');
-    csv
-}
-
 /// The deployments the latency chart shows, comma-separated, once the background work is done.
 fn curve_deployments(b: &Option<Background>) -> Option<String> {
     b.as_ref().map(|b| b.curves.iter().map(|d| d.deployment.clone()).collect::<Vec<_>>().join(","))
@@ -427,7 +419,7 @@ pub fn ChartsPanel() -> impl IntoView {
         }
     });
     let use_trace = move |_| {
-        let csv = normalized_csv(&trace_text.get_untracked());
+        let csv = normalize_trace_csv(&trace_text.get_untracked());
         let rows = csv.lines().filter(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#')).count();
         let label = format!("Replay a trace ({} rows)", rows.saturating_sub(1));
         match store.commit(&label, move |p| {
@@ -451,15 +443,32 @@ pub fn ChartsPanel() -> impl IntoView {
         }
     };
 
-    // Cost by node group: cheap, redrawn on every edit and theme change.
+    // Cost by node group: redrawn when its bars or the theme change, in a task of its own right
+    // after the edit (several edits together draw once). Drawn in the edit itself, plotters' text
+    // measuring (a span added to the page and measured) and the canvas font would make the browser
+    // lay out the page the edit has just changed, several times per chart, before the edit's own
+    // update is done.
+    let bars = Memo::new(move |_| store.derived.with(|d| cost_bars(&d.outcome)));
+    // The style to draw with, while a drawing is pending.
+    let pending_style = Rc::new(Cell::new(None::<ChartStyle>));
     effect(move |_| {
-        let style = ChartStyle::current();
-        let bars = store.derived.with(|d| cost_bars(&d.outcome));
-        if let Some(area) = canvas_area(groups) {
-            if let Err(e) = draw_bars(area, &bars, "USD/hour", &style) {
-                gloo::console::error!(format!("cost chart: {e}"));
-            }
+        bars.track();
+        if pending_style.replace(Some(ChartStyle::current())).is_some() {
+            return;
         }
+        let pending_style = pending_style.clone();
+        set_timeout(
+            move || {
+                let Some(style) = pending_style.take() else { return };
+                let bars = bars.get_untracked();
+                if let Some(area) = canvas_area(groups) {
+                    if let Err(e) = draw_bars(area, &bars, "USD/hour", &style) {
+                        gloo::console::error!(format!("cost chart: {e}"));
+                    }
+                }
+            },
+            std::time::Duration::ZERO,
+        );
     });
     // The simulated day and the comparison: a moment after the last edit.
     let pending = Rc::new(Cell::new(None::<i32>));

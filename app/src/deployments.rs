@@ -8,8 +8,8 @@ use std::rc::Rc;
 
 use leptos::prelude::*;
 use tokenfleet_core::catalog;
-use tokenfleet_core::edit::{EditError, NODE_POOL_SELECTOR};
-use tokenfleet_core::plan::{Deployment, Mode, ReplicaBounds, StageKind};
+use tokenfleet_core::edit::ReplicaBound;
+use tokenfleet_core::plan::{Deployment, Mode, StageKind};
 
 use crate::board::DropTargets;
 use crate::dom::handler;
@@ -18,24 +18,18 @@ use crate::store::{field_id, Drag, Store};
 
 const PRECISIONS: [&str; 6] = ["bf16", "fp16", "fp8", "int8", "awq", "gptq"];
 
-/// Where a deployment is pinned as a whole: its node selector, or the pool both stages share.
-fn pinned_pool(d: &Deployment) -> Option<String> {
-    if let Some(pool) = d.node_selector.get(NODE_POOL_SELECTOR) {
-        return Some(pool.clone());
-    }
-    let (prefill, decode) = (d.stage(StageKind::Prefill)?, d.stage(StageKind::Decode)?);
-    prefill.node_pool.clone().filter(|p| decode.node_pool.as_ref() == Some(p))
-}
-
-/// Whether the deployment at `index` serves prefill and decode apart.
-fn is_disaggregated(store: Store, index: usize) -> bool {
-    store.plan.with(|p| p.spec.deployments.get(index).is_some_and(|d| d.mode == Mode::Disaggregated))
-}
+/// The deployment at `index` as the plan holds it: the card's fields read it rather than the whole
+/// plan, so an edit elsewhere (a pool, the workload, another deployment) touches none of them.
+type DeploymentMemo = Memo<Option<Deployment>>;
 
 #[component]
 pub fn DeploymentsPanel() -> impl IntoView {
     let store = expect_context::<Store>();
-    let names = move || store.plan.with(|p| p.spec.deployments.iter().map(|d| d.name.clone()).collect::<Vec<_>>());
+    // Cards are keyed by place and name: an edit of one deployment touches only its own fields, and
+    // a card is rebuilt only when the list itself changes (an import, a template, undo).
+    let names = Memo::new(move |_| {
+        store.plan.with(|p| p.spec.deployments.iter().enumerate().map(|(i, d)| (i, d.name.clone())).collect::<Vec<_>>())
+    });
     view! {
         <section class="tf-panel" aria-labelledby="deployments-title" data-testid="deployments-panel">
             <h2 id="deployments-title">"Models and deployments"</h2>
@@ -43,7 +37,7 @@ pub fn DeploymentsPanel() -> impl IntoView {
                 {catalog::models::models().iter().map(|m| view! { <option value=m.spec.hf_repo.clone()>{m.spec.name.clone()}</option> }).collect_view()}
             </datalist>
             <div class="tf-cards">
-                {move || names().into_iter().enumerate().map(|(i, name)| view! { <DeploymentCard index=i name=name /> }.into_any()).collect_view()}
+                <For each=move || names.get() key=Clone::clone children=|(i, name)| view! { <DeploymentCard index=i name=name /> } />
             </div>
         </section>
     }
@@ -52,22 +46,26 @@ pub fn DeploymentsPanel() -> impl IntoView {
 #[component]
 fn DeploymentCard(index: usize, name: String) -> impl IntoView {
     let store = expect_context::<Store>();
+    let deployment: DeploymentMemo = Memo::new(move |_| store.plan.with(|p| p.spec.deployments.get(index).cloned()));
     let path = format!("spec.deployments[{index}]");
     let get = move |f: fn(&Deployment) -> String| {
-        Signal::derive(move || store.plan.with(|p| p.spec.deployments.get(index).map(f).unwrap_or_default()))
+        Signal::derive(move || deployment.with(|d| d.as_ref().map(f).unwrap_or_default()))
     };
-    let edit = move |label: &'static str, f: Box<dyn FnOnce(&mut Deployment)>| {
-        store.commit(label, move |p| match p.spec.deployments.get_mut(index) {
-            Some(d) => {
-                f(d);
+    let edit = {
+        let name = name.clone();
+        move |label: &'static str, f: Box<dyn FnOnce(&mut Deployment)>| {
+            let name = name.clone();
+            store.commit(label, move |p| {
+                f(p.deployment_mut(&name)?);
                 Ok(())
-            }
-            None => Err(EditError("that deployment no longer exists".into())),
-        })
+            })
+        }
     };
-    let disaggregated = move || is_disaggregated(store, index);
+    let edit_precision = edit.clone();
+    let disaggregated =
+        Memo::new(move |_| deployment.with(|d| d.as_ref().is_some_and(|d| d.mode == Mode::Disaggregated)));
     let pinned = Signal::derive(move || {
-        store.plan.with(|p| p.spec.deployments.get(index).and_then(pinned_pool)).unwrap_or_default()
+        deployment.with(|d| d.as_ref().and_then(|d| d.pinned_pool().map(str::to_string))).unwrap_or_default()
     });
     let assign = {
         let name = name.clone();
@@ -87,7 +85,7 @@ fn DeploymentCard(index: usize, name: String) -> impl IntoView {
         }
     };
     let any_pool =
-        Signal::derive(move || if disaggregated() { "per stage (below)" } else { "any (by weight)" }.to_string());
+        Signal::derive(move || if disaggregated.get() { "per stage (below)" } else { "any (by weight)" }.to_string());
     let (n2, n3) = (name.clone(), name.clone());
     let dragging = picked(store, name.clone(), None);
     view! {
@@ -105,37 +103,37 @@ fn DeploymentCard(index: usize, name: String) -> impl IntoView {
                     <span class="tf-field-label">"Precision"</span>
                     <select id=field_id(&format!("{path}.precision")) on:change=handler(move |ev| {
                         let v = event_target_value(&ev);
-                        let _ = edit("Set precision", Box::new(move |d| d.precision = v));
+                        let _ = edit_precision("Set precision", Box::new(move |d| d.precision = v));
                     })>
                         {PRECISIONS.iter().map(|p| {
-                            let selected = move || store.plan.with(|plan| plan.spec.deployments.get(index).is_some_and(|d| d.precision == *p));
+                            let selected = move || deployment.with(|d| d.as_ref().is_some_and(|d| d.precision == *p));
                             view! { <option value=*p selected=selected>{*p}</option> }
                         }).collect_view()}
                     </select>
                 </label>
-                <FleetFields index=index name=name.clone() stage=None />
+                <FleetFields index=index name=name.clone() stage=None deployment=deployment />
                 <label class="tf-field">
                     <span class="tf-field-label">"Serving"</span>
                     <select id=field_id(&format!("{path}.mode")) data-testid="deployment-mode" on:change=handler(set_mode)>
-                        <option value="monolithic" selected=move || !disaggregated()>"monolithic"</option>
-                        <option value="disaggregated" selected=move || is_disaggregated(store, index)>"prefill/decode (disaggregated)"</option>
+                        <option value="monolithic" selected=move || !disaggregated.get()>"monolithic"</option>
+                        <option value="disaggregated" selected=move || disaggregated.get()>"prefill/decode (disaggregated)"</option>
                     </select>
                 </label>
                 <PoolSelect path=format!("{path}.nodeSelector") test_id="deployment-pool" selected=pinned
                     none=any_pool none_selectable=false on_pick=Box::new(assign) />
             </div>
-            {move || disaggregated().then(|| view! {
+            <Show when=move || disaggregated.get()>
                 <div class="tf-stages">
-                    {StageKind::BOTH.into_iter().map(|stage| view! { <StageSection index=index name=n3.clone() stage=stage /> }).collect_view()}
+                    {StageKind::BOTH.into_iter().map(|stage| view! { <StageSection index=index name=n3.clone() stage=stage deployment=deployment /> }).collect_view()}
                 </div>
-            }.into_any())}
+            </Show>
         </article>
     }
 }
 
 /// One stage of a disaggregated deployment: its own devices per replica, replicas and NodePool.
 #[component]
-fn StageSection(index: usize, name: String, stage: StageKind) -> impl IntoView {
+fn StageSection(index: usize, name: String, stage: StageKind, deployment: DeploymentMemo) -> impl IntoView {
     let store = expect_context::<Store>();
     let path = format!("spec.deployments[{index}].{}", stage.as_str());
     let (title, role) = match stage {
@@ -143,9 +141,8 @@ fn StageSection(index: usize, name: String, stage: StageKind) -> impl IntoView {
         StageKind::Decode => ("Decode", "generates tokens; sets time per output token"),
     };
     let pool = Signal::derive(move || {
-        store
-            .plan
-            .with(|p| p.spec.deployments.get(index).and_then(|d| d.stage(stage)).and_then(|s| s.node_pool.clone()))
+        deployment
+            .with(|d| d.as_ref().and_then(|d| d.stage(stage)).and_then(|s| s.node_pool.clone()))
             .unwrap_or_default()
     });
     let assign = {
@@ -173,7 +170,7 @@ fn StageSection(index: usize, name: String, stage: StageKind) -> impl IntoView {
                 <span class="tf-muted">{role}</span>
             </header>
             <div class="tf-grid">
-                <FleetFields index=index name=name.clone() stage=Some(stage) />
+                <FleetFields index=index name=name.clone() stage=Some(stage) deployment=deployment />
                 <PoolSelect path=format!("{path}.nodePool") test_id="stage-pool" selected=pool
                     none=Signal::stored("any (by weight)".to_string()) none_selectable=true on_pick=Box::new(assign) />
             </div>
@@ -227,28 +224,18 @@ fn PinHandle(
     })
 }
 
-/// The replica bounds of a deployment (`stage: None`) or of one of its stages.
-fn bounds_of(d: &Deployment, stage: Option<StageKind>) -> Option<ReplicaBounds> {
-    match stage {
-        Some(s) => d.stage(s).map(|s| s.replicas),
-        None => Some(d.replicas),
-    }
-}
-
 /// Devices per replica and replica bounds of a deployment (`stage: None`) or of one of its stages,
 /// each committed through core's edits. A stage's empty devices field inherits the deployment's; the
 /// deployment's replica bounds are only shown while it serves monolithically (its stages have their own).
 #[component]
-fn FleetFields(index: usize, name: String, stage: Option<StageKind>) -> impl IntoView {
+fn FleetFields(index: usize, name: String, stage: Option<StageKind>, deployment: DeploymentMemo) -> impl IntoView {
     let store = expect_context::<Store>();
     let path = match stage {
         Some(s) => format!("spec.deployments[{index}].{}", s.as_str()),
         None => format!("spec.deployments[{index}]"),
     };
     let read = move |f: fn(&Deployment, Option<StageKind>) -> Option<String>| {
-        Signal::derive(move || {
-            store.plan.with(|p| p.spec.deployments.get(index).and_then(|d| f(d, stage))).unwrap_or_default()
-        })
+        Signal::derive(move || deployment.with(|d| d.as_ref().and_then(|d| f(d, stage))).unwrap_or_default())
     };
     let set_tp = {
         let name = name.clone();
@@ -273,18 +260,15 @@ fn FleetFields(index: usize, name: String, stage: Option<StageKind>) -> impl Int
             let (field, word) = if max { ("max", "maximum") } else { ("min", "minimum") };
             let what = stage.map(|s| format!("{} ", s.as_str())).unwrap_or_default();
             let label = format!("Set {what}{word} replicas");
+            let which = if max { ReplicaBound::Max } else { ReplicaBound::Min };
             let commit = move |text: String| {
                 let v = whole(&text, "replicas")?;
-                let current =
-                    store.plan.with_untracked(|p| p.spec.deployments.get(index).and_then(|d| bounds_of(d, stage)));
-                let mut r = current.ok_or("that deployment no longer exists")?;
-                *(if max { &mut r.max } else { &mut r.min }) = v;
-                store.commit(&label, |p| p.set_replicas(&name, stage, r))
+                store.commit(&label, |p| p.set_replica_bound(&name, stage, which, v))
             };
             let value = if max {
-                read(|d, s| bounds_of(d, s).map(|r| r.max.to_string()))
+                read(|d, s| d.replica_bounds(s).map(|r| r.max.to_string()))
             } else {
-                read(|d, s| bounds_of(d, s).map(|r| r.min.to_string()))
+                read(|d, s| d.replica_bounds(s).map(|r| r.min.to_string()))
             };
             let test_id = match (stage.is_some(), max) {
                 (true, false) => "stage-replicas-min",
@@ -298,10 +282,9 @@ fn FleetFields(index: usize, name: String, stage: Option<StageKind>) -> impl Int
             }
         }
     };
-    let show_replicas = move || {
-        stage.is_some()
-            || store.plan.with(|p| p.spec.deployments.get(index).is_some_and(|d| d.mode == Mode::Monolithic))
-    };
+    let show_replicas = Memo::new(move |_| {
+        stage.is_some() || deployment.with(|d| d.as_ref().is_some_and(|d| d.mode == Mode::Monolithic))
+    });
     view! {
         <Field path=format!("{path}.tensorParallel") label="Tensor parallel" unit="devices/replica" numeric=true
             test_id=if stage.is_some() { "stage-tensor-parallel" } else { "deployment-tensor-parallel" }
@@ -311,7 +294,7 @@ fn FleetFields(index: usize, name: String, stage: Option<StageKind>) -> impl Int
                 None => Some(d.tensor_parallel.to_string()),
             })
             on_commit=set_tp />
-        {move || show_replicas().then(|| (bound.clone()(false), bound.clone()(true)).into_any())}
+        <Show when=move || show_replicas.get()>{bound.clone()(false)}{bound.clone()(true)}</Show>
     }
 }
 
@@ -331,7 +314,7 @@ fn PoolSelect(
     on_pick: Box<dyn Fn(String)>,
 ) -> impl IntoView {
     let store = expect_context::<Store>();
-    let pools = move || store.plan.with(|p| p.pool_names_by_priority());
+    let pools = Memo::new(move |_| store.plan.with(|p| p.pool_names_by_priority()));
     view! {
         <label class="tf-field">
             <span class="tf-field-label">"NodePool"</span>
@@ -344,10 +327,13 @@ fn PoolSelect(
                 }
             })>
                 <option value="" disabled=!none_selectable selected=move || selected.with(String::is_empty)>{move || none.get()}</option>
-                {move || pools().into_iter().map(|pool| {
-                    let chosen = selected.with(|s| *s == pool);
-                    view! { <option value=pool.clone() selected=chosen>{pool.clone()}</option> }.into_any()
-                }).collect_view()}
+                <For each=move || pools.get() key=String::clone let:pool>
+                    {
+                        let chosen = pool.clone();
+                        let text = pool.clone();
+                        view! { <option value=pool selected=move || selected.with(|s| *s == chosen)>{text}</option> }
+                    }
+                </For>
             </select>
         </label>
     }

@@ -2,6 +2,7 @@
 //! resource, or the plan itself. The highlighted YAML is written as HTML text (`html`).
 
 use leptos::prelude::*;
+use tokenfleet_core::manifest::Document;
 
 use crate::dom::{self, handler};
 use crate::html::Html;
@@ -40,11 +41,31 @@ fn highlight_line(h: &mut Html, line: &str) {
     h.raw("<span class=\"tf-y-value\">").text(rest).raw("</span>").raw(newline);
 }
 
+/// Each document with its identity: kind, name, and which document of that kind and name it is.
+fn identities_of(documents: &[Document]) -> impl Iterator<Item = (String, &Document)> {
+    documents.iter().enumerate().map(|(i, doc)| {
+        let repeats = documents[..i].iter().filter(|d| d.kind == doc.kind && d.name == doc.name).count();
+        (format!("{}/{}/{repeats}", doc.kind, doc.name), doc)
+    })
+}
+
+fn identities(documents: &[Document]) -> Vec<String> {
+    identities_of(documents).map(|(id, _)| id).collect()
+}
+
 #[component]
 pub fn ExportPanel() -> impl IntoView {
     let store = expect_context::<Store>();
     let export = Memo::new(move |_| store.derived.with(|d| d.export.clone()));
     let plan_name = move || store.plan.with(|p| p.metadata.name.clone());
+    // The documents by identity (kind, name, and which of that kind and name): each has its own span,
+    // rewritten only when its text changes, and a span is added or removed only with its document.
+    let identities = Memo::new(move |_| store.derived.with(|d| identities(&d.documents)));
+    let documents = Memo::new(move |_| {
+        store.derived.with(|d| {
+            d.documents.iter().map(|doc| (doc.file_name(), format!("{} {}", doc.kind, doc.name))).collect::<Vec<_>>()
+        })
+    });
     view! {
         <section class="tf-panel" aria-labelledby="export-title" data-testid="export-panel">
             <h2 id="export-title">"Manifests"</h2>
@@ -64,17 +85,42 @@ pub fn ExportPanel() -> impl IntoView {
                 })>"Download plan"</button>
             </div>
             <details class="tf-docs">
-                <summary>{move || store.derived.with(|d| format!("{} resources", d.documents.len()))}</summary>
+                <summary>{move || documents.with(|d| format!("{} resources", d.len()))}</summary>
                 <ul>
-                    {move || store.derived.with(|d| d.documents.iter().map(|doc| {
-                        let (name, yaml) = (doc.file_name(), doc.yaml.clone());
-                        view! { <li><button class="tf-link" on:click=handler(move |_| dom::download(&name, &yaml, "application/yaml"))>
-                            {format!("{} {}", doc.kind, doc.name)}</button></li> }
-                    }).collect_view())}
+                    // Keyed by file name: an edit touches no row; a click downloads the document as it is now.
+                    <For each=move || documents.get() key=Clone::clone let:doc>
+                        {
+                            let (file, label) = doc;
+                            let name = file.clone();
+                            let download = move |_| {
+                                store.derived.with_untracked(|d| {
+                                    if let Some(doc) = d.documents.iter().find(|doc| doc.file_name() == name) {
+                                        dom::download(&name, &doc.yaml, "application/yaml");
+                                    }
+                                })
+                            };
+                            view! { <li><button class="tf-link" on:click=handler(download)>{label}</button></li> }
+                        }
+                    </For>
                 </ul>
             </details>
-            <pre class="tf-yaml" data-testid="export-yaml" tabindex="0" aria-label="Exported Kubernetes manifests"
-                inner_html=move || export.with(|text| highlight(text))></pre>
+            // One highlighted span per document (`---` and its YAML, as `join_stream` writes them): an
+            // edit rewrites only the documents it changed.
+            <pre class="tf-yaml" data-testid="export-yaml" tabindex="0" aria-label="Exported Kubernetes manifests">
+                <For each=move || identities.get() key=Clone::clone let:identity>
+                    {
+                        let text = Memo::new(move |_| {
+                            store.derived.with(|d| {
+                                identities_of(&d.documents)
+                                    .find(|(id, _)| *id == identity)
+                                    .map(|(_, doc)| doc.yaml.clone())
+                                    .unwrap_or_default()
+                            })
+                        });
+                        view! { <span inner_html=move || text.with(|yaml| highlight(&format!("---\n{yaml}")))></span> }
+                    }
+                </For>
+            </pre>
         </section>
     }
 }

@@ -10,9 +10,10 @@ use crate::store::field_id;
 /// refused, if it was; the message stays at the field until the next successful change.
 #[component]
 pub fn Field(
-    /// Plan path of the field (`spec.workload.requestsPerSecond.peak`), used as its element id.
+    /// Plan path of the field (`spec.workload.requestsPerSecond.peak`), used as its element id; it
+    /// follows the plan (a NodePool's index changes when the pools are reordered).
     #[prop(into)]
-    path: String,
+    path: Signal<String>,
     #[prop(into)] label: String,
     /// Unit shown after the input (`req/s`, `tokens`, `ms`); empty for none.
     #[prop(into, optional)]
@@ -38,7 +39,7 @@ pub fn Field(
 
 /// Everything about a [`Field`] but its commit function.
 struct Looks {
-    path: String,
+    path: Signal<String>,
     label: String,
     unit: String,
     value: Signal<String>,
@@ -52,9 +53,8 @@ struct Looks {
 fn field_view(looks: Looks, on_commit: Box<dyn Fn(String) -> Result<(), String>>) -> AnyView {
     let Looks { path, label, unit, value, numeric, placeholder, test_id } = looks;
     let error = RwSignal::new(None::<String>);
-    let id = field_id(&path);
-    let error_id = format!("{id}-error");
-    let described = error_id.clone();
+    let id = move || field_id(&path.get());
+    let error_id = move || format!("{}-error", id());
     let change = move |ev: leptos::ev::Event| {
         let text = event_target_value(&ev);
         error.set(on_commit(text).err());
@@ -72,7 +72,7 @@ fn field_view(looks: Looks, on_commit: Box<dyn Fn(String) -> Result<(), String>>
                     placeholder=move || Some(placeholder.get()).filter(|p| !p.is_empty())
                     data-testid=test_id
                     aria-invalid=move || error.with(Option::is_some).to_string()
-                    aria-describedby=described
+                    aria-describedby=error_id
                     on:change=handler(change)
                 />
                 {(!unit.is_empty()).then(|| view! { <span class="tf-unit">{unit}</span> })}

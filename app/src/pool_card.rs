@@ -1,10 +1,15 @@
 //! One NodePool card: drag handle and weight, capacity types, instance families (draggable between
 //! pools), limits, taints, consolidation and the capacity reservations of its node class.
+//!
+//! A card lives as long as its pool's name: the board keys its list by name, and every part of the
+//! card follows the plan through its own reactive reads, so an edit touches only what changed (a
+//! reorder moves the card and updates its weight and position, nothing is rebuilt).
 
 use leptos::prelude::*;
 use tokenfleet_core::catalog::CapacityType;
 use tokenfleet_core::edit::{self, EditError};
 use tokenfleet_core::plan::{CapacityReservation, NodePool};
+use wasm_bindgen::JsCast;
 
 use crate::board::{card_midpoints, focus_handle_later};
 use crate::dom::handler;
@@ -16,25 +21,56 @@ const POLICIES: [&str; 2] = ["WhenEmptyOrUnderutilized", "WhenEmpty"];
 /// One edit of a pool, applied by `edit_pool` as one undoable action.
 type PoolEdit = Box<dyn FnOnce(&mut NodePool) -> Result<(), EditError>>;
 
+/// A reservation's row key: what the row shows, so a replaced reservation is redrawn.
+fn reservation_key(r: &CapacityReservation) -> String {
+    format!("{}\u{1f}{}\u{1f}{}\u{1f}{}", r.id, r.kind, r.count, r.instance_type)
+}
+
 #[component]
-pub fn PoolCard(name: String, position: usize, count: usize) -> impl IntoView {
+pub fn PoolCard(
+    name: String,
+    /// Where the card is on the board (0 is the highest weight), and how many cards there are.
+    position: Signal<usize>,
+    count: Signal<usize>,
+) -> impl IntoView {
     let store = expect_context::<Store>();
-    let Some((index, pool)) = store.plan.with_untracked(|p| {
-        p.spec.node_pools.iter().position(|x| x.name == name).map(|i| (i, p.spec.node_pools[i].clone()))
-    }) else {
+    // The pool as the plan holds it, and its index (for the field ids lint focuses).
+    let located = {
+        let name = name.clone();
+        Memo::new(move |_| {
+            store.plan.with(|p| {
+                p.spec.node_pools.iter().position(|x| x.name == name).map(|i| (i, p.spec.node_pools[i].clone()))
+            })
+        })
+    };
+    let Some((first_index, initial)) = located.get_untracked() else {
         return ().into_any();
     };
-    let path = format!("spec.nodePools[{index}]");
-    let edit_pool = move |label: String, f: PoolEdit| {
-        store.commit(&label, move |p| match p.spec.node_pools.get_mut(index) {
-            Some(pool) => f(pool),
-            None => Err(EditError("that NodePool no longer exists".into())),
-        })
+    // Split so a reorder (new index and weight, nothing else) touches only the ids and the weight.
+    let path = Memo::new(move |_| located.with(|f| format!("spec.nodePools[{}]", f.as_ref().map_or(0, |(i, _)| *i))));
+    let weight = Memo::new(move |_| located.with(|f| f.as_ref().and_then(|(_, p)| p.weight)));
+    // The pool without its place and weight (`None` once it is gone), which every other part reads.
+    let found = Memo::new(move |_| located.with(|f| f.as_ref().map(|(_, p)| NodePool { weight: None, ..p.clone() })));
+    let sub = move |suffix: &'static str| Signal::derive(move || format!("{}{suffix}", path.get()));
+    let read =
+        move |f: fn(&NodePool) -> String| Signal::derive(move || found.with(|x| x.as_ref().map(f).unwrap_or_default()));
+    let edit_pool = {
+        let name = name.clone();
+        move |label: String, f: PoolEdit| {
+            let name = name.clone();
+            store.commit(&label, move |p| f(p.pool_mut(&name)?))
+        }
     };
     let move_to = {
         let name = name.clone();
         move |to: usize| {
             let n = name.clone();
+            // The browser drops focus from a card the board moves (keyed cards move, they are not
+            // rebuilt), and dropping it in the middle of the update would make it lay the page out
+            // again first: let go of it now, and `focus_handle_later` gives it back to the handle.
+            if let Some(active) = document().active_element().and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok()) {
+                active.blur().ok();
+            }
             if let Err(e) = store.commit(&format!("Move NodePool {n}"), |p| p.move_pool(&n, to)) {
                 store.notify(true, e);
             }
@@ -48,6 +84,7 @@ pub fn PoolCard(name: String, position: usize, count: usize) -> impl IntoView {
                 return;
             }
             ev.prevent_default();
+            let position = position.get_untracked();
             store.drag.set(Some(Drag::Pool {
                 name: name.clone(),
                 from: position,
@@ -58,24 +95,27 @@ pub fn PoolCard(name: String, position: usize, count: usize) -> impl IntoView {
     };
     let keys = {
         let move_to = move_to.clone();
-        move |ev: leptos::ev::KeyboardEvent| match ev.key().as_str() {
-            "ArrowUp" if position > 0 => {
-                ev.prevent_default();
-                move_to(position - 1);
+        move |ev: leptos::ev::KeyboardEvent| {
+            let (position, count) = (position.get_untracked(), count.get_untracked());
+            match ev.key().as_str() {
+                "ArrowUp" if position > 0 => {
+                    ev.prevent_default();
+                    move_to(position - 1);
+                }
+                "ArrowDown" if position + 1 < count => {
+                    ev.prevent_default();
+                    move_to(position + 1);
+                }
+                "Home" if position > 0 => {
+                    ev.prevent_default();
+                    move_to(0);
+                }
+                "End" if position + 1 < count => {
+                    ev.prevent_default();
+                    move_to(count - 1);
+                }
+                _ => {}
             }
-            "ArrowDown" if position + 1 < count => {
-                ev.prevent_default();
-                move_to(position + 1);
-            }
-            "Home" if position > 0 => {
-                ev.prevent_default();
-                move_to(0);
-            }
-            "End" if position + 1 < count => {
-                ev.prevent_default();
-                move_to(count - 1);
-            }
-            _ => {}
         }
     };
     let dragging = {
@@ -126,17 +166,13 @@ pub fn PoolCard(name: String, position: usize, count: usize) -> impl IntoView {
     let capacity = CapacityType::ALL
         .into_iter()
         .map(|ct| {
-            let checked = pool.capacity_types.contains(&ct);
+            let checked = move || found.with(|f| f.as_ref().is_some_and(|p| p.capacity_types.contains(&ct)));
+            let edit_pool = edit_pool.clone();
             let toggle = move |_| {
                 let _ = edit_pool(
                     format!("Toggle {} capacity", ct.as_str()),
                     Box::new(move |pool| {
-                        if pool.capacity_types.contains(&ct) {
-                            pool.capacity_types.retain(|c| *c != ct);
-                        } else {
-                            pool.capacity_types.push(ct);
-                            pool.capacity_types.sort_by_key(|c| CapacityType::ALL.iter().position(|x| x == c));
-                        }
+                        pool.toggle_capacity_type(ct);
                         Ok(())
                     }),
                 )
@@ -144,17 +180,19 @@ pub fn PoolCard(name: String, position: usize, count: usize) -> impl IntoView {
             };
             view! {
                 <label class="tf-check">
-                    <input type="checkbox" checked=checked on:change=handler(toggle) id=field_id(&format!("{path}.capacityTypes.{}", ct.as_str())) />
+                    <input type="checkbox" prop:checked=checked on:change=handler(toggle)
+                        id=move || field_id(&format!("{}.capacityTypes.{}", path.get(), ct.as_str())) />
                     {ct.as_str()}
                 </label>
             }
         })
         .collect_view();
 
-    let families = pool
-        .instance_families
-        .iter()
-        .map(|family| {
+    let families =
+        Memo::new(move |_| found.with(|f| f.as_ref().map(|p| p.instance_families.clone()).unwrap_or_default()));
+    let family_chip = {
+        let name = name.clone();
+        move |family: String| {
             let (f1, f2, from1, from2) = (family.clone(), family.clone(), name.clone(), name.clone());
             let picked = {
                 let f = family.clone();
@@ -183,16 +221,26 @@ pub fn PoolCard(name: String, position: usize, count: usize) -> impl IntoView {
                     {family.clone()}
                 </button>
             }
-        })
-        .collect_view();
+        }
+    };
+    let instance_types = read(|p| p.instance_types.join(", "));
 
-    let reservations = store.plan.with_untracked(|p| {
-        p.node_class(&pool.node_class).map(|c| c.capacity_reservations.clone()).unwrap_or_default()
+    let reservations = Memo::new(move |_| {
+        store.plan.with(|p| {
+            found.with(|f| {
+                f.as_ref()
+                    .and_then(|pool| p.node_class(&pool.node_class))
+                    .map(|c| c.capacity_reservations.clone())
+                    .unwrap_or_default()
+            })
+        })
     });
-    let (has_reservations, reservation_count) = (!reservations.is_empty(), reservations.len());
+    let reservation_count = move || reservations.with(Vec::len);
+    let has_reservations = move || reservations.with(|r| !r.is_empty());
     let res_id = RwSignal::new(String::new());
     let res_kind = RwSignal::new("odcr".to_string());
-    let res_type = RwSignal::new(pool.instance_types.first().cloned().unwrap_or_default());
+    let first_type = initial.instance_types.first().cloned().unwrap_or_default();
+    let res_type = RwSignal::new(first_type.clone());
     let res_count = RwSignal::new("1".to_string());
     let res_error = RwSignal::new(None::<String>);
     let add_reservation = {
@@ -208,34 +256,46 @@ pub fn PoolCard(name: String, position: usize, count: usize) -> impl IntoView {
                 };
                 store.commit(&format!("Add reservation to {name}"), |p| p.add_reservation(&name, reservation))
             });
+            if result.is_ok() {
+                // The form starts afresh for the next reservation.
+                res_id.set(String::new());
+                res_type.set(first_type.clone());
+                res_count.set("1".to_string());
+            }
             res_error.set(result.err());
         }
     };
-    let uid = format!("pool-{index}");
-    let last = position + 1 >= count;
+    let uid = format!("pool-{first_index}");
     let up = {
         let move_to = move_to.clone();
-        move |_| move_to(position.saturating_sub(1))
+        move |_: leptos::ev::MouseEvent| move_to(position.get_untracked().saturating_sub(1))
     };
     let down = {
         let move_to = move_to.clone();
-        move |_| move_to(position + 1)
+        move |_: leptos::ev::MouseEvent| move_to(position.get_untracked() + 1)
     };
+    let last = move || position.get() + 1 >= count.get();
+    let (e1, e2, e3, e4, e5) = (edit_pool.clone(), edit_pool.clone(), edit_pool.clone(), edit_pool.clone(), edit_pool);
+    let consolidation =
+        Memo::new(move |_| found.with(|f| f.as_ref().map(|p| p.consolidation.policy.clone()).unwrap_or_default()));
 
     view! {
         <article class="tf-card tf-pool" class:tf-dragging=move || dragging() class:tf-drop-target=move || drop_target()
-            data-testid="pool-card" data-pool-name=name.clone() id=field_id(&path) tabindex="-1">
+            data-testid="pool-card" data-pool-name=name.clone() id=move || field_id(&path.get()) tabindex="-1">
             <header class="tf-card-head">
                 <button class="tf-handle" data-testid="pool-drag-handle" on:pointerdown=handler(grab) on:keydown=handler(keys)
-                    aria-label=format!("Reorder {name}: drag, or press Arrow Up or Arrow Down (position {} of {count})", position + 1)>
+                    aria-label={
+                        let name = name.clone();
+                        move || format!("Reorder {name}: drag, or press Arrow Up or Arrow Down (position {} of {})", position.get() + 1, count.get())
+                    }>
                     "⠿"
                 </button>
                 <h3>{name.clone()}</h3>
-                <span class="tf-weight" id=field_id(&format!("{path}.weight"))>
-                    "weight " <span data-testid="pool-weight">{pool.weight.map(|w| w.to_string()).unwrap_or_else(|| "0".into())}</span>
+                <span class="tf-weight" id=move || field_id(&format!("{}.weight", path.get()))>
+                    "weight " <span data-testid="pool-weight">{move || weight.get().unwrap_or(0).to_string()}</span>
                 </span>
                 <span class="tf-move">
-                    <button class="tf-small" disabled=position == 0 aria-label=format!("Move {name} up") on:click=handler(up)>"↑"</button>
+                    <button class="tf-small" disabled=move || position.get() == 0 aria-label=format!("Move {name} up") on:click=handler(up)>"↑"</button>
                     <button class="tf-small" disabled=last aria-label=format!("Move {name} down") on:click=handler(down)>"↓"</button>
                 </span>
             </header>
@@ -244,65 +304,66 @@ pub fn PoolCard(name: String, position: usize, count: usize) -> impl IntoView {
                 <legend>"Capacity types"</legend>
                 {capacity}
             </fieldset>
-            <div class="tf-families" id=field_id(&format!("{path}.instanceFamilies")) tabindex="-1">
+            <div class="tf-families" id=move || field_id(&format!("{}.instanceFamilies", path.get())) tabindex="-1">
                 <span class="tf-field-label">"Instance families"</span>
-                {families}
-                {(!pool.instance_types.is_empty()).then(|| view! { <span class="tf-muted">"types: " {pool.instance_types.join(", ")}</span> })}
+                <For each=move || families.get() key=String::clone children=family_chip />
+                <Show when=move || instance_types.with(|t| !t.is_empty())>
+                    <span class="tf-muted">"types: " {instance_types}</span>
+                </Show>
             </div>
             <details class="tf-more" data-testid="pool-settings">
             <summary>"Families, limits, taints and consolidation"</summary>
             <div class="tf-grid">
-                <Field path=format!("{path}.instanceFamilies.add") label="Add instance family" value=Signal::derive(String::new)
+                <Field path=sub(".instanceFamilies.add") label="Add instance family" value=Signal::derive(String::new)
                     on_commit=move |t: String| {
-                        let family = t.trim().to_string();
-                        if family.is_empty() { return Ok(()); }
-                        edit_pool(format!("Add family {family}"), Box::new(move |pool| {
-                            if !pool.instance_families.contains(&family) { pool.instance_families.push(family); }
-                            Ok(())
-                        }))
+                        if t.trim().is_empty() { return Ok(()); }
+                        let label = format!("Add family {}", t.trim());
+                        e1(label, Box::new(move |pool| { pool.add_instance_family(&t); Ok(()) }))
                     } />
-                <Field path=format!("{path}.limits") label="Limits" value=Signal::stored(edit::show_pairs(&pool.limits))
+                <Field path=sub(".limits") label="Limits" value=read(|p| edit::show_pairs(&p.limits))
                     on_commit=move |t: String| {
                         let limits = edit::parse_pairs(&t).map_err(|e| e.to_string())?;
-                        edit_pool("Set limits".into(), Box::new(move |pool| { pool.limits = limits; Ok(()) }))
+                        e2("Set limits".into(), Box::new(move |pool| { pool.limits = limits; Ok(()) }))
                     } />
-                <Field path=format!("{path}.taints") label="Taints" value=Signal::stored(edit::show_taints(&pool.taints))
+                <Field path=sub(".taints") label="Taints" value=read(|p| edit::show_taints(&p.taints))
                     on_commit=move |t: String| {
                         let taints = edit::parse_taints(&t).map_err(|e| e.to_string())?;
-                        edit_pool("Set taints".into(), Box::new(move |pool| { pool.taints = taints; Ok(()) }))
+                        e3("Set taints".into(), Box::new(move |pool| { pool.taints = taints; Ok(()) }))
                     } />
                 <label class="tf-field">
                     <span class="tf-field-label">"Consolidation"</span>
-                    <select id=field_id(&format!("{path}.consolidation.policy")) on:change=handler(move |ev| {
+                    <select id=move || field_id(&format!("{}.consolidation.policy", path.get())) on:change=handler(move |ev| {
                         let v = event_target_value(&ev);
-                        let _ = edit_pool("Set consolidation".into(), Box::new(move |pool| { pool.consolidation.policy = v; Ok(()) }));
+                        let _ = e4("Set consolidation".into(), Box::new(move |pool| { pool.consolidation.policy = v; Ok(()) }));
                     })>
-                        {POLICIES.iter().map(|p| view! { <option value=*p selected=pool.consolidation.policy == *p>{*p}</option> }).collect_view()}
+                        {POLICIES.iter().map(|p| view! { <option value=*p selected=move || consolidation.with(|c| c == p)>{*p}</option> }).collect_view()}
                     </select>
                 </label>
-                <Field path=format!("{path}.consolidation.after") label="Consolidate after" unit="duration (30s, 5m, Never)"
-                    value=Signal::stored(pool.consolidation.after.clone().unwrap_or_default())
+                <Field path=sub(".consolidation.after") label="Consolidate after" unit="duration (30s, 5m, Never)"
+                    value=read(|p| p.consolidation.after.clone().unwrap_or_default())
                     on_commit=move |t: String| {
                         let after = Some(t.trim().to_string()).filter(|s| !s.is_empty());
-                        edit_pool("Set consolidate after".into(), Box::new(move |pool| { pool.consolidation.after = after; Ok(()) }))
+                        e5("Set consolidate after".into(), Box::new(move |pool| { pool.consolidation.after = after; Ok(()) }))
                     } />
             </div>
             </details>
             <details class="tf-reservations" open=has_reservations data-testid="reservations">
                 <summary>"Capacity reservations (" {reservation_count} ")"</summary>
                 <ul>
-                    {reservations.into_iter().map(|r| {
-                        let id = r.id.clone();
-                        view! {
-                            <li data-testid="reservation">
-                                {format!("{} · {} · {} × {}", r.id, r.kind, r.count, r.instance_type)}
-                                <button class="tf-small" aria-label=format!("Remove reservation {}", r.id) on:click=handler(move |_| {
-                                    let id = id.clone();
-                                    let _ = store.commit("Remove reservation", move |p| { p.remove_reservation(&id); Ok(()) });
-                                })>"✕"</button>
-                            </li>
+                    <For each=move || reservations.get() key=reservation_key let:r>
+                        {
+                            let id = r.id.clone();
+                            view! {
+                                <li data-testid="reservation">
+                                    {format!("{} · {} · {} × {}", r.id, r.kind, r.count, r.instance_type)}
+                                    <button class="tf-small" aria-label=format!("Remove reservation {}", r.id) on:click=handler(move |_| {
+                                        let id = id.clone();
+                                        let _ = store.commit("Remove reservation", move |p| { p.remove_reservation(&id); Ok(()) });
+                                    })>"✕"</button>
+                                </li>
+                            }
                         }
-                    }).collect_view()}
+                    </For>
                 </ul>
                 <form class="tf-grid" on:submit=handler(add_reservation) data-testid="reservation-form">
                     <label class="tf-field"><span class="tf-field-label">"Reservation id"</span>

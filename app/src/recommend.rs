@@ -198,7 +198,7 @@ pub fn RecommendPanel() -> impl IntoView {
 
     let has_front =
         move || run.with(|r| r.as_ref().is_some_and(|r| r.result.as_ref().is_ok_and(|rec| !rec.front.is_empty())));
-    let stale = move || run.with(|r| r.as_ref().is_some_and(|r| store.plan.with(|p| *p != r.base)));
+    let stale = Memo::new(move |_| run.with(|r| r.as_ref().is_some_and(|r| store.plan.with(|p| *p != r.base))));
 
     view! {
         <section class="tf-panel tf-span" aria-labelledby="recommend-title" data-testid="recommend-panel">
@@ -210,7 +210,7 @@ pub fn RecommendPanel() -> impl IntoView {
             <button data-testid="recommend-run" on:click=handler(recommend)>"Recommend"</button>
             {move || run.with(|r| r.as_ref().map(|r| format!("searched in {:.1} ms", r.ms)))
                 .map(|t| view! { <span class="tf-muted tf-rec-time">" " {t}</span> }.into_any())}
-            {move || stale().then(|| view! {
+            {move || stale.get().then(|| view! {
                 <p class="tf-muted" data-testid="recommend-stale">
                     "The plan has changed since this recommendation; run Recommend again to search from it."
                 </p>

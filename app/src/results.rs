@@ -15,13 +15,31 @@ use crate::summary;
 #[component]
 pub fn ResultsPanel() -> impl IntoView {
     let store = expect_context::<Store>();
+    // Each report is a memo of its text: an edit rewrites only the reports whose text changed.
     let report = move |write: fn(&mut Html, &Outcome)| {
-        move || {
+        let text = Memo::new(move |_| {
             let mut h = Html::default();
             store.derived.with(|d| write(&mut h, &d.outcome));
             h.finish()
-        }
+        });
+        move || text.get()
     };
+    let unplaced = Memo::new(move |_| {
+        store.derived.with(|d| {
+            d.outcome
+                .unplaced
+                .iter()
+                .map(|u| {
+                    format!(
+                        "{} of {} could not be placed: {}",
+                        count(u.replicas as u64, "replica"),
+                        u.deployment,
+                        u.reason
+                    )
+                })
+                .collect::<Vec<_>>()
+        })
+    });
     view! {
         <section class="tf-panel" aria-labelledby="results-title" data-testid="results-panel">
             <h2 id="results-title">"Results"</h2>
@@ -33,13 +51,13 @@ pub fn ResultsPanel() -> impl IntoView {
             <h3>"Pods on nodes"</h3>
             <div class="tf-pods" data-testid="pods-diagram" role="img" aria-label="Pods placed on nodes, per NodePool"
                 inner_html=report(pods_diagram)></div>
-            {move || store.derived.with(|d| (!d.outcome.unplaced.is_empty()).then(|| view! {
+            <Show when=move || unplaced.with(|u| !u.is_empty())>
                 <ul class="tf-unplaced" role="alert">
-                    {d.outcome.unplaced.iter().map(|u| view! {
-                        <li data-testid="unplaced">{format!("{} of {} could not be placed: {}", count(u.replicas as u64, "replica"), u.deployment, u.reason)}</li>
-                    }).collect_view()}
+                    <For each=move || unplaced.get().into_iter().enumerate() key=Clone::clone let:row>
+                        <li data-testid="unplaced">{row.1}</li>
+                    </For>
                 </ul>
-            }.into_any()))}
+            </Show>
         </section>
     }
 }

@@ -1,6 +1,10 @@
 //! The root store: the Plan signal, the history of committed actions (undo/redo), what core derives
 //! from the plan on every edit, UI state (drags, notices), autosave and share links.
 
+use std::cell::Cell;
+use std::rc::Rc;
+use std::time::Duration;
+
 use leptos::prelude::*;
 use tokenfleet_core::edit::EditError;
 use tokenfleet_core::lint::{self, Finding};
@@ -102,6 +106,8 @@ pub struct Notice {
 #[derive(Clone, Copy)]
 pub struct Store {
     pub plan: RwSignal<Plan>,
+    /// The NodePools' names in priority order (the board's order).
+    pub pool_order: Memo<Vec<String>>,
     past: RwSignal<Vec<(String, Plan)>>,
     future: RwSignal<Vec<(String, Plan)>>,
     pub derived: Memo<Derived>,
@@ -175,14 +181,32 @@ impl Store {
         let (initial, notice) = initial_plan();
         let store = Store::embedded(initial);
         store.notice.set(notice);
-        // Autosave: the last good plan is always in storage, even if the app later fails.
+        // Autosave: the last good plan is always in storage, even if the app later fails. It is written
+        // in a task of its own right after the edit (one write for edits made together), so encoding
+        // and storing it is not part of the edit the person waits for; leaving the page writes a
+        // pending save at once.
         let plan = store.plan;
+        let pending = Rc::new(Cell::new(false));
+        let save = {
+            let pending = pending.clone();
+            move || {
+                if pending.replace(false) {
+                    let text = plan.with_untracked(share::encode_autosave);
+                    if let Some(s) = storage() {
+                        let _ = s.set_item(AUTOSAVE_KEY, &text);
+                    }
+                }
+            }
+        };
+        let later = save.clone();
         effect(move |_| {
-            let text = plan.with(share::encode_autosave);
-            if let Some(s) = storage() {
-                let _ = s.set_item(AUTOSAVE_KEY, &text);
+            plan.track();
+            if !pending.replace(true) {
+                set_timeout(later.clone(), Duration::ZERO);
             }
         });
+        // The listener lives as long as the page.
+        std::mem::forget(window_event_listener(leptos::ev::pagehide, move |_| save()));
         store
     }
 
@@ -190,6 +214,11 @@ impl Store {
     /// address bar, no autosave. The widget (widget.rs) uses it, one per mounted planner.
     pub fn embedded(initial: Plan) -> Store {
         let plan = RwSignal::new(initial);
+        // The pool order is the plan's first subscriber (computed now), so after an edit the board
+        // moves its cards before any other part of the page changes: a card holding keyboard focus
+        // is then moved in a page the browser need not lay out again first.
+        let pool_order = Memo::new(move |_| plan.with(Plan::pool_names_by_priority));
+        pool_order.with_untracked(|_| ());
         let derived = Memo::new(move |_| {
             plan.with(|p| {
                 let start = now_ms();
@@ -202,6 +231,7 @@ impl Store {
         });
         Store {
             plan,
+            pool_order,
             past: RwSignal::new(Vec::new()),
             future: RwSignal::new(Vec::new()),
             derived,
@@ -233,6 +263,8 @@ impl Store {
         if previous == next {
             return;
         }
+        // The plan first: what follows it (the board) updates before the history's buttons do.
+        self.plan.set(next);
         self.past.update(|past| {
             past.push((label.to_string(), previous));
             if past.len() > HISTORY_LIMIT {
@@ -240,7 +272,6 @@ impl Store {
             }
         });
         self.future.update(Vec::clear);
-        self.plan.set(next);
     }
 
     pub fn can_undo(&self) -> bool {

@@ -17,7 +17,7 @@ pub fn Toolbar() -> impl IntoView {
     });
     let theme = expect_context::<Theme>();
     // Links carry the whole plan: a long trace makes a long link, which some tools cut.
-    let long_link = move || share_url.with(|u| (u.len() > SHARE_LINK_WARN_CHARS).then_some(u.len()));
+    let long_link = Memo::new(move |_| share_url.with(|u| (u.len() > SHARE_LINK_WARN_CHARS).then_some(u.len())));
     let template = move |ev: leptos::ev::Event| {
         let name = event_target_value(&ev);
         if let Some(plan) = example_plan(&name) {
@@ -44,7 +44,7 @@ pub fn Toolbar() -> impl IntoView {
             <a data-testid="share-link" href=move || share_url.get() class="tf-button"
                 title="A link that carries the whole plan; nothing is uploaded">"Share link"</a>
             <button on:click=handler(move |_| dom::copy(&share_url.get_untracked())) data-testid="share-copy">"Copy link"</button>
-            {move || long_link().map(|n| view! {
+            {move || long_link.get().map(|n| view! {
                 <span class="tf-warn-text" role="status" data-testid="share-link-long">
                     {format!("The link is {n} characters long (the plan's trace): browsers open it, but chat and mail tools may cut it; download the plan to share it as a file.")}
                 </span>

@@ -278,7 +278,7 @@ test('share link round trip, reload restores, tampered links and corrupt autosav
   await clean(session);
 });
 
-test('re-plan + lint + export per edit fits the budget (figure printed)', async () => {
+test('re-plan + lint + export and edit to rendered DOM per edit fit their budgets (figures printed)', async () => {
   const session = await fresh();
   const { board, page } = session;
   await board.importYaml(nodePoolYaml('gpu-spot', 10));
@@ -290,6 +290,9 @@ test('re-plan + lint + export per edit fits the budget (figure printed)', async 
     await handle.focus();
     const before = await board.exportYaml();
     const t = await page.evaluate(async () => {
+      // Start from a page that has drawn what the test itself did (focusing the handle asks for a
+      // frame): the time is the edit's, not a paint the harness left pending.
+      await new Promise((ok) => requestAnimationFrame(() => setTimeout(ok, 0)));
       const t0 = performance.now();
       document.activeElement.dispatchEvent(new KeyboardEvent('keydown', { key: 'ArrowUp', bubbles: true }));
       // Leptos runs effects in a microtask; wait until the export shows the edit.
@@ -304,7 +307,9 @@ test('re-plan + lint + export per edit fits the budget (figure printed)', async 
   const max = (xs) => Math.max(...xs);
   console.log(`# re-plan + lint + export per edit: median ${median(app).toFixed(2)} ms, max ${max(app).toFixed(2)} ms ` +
     `(edit to rendered DOM: median ${median(wall).toFixed(2)} ms, max ${max(wall).toFixed(2)} ms)`);
-  assert.ok(median(app) <= 4, `median ${median(app)} ms`);
+  assert.ok(median(app) <= 4, `re-plan + lint + export: median ${median(app)} ms`);
+  // Keyed lists and fine-grained reads: an edit touches only the rows and fields that changed.
+  assert.ok(median(wall) <= 4, `edit to rendered DOM: median ${median(wall)} ms (budget 4 ms)`);
   await clean(session);
 });
 
