@@ -741,6 +741,26 @@ mod tests {
         }
     }
 
+    /// A type error in one-line JSON or flow YAML names the field it is in (the path used to be the
+    /// deepest field written on the error's line, which for one-line text was the last one).
+    #[test]
+    fn errors_in_one_line_json_and_flow_yaml_name_their_field() {
+        let mut plan = example("quickstart");
+        plan.spec.node_pools[0].weight = Some(7);
+        let json = plan.to_json().replacen("\"weight\":7", "\"weight\":\"heavy\"", 1);
+        let e = parse_plan(&json).unwrap_err();
+        assert_eq!(e.path, "spec.nodePools[0].weight", "{e}");
+        assert_eq!(e.line, Some(1), "{e}");
+        let json = plan.to_json().replacen("\"weight\":7", "\"weight\":7,\"wieght\":1", 1);
+        let e = parse_plan(&json).unwrap_err();
+        assert_eq!(e.path, "spec.nodePools[0].wieght", "{e}");
+        assert!(e.message.starts_with("unknown field `wieght`"), "{e}");
+        let json = plan.to_json().replacen("\"region\":\"us-east-1\",", "", 1);
+        let e = parse_plan(&json).unwrap_err();
+        assert_eq!(e.path, "spec", "{e}");
+        assert!(e.message.starts_with("missing field `region`"), "{e}");
+    }
+
     #[test]
     fn a_trace_file_stays_in_the_plans_folder() {
         for (file, ok) in [

@@ -107,15 +107,27 @@ impl Node {
         (node.line, node.column)
     }
 
-    /// The field path of the deepest node written at `line` (used to name the field of a parse error).
-    pub fn path_at_line(&self, line: u64) -> Option<String> {
-        let mut best: Option<String> = None;
+    /// The field path of the first node, in document order, that starts at or after `line` and
+    /// `column` (and, when `key` is given, is the value of that key): where a typed read failed, given
+    /// the position the YAML reader reports. An invalid value is reported at the value itself, an
+    /// unknown field at its key (whose value is the next node of that key), a missing field at the
+    /// last key of the mapping that lacks it (whose value is the next node, so the mapping is that
+    /// node's parent: `parent` gives it).
+    pub fn path_at(&self, line: u64, column: u64, key: Option<&str>, parent: bool) -> Option<String> {
+        let mut found: Option<String> = None;
         self.walk_paths(String::new(), &mut |path, node| {
-            if node.line == line {
-                best = Some(path.to_string());
+            let named = key.is_none_or(|k| path.strip_suffix(k).is_some_and(|p| p.is_empty() || p.ends_with('.')));
+            if found.is_none() && named && (node.line, node.column) >= (line, column) {
+                found = Some(path.to_string());
             }
         });
-        best
+        let path = found?;
+        if !parent {
+            return Some(path);
+        }
+        // The parent of `a.b[2].c` is `a.b[2]`; of `a.b[2]`, `a.b`.
+        let cut = path.rfind(['.', '[']).unwrap_or(0);
+        Some(path[..cut].to_string())
     }
 
     fn walk_paths(&self, path: String, visit: &mut dyn FnMut(&str, &Node)) {
@@ -190,7 +202,15 @@ mod tests {
         let doc = parse_document("a: 1\nb:\n  - x: true\n  - y: [1, 2]\n").unwrap();
         assert_eq!(doc.locate("b[1].y").0, 4);
         assert_eq!(doc.at("b[0].x").unwrap().value, Value::Bool(true));
-        assert_eq!(doc.path_at_line(3).as_deref(), Some("b[0].x"));
+        // The node at a position, or the first one after it (an unknown key's value).
+        assert_eq!(doc.path_at(3, 8, None, false).as_deref(), Some("b[0].x"));
+        // At a key (an unknown field's place): the mapping starts there too; the key's value is meant.
+        assert_eq!(doc.path_at(3, 5, None, false).as_deref(), Some("b[0]"));
+        assert_eq!(doc.path_at(3, 5, Some("x"), false).as_deref(), Some("b[0].x"));
+        assert_eq!(doc.path_at(3, 8, None, true).as_deref(), Some("b[0]"));
+        let doc = parse_document("a: 1\nb:\n  - x: true\n  - z: [1, 2]\n").unwrap();
+        assert_eq!(doc.path_at(4, 12, None, false).as_deref(), Some("b[1].z[1]"));
+        assert_eq!(doc.path_at(4, 12, None, true).as_deref(), Some("b[1].z"));
         assert_eq!(doc.locate("b[5].z"), doc.locate("b"));
     }
 

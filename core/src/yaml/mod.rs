@@ -135,49 +135,27 @@ pub fn parse_stream(text: &str) -> Result<Vec<Node>, Error> {
 }
 
 /// Reads a typed value from YAML (or JSON) text with its derived `Deserialize`. An error carries
-/// serde's words, the line and column serde-saphyr places it at, and the field path
-/// (`serde_path_to_error`).
+/// serde's words, the line and column serde-saphyr places it at, and the field path of that place
+/// in the located tree (`spec.nodePools[0].weight`).
 ///
-/// A missing field is placed where the mapping that lacks it starts (serde-saphyr places it where
-/// the mapping ends), which is where a reader looks for it.
+/// A missing field is placed where the mapping that lacks it starts (serde-saphyr places it at the
+/// mapping's last key), which is where a reader looks for it.
 pub fn from_str<T: DeserializeOwned>(text: &str) -> Result<T, Error> {
     let escaped = escape_json_strings(text);
-    let mut path = String::new();
-    let result = serde_saphyr::with_deserializer_from_str_with_options(&escaped, options(), |de| {
-        serde_path_to_error::deserialize(de).map_err(|e| {
-            path = field_path(e.path());
-            e.into_inner()
-        })
-    });
-    result.map_err(|e| {
-        let mut error = Error { path, ..error(e) };
-        if error.message.starts_with("missing field") {
+    serde_saphyr::from_str_with_options::<T>(&escaped, options()).map_err(|e| {
+        let mut error = error(e);
+        if error.line > 0 {
             if let Ok(root) = parse_document(text) {
-                (error.line, error.column) = root.locate(&error.path);
+                let missing = error.message.starts_with("missing field");
+                let unknown = error.message.strip_prefix("unknown field `").and_then(|m| m.split('`').next());
+                error.path = root.path_at(error.line, error.column, unknown, missing).unwrap_or_default();
+                if missing {
+                    (error.line, error.column) = root.locate(&error.path);
+                }
             }
         }
         error
     })
-}
-
-/// A `serde_path_to_error` path as the dotted field path Tokenfleet's messages use
-/// (`spec.nodePools[0].weight`).
-fn field_path(path: &serde_path_to_error::Path) -> String {
-    use serde_path_to_error::Segment;
-    let mut out = String::new();
-    for segment in path.iter() {
-        match segment {
-            Segment::Seq { index } => out.push_str(&format!("[{index}]")),
-            Segment::Map { key } | Segment::Enum { variant: key } => {
-                if !out.is_empty() {
-                    out.push('.');
-                }
-                out.push_str(key);
-            }
-            Segment::Unknown => {}
-        }
-    }
-    out
 }
 
 /// A value as YAML (block style, two-space indentation, without `---`), ending in a newline.

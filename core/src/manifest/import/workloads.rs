@@ -37,14 +37,20 @@ impl<'a> Importer<'a> {
         if let Some(region) = root.get("region").and_then(Node::as_str) {
             self.plan.spec.region = region.to_string();
         }
+        // Read with the Plan's own reader (yaml::from_str), the one instantiation of the workload's
+        // derived Deserialize the web app already carries.
         let workload = root.get("workload").map(Node::to_doc).unwrap_or(serde_json::Value::Null);
-        match serde_json::from_value::<Workload>(workload) {
+        match crate::yaml::from_str::<Workload>(&workload.to_string()) {
             Ok(w) => self.plan.spec.workload = w,
             Err(e) => self.findings.push(doc.finding(
                 "TF032",
                 Severity::Warning,
                 "data",
-                format!("workload.json: {e}; workload left at defaults"),
+                format!(
+                    "workload.json: {}{}; workload left at defaults",
+                    if e.path.is_empty() { String::new() } else { format!("workload.{}: ", e.path) },
+                    e.message
+                ),
                 "export the plan again to regenerate it",
             )),
         }
