@@ -443,8 +443,8 @@ pub fn ChartsPanel() -> impl IntoView {
         }
     };
 
-    // Cost by node group: redrawn when its bars or the theme change, in a task of its own right
-    // after the edit (several edits together draw once). Drawn in the edit itself, plotters' text
+    // Cost by node group: redrawn when its bars or the theme change, once the edit's own update has
+    // been painted (several edits together draw once). Drawn in the edit itself, plotters' text
     // measuring (a span added to the page and measured) and the canvas font would make the browser
     // lay out the page the edit has just changed, several times per chart, before the edit's own
     // update is done.
@@ -457,18 +457,15 @@ pub fn ChartsPanel() -> impl IntoView {
             return;
         }
         let pending_style = pending_style.clone();
-        set_timeout(
-            move || {
-                let Some(style) = pending_style.take() else { return };
-                let bars = bars.get_untracked();
-                if let Some(area) = canvas_area(groups) {
-                    if let Err(e) = draw_bars(area, &bars, "USD/hour", &style) {
-                        gloo::console::error!(format!("cost chart: {e}"));
-                    }
+        crate::dom::after_paint(move || {
+            let Some(style) = pending_style.take() else { return };
+            let bars = bars.get_untracked();
+            if let Some(area) = canvas_area(groups) {
+                if let Err(e) = draw_bars(area, &bars, "USD/hour", &style) {
+                    gloo::console::error!(format!("cost chart: {e}"));
                 }
-            },
-            std::time::Duration::ZERO,
-        );
+            }
+        });
     });
     // The simulated day and the comparison: a moment after the last edit.
     let pending = Rc::new(Cell::new(None::<i32>));

@@ -42,3 +42,10 @@ pub fn read_file(input: &web_sys::HtmlInputElement, done: impl FnOnce(String, St
 pub fn handler<E: 'static>(f: impl FnMut(E) + 'static) -> Box<dyn FnMut(E)> {
     Box::new(f)
 }
+
+/// Runs `f` after the browser has painted the next frame: for work a person does not wait to see
+/// (autosave, the share link's address, the cost chart), so that an edit's own update reaches the
+/// screen first. A task queued with a zero timeout would run before that paint.
+pub fn after_paint(f: impl FnOnce() + 'static) {
+    request_animation_frame(move || set_timeout(f, std::time::Duration::ZERO));
+}

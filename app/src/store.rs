@@ -3,7 +3,6 @@
 
 use std::cell::Cell;
 use std::rc::Rc;
-use std::time::Duration;
 
 use leptos::prelude::*;
 use tokenfleet_core::edit::EditError;
@@ -182,7 +181,7 @@ impl Store {
         let store = Store::embedded(initial);
         store.notice.set(notice);
         // Autosave: the last good plan is always in storage, even if the app later fails. It is written
-        // in a task of its own right after the edit (one write for edits made together), so encoding
+        // once the edit has been painted (one write for edits made together), so encoding
         // and storing it is not part of the edit the person waits for; leaving the page writes a
         // pending save at once.
         let plan = store.plan;
@@ -202,7 +201,7 @@ impl Store {
         effect(move |_| {
             plan.track();
             if !pending.replace(true) {
-                set_timeout(later.clone(), Duration::ZERO);
+                crate::dom::after_paint(later.clone());
             }
         });
         // The listener lives as long as the page.

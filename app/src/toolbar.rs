@@ -11,9 +11,20 @@ use crate::theme::Theme;
 #[component]
 pub fn Toolbar() -> impl IntoView {
     let store = expect_context::<Store>();
-    let share_url = Memo::new(move |_| {
+    // The link carries the whole plan, deflated: encoding it is not part of the edit the person
+    // waits for. It is refreshed once the edit has been painted (one encoding for edits made
+    // together); the Copy button encodes the plan as it is at the click.
+    let share_url = RwSignal::new(store.share_url());
+    let pending = std::rc::Rc::new(std::cell::Cell::new(false));
+    Effect::new(move |first: Option<()>| {
         store.plan.track();
-        store.share_url()
+        if first.is_some() && !pending.replace(true) {
+            let pending = pending.clone();
+            dom::after_paint(move || {
+                pending.set(false);
+                share_url.set(store.share_url());
+            });
+        }
     });
     let theme = expect_context::<Theme>();
     // Links carry the whole plan: a long trace makes a long link, which some tools cut.
@@ -43,7 +54,7 @@ pub fn Toolbar() -> impl IntoView {
             </button>
             <a data-testid="share-link" href=move || share_url.get() class="tf-button"
                 title="A link that carries the whole plan; nothing is uploaded">"Share link"</a>
-            <button on:click=handler(move |_| dom::copy(&share_url.get_untracked())) data-testid="share-copy">"Copy link"</button>
+            <button on:click=handler(move |_| dom::copy(&store.share_url())) data-testid="share-copy">"Copy link"</button>
             {move || long_link.get().map(|n| view! {
                 <span class="tf-warn-text" role="status" data-testid="share-link-long">
                     {format!("The link is {n} characters long (the plan's trace): browsers open it, but chat and mail tools may cut it; download the plan to share it as a file.")}
