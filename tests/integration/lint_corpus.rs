@@ -82,3 +82,16 @@ fn plan_value_errors_are_findings_not_parse_failures() {
     assert_eq!((f.path.as_str(), f.line), ("spec.nodePools[0].weight", Some(7)));
     assert!(lint::lint_text("p.yaml", "apiVersion: tokenfleet.dev/v1alpha1\nkind: Plan\nspec: [\n").is_err());
 }
+
+/// TF022 (maxReplicas below what the peak needs) holds at any peak: an absurd one (10⁹ requests/s)
+/// used to make the replica count unknowable and the warning disappear.
+#[test]
+fn tf022_holds_at_absurd_peaks() {
+    let quickstart = EXAMPLES.iter().find(|(n, _)| *n == "quickstart").unwrap().1;
+    for peak in [1e4, 1e6, 1e9] {
+        let text = quickstart.replacen("peak: ", &format!("peak: {peak} # was "), 1);
+        let findings = lint::lint_text("q.yaml", &text).unwrap();
+        let tf022 = findings.iter().find(|f| f.code == "TF022");
+        assert!(tf022.is_some(), "peak {peak}: {findings:#?}");
+    }
+}

@@ -406,8 +406,10 @@ pub fn lint_plan_with(plan: &Plan, outcome: &place::Outcome) -> Vec<Finding> {
                     Severity::Warning,
                     format!("spec.deployments[{index}]{stage}.replicas.max"),
                     format!(
-                        "{}: the peak rate needs about {needed} replicas within the SLOs, but max is {}",
-                        d.name, d.replicas_max
+                        "{}: the peak rate needs about {} replicas within the SLOs, but max is {}",
+                        d.name,
+                        if needed >= 1_000_000 { "more than a million".to_string() } else { needed.to_string() },
+                        d.replicas_max
                     ),
                     "raise replicas.max (and the NodePools' limits), or shed or queue load at the peak",
                 );
