@@ -95,3 +95,25 @@ fn tf022_holds_at_absurd_peaks() {
         assert!(tf022.is_some(), "peak {peak}: {findings:#?}");
     }
 }
+
+/// A precision the placed chips cannot run is an error (TF044): BF16 on T4 used to be exported as
+/// `--dtype bfloat16`, which vLLM refuses on chips before compute capability 8.0. FP16 there is fine.
+#[test]
+fn a_precision_the_chips_cannot_run_is_an_error() {
+    let quickstart = EXAMPLES.iter().find(|(n, _)| *n == "quickstart").unwrap().1;
+    let mut plan = tokenfleet_core::plan::parse_plan(quickstart).unwrap();
+    plan.spec.deployments[0].model = "microsoft/Phi-3-mini-4k-instruct".into();
+    plan.spec.node_pools[0].instance_families = vec!["g4dn".into()];
+    plan.spec.node_pools[0].instance_types = vec!["g4dn.xlarge".into(), "g4dn.2xlarge".into()];
+    plan.spec.workload.input_tokens.p90 = None;
+    plan.spec.workload.output_tokens.p90 = None;
+    let codes = |plan: &tokenfleet_core::plan::Plan| -> Vec<(String, String)> {
+        lint::lint_plan(plan).into_iter().map(|f| (f.code, f.message)).collect()
+    };
+    plan.spec.deployments[0].precision = "bf16".into();
+    let findings = codes(&plan);
+    let tf044 = findings.iter().find(|(c, _)| c == "TF044");
+    assert!(tf044.is_some_and(|(_, m)| m.contains("bf16") && m.contains("T4")), "{findings:#?}");
+    plan.spec.deployments[0].precision = "fp16".into();
+    assert!(codes(&plan).iter().all(|(c, _)| c != "TF044"), "{:#?}", codes(&plan));
+}

@@ -48,6 +48,7 @@ pub const RULES: &[(&str, Severity, &str)] = &[
     ("TF041", Severity::Info, "EC2NodeClass referenced but not in the input (placeholder added on import)"),
     ("TF042", Severity::Warning, "consolidateAfter not set (Karpenter defaults it to 0s)"),
     ("TF043", Severity::Warning, "static NodePool (spec.replicas): imported as a dynamic pool"),
+    ("TF044", Severity::Error, "precision the placed chips cannot run (BF16 on T4, FP8 on A10G)"),
 ];
 
 /// Lints plan text; findings carry the line of their field.

@@ -374,6 +374,16 @@ pub fn lint_plan_with(plan: &Plan, outcome: &place::Outcome) -> Vec<Finding> {
         let index = spec.deployments.iter().position(|p| p.name == d.deployment).unwrap_or(0);
         // A disaggregated stage's own fields (`prefill.replicas.max`), a monolithic deployment's.
         let stage = if d.role == "server" { String::new() } else { format!(".{}", d.role) };
+        if let Some(unsupported) = unsupported_precision(plan, outcome, d, index) {
+            add(
+                "TF044",
+                Severity::Error,
+                format!("spec.deployments[{index}].precision"),
+                unsupported,
+                "use a precision the chip runs (fp16 on T4 and V100; fp8 needs Ada, Hopper or newer), or pin the \
+                 deployment to a pool of newer chips",
+            );
+        }
         for band in &d.latency {
             if band.saturated {
                 add(
@@ -459,4 +469,38 @@ pub(super) fn format_amount(resource: &str, value: f64) -> String {
     } else {
         format!("{value}")
     }
+}
+
+/// Why the chips a fleet's replicas landed on cannot run its precision (BF16 on T4, FP8 on A10G), when
+/// every one of them cannot: the engine refuses to start (vLLM: "Bfloat16 is only supported on GPUs
+/// with compute capability of at least 8.0"), so the exported Deployment would crash-loop.
+fn unsupported_precision(
+    plan: &Plan,
+    outcome: &place::Outcome,
+    d: &place::DeploymentOutcome,
+    index: usize,
+) -> Option<String> {
+    let deployment = plan.spec.deployments.get(index)?;
+    let precision = match deployment.precision.as_str() {
+        "awq" | "gptq" => crate::perf::Precision::Int4,
+        other => crate::perf::Precision::parse(other)?,
+    };
+    let chips: Vec<&crate::catalog::Accelerator> = outcome
+        .pools
+        .iter()
+        .filter(|p| d.node_pools.contains(&p.name))
+        .flat_map(|p| &p.nodes)
+        .filter_map(|g| crate::catalog::instance_type(&g.instance_type))
+        .filter_map(crate::catalog::accelerator_of)
+        .collect();
+    if chips.is_empty() || chips.iter().any(|chip| precision.peak_tflops(chip).is_ok()) {
+        return None;
+    }
+    let names: std::collections::BTreeSet<&str> = chips.iter().map(|c| c.name.as_str()).collect();
+    Some(format!(
+        "{}: {} is not supported on {} (where its replicas are placed): the engine refuses to start",
+        d.name,
+        deployment.precision,
+        names.into_iter().collect::<Vec<_>>().join(", ")
+    ))
 }
