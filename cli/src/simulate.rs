@@ -64,7 +64,14 @@ pub fn run(args: SimulateArgs) -> Result<ExitCode, String> {
         (None, None) => None,
     };
     let trace = match &trace_path {
-        Some(path) => Some(sim::parse_trace_csv(&read_text(path)?).map_err(|e| format!("{path}: {e}"))?),
+        Some(path) => {
+            let rows = tokenfleet_core::plan::trace::parse_trace_csv_lines(&read_text(path)?)
+                .map_err(|e| format!("{path}: {e}"))?;
+            if let Some(e) = tokenfleet_core::plan::trace_rows_over_context(&plan, &rows) {
+                return Err(format!("{path}: {e}"));
+            }
+            Some(rows.into_iter().map(|(_, row)| row).collect())
+        }
         None => None,
     };
     let options = SimOptions {

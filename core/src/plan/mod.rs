@@ -9,7 +9,8 @@ pub mod trace;
 pub mod tree;
 
 pub use parse::{
-    parse_plan, parse_plan_located, parse_plan_unchecked, trace_file_escapes, validate, PlanError, MAX_INPUT_BYTES,
+    parse_plan, parse_plan_located, parse_plan_unchecked, trace_file_escapes, trace_rows_over_context, validate,
+    PlanError, MAX_INPUT_BYTES,
 };
 
 use std::collections::BTreeMap;

@@ -164,6 +164,11 @@ pub fn validate(plan: &Plan) -> Vec<PlanError> {
     }
     if let Some(trace) = &w.trace {
         check_trace(&mut err, trace);
+        if let Some(Ok(rows)) = trace.csv.as_deref().map(super::trace::parse_trace_csv_lines) {
+            if let Some(e) = trace_rows_over_context(plan, &rows) {
+                err("spec.workload.trace.csv".into(), e);
+            }
+        }
     }
     for (name, d) in [("inputTokens", &w.input_tokens), ("outputTokens", &w.output_tokens)] {
         if !d.mean.is_finite() || d.mean < 0.0 {
@@ -504,6 +509,30 @@ fn check_trace(err: &mut impl FnMut(String, String), trace: &super::TraceRef) {
     }
 }
 
+/// Why a trace's rows cannot be served, if one cannot: the first row (by its CSV line) whose requests
+/// (its token columns, else the workload's means) are longer than the smallest context of the plan's
+/// models. Such requests used to be simulated as if they fitted; engines refuse them.
+pub fn trace_rows_over_context(plan: &Plan, rows: &[(usize, super::trace::TraceRow)]) -> Option<String> {
+    let (context, model) = plan
+        .spec
+        .deployments
+        .iter()
+        .filter_map(|d| crate::catalog::model(&d.model).map(|m| (m.context_tokens, d.model.as_str())))
+        .filter(|(c, _)| *c > 0)
+        .min_by_key(|(c, _)| *c)?;
+    let w = &plan.spec.workload;
+    rows.iter().find_map(|(line, row)| {
+        let tokens =
+            row.input_tokens.unwrap_or(w.input_tokens.mean) + row.output_tokens.unwrap_or(w.output_tokens.mean);
+        (tokens > context as f64).then(|| {
+            format!(
+                "CSV line {line}: requests of {tokens} tokens are longer than {model}'s context of {context} tokens; \
+                 the engine refuses them"
+            )
+        })
+    })
+}
+
 /// Why a plan's `trace.file` would leave the plan's folder, if it would: an absolute path (or a
 /// Windows drive or UNC prefix), or a `..` segment. Shells resolve the file against the plan's folder
 /// and check what it is (a regular file, not too large) before reading it.
@@ -733,6 +762,12 @@ mod tests {
         assert!(e.starts_with("spec.deployments[0].maxModelLen: ") && e.contains("context"), "{e}");
         let e = refused("quickstart", |plan| plan.spec.workload.input_tokens.mean = 10_000_000.0);
         assert!(e.starts_with("spec.workload.inputTokens.mean: ") && e.contains("context"), "{e}");
+        let e = refused("quickstart", |plan| {
+            plan.spec.workload.trace = Some(crate::plan::TraceRef::inline(
+                "t_s,requests_per_s,input_tokens,output_tokens\n0,1,512,128\n# long ones\n60,1,9000,200\n",
+            ));
+        });
+        assert!(e.starts_with("spec.workload.trace.csv: CSV line 4: ") && e.contains("context"), "{e}");
         let e = refused("quickstart", |plan| plan.spec.node_classes[0].disk_gib = Some(100_000));
         assert!(e.starts_with("spec.nodeClasses[0].diskGiB: "), "{e}");
         // Every example still passes.

@@ -116,6 +116,11 @@ fn excerpt(cell: &str) -> String {
 
 /// Parses a CSV trace. Errors start with the line they are about (`line 3: …`).
 pub fn parse_trace_csv(text: &str) -> Result<Vec<TraceRow>, TraceError> {
+    parse_trace_csv_lines(text).map(|rows| rows.into_iter().map(|(_, row)| row).collect())
+}
+
+/// [`parse_trace_csv`], each row with the CSV line it is on (the header is line 1).
+pub fn parse_trace_csv_lines(text: &str) -> Result<Vec<(usize, TraceRow)>, TraceError> {
     // Spreadsheets save CSV with a byte-order mark; it is not part of the first column's name.
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut lines = text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty() && !l.trim_start().starts_with('#'));
@@ -127,7 +132,7 @@ pub fn parse_trace_csv(text: &str) -> Result<Vec<TraceRow>, TraceError> {
     let t_col = column("t_s").ok_or(missing("t_s"))?;
     let r_col = column("requests_per_s").ok_or(missing("requests_per_s"))?;
     let (in_col, out_col) = (column("input_tokens"), column("output_tokens"));
-    let mut rows: Vec<TraceRow> = vec![];
+    let mut rows: Vec<(usize, TraceRow)> = vec![];
     for (index, line) in lines {
         let line_no = index + 1;
         let cells: Vec<&str> = line.split(',').map(str::trim).collect();
@@ -158,12 +163,12 @@ pub fn parse_trace_csv(text: &str) -> Result<Vec<TraceRow>, TraceError> {
         if row.requests_per_s > MAX_TRACE_REQUESTS_PER_S {
             return Err(TraceError::RateTooHigh { line: line_no, requests_per_s: row.requests_per_s });
         }
-        if let Some(last) = rows.last() {
+        if let Some((_, last)) = rows.last() {
             if row.t_s <= last.t_s {
                 return Err(TraceError::NotAfter { line: line_no, t_s: row.t_s, previous_t_s: last.t_s });
             }
         }
-        rows.push(row);
+        rows.push((line_no, row));
     }
     if rows.is_empty() {
         return Err(TraceError::NoRows { line: header_no });
