@@ -103,10 +103,7 @@ fn deployment_curves(plan: &Plan, deployment: &Deployment, limit: usize) -> Depl
             let mut input = EstimateInput::for_instance(model.clone(), &t.name).ok()?;
             input.devices = pod.devices.max(1);
             input.tensor_parallel = Some(fleet.tensor_parallel.max(1));
-            input.precision = match precision {
-                "awq" | "gptq" | "int4" => Precision::Int4,
-                other => Precision::parse(other).unwrap_or(Precision::Bf16),
-            };
+            input.precision = crate::plan::precision_of(precision).unwrap_or(Precision::Bf16);
             input.engine = Engine::parse(&deployment.engine);
             input.input_tokens = input_tokens;
             input.output_tokens = output_tokens;

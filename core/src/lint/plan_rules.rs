@@ -481,10 +481,7 @@ fn unsupported_precision(
     index: usize,
 ) -> Option<String> {
     let deployment = plan.spec.deployments.get(index)?;
-    let precision = match deployment.precision.as_str() {
-        "awq" | "gptq" => crate::perf::Precision::Int4,
-        other => crate::perf::Precision::parse(other)?,
-    };
+    let precision = plan::precision_of(&deployment.precision)?;
     let chips: Vec<&crate::catalog::Accelerator> = outcome
         .pools
         .iter()

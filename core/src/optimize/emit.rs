@@ -311,10 +311,7 @@ pub fn slo_check(plan: &Plan, input: &OptimizeInput, assignments: &[Assignment])
             out.push(fail("", "", format!("model {} is not in the catalog", d.model)));
             continue;
         };
-        let precision = match d.precision.as_str() {
-            "awq" | "gptq" => Some(Precision::Int4),
-            p => Precision::parse(p),
-        };
+        let precision = crate::plan::precision_of(&d.precision);
         let Some(precision) = precision else {
             out.push(fail("", "", format!("unknown precision {}", d.precision)));
             continue;

@@ -339,10 +339,7 @@ impl OptimizeInput {
         Ok(OptimizeInput {
             model_name: deployment.model.clone(),
             model: model.clone(),
-            precision: match deployment.precision.as_str() {
-                "awq" | "gptq" => Some(Precision::Int4),
-                other => Precision::parse(other),
-            },
+            precision: crate::plan::precision_of(&deployment.precision),
             deployment_name: deployment_name.trim_end_matches('-').to_string(),
             region: plan.spec.region.clone(),
             baseline_requests_per_s: rate.baseline.min(rate.peak),

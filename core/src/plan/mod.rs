@@ -496,6 +496,16 @@ fn default_reservation_kind() -> String {
     "odcr".to_string()
 }
 
+/// The performance model's precision for a plan's precision name: weight-only INT4 is named by its
+/// method in a plan (`awq`, `gptq`, which the engines' arguments need) and by its width in the model.
+/// `None` for a name the model does not know (validation refuses those).
+pub fn precision_of(name: &str) -> Option<crate::perf::Precision> {
+    match name.trim().to_ascii_lowercase().as_str() {
+        "awq" | "gptq" | "int4" => Some(crate::perf::Precision::Int4),
+        other => crate::perf::Precision::parse(other),
+    }
+}
+
 impl Deployment {
     /// One stage of a disaggregated deployment, if it has it.
     pub fn stage(&self, kind: StageKind) -> Option<&Stage> {

@@ -194,10 +194,7 @@ fn perf_input(
     let pod = PodRequests::for_fleet(deployment, fleet);
     input.devices = pod.devices.min(instance.accelerator_count).max(1);
     input.tensor_parallel = Some(fleet.tensor_parallel.max(1));
-    input.precision = match deployment.precision.as_str() {
-        "awq" | "gptq" | "int4" => perf::Precision::Int4,
-        other => perf::Precision::parse(other).unwrap_or(perf::Precision::Bf16),
-    };
+    input.precision = crate::plan::precision_of(&deployment.precision).unwrap_or(perf::Precision::Bf16);
     input.engine = perf::Engine::parse(&deployment.engine);
     let w = &plan.spec.workload;
     input.input_tokens = w.input_tokens.mean.clamp(1.0, 1e6) as u32;

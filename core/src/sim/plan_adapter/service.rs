@@ -156,12 +156,8 @@ pub(super) fn service_profile(
     output_tokens: f64,
     stage: Option<StageRole>,
 ) -> Result<(ServiceProfile, f64), SimError> {
-    // The Plan names weight-only INT4 by its method (`awq`, `gptq`); the perf model by its width.
-    let precision = match d.precision.trim().to_ascii_lowercase().as_str() {
-        "awq" | "gptq" => Some(perf::Precision::Int4),
-        other => perf::Precision::parse(other),
-    }
-    .ok_or_else(|| SimError::UnknownPrecision(d.precision.clone()))?;
+    let precision =
+        crate::plan::precision_of(&d.precision).ok_or_else(|| SimError::UnknownPrecision(d.precision.clone()))?;
     if let (Some(model), Some(chip)) = (catalog::model(&d.model), catalog::accelerator_of(t)) {
         let mut input = perf::EstimateInput::for_chip(model.clone(), &chip.id, devices);
         input.device_memory_mib = Some(t.accelerator_memory_mib);
