@@ -10,7 +10,7 @@ use crate::manifest::import::{self, Import};
 use crate::plan::{self, tree::Node};
 
 mod plan_rules;
-pub use plan_rules::{is_karpenter_duration, lint_plan, lint_plan_with};
+pub use plan_rules::{lint_plan, lint_plan_with};
 
 /// Every rule code with its severity and a one-line summary (for docs and `--help`).
 pub const RULES: &[(&str, Severity, &str)] = &[

@@ -8,26 +8,6 @@ use crate::plan::{self, Mode, Plan};
 
 pub(super) const POLICIES: [&str; 3] = ["WhenEmpty", "WhenEmptyOrUnderutilized", "Balanced"];
 
-/// Karpenter's duration pattern `^(([0-9]+(s|m|h))+|Never)$`.
-pub fn is_karpenter_duration(text: &str, allow_never: bool) -> bool {
-    if allow_never && text == "Never" {
-        return true;
-    }
-    let mut digits = 0;
-    let mut units = 0;
-    for c in text.chars() {
-        if c.is_ascii_digit() {
-            digits += 1;
-        } else if matches!(c, 's' | 'm' | 'h') && digits > 0 {
-            digits = 0;
-            units += 1;
-        } else {
-            return false;
-        }
-    }
-    digits == 0 && units > 0
-}
-
 pub(super) fn is_gpu_or_neuron_taint(key: &str) -> bool {
     key.contains("nvidia.com/gpu") || key.contains("aws.amazon.com/neuron") || key.contains("gpu")
 }
@@ -117,7 +97,7 @@ pub fn lint_plan_with(plan: &Plan, outcome: &place::Outcome) -> Vec<Finding> {
                     .to_string(),
                 "set consolidation.after (consolidateAfter), e.g. 5m, or Never to disable consolidation",
             ),
-            Some(after) if !is_karpenter_duration(after, true) => add(
+            Some(after) if !crate::k8s::is_consolidate_after(after) => add(
                 "TF012",
                 Severity::Error,
                 p("consolidation.after"),
@@ -127,7 +107,7 @@ pub fn lint_plan_with(plan: &Plan, outcome: &place::Outcome) -> Vec<Finding> {
             _ => {}
         }
         if let Some(expire) = &pool.expire_after {
-            if !is_karpenter_duration(expire, true) {
+            if !crate::k8s::is_expire_after(expire) {
                 add(
                     "TF020",
                     Severity::Error,

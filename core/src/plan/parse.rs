@@ -163,12 +163,7 @@ pub fn validate(plan: &Plan) -> Vec<PlanError> {
         );
     }
     if let Some(trace) = &w.trace {
-        check_trace(&mut err, trace);
-        if let Some(Ok(rows)) = trace.csv.as_deref().map(super::trace::parse_trace_csv_lines) {
-            if let Some(e) = trace_rows_over_context(plan, &rows) {
-                err("spec.workload.trace.csv".into(), e);
-            }
-        }
+        check_trace(&mut err, plan, trace);
     }
     for (name, d) in [("inputTokens", &w.input_tokens), ("outputTokens", &w.output_tokens)] {
         if !d.mean.is_finite() || d.mean < 0.0 {
@@ -191,7 +186,7 @@ pub fn validate(plan: &Plan) -> Vec<PlanError> {
     let repeated = repeats(spec.deployments.iter().map(|d| d.name.as_str()));
     // The names of the objects each deployment exports (its own, or its prefill and decode stages'):
     // a deployment named like another's stage would write two objects of the same name.
-    let mut generated = std::collections::HashMap::new();
+    let mut generated: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     for (i, d) in spec.deployments.iter().enumerate() {
         if d.mode == Mode::Disaggregated {
             for stage in [StageKind::Prefill, StageKind::Decode] {
@@ -199,8 +194,6 @@ pub fn validate(plan: &Plan) -> Vec<PlanError> {
             }
         }
     }
-    let generated: std::collections::HashMap<&str, usize> =
-        generated.iter().map(|(name, i)| (name.as_str(), *i)).collect();
     for (i, d) in spec.deployments.iter().enumerate() {
         let path = |field: &str| format!("spec.deployments[{i}].{field}");
         if !crate::k8s::is_dns1035_label(&d.name) || d.name.len() > 40 {
@@ -464,9 +457,10 @@ pub const PRECISIONS: [&str; 7] = ["bf16", "fp16", "fp8", "int8", "int4", "awq",
 pub const MAX_REPLICAS: u32 = 10_000;
 pub const MAX_TENSOR_PARALLEL: u32 = 512;
 
-/// `spec.workload.trace`: exactly one of `file` and `csv`; an inline CSV within its size limit and
-/// readable, its errors naming the CSV's line.
-fn check_trace(err: &mut impl FnMut(String, String), trace: &super::TraceRef) {
+/// `spec.workload.trace`: exactly one of `file` and `csv`; an inline CSV within its size limit,
+/// readable, and with requests the models' contexts hold, its errors naming the CSV's line. The CSV is
+/// read once (validation runs on every edit in the app).
+fn check_trace(err: &mut impl FnMut(String, String), plan: &Plan, trace: &super::TraceRef) {
     const PATH: &str = "spec.workload.trace";
     match (&trace.file, &trace.csv) {
         (Some(_), Some(_)) => err(
@@ -501,9 +495,18 @@ fn check_trace(err: &mut impl FnMut(String, String), trace: &super::TraceRef) {
                         super::trace::MAX_TRACE_CSV_BYTES
                     ),
                 );
-            } else if let Err(e) = super::trace::parse_trace_csv(csv) {
-                let e = if e.line().is_some() { format!("CSV {e}") } else { e.to_string() };
-                err(format!("{PATH}.csv"), e);
+            } else {
+                match super::trace::parse_trace_csv_lines(csv) {
+                    Err(e) => {
+                        let e = if e.line().is_some() { format!("CSV {e}") } else { e.to_string() };
+                        err(format!("{PATH}.csv"), e);
+                    }
+                    Ok(rows) => {
+                        if let Some(e) = trace_rows_over_context(plan, &rows) {
+                            err(format!("{PATH}.csv"), e);
+                        }
+                    }
+                }
             }
         }
     }
