@@ -48,6 +48,18 @@ pub fn parse_plan(text: &str) -> Result<Plan, PlanError> {
 /// Like [`parse_plan`], and also returns the located tree of the text, so that callers (the linter)
 /// can turn field paths into lines.
 pub fn parse_plan_located(text: &str) -> Result<(Plan, Option<Node>), PlanError> {
+    let (plan, root) = read_located(text)?;
+    if let Some(mut error) = validate(&plan).into_iter().next() {
+        let (line, column) = root.locate(&error.path);
+        error.line = Some(trace_csv_line(text, &error.path, &error.message, line).unwrap_or(line));
+        error.column = Some(column);
+        return Err(error);
+    }
+    Ok((plan, Some(root)))
+}
+
+/// A Plan and its located tree, read but not validated.
+fn read_located(text: &str) -> Result<(Plan, Node), PlanError> {
     if text.len() > MAX_INPUT_BYTES {
         return Err(PlanError::at(
             "",
@@ -69,13 +81,7 @@ pub fn parse_plan_located(text: &str) -> Result<(Plan, Option<Node>), PlanError>
         column: Some(e.column),
         message: e.message,
     })?;
-    if let Some(mut error) = validate(&plan).into_iter().next() {
-        let (line, column) = root.locate(&error.path);
-        error.line = Some(trace_csv_line(text, &error.path, &error.message, line).unwrap_or(line));
-        error.column = Some(column);
-        return Err(error);
-    }
-    Ok((plan, Some(root)))
+    Ok((plan, root))
 }
 
 /// The file line of an error (`path`, `message`) on a line of an inline trace written as a YAML
@@ -94,18 +100,7 @@ pub(crate) fn trace_csv_line(text: &str, path: &str, message: &str, block_line: 
 /// Reads a Plan's structure (types, field names) without checking its values, for the linter,
 /// which reports value errors as findings next to everything else.
 pub fn parse_plan_unchecked(text: &str) -> Result<(Plan, Option<Node>), PlanError> {
-    match parse_plan_located(text) {
-        Ok(parsed) => Ok(parsed),
-        // Too large, or structurally wrong (the typed parse fails too): the error stands.
-        Err(error) if text.len() > MAX_INPUT_BYTES => Err(error),
-        Err(error) => validate_failed_parse(text).ok_or(error),
-    }
-}
-
-fn validate_failed_parse(text: &str) -> Option<(Plan, Option<Node>)> {
-    let plan: Plan = crate::yaml::from_str(text).ok()?;
-    let root = tree::parse_document(text).ok()?;
-    Some((plan, Some(root)))
+    read_located(text).map(|(plan, root)| (plan, Some(root)))
 }
 
 /// For each name, whether an earlier one is the same (so each repeat is reported where it repeats).
