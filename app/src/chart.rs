@@ -480,7 +480,7 @@ pub fn ChartsPanel() -> impl IntoView {
             done.set(None);
             let start = now_ms();
             // No trace here: core replays the plan's inline trace, else the profile.
-            let inputs = PlanInputs { profile, ..PlanInputs::default() };
+            let inputs = PlanInputs { profile, ..PlanInputs::for_plan(&plan) };
             let options = SimOptions { step_s: 2.0, series_step_s: 300.0, ..SimOptions::default() };
             let timeline = sim::from_plan(&plan, &inputs)
                 .and_then(|scenario| sim::simulate(&scenario, &options))

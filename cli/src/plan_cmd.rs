@@ -6,6 +6,8 @@ use std::process::ExitCode;
 use clap::{Args, ValueEnum};
 use std::fmt::Write;
 
+use serde::Serialize;
+use tokenfleet_core::sim::{self, DayCheck, DayOptions, PlanInputs, Profile};
 use tokenfleet_core::{manifest, place, plan::Plan};
 
 use crate::input::read_plan;
@@ -22,6 +24,25 @@ pub struct PlanArgs {
     plan: String,
     #[arg(long, value_enum, default_value = "text")]
     format: TextOrJson,
+    /// Traffic profile of the simulated day when the plan has no trace: steady, diurnal,
+    /// diurnal-spikes (bursts within the declared peak) or weekly.
+    #[arg(long, default_value = "diurnal-spikes")]
+    profile: String,
+    /// Seeds of the simulated day, comma-separated: the plan must pass on every one.
+    #[arg(long, value_delimiter = ',', default_values_t = sim::verdict::DEFAULT_SEEDS.to_vec())]
+    seeds: Vec<u64>,
+}
+
+/// `plan --format json`: placement's outcome, the simulated day, and the verdict of both.
+#[derive(Serialize)]
+struct PlanReport<'a> {
+    #[serde(flatten)]
+    outcome: &'a place::Outcome,
+    /// `pass` when every static band meets its SLO and every pod is placed.
+    static_verdict: sim::Verdict,
+    simulated: &'a DayCheck,
+    /// `pass` only when both the static bands and the simulated day pass.
+    verdict: sim::Verdict,
 }
 
 #[derive(Args)]
@@ -35,14 +56,73 @@ pub struct ExportArgs {
 
 pub fn plan(args: PlanArgs) -> Result<ExitCode, String> {
     let plan = read_plan(&args.plan)?;
+    let profile = Profile::parse(&args.profile).ok_or_else(|| {
+        format!("--profile: unknown profile {:?}; use steady, diurnal, diurnal-spikes or weekly", args.profile)
+    })?;
+    if args.seeds.is_empty() {
+        return Err("--seeds: name at least one seed".into());
+    }
     let outcome = place::evaluate(&plan);
+    let trace = crate::simulate::trace_rows(&args.plan, &plan, None)?;
+    let inputs = PlanInputs { trace, profile, ..PlanInputs::for_plan(&plan) };
+    let options = DayOptions { seeds: args.seeds.clone(), ..DayOptions::default() };
+    let day = sim::judge_plan(&plan, &inputs, &options).map_err(|e| format!("{}: {e}", args.plan))?;
+    let static_verdict = if place::meets_slos(&outcome) { sim::Verdict::Pass } else { sim::Verdict::Fail };
+    let verdict =
+        if static_verdict == sim::Verdict::Pass && day.passes() { sim::Verdict::Pass } else { sim::Verdict::Fail };
     match args.format {
         TextOrJson::Json => {
-            println!("{}", serde_json::to_string_pretty(&outcome).map_err(|e| e.to_string())?);
+            let report = PlanReport { outcome: &outcome, static_verdict, simulated: &day, verdict };
+            println!("{}", serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?);
         }
-        TextOrJson::Text => print!("{}", plan_text(&plan, &outcome)),
+        TextOrJson::Text => {
+            print!("{}", plan_text(&plan, &outcome));
+            print!("{}", day_text(&day, static_verdict, verdict));
+        }
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(if verdict == sim::Verdict::Pass { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+/// The simulated day and the verdict, for people.
+pub fn day_text(day: &DayCheck, static_verdict: sim::Verdict, verdict: sim::Verdict) -> String {
+    let mut out = String::new();
+    let source = match &day.profile {
+        Some(p) => format!("the {p} profile"),
+        None => "the plan's trace".to_string(),
+    };
+    let seeds: Vec<String> = day.seeds.iter().map(u64::to_string).collect();
+    let _ = writeln!(out, "  simulated day ({source}, {:.0} h, seeds {}):", day.duration_s / 3600.0, seeds.join(","));
+    for (key, attained) in &day.slo_attainment {
+        let required = day.slo_required.get(key).copied().unwrap_or(0.0);
+        let mark = if *attained + 1e-9 >= required { "meets" } else { "MISSES" };
+        let _ = writeln!(
+            out,
+            "    {key}: {:.2} % of requests (worst seed), {:.0} % asked, {mark}",
+            attained * 100.0,
+            required * 100.0
+        );
+    }
+    let _ = writeln!(
+        out,
+        "    requests dropped {} and late {} (worst seed); autoscaler reversals {:.0} a day (at most {:.0}); {:.2} USD a day",
+        day.requests_dropped,
+        day.requests_late,
+        day.autoscaler_reversals_per_day,
+        sim::verdict::MAX_REVERSALS_PER_DAY,
+        day.cost_usd_per_day
+    );
+    for r in &day.reasons {
+        let _ = writeln!(out, "    - {}", r.message);
+    }
+    let word = |v: sim::Verdict| if v == sim::Verdict::Pass { "pass" } else { "FAIL" };
+    let _ = writeln!(
+        out,
+        "  verdict: {} (static bands {}, simulated day {})",
+        word(verdict),
+        word(static_verdict),
+        word(day.verdict)
+    );
+    out
 }
 
 pub fn export(args: ExportArgs) -> Result<ExitCode, String> {

@@ -56,31 +56,14 @@ pub fn run(args: SimulateArgs) -> Result<ExitCode, String> {
     let profile = Profile::parse(&args.profile).ok_or_else(|| {
         format!("--profile: unknown profile {:?}; use steady, diurnal, diurnal-spikes or weekly", args.profile)
     })?;
-    // A --trace flag wins; then the plan's `workload.trace.file`, relative to the plan's folder. The
-    // plan's inline `workload.trace.csv` is replayed by core when neither gives rows.
-    let trace_path = match (&args.trace, plan.spec.workload.trace.as_ref().and_then(|t| t.file.as_ref())) {
-        (Some(path), _) => Some(path.clone()),
-        (None, Some(file)) => Some(plan_trace_file(&args.plan, file)?),
-        (None, None) => None,
-    };
-    let trace = match &trace_path {
-        Some(path) => {
-            let rows = tokenfleet_core::plan::trace::parse_trace_csv_lines(&read_text(path)?)
-                .map_err(|e| format!("{path}: {e}"))?;
-            if let Some(e) = tokenfleet_core::plan::trace_rows_over_context(&plan, &rows) {
-                return Err(format!("{path}: {e}"));
-            }
-            Some(rows.into_iter().map(|(_, row)| row).collect())
-        }
-        None => None,
-    };
+    let trace = trace_rows(&args.plan, &plan, args.trace.as_deref())?;
     let options = SimOptions {
         duration_s: sim::parse_duration_s(&args.duration, "--duration").map_err(|e| e.to_string())?,
         step_s: sim::parse_duration_s(&args.step, "--step").map_err(|e| e.to_string())?,
         series_step_s: sim::parse_duration_s(&args.series_step, "--series-step").map_err(|e| e.to_string())?,
         seed: args.seed,
     };
-    let mut inputs = PlanInputs { trace, profile, arrival_noise: !args.no_noise, ..PlanInputs::default() };
+    let mut inputs = PlanInputs { trace, profile, arrival_noise: !args.no_noise, ..PlanInputs::for_plan(&plan) };
     for param in &args.params {
         let (name, value) = param
             .split_once('=')
@@ -99,6 +82,27 @@ pub fn run(args: SimulateArgs) -> Result<ExitCode, String> {
     };
     written.and_then(|()| out.flush()).map_err(|e| format!("writing the output: {e}"))?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The trace a run replays: the `--trace` file when given, else the plan's `workload.trace.file`
+/// (relative to the plan's folder). `None` leaves the plan's inline trace (`workload.trace.csv`) or the
+/// profile to core.
+pub fn trace_rows(
+    plan_path: &str,
+    plan: &tokenfleet_core::plan::Plan,
+    flag: Option<&str>,
+) -> Result<Option<Vec<sim::TraceRow>>, String> {
+    let path = match (flag, plan.spec.workload.trace.as_ref().and_then(|t| t.file.as_ref())) {
+        (Some(path), _) => path.to_string(),
+        (None, Some(file)) => plan_trace_file(plan_path, file)?,
+        (None, None) => return Ok(None),
+    };
+    let rows =
+        tokenfleet_core::plan::trace::parse_trace_csv_lines(&read_text(&path)?).map_err(|e| format!("{path}: {e}"))?;
+    if let Some(e) = tokenfleet_core::plan::trace_rows_over_context(plan, &rows) {
+        return Err(format!("{path}: {e}"));
+    }
+    Ok(Some(rows.into_iter().map(|(_, row)| row).collect()))
 }
 
 /// The trace file a plan names (`spec.workload.trace.file`), resolved against the plan's folder (for a

@@ -133,6 +133,8 @@ pub fn plan(seed: u64) -> Plan {
                 limit_ms: 1.0 + rng.below(5000) as f64,
             })
             .collect(),
+        // Decided by the seed, so the generator's draws stay as they were.
+        request_timeout_seconds: (seed % 7 == 3).then_some(30.0 + (seed % 5) as f64 * 45.5),
     };
     let class_count = 1 + rng.below(2) as usize;
     for i in 0..class_count {

@@ -344,6 +344,13 @@ impl State<'_> {
     }
 }
 
+/// The static verdict: every pod placed and no latency band missing its SLO (a band without an
+/// estimate, for a model the performance model does not cover, claims nothing either way).
+pub fn meets_slos(outcome: &Outcome) -> bool {
+    outcome.unplaced.is_empty()
+        && outcome.deployments.iter().all(|d| d.latency.iter().all(|b| b.meets_slo != Some(false)))
+}
+
 /// Places every deployment of a plan.
 pub fn evaluate(plan: &Plan) -> Outcome {
     let pools = plan.pools_by_priority();

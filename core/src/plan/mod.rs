@@ -84,6 +84,22 @@ pub struct Workload {
     pub output_tokens: TokenDistribution,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub slos: Vec<Slo>,
+    /// How long the gateway in front of the model servers waits for a response before it gives up
+    /// (seconds); unset: [`DEFAULT_REQUEST_TIMEOUT_S`]. Requests queued longer are dropped.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_timeout_seconds: Option<f64>,
+}
+
+/// The request timeout when a plan does not set one: the idle timeout of an AWS Application Load
+/// Balancer, 60 s by default (Elastic Load Balancing User Guide, "Connection idle timeout"), the usual
+/// front of an EKS inference service.
+pub const DEFAULT_REQUEST_TIMEOUT_S: f64 = 60.0;
+
+impl Workload {
+    /// The request timeout in seconds: the plan's, else [`DEFAULT_REQUEST_TIMEOUT_S`].
+    pub fn request_timeout_s(&self) -> f64 {
+        self.request_timeout_seconds.unwrap_or(DEFAULT_REQUEST_TIMEOUT_S)
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

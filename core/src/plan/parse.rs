@@ -178,6 +178,14 @@ pub fn validate(plan: &Plan) -> Vec<PlanError> {
             err(format!("spec.workload.slos[{i}].limitMs"), format!("{} is not a positive limit in ms", slo.limit_ms));
         }
     }
+    if let Some(t) = w.request_timeout_seconds {
+        if !(t.is_finite() && t > 0.0 && t <= 86_400.0) {
+            err(
+                "spec.workload.requestTimeoutSeconds".into(),
+                format!("{t} is not a timeout: seconds, more than 0 and at most 86400"),
+            );
+        }
+    }
     let repeated = repeats(spec.deployments.iter().map(|d| d.name.as_str()));
     // The names of the objects each deployment exports (its own, or its prefill and decode stages'):
     // a deployment named like another's stage would write two objects of the same name.

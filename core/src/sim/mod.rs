@@ -20,6 +20,7 @@ pub mod rng;
 mod scenario;
 pub mod serving;
 pub mod traffic;
+pub mod verdict;
 
 pub use cron::CronError;
 pub use duration::{parse_duration_s, DurationError};
@@ -34,6 +35,7 @@ pub use scenario::{
 };
 pub use serving::{FirstOrderReplica, LatencyPoint, ReplicaPerformance, ServiceProfile};
 pub use traffic::{parse_trace_csv, Profile, ProfileParams, TraceRow, Traffic, TrafficSource};
+pub use verdict::{judge, judge_plan, DayCheck, DayOptions, Verdict};
 
 /// Builds the scenario of a Plan and runs it: `from_plan` then `simulate`.
 pub fn simulate_plan(

@@ -22,6 +22,9 @@ pub struct Summary {
     pub requests_late: u64,
     /// Per SLO (`ttft_p95_le_1000ms`): the fraction of served and dropped requests that met its limit.
     pub slo_attainment: BTreeMap<String, f64>,
+    /// How often an autoscaler turned from scaling up to scaling down or back, per day of the run: the
+    /// highest over the deployments (flapping shows here).
+    pub autoscaler_reversals_per_day: f64,
     pub cost_usd: f64,
     /// Cost over input plus output tokens served.
     pub usd_per_million_tokens: f64,

@@ -96,7 +96,7 @@ impl Default for Timing {
             spot_notice_s: 120.0,
             spot_interruptions_per_node_hour: 0.10 / 730.0,
             spot_interruptions_per_node_hour_by_family: vec![],
-            request_timeout_s: 60.0,
+            request_timeout_s: crate::plan::DEFAULT_REQUEST_TIMEOUT_S,
             metrics_scrape_interval_s: 15.0,
             spot_launch_failure_probability: 0.0,
             unavailable_offering_ttl_s: 180.0,

@@ -361,6 +361,7 @@ impl Scenario {
                     ("baseline_requests_per_s", p.baseline_requests_per_s),
                     ("peak_requests_per_s", p.peak_requests_per_s),
                     ("spike_factor", p.spike_factor),
+                    ("spike_ceiling_x_peak", p.spike_ceiling_x_peak),
                     ("spike_duration_s", p.spike_duration_s),
                     ("spike_ramp_s", p.spike_ramp_s),
                     ("weekend_factor", p.weekend_factor),

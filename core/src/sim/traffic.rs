@@ -21,7 +21,8 @@ pub enum Profile {
     Steady,
     /// A cosine day: the baseline at `peak_hour + 12`, the peak at `peak_hour`.
     Diurnal,
-    /// The diurnal day plus `spikes_per_day` seeded bursts to `spike_factor` × the current rate.
+    /// The diurnal day plus `spikes_per_day` seeded bursts to `spike_factor` × the current rate, never
+    /// above `spike_ceiling_x_peak` × the declared peak.
     DiurnalWithSpikes,
     /// The diurnal day scaled by `weekend_factor` on Saturday and Sunday.
     Weekly,
@@ -47,8 +48,11 @@ pub struct ProfileParams {
     /// Hour of the day (0–24) at which the diurnal curve peaks.
     pub peak_hour: f64,
     pub spikes_per_day: u32,
-    /// A spike multiplies the current rate by this factor.
+    /// A spike multiplies the current rate by this factor…
     pub spike_factor: f64,
+    /// …up to this multiple of the peak rate: 1 keeps bursts within the declared traffic (a sudden
+    /// jump to the peak at any hour); above 1 they go beyond it (a recommendation's burst margin).
+    pub spike_ceiling_x_peak: f64,
     pub spike_duration_s: f64,
     /// Linear ramp into and out of a spike.
     pub spike_ramp_s: f64,
@@ -64,6 +68,7 @@ impl Default for ProfileParams {
             peak_hour: 14.0,
             spikes_per_day: 1,
             spike_factor: 2.5,
+            spike_ceiling_x_peak: 1.0,
             spike_duration_s: 900.0,
             spike_ramp_s: 60.0,
             weekend_factor: 0.6,
@@ -213,7 +218,9 @@ impl<'a> TrafficCursor<'a> {
                     }
                     Profile::DiurnalWithSpikes => {
                         let base = wave(t_s);
-                        base * (1.0 + (params.spike_factor - 1.0) * self.spike_level(t_s, params.spike_ramp_s))
+                        let ceiling = (params.spike_ceiling_x_peak * params.peak_requests_per_s).max(base);
+                        let level = self.spike_level(t_s, params.spike_ramp_s);
+                        (base * (1.0 + (params.spike_factor - 1.0) * level)).min(ceiling)
                     }
                 };
                 TrafficNow { requests_per_s: rate, input_tokens: tr.input_tokens, output_tokens: tr.output_tokens }
@@ -274,6 +281,16 @@ mod tests {
         let mid = a[0].start_s + a[0].duration_s / 2.0;
         let mut c = TrafficCursor::new(&tr, DAY_S, &mut Rng::new(3));
         let plain = diurnal(&ProfileParams::default(), mid);
+        // 2.5 × the current rate, within the declared peak (4 requests/s).
+        assert!(plain < 4.0 && (c.at(mid).requests_per_s - (2.5 * plain).min(4.0)).abs() < 1e-9);
+        let beyond = Traffic {
+            source: TrafficSource::Profile {
+                profile: Profile::DiurnalWithSpikes,
+                params: ProfileParams { spike_ceiling_x_peak: 10.0, ..ProfileParams::default() },
+            },
+            ..Traffic::default()
+        };
+        let mut c = TrafficCursor::new(&beyond, DAY_S, &mut Rng::new(3));
         assert!((c.at(mid).requests_per_s - 2.5 * plain).abs() < 1e-9);
     }
 

@@ -161,6 +161,10 @@ pub(super) fn finish(
         requests_dropped: dropped,
         requests_late: late.max(0.0).round() as u64,
         slo_attainment,
+        autoscaler_reversals_per_day: r3(deps
+            .iter()
+            .map(|d| d.reversals as f64 * 86_400.0 / opt.duration_s.max(1.0))
+            .fold(0.0, f64::max)),
         cost_usd: r3(cost_usd),
         usd_per_million_tokens: if tokens > 0.0 { r3(cost_usd / tokens * 1e6) } else { 0.0 },
         tokens_served: tokens.round() as u64,

@@ -36,6 +36,16 @@ pub struct PlanInputs {
     pub arrival_noise: bool,
 }
 
+impl PlanInputs {
+    /// The inputs a plan asks for itself: the default profile and timing, with the plan's request
+    /// timeout (`spec.workload.requestTimeoutSeconds`). A shell applies its overrides after this.
+    pub fn for_plan(plan: &Plan) -> PlanInputs {
+        let mut inputs = PlanInputs::default();
+        inputs.timing.request_timeout_s = plan.spec.workload.request_timeout_s();
+        inputs
+    }
+}
+
 impl Default for PlanInputs {
     fn default() -> Self {
         PlanInputs { trace: None, profile: Profile::DiurnalWithSpikes, timing: Timing::default(), arrival_noise: true }
