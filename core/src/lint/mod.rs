@@ -9,6 +9,7 @@ pub use crate::finding::{Finding, Severity};
 use crate::manifest::import::{self, Import};
 use crate::plan::{self, tree::Node};
 
+mod dynamic;
 mod plan_rules;
 pub use plan_rules::{lint_plan, lint_plan_with};
 
@@ -49,6 +50,8 @@ pub const RULES: &[(&str, Severity, &str)] = &[
     ("TF042", Severity::Warning, "consolidateAfter not set (Karpenter defaults it to 0s)"),
     ("TF043", Severity::Warning, "static NodePool (spec.replicas): imported as a dynamic pool"),
     ("TF044", Severity::Error, "precision the placed chips cannot run (BF16 on T4, FP8 on A10G)"),
+    ("TF045", Severity::Warning, "request timeout shorter than the end-to-end SLO (requests dropped, not late)"),
+    ("TF046", Severity::Warning, "autoscaling only on queue depth, a signal that reads zero below capacity (flapping)"),
 ];
 
 /// Lints plan text; findings carry the line of their field.

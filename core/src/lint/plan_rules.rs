@@ -227,7 +227,8 @@ pub fn lint_plan_with(plan: &Plan, outcome: &place::Outcome) -> Vec<Finding> {
                         "{} runs a fixed {} replicas while traffic swings from {} to {} requests/s: sized for the peak, idle in between",
                         fleet.name, r.min, rate.baseline, rate.peak
                     ),
-                    "size min for the baseline, max for the peak, and let an autoscaler on queue depth bridge the gap",
+                    "size min for the baseline, max for the peak, and let an autoscaler on running requests (queue depth \
+                     as a second signal) bridge the gap",
                 );
             }
         }
@@ -238,7 +239,8 @@ pub fn lint_plan_with(plan: &Plan, outcome: &place::Outcome) -> Vec<Finding> {
                     Severity::Warning,
                     p("autoscaler.metrics"),
                     format!("{} scales only on CPU/GPU utilisation, blind to queue depth, KV-cache pressure and TTFT", d.name),
-                    "scale on queueDepth (vllm:num_requests_waiting), kvCacheUsage or ttft; keep utilisation as a secondary signal",
+                    "scale on runningRequests (vllm:num_requests_running) or kvCacheUsage, with queueDepth as a second \
+                     signal; keep utilisation as a secondary signal",
                 );
             }
         }
@@ -429,6 +431,7 @@ pub fn lint_plan_with(plan: &Plan, outcome: &place::Outcome) -> Vec<Finding> {
             "allow instance types that fit, raise limits, or add tolerations",
         );
     }
+    super::dynamic::lint_dynamic(plan, &mut out);
     out
 }
 

@@ -166,7 +166,12 @@ pub fn judge(sc: &Scenario, options: &DayOptions) -> Result<DayCheck, SimError> 
         }
     }
     let failed = runs.iter().any(|(_, s)| !failures(s, &required).is_empty());
-    let reasons = if failed && options.explain { explain(sc, options, worst_seed, &worst, &required)? } else { vec![] };
+    let most_reversals = runs.iter().map(|(_, s)| s.autoscaler_reversals_per_day).fold(0.0, f64::max);
+    let reasons = if failed && options.explain {
+        explain(sc, options, worst_seed, &worst, &required, most_reversals)?
+    } else {
+        vec![]
+    };
     let (source, profile) = match &sc.traffic.source {
         TrafficSource::Trace { .. } => ("trace", None),
         TrafficSource::Profile { profile, .. } => ("profile", Some(profile_name(profile).to_string())),
@@ -181,7 +186,7 @@ pub fn judge(sc: &Scenario, options: &DayOptions) -> Result<DayCheck, SimError> 
         slo_required: required,
         requests_dropped: runs.iter().map(|(_, s)| s.requests_dropped).max().unwrap_or(0),
         requests_late: runs.iter().map(|(_, s)| s.requests_late).max().unwrap_or(0),
-        autoscaler_reversals_per_day: runs.iter().map(|(_, s)| s.autoscaler_reversals_per_day).fold(0.0, f64::max),
+        autoscaler_reversals_per_day: most_reversals,
         cost_usd_per_day: round3(runs.iter().map(|(_, s)| s.cost_usd).sum::<f64>() / runs.len() as f64 / days),
         worst_seed,
         verdict: if failed { Verdict::Fail } else { Verdict::Pass },
@@ -240,6 +245,7 @@ fn explain(
     seed: u64,
     base: &Summary,
     required: &BTreeMap<String, f64>,
+    most_reversals: f64,
 ) -> Result<Vec<Reason>, SimError> {
     let base_margin = margin(&base.slo_attainment, required);
     let gain = |variant: &Scenario| -> Result<(f64, Summary), SimError> {
@@ -331,7 +337,7 @@ fn explain(
         });
     }
 
-    if base.autoscaler_reversals_per_day > MAX_REVERSALS_PER_DAY {
+    if most_reversals > MAX_REVERSALS_PER_DAY {
         let mut v = sc.clone();
         for d in &mut v.deployments {
             steadier_scale_down(&mut d.autoscaler);
@@ -351,8 +357,9 @@ fn explain(
             attainment_lost: round4(g),
             message: format!(
                 "flapping: the autoscaler reversed direction {:.0} times a day (at most {MAX_REVERSALS_PER_DAY:.0} \
-                 pass), each a cold start it soon undoes; a 30-minute scale-down window would gain {}. {advice}.",
-                base.autoscaler_reversals_per_day,
+                 pass, on the worst seed), each a cold start it soon undoes; a 30-minute scale-down window would gain {}. \
+                 {advice}.",
+                most_reversals,
                 pct(g)
             ),
             parts: vec![],
