@@ -20,6 +20,8 @@ pub(super) struct Distribution {
     /// Differences of the density (mass per ms) of segments covering whole buckets.
     density: Vec<f64>,
     total: f64,
+    /// The largest latency added, ms: no quantile lies above it (a bucket's width may).
+    max_ms: f64,
 }
 
 fn edge(k: usize) -> f64 {
@@ -49,6 +51,7 @@ impl Distribution {
             self.segment(a, b, weight * (fb - fa));
         }
         self.total += weight;
+        self.max_ms = self.max_ms.max(knots[4].0);
     }
 
     /// `mass` spread uniformly over [a, b] ms.
@@ -81,11 +84,11 @@ impl Distribution {
             let width = edge(k + 1) - edge(k);
             let m = self.mass[k] + density.max(0.0) * width;
             if m > 0.0 && cum + m >= target {
-                return edge(k) + (target - cum) / m * width;
+                return (edge(k) + (target - cum) / m * width).min(self.max_ms);
             }
             cum += m;
         }
-        edge(BUCKETS)
+        edge(BUCKETS).min(self.max_ms)
     }
 
     /// p50, p95 and p99 of the mixture, ms.
