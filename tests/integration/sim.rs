@@ -55,8 +55,12 @@ fn json_contract_has_the_documented_fields() {
         "usd_per_million_tokens",
         "peak_nodes",
         "longest_pending_s",
+        "latency",
     ] {
         assert!(json["summary"].get(key).is_some(), "summary.{key}");
+    }
+    for key in ["ttft_p50_ms", "ttft_p95_ms", "ttft_p99_ms", "tpot_p99_ms", "e2e_p50_ms", "e2e_p99_ms"] {
+        assert!(json["summary"]["latency"]["llama3-8b"].get(key).is_some(), "summary.latency.llama3-8b.{key}");
     }
     for key in [
         "t_s",

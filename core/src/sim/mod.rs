@@ -26,14 +26,14 @@ pub use cron::CronError;
 pub use duration::{parse_duration_s, DurationError};
 pub use engine::simulate;
 pub use error::SimError;
-pub use output::{DeploymentSeries, Finding, Parameter, PoolSeries, Series, Summary, Timeline};
+pub use output::{DeploymentSeries, Finding, LatencySummary, Parameter, PoolSeries, Series, Summary, Timeline};
 pub use params::{NodeOs, Timing};
 pub use plan_adapter::{from_plan, PlanInputs};
 pub use scenario::{
     Autoscaler, BudgetRule, ConsolidationPolicy, DisruptionBudget, DisruptionReason, Reservation, Scenario,
     SimDeployment, SimInstanceType, SimOptions, SimPool, SloMetric, SloTarget,
 };
-pub use serving::{FirstOrderReplica, LatencyPoint, ReplicaPerformance, ServiceProfile};
+pub use serving::{Band, FirstOrderReplica, LatencyPoint, ReplicaPerformance, ServiceProfile};
 pub use traffic::{parse_trace_csv, Profile, ProfileParams, TraceRow, Traffic, TrafficSource};
 pub use verdict::{judge, judge_plan, DayCheck, DayOptions, Verdict};
 
@@ -46,5 +46,7 @@ pub fn simulate_plan(
     simulate(&from_plan(plan, inputs)?, options)
 }
 
+#[cfg(test)]
+mod agreement;
 #[cfg(test)]
 mod tests;

@@ -52,9 +52,27 @@ pub struct Summary {
     pub seed: u64,
     /// Where each deployment's serving figures come from.
     pub service_model: BTreeMap<String, String>,
+    /// Per deployment: p50, p95 and p99 of TTFT, TPOT and end-to-end latency over every request it
+    /// served in the run (served-weighted; a pipeline's later stage reports the request's TTFT from
+    /// its first stage).
+    pub latency: BTreeMap<String, LatencySummary>,
     pub findings: Vec<Finding>,
     /// Every delay and rate used, with its default and source.
     pub parameters: BTreeMap<String, Parameter>,
+}
+
+/// A deployment's latency percentiles over a run, ms (0 when it served nothing).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct LatencySummary {
+    pub ttft_p50_ms: f64,
+    pub ttft_p95_ms: f64,
+    pub ttft_p99_ms: f64,
+    pub tpot_p50_ms: f64,
+    pub tpot_p95_ms: f64,
+    pub tpot_p99_ms: f64,
+    pub e2e_p50_ms: f64,
+    pub e2e_p95_ms: f64,
+    pub e2e_p99_ms: f64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -2,7 +2,7 @@
 //!
 //! The simulator asks the performance model once per deployment, before the run, for a
 //! [`ServiceProfile`]: a replica's saturated request rate, its concurrency and KV-cache use, and its
-//! latency percentiles at 21 utilisation points. Each step then costs a table lookup, so a week at
+//! latency percentiles at 101 utilisation points. Each step then costs a table lookup, so a week at
 //! one-second steps stays within the benchmark budget whatever the model costs.
 //!
 //! Until `perf` offers it, [`FirstOrderReplica`] stands in: a decode step reads the weights and the
@@ -13,18 +13,82 @@
 use serde::{Deserialize, Serialize};
 
 /// Latency percentiles of one replica at one utilisation, milliseconds, excluding gateway queueing.
+/// A p99 below its p95 (a profile written before p99 was recorded) stands for the straight
+/// continuation of the p50→p95 line, the tail the simulator assumed before (see [`Band::of`]).
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
 pub struct LatencyPoint {
     pub ttft_p50_ms: f64,
     pub ttft_p95_ms: f64,
     pub tpot_p50_ms: f64,
     pub tpot_p95_ms: f64,
+    #[serde(default)]
+    pub ttft_p99_ms: f64,
+    #[serde(default)]
+    pub tpot_p99_ms: f64,
     /// Mean sequences decoding at once (`vllm:num_requests_running`).
     #[serde(default)]
     pub running_requests: f64,
     /// Mean share of the KV cache in use, 0–1 (`vllm:kv_cache_usage_perc`).
     #[serde(default)]
     pub kv_cache_usage: f64,
+}
+
+impl LatencyPoint {
+    /// TTFT's p50, p95 and p99.
+    pub fn ttft(&self) -> Band {
+        Band::of(self.ttft_p50_ms, self.ttft_p95_ms, self.ttft_p99_ms)
+    }
+
+    /// TPOT's p50, p95 and p99.
+    pub fn tpot(&self) -> Band {
+        Band::of(self.tpot_p50_ms, self.tpot_p95_ms, self.tpot_p99_ms)
+    }
+}
+
+/// A latency's p50, p95 and p99, milliseconds: the knots of the distribution the simulator assumes
+/// within a step (see [`Band::cdf_knots`]).
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Band {
+    pub p50_ms: f64,
+    pub p95_ms: f64,
+    pub p99_ms: f64,
+}
+
+impl Band {
+    /// A band from its percentiles, made monotonic; a p99 below the p95 (unknown) becomes the
+    /// continuation of the p50→p95 line (p95 + 1.6 × (p95 − p50)).
+    pub fn of(p50_ms: f64, p95_ms: f64, p99_ms: f64) -> Band {
+        let p95_ms = p95_ms.max(p50_ms);
+        let p99_ms = if p99_ms < p95_ms { p95_ms + 1.6 * (p95_ms - p50_ms) } else { p99_ms };
+        Band { p50_ms, p95_ms, p99_ms }
+    }
+
+    /// Every percentile plus `ms` (a wait in a queue, a stage before this one).
+    pub fn plus(self, ms: f64) -> Band {
+        Band { p50_ms: self.p50_ms + ms, p95_ms: self.p95_ms + ms, p99_ms: self.p99_ms + ms }
+    }
+
+    /// `self + steps × other` percentile by percentile (end-to-end = TTFT + (output − 1) × TPOT, as
+    /// the static bands add them).
+    pub fn plus_steps(self, steps: f64, other: Band) -> Band {
+        Band {
+            p50_ms: self.p50_ms + steps * other.p50_ms,
+            p95_ms: self.p95_ms + steps * other.p95_ms,
+            p99_ms: self.p99_ms + steps * other.p99_ms,
+        }
+    }
+
+    /// The piecewise-linear CDF through (0.4 × p50, 0), (p50, 0.5), (p95, 0.95), (p99, 0.99) and
+    /// (p99 + (p99 − p95) / 4, 1): the last segment continues the p95→p99 slope.
+    pub fn cdf_knots(&self) -> [(f64, f64); 5] {
+        [
+            (0.4 * self.p50_ms, 0.0),
+            (self.p50_ms, 0.5),
+            (self.p95_ms, 0.95),
+            (self.p99_ms, 0.99),
+            (self.p99_ms + (self.p99_ms - self.p95_ms) / 4.0, 1.0),
+        ]
+    }
 }
 
 /// What the performance model tells the simulator about one replica of a deployment.
@@ -39,10 +103,14 @@ pub trait ReplicaPerformance {
     fn source(&self) -> String;
 }
 
-/// Points in the latency table: utilisation 0, 0.05, …, 1.0.
-pub const CURVE_POINTS: usize = 21;
-/// The table stops short of 1.0, where an M/M/1 term diverges; the fluid queue takes over above it.
-const MAX_TABLE_UTILIZATION: f64 = 0.97;
+/// Points in the latency table: utilisation 0, 0.01, …, 1.0. One point per percent keeps the linear
+/// interpolation within a few percent of the model where latency bends (a decode batch leaving its
+/// floor of one sequence, a queue near saturation).
+pub const CURVE_POINTS: usize = 101;
+/// The table stops short of 1.0, where queueing terms diverge; the fluid queue takes over above it.
+const MAX_TABLE_UTILIZATION: f64 = 0.99;
+/// The stand-in's M/M/1-like term is capped lower (it is no model of the tail near saturation).
+const STAND_IN_MAX_UTILIZATION: f64 = 0.97;
 
 /// A replica's serving figures, sampled from a [`ReplicaPerformance`] before the run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -51,7 +119,7 @@ pub struct ServiceProfile {
     pub max_running_requests: f64,
     pub reference_input_tokens: f64,
     pub reference_output_tokens: f64,
-    /// Latency at utilisation `i / 20` for `i` in 0..=20.
+    /// Latency at utilisation `i / (CURVE_POINTS - 1)`, capped at 0.99.
     pub curve: Vec<LatencyPoint>,
     pub source: String,
 }
@@ -102,6 +170,8 @@ impl ServiceProfile {
             ttft_p95_ms: lerp(a.ttft_p95_ms, b.ttft_p95_ms),
             tpot_p50_ms: lerp(a.tpot_p50_ms, b.tpot_p50_ms),
             tpot_p95_ms: lerp(a.tpot_p95_ms, b.tpot_p95_ms),
+            ttft_p99_ms: lerp(a.ttft().p99_ms, b.ttft().p99_ms),
+            tpot_p99_ms: lerp(a.tpot().p99_ms, b.tpot().p99_ms),
             running_requests: lerp(a.running_requests, b.running_requests),
             kv_cache_usage: lerp(a.kv_cache_usage, b.kv_cache_usage),
         }
@@ -205,7 +275,7 @@ impl ReplicaPerformance for FirstOrderReplica {
     }
 
     fn latency_at(&self, utilization: f64, input_tokens: f64, output_tokens: f64) -> LatencyPoint {
-        let u = utilization.clamp(0.0, MAX_TABLE_UTILIZATION);
+        let u = utilization.clamp(0.0, STAND_IN_MAX_UTILIZATION);
         let batch = (self.batch_limit(input_tokens, output_tokens) * u).max(1.0);
         let tpot_s = self.decode_step_s(batch, input_tokens, output_tokens);
         let prefill_s = self.prefill_s(input_tokens);
@@ -221,6 +291,9 @@ impl ReplicaPerformance for FirstOrderReplica {
             tpot_p50_ms: tpot_s * 1000.0,
             // Steps that carry a chunked prefill run longer.
             tpot_p95_ms: tpot_s * 1000.0 * (1.0 + 0.3 * u),
+            // No p99 of its own: the continuation of the p50→p95 line (`Band::of`).
+            ttft_p99_ms: 0.0,
+            tpot_p99_ms: 0.0,
             running_requests: limit * u,
             kv_cache_usage: u,
         }
@@ -233,22 +306,20 @@ impl ReplicaPerformance for FirstOrderReplica {
     }
 }
 
-/// The fraction of a latency distribution at or below `limit_ms`, given its p50 and p95: a piecewise
-/// linear CDF through (0.4 × p50, 0), (p50, 0.5), (p95, 0.95) and (p95 + 2 × (p95 − p50), 1).
-pub fn fraction_within(limit_ms: f64, p50_ms: f64, p95_ms: f64) -> f64 {
-    let p0 = 0.4 * p50_ms;
-    let p100 = p95_ms + 2.0 * (p95_ms - p50_ms).max(0.0);
-    if limit_ms >= p100 {
-        1.0
-    } else if limit_ms >= p95_ms {
-        0.95 + 0.05 * (limit_ms - p95_ms) / (p100 - p95_ms).max(1e-9)
-    } else if limit_ms >= p50_ms {
-        0.5 + 0.45 * (limit_ms - p50_ms) / (p95_ms - p50_ms).max(1e-9)
-    } else if limit_ms > p0 {
-        0.5 * (limit_ms - p0) / (p50_ms - p0).max(1e-9)
-    } else {
-        0.0
+/// The fraction of a latency distribution at or below `limit_ms`, given its band: the piecewise
+/// linear CDF through [`Band::cdf_knots`].
+pub fn fraction_within(limit_ms: f64, band: Band) -> f64 {
+    let knots = band.cdf_knots();
+    if limit_ms >= knots[4].0 {
+        return 1.0;
     }
+    for w in knots.windows(2).rev() {
+        let ((x0, f0), (x1, f1)) = (w[0], w[1]);
+        if limit_ms >= x0 {
+            return f0 + (f1 - f0) * (limit_ms - x0) / (x1 - x0).max(1e-9);
+        }
+    }
+    0.0
 }
 
 #[cfg(test)]
@@ -286,13 +357,20 @@ mod tests {
 
     #[test]
     fn fraction_within_is_a_cdf() {
-        assert_eq!(fraction_within(0.0, 100.0, 300.0), 0.0);
-        assert!((fraction_within(100.0, 100.0, 300.0) - 0.5).abs() < 1e-12);
-        assert!((fraction_within(300.0, 100.0, 300.0) - 0.95).abs() < 1e-12);
-        assert_eq!(fraction_within(10_000.0, 100.0, 300.0), 1.0);
+        let band = Band::of(100.0, 300.0, 0.0);
+        assert_eq!(fraction_within(0.0, band), 0.0);
+        assert!((fraction_within(100.0, band) - 0.5).abs() < 1e-12);
+        assert!((fraction_within(300.0, band) - 0.95).abs() < 1e-12);
+        // Without a p99, the tail is the p50→p95 line continued to 1 at p95 + 2 × (p95 − p50).
+        assert!((fraction_within(620.0, band) - 0.99).abs() < 1e-12);
+        assert_eq!(fraction_within(700.0, band), 1.0);
+        let with_p99 = Band::of(100.0, 300.0, 400.0);
+        assert!((fraction_within(400.0, with_p99) - 0.99).abs() < 1e-12);
+        assert!((fraction_within(350.0, with_p99) - 0.97).abs() < 1e-12);
+        assert_eq!(fraction_within(425.0, with_p99), 1.0);
         let mut last = 0.0;
         for l in 0..800 {
-            let f = fraction_within(l as f64, 100.0, 300.0);
+            let f = fraction_within(l as f64, band);
             assert!(f >= last);
             last = f;
         }

@@ -7,10 +7,11 @@ use super::hpa::{HpaController, KedaController};
 use super::output::Timeline;
 use super::rng::Rng;
 use super::scenario::{Autoscaler, Scenario, SimOptions, SloMetric, SloTarget};
-use super::serving::fraction_within;
+use super::serving::{fraction_within, Band};
 use super::traffic::TrafficCursor;
 
 mod autoscaling;
+mod distribution;
 mod series;
 mod summary;
 use autoscaling::autoscale;
@@ -83,6 +84,13 @@ struct Dep {
     /// Direction of the last replica change (1 up, -1 down) and how often it flipped.
     last_direction: i8,
     reversals: u32,
+    /// The run's served-weighted distributions of TTFT, TPOT and end-to-end latency.
+    ttft: distribution::Distribution,
+    tpot: distribution::Distribution,
+    e2e: distribution::Distribution,
+    /// TTFT of the requests this deployment served this step (queue wait included), for the next
+    /// stage of a pipeline.
+    ttft_now: Band,
 }
 
 impl Dep {
@@ -105,6 +113,9 @@ impl Dep {
             self.i_ttft50_weighted += w * p.ttft_p50_ms;
             self.i_tpot50_weighted += w * p.tpot_p50_ms;
             self.i_e2e50_weighted += w * (p.ttft_p50_ms + p.tpot_p50_ms * self.decode_steps);
+            self.ttft.add(w, p.ttft());
+            self.tpot.add(w, p.tpot());
+            self.e2e.add(w, p.ttft().plus_steps(self.decode_steps, p.tpot()));
             self.bins[i] = 0.0;
         }
         let worst = profile.latency(self.i_util_max);
@@ -124,13 +135,9 @@ impl Dep {
         for slo in slos {
             for p in &profile.curve {
                 self.slo_table.push(match slo.metric {
-                    SloMetric::Ttft => fraction_within(slo.limit_ms, p.ttft_p50_ms, p.ttft_p95_ms),
-                    SloMetric::Tpot => fraction_within(slo.limit_ms, p.tpot_p50_ms, p.tpot_p95_ms),
-                    SloMetric::E2e => fraction_within(
-                        slo.limit_ms,
-                        p.ttft_p50_ms + p.tpot_p50_ms * decode_steps,
-                        p.ttft_p95_ms + p.tpot_p95_ms * decode_steps,
-                    ),
+                    SloMetric::Ttft => fraction_within(slo.limit_ms, p.ttft()),
+                    SloMetric::Tpot => fraction_within(slo.limit_ms, p.tpot()),
+                    SloMetric::E2e => fraction_within(slo.limit_ms, p.ttft().plus_steps(decode_steps, p.tpot())),
                 });
             }
         }
@@ -337,6 +344,17 @@ pub fn simulate(sc: &Scenario, opt: &SimOptions) -> Result<Timeline, SimError> {
         // Serving.
         let now = cursor.at(t);
         for (i, d) in sc.deployments.iter().enumerate() {
+            // A later stage's load is its upstream's throughput as a fluid (its arrival rate, or its
+            // capacity while it has a backlog), not the whole requests handed over in this one step:
+            // a request occupies the stage for many steps.
+            let upstream_rate = topology.upstream[i].map(|u| {
+                let up = &deps[u];
+                match (up.queue > 0, up.inv_capacity_rps > 0.0) {
+                    (false, _) => up.arrival_rps,
+                    (true, true) => 1.0 / up.inv_capacity_rps,
+                    (true, false) => 0.0,
+                }
+            });
             let dep = &mut deps[i];
             let profile = &d.service;
             if dep.cached_ready != dep.counts.ready || dep.cached_output_tokens != now.output_tokens {
@@ -353,7 +371,7 @@ pub fn simulate(sc: &Scenario, opt: &SimOptions) -> Result<Timeline, SimError> {
             let (rate, mean) = match topology.upstream[i] {
                 Some(u) => {
                     let handed_over = served_now[u] as f64;
-                    (handed_over / step, handed_over)
+                    (upstream_rate.unwrap_or(handed_over / step), handed_over)
                 }
                 None => (now.requests_per_s * d.traffic_share, now.requests_per_s * d.traffic_share * step),
             };
@@ -398,11 +416,14 @@ pub fn simulate(sc: &Scenario, opt: &SimOptions) -> Result<Timeline, SimError> {
             served_now[i] = served;
             dep.arrival_rps = rate;
             dep.utilization = if dep.capacity_per_step > 0.0 { (rate * dep.inv_capacity_rps).min(1.0) } else { 1.0 };
+            // The request's TTFT before this stage: a pipeline's later stage takes its upstream's.
+            let upstream_ttft = topology.upstream[i].map(|u| deps[u].ttft_now);
+            let dep = &mut deps[i];
             if served > 0 {
                 let w = served as i64 as f64;
                 dep.tokens += w * dep.tokens_per_request;
                 let (point, frac) = profile.position(dep.utilization);
-                if dep.queue == 0 {
+                if dep.queue == 0 && upstream_ttft.is_none() && topology.terminal[i] {
                     // No backlog: everything is linear in the latency table's interpolation, so the
                     // served requests are binned on the table's points and turned into attainment and
                     // percentiles once per series interval (`flush_bins`).
@@ -415,24 +436,35 @@ pub fn simulate(sc: &Scenario, opt: &SimOptions) -> Result<Timeline, SimError> {
                 } else {
                     let lat = profile.latency_at(point, frac);
                     let wait_ms = dep.queue as i64 as f64 * dep.inv_capacity_rps * 1000.0;
-                    let ttft50 = lat.ttft_p50_ms + wait_ms;
-                    let ttft95 = lat.ttft_p95_ms + wait_ms;
-                    let e2e50 = ttft50 + lat.tpot_p50_ms * dep.decode_steps;
-                    let e2e95 = ttft95 + lat.tpot_p95_ms * dep.decode_steps;
+                    let tpot = lat.tpot();
+                    // TTFT is decided at a pipeline's first stage (with its KV transfer); a later
+                    // stage's queue delays the rest of the answer, end-to-end, as the static bands
+                    // add TTFT at q and (output − 1) × TPOT at q.
+                    let (ttft, e2e) = match upstream_ttft {
+                        Some(before) => (before, before.plus(wait_ms).plus_steps(dep.decode_steps, tpot)),
+                        None => {
+                            let ttft = lat.ttft().plus(wait_ms);
+                            (ttft, ttft.plus_steps(dep.decode_steps, tpot))
+                        }
+                    };
+                    dep.ttft_now = ttft;
                     for (k, slo) in sc.slos.iter().enumerate() {
                         let f = match slo.metric {
-                            SloMetric::Ttft => fraction_within(slo.limit_ms, ttft50, ttft95),
-                            SloMetric::Tpot => fraction_within(slo.limit_ms, lat.tpot_p50_ms, lat.tpot_p95_ms),
-                            SloMetric::E2e => fraction_within(slo.limit_ms, e2e50, e2e95),
+                            SloMetric::Ttft => fraction_within(slo.limit_ms, ttft),
+                            SloMetric::Tpot => fraction_within(slo.limit_ms, tpot),
+                            SloMetric::E2e => fraction_within(slo.limit_ms, e2e),
                         };
                         dep.within[k] += w * f;
                     }
-                    dep.i_ttft50_weighted += w * ttft50;
-                    dep.i_tpot50_weighted += w * lat.tpot_p50_ms;
-                    dep.i_e2e50_weighted += w * e2e50;
-                    dep.i_ttft95_max = dep.i_ttft95_max.max(ttft95);
-                    dep.i_tpot95_max = dep.i_tpot95_max.max(lat.tpot_p95_ms);
-                    dep.i_e2e95_max = dep.i_e2e95_max.max(e2e95);
+                    dep.ttft.add(w, ttft);
+                    dep.tpot.add(w, tpot);
+                    dep.e2e.add(w, e2e);
+                    dep.i_ttft50_weighted += w * ttft.p50_ms;
+                    dep.i_tpot50_weighted += w * tpot.p50_ms;
+                    dep.i_e2e50_weighted += w * e2e.p50_ms;
+                    dep.i_ttft95_max = dep.i_ttft95_max.max(ttft.p95_ms);
+                    dep.i_tpot95_max = dep.i_tpot95_max.max(tpot.p95_ms);
+                    dep.i_e2e95_max = dep.i_e2e95_max.max(e2e.p95_ms);
                 }
             }
         }

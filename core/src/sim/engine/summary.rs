@@ -6,7 +6,7 @@ use super::series::r3;
 use super::{Dep, Topology};
 use crate::sim::cluster::Cluster;
 use crate::sim::hpa::MetricKind;
-use crate::sim::output::{Finding, Series, Summary, Timeline};
+use crate::sim::output::{Finding, LatencySummary, Series, Summary, Timeline};
 use crate::sim::scenario::{Autoscaler, Scenario, SimOptions, SloMetric};
 
 #[allow(clippy::too_many_arguments)]
@@ -188,6 +188,21 @@ pub(super) fn finish(
         series_step_s: opt.series_step_s,
         seed: opt.seed,
         service_model: BTreeMap::from_iter(sc.deployments.iter().map(|d| (d.name.clone(), d.service.source.clone()))),
+        latency: BTreeMap::from_iter(sc.deployments.iter().zip(deps).map(|(d, dep)| {
+            let (ttft, tpot, e2e) = (dep.ttft.band(), dep.tpot.band(), dep.e2e.band());
+            let summary = LatencySummary {
+                ttft_p50_ms: r3(ttft.p50_ms),
+                ttft_p95_ms: r3(ttft.p95_ms),
+                ttft_p99_ms: r3(ttft.p99_ms),
+                tpot_p50_ms: r3(tpot.p50_ms),
+                tpot_p95_ms: r3(tpot.p95_ms),
+                tpot_p99_ms: r3(tpot.p99_ms),
+                e2e_p50_ms: r3(e2e.p50_ms),
+                e2e_p95_ms: r3(e2e.p95_ms),
+                e2e_p99_ms: r3(e2e.p99_ms),
+            };
+            (d.name.clone(), summary)
+        })),
         findings,
         parameters,
     };

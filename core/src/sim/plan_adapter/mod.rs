@@ -272,30 +272,9 @@ fn deployment(
     pools: &[SimPool],
 ) -> Result<SimDeployment, SimError> {
     let at = |f: &str| format!("spec.deployments[{i}] ({}).{f}", d.name);
-    let allowed: Vec<&plan::NodePool> =
-        plan.pools_by_priority().into_iter().filter(|p| pool_rejects(p, d, fleet).is_none()).collect();
-    // The instance the replica is sized on: the cheapest on-demand type of the first allowed pool that
-    // holds one replica.
+    let allowed = allowed_pools(plan, d, fleet);
     let tp = fleet.tensor_parallel.max(1);
-    let reference = allowed.iter().find_map(|p| {
-        let sp = pools.iter().find(|sp| sp.name == p.name)?;
-        pool_instance_types(p)
-            .filter(|t| {
-                let devices = devices_per_replica(t, tp);
-                t.accelerator_count >= devices && sp.instance_types.iter().any(|x| x.name == t.name)
-            })
-            .min_by(|a, b| {
-                let price = |t: &catalog::InstanceType| {
-                    sp.instance_types
-                        .iter()
-                        .find(|x| x.name == t.name)
-                        .and_then(|x| x.on_demand_usd_per_hour.or(x.spot_usd_per_hour))
-                        .unwrap_or(f64::MAX)
-                };
-                price(a).total_cmp(&price(b)).then_with(|| a.name.cmp(&b.name))
-            })
-    });
-    let Some(reference) = reference else {
+    let Some(reference) = reference_instance(&allowed, fleet, pools) else {
         return Err(SimError::invalid(
             at("tensorParallel"),
             format!("no NodePool the fleet {} may use offers an instance type that holds {tp} devices", fleet.name),
@@ -304,7 +283,12 @@ fn deployment(
     let devices = devices_per_replica(reference, tp);
     // The TPOT SLOs as placement's sizing reads them.
     let tpot_limits = perf::stage::TpotLimit::of(&crate::place::sizing::perf_slos(plan));
-    let stage = StageRole::of(&fleet.role, tpot_limits);
+    // The other stage of a disaggregated deployment, for the KV transfer's network share.
+    let peer_network = d.fleets().into_iter().filter(|f| f.role != fleet.role).find_map(|peer| {
+        let t = reference_instance(&allowed_pools(plan, d, &peer), &peer, pools)?;
+        Some(perf::stage::kv_network_bytes_per_s(t, devices_per_replica(t, peer.tensor_parallel.max(1))))
+    });
+    let stage = StageRole::of(&fleet.role, tpot_limits, peer_network);
     let (service, weights_gib) = service_profile(d, reference, devices, tp, input_tokens, output_tokens, stage)
         .map_err(|e| SimError::at(at("model"), e))?;
     let running_target = default_running_target(&service, plan);
@@ -321,6 +305,39 @@ fn deployment(
         image_gib: DEFAULT_IMAGE_GIB,
         weights_gib,
         service,
+    })
+}
+
+/// The NodePools a fleet's pods may use, by priority.
+fn allowed_pools<'a>(plan: &'a Plan, d: &plan::Deployment, fleet: &plan::Fleet) -> Vec<&'a plan::NodePool> {
+    plan.pools_by_priority().into_iter().filter(|p| pool_rejects(p, d, fleet).is_none()).collect()
+}
+
+/// The instance a fleet's replica is sized on: the cheapest on-demand type of the first allowed pool
+/// that holds one replica.
+fn reference_instance(
+    allowed: &[&plan::NodePool],
+    fleet: &plan::Fleet,
+    pools: &[SimPool],
+) -> Option<&'static catalog::InstanceType> {
+    let tp = fleet.tensor_parallel.max(1);
+    allowed.iter().find_map(|p| {
+        let sp = pools.iter().find(|sp| sp.name == p.name)?;
+        pool_instance_types(p)
+            .filter(|t| {
+                let devices = devices_per_replica(t, tp);
+                t.accelerator_count >= devices && sp.instance_types.iter().any(|x| x.name == t.name)
+            })
+            .min_by(|a, b| {
+                let price = |t: &catalog::InstanceType| {
+                    sp.instance_types
+                        .iter()
+                        .find(|x| x.name == t.name)
+                        .and_then(|x| x.on_demand_usd_per_hour.or(x.spot_usd_per_hour))
+                        .unwrap_or(f64::MAX)
+                };
+                price(a).total_cmp(&price(b)).then_with(|| a.name.cmp(&b.name))
+            })
     })
 }
 

@@ -23,23 +23,30 @@ impl ReplicaPerformance for PerfReplica {
         self.replica.memory.max_concurrent_sequences as f64
     }
 
+    /// The performance model's operating point at this utilisation, read at p50, p95 and p99 with
+    /// the same quantile functions the static latency bands use (`place::sizing::latency_bands`).
     fn latency_at(&self, utilization: f64, i: f64, o: f64) -> LatencyPoint {
         let capacity = self.capacity_requests_per_s(i, o);
+        let r = &self.replica;
         // Approach saturation from below: the model reports saturated points as `None`.
         let mut u = utilization.max(1e-6);
         for _ in 0..20 {
-            let e = perf::evaluate(&self.replica, perf::Load::RequestRate(u * capacity));
-            if let (Some(ttft), Some(tpot)) = (e.ttft_ms, e.tpot_ms) {
-                // p95 between the model's p90 and p99, linear in the percentile.
-                let p95 = |p: perf::Percentiles| p.p90 + (p.p99 - p.p90) * (5.0 / 9.0);
-                return LatencyPoint {
-                    ttft_p50_ms: ttft.p50,
-                    ttft_p95_ms: p95(ttft),
-                    tpot_p50_ms: tpot.p50,
-                    tpot_p95_ms: p95(tpot),
-                    running_requests: e.running_sequences,
-                    kv_cache_usage: e.kv_cache_usage_fraction,
-                };
+            let load = perf::Load::RequestRate(u * capacity);
+            if let Ok(point) = perf::OperatingPoint::new(r, load) {
+                let at = |q: f64| Some((point.ttft_s(r, q)? * 1e3, point.tpot_s(r, q)? * 1e3));
+                if let (Some(p50), Some(p95), Some(p99)) = (at(0.5), at(0.95), at(0.99)) {
+                    let e = perf::evaluate(r, load);
+                    return LatencyPoint {
+                        ttft_p50_ms: p50.0,
+                        ttft_p95_ms: p95.0,
+                        ttft_p99_ms: p99.0,
+                        tpot_p50_ms: p50.1,
+                        tpot_p95_ms: p95.1,
+                        tpot_p99_ms: p99.1,
+                        running_requests: e.running_sequences,
+                        kv_cache_usage: e.kv_cache_usage_fraction,
+                    };
+                }
             }
             u *= 0.97;
         }
@@ -62,15 +69,23 @@ impl ReplicaPerformance for PerfReplica {
 pub(super) struct StageRole {
     prefill: bool,
     tpot_limits: Vec<perf::stage::TpotLimit>,
+    /// KV-transfer bytes/s of one replica of the other stage, when known: a transfer runs at the
+    /// slower side's network share, as the static bands take it.
+    peer_network_bytes_per_s: Option<f64>,
 }
 
 impl StageRole {
-    pub(super) fn of(role: &str, tpot_limits: Vec<perf::stage::TpotLimit>) -> Option<StageRole> {
-        match role {
-            "prefill" => Some(StageRole { prefill: true, tpot_limits }),
-            "decode" => Some(StageRole { prefill: false, tpot_limits }),
-            _ => None,
-        }
+    pub(super) fn of(
+        role: &str,
+        tpot_limits: Vec<perf::stage::TpotLimit>,
+        peer_network_bytes_per_s: Option<f64>,
+    ) -> Option<StageRole> {
+        let prefill = match role {
+            "prefill" => true,
+            "decode" => false,
+            _ => return None,
+        };
+        Some(StageRole { prefill, tpot_limits, peer_network_bytes_per_s })
     }
 }
 
@@ -100,35 +115,50 @@ impl ReplicaPerformance for StageReplica {
         }
     }
 
+    /// The stage model's figures at this utilisation (of the stage's saturated capacity), read with
+    /// the functions the static bands use (`place::sizing::stage_sizing`): prefill TTFT from
+    /// `stage::ttft_s` (queue, prefill, KV transfer), decode TPOT from `StageClass::tpot_s` at the
+    /// stage's load over its TPOT-limited batch (`stage::decode_load`).
     fn latency_at(&self, utilization: f64, i: f64, o: f64) -> LatencyPoint {
         let c = &self.class;
+        let rate = utilization * self.capacity_requests_per_s(i, o);
+        let one = std::slice::from_ref(c);
         if self.prefill {
-            let rate = utilization * self.capacity_requests_per_s(i, o);
-            let (rho, mean_wait_s) = perf::stage::prefill_queue(std::slice::from_ref(c), &[1.0], rate);
-            let transfer_s = c.kv_bytes / self.network_bytes_per_s.max(1.0);
+            let (rho, _) = perf::stage::prefill_queue(one, &[1.0], rate);
             let ttft = |q: f64| {
-                let wait = perf::stage::wait_quantile_s(rho, mean_wait_s, q);
-                (if wait.is_finite() { wait } else { 0.0 } + c.prefill_s + transfer_s) * 1000.0
+                let t = perf::stage::ttft_s(one, &[1.0], rate, self.network_bytes_per_s, 0, q);
+                // Past saturation the fluid queue takes over: the service alone here.
+                let t = if t.is_finite() {
+                    t
+                } else {
+                    perf::stage::ttft_s(one, &[1.0], 0.0, self.network_bytes_per_s, 0, q)
+                };
+                t * 1e3
             };
             LatencyPoint {
                 ttft_p50_ms: ttft(0.5),
                 ttft_p95_ms: ttft(0.95),
+                ttft_p99_ms: ttft(0.99),
                 tpot_p50_ms: 0.0,
                 tpot_p95_ms: 0.0,
+                tpot_p99_ms: 0.0,
                 running_requests: rho.min(1.0),
                 kv_cache_usage: rho.min(1.0) * c.kv_bytes
                     / (c.replica.memory.kv_cache_capacity_tokens.max(1) as f64 * c.replica.memory.kv_bytes_per_token)
                         .max(1.0),
             }
         } else {
-            let batch = (c.max_batch * utilization).max(1.0);
-            let step_ms = c.replica.decode_step_s(batch, c.context_tokens) * 1000.0;
+            let u = perf::stage::decode_load(one, &[1.0], rate);
+            let tpot = |q: f64| c.tpot_s(u, q) * 1e3;
+            let batch = (c.decode_batch * u).clamp(1.0, c.max_batch);
             LatencyPoint {
                 // The decode stage's own first step (its TTFT is not judged: the prefill stage's is).
-                ttft_p50_ms: step_ms,
-                ttft_p95_ms: step_ms,
-                tpot_p50_ms: step_ms,
-                tpot_p95_ms: step_ms,
+                ttft_p50_ms: tpot(0.5),
+                ttft_p95_ms: tpot(0.5),
+                ttft_p99_ms: tpot(0.5),
+                tpot_p50_ms: tpot(0.5),
+                tpot_p95_ms: tpot(0.95),
+                tpot_p99_ms: tpot(0.99),
                 running_requests: batch,
                 kv_cache_usage: (batch / c.max_batch.max(1.0)).min(1.0),
             }
@@ -193,7 +223,8 @@ pub(super) fn service_profile(
             let stage_replica = StageReplica {
                 class,
                 prefill: role.prefill,
-                network_bytes_per_s: perf::stage::kv_network_bytes_per_s(t, devices),
+                network_bytes_per_s: perf::stage::kv_network_bytes_per_s(t, devices)
+                    .min(role.peer_network_bytes_per_s.unwrap_or(f64::INFINITY)),
             };
             return Ok((ServiceProfile::sample(&stage_replica, input_tokens, output_tokens), weights_gib));
         }
