@@ -47,9 +47,57 @@ fn plan_shows_latency_bands_at_p50_p95_p99() {
     let text = String::from_utf8(tokenfleet(&["plan", "examples/quickstart.yaml"]).stdout).unwrap();
     let line = text.lines().find(|l| l.trim_start().starts_with("ttft p95")).unwrap_or_else(|| panic!("{text}"));
     assert!(line.contains("meets (p50 ") && line.contains(" ms, p95 ") && line.ends_with(" ms)"), "{line}");
-    // Saturated: said so, with no numbers.
-    let text = String::from_utf8(tokenfleet(&["plan", "examples/batch-inferentia.yaml"]).stdout).unwrap();
+    // Saturated: said so, with no numbers (batch-inferentia with one replica for its baseline).
+    let dir = temp_dir("saturated");
+    let one = dir.join("one-replica.yaml");
+    let text = std::fs::read_to_string("../examples/batch-inferentia.yaml").unwrap().replace("min: 2", "min: 1");
+    std::fs::write(&one, text).unwrap();
+    let out = tokenfleet(&["plan", one.to_str().unwrap()]);
+    let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("e2e p90 ≤ 120000 ms: saturated") && !text.contains("(p50"), "{text}");
+    // Either view failing fails the plan: exit 1, the failure answer.
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("verdict: FAIL (static bands FAIL"), "{text}");
+}
+
+#[test]
+fn plan_json_carries_the_simulated_day_and_its_verdict() {
+    let out = tokenfleet(&["plan", "examples/quickstart.yaml", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let day = &json["simulated"];
+    assert_eq!(day["source"], "profile");
+    assert_eq!(day["seeds"], serde_json::json!([1, 2, 3, 4, 5]));
+    for field in ["requests_dropped", "requests_late", "autoscaler_reversals_per_day", "cost_usd_per_day"] {
+        assert!(day[field].is_number(), "simulated.{field} missing: {day}");
+    }
+    assert!(day["slo_attainment"]["ttft_p95_le_1000ms"].is_number(), "{day}");
+    assert_eq!(
+        (&day["verdict"], &json["static_verdict"], &json["verdict"]),
+        (&"pass".into(), &"pass".into(), &"pass".into())
+    );
+    assert_eq!(day["reasons"], serde_json::json!([]));
+
+    // A plan whose day fails: queue depth alone flaps; exit 1 with the reasons ranked.
+    let dir = temp_dir("flapping");
+    let flapping = dir.join("flapping.yaml");
+    let text = std::fs::read_to_string("../examples/spiky-spot-burst.yaml")
+        .unwrap()
+        .replace("          - metric: runningRequests\n            target: 12\n", "");
+    assert!(!text.contains("runningRequests"));
+    std::fs::write(&flapping, text).unwrap();
+    let out = tokenfleet(&["plan", flapping.to_str().unwrap(), "--format", "json", "--seeds", "1,2"]);
+    assert_eq!(out.status.code(), Some(1));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!((&json["simulated"]["verdict"], &json["verdict"]), (&"fail".into(), &"fail".into()));
+    assert_eq!(json["simulated"]["seeds"], serde_json::json!([1, 2]));
+    let causes: Vec<&str> =
+        json["simulated"]["reasons"].as_array().unwrap().iter().map(|r| r["cause"].as_str().unwrap()).collect();
+    assert!(causes.contains(&"flapping"), "{causes:?}");
+
+    let out = tokenfleet(&["simulate", "examples/quickstart.yaml"]);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(json["summary"]["autoscaler_reversals_per_day"].is_number());
 }
 
 #[test]

@@ -167,7 +167,7 @@ fn stage_findings_point_at_the_stage_fields() {
     let mut p = example_on_h100();
     let d = &mut p.spec.deployments[0];
     d.replicas = plan::ReplicaBounds { min: 4, max: 4 };
-    d.decode.as_mut().unwrap().replicas = plan::ReplicaBounds { min: 6, max: 6 };
+    d.decode.as_mut().unwrap().replicas = plan::ReplicaBounds { min: 7, max: 7 };
     d.prefill.as_mut().unwrap().replicas = plan::ReplicaBounds { min: 1, max: 5 };
     d.prefill.as_mut().unwrap().tensor_parallel = Some(3);
     let findings = lint_plan(&p);
@@ -175,11 +175,11 @@ fn stage_findings_point_at_the_stage_fields() {
         |code: &str| -> Vec<String> { findings.iter().filter(|f| f.code == code).map(|f| f.path.clone()).collect() };
     // Traffic swings 2 → 5 requests/s: the fixed decode stage is flagged, the idle deployment-level bounds are not.
     assert_eq!(paths("TF002"), ["spec.deployments[0].decode.replicas"], "{findings:#?}");
-    assert!(findings.iter().any(|f| f.code == "TF002" && f.message.starts_with("rag-70b-decode runs a fixed 6")));
+    assert!(findings.iter().any(|f| f.code == "TF002" && f.message.starts_with("rag-70b-decode runs a fixed 7")));
     // Three GPUs do not divide Llama 3.1 70B's 64 heads.
     assert_eq!(paths("TF017"), ["spec.deployments[0].prefill.tensorParallel"], "{findings:#?}");
-    // 6 decode replicas × 4 GPUs against the decode pool's limit of 20.
+    // 7 decode replicas × 4 GPUs against the decode pool's limit of 24.
     assert!(paths("TF006").contains(&"spec.deployments[0].decode.replicas.max".to_string()), "{findings:#?}");
-    // Six decode replicas of 4 GPUs at minimum exceed the decode pool's 20: the stage's pods wait.
+    // Seven decode replicas of 4 GPUs at minimum exceed the decode pool's 24: the stage's pods wait.
     assert_eq!(paths("TF019"), ["spec.deployments[0].decode"], "{findings:#?}");
 }

@@ -345,7 +345,9 @@ fn mutated_plans_are_refused_with_a_place() {
 fn an_old_share_link_still_opens() {
     let link =
         std::fs::read_to_string(tokenfleet_tests::repo_root().join("tests/data/share-link-quickstart-v1.txt")).unwrap();
-    let quickstart = plan::parse_plan(tokenfleet_core::examples::example("quickstart").unwrap()).unwrap();
+    let mut quickstart = plan::parse_plan(tokenfleet_core::examples::example("quickstart").unwrap()).unwrap();
+    // The quickstart as it was then: before it held scale-down for 30 minutes (issue 14).
+    quickstart.spec.deployments[0].autoscaler.as_mut().unwrap().behavior = None;
     let opened = tokenfleet_core::share::decode_share(link.trim()).unwrap();
     assert_eq!(opened, quickstart);
     assert_eq!(tokenfleet_core::share::encode_share(&quickstart), link.trim());

@@ -167,12 +167,12 @@ fn exported(plan: &Plan, kind: &str, name: &str) -> String {
 #[test]
 fn stage_replicas_are_set_apart_and_checked() {
     let mut plan = disaggregated();
-    plan.set_stage_replicas("rag-70b", StageKind::Decode, ReplicaBounds { min: 2, max: 6 }).unwrap();
+    plan.set_stage_replicas("rag-70b", StageKind::Decode, ReplicaBounds { min: 3, max: 5 }).unwrap();
     assert!(validate(&plan).is_empty(), "{:?}", validate(&plan));
-    assert_eq!(plan.spec.deployments[0].decode.as_ref().unwrap().replicas, ReplicaBounds { min: 2, max: 6 });
-    assert_eq!(plan.spec.deployments[0].prefill.as_ref().unwrap().replicas, ReplicaBounds { min: 1, max: 3 });
-    assert!(exported(&plan, "ScaledObject", "rag-70b-decode").contains("maxReplicaCount: 6"));
-    assert!(exported(&plan, "ScaledObject", "rag-70b-prefill").contains("maxReplicaCount: 3"));
+    assert_eq!(plan.spec.deployments[0].decode.as_ref().unwrap().replicas, ReplicaBounds { min: 3, max: 5 });
+    assert_eq!(plan.spec.deployments[0].prefill.as_ref().unwrap().replicas, ReplicaBounds { min: 2, max: 4 });
+    assert!(exported(&plan, "ScaledObject", "rag-70b-decode").contains("maxReplicaCount: 5"));
+    assert!(exported(&plan, "ScaledObject", "rag-70b-prefill").contains("maxReplicaCount: 4"));
 
     let before = plan.clone();
     let e = plan.set_stage_replicas("rag-70b", StageKind::Prefill, ReplicaBounds { min: 5, max: 3 }).unwrap_err();

@@ -7,7 +7,8 @@ use crate::plan::{self, Plan};
 pub(super) fn lint_dynamic(plan: &Plan, out: &mut Vec<Finding>) {
     let w = &plan.spec.workload;
     let timeout_s = w.request_timeout_s();
-    let longest_e2e_ms = w.slos.iter().filter(|s| s.metric == plan::SloMetric::E2e).map(|s| s.limit_ms).fold(0.0, f64::max);
+    let longest_e2e_ms =
+        w.slos.iter().filter(|s| s.metric == plan::SloMetric::E2e).map(|s| s.limit_ms).fold(0.0, f64::max);
     if longest_e2e_ms > timeout_s * 1e3 {
         let field = if w.request_timeout_seconds.is_some() { "requestTimeoutSeconds" } else { "slos" };
         out.push(Finding::new(

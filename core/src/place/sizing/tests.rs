@@ -137,9 +137,10 @@ fn saturated_and_unknown_bands_have_no_values() {
             assert!(json.get("p50_ms").is_none() && json["saturated"] == true, "{json}");
         }
     }
-    // A monolithic fleet beyond its capacity too (batch-inferentia: 1 request/s on one inf2.xlarge
-    // that completes about 0.7).
-    let plan = example("batch-inferentia");
+    // A monolithic fleet beyond its capacity too (batch-inferentia with one replica: 1 request/s on
+    // one inf2.xlarge that completes about 0.7).
+    let mut plan = example("batch-inferentia");
+    plan.spec.deployments[0].replicas.min = 1;
     let band = &crate::place::evaluate(&plan).deployments[0].latency[0];
     assert!(band.saturated && band.meets_slo == Some(false) && band.p99_ms.is_none(), "{band:?}");
     // A model the performance model does not know: no estimate, not saturated.
