@@ -527,3 +527,5 @@ pub use keda::{KedaController, KedaFallback, KedaSpec, KedaTrigger};
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod upstream_calc;
