@@ -528,4 +528,6 @@ pub use keda::{KedaController, KedaFallback, KedaSpec, KedaTrigger};
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
+mod upstream_behavior;
+#[cfg(test)]
 mod upstream_calc;
