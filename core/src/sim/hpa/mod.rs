@@ -526,6 +526,8 @@ mod keda;
 pub use keda::{KedaController, KedaFallback, KedaSpec, KedaTrigger};
 
 #[cfg(test)]
+mod keda_docs;
+#[cfg(test)]
 mod tests;
 #[cfg(test)]
 mod upstream_behavior;
