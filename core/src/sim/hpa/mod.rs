@@ -317,9 +317,11 @@ impl HpaController {
         with_behavior: bool,
     ) -> u32 {
         self.record_initial(now_s, current_replicas);
-        let min = spec.min_replicas.max(1);
+        // minReplicas 0 is HPAScaleToZero: the HPA then also scales from and to zero (on Object or
+        // External metrics). KEDA's HPA has minReplicas ≥ 1, so it is off at zero.
+        let min = spec.min_replicas;
         let max = spec.max_replicas.max(min);
-        if current_replicas == 0 && spec.min_replicas != 0 {
+        if current_replicas == 0 && min != 0 {
             // Autoscaling is disabled while the target is scaled to zero (KEDA owns 0 ↔ 1).
             return 0;
         }
@@ -328,10 +330,14 @@ impl HpaController {
         } else if current_replicas < min {
             min
         } else {
-            // The maximum over metrics; when no metric is available the HPA does not scale.
+            // computeReplicasForMetrics: the maximum over metrics. When no metric is available, or
+            // one is not and the others would scale down, the HPA does not scale at all.
             let Some(metric_desired) = proposals.iter().flatten().copied().max() else {
                 return current_replicas;
             };
+            if metric_desired < current_replicas && proposals.iter().any(Option::is_none) {
+                return current_replicas;
+            }
             if with_behavior {
                 self.normalize(spec, now_s, current_replicas, metric_desired, min, max)
             } else {
