@@ -539,3 +539,5 @@ mod tests;
 mod upstream_behavior;
 #[cfg(test)]
 mod upstream_calc;
+#[cfg(test)]
+mod upstream_controller;
