@@ -180,12 +180,19 @@ pub fn metric_replicas(
                 return None;
             }
             let ratio = reading.total / target;
-            // GetObjectMetricReplicas scales the ready pod count; with no ready pods it uses current.
-            let ready = if pods.ready > 0 { pods.ready } else { current_replicas };
+            // getUsageRatioReplicaCount: from zero replicas the ratio itself (rounded up) is the
+            // proposal; otherwise the ratio scales the count of ready pods, which may be zero.
+            if current_replicas == 0 {
+                return Some(ratio.ceil() as u32);
+            }
             if within(ratio) {
                 return Some(current_replicas);
             }
-            Some((ratio * ready as f64).ceil() as u32)
+            if pods.ready + pods.unready + pods.missing == 0 {
+                // "no pods returned by selector while calculating replica count"
+                return None;
+            }
+            Some((ratio * pods.ready as f64).ceil() as u32)
         }
         MetricTarget::AverageValue(target) => {
             if pods.ready == 0 || target <= 0.0 {
@@ -201,9 +208,10 @@ pub fn metric_replicas(
             }
             // Missing pods count as using the target when scaling down, nothing when scaling up;
             // unready pods count as nothing when scaling up.
+            // At a ratio of exactly 1 missing pods are left out altogether.
             let mut sum = reading.average_over_ready * pods.ready as f64;
             let mut count = pods.ready as f64;
-            if pods.missing > 0 {
+            if pods.missing > 0 && ratio != 1.0 {
                 if ratio < 1.0 {
                     sum += target * pods.missing as f64;
                 }
@@ -250,13 +258,70 @@ pub struct HpaController {
     initialised: bool,
 }
 
+/// The controller's `--horizontal-pod-autoscaler-downscale-stabilization` (default 5 min): the only
+/// stabilisation an HPA without `spec.behavior` gets.
+pub const HPA_DOWNSCALE_STABILIZATION_S: f64 = 300.0;
+/// `scaleUpLimitFactor` and `scaleUpLimitMinimum` of `horizontal.go`: without `spec.behavior` one sync
+/// may scale up to max(2 × current, 4).
+const SCALE_UP_LIMIT_FACTOR: f64 = 2.0;
+const SCALE_UP_LIMIT_MINIMUM: f64 = 4.0;
+
+/// `convertDesiredReplicasWithRules`, for an HPA without `spec.behavior`: the stabilised proposal
+/// clamped to minReplicas and to min(maxReplicas, max(2 × current, 4)). Returns the count and the
+/// `ScalingLimited` reason the controller reports.
+pub(crate) fn convert_desired_replicas_with_rules(
+    current: u32,
+    desired: u32,
+    min: u32,
+    max: u32,
+) -> (u32, &'static str) {
+    let scale_up_limit = (SCALE_UP_LIMIT_FACTOR * current as f64).max(SCALE_UP_LIMIT_MINIMUM) as u32;
+    let (maximum, reason) =
+        if max > scale_up_limit { (scale_up_limit, "ScaleUpLimit") } else { (max, "TooManyReplicas") };
+    if desired < min {
+        (min, "TooFewReplicas")
+    } else if desired > maximum {
+        (maximum, reason)
+    } else {
+        (desired, "DesiredWithinRange")
+    }
+}
+
 impl HpaController {
-    /// One sync. `proposals` are the per-metric proposals (`None` = metric unavailable); returns the
-    /// new `spec.replicas`.
+    /// One sync of an HPA with `spec.behavior` (the API server fills in defaults for what the manifest
+    /// leaves out of it). `proposals` are the per-metric proposals (`None` = metric unavailable);
+    /// returns the new `spec.replicas`.
     pub fn reconcile(&mut self, spec: &HpaSpec, now_s: f64, current_replicas: u32, proposals: &[Option<u32>]) -> u32 {
-        let min = spec.min_replicas.max(1);
+        self.reconcile_with(spec, now_s, current_replicas, proposals, true)
+    }
+
+    /// One sync of an HPA whose manifest has no `spec.behavior` at all: kube-controller-manager then
+    /// takes the older path (`normalizeDesiredReplicas`): the highest recommendation of the last 300 s,
+    /// at most max(2 × current, 4) per sync, and no scale events kept. `spec.behavior` is ignored.
+    pub fn reconcile_without_behavior(
+        &mut self,
+        spec: &HpaSpec,
+        now_s: f64,
+        current_replicas: u32,
+        proposals: &[Option<u32>],
+    ) -> u32 {
+        self.reconcile_with(spec, now_s, current_replicas, proposals, false)
+    }
+
+    fn reconcile_with(
+        &mut self,
+        spec: &HpaSpec,
+        now_s: f64,
+        current_replicas: u32,
+        proposals: &[Option<u32>],
+        with_behavior: bool,
+    ) -> u32 {
+        self.record_initial(now_s, current_replicas);
+        // minReplicas 0 is HPAScaleToZero: the HPA then also scales from and to zero (on Object or
+        // External metrics). KEDA's HPA has minReplicas ≥ 1, so it is off at zero.
+        let min = spec.min_replicas;
         let max = spec.max_replicas.max(min);
-        if current_replicas == 0 && spec.min_replicas != 0 {
+        if current_replicas == 0 && min != 0 {
             // Autoscaling is disabled while the target is scaled to zero (KEDA owns 0 ↔ 1).
             return 0;
         }
@@ -265,46 +330,75 @@ impl HpaController {
         } else if current_replicas < min {
             min
         } else {
-            // The maximum over metrics; when no metric is available the HPA does not scale.
+            // computeReplicasForMetrics: the maximum over metrics. When no metric is available, or
+            // one is not and the others would scale down, the HPA does not scale at all.
             let Some(metric_desired) = proposals.iter().flatten().copied().max() else {
                 return current_replicas;
             };
-            self.normalize(spec, now_s, current_replicas, metric_desired, min, max)
+            if metric_desired < current_replicas && proposals.iter().any(Option::is_none) {
+                return current_replicas;
+            }
+            if with_behavior {
+                self.normalize(spec, now_s, current_replicas, metric_desired, min, max)
+            } else {
+                let stabilized = self.stabilize_without_behavior(now_s, metric_desired);
+                convert_desired_replicas_with_rules(current_replicas, stabilized, min, max).0
+            }
         };
-        if desired != current_replicas {
+        if desired != current_replicas && with_behavior {
+            // storeScaleEvent keeps nothing for an HPA without behavior: nothing would read it.
             self.store_event(spec, now_s, current_replicas, desired);
         }
         desired
     }
 
-    /// `normalizeDesiredReplicasWithBehaviors`: stabilise, then limit the rate, then clamp.
-    fn normalize(&mut self, spec: &HpaSpec, now_s: f64, current: u32, desired: u32, min: u32, max: u32) -> u32 {
-        let up = &spec.behavior.scale_up;
-        let down = &spec.behavior.scale_down;
-        let stabilized = self.stabilize(up, down, now_s, current, desired);
-        // convertDesiredReplicasWithBehaviorRate
-        if stabilized > current {
-            let limit = self.scale_up_limit(up, now_s, current).max(current);
-            let allowed = max.min(limit);
-            stabilized.min(allowed)
-        } else if stabilized < current {
-            let limit = self.scale_down_limit(down, now_s, current).min(current);
-            let allowed = min.max(limit);
-            stabilized.max(allowed)
-        } else {
-            stabilized
+    /// `recordInitialRecommendation`: the first sync seeds the log with the current count, whatever
+    /// the windows and whichever branch follows.
+    fn record_initial(&mut self, now_s: f64, current: u32) {
+        if !self.initialised {
+            self.initialised = true;
+            self.recommendations.push(Run { last_s: now_s, value: current });
         }
+    }
+
+    /// `normalizeDesiredReplicasWithBehaviors`: stabilise, then limit the rate and clamp.
+    fn normalize(&mut self, spec: &HpaSpec, now_s: f64, current: u32, desired: u32, min: u32, max: u32) -> u32 {
+        let stabilized = self.stabilize(&spec.behavior.scale_up, &spec.behavior.scale_down, now_s, current, desired);
+        self.convert_with_behavior_rate(&spec.behavior, now_s, current, stabilized, min, max).0
+    }
+
+    /// `convertDesiredReplicasWithBehaviorRate`: a scale-up is held to min(maxReplicas, the scale-up
+    /// policies' limit), a scale-down to max(minReplicas, the scale-down policies' limit); an
+    /// unchanged count passes as it is. Returns the count and the `ScalingLimited` reason.
+    fn convert_with_behavior_rate(
+        &self,
+        behavior: &Behavior,
+        now_s: f64,
+        current: u32,
+        desired: u32,
+        min: u32,
+        max: u32,
+    ) -> (u32, &'static str) {
+        if desired > current {
+            // A limit below the current count (many recent scale-ups) means no further scale-up.
+            let limit = self.scale_up_limit(&behavior.scale_up, now_s, current).max(current);
+            let (allowed, reason) = if max > limit { (limit, "ScaleUpLimit") } else { (max, "TooManyReplicas") };
+            if desired > allowed {
+                return (allowed, reason);
+            }
+        } else if desired < current {
+            let limit = self.scale_down_limit(&behavior.scale_down, now_s, current).min(current);
+            let (allowed, reason) = if min < limit { (limit, "ScaleDownLimit") } else { (min, "TooFewReplicas") };
+            if desired < allowed {
+                return (allowed, reason);
+            }
+        }
+        (desired, "DesiredWithinRange")
     }
 
     /// `stabilizeRecommendationWithBehaviors`: the current count, raised to the lowest recommendation
     /// of the scale-up window and lowered to the highest of the scale-down window.
     fn stabilize(&mut self, up: &ScalingRules, down: &ScalingRules, now_s: f64, current: u32, desired: u32) -> u32 {
-        if !self.initialised {
-            self.initialised = true;
-            if down.stabilization_window_s > 0 {
-                self.recommendations.push(Run { last_s: now_s, value: current });
-            }
-        }
         let up_cutoff = now_s - up.stabilization_window_s as f64;
         let down_cutoff = now_s - down.stabilization_window_s as f64;
         let (mut up_rec, mut down_rec) = (desired, desired);
@@ -325,11 +419,27 @@ impl HpaController {
         }
         // Record the unstabilised recommendation; forget runs older than both windows.
         self.recommendations.retain(|r| !(r.last_s < up_cutoff && r.last_s < down_cutoff));
-        match self.recommendations.last_mut() {
-            Some(last) if last.value == desired => last.last_s = now_s,
-            _ => self.recommendations.push(Run { last_s: now_s, value: desired }),
-        }
+        self.record(now_s, desired);
         stabilized
+    }
+
+    /// `stabilizeRecommendation` (no `spec.behavior`): the highest of the proposal and of the
+    /// recommendations not older than the 300 s window. Unlike the behaviour path it can exceed the
+    /// current count on a scale-up, and a sample exactly at the window's edge still counts.
+    fn stabilize_without_behavior(&mut self, now_s: f64, desired: u32) -> u32 {
+        let cutoff = now_s - HPA_DOWNSCALE_STABILIZATION_S;
+        let highest =
+            self.recommendations.iter().filter(|r| r.last_s >= cutoff).map(|r| r.value).fold(desired, u32::max);
+        self.recommendations.retain(|r| r.last_s >= cutoff);
+        self.record(now_s, desired);
+        highest
+    }
+
+    fn record(&mut self, now_s: f64, value: u32) {
+        match self.recommendations.last_mut() {
+            Some(last) if last.value == value => last.last_s = now_s,
+            _ => self.recommendations.push(Run { last_s: now_s, value }),
+        }
     }
 
     fn change_in_period(events: &[Timestamped], now_s: f64, period_s: u32) -> i64 {
@@ -342,14 +452,15 @@ impl HpaController {
             + Self::change_in_period(&self.scale_down_events, now_s, period_s)
     }
 
-    /// `calculateScaleUpLimitWithScalingRules`.
+    /// `calculateScaleUpLimitWithScalingRules`. With no policy at all, Max selects nothing (the
+    /// caller then holds the current count) and Min leaves the count unlimited, as in Go.
     fn scale_up_limit(&self, rules: &ScalingRules, now_s: f64, current: u32) -> u32 {
         let pick: fn(i64, i64) -> i64 = match rules.select_policy {
             SelectPolicy::Disabled => return current,
             SelectPolicy::Min => i64::min,
             SelectPolicy::Max => i64::max,
         };
-        let mut result = if rules.select_policy == SelectPolicy::Min { i64::MAX } else { i64::MIN };
+        let mut result = if rules.select_policy == SelectPolicy::Min { i32::MAX as i64 } else { i32::MIN as i64 };
         for p in &rules.policies {
             let start = self.period_start(now_s, current, p.period_s);
             let proposed = match p.kind {
@@ -357,9 +468,6 @@ impl HpaController {
                 PolicyKind::Percent => (start as f64 * (1.0 + p.value as f64 / 100.0)).ceil() as i64,
             };
             result = pick(result, proposed);
-        }
-        if rules.policies.is_empty() {
-            return u32::MAX;
         }
         result.clamp(0, u32::MAX as i64) as u32
     }
@@ -372,7 +480,7 @@ impl HpaController {
             SelectPolicy::Min => i64::max,
             SelectPolicy::Max => i64::min,
         };
-        let mut result = if rules.select_policy == SelectPolicy::Min { i64::MIN } else { i64::MAX };
+        let mut result = if rules.select_policy == SelectPolicy::Min { i32::MIN as i64 } else { i32::MAX as i64 };
         for p in &rules.policies {
             let start = self.period_start(now_s, current, p.period_s);
             let proposed = match p.kind {
@@ -382,12 +490,11 @@ impl HpaController {
             };
             result = pick(result, proposed);
         }
-        if rules.policies.is_empty() {
-            return 0;
-        }
         result.clamp(0, u32::MAX as i64) as u32
     }
 
+    /// `storeScaleEvent`. Events older than the direction's longest policy period can no longer be
+    /// counted by any policy; Go marks them outdated and reuses one slot, this drops them.
     fn store_event(&mut self, spec: &HpaSpec, now_s: f64, previous: u32, new: u32) {
         let longest = |r: &ScalingRules| r.policies.iter().map(|p| p.period_s).max().unwrap_or(0) as f64;
         let (events, longest) = if new > previous {
@@ -395,54 +502,8 @@ impl HpaController {
         } else {
             (&mut self.scale_down_events, longest(&spec.behavior.scale_down))
         };
-        events.retain(|e| e.t_s > now_s - longest);
+        events.retain(|e| e.t_s >= now_s - longest);
         events.push(Timestamped { t_s: now_s, value: previous.abs_diff(new) });
-    }
-}
-
-/// KEDA's `fallback`: after `failure_threshold` failed polls the target runs `replicas`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct KedaFallback {
-    pub failure_threshold: u32,
-    pub replicas: u32,
-}
-
-/// One trigger of a ScaledObject: a Prometheus query summing a metric over pods, compared per pod with
-/// `AverageValue` (`threshold`), active above `activationThreshold`.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct KedaTrigger {
-    pub metric: MetricKind,
-    pub target_per_pod: f64,
-    pub activation_threshold: f64,
-}
-
-/// A `keda.sh/v1alpha1` ScaledObject.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct KedaSpec {
-    pub min_replica_count: u32,
-    pub max_replica_count: u32,
-    pub polling_interval_s: f64,
-    pub cooldown_period_s: f64,
-    pub triggers: Vec<KedaTrigger>,
-    pub fallback: Option<KedaFallback>,
-    /// `advanced.horizontalPodAutoscalerConfig.behavior`.
-    pub behavior: Behavior,
-}
-
-impl KedaSpec {
-    /// The HPA KEDA creates: minReplicas = max(minReplicaCount, 1), one External AverageValue metric
-    /// per trigger.
-    pub fn hpa(&self) -> HpaSpec {
-        HpaSpec {
-            min_replicas: self.min_replica_count.max(1),
-            max_replicas: self.max_replica_count,
-            metrics: self
-                .triggers
-                .iter()
-                .map(|t| MetricSpec { kind: t.metric, target: MetricTarget::AverageValue(t.target_per_pod) })
-                .collect(),
-            behavior: self.behavior.clone(),
-        }
     }
 }
 
@@ -459,65 +520,24 @@ pub fn external_per_pod_replicas(
     if target_per_pod <= 0.0 {
         return None;
     }
-    let replicas = status_replicas.max(1);
-    let ratio = total / (target_per_pod * replicas as f64);
+    // With no replicas the ratio is infinite (or NaN), never within the tolerance band, as in Go.
+    let ratio = total / (target_per_pod * status_replicas as f64);
     if (1.0 - tolerance_down) <= ratio && ratio <= (1.0 + tolerance_up) {
         return Some(status_replicas);
     }
     Some((total / target_per_pod).ceil() as u32)
 }
 
-/// KEDA's operator state for one ScaledObject.
-#[derive(Debug, Clone, Default)]
-pub struct KedaController {
-    pub hpa: HpaController,
-    last_active_s: Option<f64>,
-    failures: u32,
-    next_poll_s: f64,
-}
-
-impl KedaController {
-    /// KEDA's polling loop (activation, scale to and from zero, fallback). `values` holds each
-    /// trigger's value, `None` when its query fails. Returns the replica count KEDA sets, if it sets
-    /// one; otherwise the HPA drives scaling.
-    pub fn poll(&mut self, spec: &KedaSpec, now_s: f64, current: u32, values: &[Option<f64>]) -> Option<u32> {
-        if now_s + 1e-9 < self.next_poll_s {
-            return None;
-        }
-        self.next_poll_s = now_s + spec.polling_interval_s.max(1.0);
-        if values.iter().all(Option::is_none) {
-            self.failures += 1;
-            return match spec.fallback {
-                Some(f) if self.failures >= f.failure_threshold => Some(f.replicas.min(spec.max_replica_count)),
-                _ => None,
-            };
-        }
-        self.failures = 0;
-        let active = spec.triggers.iter().zip(values).any(|(t, v)| v.is_some_and(|v| v > t.activation_threshold));
-        if active {
-            self.last_active_s = Some(now_s);
-            if current == 0 {
-                return Some(spec.min_replica_count.max(1));
-            }
-            None
-        } else if spec.min_replica_count == 0 && current > 0 {
-            let since = self.last_active_s.map_or(f64::INFINITY, |t| now_s - t);
-            (since >= spec.cooldown_period_s).then_some(0)
-        } else {
-            None
-        }
-    }
-
-    /// The next time KEDA polls.
-    pub fn next_poll_s(&self) -> f64 {
-        self.next_poll_s
-    }
-
-    /// Whether fallback is in force (the HPA then does not scale on its own).
-    pub fn in_fallback(&self, spec: &KedaSpec) -> bool {
-        spec.fallback.is_some_and(|f| self.failures >= f.failure_threshold)
-    }
-}
+mod keda;
+pub use keda::{KedaController, KedaFallback, KedaSpec, KedaTrigger};
 
 #[cfg(test)]
+mod keda_docs;
+#[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod upstream_behavior;
+#[cfg(test)]
+mod upstream_calc;
+#[cfg(test)]
+mod upstream_controller;

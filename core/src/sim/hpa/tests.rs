@@ -166,7 +166,9 @@ fn keda_activates_from_zero_and_returns_after_cooldown() {
     assert_eq!(k.poll(&s, 30.0, 0, &[Some(3.0)]), Some(1));
     assert_eq!(k.poll(&s, 60.0, 1, &[Some(0.0)]), None);
     assert_eq!(k.poll(&s, 300.0, 1, &[Some(0.0)]), None, "cooldown counts from the last active poll at 30 s");
-    assert_eq!(k.poll(&s, 330.0, 1, &[Some(0.0)]), Some(0));
+    // KEDA scales in once lastActiveTime + cooldownPeriod is strictly before now: not at 330 s.
+    assert_eq!(k.poll(&s, 330.0, 1, &[Some(0.0)]), None);
+    assert_eq!(k.poll(&s, 360.0, 1, &[Some(0.0)]), Some(0));
     // With minReplicaCount 1 KEDA never scales to zero.
     let mut k = KedaController::default();
     assert_eq!(k.poll(&keda(1), 1000.0, 2, &[Some(0.0)]), None);
@@ -178,9 +180,11 @@ fn keda_fallback_after_failure_threshold() {
     let mut k = KedaController::default();
     assert_eq!(k.poll(&s, 0.0, 2, &[None]), None);
     assert_eq!(k.poll(&s, 30.0, 2, &[None]), None);
-    assert_eq!(k.poll(&s, 60.0, 2, &[None]), Some(4));
+    assert_eq!(k.poll(&s, 60.0, 2, &[None]), None, "three failures do not pass a threshold of 3");
+    assert!(!k.in_fallback(&s));
+    assert_eq!(k.poll(&s, 90.0, 2, &[None]), Some(4));
     assert!(k.in_fallback(&s));
-    assert_eq!(k.poll(&s, 90.0, 4, &[Some(10.0)]), None);
+    assert_eq!(k.poll(&s, 120.0, 4, &[Some(10.0)]), None);
     assert!(!k.in_fallback(&s));
 }
 
@@ -201,11 +205,10 @@ fn stabilisation_matches_the_controller_sample_by_sample() {
     }
     impl Reference {
         fn stabilize(&mut self, up_w: f64, down_w: f64, now: f64, current: u32, desired: u32) -> u32 {
+            // recordInitialRecommendation seeds the log whatever the windows.
             if !self.init {
                 self.init = true;
-                if down_w > 0.0 {
-                    self.recs.push((now, current));
-                }
+                self.recs.push((now, current));
             }
             let (up_cut, down_cut) = (now - up_w, now - down_w);
             let (mut up_rec, mut down_rec) = (desired, desired);
@@ -250,9 +253,73 @@ fn stabilisation_matches_the_controller_sample_by_sample() {
             let now = sync as f64 * 15.0;
             let desired = 1 + (rng.uniform() * 10.0) as u32;
             let a = reference.stabilize(up_w, down_w, now, current, desired);
+            controller.record_initial(now, current);
             let b = controller.stabilize(&up, &down, now, current, desired);
             assert_eq!(a, b, "case {case} sync {sync}");
             current = a;
         }
     }
+}
+
+/// `recordInitialRecommendation` seeds the log with the current count on the first sync whatever the
+/// windows: with a scale-up window and no scale-down window the first sync cannot scale up.
+#[test]
+fn first_sync_seeds_the_current_count() {
+    let mut b = Behavior::default();
+    b.scale_up.stabilization_window_s = 60;
+    b.scale_down.stabilization_window_s = 0;
+    let s = spec(1, 20, b);
+    let mut c = HpaController::default();
+    assert_eq!(c.reconcile(&s, 0.0, 2, &[Some(6)]), 2);
+    assert_eq!(c.reconcile(&s, 15.0, 2, &[Some(6)]), 2, "the seed at t = 0 is still in the window");
+    assert_eq!(c.reconcile(&s, 61.0, 2, &[Some(6)]), 6);
+}
+
+/// With no policy, selectPolicy Max selects nothing (Go's MinInt32) and the count holds; Min leaves
+/// it unlimited (MaxInt32) for a scale-up. For a scale-down it is the other way round.
+#[test]
+fn scaling_rules_without_policies() {
+    let c = HpaController::default();
+    let mut r = ScalingRules::default_scale_up();
+    r.policies.clear();
+    assert_eq!(c.scale_up_limit(&r, 0.0, 3).max(3), 3);
+    assert_eq!(c.scale_down_limit(&r, 0.0, 3).min(3), 3);
+    r.select_policy = SelectPolicy::Min;
+    assert_eq!(c.scale_up_limit(&r, 0.0, 3), i32::MAX as u32);
+    assert_eq!(c.scale_down_limit(&r, 0.0, 3), 0);
+}
+
+/// Object and External Value metrics (`getUsageRatioReplicaCount`): from zero replicas the proposal is
+/// the ratio rounded up; otherwise the ratio times the ready pods, which can be none.
+#[test]
+fn value_metric_from_zero_and_without_ready_pods() {
+    let t = MetricTarget::Value(10.0);
+    let r = |total: f64| MetricReading { average_over_ready: 0.0, total };
+    assert_eq!(metric_replicas(0, t, r(25.0), PodCounts::default(), 0.1, 0.1), Some(3));
+    assert_eq!(metric_replicas(0, t, r(0.0), PodCounts::default(), 0.1, 0.1), Some(0));
+    let starting = PodCounts { ready: 0, unready: 2, missing: 0 };
+    assert_eq!(metric_replicas(2, t, r(25.0), starting, 0.1, 0.1), Some(0));
+    assert_eq!(metric_replicas(2, t, r(25.0), PodCounts::default(), 0.1, 0.1), None, "no pods: an error");
+    assert_eq!(metric_replicas(2, t, r(10.5), PodCounts::default(), 0.1, 0.1), Some(2), "tolerance first");
+    // External AverageValue at zero replicas: never inside the tolerance band.
+    assert_eq!(external_per_pod_replicas(0, 5.0, 5.0, 0.1, 0.1), Some(1));
+    assert_eq!(external_per_pod_replicas(0, 0.0, 5.0, 0.1, 0.1), Some(0));
+}
+
+/// An HPA without `spec.behavior`: at most max(2 × current, 4) per sync, and the highest
+/// recommendation of the last 300 s even above the current count.
+#[test]
+fn hpa_without_behavior() {
+    let s = spec(1, 100, Behavior::default());
+    let mut c = HpaController::default();
+    assert_eq!(c.reconcile_without_behavior(&s, 0.0, 1, &[Some(50)]), 4);
+    assert_eq!(c.reconcile_without_behavior(&s, 15.0, 4, &[Some(50)]), 8);
+    // The behaviour path with the defaults would allow 1 → 5.
+    assert_eq!(HpaController::default().reconcile(&s, 0.0, 1, &[Some(50)]), 5);
+    // A recommendation of 8 at 0 s; at 15 s a proposal of 3 from 2 replicas is stabilised up to 8 and
+    // capped at max(2 × 2, 4) = 4; the behaviour path gives 3 (its scale-down window never raises the
+    // count above the proposal).
+    let mut c = HpaController::default();
+    assert_eq!(c.reconcile_without_behavior(&s, 0.0, 8, &[Some(8)]), 8);
+    assert_eq!(c.reconcile_without_behavior(&s, 15.0, 2, &[Some(3)]), 4);
 }
