@@ -46,6 +46,11 @@ pub fn run(args: RecommendArgs) -> Result<ExitCode, String> {
         }
         config.peak_hours_fraction = f;
     }
+    // The closed loop replays the plan's own trace when it names a file (core reads inline traces).
+    let trace = crate::simulate::trace_rows(&args.plan, &plan, None)?;
+    if let Some(day) = config.day.as_mut() {
+        day.trace = trace;
+    }
     let recommendation = optimize::recommend(&input, &config).map_err(|e| format!("{}: {e}", args.plan))?;
     match args.format {
         RecommendFormat::Yaml => print!("{}", recommendation.plan.to_yaml()),
@@ -54,8 +59,14 @@ pub fn run(args: RecommendArgs) -> Result<ExitCode, String> {
         }
         RecommendFormat::Text => print!("{}", optimize::explain(&recommendation)),
     }
-    // The answer is a failure when the emitted plan does not pass its own SLO check.
-    if recommendation.slo_checks.iter().all(|c| c.meets_slos) {
+    // The answer is a failure when the emitted plan does not pass its own SLO check, or its day.
+    if recommendation.meets_slos_over_day == Some(false) {
+        eprintln!(
+            "tokenfleet: no candidate meets every SLO over its simulated day; the plan printed is the cheapest static \
+             one (see candidates[].simulated in --format json)"
+        );
+        Ok(ExitCode::from(1))
+    } else if recommendation.slo_checks.iter().all(|c| c.meets_slos) {
         Ok(ExitCode::SUCCESS)
     } else {
         eprintln!("tokenfleet: the recommended plan does not pass its SLO check (see slo_checks in --format json)");

@@ -76,7 +76,8 @@ fn blend_input() -> (OptimizeInput, OptimizeConfig) {
         Slo { metric: SloMetric::TtftMs, percentile: 0.95, limit_ms: 3000.0 },
         Slo { metric: SloMetric::TpotMs, percentile: 0.95, limit_ms: 150.0 },
     ];
-    let config = OptimizeConfig { families: vec!["g6".into(), "p5".into()], ..OptimizeConfig::default() };
+    // The static sizing decides this (a mix against single types at peak): no closed loop.
+    let config = OptimizeConfig { families: vec!["g6".into(), "p5".into()], day: None, ..OptimizeConfig::default() };
     (input, config)
 }
 

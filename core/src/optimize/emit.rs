@@ -124,7 +124,7 @@ pub(super) fn build_plan(input: &OptimizeInput, c: &Candidate) -> Plan {
                 "default",
             )),
         }
-        deployments.push(deployment(input, a));
+        deployments.push(deployment(input, c, a));
     }
     for p in node_pools.iter_mut().filter(|p| p.capacity_types.contains(&CapacityType::Spot)) {
         diversify_spot(p, &input.region);
@@ -176,7 +176,7 @@ fn disaggregated(input: &OptimizeInput, c: &Candidate, deployments: &mut Vec<Dep
     };
     let stage = |a: &Assignment| Stage {
         tensor_parallel: Some(a.tensor_parallel),
-        replicas: ReplicaBounds { min: a.replicas_baseline.min(a.replicas_peak), max: a.replicas_peak.max(1) },
+        replicas: replica_bounds(c, a),
         node_pool: Some(pool_name(a)),
     };
     if shared {
@@ -186,8 +186,16 @@ fn disaggregated(input: &OptimizeInput, c: &Candidate, deployments: &mut Vec<Dep
             pools.push(pool(pool_name(a), 50, capacity.clone(), a, a.nodes_peak, "default"));
         }
     }
-    let mut deployment = deployment(input, d);
+    let mut deployment = deployment(input, c, d);
     deployment.mode = Mode::Disaggregated;
+    // The prefill stage's load shows in TTFT, the decode stage's in its running batch: the shared
+    // autoscaler reads both (the higher proposal wins per stage).
+    if let (Some(a), Some(ttft)) =
+        (deployment.autoscaler.as_mut(), input.slos.iter().find(|s| s.metric == perf::SloMetric::TtftMs))
+    {
+        a.metrics
+            .insert(0, ScalingMetric { metric: MetricKind::Ttft, target: (ttft.limit_ms * 0.67).round().max(1.0) });
+    }
     deployment.prefill = Some(stage(p));
     deployment.decode = Some(stage(d));
     deployments.push(deployment);
@@ -221,7 +229,13 @@ fn diversify_spot(pool: &mut NodePool, region: &str) {
     pool.instance_types.extend(alternates.into_iter().take(3).map(|(_, t)| t.name.clone()));
 }
 
-fn deployment(input: &OptimizeInput, a: &Assignment) -> Deployment {
+/// min: the baseline replicas plus the candidate's warm replicas, at most the peak; max: the peak.
+fn replica_bounds(c: &Candidate, a: &Assignment) -> ReplicaBounds {
+    let max = a.replicas_peak.max(1);
+    ReplicaBounds { min: (a.replicas_baseline + c.autoscaling.warm_replicas).min(max), max }
+}
+
+fn deployment(input: &OptimizeInput, c: &Candidate, a: &Assignment) -> Deployment {
     let resource = catalog::instance_type(&a.instance_type).map_or("nvidia.com/gpu", |t| t.device_resource());
     let mut node_selector = BTreeMap::new();
     node_selector.insert(DEPLOYMENT_LABEL.to_string(), a.deployment.clone());
@@ -232,7 +246,7 @@ fn deployment(input: &OptimizeInput, a: &Assignment) -> Deployment {
         precision: a.precision.clone(),
         engine: a.engine.clone(),
         tensor_parallel: a.tensor_parallel,
-        replicas: ReplicaBounds { min: a.replicas_baseline.min(a.replicas_peak), max: a.replicas_peak.max(1) },
+        replicas: replica_bounds(c, a),
         mode: Default::default(),
         prefill: None,
         decode: None,
@@ -249,13 +263,15 @@ fn deployment(input: &OptimizeInput, a: &Assignment) -> Deployment {
         node_selector,
         autoscaler: Some(Autoscaler {
             kind: AutoscalerKind::Keda,
+            // Running requests grow with the load below capacity; a queue depth reads zero there, so it
+            // only adds a push once a queue forms (alone it flaps).
             metrics: vec![
-                ScalingMetric { metric: MetricKind::QueueDepth, target: 2.0 },
                 ScalingMetric { metric: MetricKind::RunningRequests, target: running_target },
+                ScalingMetric { metric: MetricKind::QueueDepth, target: 2.0 },
             ],
             behavior: Some(ScalingBehavior {
                 scale_up_stabilization_seconds: Some(0),
-                scale_down_stabilization_seconds: Some(300),
+                scale_down_stabilization_seconds: Some(c.autoscaling.scale_down_stabilization_s),
                 scale_up_pods_per_period: Some((a.replicas_peak - a.replicas_baseline.min(a.replicas_peak)).max(2)),
             }),
             polling_interval_seconds: Some(15),

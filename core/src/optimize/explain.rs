@@ -3,7 +3,16 @@
 use std::fmt::Write;
 
 use super::search::slo_text;
-use super::{OptimizeInput, Recommendation};
+use super::{Candidate, OptimizeInput, Recommendation};
+
+/// What a candidate costs by the measure that ranked it: its simulated day when that passed, else its
+/// static, risk-adjusted figure.
+fn cost(c: &Candidate) -> f64 {
+    match &c.simulated {
+        Some(d) if d.passes() => d.risk_adjusted_usd_per_hour,
+        _ => c.risk_adjusted_usd_per_hour,
+    }
+}
 
 /// Why the recommendation won: what it is, what it costs, what binds, what it beat.
 pub(super) fn explanation(input: &OptimizeInput, r: &Recommendation) -> Vec<String> {
@@ -66,15 +75,16 @@ pub(super) fn explanation(input: &OptimizeInput, r: &Recommendation) -> Vec<Stri
     let best_single = r.candidates.iter().find(|c| c.topology == "single");
     let best_mix = r.candidates.iter().find(|c| c.topology == "mix");
     match (best.topology.as_str(), best_single, best_mix) {
-        ("mix", Some(single), _) => out.push(format!(
+        ("mix", Some(single), _) if cost(single) > cost(best) => out.push(format!(
             "The mix beats the best single type ({}, {:.2} USD/hour risk-adjusted) by {:.2} USD/hour: each request class runs on the type that serves it most cheaply within the SLOs.",
             single.name,
-            single.risk_adjusted_usd_per_hour,
-            single.risk_adjusted_usd_per_hour - best.risk_adjusted_usd_per_hour
+            cost(single),
+            cost(single) - cost(best)
         )),
-        ("single", _, Some(mix)) => out.push(format!(
+        ("single", _, Some(mix)) if cost(mix) >= cost(best) => out.push(format!(
             "A single type beats the best mix ({}, {:.2} USD/hour): splitting the classes buys nothing here.",
-            mix.name, mix.risk_adjusted_usd_per_hour
+            mix.name,
+            cost(mix)
         )),
         _ => {}
     }
@@ -87,6 +97,44 @@ pub(super) fn explanation(input: &OptimizeInput, r: &Recommendation) -> Vec<Stri
             super::emit::RESERVATION_PLACEHOLDER
         ));
     }
+    match (&best.simulated, r.meets_slos_over_day) {
+        (Some(d), Some(true)) => {
+            let attained: Vec<String> =
+                d.slo_attainment.iter().map(|(k, v)| format!("{k} {:.2} %", v * 100.0)).collect();
+            let seeds: Vec<String> = d.seeds.iter().map(u64::to_string).collect();
+            out.push(format!(
+                "Simulated day ({}, seeds {}): every SLO met on every seed (worst seed: {}), {} requests dropped, \
+                 {:.0} autoscaler reversals a day, {:.2} USD a day ({:.2} USD/hour with spot risk); autoscaling: \
+                 scale-down window {} s, {} warm replica(s) above the baseline.",
+                d.source,
+                seeds.join(","),
+                attained.join(", "),
+                d.requests_dropped,
+                d.autoscaler_reversals_per_day,
+                d.cost_usd_per_day,
+                d.risk_adjusted_usd_per_hour,
+                best.autoscaling.scale_down_stabilization_s,
+                best.autoscaling.warm_replicas
+            ));
+            match d.burst_margin_x_peak {
+                Some(m) if m > 1.0 => out.push(format!(
+                    "Margin: it still meets every SLO with bursts up to {m}× the declared peak ({:.2} requests/s).",
+                    m * input.peak_requests_per_s
+                )),
+                Some(_) => out.push(
+                    "Margin: none beyond the declared traffic; a burst of 1.25× the declared peak already misses an SLO."
+                        .to_string(),
+                ),
+                None => {}
+            }
+        }
+        (_, Some(false)) => out.push(
+            "No candidate meets every SLO over its simulated day: this is the cheapest on static figures, and it fails \
+             its day (see candidates[].simulated). Relax an SLO, widen the families or raise the budget."
+                .to_string(),
+        ),
+        _ => {}
+    }
     let failing = r.slo_checks.iter().filter(|c| !c.meets_slos).count();
     out.push(if failing == 0 {
         format!("SLO check of the emitted plan: all {} deployment/class checks pass at peak.", r.slo_checks.len())
@@ -96,15 +144,16 @@ pub(super) fn explanation(input: &OptimizeInput, r: &Recommendation) -> Vec<Stri
     let best_monolithic = r.candidates.iter().find(|c| c.mode == "monolithic");
     let best_disaggregated = r.candidates.iter().find(|c| c.mode == "disaggregated");
     match (best.mode.as_str(), best_monolithic, best_disaggregated) {
-        ("disaggregated", Some(m), _) => out.push(format!(
+        ("disaggregated", Some(m), _) if cost(m) > cost(best) => out.push(format!(
             "Disaggregation beats the best monolithic candidate ({}, {:.2} USD/hour risk-adjusted) by {:.2} USD/hour: decode runs without prefills stalling its steps, prefill on compute-rich capacity.",
             m.name,
-            m.risk_adjusted_usd_per_hour,
-            m.risk_adjusted_usd_per_hour - best.risk_adjusted_usd_per_hour
+            cost(m),
+            cost(m) - cost(best)
         )),
-        ("monolithic", _, Some(d)) => out.push(format!(
+        ("monolithic", _, Some(d)) if cost(d) >= cost(best) => out.push(format!(
             "Monolithic serving beats the best prefill/decode split ({}, {:.2} USD/hour): a second fleet and the KV transfer cost more than they save here.",
-            d.name, d.risk_adjusted_usd_per_hour
+            d.name,
+            cost(d)
         )),
         _ => {}
     }
@@ -129,9 +178,18 @@ pub fn explain(r: &Recommendation) -> String {
             p.candidate
         );
     }
-    let _ = writeln!(s, "\nCandidates:");
+    let _ = writeln!(s, "\nCandidates (simulated day: verdict, USD/hour with spot risk, reversals a day):");
     for c in r.candidates.iter().take(12) {
-        let _ = writeln!(s, "  #{} {}: {}", c.rank, c.name, c.verdict);
+        let day = match &c.simulated {
+            Some(d) => format!(
+                "[day {} {:.2} USD/h {:.0} rev]",
+                if d.passes() { "pass" } else { "FAIL" },
+                d.risk_adjusted_usd_per_hour,
+                d.autoscaler_reversals_per_day
+            ),
+            None => "[day not simulated]".to_string(),
+        };
+        let _ = writeln!(s, "  #{} {} {day}: {}", c.rank, c.name, c.verdict);
     }
     s
 }

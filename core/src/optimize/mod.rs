@@ -23,12 +23,14 @@
 //! capacity splits (all on-demand; reserved baseline with spot or on-demand burst; spot first). Spot interruption risk is charged against spot capacity when the
 //! workload has SLOs.
 
+mod closed_loop;
 mod disagg;
 mod emit;
 mod explain;
 mod search;
 mod unfit;
 
+pub use closed_loop::{AutoscalingChoice, CandidateDay, DayConfig, STABLE_REVERSALS_PER_DAY};
 pub use emit::{slo_check, SloCheck};
 pub use explain::explain;
 
@@ -137,6 +139,9 @@ pub struct OptimizeConfig {
     pub mix_options_per_class: usize,
     /// Candidates returned besides the front and the best of each kind.
     pub max_candidates: usize,
+    /// Judge the candidates over their simulated day (the closed loop); `None` ranks them on their
+    /// static figures alone.
+    pub day: Option<DayConfig>,
 }
 
 impl Default for OptimizeConfig {
@@ -154,6 +159,7 @@ impl Default for OptimizeConfig {
             disaggregated_options_per_stage: 6,
             mix_options_per_class: 4,
             max_candidates: 24,
+            day: Some(DayConfig::default()),
         }
     }
 }
@@ -258,6 +264,10 @@ pub struct Candidate {
     pub verdict: String,
     /// Supporting facts (binding SLO, spot risk, what dominates it).
     pub reasons: Vec<String>,
+    /// The autoscaling its plan carries (searched with the simulated day).
+    pub autoscaling: AutoscalingChoice,
+    /// Its simulated day, when it was checked (every candidate on the front is).
+    pub simulated: Option<CandidateDay>,
 }
 
 /// A point of the cost-vs-latency Pareto front (what the app charts).
@@ -296,7 +306,8 @@ pub struct Recommendation {
     pub plan: Plan,
     /// Recommended first, then by risk-adjusted cost.
     pub candidates: Vec<Candidate>,
-    /// Ordered by cost, increasing; latency decreasing.
+    /// Ordered by cost, increasing; latency decreasing. With the closed loop, only candidates whose
+    /// simulated day passes, at what the day cost.
     pub front: Vec<FrontPoint>,
     pub classes: Vec<RequestClass>,
     /// Why the recommendation won, in sentences.
@@ -304,6 +315,10 @@ pub struct Recommendation {
     pub slo_checks: Vec<SloCheck>,
     pub rejected: Vec<Rejected>,
     pub stats: SearchStats,
+    /// Whether the recommendation meets every SLO over its simulated day on every seed (`None` when
+    /// the closed loop was off). `false`: no candidate checked passed; the cheapest static one is
+    /// returned and the answer is a failure.
+    pub meets_slos_over_day: Option<bool>,
 }
 
 impl OptimizeInput {
@@ -428,7 +443,13 @@ pub fn recommend(input: &OptimizeInput, config: &OptimizeConfig) -> Result<Recom
     if config.utilization_targets.iter().any(|u| !(*u > 0.0 && *u <= 1.0)) || config.utilization_targets.is_empty() {
         return Err(OptimizeError::new("utilization_targets", "each target must be in (0, 1]"));
     }
-    let found = search::search(input, config)?;
+    let mut found = search::search(input, config)?;
+    let mut meets_slos_over_day = None;
+    if let Some(day) = &config.day {
+        let winner = closed_loop::check(input, day, &mut found.candidates);
+        meets_slos_over_day = Some(winner.is_some());
+        rerank(&mut found, winner);
+    }
     let plan = emit::build_plan(input, &found.candidates[0]);
     // Whatever Tokenfleet writes, it reads back: the recommended plan passes the same validation as
     // a plan a user writes.
@@ -445,9 +466,103 @@ pub fn recommend(input: &OptimizeInput, config: &OptimizeConfig) -> Result<Recom
         slo_checks,
         rejected: found.rejected,
         stats: found.stats,
+        meets_slos_over_day,
     };
     recommendation.explanation = explain::explanation(input, &recommendation);
     Ok(recommendation)
+}
+
+/// After the closed loop: the winner first (rank 1, recommended), then the others that passed by
+/// simulated cost, then the rest in their static order; verdicts say what the day decided.
+fn rerank(found: &mut search::Found, winner: Option<usize>) {
+    let candidates = &mut found.candidates;
+    let Some(w) = winner else {
+        for c in candidates.iter_mut().filter(|c| c.simulated.is_some()) {
+            c.verdict = format!("Fails its simulated day: {}", day_failure(c));
+        }
+        return;
+    };
+    let key = |c: &Candidate| match &c.simulated {
+        Some(d) if d.passes() => (0, d.risk_adjusted_usd_per_hour),
+        _ => (1, c.risk_adjusted_usd_per_hour),
+    };
+    let mut idx: Vec<usize> = (0..candidates.len()).collect();
+    idx.sort_by(|a, b| {
+        (*b == w).cmp(&(*a == w)).then_with(|| {
+            let (ka, kb) = (key(&candidates[*a]), key(&candidates[*b]));
+            ka.0.cmp(&kb.0).then(ka.1.total_cmp(&kb.1)).then(candidates[*a].rank.cmp(&candidates[*b].rank))
+        })
+    });
+    let mut slots: Vec<Option<Candidate>> = std::mem::take(candidates).into_iter().map(Some).collect();
+    *candidates = idx.iter().filter_map(|i| slots[*i].take()).collect();
+    let best = candidates[0].simulated.as_ref().map_or(0.0, |d| d.risk_adjusted_usd_per_hour);
+    for (i, c) in candidates.iter_mut().enumerate() {
+        c.rank = i as u32 + 1;
+        c.recommended = i == 0;
+        c.verdict = match &c.simulated {
+            _ if i == 0 => format!(
+                "Recommended: the lowest simulated cost ({best:.2} USD/hour over its day, spot risk included) that \
+                 meets every SLO on every seed of its simulated day without flapping"
+            ),
+            Some(d) if d.passes() => format!(
+                "Passes its simulated day at {:.2} USD/hour (+{:.2} over the recommendation)",
+                d.risk_adjusted_usd_per_hour,
+                d.risk_adjusted_usd_per_hour - best
+            ),
+            Some(_) => format!("Lost: fails its simulated day: {}", day_failure(c)),
+            None if c.baseline_usd_per_hour + c.spot_risk_usd_per_hour >= best => format!(
+                "Lost: not simulated; at baseline alone it costs {:.2} USD/hour, no less than the recommendation's day",
+                c.baseline_usd_per_hour + c.spot_risk_usd_per_hour
+            ),
+            None => format!(
+                "Not simulated: off the front and beyond the closed loop's budget of candidates ({:.2} USD/hour static)",
+                c.risk_adjusted_usd_per_hour
+            ),
+        };
+    }
+    // The front after the day: cost is what the day cost (spot risk included), and only candidates
+    // whose day passed are on it; latency stays the static worst-class TTFT p99.
+    let mut front: Vec<FrontPoint> = Vec::new();
+    let mut best_latency = f64::INFINITY;
+    for c in candidates.iter_mut() {
+        c.on_front = false;
+        let Some(d) = c.simulated.as_ref().filter(|d| d.passes()) else { continue };
+        if c.ttft_p99_ms < best_latency {
+            best_latency = c.ttft_p99_ms;
+            c.on_front = true;
+            front.push(FrontPoint {
+                candidate: c.name.clone(),
+                cost_usd_per_hour: (d.cost_usd_per_day / 24.0 * 1e4).round() / 1e4,
+                risk_adjusted_usd_per_hour: d.risk_adjusted_usd_per_hour,
+                ttft_p99_ms: c.ttft_p99_ms,
+                tpot_p99_ms: c.tpot_p99_ms,
+                e2e_latency_p99_ms: c.e2e_latency_p99_ms,
+                recommended: c.recommended,
+            });
+        }
+    }
+    found.front = front;
+}
+
+/// What failed in a candidate's day, in a few words.
+fn day_failure(c: &Candidate) -> String {
+    let Some(d) = &c.simulated else { return String::new() };
+    let mut parts: Vec<String> = d.slo_attainment.iter().map(|(k, v)| format!("{k} {:.1} %", v * 100.0)).collect();
+    if d.requests_dropped > 0 {
+        parts.push(format!("{} requests dropped", d.requests_dropped));
+    }
+    if d.autoscaler_reversals_per_day > closed_loop::STABLE_REVERSALS_PER_DAY {
+        parts.push(format!(
+            "{:.0} autoscaler reversals a day (at most {STABLE_REVERSALS_PER_DAY:.0} accepted)",
+            d.autoscaler_reversals_per_day
+        ));
+    }
+    format!(
+        "{} (seed {}, {} autoscaling settings tried)",
+        parts.join(", "),
+        d.seeds.last().copied().unwrap_or(0),
+        d.autoscaling_tried
+    )
 }
 
 /// The complete Plan of any candidate (what the app applies when the user picks a point of the front).

@@ -55,3 +55,55 @@ fn recommended_plans_are_valid_plans_even_at_absurd_peaks() {
         }
     }
 }
+
+/// The closed loop: for every example, the recommendation meets every SLO over its own simulated day
+/// on every seed (judged again from the emitted plan, as `tokenfleet plan` judges it), it is the
+/// cheapest candidate whose day passes, every front candidate was simulated, and it states its margin.
+#[test]
+fn every_examples_recommendation_passes_its_own_day() {
+    for (name, text) in crate::examples::EXAMPLES {
+        let plan = parse_plan(text).unwrap();
+        let r = recommend_plan(&plan).unwrap();
+        assert_eq!(r.meets_slos_over_day, Some(true), "{name}");
+        let best = &r.candidates[0];
+        let day = best.simulated.as_ref().unwrap_or_else(|| panic!("{name}: winner not simulated"));
+        assert!(day.passes() && day.seeds == crate::sim::verdict::DEFAULT_SEEDS, "{name}: {day:?}");
+        assert!(day.autoscaler_reversals_per_day <= STABLE_REVERSALS_PER_DAY, "{name}");
+        assert!(day.burst_margin_x_peak.is_some_and(|m| m >= 1.0), "{name}");
+        // Static and dynamic agree on the emitted plan: placement's bands and the plan's own day.
+        let own = crate::sim::judge_plan(
+            &r.plan,
+            &crate::sim::PlanInputs::for_plan(&r.plan),
+            &crate::sim::DayOptions::default(),
+        )
+        .unwrap();
+        assert!(own.passes(), "{name}: the recommended plan fails its day: {own:#?}");
+        assert!(crate::place::meets_slos(&crate::place::evaluate(&r.plan)), "{name}");
+        assert_eq!(r.plan.spec.deployments[0].replicas.min, {
+            let a = &best.assignments[0];
+            (a.replicas_baseline + best.autoscaling.warm_replicas).min(a.replicas_peak.max(1))
+        });
+        for c in &r.candidates {
+            assert!(!c.on_front || c.simulated.is_some(), "{name}: front candidate {} not simulated", c.name);
+            if let Some(d) = c.simulated.as_ref().filter(|d| d.passes()) {
+                assert!(
+                    d.risk_adjusted_usd_per_hour >= day.risk_adjusted_usd_per_hour,
+                    "{name}: {} is cheaper",
+                    c.name
+                );
+            }
+        }
+        assert_eq!(r.candidates.iter().filter(|c| c.recommended).count(), 1);
+        assert!(r.front.iter().all(|p| p.recommended == (p.candidate == best.name)), "{name}");
+    }
+}
+
+#[test]
+fn without_the_closed_loop_the_ranking_is_static() {
+    let plan = parse_plan(QUICKSTART).unwrap();
+    let config = OptimizeConfig { day: None, ..OptimizeConfig::default() };
+    let r = recommend(&OptimizeInput::from_plan(&plan).unwrap(), &config).unwrap();
+    assert_eq!(r.meets_slos_over_day, None);
+    assert!(r.candidates.iter().all(|c| c.simulated.is_none()));
+    assert!(r.candidates.windows(2).all(|w| w[0].rank < w[1].rank));
+}

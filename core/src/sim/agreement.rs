@@ -55,7 +55,7 @@ fn static_capacity(plan: &Plan) -> f64 {
 fn compare(name: &str, plan: &Plan, rate: f64) -> Vec<String> {
     let plan = at_rate(plan, rate);
     let outcome = place::evaluate(&plan);
-    let inputs = PlanInputs { trace: None, profile: Profile::Steady, timing: Timing::default(), arrival_noise: false };
+    let inputs = PlanInputs { profile: Profile::Steady, arrival_noise: false, ..PlanInputs::default() };
     let mut scenario = from_plan(&plan, &inputs).unwrap_or_else(|e| panic!("{name}: {e}"));
     for d in &mut scenario.deployments {
         let placed = outcome.deployments.iter().find(|o| o.name == d.name).map_or(0, |o| o.replicas);

@@ -216,6 +216,8 @@ impl Figures {
             recommended: false,
             verdict: String::new(),
             reasons: Vec::new(),
+            autoscaling: Default::default(),
+            simulated: None,
         }
     }
 }

@@ -34,6 +34,8 @@ pub struct PlanInputs {
     pub profile: Profile,
     pub timing: Timing,
     pub arrival_noise: bool,
+    /// The profile's bursts go up to this multiple of the declared peak (1: within the declared traffic).
+    pub burst_ceiling_x_peak: f64,
 }
 
 impl PlanInputs {
@@ -48,7 +50,13 @@ impl PlanInputs {
 
 impl Default for PlanInputs {
     fn default() -> Self {
-        PlanInputs { trace: None, profile: Profile::DiurnalWithSpikes, timing: Timing::default(), arrival_noise: true }
+        PlanInputs {
+            trace: None,
+            profile: Profile::DiurnalWithSpikes,
+            timing: Timing::default(),
+            arrival_noise: true,
+            burst_ceiling_x_peak: 1.0,
+        }
     }
 }
 
@@ -79,6 +87,7 @@ pub fn from_plan(plan: &Plan, inputs: &PlanInputs) -> Result<Scenario, SimError>
                 params: ProfileParams {
                     baseline_requests_per_s: w.requests_per_second.baseline,
                     peak_requests_per_s: w.requests_per_second.peak.max(w.requests_per_second.baseline),
+                    spike_ceiling_x_peak: inputs.burst_ceiling_x_peak,
                     ..ProfileParams::default()
                 },
             },

@@ -1,0 +1,202 @@
+//! The closed loop: every candidate on the front (and the cheapest others, while they can still win)
+//! is emitted as a plan and judged over its simulated day on several seeds, with autoscaling searched
+//! as part of the candidate (scale-down stabilisation, replicas kept warm above the baseline). The
+//! recommendation is the candidate with the lowest simulated, risk-adjusted cost whose day meets every
+//! SLO on every seed, drops nothing that matters and does not flap; its margin is the largest burst
+//! beyond the declared peak it still survives.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::{emit, Candidate, OptimizeInput};
+use crate::sim::{self, DayOptions, PlanInputs, TraceRow, Verdict};
+
+/// The loop accepts a day with at most this many autoscaler reversals, below the verdict's
+/// [`sim::verdict::MAX_REVERSALS_PER_DAY`]: a recommendation near the limit on five seeds flaps on
+/// the sixth.
+pub const STABLE_REVERSALS_PER_DAY: f64 = 15.0;
+
+/// How a candidate's autoscaling is set (part of the search, exported as the plan's autoscaler).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct AutoscalingChoice {
+    /// `behavior.scaleDown.stabilizationWindowSeconds` of the HPA (KEDA's `advanced` HPA config).
+    pub scale_down_stabilization_s: u32,
+    /// Replicas kept warm above the baseline sizing: `minReplicas` = baseline replicas + this (at most
+    /// the peak), so a burst finds capacity ready while new nodes start.
+    pub warm_replicas: u32,
+}
+
+impl Default for AutoscalingChoice {
+    fn default() -> Self {
+        AutoscalingChoice { scale_down_stabilization_s: 900, warm_replicas: 0 }
+    }
+}
+
+/// What the loop checks and on what traffic.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DayConfig {
+    pub seeds: Vec<u64>,
+    /// The plan's trace when it has one (the CLI reads a `trace.file`); else the diurnal profile with
+    /// bursts within the declared peak.
+    pub trace: Option<Vec<TraceRow>>,
+    /// Candidates off the front simulated at most (every front candidate is).
+    pub max_candidates: usize,
+    /// Burst ceilings (× the declared peak) tried for the recommendation's margin, increasing.
+    pub burst_margins_x_peak: Vec<f64>,
+}
+
+impl Default for DayConfig {
+    fn default() -> Self {
+        DayConfig {
+            seeds: sim::verdict::DEFAULT_SEEDS.to_vec(),
+            trace: None,
+            max_candidates: 12,
+            burst_margins_x_peak: vec![1.25, 1.5, 2.0, 3.0],
+        }
+    }
+}
+
+/// A candidate's simulated day (`candidates[].simulated`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CandidateDay {
+    /// `pass`: every SLO met on every seed, no flapping, (almost) nothing dropped.
+    pub verdict: Verdict,
+    /// `profile` or `trace`.
+    pub source: &'static str,
+    /// The seeds run: all of them for a pass, up to the first that failed otherwise.
+    pub seeds: Vec<u64>,
+    /// Worst seed, per SLO, keyed as `simulate` keys it.
+    pub slo_attainment: BTreeMap<String, f64>,
+    pub requests_dropped: u64,
+    pub autoscaler_reversals_per_day: f64,
+    /// Mean over the seeds run.
+    pub cost_usd_per_day: f64,
+    /// `cost_usd_per_day / 24` plus the candidate's spot risk: what the recommendation minimises.
+    pub risk_adjusted_usd_per_hour: f64,
+    /// Autoscaling settings tried, cheapest first, until one passed.
+    pub autoscaling_tried: u32,
+    /// For the recommendation: the largest burst ceiling (× the declared peak) its day still passes
+    /// (1 when only the declared traffic passes; absent for a trace).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub burst_margin_x_peak: Option<f64>,
+}
+
+impl CandidateDay {
+    pub fn passes(&self) -> bool {
+        self.verdict == Verdict::Pass
+    }
+}
+
+/// Autoscaling settings to try for a candidate, roughly cheapest first.
+fn choices(c: &Candidate) -> Vec<AutoscalingChoice> {
+    let gap = c.assignments.iter().map(|a| a.replicas_peak.saturating_sub(a.replicas_baseline)).max().unwrap_or(0);
+    let mut out = vec![
+        AutoscalingChoice { scale_down_stabilization_s: 900, warm_replicas: 0 },
+        AutoscalingChoice { scale_down_stabilization_s: 1800, warm_replicas: 0 },
+    ];
+    for fraction in [0.25, 0.5] {
+        let warm = (gap as f64 * fraction).ceil() as u32;
+        if warm > 0 && !out.iter().any(|x| x.warm_replicas == warm) {
+            out.push(AutoscalingChoice { scale_down_stabilization_s: 1800, warm_replicas: warm });
+        }
+    }
+    out
+}
+
+fn inputs(plan: &crate::plan::Plan, day: &DayConfig, burst_ceiling_x_peak: f64) -> PlanInputs {
+    PlanInputs { trace: day.trace.clone(), burst_ceiling_x_peak, ..PlanInputs::for_plan(plan) }
+}
+
+/// Judges one candidate with one autoscaling choice; `None` when the plan cannot be simulated.
+fn judge(input: &OptimizeInput, c: &Candidate, day: &DayConfig, burst: f64) -> Option<sim::DayCheck> {
+    let plan = emit::build_plan(input, c);
+    let options =
+        DayOptions { seeds: day.seeds.clone(), explain: false, stop_at_first_failure: true, ..DayOptions::default() };
+    sim::judge_plan(&plan, &inputs(&plan, day, burst), &options).ok()
+}
+
+fn candidate_day(c: &Candidate, check: &sim::DayCheck, tried: u32) -> CandidateDay {
+    CandidateDay {
+        verdict: check.verdict,
+        source: check.source,
+        seeds: check.seeds.clone(),
+        slo_attainment: check.slo_attainment.clone(),
+        requests_dropped: check.requests_dropped,
+        autoscaler_reversals_per_day: check.autoscaler_reversals_per_day,
+        cost_usd_per_day: check.cost_usd_per_day,
+        risk_adjusted_usd_per_hour: round3(check.cost_usd_per_day / 24.0 + c.spot_risk_usd_per_hour),
+        autoscaling_tried: tried,
+        burst_margin_x_peak: None,
+    }
+}
+
+fn round3(x: f64) -> f64 {
+    (x * 1e3).round() / 1e3
+}
+
+/// Checks the candidates over their day (front first, then by static cost while they can still
+/// win), sets each one's autoscaling and `simulated`, and returns the index of the winner: the lowest
+/// simulated risk-adjusted cost among those that pass, or `None` when none does.
+pub(super) fn check(input: &OptimizeInput, day: &DayConfig, candidates: &mut [Candidate]) -> Option<usize> {
+    // By static cost, the cheapest first: once one passes, the others must beat its simulated cost.
+    let mut order: Vec<usize> = (0..candidates.len()).collect();
+    order.sort_by(|a, b| {
+        candidates[*a].risk_adjusted_usd_per_hour.total_cmp(&candidates[*b].risk_adjusted_usd_per_hour)
+    });
+    let mut best: Option<(usize, f64)> = None;
+    let mut others_checked = 0;
+    for i in order {
+        // Its static cost at the baseline is what it pays at least: once that is above the best
+        // simulated cost, it cannot win. Front candidates are checked all the same (one setting);
+        // the others within the budget.
+        let floor = candidates[i].baseline_usd_per_hour + candidates[i].spot_risk_usd_per_hour;
+        let hopeless = best.is_some_and(|(_, cost)| floor >= cost);
+        if !candidates[i].on_front {
+            if hopeless || others_checked >= day.max_candidates {
+                continue;
+            }
+            others_checked += 1;
+        }
+        let all = choices(&candidates[i]);
+        let tries = if hopeless { &all[..1] } else { &all[..] };
+        let mut last = None;
+        for (n, choice) in tries.iter().enumerate() {
+            candidates[i].autoscaling = *choice;
+            let Some(check) = judge(input, &candidates[i], day, 1.0) else { break };
+            let passes = check.passes() && check.autoscaler_reversals_per_day <= STABLE_REVERSALS_PER_DAY;
+            last = Some(candidate_day(&candidates[i], &check, n as u32 + 1));
+            if passes {
+                break;
+            }
+        }
+        if let Some(mut d) = last {
+            if d.autoscaler_reversals_per_day > STABLE_REVERSALS_PER_DAY {
+                d.verdict = Verdict::Fail;
+            }
+            if d.passes() && best.is_none_or(|(_, cost)| d.risk_adjusted_usd_per_hour < cost) {
+                best = Some((i, d.risk_adjusted_usd_per_hour));
+            }
+            if !d.passes() {
+                // Export what was tried last is no better than the default: keep the default.
+                candidates[i].autoscaling = AutoscalingChoice::default();
+            }
+            candidates[i].simulated = Some(d);
+        }
+    }
+    let winner = best.map(|(i, _)| i)?;
+    // The margin: the largest burst beyond the declared peak the winner's day still passes.
+    if day.trace.is_none() && input.base_plan.spec.workload.trace.is_none() {
+        let mut margin = 1.0;
+        for &x in &day.burst_margins_x_peak {
+            match judge(input, &candidates[winner], day, x) {
+                Some(check) if check.passes() => margin = x,
+                _ => break,
+            }
+        }
+        if let Some(d) = candidates[winner].simulated.as_mut() {
+            d.burst_margin_x_peak = Some(margin);
+        }
+    }
+    Some(winner)
+}
