@@ -5,6 +5,7 @@
 
 mod board;
 mod chart;
+mod day;
 mod deployments;
 mod desktop;
 mod dom;

@@ -1,13 +1,14 @@
 //! Recommend: runs core's optimizer on the current plan (on request only), shows its reasoning, the
 //! cost-vs-latency Pareto front as a chart and a list of candidates, and applies a chosen candidate
-//! as one undoable action.
+//! as one undoable action. The closed loop (each candidate judged over its simulated day) runs one
+//! candidate per frame, with its progress shown, so the page stays responsive.
 
 use leptos::html::Canvas;
 use leptos::prelude::*;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
-use tokenfleet_core::optimize::{self, FrontPoint, Recommendation};
+use tokenfleet_core::optimize::{self, FrontPoint, Recommendation, Recommender};
 use tokenfleet_core::plan::{self, Plan};
 
 use crate::chart::ChartStyle;
@@ -137,6 +138,26 @@ struct Run {
     ms: f64,
 }
 
+/// Judges the next candidate after the next paint, until the loop is done; then publishes the run.
+fn drive(
+    mut recommender: Recommender,
+    base: Plan,
+    start: f64,
+    run: RwSignal<Option<Run>>,
+    progress: RwSignal<Option<(usize, usize)>>,
+) {
+    crate::dom::after_paint(move || {
+        if recommender.step() {
+            progress.set(Some(recommender.progress()));
+            drive(recommender, base, start, run, progress);
+        } else {
+            let result = recommender.finish().map_err(|e| e.to_string());
+            progress.set(None);
+            run.set(Some(Run { base, result, ms: now_ms() - start }));
+        }
+    });
+}
+
 #[component]
 pub fn RecommendPanel() -> impl IntoView {
     let store = expect_context::<Store>();
@@ -145,13 +166,23 @@ pub fn RecommendPanel() -> impl IntoView {
     let say = move |error: bool, text: String| message.set(Some(Notice { error, text }));
     let canvas = NodeRef::<Canvas>::new();
 
+    let progress = RwSignal::new(None::<(usize, usize)>);
     let recommend = move |_| {
+        if progress.get_untracked().is_some() {
+            return;
+        }
         let base = store.plan.get_untracked();
         let start = now_ms();
-        let result = optimize::recommend_plan(&base).map_err(|e| e.to_string());
-        let ms = now_ms() - start;
         message.set(None);
-        run.set(Some(Run { base, result, ms }));
+        let started = optimize::OptimizeInput::from_plan(&base)
+            .and_then(|input| Recommender::start(input, optimize::OptimizeConfig::default()));
+        match started {
+            Ok(recommender) => {
+                progress.set(Some(recommender.progress()));
+                drive(recommender, base, start, run, progress);
+            }
+            Err(e) => run.set(Some(Run { base, result: Err(e.to_string()), ms: now_ms() - start })),
+        }
     };
 
     let apply = move |name: String| {
@@ -207,9 +238,17 @@ pub fn RecommendPanel() -> impl IntoView {
                 "Searches instance types and mixes, tensor parallelism, precision, monolithic vs prefill/decode and "
                 "capacity splits for the cheapest topology that meets the workload's SLOs."
             </p>
-            <button data-testid="recommend-run" on:click=handler(recommend)>"Recommend"</button>
-            {move || run.with(|r| r.as_ref().map(|r| format!("searched in {:.1} ms", r.ms)))
+            <button data-testid="recommend-run" on:click=handler(recommend) disabled=move || progress.get().is_some()>
+                "Recommend"
+            </button>
+            {move || run.with(|r| r.as_ref().map(|r| format!("searched and simulated in {:.1} ms", r.ms)))
                 .map(|t| view! { <span class="tf-muted tf-rec-time">" " {t}</span> }.into_any())}
+            {move || progress.get().map(|(done, all)| view! {
+                <p class="tf-muted" role="status" data-testid="recommend-progress">
+                    <progress max=all.to_string() value=done.to_string()></progress>
+                    {format!(" Judging candidate {done} of {all} over its simulated day…")}
+                </p>
+            }.into_any())}
             {move || stale.get().then(|| view! {
                 <p class="tf-muted" data-testid="recommend-stale">
                     "The plan has changed since this recommendation; run Recommend again to search from it."
@@ -243,6 +282,15 @@ pub fn RecommendPanel() -> impl IntoView {
                         let verdict = candidate.map(|c| c.verdict.clone()).unwrap_or_default();
                         let reasons = candidate.map(|c| c.reasons.clone()).unwrap_or_default();
                         let topology = candidate.map(|c| format!("{} · {} · {}", c.topology, c.mode, c.capacity.as_str())).unwrap_or_default();
+                        let day = candidate.and_then(|c| c.simulated.as_ref()).map(|d| format!(
+                            "Simulated day: {} on {} seeds · {:.2} USD/hour with spot risk · {:.0} reversals a day · {} dropped{}",
+                            if d.passes() { "meets every SLO" } else { "FAILS" },
+                            d.seeds.len(),
+                            d.risk_adjusted_usd_per_hour,
+                            d.autoscaler_reversals_per_day,
+                            d.requests_dropped,
+                            d.burst_margin_x_peak.map(|m| format!(" · survives bursts to {m}× the peak")).unwrap_or_default()
+                        )).unwrap_or_default();
                         let per_million = candidate.and_then(|c| c.usd_per_million_tokens)
                             .map(|v| format!("{v:.3} USD per million tokens")).unwrap_or_default();
                         let apply_name = name.clone();
@@ -259,7 +307,7 @@ pub fn RecommendPanel() -> impl IntoView {
                                 </div>
                                 <div class="tf-muted">{topology}</div>
                                 <div class="tf-rec-figures">
-                                    <span>{format!("{:.2} USD/hour expected", point.cost_usd_per_hour)}</span>
+                                    <span>{format!("{:.2} USD/hour over its day", point.cost_usd_per_hour)}</span>
                                     <span>{format!("{:.2} USD/hour risk-adjusted", point.risk_adjusted_usd_per_hour)}</span>
                                     <span>{per_million}</span>
                                 </div>
@@ -268,6 +316,7 @@ pub fn RecommendPanel() -> impl IntoView {
                                     <span>{format!("TPOT p99 {:.1} ms", point.tpot_p99_ms)}</span>
                                     <span>{format!("end-to-end p99 {:.2} s", point.e2e_latency_p99_ms / 1000.0)}</span>
                                 </div>
+                                <p class="tf-rec-figures" data-testid="recommend-simulated">{day}</p>
                                 <p class="tf-rec-verdict" data-testid="recommend-verdict">{verdict}</p>
                                 {(!reasons.is_empty()).then(|| view! {
                                     <details class="tf-rec-why">

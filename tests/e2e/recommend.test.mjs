@@ -29,6 +29,9 @@ test('Recommend shows the front and its reasoning; Apply commits the recommended
   // Nothing is searched until asked.
   assert.equal(await page.getByTestId('recommend-candidate').count(), 0);
   await page.getByTestId('recommend-run').click();
+  // The closed loop runs one candidate per frame, its progress shown; the button waits for it.
+  await page.getByTestId('recommend-progress').waitFor();
+  assert.equal(await page.getByTestId('recommend-run').isDisabled(), true);
 
   const explanation = page.getByTestId('recommend-explanation');
   await explanation.waitFor();
@@ -48,7 +51,11 @@ test('Recommend shows the front and its reasoning; Apply commits the recommended
     assert.match(text, /TTFT p99 \d+ ms/);
     assert.match(text, /TPOT p99 [\d.]+ ms/);
     assert.ok((await c.getByTestId('recommend-verdict').textContent()).length > 0);
+    // Every point of the front passed its simulated day.
+    assert.match(await c.getByTestId('recommend-simulated').textContent(), /Simulated day: meets every SLO on 5 seeds/);
   }
+  assert.match(reasoning, /Simulated day \(profile, seeds 1,2,3,4,5\): every SLO met on every seed/);
+  assert.equal(await page.getByTestId('recommend-progress').count(), 0);
 
   const recommended = page.locator('[data-testid="recommend-candidate"][data-recommended="true"]');
   assert.equal(await recommended.count(), 1);

@@ -17,9 +17,10 @@ const LAYERS: &[&[&str]] = &[
     &["plan"],
     &["place"],
     &["manifest"],
-    // The three consumers of a placed plan; the linter runs import, the simulator and the optimiser
-    // read placement and the performance model.
-    &["lint", "sim", "optimize"],
+    // The simulator reads placement and the performance model, and judges a plan over its day.
+    &["sim"],
+    // The linter runs import; the optimiser judges its candidates over their simulated day.
+    &["lint", "optimize"],
     // What the shells call besides: charts' curves, the app's edits, share links, the examples.
     &["curves", "edit", "share", "examples"],
 ];

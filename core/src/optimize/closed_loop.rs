@@ -135,28 +135,44 @@ fn round3(x: f64) -> f64 {
     (x * 1e3).round() / 1e3
 }
 
-/// Checks the candidates over their day (front first, then by static cost while they can still
-/// win), sets each one's autoscaling and `simulated`, and returns the index of the winner: the lowest
-/// simulated risk-adjusted cost among those that pass, or `None` when none does.
-pub(super) fn check(input: &OptimizeInput, day: &DayConfig, candidates: &mut [Candidate]) -> Option<usize> {
-    // By static cost, the cheapest first: once one passes, the others must beat its simulated cost.
-    let mut order: Vec<usize> = (0..candidates.len()).collect();
-    order.sort_by(|a, b| {
-        candidates[*a].risk_adjusted_usd_per_hour.total_cmp(&candidates[*b].risk_adjusted_usd_per_hour)
-    });
-    let mut best: Option<(usize, f64)> = None;
-    let mut others_checked = 0;
-    for i in order {
+/// The loop's state: candidates checked one at a time, so a shell can run it between frames.
+pub(super) struct Loop {
+    /// Candidate indices by static cost, the cheapest first: once one passes, the others must beat its
+    /// simulated cost.
+    order: Vec<usize>,
+    next: usize,
+    best: Option<(usize, f64)>,
+    others_checked: usize,
+}
+
+impl Loop {
+    pub fn new(candidates: &[Candidate]) -> Loop {
+        let mut order: Vec<usize> = (0..candidates.len()).collect();
+        order.sort_by(|a, b| {
+            candidates[*a].risk_adjusted_usd_per_hour.total_cmp(&candidates[*b].risk_adjusted_usd_per_hour)
+        });
+        Loop { order, next: 0, best: None, others_checked: 0 }
+    }
+
+    /// Candidates considered so far, of all.
+    pub fn progress(&self) -> (usize, usize) {
+        (self.next, self.order.len())
+    }
+
+    /// Considers the next candidate (simulates it unless it cannot win); false when none is left.
+    pub fn step(&mut self, input: &OptimizeInput, day: &DayConfig, candidates: &mut [Candidate]) -> bool {
+        let Some(&i) = self.order.get(self.next) else { return false };
+        self.next += 1;
         // Its static cost at the baseline is what it pays at least: once that is above the best
         // simulated cost, it cannot win. Front candidates are checked all the same (one setting);
         // the others within the budget.
         let floor = candidates[i].baseline_usd_per_hour + candidates[i].spot_risk_usd_per_hour;
-        let hopeless = best.is_some_and(|(_, cost)| floor >= cost);
+        let hopeless = self.best.is_some_and(|(_, cost)| floor >= cost);
         if !candidates[i].on_front {
-            if hopeless || others_checked >= day.max_candidates {
-                continue;
+            if hopeless || self.others_checked >= day.max_candidates {
+                return true;
             }
-            others_checked += 1;
+            self.others_checked += 1;
         }
         let all = choices(&candidates[i]);
         let tries = if hopeless { &all[..1] } else { &all[..] };
@@ -174,29 +190,34 @@ pub(super) fn check(input: &OptimizeInput, day: &DayConfig, candidates: &mut [Ca
             if d.autoscaler_reversals_per_day > STABLE_REVERSALS_PER_DAY {
                 d.verdict = Verdict::Fail;
             }
-            if d.passes() && best.is_none_or(|(_, cost)| d.risk_adjusted_usd_per_hour < cost) {
-                best = Some((i, d.risk_adjusted_usd_per_hour));
+            if d.passes() && self.best.is_none_or(|(_, cost)| d.risk_adjusted_usd_per_hour < cost) {
+                self.best = Some((i, d.risk_adjusted_usd_per_hour));
             }
             if !d.passes() {
-                // Export what was tried last is no better than the default: keep the default.
+                // What was tried last is no better than the default: export the default.
                 candidates[i].autoscaling = AutoscalingChoice::default();
             }
             candidates[i].simulated = Some(d);
         }
+        true
     }
-    let winner = best.map(|(i, _)| i)?;
-    // The margin: the largest burst beyond the declared peak the winner's day still passes.
-    if day.trace.is_none() && input.base_plan.spec.workload.trace.is_none() {
-        let mut margin = 1.0;
-        for &x in &day.burst_margins_x_peak {
-            match judge(input, &candidates[winner], day, x) {
-                Some(check) if check.passes() => margin = x,
-                _ => break,
+
+    /// The winner (the lowest simulated risk-adjusted cost among the days that passed), with its
+    /// margin: the largest burst beyond the declared peak its day still passes. `None`: none passed.
+    pub fn finish(self, input: &OptimizeInput, day: &DayConfig, candidates: &mut [Candidate]) -> Option<usize> {
+        let winner = self.best.map(|(i, _)| i)?;
+        if day.trace.is_none() && input.base_plan.spec.workload.trace.is_none() {
+            let mut margin = 1.0;
+            for &x in &day.burst_margins_x_peak {
+                match judge(input, &candidates[winner], day, x) {
+                    Some(check) if check.passes() => margin = x,
+                    _ => break,
+                }
+            }
+            if let Some(d) = candidates[winner].simulated.as_mut() {
+                d.burst_margin_x_peak = Some(margin);
             }
         }
-        if let Some(d) = candidates[winner].simulated.as_mut() {
-            d.burst_margin_x_peak = Some(margin);
-        }
+        Some(winner)
     }
-    Some(winner)
 }

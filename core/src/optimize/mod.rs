@@ -427,49 +427,88 @@ fn derive_classes(input_mean: f64, input_p90: Option<f64>, output_mean: f64) -> 
 }
 
 /// Searches and builds the recommended plan.
-#[allow(clippy::neg_cmp_op_on_partial_ord)] // NaN must fail the checks below
 pub fn recommend(input: &OptimizeInput, config: &OptimizeConfig) -> Result<Recommendation, OptimizeError> {
-    if input.classes.is_empty() {
-        return Err(OptimizeError::new("classes", "give at least one request class"));
+    let mut recommender = Recommender::start(input.clone(), config.clone())?;
+    while recommender.step() {}
+    recommender.finish()
+}
+
+/// A recommendation in steps, for a shell that keeps a page responsive: `start` runs the static
+/// search, each `step` judges one candidate over its simulated day, `finish` ranks and writes the plan.
+pub struct Recommender {
+    input: OptimizeInput,
+    config: OptimizeConfig,
+    found: search::Found,
+    day: Option<closed_loop::Loop>,
+}
+
+impl Recommender {
+    /// Checks the input and runs the static search.
+    #[allow(clippy::neg_cmp_op_on_partial_ord)] // NaN must fail the checks below
+    pub fn start(input: OptimizeInput, config: OptimizeConfig) -> Result<Recommender, OptimizeError> {
+        if input.classes.is_empty() {
+            return Err(OptimizeError::new("classes", "give at least one request class"));
+        }
+        let share_sum: f64 = input.classes.iter().map(|c| c.share).sum();
+        // Negated comparisons on purpose: NaN shares fail them.
+        if !(share_sum.is_finite() && share_sum > 0.0) || input.classes.iter().any(|c| !(c.share >= 0.0)) {
+            return Err(OptimizeError::new("classes", "class shares must be non-negative and sum above 0"));
+        }
+        if !(input.peak_requests_per_s.is_finite() && input.peak_requests_per_s > 0.0) {
+            return Err(OptimizeError::new("peak_requests_per_s", "must be above 0"));
+        }
+        if config.utilization_targets.iter().any(|u| !(*u > 0.0 && *u <= 1.0)) || config.utilization_targets.is_empty()
+        {
+            return Err(OptimizeError::new("utilization_targets", "each target must be in (0, 1]"));
+        }
+        let found = search::search(&input, &config)?;
+        let day = config.day.as_ref().map(|_| closed_loop::Loop::new(&found.candidates));
+        Ok(Recommender { input, config, found, day })
     }
-    let share_sum: f64 = input.classes.iter().map(|c| c.share).sum();
-    // Negated comparisons on purpose: NaN shares fail them.
-    if !(share_sum.is_finite() && share_sum > 0.0) || input.classes.iter().any(|c| !(c.share >= 0.0)) {
-        return Err(OptimizeError::new("classes", "class shares must be non-negative and sum above 0"));
+
+    /// Judges the next candidate over its day; false when the loop is done (or off).
+    pub fn step(&mut self) -> bool {
+        match (&mut self.day, &self.config.day) {
+            (Some(l), Some(day)) => l.step(&self.input, day, &mut self.found.candidates),
+            _ => false,
+        }
     }
-    if !(input.peak_requests_per_s.is_finite() && input.peak_requests_per_s > 0.0) {
-        return Err(OptimizeError::new("peak_requests_per_s", "must be above 0"));
+
+    /// Candidates considered so far, of all (for a progress bar).
+    pub fn progress(&self) -> (usize, usize) {
+        self.day.as_ref().map_or((0, 0), closed_loop::Loop::progress)
     }
-    if config.utilization_targets.iter().any(|u| !(*u > 0.0 && *u <= 1.0)) || config.utilization_targets.is_empty() {
-        return Err(OptimizeError::new("utilization_targets", "each target must be in (0, 1]"));
+
+    /// Ranks by the days, writes and checks the recommended plan.
+    pub fn finish(self) -> Result<Recommendation, OptimizeError> {
+        let Recommender { input, config, mut found, day } = self;
+        let mut meets_slos_over_day = None;
+        if let (Some(l), Some(day)) = (day, &config.day) {
+            let winner = l.finish(&input, day, &mut found.candidates);
+            meets_slos_over_day = Some(winner.is_some());
+            rerank(&mut found, winner);
+        }
+        let plan = emit::build_plan(&input, &found.candidates[0]);
+        // Whatever Tokenfleet writes, it reads back: the recommended plan passes the same validation as
+        // a plan a user writes.
+        if let Some(e) = crate::plan::validate(&plan).into_iter().next() {
+            return Err(OptimizeError::new("plan", format!("the recommended plan would not be valid: {e}")));
+        }
+        let slo_checks = slo_check(&plan, &input, &found.candidates[0].assignments);
+        let mut recommendation = Recommendation {
+            plan,
+            candidates: found.candidates,
+            front: found.front,
+            classes: input.classes.clone(),
+            explanation: Vec::new(),
+            slo_checks,
+            rejected: found.rejected,
+            stats: found.stats,
+            meets_slos_over_day,
+        };
+        recommendation.explanation = explain::explanation(&input, &recommendation);
+        Ok(recommendation)
     }
-    let mut found = search::search(input, config)?;
-    let mut meets_slos_over_day = None;
-    if let Some(day) = &config.day {
-        let winner = closed_loop::check(input, day, &mut found.candidates);
-        meets_slos_over_day = Some(winner.is_some());
-        rerank(&mut found, winner);
-    }
-    let plan = emit::build_plan(input, &found.candidates[0]);
-    // Whatever Tokenfleet writes, it reads back: the recommended plan passes the same validation as
-    // a plan a user writes.
-    if let Some(e) = crate::plan::validate(&plan).into_iter().next() {
-        return Err(OptimizeError::new("plan", format!("the recommended plan would not be valid: {e}")));
-    }
-    let slo_checks = slo_check(&plan, input, &found.candidates[0].assignments);
-    let mut recommendation = Recommendation {
-        plan,
-        candidates: found.candidates,
-        front: found.front,
-        classes: input.classes.clone(),
-        explanation: Vec::new(),
-        slo_checks,
-        rejected: found.rejected,
-        stats: found.stats,
-        meets_slos_over_day,
-    };
-    recommendation.explanation = explain::explanation(input, &recommendation);
-    Ok(recommendation)
 }
 
 /// After the closed loop: the winner first (rank 1, recommended), then the others that passed by
