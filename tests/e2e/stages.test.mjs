@@ -49,23 +49,23 @@ test('each stage is sized and pinned apart: the export follows, undo reverts one
   const stages = board.deploymentCard(DEPLOYMENT).getByTestId('stage-card');
   assert.deepEqual(await stages.evaluateAll((s) => s.map((e) => e.dataset.stage)), ['prefill', 'decode']);
   const decode = board.stageCard(DEPLOYMENT, 'decode');
-  assert.equal(await decode.getByTestId('stage-replicas-max').inputValue(), '5');
+  assert.equal(await decode.getByTestId('stage-replicas-max').inputValue(), '6');
   assert.equal(await decode.getByTestId('stage-replicas-max').getAttribute('id'), `f-${path('decode.replicas.max')}`);
   assert.equal(await board.stageCard(DEPLOYMENT, 'prefill').getByTestId('stage-pool').inputValue(), 'prefill-h100');
   // The deployment-level replica bounds do not run while disaggregated, so they are not shown.
   assert.equal(await board.deploymentCard(DEPLOYMENT).getByTestId('deployment-replicas-max').count(), 0);
 
-  // 1. Decode max replicas 5 → 6: only the decode autoscaler changes.
-  await board.setField(path('decode.replicas.max'), 6);
+  // 1. Decode max replicas 6 → 5: only the decode autoscaler changes.
+  await board.setField(path('decode.replicas.max'), 5);
   let yaml = await board.exportYaml();
-  assert.equal(maxReplicas(yaml, 'decode'), 6);
-  assert.equal(maxReplicas(yaml, 'prefill'), 3);
+  assert.equal(maxReplicas(yaml, 'decode'), 5);
+  assert.equal(maxReplicas(yaml, 'prefill'), 4);
   assert.equal(await board.fieldError(path('decode.replicas.max')).textContent(), '');
   assert.match(await page.getByTestId('undo').getAttribute('title'), /Set decode maximum replicas/);
 
   // Bad values get a message at their field and leave the plan alone.
   await board.setField(path('decode.replicas.min'), 9);
-  assert.equal(await board.fieldError(path('decode.replicas.min')).textContent(), 'decode replicas: min 9 is above max 6 (raise max first)');
+  assert.equal(await board.fieldError(path('decode.replicas.min')).textContent(), 'decode replicas: min 9 is above max 5 (raise max first)');
   await board.setField(path('prefill.replicas.max'), 'three');
   assert.match(await board.fieldError(path('prefill.replicas.max')).textContent(), /"three" is not a whole number/);
   assert.equal(await board.exportYaml(), yaml, 'refused edits change nothing');
@@ -91,7 +91,7 @@ test('each stage is sized and pinned apart: the export follows, undo reverts one
   await board.undo();
   yaml = await board.exportYaml();
   assert.equal(nodePool(yaml, 'prefill'), 'prefill-h100');
-  assert.equal(maxReplicas(yaml, 'decode'), 6);
+  assert.equal(maxReplicas(yaml, 'decode'), 5);
   await board.undo();
   assert.equal(await board.exportYaml(), template);
   await board.undo();
@@ -141,6 +141,7 @@ test('a lint finding about a stage focuses that stage\'s field', async () => {
   assert.equal(await page.evaluate(() => document.activeElement?.id), `f-${path('decode')}`);
   // A finding on a stage's replicas.max lands on the input itself.
   await board.setField(path('decode.replicas.max'), 4);
+  await board.setField(path('prefill.replicas.min'), 1);
   await board.setField(path('prefill.replicas.max'), 1);
   const tf022 = page.getByTestId('lint-panel').locator('[data-testid=lint-finding][data-code=TF022]').first();
   assert.match(await tf022.textContent(), /spec\.deployments\[0\]\.prefill\.replicas\.max/);

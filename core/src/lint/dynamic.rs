@@ -2,9 +2,18 @@
 //! SLOs over its day although its peak sizing is right.
 
 use crate::finding::{Finding, Severity};
+use crate::place::{self, sizing};
 use crate::plan::{self, Plan};
+use crate::sim::verdict::cold_start_parts;
+use crate::sim::{NodeOs, Timing};
 
-pub(super) fn lint_dynamic(plan: &Plan, out: &mut Vec<Finding>) {
+/// The share of its capacity an autoscaled replica keeps spare: the complement of the 70 % target
+/// the default autoscaler and the recommender's middle candidates run at.
+const SPARE_FRACTION: f64 = 0.3;
+/// A cold start at least this long leaves a burst to wait for minutes.
+const LONG_COLD_START_S: f64 = 120.0;
+
+pub(super) fn lint_dynamic(plan: &Plan, outcome: &place::Outcome, out: &mut Vec<Finding>) {
     let w = &plan.spec.workload;
     let timeout_s = w.request_timeout_s();
     let longest_e2e_ms =
@@ -25,23 +34,129 @@ pub(super) fn lint_dynamic(plan: &Plan, out: &mut Vec<Finding>) {
              end-to-end SLO",
         ));
     }
+    let critical = w.slos.iter().any(|s| s.metric != plan::SloMetric::E2e || s.limit_ms < 60_000.0);
+    let rate = &w.requests_per_second;
+    let timing = Timing { request_timeout_s: timeout_s, ..Timing::default() };
+    let (trace_steepest, trace_highest) =
+        if plan.spec.deployments.iter().any(|d| d.autoscaler.is_some()) { trace_shape(plan) } else { (0.0, 0.0) };
     for (i, d) in plan.spec.deployments.iter().enumerate() {
         let Some(a) = &d.autoscaler else { continue };
         // A queue reads zero whenever the replicas keep up: the ratio then asks for the minimum, the
-        // queue forms again, and the autoscaler turns around all day.
-        if !a.metrics.is_empty() && a.metrics.iter().all(|m| m.metric == plan::MetricKind::QueueDepth) {
+        // queue forms again, and the autoscaler turns around all day. Paired with a utilisation signal
+        // (KV cache, GPU, CPU) it still flaps: those read low until the replicas are nearly full.
+        let queue = a.metrics.iter().any(|m| m.metric == plan::MetricKind::QueueDepth);
+        let follows_load =
+            a.metrics.iter().any(|m| matches!(m.metric, plan::MetricKind::RunningRequests | plan::MetricKind::Ttft));
+        // Only where the autoscaler has to move: minReplicas below what the peak needs.
+        let fleet = outcome.deployments.iter().find(|f| f.deployment == d.name && f.role == "server");
+        let moves = fleet.and_then(|f| f.replicas_for_peak.map(|need| f.replicas < need)).unwrap_or(true);
+        if queue && !follows_load && moves {
+            let others: Vec<String> = a
+                .metrics
+                .iter()
+                .filter(|m| m.metric != plan::MetricKind::QueueDepth)
+                .map(|m| {
+                    // The plan's own name for it (`kvCacheUsage`).
+                    let name = serde_json::to_value(m.metric).ok().and_then(|v| v.as_str().map(str::to_string));
+                    format!("{} {}", name.unwrap_or_default(), m.target)
+                })
+                .collect();
+            let paired = if others.is_empty() {
+                "scales only on queue depth, which reads zero whenever capacity suffices".to_string()
+            } else {
+                format!(
+                    "scales on queue depth, which reads zero whenever capacity suffices, and on {}, which reads low \
+                     until the replicas are nearly full",
+                    others.join(", ")
+                )
+            };
             out.push(Finding::new(
                 "TF046",
                 Severity::Warning,
                 format!("spec.deployments[{i}].autoscaler.metrics"),
                 format!(
-                    "{} scales only on queue depth, which reads zero whenever capacity suffices: the autoscaler scales \
-                     in until a queue forms, then out again, and flaps all day (each turn a cold start)",
+                    "{} {paired}: the autoscaler scales in until a queue forms, then out again, and flaps all day (each \
+                     turn a cold start)",
                     d.name
                 ),
-                "add a signal that grows with the load below capacity (runningRequests or kvCacheUsage) and keep \
-                 queueDepth as the second signal; lengthen scaleDownStabilizationSeconds",
+                "scale on runningRequests (it grows with the load below capacity) and keep queueDepth as the second \
+                 signal; lengthen scaleDownStabilizationSeconds",
+            ));
+        }
+        // The scale-up path: the autoscaler's reaction, then a new node and pod, end to end.
+        let Some(fleet) = fleet else { continue };
+        let (Some(need), Some(weights_gib)) = (fleet.replicas_for_peak, sizing::weights_gib(d)) else { continue };
+        let os = fleet
+            .node_pools
+            .first()
+            .and_then(|p| plan.spec.node_pools.iter().find(|x| &x.name == p))
+            .and_then(|p| plan.node_class(&p.node_class))
+            .and_then(|c| NodeOs::parse(&c.ami))
+            .unwrap_or(NodeOs::Bottlerocket);
+        let parts = cold_start_parts(&timing, os, crate::sim::plan_adapter::DEFAULT_IMAGE_GIB, weights_gib);
+        let poll_s = match a.kind {
+            plan::AutoscalerKind::Hpa => timing.hpa_sync_period_s,
+            plan::AutoscalerKind::Keda => a.polling_interval_seconds.map_or(30.0, f64::from),
+        };
+        let cold_s: f64 = parts.iter().map(|p| p.seconds).sum::<f64>() + timing.metrics_scrape_interval_s + poll_s;
+        let listed: Vec<String> = parts.iter().map(|p| format!("{} {:.0} s", p.part, p.seconds)).collect();
+        let per_replica = if need > 0 { rate.peak / need as f64 } else { 0.0 };
+        // The steepest rise of the day: the diurnal cosine's, or the plan's trace's over five minutes.
+        let ramp = trace_steepest.max((rate.peak - rate.baseline).max(0.0) * std::f64::consts::PI / 86_400.0);
+        let spare = fleet.replicas as f64 * per_replica * SPARE_FRACTION;
+        // It cannot rise by more than the whole swing of the day.
+        let swing = (rate.peak.max(trace_highest) - rate.baseline).max(0.0);
+        let growth = (ramp * cold_s).min(swing);
+        if growth > spare && per_replica > 0.0 {
+            out.push(Finding::new(
+                "TF047",
+                Severity::Warning,
+                format!("spec.deployments[{i}].replicas.min"),
+                format!(
+                    "{}: a new replica is ready {cold_s:.0} s after the load calls for it (metrics and autoscaler \
+                     {:.0} s, {}); the traffic rises by {:.2} requests/s meanwhile, more than the {:.2} spare on {}: \
+                     every ramp queues",
+                    d.name,
+                    timing.metrics_scrape_interval_s + poll_s,
+                    listed.join(", "),
+                    growth,
+                    spare,
+                    crate::units::count(fleet.replicas as u64, "running replica")
+                ),
+                "keep more replicas warm (minReplicas), scale earlier (a lower target), or shorten the start: cache \
+                 the image on the nodes' data volume, load the weights from local NVMe",
+            ));
+        } else if critical && w.trace.is_none() && fleet.replicas < need && cold_s >= LONG_COLD_START_S {
+            out.push(Finding::new(
+                "TF048",
+                Severity::Info,
+                format!("spec.deployments[{i}].replicas.min"),
+                format!(
+                    "{}: a burst to the declared peak finds {} of the {need} replicas it needs and waits {cold_s:.0} s \
+                     for the others ({}); no warm capacity covers SLO-critical traffic meanwhile",
+                    d.name,
+                    fleet.replicas,
+                    listed.join(", ")
+                ),
+                "keep warm capacity for bursts (a higher minReplicas, a static NodePool or a CapacityBuffer); \
+                 `tokenfleet plan` shows what the bursts cost over the day",
             ));
         }
     }
+}
+
+/// An inline trace's steepest rise (requests/s per second, over windows of five minutes) and its
+/// highest rate; zeros without one. One read of the CSV for both.
+fn trace_shape(plan: &Plan) -> (f64, f64) {
+    let Some(Ok(rows)) = plan.spec.workload.trace.as_ref().and_then(plan::TraceRef::inline_rows) else {
+        return (0.0, 0.0);
+    };
+    let mut steepest = 0.0f64;
+    for (k, row) in rows.iter().enumerate() {
+        for later in rows[k + 1..].iter().take_while(|r| r.t_s - row.t_s <= 300.0) {
+            let dt = (later.t_s - row.t_s).max(60.0);
+            steepest = steepest.max((later.requests_per_s - row.requests_per_s) / dt);
+        }
+    }
+    (steepest, rows.iter().map(|r| r.requests_per_s).fold(0.0, f64::max))
 }

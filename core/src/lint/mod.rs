@@ -51,7 +51,9 @@ pub const RULES: &[(&str, Severity, &str)] = &[
     ("TF043", Severity::Warning, "static NodePool (spec.replicas): imported as a dynamic pool"),
     ("TF044", Severity::Error, "precision the placed chips cannot run (BF16 on T4, FP8 on A10G)"),
     ("TF045", Severity::Warning, "request timeout shorter than the end-to-end SLO (requests dropped, not late)"),
-    ("TF046", Severity::Warning, "autoscaling only on queue depth, a signal that reads zero below capacity (flapping)"),
+    ("TF046", Severity::Warning, "queue depth (zero below capacity) with no signal that follows the load (flapping)"),
+    ("TF047", Severity::Warning, "scale-up path (cold start end to end) slower than the traffic's ramp"),
+    ("TF048", Severity::Info, "no warm capacity under SLO-critical traffic whose bursts need more replicas"),
 ];
 
 /// Lints plan text; findings carry the line of their field.

@@ -431,7 +431,7 @@ pub fn lint_plan_with(plan: &Plan, outcome: &place::Outcome) -> Vec<Finding> {
             "allow instance types that fit, raise limits, or add tolerations",
         );
     }
-    super::dynamic::lint_dynamic(plan, &mut out);
+    super::dynamic::lint_dynamic(plan, outcome, &mut out);
     out
 }
 

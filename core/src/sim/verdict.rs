@@ -499,7 +499,12 @@ pub fn lag_parts(sc: &Scenario) -> Vec<LagPart> {
     let pool =
         sc.pools.iter().find(|p| d.allowed_pools.is_empty() || d.allowed_pools.contains(&p.name)).or(sc.pools.first());
     let os = pool.map(|p| p.os).unwrap_or(super::NodeOs::Bottlerocket);
-    let t = &sc.timing;
+    cold_start_parts(&sc.timing, os, d.image_gib, d.weights_gib)
+}
+
+/// A pod's start on a new node, part by part: Karpenter's batching, the instance launch, the OS boot,
+/// the device plugin, the image pull and the model load with the engine's warm-up.
+pub fn cold_start_parts(t: &super::Timing, os: super::NodeOs, image_gib: f64, weights_gib: f64) -> Vec<LagPart> {
     vec![
         LagPart { part: "batching", seconds: t.batch_idle_s },
         LagPart { part: "launch", seconds: t.instance_launch_s },
@@ -507,9 +512,9 @@ pub fn lag_parts(sc: &Scenario) -> Vec<LagPart> {
         LagPart { part: "device plugin", seconds: t.device_plugin_s(os) },
         LagPart {
             part: "image pull",
-            seconds: round3(t.image_pull_overhead_s + d.image_gib * 1024.0 / t.image_pull_mib_per_s),
+            seconds: round3(t.image_pull_overhead_s + image_gib * 1024.0 / t.image_pull_mib_per_s),
         },
-        LagPart { part: "model load", seconds: round3(d.weights_gib * 1024.0 / t.model_load_mib_per_s) },
+        LagPart { part: "model load", seconds: round3(weights_gib * 1024.0 / t.model_load_mib_per_s) },
         LagPart { part: "warm-up", seconds: t.engine_warmup_s },
     ]
 }
