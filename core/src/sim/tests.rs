@@ -54,6 +54,7 @@ fn hpa(min: u32, max: u32, queue_target: f64) -> Autoscaler {
         max_replicas: max,
         metrics: vec![MetricSpec { kind: MetricKind::QueueDepth, target: MetricTarget::AverageValue(queue_target) }],
         behavior: Behavior::default(),
+        without_behavior: false,
     })
 }
 
@@ -255,6 +256,7 @@ fn keda_scales_to_zero_and_back_on_request_rate() {
         }],
         fallback: Some(KedaFallback { failure_threshold: 3, replicas: 2 }),
         behavior: Behavior::default(),
+        without_behavior: false,
     });
     let sc = scenario(traffic, keda, vec![pool("gpu", NodeOs::Bottlerocket, None)]);
     let t = simulate(&sc, &opts(3.0 * 3600.0)).unwrap();
@@ -280,6 +282,7 @@ fn keda_falls_back_when_metrics_are_down() {
         triggers: vec![KedaTrigger { metric: MetricKind::QueueDepth, target_per_pod: 5.0, activation_threshold: 0.0 }],
         fallback: Some(KedaFallback { failure_threshold: 3, replicas: 4 }),
         behavior: Behavior::default(),
+        without_behavior: false,
     });
     let mut sc = scenario(steady(0.3), keda, vec![pool("gpu", NodeOs::Bottlerocket, None)]);
     sc.metrics_outages = vec![(600.0, 1800.0)];
@@ -364,6 +367,7 @@ fn random_scenarios_never_panic_and_conserve_requests() {
                 }],
                 fallback: Some(KedaFallback { failure_threshold: 2, replicas: 2 }),
                 behavior: Behavior::default(),
+                without_behavior: false,
             }),
         };
         let traffic = match case % 4 {

@@ -85,3 +85,20 @@ fn a_search_stops_at_the_first_failing_seed() {
     let check = judge_plan(&plan, &PlanInputs::for_plan(&plan), &options).unwrap();
     assert_eq!((check.verdict, check.seeds.len(), check.reasons.len()), (Verdict::Fail, 1, 0));
 }
+
+/// The day simulates what the export applies: an autoscaler without `behavior` is written without
+/// `spec.behavior` (the controller's older path), and no autoscaler writes no HPA (a fixed count).
+#[test]
+fn the_day_runs_what_the_export_applies() {
+    use crate::sim::scenario::Autoscaler;
+    let mut plan = example("quickstart");
+    plan.spec.deployments[0].autoscaler.as_mut().unwrap().behavior = None;
+    let sc = crate::sim::from_plan(&plan, &PlanInputs::for_plan(&plan)).unwrap();
+    assert!(matches!(&sc.deployments[0].autoscaler, Autoscaler::Hpa(h) if h.without_behavior));
+    assert!(!crate::manifest::render_stream(&plan).contains("behavior:"));
+    plan.spec.deployments[0].autoscaler = None;
+    let sc = crate::sim::from_plan(&plan, &PlanInputs::for_plan(&plan)).unwrap();
+    assert_eq!(sc.deployments[0].autoscaler, Autoscaler::Fixed { replicas: plan.spec.deployments[0].replicas.min });
+    let export = crate::manifest::render_stream(&plan);
+    assert!(!export.contains("kind: HorizontalPodAutoscaler") && !export.contains("kind: ScaledObject"));
+}

@@ -69,7 +69,11 @@ pub(super) fn autoscale(
                 }
                 metric_replicas(dep.desired, m.target, r, pods, down, up)
             }));
-            dep.desired = dep.hpa.reconcile(spec, t, dep.desired, &proposals);
+            dep.desired = if spec.without_behavior {
+                dep.hpa.reconcile_without_behavior(spec, t, dep.desired, &proposals)
+            } else {
+                dep.hpa.reconcile(spec, t, dep.desired, &proposals)
+            };
             dep.hit_max |=
                 dep.desired >= spec.max_replicas && proposals.iter().flatten().any(|p| *p > spec.max_replicas);
             dep.proposals = proposals;
@@ -95,7 +99,11 @@ pub(super) fn autoscale(
                         })
                     })
                     .collect();
-                dep.desired = dep.keda.hpa.reconcile(&hpa, t, dep.desired, &proposals);
+                dep.desired = if hpa.without_behavior {
+                    dep.keda.hpa.reconcile_without_behavior(&hpa, t, dep.desired, &proposals)
+                } else {
+                    dep.keda.hpa.reconcile(&hpa, t, dep.desired, &proposals)
+                };
                 dep.hit_max |=
                     dep.desired >= hpa.max_replicas && proposals.iter().flatten().any(|p| *p > hpa.max_replicas);
             }

@@ -33,6 +33,10 @@ pub struct KedaSpec {
     pub fallback: Option<KedaFallback>,
     /// `advanced.horizontalPodAutoscalerConfig.behavior`.
     pub behavior: Behavior,
+    /// No `advanced.horizontalPodAutoscalerConfig.behavior`: the HPA KEDA creates has no
+    /// `spec.behavior` either, and the controller takes its older path.
+    #[serde(default)]
+    pub without_behavior: bool,
 }
 
 impl KedaSpec {
@@ -48,6 +52,7 @@ impl KedaSpec {
                 .map(|t| MetricSpec { kind: t.metric, target: MetricTarget::AverageValue(t.target_per_pod) })
                 .collect(),
             behavior: self.behavior.clone(),
+            without_behavior: self.without_behavior,
         }
     }
 }

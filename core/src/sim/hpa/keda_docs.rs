@@ -28,6 +28,7 @@ fn spec(min: u32, target: f64, activation: f64) -> KedaSpec {
         }],
         fallback: None,
         behavior: Behavior::default(),
+        without_behavior: false,
     }
 }
 

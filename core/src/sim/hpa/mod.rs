@@ -141,6 +141,10 @@ pub struct HpaSpec {
     pub max_replicas: u32,
     pub metrics: Vec<MetricSpec>,
     pub behavior: Behavior,
+    /// The manifest has no `spec.behavior`: kube-controller-manager then takes its older path
+    /// ([`HpaController::reconcile_without_behavior`]) and `behavior` is not used.
+    #[serde(default)]
+    pub without_behavior: bool,
 }
 
 /// What the metrics pipeline reports at one sync for one metric.

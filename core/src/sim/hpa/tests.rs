@@ -16,6 +16,7 @@ fn spec(min: u32, max: u32, behavior: Behavior) -> HpaSpec {
         max_replicas: max,
         metrics: vec![MetricSpec { kind: MetricKind::QueueDepth, target: MetricTarget::AverageValue(100.0) }],
         behavior,
+        without_behavior: false,
     }
 }
 
@@ -154,6 +155,7 @@ fn keda(min: u32) -> KedaSpec {
         triggers: vec![KedaTrigger { metric: MetricKind::QueueDepth, target_per_pod: 5.0, activation_threshold: 0.5 }],
         fallback: Some(KedaFallback { failure_threshold: 3, replicas: 4 }),
         behavior: Behavior::default(),
+        without_behavior: false,
     }
 }
 

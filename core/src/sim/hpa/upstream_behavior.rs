@@ -264,8 +264,13 @@ fn store_scale_events_cases() {
         let prev: Vec<Timestamped> = prev.iter().map(|&(value, age)| Timestamped { t_s: NOW - age, value }).collect();
         for up in [true, false] {
             let mut c = HpaController::default();
-            let mut spec =
-                HpaSpec { min_replicas: 1, max_replicas: 100, metrics: vec![], behavior: Behavior::default() };
+            let mut spec = HpaSpec {
+                min_replicas: 1,
+                max_replicas: 100,
+                metrics: vec![],
+                behavior: Behavior::default(),
+                without_behavior: false,
+            };
             if up {
                 c.scale_up_events = prev.clone();
             } else {
@@ -297,8 +302,13 @@ fn store_scale_events_cases() {
 /// 100 % target propose 2, a recommendation of 4 a minute old holds 4, one of 10 is 10 min old).
 #[test]
 fn whole_controller_cases_decided_by_the_controller() {
-    let spec =
-        |min, max| HpaSpec { min_replicas: min, max_replicas: max, metrics: vec![], behavior: Behavior::default() };
+    let spec = |min, max| HpaSpec {
+        min_replicas: min,
+        max_replicas: max,
+        metrics: vec![],
+        behavior: Behavior::default(),
+        without_behavior: false,
+    };
     let mut c = HpaController::default();
     assert_eq!(c.reconcile_without_behavior(&spec(2, 6), NOW, 1, &[None]), 2, "TestScaleUpRCImmediately");
     let mut c = HpaController::default();

@@ -321,7 +321,8 @@ fn whole_controller_cases() {
         if let Some(up) = c.up {
             behavior.scale_up = rules_of(up);
         }
-        let spec = HpaSpec { min_replicas: c.min, max_replicas: c.max, metrics: vec![], behavior };
+        let spec =
+            HpaSpec { min_replicas: c.min, max_replicas: c.max, metrics: vec![], behavior, without_behavior: false };
         let mut hc = HpaController::default();
         match c.recs {
             Recs::Nil => {}

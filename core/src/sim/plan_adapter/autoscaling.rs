@@ -1,60 +1,23 @@
-//! A fleet's autoscaler section as the simulator's HPA or KEDA spec, or the default HPA on running
-//! requests and queue depth.
+//! A fleet's autoscaler section as the simulator's HPA or KEDA spec, exactly as the export writes it:
+//! no autoscaler is a fixed count, no `behavior` the controllers' older path.
 
-use crate::plan::{self, Plan};
+use crate::plan;
 
-use super::{DEFAULT_MAX_UTILIZATION, DEFAULT_QUEUE_DEPTH_TARGET};
 use crate::sim::error::SimError;
 use crate::sim::hpa::{
     Behavior, HpaSpec, KedaSpec, KedaTrigger, MetricKind, MetricSpec, MetricTarget, PolicyKind, ScalingPolicy,
 };
 use crate::sim::scenario::Autoscaler;
-use crate::sim::serving::ServiceProfile;
 
-/// The default HPA's running-requests target: what a replica runs at the highest utilisation (at
-/// most [`DEFAULT_MAX_UTILIZATION`]) where the performance model keeps TTFT p95 within the plan's
-/// tightest TTFT SLO.
-pub(super) fn default_running_target(service: &ServiceProfile, plan: &Plan) -> f64 {
-    let ttft_limit_ms = plan
-        .spec
-        .workload
-        .slos
-        .iter()
-        .filter(|s| s.metric == plan::SloMetric::Ttft)
-        .map(|s| s.limit_ms)
-        .fold(f64::INFINITY, f64::min);
-    let n = service.curve.len().max(2);
-    let point = service
-        .curve
-        .iter()
-        .enumerate()
-        .rfind(|(i, p)| (*i as f64 / (n - 1) as f64) <= DEFAULT_MAX_UTILIZATION && p.ttft_p95_ms <= ttft_limit_ms)
-        .map(|(_, p)| p);
-    point.map_or(1.0, |p| p.running_requests).max(1.0)
-}
-
-pub(super) fn autoscaler(
-    d: &plan::Deployment,
-    fleet: &plan::Fleet,
-    running_target: f64,
-) -> Result<Autoscaler, SimError> {
+pub(super) fn autoscaler(d: &plan::Deployment, fleet: &plan::Fleet) -> Result<Autoscaler, SimError> {
     let bounds = fleet.replicas;
     let Some(a) = &d.autoscaler else {
-        // Running requests grow with load per replica, so the ratio algorithm converges on them; queue
-        // depth alone reads zero below capacity and makes the HPA flap between min and max.
-        return Ok(Autoscaler::Hpa(HpaSpec {
-            min_replicas: bounds.min.max(1),
-            max_replicas: bounds.max.max(bounds.min.max(1)),
-            metrics: vec![
-                MetricSpec { kind: MetricKind::RunningRequests, target: MetricTarget::AverageValue(running_target) },
-                MetricSpec {
-                    kind: MetricKind::QueueDepth,
-                    target: MetricTarget::AverageValue(DEFAULT_QUEUE_DEPTH_TARGET),
-                },
-            ],
-            behavior: Behavior::default(),
-        }));
+        // No autoscaler: the export writes no HPA or ScaledObject, and the Deployment runs its minimum
+        // replicas; the day is simulated as what is applied.
+        return Ok(Autoscaler::Fixed { replicas: bounds.min });
     };
+    // A plan autoscaler without `behavior` is exported without one: the controllers' older path.
+    let without_behavior = a.behavior.is_none();
     let kind = |m: plan::MetricKind| match m {
         plan::MetricKind::QueueDepth => MetricKind::QueueDepth,
         plan::MetricKind::RunningRequests => MetricKind::RunningRequests,
@@ -99,6 +62,7 @@ pub(super) fn autoscaler(
                 .map(|m| MetricSpec { kind: kind(m.metric), target: MetricTarget::AverageValue(m.target) })
                 .collect(),
             behavior,
+            without_behavior,
         }),
         plan::AutoscalerKind::Keda => Autoscaler::Keda(KedaSpec {
             min_replica_count: bounds.min,
@@ -112,6 +76,7 @@ pub(super) fn autoscaler(
                 .collect(),
             fallback: None,
             behavior,
+            without_behavior,
         }),
     })
 }

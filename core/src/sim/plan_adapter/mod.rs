@@ -20,7 +20,7 @@ use super::traffic::{Profile, ProfileParams, TraceRow, Traffic, TrafficSource};
 mod service;
 pub use service::{PerfReplica, StageReplica};
 mod autoscaling;
-use autoscaling::{autoscaler, default_running_target};
+use autoscaling::autoscaler;
 use service::{service_profile, StageRole};
 
 /// What the shell adds to a Plan for a run: a trace read from a file, a profile, timing overrides.
@@ -62,11 +62,6 @@ impl Default for PlanInputs {
 
 /// Default serving image size when the plan does not say (vLLM's OpenAI server image is several GB).
 pub const DEFAULT_IMAGE_GIB: f64 = 8.0;
-/// The default autoscaler when a deployment has none: an HPA on running requests per pod (the count at
-/// which the replica keeps TTFT p95 within the SLO, at most at this utilisation) and on queue depth
-/// (waiting requests per pod).
-pub const DEFAULT_MAX_UTILIZATION: f64 = 0.7;
-pub const DEFAULT_QUEUE_DEPTH_TARGET: f64 = 5.0;
 
 /// Builds a scenario from a Plan. Errors name the Plan field.
 pub fn from_plan(plan: &Plan, inputs: &PlanInputs) -> Result<Scenario, SimError> {
@@ -300,8 +295,7 @@ fn deployment(
     let stage = StageRole::of(&fleet.role, tpot_limits, peer_network);
     let (service, weights_gib) = service_profile(d, reference, devices, tp, input_tokens, output_tokens, stage)
         .map_err(|e| SimError::at(at("model"), e))?;
-    let running_target = default_running_target(&service, plan);
-    let autoscaler = autoscaler(d, fleet, running_target).map_err(|e| SimError::at(at("autoscaler"), e))?;
+    let autoscaler = autoscaler(d, fleet).map_err(|e| SimError::at(at("autoscaler"), e))?;
     Ok(SimDeployment {
         name: fleet.name.clone(),
         traffic_share: share,
