@@ -85,6 +85,7 @@ fn scenario() -> Scenario {
                     MetricSpec { kind: MetricKind::QueueDepth, target: MetricTarget::AverageValue(5.0) },
                 ],
                 behavior: Behavior::default(),
+                without_behavior: false,
             }),
             allowed_pools: vec![],
             image: "vllm/vllm-openai".to_string(),
