@@ -108,12 +108,29 @@ fn inputs(plan: &crate::plan::Plan, day: &DayConfig, burst_ceiling_x_peak: f64) 
     PlanInputs { trace: day.trace.clone(), burst_ceiling_x_peak, ..PlanInputs::for_plan(plan) }
 }
 
-/// Judges one candidate with one autoscaling choice; `None` when the plan cannot be simulated.
-fn judge(input: &OptimizeInput, c: &Candidate, day: &DayConfig, burst: f64) -> Option<sim::DayCheck> {
+/// Judges one candidate as it is now set (its autoscaling choice), on `scenario` when given (the
+/// candidate's scenario from an earlier choice: only the autoscaling is set again, the service
+/// profiles are kept); `None` when the plan cannot be simulated.
+fn judge(
+    input: &OptimizeInput,
+    c: &Candidate,
+    day: &DayConfig,
+    burst: f64,
+    scenario: &mut Option<sim::Scenario>,
+    cache: &mut sim::plan_adapter::ServiceCache,
+) -> Option<sim::DayCheck> {
     let plan = emit::build_plan(input, c);
+    match scenario {
+        Some(sc) => sim::plan_adapter::retune_autoscaling(sc, &plan).ok()?,
+        None => *scenario = Some(sim::plan_adapter::from_plan_cached(&plan, &inputs(&plan, day, 1.0), cache).ok()?),
+    }
+    let sc = scenario.as_mut()?;
+    if let sim::TrafficSource::Profile { params, .. } = &mut sc.traffic.source {
+        params.spike_ceiling_x_peak = burst;
+    }
     let options =
         DayOptions { seeds: day.seeds.clone(), explain: false, stop_at_first_failure: true, ..DayOptions::default() };
-    sim::judge_plan(&plan, &inputs(&plan, day, burst), &options).ok()
+    sim::judge(sc, &options).ok()
 }
 
 fn candidate_day(c: &Candidate, check: &sim::DayCheck, tried: u32) -> CandidateDay {
@@ -143,6 +160,9 @@ pub(super) struct Loop {
     next: usize,
     best: Option<(usize, f64)>,
     others_checked: usize,
+    /// Candidates that differ only in capacity split or autoscaling serve alike: their service
+    /// profiles are sampled once.
+    services: sim::plan_adapter::ServiceCache,
 }
 
 impl Loop {
@@ -151,7 +171,7 @@ impl Loop {
         order.sort_by(|a, b| {
             candidates[*a].risk_adjusted_usd_per_hour.total_cmp(&candidates[*b].risk_adjusted_usd_per_hour)
         });
-        Loop { order, next: 0, best: None, others_checked: 0 }
+        Loop { order, next: 0, best: None, others_checked: 0, services: Default::default() }
     }
 
     /// Candidates considered so far, of all.
@@ -177,9 +197,10 @@ impl Loop {
         let all = choices(&candidates[i]);
         let tries = if hopeless { &all[..1] } else { &all[..] };
         let mut last = None;
+        let mut scenario = None;
         for (n, choice) in tries.iter().enumerate() {
             candidates[i].autoscaling = *choice;
-            let Some(check) = judge(input, &candidates[i], day, 1.0) else { break };
+            let Some(check) = judge(input, &candidates[i], day, 1.0, &mut scenario, &mut self.services) else { break };
             let passes = check.passes() && check.autoscaler_reversals_per_day <= STABLE_REVERSALS_PER_DAY;
             last = Some(candidate_day(&candidates[i], &check, n as u32 + 1));
             if passes {
@@ -204,12 +225,13 @@ impl Loop {
 
     /// The winner (the lowest simulated risk-adjusted cost among the days that passed), with its
     /// margin: the largest burst beyond the declared peak its day still passes. `None`: none passed.
-    pub fn finish(self, input: &OptimizeInput, day: &DayConfig, candidates: &mut [Candidate]) -> Option<usize> {
+    pub fn finish(mut self, input: &OptimizeInput, day: &DayConfig, candidates: &mut [Candidate]) -> Option<usize> {
         let winner = self.best.map(|(i, _)| i)?;
         if day.trace.is_none() && input.base_plan.spec.workload.trace.is_none() {
             let mut margin = 1.0;
+            let mut scenario = None;
             for &x in &day.burst_margins_x_peak {
-                match judge(input, &candidates[winner], day, x) {
+                match judge(input, &candidates[winner], day, x, &mut scenario, &mut self.services) {
                     Some(check) if check.passes() => margin = x,
                     _ => break,
                 }

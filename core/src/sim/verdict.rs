@@ -135,8 +135,21 @@ pub fn judge_plan(plan: &Plan, inputs: &PlanInputs, options: &DayOptions) -> Res
     judge(&from_plan(plan, inputs)?, options)
 }
 
-/// Judges a scenario's day on every seed.
+/// The longest day a trace stretches the verdict to.
+pub const MAX_TRACE_DAYS: f64 = 7.0;
+
+/// Judges a scenario's day on every seed. A trace longer than the day is judged whole (up to
+/// [`MAX_TRACE_DAYS`]).
 pub fn judge(sc: &Scenario, options: &DayOptions) -> Result<DayCheck, SimError> {
+    let stretched = match &sc.traffic.source {
+        TrafficSource::Trace { rows } => {
+            let span = rows.last().map_or(0.0, |r| r.t_s).min(MAX_TRACE_DAYS * DAY_S);
+            (span > options.duration_s)
+                .then(|| DayOptions { duration_s: (span / 3600.0).ceil() * 3600.0, ..options.clone() })
+        }
+        TrafficSource::Profile { .. } => None,
+    };
+    let options = stretched.as_ref().unwrap_or(options);
     let required: BTreeMap<String, f64> = sc.slos.iter().map(|s| (s.key(), s.percentile / 100.0)).collect();
     let mut runs: Vec<(u64, Summary)> = vec![];
     for &seed in &options.seeds {

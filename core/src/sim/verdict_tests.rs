@@ -102,3 +102,13 @@ fn the_day_runs_what_the_export_applies() {
     let export = crate::manifest::render_stream(&plan);
     assert!(!export.contains("kind: HorizontalPodAutoscaler") && !export.contains("kind: ScaledObject"));
 }
+
+/// A trace longer than a day is judged whole (two days here: the second day's surge counts).
+#[test]
+fn a_trace_longer_than_a_day_is_judged_whole() {
+    let mut plan = example("quickstart");
+    let csv = "t_s,requests_per_s\n0,2\n100000,2\n172000,2\n".to_string();
+    plan.spec.workload.trace = Some(plan::TraceRef::inline(csv));
+    let check = day(&plan);
+    assert_eq!((check.source, check.duration_s), ("trace", 172_800.0));
+}

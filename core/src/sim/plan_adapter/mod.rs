@@ -15,6 +15,7 @@ use super::scenario::{
     BudgetRule, ConsolidationPolicy, DisruptionBudget, DisruptionReason, Reservation, Scenario, SimDeployment,
     SimInstanceType, SimPool, SloMetric, SloTarget,
 };
+use super::serving::ServiceProfile;
 use super::traffic::{Profile, ProfileParams, TraceRow, Traffic, TrafficSource};
 
 mod service;
@@ -65,6 +66,20 @@ pub const DEFAULT_IMAGE_GIB: f64 = 8.0;
 
 /// Builds a scenario from a Plan. Errors name the Plan field.
 pub fn from_plan(plan: &Plan, inputs: &PlanInputs) -> Result<Scenario, SimError> {
+    from_plan_cached(plan, inputs, &mut ServiceCache::default())
+}
+
+/// The performance model's service profiles by what they depend on (the deployment's serving
+/// fields, the reference instance, devices, tensor parallelism, token counts, the stage): sampling
+/// them is most of `from_plan`'s time, and the recommender's closed loop builds many scenarios whose
+/// fleets serve alike.
+#[derive(Default)]
+pub struct ServiceCache {
+    profiles: std::collections::HashMap<String, (ServiceProfile, f64)>,
+}
+
+/// [`from_plan`], reusing the service profiles `cache` already holds.
+pub fn from_plan_cached(plan: &Plan, inputs: &PlanInputs, cache: &mut ServiceCache) -> Result<Scenario, SimError> {
     let spec = &plan.spec;
     let w = &spec.workload;
     let input_tokens = if w.input_tokens.mean > 0.0 { w.input_tokens.mean } else { 512.0 };
@@ -104,7 +119,8 @@ pub fn from_plan(plan: &Plan, inputs: &PlanInputs) -> Result<Scenario, SimError>
         // The fleets of a disaggregated deployment form a pipeline: prefill, then decode.
         let mut previous: Option<String> = None;
         for fleet in d.fleets() {
-            let mut sim_deployment = deployment(plan, i, d, &fleet, 1.0 / n, input_tokens, output_tokens, &pools)?;
+            let mut sim_deployment =
+                deployment(plan, i, d, &fleet, 1.0 / n, (input_tokens, output_tokens), &pools, cache)?;
             sim_deployment.upstream = previous.take();
             previous = Some(sim_deployment.name.clone());
             deployments.push(sim_deployment);
@@ -132,6 +148,24 @@ pub fn from_plan(plan: &Plan, inputs: &PlanInputs) -> Result<Scenario, SimError>
         timing: inputs.timing.clone(),
         metrics_outages: vec![],
     })
+}
+
+/// Sets a scenario built by [`from_plan`] to another plan's autoscaling: the same deployments, pools
+/// and traffic with other autoscalers and replica bounds (what the recommender's closed loop varies).
+/// The performance model's service profiles, the costly part of `from_plan`, are kept.
+pub fn retune_autoscaling(sc: &mut Scenario, plan: &Plan) -> Result<(), SimError> {
+    let mut fleets = plan.spec.deployments.iter().flat_map(|d| d.fleets().into_iter().map(move |f| (d, f)));
+    for dep in &mut sc.deployments {
+        let Some((d, fleet)) = fleets.next() else {
+            return Err(SimError::invalid("spec.deployments", "the plan has fewer fleets than the scenario"));
+        };
+        if fleet.name != dep.name {
+            return Err(SimError::invalid("spec.deployments", format!("fleet {} is not {}", fleet.name, dep.name)));
+        }
+        dep.autoscaler = autoscaler(d, &fleet)?;
+        dep.initial_replicas = fleet.replicas.min;
+    }
+    Ok(())
 }
 
 fn pool(plan: &Plan, i: usize, p: &plan::NodePool) -> Result<SimPool, SimError> {
@@ -271,9 +305,9 @@ fn deployment(
     d: &plan::Deployment,
     fleet: &plan::Fleet,
     share: f64,
-    input_tokens: f64,
-    output_tokens: f64,
+    (input_tokens, output_tokens): (f64, f64),
     pools: &[SimPool],
+    cache: &mut ServiceCache,
 ) -> Result<SimDeployment, SimError> {
     let at = |f: &str| format!("spec.deployments[{i}] ({}).{f}", d.name);
     let allowed = allowed_pools(plan, d, fleet);
@@ -293,8 +327,29 @@ fn deployment(
         Some(perf::stage::kv_network_bytes_per_s(t, devices_per_replica(t, peer.tensor_parallel.max(1))))
     });
     let stage = StageRole::of(&fleet.role, tpot_limits, peer_network);
-    let (service, weights_gib) = service_profile(d, reference, devices, tp, input_tokens, output_tokens, stage)
-        .map_err(|e| SimError::at(at("model"), e))?;
+    let key = format!(
+        "{:?}|{}|{devices}|{tp}|{}|{}|{stage:?}",
+        (
+            &d.model,
+            &d.precision,
+            &d.engine,
+            d.max_num_seqs,
+            d.max_model_len,
+            d.gpu_memory_utilization.map(f64::to_bits)
+        ),
+        reference.name,
+        input_tokens.to_bits(),
+        output_tokens.to_bits()
+    );
+    let (service, weights_gib) = match cache.profiles.get(&key) {
+        Some(hit) => hit.clone(),
+        None => {
+            let made = service_profile(d, reference, devices, tp, input_tokens, output_tokens, stage)
+                .map_err(|e| SimError::at(at("model"), e))?;
+            cache.profiles.insert(key, made.clone());
+            made
+        }
+    };
     let autoscaler = autoscaler(d, fleet).map_err(|e| SimError::at(at("autoscaler"), e))?;
     Ok(SimDeployment {
         name: fleet.name.clone(),
