@@ -107,3 +107,25 @@ fn without_the_closed_loop_the_ranking_is_static() {
     assert!(r.candidates.iter().all(|c| c.simulated.is_none()));
     assert!(r.candidates.windows(2).all(|w| w[0].rank < w[1].rank));
 }
+
+/// The closed loop reuses a candidate's scenario across autoscaling settings: setting it again from
+/// another setting's plan gives exactly the scenario `from_plan` builds from that plan.
+#[test]
+fn retuned_scenarios_equal_fresh_ones() {
+    for (name, text) in crate::examples::EXAMPLES {
+        let plan = parse_plan(text).unwrap();
+        let input = OptimizeInput::from_plan(&plan).unwrap();
+        let config = OptimizeConfig { day: None, ..OptimizeConfig::default() };
+        let r = recommend(&input, &config).unwrap();
+        for c in r.candidates.iter().take(6) {
+            let mut c = c.clone();
+            let first = candidate_plan(&input, &c);
+            let inputs = crate::sim::PlanInputs::for_plan(&first);
+            let mut sc = crate::sim::from_plan(&first, &inputs).unwrap();
+            c.autoscaling = AutoscalingChoice { scale_down_stabilization_s: 1800, warm_replicas: 2 };
+            let second = candidate_plan(&input, &c);
+            crate::sim::plan_adapter::retune_autoscaling(&mut sc, &second).unwrap();
+            assert_eq!(sc, crate::sim::from_plan(&second, &inputs).unwrap(), "{name}: {}", c.name);
+        }
+    }
+}
