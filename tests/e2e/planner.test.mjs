@@ -365,9 +365,10 @@ test('the simulated day is drawn within a frame (figure printed) and follows the
 test('from a template to an edited, lint-clean plan and downloaded manifests, without a terminal', async () => {
   const session = await fresh();
   const { board, page } = session;
-  await page.getByTestId('template').selectOption('spiky-spot-burst');
-  assert.equal(await board.planName(), 'spiky-spot-burst');
-  const expected = tokenfleet('export', 'examples/spiky-spot-burst.yaml');
+  // A template with no findings at all (spiky-spot-burst carries an info: no warm capacity for bursts).
+  await page.getByTestId('template').selectOption('batch-inferentia');
+  assert.equal(await board.planName(), 'batch-inferentia');
+  const expected = tokenfleet('export', 'examples/batch-inferentia.yaml');
   assert.equal(await board.exportYaml(), expected, 'the template exports exactly what the CLI exports');
   await page.getByTestId('lint-clean').waitFor();
   // An edit that keeps the plan lint-clean: relax the first SLO by a tenth.
@@ -379,7 +380,7 @@ test('from a template to an edited, lint-clean plan and downloaded manifests, wi
   assert.equal(await page.getByTestId('lint-panel').getByTestId('lint-finding').count(), 0);
 
   const [manifests] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-download').click()]);
-  assert.equal(manifests.suggestedFilename(), 'spiky-spot-burst.yaml');
+  assert.equal(manifests.suggestedFilename(), 'batch-inferentia.yaml');
   assert.equal(await readFile(await manifests.path(), 'utf8'), await board.exportYaml());
   const [plan] = await Promise.all([page.waitForEvent('download'), page.getByTestId('plan-download').click()]);
   const planText = await readFile(await plan.path(), 'utf8');
