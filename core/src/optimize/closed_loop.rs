@@ -104,10 +104,6 @@ fn choices(c: &Candidate) -> Vec<AutoscalingChoice> {
     out
 }
 
-fn inputs(plan: &crate::plan::Plan, day: &DayConfig, burst_ceiling_x_peak: f64) -> PlanInputs {
-    PlanInputs { trace: day.trace.clone(), burst_ceiling_x_peak, ..PlanInputs::for_plan(plan) }
-}
-
 /// Judges one candidate as it is now set (its autoscaling choice), on `scenario` when given (the
 /// candidate's scenario from an earlier choice: only the autoscaling is set again, the service
 /// profiles are kept); `None` when the plan cannot be simulated.
@@ -122,7 +118,11 @@ fn judge(
     let plan = emit::build_plan(input, c);
     match scenario {
         Some(sc) => sim::plan_adapter::retune_autoscaling(sc, &plan).ok()?,
-        None => *scenario = Some(sim::plan_adapter::from_plan_cached(&plan, &inputs(&plan, day, 1.0), cache).ok()?),
+        None => {
+            // The burst ceiling is set on the scenario below, for every judgement.
+            let inputs = PlanInputs { trace: day.trace.clone(), ..PlanInputs::for_plan(&plan) };
+            *scenario = Some(sim::plan_adapter::from_plan_cached(&plan, &inputs, cache).ok()?)
+        }
     }
     let sc = scenario.as_mut()?;
     if let sim::TrafficSource::Profile { params, .. } = &mut sc.traffic.source {
