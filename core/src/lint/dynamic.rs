@@ -34,7 +34,7 @@ pub(super) fn lint_dynamic(plan: &Plan, outcome: &place::Outcome, out: &mut Vec<
              end-to-end SLO",
         ));
     }
-    let critical = w.slos.iter().any(|s| s.metric != plan::SloMetric::E2e || s.limit_ms < 60_000.0);
+    let critical = w.slo_critical();
     let rate = &w.requests_per_second;
     let timing = Timing { request_timeout_s: timeout_s, ..Timing::default() };
     let (trace_steepest, trace_highest) =

@@ -154,7 +154,7 @@ impl Default for OptimizeConfig {
             strategies: CapacityStrategy::ALL.to_vec(),
             spot_risk_baseline_fraction: 1.0,
             spot_risk_burst_fraction: 0.25,
-            critical_e2e_limit_ms: 60_000.0,
+            critical_e2e_limit_ms: crate::plan::CRITICAL_E2E_LIMIT_MS,
             search_disaggregated: true,
             disaggregated_options_per_stage: 6,
             mix_options_per_class: 4,

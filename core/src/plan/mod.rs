@@ -95,7 +95,16 @@ pub struct Workload {
 /// front of an EKS inference service.
 pub const DEFAULT_REQUEST_TIMEOUT_S: f64 = 60.0;
 
+/// Traffic is SLO-critical (an interruption or a wait for new capacity breaks it) when it has a TTFT
+/// or TPOT SLO, or an end-to-end limit below this; longer limits are batch work a retry still meets.
+pub const CRITICAL_E2E_LIMIT_MS: f64 = 60_000.0;
+
 impl Workload {
+    /// Whether the SLOs make this traffic critical ([`CRITICAL_E2E_LIMIT_MS`]).
+    pub fn slo_critical(&self) -> bool {
+        self.slos.iter().any(|s| s.metric != SloMetric::E2e || s.limit_ms < CRITICAL_E2E_LIMIT_MS)
+    }
+
     /// The request timeout in seconds: the plan's, else [`DEFAULT_REQUEST_TIMEOUT_S`].
     pub fn request_timeout_s(&self) -> f64 {
         self.request_timeout_seconds.unwrap_or(DEFAULT_REQUEST_TIMEOUT_S)
