@@ -34,3 +34,12 @@ pub fn read_plan(path: &str) -> Result<tokenfleet_core::plan::Plan, String> {
     let text = read_text(path)?;
     tokenfleet_core::plan::parse_plan(&text).map_err(|e| format!("{path}: {e}"))
 }
+
+/// The `--profile` flag's value.
+pub fn parse_profile(text: &str) -> Result<tokenfleet_core::sim::Profile, String> {
+    tokenfleet_core::sim::Profile::parse(text).ok_or_else(|| {
+        let names: Vec<&str> = tokenfleet_core::sim::Profile::ALL.iter().map(|p| p.name()).collect();
+        let (last, rest) = names.split_last().unwrap_or((&"", &[]));
+        format!("--profile: unknown profile {text:?}; use {} or {last}", rest.join(", "))
+    })
+}

@@ -7,7 +7,7 @@ use clap::{Args, ValueEnum};
 use std::fmt::Write;
 
 use serde::Serialize;
-use tokenfleet_core::sim::{self, DayCheck, DayOptions, PlanInputs, Profile};
+use tokenfleet_core::sim::{self, DayCheck, DayOptions, PlanInputs};
 use tokenfleet_core::{manifest, place, plan::Plan};
 
 use crate::input::read_plan;
@@ -56,9 +56,7 @@ pub struct ExportArgs {
 
 pub fn plan(args: PlanArgs) -> Result<ExitCode, String> {
     let plan = read_plan(&args.plan)?;
-    let profile = Profile::parse(&args.profile).ok_or_else(|| {
-        format!("--profile: unknown profile {:?}; use steady, diurnal, diurnal-spikes or weekly", args.profile)
-    })?;
+    let profile = crate::input::parse_profile(&args.profile)?;
     if args.seeds.is_empty() {
         return Err("--seeds: name at least one seed".into());
     }

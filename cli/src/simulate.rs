@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, ValueEnum};
-use tokenfleet_core::sim::{self, PlanInputs, Profile, SimOptions};
+use tokenfleet_core::sim::{self, PlanInputs, SimOptions};
 
 use crate::input::{read_plan, read_text};
 
@@ -53,9 +53,7 @@ pub struct SimulateArgs {
 
 pub fn run(args: SimulateArgs) -> Result<ExitCode, String> {
     let plan = read_plan(&args.plan)?;
-    let profile = Profile::parse(&args.profile).ok_or_else(|| {
-        format!("--profile: unknown profile {:?}; use steady, diurnal, diurnal-spikes or weekly", args.profile)
-    })?;
+    let profile = crate::input::parse_profile(&args.profile)?;
     let trace = trace_rows(&args.plan, &plan, args.trace.as_deref())?;
     let options = SimOptions {
         duration_s: sim::parse_duration_s(&args.duration, "--duration").map_err(|e| e.to_string())?,

@@ -29,6 +29,19 @@ pub enum Profile {
 }
 
 impl Profile {
+    /// Every profile, in the order `--profile` lists them.
+    pub const ALL: [Profile; 4] = [Profile::Steady, Profile::Diurnal, Profile::DiurnalWithSpikes, Profile::Weekly];
+
+    /// The name `--profile` takes (and [`Profile::parse`] reads).
+    pub fn name(&self) -> &'static str {
+        match self {
+            Profile::Steady => "steady",
+            Profile::Diurnal => "diurnal",
+            Profile::DiurnalWithSpikes => "diurnal-spikes",
+            Profile::Weekly => "weekly",
+        }
+    }
+
     pub fn parse(name: &str) -> Option<Profile> {
         match name.trim().to_ascii_lowercase().replace('_', "-").as_str() {
             "steady" => Some(Profile::Steady),

@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use super::hpa::MetricKind;
 use super::scenario::{Autoscaler, Scenario, SimOptions};
-use super::traffic::{Profile, TrafficSource, DAY_S};
+use super::traffic::{TrafficSource, DAY_S};
 use super::{from_plan, simulate, PlanInputs, SimError, Summary};
 use crate::plan::Plan;
 
@@ -187,7 +187,7 @@ pub fn judge(sc: &Scenario, options: &DayOptions) -> Result<DayCheck, SimError> 
     };
     let (source, profile) = match &sc.traffic.source {
         TrafficSource::Trace { .. } => ("trace", None),
-        TrafficSource::Profile { profile, .. } => ("profile", Some(profile_name(profile).to_string())),
+        TrafficSource::Profile { profile, .. } => ("profile", Some(profile.name().to_string())),
     };
     let days = options.duration_s.max(1.0) / DAY_S;
     Ok(DayCheck {
@@ -205,16 +205,6 @@ pub fn judge(sc: &Scenario, options: &DayOptions) -> Result<DayCheck, SimError> 
         verdict: if failed { Verdict::Fail } else { Verdict::Pass },
         reasons,
     })
-}
-
-/// The name `--profile` takes.
-pub fn profile_name(profile: &Profile) -> &'static str {
-    match profile {
-        Profile::Steady => "steady",
-        Profile::Diurnal => "diurnal",
-        Profile::DiurnalWithSpikes => "diurnal-spikes",
-        Profile::Weekly => "weekly",
-    }
 }
 
 fn run(sc: &Scenario, options: &DayOptions, seed: u64) -> Result<Summary, SimError> {
