@@ -243,6 +243,7 @@ pub fn plan(seed: u64) -> Plan {
             .collect();
         let autoscaler = rng.chance(70).then(|| Autoscaler {
             kind: if rng.chance(50) { AutoscalerKind::Hpa } else { AutoscalerKind::Keda },
+            cooldown_period_seconds: None,
             metrics,
             behavior: rng.chance(50).then(|| ScalingBehavior {
                 scale_up_stabilization_seconds: rng.chance(50).then(|| rng.below(120) as u32),
@@ -251,6 +252,12 @@ pub fn plan(seed: u64) -> Plan {
             }),
             polling_interval_seconds: rng.chance(30).then(|| 5 + rng.below(60) as u32),
             prometheus_address: rng.chance(30).then(|| "http://prometheus.monitoring:9090".to_string()),
+        });
+        let autoscaler = autoscaler.map(|mut a| {
+            if a.kind == AutoscalerKind::Keda && rng.chance(30) {
+                a.cooldown_period_seconds = Some(rng.below(3600) as u32);
+            }
+            a
         });
         let mut node_selector = BTreeMap::new();
         if rng.chance(20) {

@@ -25,11 +25,28 @@ pub struct AutoscalingChoice {
     /// Replicas kept warm above the baseline sizing: `minReplicas` = baseline replicas + this (at most
     /// the peak), so a burst finds capacity ready while new nodes start.
     pub warm_replicas: u32,
+    /// `minReplicaCount: 0`: KEDA scales the deployment to zero once no trigger has been active for
+    /// the cooldown, and back to its baseline on the first poll that sees a request. Tried only where
+    /// the traffic goes idle (a declared baseline of 0, or a trace with idle stretches).
+    pub scale_to_zero: bool,
+    /// The ScaledObject's `pollingInterval`: how often KEDA checks its triggers. With replicas above
+    /// zero the HPA's own 15 s sync drives scaling; the interval matters for activation from zero.
+    pub keda_polling_interval_s: u32,
+    /// The ScaledObject's `cooldownPeriod` (KEDA's default 300 s when absent): how long after the
+    /// last active trigger the deployment goes to zero.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub keda_cooldown_period_s: Option<u32>,
 }
 
 impl Default for AutoscalingChoice {
     fn default() -> Self {
-        AutoscalingChoice { scale_down_stabilization_s: 900, warm_replicas: 0 }
+        AutoscalingChoice {
+            scale_down_stabilization_s: 900,
+            warm_replicas: 0,
+            scale_to_zero: false,
+            keda_polling_interval_s: 15,
+            keda_cooldown_period_s: None,
+        }
     }
 }
 
@@ -88,20 +105,53 @@ impl CandidateDay {
     }
 }
 
-/// Autoscaling settings to try for a candidate, roughly cheapest first.
-fn choices(c: &Candidate) -> Vec<AutoscalingChoice> {
+/// Autoscaling settings to try for a candidate, roughly cheapest first: scale to zero where the
+/// traffic goes idle (a short then a long cooldown, KEDA polling every 15 s then every 5 s so the first
+/// request after idle waits less), then the scale-down window, then replicas kept warm.
+fn choices(c: &Candidate, idle: bool) -> Vec<AutoscalingChoice> {
     let gap = c.assignments.iter().map(|a| a.replicas_peak.saturating_sub(a.replicas_baseline)).max().unwrap_or(0);
-    let mut out = vec![
-        AutoscalingChoice { scale_down_stabilization_s: 900, warm_replicas: 0 },
-        AutoscalingChoice { scale_down_stabilization_s: 1800, warm_replicas: 0 },
-    ];
+    let base = AutoscalingChoice::default();
+    let mut out = vec![];
+    if idle {
+        for (polling, cooldown) in [(15, 300), (5, 300), (5, 1800)] {
+            out.push(AutoscalingChoice {
+                scale_to_zero: true,
+                keda_polling_interval_s: polling,
+                keda_cooldown_period_s: Some(cooldown),
+                scale_down_stabilization_s: 1800,
+                ..base
+            });
+        }
+    }
+    out.push(base);
+    out.push(AutoscalingChoice { scale_down_stabilization_s: 1800, ..base });
     for fraction in [0.25, 0.5] {
         let warm = (gap as f64 * fraction).ceil() as u32;
         if warm > 0 && !out.iter().any(|x| x.warm_replicas == warm) {
-            out.push(AutoscalingChoice { scale_down_stabilization_s: 1800, warm_replicas: warm });
+            out.push(AutoscalingChoice { scale_down_stabilization_s: 1800, warm_replicas: warm, ..base });
         }
     }
     out
+}
+
+/// Whether the traffic goes idle long enough for KEDA to scale to zero: a declared baseline of zero
+/// requests/s with the built-in profile, or a trace with a stretch of at least KEDA's default cooldown
+/// (300 s) at zero requests/s.
+fn traffic_goes_idle(input: &OptimizeInput, day: &DayConfig) -> bool {
+    match &day.trace {
+        Some(rows) => {
+            let mut idle_from: Option<f64> = None;
+            for r in rows {
+                if r.requests_per_s > 0.0 {
+                    idle_from = None;
+                } else if r.t_s - *idle_from.get_or_insert(r.t_s) >= 300.0 {
+                    return true;
+                }
+            }
+            false
+        }
+        None => input.baseline_requests_per_s <= 0.0,
+    }
 }
 
 /// Judges one candidate as it is now set (its autoscaling choice), on `scenario` when given (the
@@ -194,19 +244,46 @@ impl Loop {
             }
             self.others_checked += 1;
         }
-        let all = choices(&candidates[i]);
+        let all = choices(&candidates[i], traffic_goes_idle(input, day));
         let tries = if hopeless { &all[..1] } else { &all[..] };
-        let mut last = None;
+        let mut last: Option<(AutoscalingChoice, CandidateDay)> = None;
+        let mut passed: Option<(AutoscalingChoice, CandidateDay)> = None;
         let mut scenario = None;
+        let mut tried = 0;
+        let mut compared = false;
         for (n, choice) in tries.iter().enumerate() {
+            // The settings are tried cheapest first, except that scale to zero can cost more than a
+            // replica kept all day (cold starts at every wake-up): once it passes, the first setting
+            // that keeps replicas is tried as well, and the cheaper day wins.
+            if let Some((p, _)) = &passed {
+                if !p.scale_to_zero || compared {
+                    break;
+                }
+                if choice.scale_to_zero {
+                    continue;
+                }
+                compared = true;
+            }
             candidates[i].autoscaling = *choice;
             let Some(check) = judge(input, &candidates[i], day, 1.0, &mut scenario, &mut self.services) else { break };
+            tried += 1;
             let passes = check.passes() && check.autoscaler_reversals_per_day <= STABLE_REVERSALS_PER_DAY;
-            last = Some(candidate_day(&candidates[i], &check, n as u32 + 1));
-            if passes {
-                break;
+            let d = candidate_day(&candidates[i], &check, n as u32 + 1);
+            if passes
+                && passed.as_ref().is_none_or(|(_, p)| d.risk_adjusted_usd_per_hour < p.risk_adjusted_usd_per_hour)
+            {
+                passed = Some((*choice, d.clone()));
             }
+            last = Some((*choice, d));
         }
+        let last = match passed.or(last) {
+            Some((choice, mut d)) => {
+                candidates[i].autoscaling = choice;
+                d.autoscaling_tried = tried;
+                Some(d)
+            }
+            None => None,
+        };
         if let Some(mut d) = last {
             if d.autoscaler_reversals_per_day > STABLE_REVERSALS_PER_DAY {
                 d.verdict = Verdict::Fail;

@@ -229,9 +229,13 @@ fn diversify_spot(pool: &mut NodePool, region: &str) {
     pool.instance_types.extend(alternates.into_iter().take(3).map(|(_, t)| t.name.clone()));
 }
 
-/// min: the baseline replicas plus the candidate's warm replicas, at most the peak; max: the peak.
+/// min: the baseline replicas plus the candidate's warm replicas, at most the peak (0 when the
+/// candidate scales to zero); max: the peak.
 fn replica_bounds(c: &Candidate, a: &Assignment) -> ReplicaBounds {
     let max = a.replicas_peak.max(1);
+    if c.autoscaling.scale_to_zero {
+        return ReplicaBounds { min: 0, max };
+    }
     ReplicaBounds { min: (a.replicas_baseline + c.autoscaling.warm_replicas).min(max), max }
 }
 
@@ -274,7 +278,8 @@ fn deployment(input: &OptimizeInput, c: &Candidate, a: &Assignment) -> Deploymen
                 scale_down_stabilization_seconds: Some(c.autoscaling.scale_down_stabilization_s),
                 scale_up_pods_per_period: Some((a.replicas_peak - a.replicas_baseline.min(a.replicas_peak)).max(2)),
             }),
-            polling_interval_seconds: Some(15),
+            polling_interval_seconds: Some(c.autoscaling.keda_polling_interval_s),
+            cooldown_period_seconds: c.autoscaling.keda_cooldown_period_s,
             prometheus_address: None,
         }),
     }

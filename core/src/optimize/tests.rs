@@ -122,10 +122,57 @@ fn retuned_scenarios_equal_fresh_ones() {
             let first = candidate_plan(&input, &c);
             let inputs = crate::sim::PlanInputs::for_plan(&first);
             let mut sc = crate::sim::from_plan(&first, &inputs).unwrap();
-            c.autoscaling = AutoscalingChoice { scale_down_stabilization_s: 1800, warm_replicas: 2 };
-            let second = candidate_plan(&input, &c);
-            crate::sim::plan_adapter::retune_autoscaling(&mut sc, &second).unwrap();
-            assert_eq!(sc, crate::sim::from_plan(&second, &inputs).unwrap(), "{name}: {}", c.name);
+            for choice in [
+                AutoscalingChoice { scale_down_stabilization_s: 1800, warm_replicas: 2, ..Default::default() },
+                AutoscalingChoice {
+                    scale_to_zero: true,
+                    keda_polling_interval_s: 5,
+                    keda_cooldown_period_s: Some(600),
+                    ..Default::default()
+                },
+            ] {
+                c.autoscaling = choice;
+                let second = candidate_plan(&input, &c);
+                crate::sim::plan_adapter::retune_autoscaling(&mut sc, &second).unwrap();
+                assert_eq!(sc, crate::sim::from_plan(&second, &inputs).unwrap(), "{name}: {}", c.name);
+            }
         }
+    }
+}
+
+/// Where the traffic goes idle (a declared baseline of 0), the loop tries KEDA scale to zero: such a
+/// candidate is exported with `minReplicaCount: 0` and its cooldown, and `tokenfleet plan` judges the
+/// exported plan's day as the loop did. With traffic that never goes idle, nothing scales to zero.
+#[test]
+fn idle_traffic_searches_scale_to_zero() {
+    let base = parse_plan(crate::examples::example("batch-inferentia").unwrap()).unwrap();
+    let r = recommend_plan(&base).unwrap();
+    assert!(r.candidates.iter().all(|c| !c.autoscaling.scale_to_zero), "baseline 1 rps never goes idle");
+
+    let mut plan = base.clone();
+    plan.spec.workload.requests_per_second.baseline = 0.0;
+    let r = recommend_plan(&plan).unwrap();
+    let zero: Vec<&Candidate> = r
+        .candidates
+        .iter()
+        .filter(|c| c.autoscaling.scale_to_zero && c.simulated.as_ref().is_some_and(|d| d.passes()))
+        .collect();
+    assert!(!zero.is_empty(), "no candidate passed scaling to zero");
+    let input = OptimizeInput::from_plan(&plan).unwrap();
+    for c in zero.iter().take(2) {
+        let emitted = apply_candidate(&plan, c).unwrap();
+        assert!(crate::plan::validate(&emitted).is_empty());
+        let d = &emitted.spec.deployments[0];
+        assert_eq!(d.replicas.min, 0, "{}", c.name);
+        let keda = d.autoscaler.as_ref().unwrap();
+        assert_eq!(keda.cooldown_period_seconds, c.autoscaling.keda_cooldown_period_s);
+        let stream = crate::manifest::render_stream(&emitted);
+        assert!(stream.contains("minReplicaCount: 0"), "{stream}");
+        assert!(stream.contains(&format!("cooldownPeriod: {}", keda.cooldown_period_seconds.unwrap())));
+        let inputs = crate::sim::PlanInputs::for_plan(&candidate_plan(&input, c));
+        let check = crate::sim::judge_plan(&emitted, &inputs, &crate::sim::DayOptions::default()).unwrap();
+        let day = c.simulated.as_ref().unwrap();
+        assert_eq!(check.verdict, day.verdict, "{}", c.name);
+        assert_eq!(check.requests_dropped, day.requests_dropped, "{}", c.name);
     }
 }

@@ -340,6 +340,10 @@ pub struct Autoscaler {
     /// KEDA only: how often triggers are polled, seconds (KEDA default 30).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub polling_interval_seconds: Option<u32>,
+    /// KEDA only: how long after the last active trigger the target scales to zero, seconds (KEDA
+    /// default 300). It acts only when `replicas.min` is 0.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cooldown_period_seconds: Option<u32>,
     /// KEDA only: the Prometheus server queried by the triggers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prometheus_address: Option<String>,

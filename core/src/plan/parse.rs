@@ -3,7 +3,7 @@
 use std::fmt;
 
 use super::tree::{self, Node};
-use super::{Mode, Plan, StageKind, API_VERSION, KIND};
+use super::{AutoscalerKind, Mode, Plan, StageKind, API_VERSION, KIND};
 
 /// Inputs larger than this are refused before parsing.
 pub const MAX_INPUT_BYTES: usize = 5 * 1024 * 1024;
@@ -353,6 +353,12 @@ pub fn validate(plan: &Plan) -> Vec<PlanError> {
                     );
                 }
             }
+            if a.cooldown_period_seconds.is_some() && a.kind != AutoscalerKind::Keda {
+                err(
+                    path("autoscaler.cooldownPeriodSeconds"),
+                    "a cooldown to zero is KEDA's (kind: keda); an HPA keeps at least one replica".into(),
+                );
+            }
         }
     }
     let repeated = repeats(spec.node_pools.iter().map(|p| p.name.as_str()));
@@ -659,6 +665,18 @@ mod tests {
             format!("spec.nodeClasses[{nc}].name"),
         ];
         assert_eq!(repeats, expected);
+    }
+
+    #[test]
+    fn a_cooldown_to_zero_is_keda_only() {
+        let mut plan = example("quickstart");
+        let a = plan.spec.deployments[0].autoscaler.as_mut().unwrap();
+        a.cooldown_period_seconds = Some(600);
+        let errors = validate(&plan);
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert_eq!(errors[0].path, "spec.deployments[0].autoscaler.cooldownPeriodSeconds");
+        plan.spec.deployments[0].autoscaler.as_mut().unwrap().kind = AutoscalerKind::Keda;
+        assert!(validate(&plan).is_empty());
     }
 
     #[test]

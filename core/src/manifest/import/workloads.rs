@@ -346,11 +346,17 @@ impl<'a> Importer<'a> {
         } else {
             None
         };
+        let cooldown = if keda {
+            n.at("spec.cooldownPeriod").and_then(Node::as_i64).map(|p| p.clamp(0, u32::MAX as i64) as u32)
+        } else {
+            None
+        };
         let autoscaler = Autoscaler {
             kind: if keda { AutoscalerKind::Keda } else { AutoscalerKind::Hpa },
             metrics,
             behavior,
             polling_interval_seconds: polling,
+            cooldown_period_seconds: cooldown,
             prometheus_address: address,
         };
         let d = &mut self.plan.spec.deployments[index];

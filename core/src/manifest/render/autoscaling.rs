@@ -149,6 +149,9 @@ pub fn scaled_object(plan: &Plan, deployment: &Deployment, fleet: &Fleet) -> Opt
     let mut spec = Map::new();
     spec.insert("scaleTargetRef".into(), scale_target(fleet));
     spec.insert("pollingInterval".into(), autoscaler.polling_interval_seconds.unwrap_or(30).into());
+    if let Some(cooldown) = autoscaler.cooldown_period_seconds {
+        spec.insert("cooldownPeriod".into(), cooldown.into());
+    }
     spec.insert("minReplicaCount".into(), fleet.replicas.min.into());
     spec.insert("maxReplicaCount".into(), fleet.replicas.max.max(1).into());
     if let Some(b) = &autoscaler.behavior {

@@ -68,7 +68,7 @@ pub(super) fn autoscaler(d: &plan::Deployment, fleet: &plan::Fleet) -> Result<Au
             min_replica_count: bounds.min,
             max_replica_count: bounds.max.max(bounds.min),
             polling_interval_s: a.polling_interval_seconds.map_or(30.0, f64::from),
-            cooldown_period_s: 300.0,
+            cooldown_period_s: a.cooldown_period_seconds.map_or(300.0, f64::from),
             triggers: a
                 .metrics
                 .iter()
