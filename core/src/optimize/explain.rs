@@ -105,7 +105,7 @@ pub(super) fn explanation(input: &OptimizeInput, r: &Recommendation) -> Vec<Stri
             out.push(format!(
                 "Simulated day ({}, seeds {}): every SLO met on every seed (worst seed: {}), {} requests dropped, \
                  {:.0} autoscaler reversals a day, {:.2} USD a day ({:.2} USD/hour with spot risk); autoscaling: \
-                 scale-down window {} s, {} warm replica(s) above the baseline.",
+                 {}.",
                 d.source,
                 seeds.join(","),
                 attained.join(", "),
@@ -113,8 +113,7 @@ pub(super) fn explanation(input: &OptimizeInput, r: &Recommendation) -> Vec<Stri
                 d.autoscaler_reversals_per_day,
                 d.cost_usd_per_day,
                 d.risk_adjusted_usd_per_hour,
-                best.autoscaling.scale_down_stabilization_s,
-                best.autoscaling.warm_replicas
+                autoscaling_summary(&best.autoscaling)
             ));
             match d.burst_margin_x_peak {
                 Some(m) if m > 1.0 => out.push(format!(
@@ -192,4 +191,20 @@ pub fn explain(r: &Recommendation) -> String {
         let _ = writeln!(s, "  #{} {} {day}: {}", c.rank, c.name, c.verdict);
     }
     s
+}
+
+fn autoscaling_summary(a: &super::AutoscalingChoice) -> String {
+    if a.scale_to_zero {
+        format!(
+            "scale to zero after {} s idle (KEDA cooldownPeriod, polling every {} s), scale-down window {} s",
+            a.keda_cooldown_period_s.unwrap_or(300),
+            a.keda_polling_interval_s,
+            a.scale_down_stabilization_s
+        )
+    } else {
+        format!(
+            "scale-down window {} s, {} warm replica(s) above the baseline",
+            a.scale_down_stabilization_s, a.warm_replicas
+        )
+    }
 }
