@@ -218,5 +218,26 @@ pub fn plan_text(plan: &Plan, outcome: &place::Outcome) -> String {
     for u in &outcome.unplaced {
         let _ = writeln!(out, "  unplaced {}: {} replicas: {}", u.deployment, u.replicas, u.reason);
     }
+    if let Some(after) = &outcome.after_reservations_end {
+        let _ = writeln!(
+            out,
+            "  after the reservations end ({}): {} nodes, {:.2} USD/hour{}",
+            after.reservations.join(", "),
+            after.summary.nodes,
+            after.summary.cost_usd_per_hour,
+            if after.meets_slos { ", every SLO band still met" } else { ", SLO bands MISSED or pods unplaced" }
+        );
+        for p in after.pools.iter().filter(|p| !p.nodes.is_empty()) {
+            let groups: Vec<String> = p
+                .nodes
+                .iter()
+                .map(|n| format!("{} × {} ({})", n.count, n.instance_type, n.capacity_type.as_str()))
+                .collect();
+            let _ = writeln!(out, "    pool {}: {}", p.name, groups.join(", "));
+        }
+        for u in &after.unplaced {
+            let _ = writeln!(out, "    unplaced {}: {} replicas: {}", u.deployment, u.replicas, u.reason);
+        }
+    }
     out
 }

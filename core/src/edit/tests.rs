@@ -103,6 +103,7 @@ fn adding_a_reservation_reaches_the_node_class_and_the_export() {
         kind: "odcr".into(),
         instance_type: "g5.2xlarge".into(),
         count: 2,
+        end_time: None,
     };
     plan.add_reservation("gpu-on-demand", reservation.clone()).unwrap();
     assert_eq!(plan.spec.node_classes[0].capacity_reservations, std::slice::from_ref(&reservation));
@@ -319,7 +320,13 @@ fn typed_limits_and_taints_round_trip() {
 
 impl Default for CapacityReservation {
     fn default() -> Self {
-        CapacityReservation { id: "cr-1".into(), kind: "odcr".into(), instance_type: "g5.xlarge".into(), count: 1 }
+        CapacityReservation {
+            id: "cr-1".into(),
+            kind: "odcr".into(),
+            instance_type: "g5.xlarge".into(),
+            count: 1,
+            end_time: None,
+        }
     }
 }
 

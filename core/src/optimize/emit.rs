@@ -88,6 +88,7 @@ pub(super) fn build_plan(input: &OptimizeInput, c: &Candidate) -> Plan {
                         kind: "odcr".to_string(),
                         instance_type: a.instance_type.clone(),
                         count: a.nodes_baseline,
+                        end_time: None,
                     }],
                 });
                 node_pools.push(pool(

@@ -34,6 +34,24 @@ pub struct Outcome {
     pub pools: Vec<PoolOutcome>,
     /// Pods that could not be placed, with the reason.
     pub unplaced: Vec<Unplaced>,
+    /// When capacity reservations end (`endTime`): where the pods go once they have, and what that
+    /// costs. Absent when no reservation ends.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub after_reservations_end: Option<Box<AfterReservationsEnd>>,
+}
+
+/// The placement once the reservations that end have ended: a Capacity Block's nodes are drained
+/// (40 minutes before its end) and its pods go to the pool's other capacity types or the next pool by
+/// weight; an ODCR's instances run on as on-demand ones, and new nodes launch as shown here.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AfterReservationsEnd {
+    /// `id` at `endTime`, earliest first.
+    pub reservations: Vec<String>,
+    pub summary: Summary,
+    pub pools: Vec<PoolOutcome>,
+    pub unplaced: Vec<Unplaced>,
+    /// Every deployment still within its SLO bands and placed.
+    pub meets_slos: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -501,7 +519,37 @@ pub fn evaluate(plan: &Plan) -> Outcome {
             .then(|| round_to(cost / (tokens_per_hour / 1e6), 4)),
         unplaced_pods: unplaced.iter().map(|u| u.replicas).sum(),
     };
-    Outcome { summary, deployments, pools: pool_outcomes, unplaced }
+    let after_reservations_end = after_reservations_end(plan);
+    Outcome { summary, deployments, pools: pool_outcomes, unplaced, after_reservations_end }
+}
+
+fn after_reservations_end(plan: &Plan) -> Option<Box<AfterReservationsEnd>> {
+    let mut ending: Vec<(i64, String)> = plan
+        .spec
+        .node_classes
+        .iter()
+        .flat_map(|c| &c.capacity_reservations)
+        .filter_map(|r| match r.end_epoch_s() {
+            Some(Ok(end)) => Some((end, format!("{} at {}", r.id, r.end_time.as_deref().unwrap_or_default()))),
+            _ => None,
+        })
+        .collect();
+    if ending.is_empty() {
+        return None;
+    }
+    ending.sort();
+    let mut after = plan.clone();
+    for class in &mut after.spec.node_classes {
+        class.capacity_reservations.retain(|r| r.end_time.is_none());
+    }
+    let outcome = evaluate(&after);
+    Some(Box::new(AfterReservationsEnd {
+        reservations: ending.into_iter().map(|(_, r)| r).collect(),
+        meets_slos: meets_slos(&outcome),
+        summary: outcome.summary,
+        pools: outcome.pools,
+        unplaced: outcome.unplaced,
+    }))
 }
 
 fn no_fit_reason(state: &State, pool_index: usize, pod: &PodRequests) -> String {

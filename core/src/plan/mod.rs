@@ -519,6 +519,29 @@ pub struct CapacityReservation {
     pub kind: String,
     pub instance_type: String,
     pub count: u32,
+    /// When the reservation ends, RFC 3339 (`2026-12-10T11:30:00Z`, as EC2 reports `EndDate`). A
+    /// Capacity Block's instances are drained by Karpenter 40 minutes before and terminated by EC2 30
+    /// minutes before; an ODCR's instances run on as ordinary on-demand instances.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end_time: Option<String>,
+}
+
+impl CapacityReservation {
+    pub fn is_capacity_block(&self) -> bool {
+        self.kind == "capacity-block"
+    }
+
+    /// The end as seconds since the Unix epoch; `None` without an end, `Err` when it is not RFC 3339.
+    pub fn end_epoch_s(&self) -> Option<Result<i64, String>> {
+        self.end_time.as_deref().map(parse_rfc3339)
+    }
+}
+
+/// Seconds since the Unix epoch of an RFC 3339 date-time (any offset).
+pub fn parse_rfc3339(text: &str) -> Result<i64, String> {
+    time::OffsetDateTime::parse(text.trim(), &time::format_description::well_known::Rfc3339)
+        .map(|t| t.unix_timestamp())
+        .map_err(|e| format!("{text:?} is not an RFC 3339 date-time such as 2026-12-10T11:30:00Z ({e})"))
 }
 
 fn default_reservation_kind() -> String {

@@ -453,6 +453,9 @@ pub fn validate(plan: &Plan) -> Vec<PlanError> {
                     format!("unknown instance type {:?}", r.instance_type),
                 );
             }
+            if let Some(Err(message)) = r.end_epoch_s() {
+                err(path(&format!("capacityReservations[{j}].endTime")), message);
+            }
         }
     }
     errors
@@ -665,6 +668,19 @@ mod tests {
             format!("spec.nodeClasses[{nc}].name"),
         ];
         assert_eq!(repeats, expected);
+    }
+
+    #[test]
+    fn a_reservation_end_is_an_rfc3339_date_time() {
+        let mut plan = example("stable-reserved");
+        let r = &mut plan.spec.node_classes[0].capacity_reservations[0];
+        r.end_time = Some("2026-12-10T11:30:00.000Z".to_string());
+        assert!(validate(&plan).is_empty());
+        plan.spec.node_classes[0].capacity_reservations[0].end_time = Some("next tuesday".to_string());
+        let errors = validate(&plan);
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert_eq!(errors[0].path, "spec.nodeClasses[0].capacityReservations[0].endTime");
+        assert!(errors[0].message.contains("RFC 3339"), "{}", errors[0].message);
     }
 
     #[test]

@@ -40,6 +40,9 @@ pub struct Summary {
     pub pods_started: u32,
     pub nodes_launched: u32,
     pub spot_interruptions: u32,
+    /// Capacity Block nodes drained ahead of the block's end (only when a reservation ends in the run).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub capacity_block_drains: u32,
     /// Spot launches that found no capacity (Karpenter then tried the next offering).
     pub spot_launch_failures: u32,
     /// Nodes removed by consolidation (empty, or their pods moved to other nodes).
@@ -295,4 +298,8 @@ impl Column<'_> {
 /// Names go into CSV headers; commas and quotes would break the row.
 fn csv_name(name: &str) -> String {
     name.chars().map(|c| if c == ',' || c == '"' || c.is_control() { '_' } else { c }).collect()
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }

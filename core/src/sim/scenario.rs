@@ -154,7 +154,21 @@ pub struct Reservation {
     pub instance_type: String,
     pub count: u32,
     pub usd_per_hour: f64,
+    /// When the reservation ends, seconds into the run (the run's day is the day it ends). A Capacity
+    /// Block's nodes are drained [`CAPACITY_BLOCK_DRAIN_BEFORE_END_S`] before and gone
+    /// [`CAPACITY_BLOCK_TERMINATE_BEFORE_END_S`] before; an ODCR's nodes run on at the on-demand price.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ends_at_s: Option<f64>,
+    #[serde(default)]
+    pub capacity_block: bool,
 }
+
+/// Karpenter drains a Capacity Block's nodes 40 minutes before the block ends, when EC2 sends its
+/// warning (aws/karpenter-provider-aws designs/capacity-block-support.md, "Interruption").
+pub const CAPACITY_BLOCK_DRAIN_BEFORE_END_S: f64 = 2400.0;
+/// EC2 begins terminating a Capacity Block's instances 30 minutes before its end (Amazon EC2 User
+/// Guide, Capacity Blocks; docs/cold-starts.md section 8).
+pub const CAPACITY_BLOCK_TERMINATE_BEFORE_END_S: f64 = 1800.0;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SimPool {

@@ -295,7 +295,13 @@ fn keda_falls_back_when_metrics_are_down() {
 #[test]
 fn reserved_capacity_is_present_from_the_start_and_paid_for() {
     let mut p = pool("reserved", NodeOs::Bottlerocket, None);
-    p.reservations = vec![Reservation { instance_type: "g5.12xlarge".to_string(), count: 1, usd_per_hour: 5.672 }];
+    p.reservations = vec![Reservation {
+        instance_type: "g5.12xlarge".to_string(),
+        count: 1,
+        usd_per_hour: 5.672,
+        ends_at_s: None,
+        capacity_block: false,
+    }];
     let sc = scenario(steady(0.5), Autoscaler::Fixed { replicas: 2 }, vec![p]);
     let t = simulate(&sc, &opts(3600.0)).unwrap();
     assert_eq!(t.summary.peak_nodes, 1, "both replicas fit on the reserved node");
@@ -350,7 +356,13 @@ fn random_scenarios_never_panic_and_conserve_requests() {
             p.consolidate_after_s = Some(r.uniform() * 120.0);
         }
         if r.uniform() < 0.3 {
-            p.reservations = vec![Reservation { instance_type: "g5.xlarge".to_string(), count: 1, usd_per_hour: 1.0 }];
+            p.reservations = vec![Reservation {
+                instance_type: "g5.xlarge".to_string(),
+                count: 1,
+                usd_per_hour: 1.0,
+                ends_at_s: None,
+                capacity_block: false,
+            }];
         }
         let autoscaler = match case % 3 {
             0 => hpa(1 + (r.uniform() * 3.0) as u32, 4 + (r.uniform() * 12.0) as u32, 0.5 + r.uniform() * 5.0),

@@ -68,6 +68,8 @@ pub enum Cause {
     NodePoolLimits,
     Flapping,
     SpotInterruptions,
+    /// A Capacity Block ends during the day: its nodes are drained and the baseline moves.
+    CapacityBlockEnd,
     RequestTimeouts,
 }
 
@@ -389,6 +391,25 @@ fn explain(
                 parts: vec![],
             });
         }
+    }
+
+    if base.capacity_block_drains > 0 {
+        let mut v = sc.clone();
+        v.pools.iter_mut().flat_map(|p| &mut p.reservations).for_each(|r| r.ends_at_s = None);
+        let (g, _) = gain(&v)?;
+        reasons.push(Reason {
+            cause: Cause::CapacityBlockEnd,
+            attainment_lost: round4(g),
+            message: format!(
+                "Capacity Block end (the day simulated is the day it ends): {} nodes were drained 40 minutes before \
+                 the end and their replicas restarted on new nodes (the NodePool's other capacity types, or the \
+                 next NodePool by weight) while the traffic went on; that cost {}. Buy the next block or an ODCR to \
+                 follow it, or raise minReplicas in the fallback before the drain.",
+                base.capacity_block_drains,
+                pct(g)
+            ),
+            parts: vec![],
+        });
     }
 
     if base.requests_dropped > 0 {

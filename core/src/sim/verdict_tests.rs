@@ -112,3 +112,71 @@ fn a_trace_longer_than_a_day_is_judged_whole() {
     let check = day(&plan);
     assert_eq!((check.source, check.duration_s), ("trace", 172_800.0));
 }
+
+/// A Capacity Block that ends during the day (the day simulated is the day it ends): Karpenter drains
+/// its nodes 40 minutes before the end, their replicas restart on the pool's on-demand capacity, and
+/// the verdict names the cause. An ODCR that ends keeps its instances, as on-demand ones.
+#[test]
+fn a_capacity_block_that_ends_is_drained_forty_minutes_before_and_named() {
+    use crate::sim::{from_plan, simulate, SimOptions};
+    let mut plan = example("stable-reserved");
+    let r = &mut plan.spec.node_classes[0].capacity_reservations[0];
+    let count = r.count;
+    r.kind = "capacity-block".to_string();
+    r.end_time = Some("2026-12-10T15:00:00Z".to_string());
+    let sc = from_plan(&plan, &PlanInputs::for_plan(&plan)).unwrap();
+    assert_eq!(sc.pools[0].reservations[0].ends_at_s, Some(15.0 * 3600.0));
+    let run = simulate(&sc, &SimOptions::default()).unwrap();
+    assert_eq!(run.summary.capacity_block_drains, count);
+    assert!(run.summary.findings.iter().any(|f| f.code == "SIM008"));
+    let drain_s = 15.0 * 3600.0 - 2400.0;
+    let ready = &run.series.replicas_ready;
+    let at = |t: f64| run.series.t_s.iter().position(|x| *x >= t).unwrap();
+    let before = ready[at(drain_s - 60.0)];
+    assert!(ready[at(drain_s + 30.0)] < before, "the drained replicas are not ready at once: {before}");
+    // Back within a cold start on a new on-demand node (launch, boot, pull, load, warm-up: < 10 min).
+    assert!(ready[at(drain_s + 600.0)] >= before.min(4), "{:?}", &ready[at(drain_s)..at(drain_s + 600.0)]);
+
+    // An ODCR that ends: nothing is drained and the day is the example's own.
+    let mut odcr = example("stable-reserved");
+    odcr.spec.node_classes[0].capacity_reservations[0].end_time = Some("2026-12-10T15:00:00Z".to_string());
+    let sc = from_plan(&odcr, &PlanInputs::for_plan(&odcr)).unwrap();
+    let run = simulate(&sc, &SimOptions::default()).unwrap();
+    assert_eq!(run.summary.capacity_block_drains, 0);
+    assert!(day(&odcr).passes());
+
+    // A block drained before the day starts (it ends at 00:20) has no nodes at all.
+    let mut gone = plan.clone();
+    gone.spec.node_classes[0].capacity_reservations[0].end_time = Some("2026-12-10T00:20:00Z".to_string());
+    let sc = from_plan(&gone, &PlanInputs::for_plan(&gone)).unwrap();
+    let run = simulate(&sc, &SimOptions::default()).unwrap();
+    assert_eq!(run.summary.capacity_block_drains, 0);
+    // The run starts warm: the baseline is already on the pool's on-demand capacity.
+    assert!(run.series.nodes[0] >= count, "{:?}", &run.series.nodes[..3]);
+    assert_eq!(run.summary.capacity_block_drains, 0);
+
+    let check = day(&plan);
+    let reason = check.reasons.iter().find(|r| r.cause == Cause::CapacityBlockEnd);
+    if check.verdict == Verdict::Fail {
+        assert!(reason.is_some_and(|r| r.message.contains("40 minutes")), "{check:#?}");
+    }
+}
+
+/// Placement says where the pods go once the reservations that end have ended.
+#[test]
+fn placement_shows_the_pools_after_the_reservations_end() {
+    let mut plan = example("stable-reserved");
+    assert!(place::evaluate(&plan).after_reservations_end.is_none());
+    let r = &mut plan.spec.node_classes[0].capacity_reservations[0];
+    r.kind = "capacity-block".to_string();
+    r.end_time = Some("2026-12-10T15:00:00Z".to_string());
+    let outcome = place::evaluate(&plan);
+    let after = outcome.after_reservations_end.as_ref().expect("an after-end placement");
+    assert_eq!(after.reservations, vec!["cr-0a1b2c3d4e5f60718 at 2026-12-10T15:00:00Z".to_string()]);
+    let groups: Vec<_> = after.pools.iter().flat_map(|p| &p.nodes).collect();
+    assert!(!groups.is_empty());
+    assert!(groups.iter().all(|g| g.capacity_type != crate::catalog::CapacityType::Reserved), "{groups:#?}");
+    assert_eq!(after.summary.nodes, outcome.summary.nodes);
+    assert!(after.meets_slos);
+    assert_eq!(after.summary.reserved_usd_per_hour, 0.0);
+}

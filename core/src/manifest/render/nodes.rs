@@ -134,7 +134,10 @@ pub fn ec2_node_class(plan: &Plan, class: &NodeClass) -> Doc {
         let summary: Vec<String> = class
             .capacity_reservations
             .iter()
-            .map(|r| format!("{}={}:{}:{}", r.id, r.kind, r.instance_type, r.count))
+            .map(|r| {
+                let end = r.end_time.as_deref().map(|t| format!("@{t}")).unwrap_or_default();
+                format!("{}={}:{}:{}{end}", r.id, r.kind, r.instance_type, r.count)
+            })
             .collect();
         metadata.insert("annotations".into(), obj(vec![(RESERVATIONS_ANNOTATION, summary.join(",").into())]));
     }

@@ -38,6 +38,10 @@ pub(crate) struct Node {
     pub gone_s: f64,
     /// Spot interruption notice time (infinity when none).
     pub interruption_s: f64,
+    /// A Capacity Block's node: when Karpenter drains it ahead of the block's end (infinity when none).
+    pub block_drain_s: f64,
+    /// An ODCR's node: when the reservation ends and the instance runs on at the on-demand price.
+    pub reserved_until_s: f64,
     /// The node launched to replace this one (replace consolidation), while it starts.
     pub replacement: Option<usize>,
     /// Launched as a replacement and waiting to take over: not a consolidation candidate.
@@ -99,6 +103,8 @@ pub(crate) struct Cluster<'a> {
     rng: Rng,
     pub unplaced: Vec<Unplaced>,
     pub spot_interruptions: u32,
+    /// Capacity Block nodes drained ahead of the block's end.
+    pub capacity_block_drains: u32,
     pub nodes_launched: u32,
     pub longest_pending_s: f64,
     pub longest_unschedulable_s: f64,
@@ -176,6 +182,7 @@ impl<'a> Cluster<'a> {
             rng,
             unplaced: vec![Unplaced::default(); sc.deployments.len()],
             spot_interruptions: 0,
+            capacity_block_drains: 0,
             nodes_launched: 0,
             longest_pending_s: 0.0,
             longest_unschedulable_s: 0.0,
@@ -197,13 +204,25 @@ impl<'a> Cluster<'a> {
         }
     }
 
-    /// Reserved capacity, present and warm from the start.
+    /// Reserved capacity, present and warm from the start (a Capacity Block that is drained before the
+    /// run starts has no nodes in it).
     pub fn add_reservations(&mut self) {
+        use super::scenario::CAPACITY_BLOCK_DRAIN_BEFORE_END_S;
         for (p, pool) in self.sc.pools.iter().enumerate() {
             for r in &pool.reservations {
                 let Some(t) = pool.instance_types.iter().position(|t| t.name == r.instance_type) else { continue };
+                let (drain_s, until_s) = match r.ends_at_s {
+                    Some(end) if r.capacity_block => (end - CAPACITY_BLOCK_DRAIN_BEFORE_END_S, f64::INFINITY),
+                    Some(end) => (f64::INFINITY, end),
+                    None => (f64::INFINITY, f64::INFINITY),
+                };
+                if drain_s <= 0.0 {
+                    continue;
+                }
                 for _ in 0..r.count {
-                    self.add_node(p, t, CapacityType::Reserved, r.usd_per_hour, 0.0, true);
+                    let n = self.add_node(p, t, CapacityType::Reserved, r.usd_per_hour, 0.0, true);
+                    self.nodes[n].block_drain_s = drain_s;
+                    self.nodes[n].reserved_until_s = until_s;
                 }
             }
         }
@@ -245,6 +264,8 @@ impl<'a> Cluster<'a> {
             state: NodeState::Running,
             gone_s: f64::INFINITY,
             interruption_s,
+            block_drain_s: f64::INFINITY,
+            reserved_until_s: f64::INFINITY,
             replacement: None,
             standby: false,
         });
@@ -425,14 +446,35 @@ impl<'a> Cluster<'a> {
         }
     }
 
-    /// Spot notices and the end of terminations.
+    /// Spot notices, reservations that end, and the end of terminations.
     pub fn node_events(&mut self, now: f64) {
+        use super::scenario::{CAPACITY_BLOCK_DRAIN_BEFORE_END_S, CAPACITY_BLOCK_TERMINATE_BEFORE_END_S};
         for i in 0..self.nodes.len() {
             let n = &self.nodes[i];
             if n.state == NodeState::Running && n.interruption_s <= now {
                 let until = n.interruption_s + self.timing.spot_notice_s;
                 self.spot_interruptions += 1;
                 self.start_termination(now, i, until);
+            }
+            let n = &self.nodes[i];
+            if n.state == NodeState::Running && n.block_drain_s <= now {
+                // Karpenter drains at the warning; EC2 terminates ten minutes later.
+                let until = n.block_drain_s + CAPACITY_BLOCK_DRAIN_BEFORE_END_S - CAPACITY_BLOCK_TERMINATE_BEFORE_END_S;
+                self.capacity_block_drains += 1;
+                self.start_termination(now, i, until);
+            }
+            let n = &self.nodes[i];
+            if n.state == NodeState::Running && n.reserved_until_s <= now {
+                // The ODCR ended: the instance runs on as an ordinary on-demand one.
+                let t = &self.sc.pools[n.pool].instance_types[n.itype];
+                let price = t.on_demand_usd_per_hour.unwrap_or(n.usd_per_hour);
+                self.cost_rate_usd_per_s += (price - n.usd_per_hour) / 3600.0;
+                let n = &mut self.nodes[i];
+                n.usd_per_hour = price;
+                n.capacity = CapacityType::OnDemand;
+                n.reserved = false;
+                n.reserved_until_s = f64::INFINITY;
+                self.generation += 1;
             }
             let n = &mut self.nodes[i];
             if n.state == NodeState::Terminating && n.gone_s <= now {
@@ -494,7 +536,7 @@ impl<'a> Cluster<'a> {
         }
         for n in &self.nodes {
             match n.state {
-                NodeState::Running => next = next.min(n.interruption_s),
+                NodeState::Running => next = next.min(n.interruption_s).min(n.block_drain_s).min(n.reserved_until_s),
                 NodeState::Terminating => next = next.min(n.gone_s),
                 NodeState::Gone => {}
             }

@@ -142,6 +142,16 @@ pub(super) fn finish(
             format!("{} spot interruptions; replacement pods waited for new nodes", cluster.spot_interruptions),
         ));
     }
+    if cluster.capacity_block_drains > 0 {
+        findings.push(Finding::warning(
+            "SIM008",
+            format!(
+                "a Capacity Block ended: {} of its nodes were drained 40 minutes before its end and their pods \
+                 moved to the next NodePool by weight",
+                cluster.capacity_block_drains
+            ),
+        ));
+    }
     if cluster.launch_failures > 0 {
         findings.push(Finding::info(
             "SIM007",
@@ -180,6 +190,7 @@ pub(super) fn finish(
         pods_started: cluster.startup_count,
         nodes_launched: cluster.nodes_launched,
         spot_interruptions: cluster.spot_interruptions,
+        capacity_block_drains: cluster.capacity_block_drains,
         spot_launch_failures: cluster.launch_failures,
         nodes_consolidated: cluster.nodes_consolidated,
         nodes_replaced: cluster.nodes_replaced,

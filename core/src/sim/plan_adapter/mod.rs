@@ -288,10 +288,23 @@ fn assign_reservations(plan: &Plan, pools: &mut [SimPool]) -> Result<(), SimErro
                 .find(|t| t.name == res.instance_type)
                 .and_then(|t| t.on_demand_usd_per_hour)
                 .unwrap_or(0.0);
+            // The run's day is the day the reservation ends: its time of day (UTC) in the run.
+            let ends_at_s = match res.end_epoch_s() {
+                None => None,
+                Some(Ok(epoch)) => Some(epoch.rem_euclid(86_400) as f64),
+                Some(Err(message)) => {
+                    return Err(SimError::invalid(
+                        format!("spec.nodeClasses[{c}] ({}).capacityReservations[{r}].endTime", class.name),
+                        message,
+                    ))
+                }
+            };
             pools[target].reservations.push(Reservation {
                 instance_type: res.instance_type.clone(),
                 count: res.count,
                 usd_per_hour: price,
+                ends_at_s,
+                capacity_block: res.is_capacity_block(),
             });
         }
     }
