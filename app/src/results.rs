@@ -72,6 +72,18 @@ fn extra_figures(h: &mut Html, o: &Outcome) {
     h.text(&format!("{:.2} USD/hour", s.reserved_usd_per_hour));
     h.raw("</dd></div><div><dt>Marginal</dt><dd>").text(&format!("{:.2} USD/hour", s.marginal_usd_per_hour));
     h.raw("</dd></div>");
+    if let Some(after) = &o.after_reservations_end {
+        h.raw("<div><dt>After the reservations end</dt><dd data-testid=\"after-reservations-end\" data-meets=\"");
+        h.text(if after.meets_slos { "true" } else { "false" }).raw("\" title=\"");
+        h.text(&after.reservations.join(", ")).raw("\">");
+        h.text(&format!(
+            "{} nodes, {:.2} USD/hour{}",
+            after.summary.nodes,
+            after.summary.cost_usd_per_hour,
+            if after.meets_slos { "" } else { ", SLO bands missed or pods unplaced" }
+        ));
+        h.raw("</dd></div>");
+    }
 }
 
 /// One `tbody` per deployment fleet: its replicas, devices and pools, then a full-width row with its
