@@ -341,6 +341,7 @@ pub fn validate(plan: &Plan) -> Vec<PlanError> {
                 }
             }
         }
+        check_levers(&mut err, i, d);
         if let Some(a) = &d.autoscaler {
             if a.metrics.is_empty() {
                 err(path("autoscaler.metrics"), "name at least one metric".into());
@@ -418,6 +419,33 @@ pub fn validate(plan: &Plan) -> Vec<PlanError> {
         }
         if c.disk_gib == Some(0) {
             err(path("diskGiB"), "must be at least 1".into());
+        }
+        if let Some(cache) = &c.image_cache {
+            if !is_snapshot_id(&cache.snapshot_id) {
+                err(
+                    path("imageCache.snapshotId"),
+                    format!("{:?} is not an EBS snapshot id (snap- and hexadecimal digits)", cache.snapshot_id),
+                );
+            }
+            if c.ami != "bottlerocket" {
+                err(
+                    path("imageCache"),
+                    format!(
+                        "an image cache is Bottlerocket's data volume (/dev/xvdb) made from a snapshot; on {} the \
+                         images live on the root volume, which comes from the AMI: bake them into a custom AMI, or \
+                         use ami: bottlerocket",
+                        c.ami
+                    ),
+                );
+            }
+            for (j, image) in cache.images.iter().enumerate() {
+                if image.is_empty() || image.len() > 512 || image.contains(|ch: char| ch.is_whitespace() || ch == ',') {
+                    err(
+                        path(&format!("imageCache.images[{j}]")),
+                        format!("{image:?} is not an image reference (registry/name:tag, no spaces or commas)"),
+                    );
+                }
+            }
         }
         for (j, r) in c.capacity_reservations.iter().enumerate() {
             let ok = r.id.len() > 3
@@ -610,6 +638,91 @@ fn check_pool_fields(err: &mut impl FnMut(String, String), i: usize, p: &super::
         }
         if b.schedule.is_some() != b.duration.is_some() {
             err(path(&format!("budgets[{j}]")), "a budget's schedule and duration go together".into());
+        }
+    }
+}
+
+/// The snapshot id the recommender writes where a real one is needed (like `cr-replaceme` for
+/// reservations): build the snapshot with the images and put its id here.
+pub const SNAPSHOT_PLACEHOLDER: &str = "snap-0replaceme";
+
+/// An EBS snapshot id: `snap-` and hexadecimal digits (or [`SNAPSHOT_PLACEHOLDER`]).
+pub fn is_snapshot_id(id: &str) -> bool {
+    id == SNAPSHOT_PLACEHOLDER
+        || id.strip_prefix("snap-").is_some_and(|hex| {
+            (8..=32).contains(&hex.len()) && hex.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        })
+}
+
+/// An `s3://bucket[/prefix]` URI with a valid bucket name (3–63 lowercase letters, digits, '.', '-').
+pub fn is_s3_uri(uri: &str) -> bool {
+    let Some(rest) = uri.strip_prefix("s3://") else { return false };
+    let bucket = rest.split('/').next().unwrap_or_default();
+    (3..=63).contains(&bucket.len())
+        && bucket.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-')
+        && !uri.contains(char::is_whitespace)
+}
+
+/// A deployment's start-up levers: the weights' source with what it needs, and Neuron's compile cache.
+fn check_levers(err: &mut impl FnMut(String, String), i: usize, d: &super::Deployment) {
+    use super::WeightsSource;
+    let path = |field: &str| format!("spec.deployments[{i}].{field}");
+    let claim_ok = |claim: &str| crate::k8s::is_dns1123_subdomain(claim) && claim.len() <= 253;
+    if let Some(w) = &d.weights {
+        match (w.source, &w.uri) {
+            (WeightsSource::S3Streamer, None) => {
+                err(path("weights.uri"), "s3Streamer reads the weights from S3: set uri to s3://bucket/prefix".into())
+            }
+            (WeightsSource::S3Streamer, Some(uri)) if !is_s3_uri(uri) => err(
+                path("weights.uri"),
+                format!("{uri:?} is not an S3 URI (s3://bucket/prefix, a lowercase bucket name)"),
+            ),
+            (WeightsSource::S3Streamer, Some(_)) | (_, None) => {}
+            (_, Some(_)) => err(path("weights.uri"), "uri is only used with source: s3Streamer".into()),
+        }
+        match (w.source, &w.volume_claim) {
+            (WeightsSource::SharedFileSystem, None) => err(
+                path("weights.volumeClaim"),
+                "sharedFileSystem mounts the weights from a PersistentVolumeClaim: name it in volumeClaim".into(),
+            ),
+            (WeightsSource::SharedFileSystem, Some(claim)) if !claim_ok(claim) => err(
+                path("weights.volumeClaim"),
+                format!("{claim:?} is not a PersistentVolumeClaim name (lowercase letters, digits, '-' and '.')"),
+            ),
+            (WeightsSource::SharedFileSystem, Some(_)) | (_, None) => {}
+            (_, Some(_)) => {
+                err(path("weights.volumeClaim"), "volumeClaim is only used with source: sharedFileSystem".into())
+            }
+        }
+        if w.node_cache && w.source != WeightsSource::Download {
+            err(
+                path("weights.nodeCache"),
+                "nodeCache keeps downloaded weights on the node; with S3 or a shared file system there is no \
+                 download to keep"
+                    .into(),
+            );
+        }
+    }
+    if let Some(cache) = &d.compile_cache {
+        if !crate::place::sizing::is_neuron_engine(&d.engine) {
+            err(
+                path("compileCache"),
+                format!("compiled artifacts are Neuron's (engine: neuron); {:?} does not compile ahead", d.engine),
+            );
+        }
+        match (&cache.uri, &cache.volume_claim) {
+            (Some(_), Some(_)) | (None, None) => {
+                err(path("compileCache"), "set exactly one of uri (s3://…) and volumeClaim".into())
+            }
+            (Some(uri), None) if !is_s3_uri(uri) => err(
+                path("compileCache.uri"),
+                format!("{uri:?} is not an S3 URI (s3://bucket/prefix, a lowercase bucket name)"),
+            ),
+            (None, Some(claim)) if !claim_ok(claim) => err(
+                path("compileCache.volumeClaim"),
+                format!("{claim:?} is not a PersistentVolumeClaim name (lowercase letters, digits, '-' and '.')"),
+            ),
+            _ => {}
         }
     }
 }

@@ -45,6 +45,8 @@ pub(crate) fn pool(name: &str, os: NodeOs, limit_devices: Option<u32>) -> SimPoo
         consolidate_after_s: Some(300.0),
         budgets: vec![],
         reservations: vec![],
+        cached_images: vec![],
+        parallel_pull: false,
     }
 }
 
@@ -74,6 +76,10 @@ pub(crate) fn scenario(traffic: Traffic, autoscaler: Autoscaler, pools: Vec<SimP
             image_gib: 8.0,
             weights_gib: 15.0,
             service: a10g_llama8b(),
+            model: String::new(),
+            weights: WeightsLoad::Download,
+            weights_node_cache: false,
+            neuron_compile: false,
         }],
         pools,
         slos: vec![
