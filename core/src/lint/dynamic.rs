@@ -197,7 +197,7 @@ pub(super) fn lint_node_cache(plan: &Plan, outcome: &place::Outcome, out: &mut V
                     d.name,
                     names.join(", ")
                 ),
-                "allow instance types with instance store (g5, g6, g6e, p4d, p5 have NVMe) or drop weights.nodeCache",
+                "allow instance types with an instance store (g4dn, g5, g6, g6e, p4d, p5 have one; inf2 and p3 do not) or drop weights.nodeCache",
             ));
         }
     }

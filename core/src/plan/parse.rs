@@ -895,6 +895,75 @@ mod tests {
         }
     }
 
+    /// Every start-up lever's value is checked, and the error names its field.
+    #[test]
+    fn start_up_levers_are_checked_with_their_field() {
+        use crate::plan::{CompileCache, ImageCache, Weights, WeightsSource};
+        let cache = |id: &str| Some(ImageCache { snapshot_id: id.into(), images: vec![] });
+        for bad in ["snap-", "snap-xyz12345", "snapshot-0123abcd", "SNAP-0123ABCD"] {
+            let e = refused("quickstart", |plan| plan.spec.node_classes[0].image_cache = cache(bad));
+            assert!(e.starts_with("spec.nodeClasses[0].imageCache.snapshotId: "), "{bad}: {e}");
+        }
+        let e = refused("quickstart", |plan| {
+            plan.spec.node_classes[0].ami = "al2023".into();
+            plan.spec.node_classes[0].image_cache = cache("snap-0123456789abcdef0");
+        });
+        assert!(e.starts_with("spec.nodeClasses[0].imageCache: ") && e.contains("custom AMI"), "{e}");
+        let e = refused("quickstart", |plan| {
+            plan.spec.node_classes[0].image_cache =
+                Some(ImageCache { snapshot_id: "snap-0123abcd".into(), images: vec!["a b".into()] })
+        });
+        assert!(e.starts_with("spec.nodeClasses[0].imageCache.images[0]: "), "{e}");
+        let weights = |source, uri: Option<&str>, claim: Option<&str>, node_cache| Weights {
+            source,
+            uri: uri.map(str::to_string),
+            volume_claim: claim.map(str::to_string),
+            node_cache,
+        };
+        for (w, field) in [
+            (weights(WeightsSource::S3Streamer, None, None, false), "weights.uri"),
+            (weights(WeightsSource::S3Streamer, Some("https://bucket/x"), None, false), "weights.uri"),
+            (weights(WeightsSource::S3Streamer, Some("s3://Bucket/x"), None, false), "weights.uri"),
+            (weights(WeightsSource::Download, Some("s3://bucket/x"), None, false), "weights.uri"),
+            (weights(WeightsSource::SharedFileSystem, None, None, false), "weights.volumeClaim"),
+            (weights(WeightsSource::SharedFileSystem, None, Some("FSx_Models"), false), "weights.volumeClaim"),
+            (weights(WeightsSource::Download, None, Some("fsx"), false), "weights.volumeClaim"),
+            (weights(WeightsSource::S3Streamer, Some("s3://bucket/x"), None, true), "weights.nodeCache"),
+        ] {
+            let e = refused("quickstart", |plan| plan.spec.deployments[0].weights = Some(w.clone()));
+            assert!(e.starts_with(&format!("spec.deployments[0].{field}: ")), "{w:?}: {e}");
+        }
+        let e = refused("quickstart", |plan| {
+            plan.spec.deployments[0].compile_cache =
+                Some(CompileCache { uri: Some("s3://b-1/c".into()), volume_claim: None })
+        });
+        assert!(e.starts_with("spec.deployments[0].compileCache: ") && e.contains("Neuron"), "{e}");
+        for (cache, field) in [
+            (CompileCache { uri: None, volume_claim: None }, "compileCache"),
+            (CompileCache { uri: Some("s3://b-1/c".into()), volume_claim: Some("c".into()) }, "compileCache"),
+            (CompileCache { uri: Some("/var/tmp".into()), volume_claim: None }, "compileCache.uri"),
+            (CompileCache { uri: None, volume_claim: Some("No Such".into()) }, "compileCache.volumeClaim"),
+        ] {
+            let e = refused("batch-inferentia", |plan| plan.spec.deployments[0].compile_cache = Some(cache.clone()));
+            assert!(e.starts_with(&format!("spec.deployments[0].{field}: ")), "{cache:?}: {e}");
+        }
+        // An unknown source is the reader's error, at its field and line.
+        let text = crate::examples::example("quickstart").unwrap().replacen(
+            "      replicas:",
+            "      weights:\n        source: ftp\n      replicas:",
+            1,
+        );
+        let e = parse_plan(&text).unwrap_err();
+        assert_eq!(e.path, "spec.deployments[0].weights.source", "{e}");
+        assert!(e.line.is_some() && e.message.contains("unknown variant"), "{e}");
+        // The placeholder and real ids pass.
+        for id in [SNAPSHOT_PLACEHOLDER, "snap-0123abcd", "snap-0123456789abcdef0"] {
+            let mut plan = example("quickstart");
+            plan.spec.node_classes[0].image_cache = cache(id);
+            assert_eq!(validate(&plan), vec![], "{id}");
+        }
+    }
+
     /// A type error in one-line JSON or flow YAML names the field it is in (the path used to be the
     /// deepest field written on the error's line, which for one-line text was the last one).
     #[test]

@@ -298,7 +298,10 @@ fn explain(
             message: format!(
                 "scale-up lag: new replicas take {total:.0} s from creation to Ready on a new node ({}), while the \
                  traffic rises; instant capacity would gain {}. Keep warm capacity (a higher minReplicas, a static \
-                 NodePool or a CapacityBuffer), pre-cache the image, or scale up earlier (a lower target).",
+                 NodePool or a CapacityBuffer), scale up earlier (a lower target), or shorten the start: the image \
+                 on the data volume's snapshot (nodeClasses[].imageCache) or pulled in parallel \
+                 (nodeClasses[].imagePull: parallel), the weights streamed from S3 or kept on the node \
+                 (deployments[].weights), Neuron's compiled artifacts cached (deployments[].compileCache).",
                 listed.join(", "),
                 pct(lag_gain)
             ),

@@ -281,6 +281,12 @@ impl<'a> Cluster<'a> {
         self.nodes.len() - 1
     }
 
+    /// An on-demand node of a pool's instance type, launched at `now` (for tests).
+    #[cfg(test)]
+    pub fn launch_node(&mut self, pool: usize, itype: usize, now: f64) -> usize {
+        self.add_node(pool, itype, CapacityType::OnDemand, 1.0, now, false)
+    }
+
     pub fn counts(&self, now: f64, out: &mut [Counts]) {
         out.iter_mut().for_each(|c| *c = Counts::default());
         for pod in &self.pods {
