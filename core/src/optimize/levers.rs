@@ -139,4 +139,28 @@ mod tests {
             .iter()
             .all(|c| c.image_cache.is_none() && c.image_pull == ImagePull::Parallel));
     }
+
+    /// The parts a failing day reports are the simulated ones, levers included: the image from the data
+    /// volume's snapshot, the weights from the streamer, Neuron's compilation.
+    #[test]
+    fn the_lag_parts_reflect_the_levers() {
+        let plan = example("spiky-spot-burst");
+        let seconds = |plan: &crate::plan::Plan, part: &str| {
+            let sc = crate::sim::from_plan(plan, &PlanInputs::for_plan(plan)).unwrap();
+            lag_parts(&sc).iter().find(|p| p.part == part).map(|p| p.seconds)
+        };
+        let t = crate::sim::Timing::default();
+        let levered = apply_start_levers(&plan, &StartLevers::default());
+        assert!(seconds(&plan, "image pull").unwrap() > t.image_cache_s);
+        assert_eq!(seconds(&levered, "image pull"), Some(t.image_cache_s));
+        let sc = crate::sim::from_plan(&plan, &PlanInputs::for_plan(&plan)).unwrap();
+        let gib = sc.deployments[0].weights_gib;
+        let streamed = seconds(&levered, "model load").unwrap();
+        assert!((streamed - gib * 1024.0 / t.s3_streamer_mib_per_s).abs() < 1e-3, "{streamed}");
+        assert_eq!(seconds(&plan, "neuron compile"), None);
+        let neuron = example("batch-inferentia");
+        assert_eq!(seconds(&neuron, "neuron compile"), Some(t.neuron_compile_s));
+        let cached = apply_start_levers(&neuron, &StartLevers::default());
+        assert_eq!(seconds(&cached, "neuron compile"), None);
+    }
 }

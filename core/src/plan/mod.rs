@@ -300,6 +300,11 @@ pub struct CompileCache {
     pub volume_claim: Option<String>,
 }
 
+/// Whether an engine serves on Neuron devices (Inferentia, Trainium).
+pub fn is_neuron_engine(engine: &str) -> bool {
+    matches!(engine, "neuron" | "vllm-neuron" | "tgi-neuron")
+}
+
 impl Deployment {
     /// The weights' source (`download` when the plan does not say).
     pub fn weights_source(&self) -> WeightsSource {

@@ -704,7 +704,7 @@ fn check_levers(err: &mut impl FnMut(String, String), i: usize, d: &super::Deplo
         }
     }
     if let Some(cache) = &d.compile_cache {
-        if !crate::place::sizing::is_neuron_engine(&d.engine) {
+        if !super::is_neuron_engine(&d.engine) {
             err(
                 path("compileCache"),
                 format!("compiled artifacts are Neuron's (engine: neuron); {:?} does not compile ahead", d.engine),

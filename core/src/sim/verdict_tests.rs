@@ -77,30 +77,6 @@ fn scale_up_lag_is_broken_into_its_parts() {
     assert!(parts.iter().all(|p| p.seconds > 0.0), "{parts:?}");
 }
 
-/// The parts a failing day reports are the simulated ones, levers included: the image from the data
-/// volume's snapshot, the weights from the streamer, Neuron's compilation.
-#[test]
-fn the_lag_parts_reflect_the_levers() {
-    let plan = example("spiky-spot-burst");
-    let seconds = |plan: &crate::plan::Plan, part: &str| {
-        let sc = crate::sim::from_plan(plan, &PlanInputs::for_plan(plan)).unwrap();
-        lag_parts(&sc).iter().find(|p| p.part == part).map(|p| p.seconds)
-    };
-    let t = crate::sim::Timing::default();
-    let levered = crate::optimize::apply_start_levers(&plan, &crate::optimize::StartLevers::default());
-    assert!(seconds(&plan, "image pull").unwrap() > t.image_cache_s);
-    assert_eq!(seconds(&levered, "image pull"), Some(t.image_cache_s));
-    let sc = crate::sim::from_plan(&plan, &PlanInputs::for_plan(&plan)).unwrap();
-    let gib = sc.deployments[0].weights_gib;
-    let streamed = seconds(&levered, "model load").unwrap();
-    assert!((streamed - gib * 1024.0 / t.s3_streamer_mib_per_s).abs() < 1e-3, "{streamed}");
-    assert_eq!(seconds(&plan, "neuron compile"), None);
-    let neuron = example("batch-inferentia");
-    assert_eq!(seconds(&neuron, "neuron compile"), Some(t.neuron_compile_s));
-    let cached = crate::optimize::apply_start_levers(&neuron, &crate::optimize::StartLevers::default());
-    assert_eq!(seconds(&cached, "neuron compile"), None);
-}
-
 #[test]
 fn a_search_stops_at_the_first_failing_seed() {
     let mut plan = example("spiky-spot-burst");
