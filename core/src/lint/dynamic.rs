@@ -120,7 +120,7 @@ pub(super) fn lint_dynamic(plan: &Plan, outcome: &place::Outcome, out: &mut Vec<
                     spare,
                     crate::units::count(fleet.replicas as u64, "running replica")
                 ),
-                &shorten_the_start(d, &start),
+                shorten_the_start(d, &start),
             ));
         } else if critical && w.trace.is_none() && fleet.replicas < need && cold_s >= LONG_COLD_START_S {
             out.push(Finding::new(
