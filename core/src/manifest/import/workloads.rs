@@ -459,9 +459,11 @@ fn levers(
     let volume = |name: &str| volumes.iter().find(|v| v.str_at("name").as_deref() == Some(name));
     let claim = |name: &str| volume(name).and_then(|v| v.str_at("persistentVolumeClaim.claimName"));
     let mut weights = Weights::default();
-    if flag("--load-format").as_deref() == Some("runai_streamer") {
+    // The streamer from S3; from a local or Hub model it is only a loader, which a plan does not hold.
+    let s3_model = flag("--model").filter(|m| m.starts_with("s3://"));
+    if flag("--load-format").as_deref() == Some("runai_streamer") && s3_model.is_some() {
         weights.source = WeightsSource::S3Streamer;
-        weights.uri = flag("--model");
+        weights.uri = s3_model;
     } else if let Some(claim) = claim("model-weights") {
         weights.source = WeightsSource::SharedFileSystem;
         weights.volume_claim = Some(claim);
