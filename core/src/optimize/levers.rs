@@ -14,7 +14,9 @@ pub const S3_PLACEHOLDER: &str = "s3://replaceme";
 pub struct StartLevers {
     /// Bottlerocket node classes: every serving image on the data volume's snapshot (placeholder id).
     pub image_cache: bool,
-    /// Node classes that still pull some image: SOCI parallel pull and unpack.
+    /// Node classes without an image cache: SOCI parallel pull and unpack. Not with a cache: containerd
+    /// keeps unpacked layers per snapshotter, so a snapshot made with the default one would not serve
+    /// the `soci` snapshotter.
     pub parallel_pull: bool,
     /// Deployments that download their weights: the Run:ai streamer from S3 (placeholder URI).
     pub s3_streamer: bool,
@@ -46,8 +48,7 @@ pub fn apply_start_levers(plan: &Plan, levers: &StartLevers) -> Plan {
             class.image_cache =
                 Some(ImageCache { snapshot_id: plan::SNAPSHOT_PLACEHOLDER.to_string(), images: vec![] });
         }
-        let pulls = class.image_cache.as_ref().is_none_or(|c| !c.images.is_empty());
-        if levers.parallel_pull && pulls {
+        if levers.parallel_pull && class.image_cache.is_none() {
             class.image_pull = ImagePull::Parallel;
         }
     }
