@@ -12,7 +12,7 @@ use tokenfleet_core::sim::serving::chip_figures;
 use tokenfleet_core::sim::{
     simulate, Autoscaler, BudgetRule, ConsolidationPolicy, DisruptionBudget, FirstOrderReplica, NodeOs, Profile,
     ProfileParams, Reservation, Scenario, ServiceProfile, SimDeployment, SimInstanceType, SimOptions, SimPool,
-    SloMetric, SloTarget, Timing, Traffic, TrafficSource,
+    SloMetric, SloTarget, Timing, Traffic, TrafficSource, WeightsLoad,
 };
 
 fn instance(name: &str, family: &str, devices: u32, od: f64) -> SimInstanceType {
@@ -59,6 +59,8 @@ fn scenario() -> Scenario {
         consolidate_after_s: Some(300.0),
         budgets: vec![BudgetRule::always(DisruptionBudget::Percent(10))],
         reservations: vec![],
+        cached_images: vec![],
+        parallel_pull: false,
     };
     let mut reserved = pool("reserved", 100, vec![CapacityType::OnDemand], NodeOs::Bottlerocket);
     reserved.reservations =
@@ -92,6 +94,10 @@ fn scenario() -> Scenario {
             image_gib: 8.0,
             weights_gib: 15.0,
             service: profile(8.0, if i % 2 == 0 { "a10g" } else { "l4" }),
+            model: String::new(),
+            weights: WeightsLoad::Download,
+            weights_node_cache: false,
+            neuron_compile: false,
         })
         .collect();
     let timing = Timing { spot_interruptions_per_node_hour: 0.01, ..Timing::default() };

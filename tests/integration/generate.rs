@@ -149,11 +149,24 @@ pub fn plan(seed: u64) -> Plan {
                     .then(|| format!("2026-12-{:02}T{:02}:30:00Z", 1 + rng.below(28), rng.below(24))),
             })
             .collect();
+        let ami = rng.pick(&["bottlerocket", "al2023"]).to_string();
+        // Start-up levers: an image cache (Bottlerocket's data volume), SOCI parallel pull.
+        let image_cache = (ami == "bottlerocket" && rng.chance(30)).then(|| ImageCache {
+            snapshot_id: format!("snap-{:017x}", rng.next() >> 4),
+            images: if rng.chance(50) {
+                rng.some(&["vllm/vllm-openai:v0.11.0".to_string(), "registry.example/vllm:custom".to_string()])
+            } else {
+                vec![]
+            },
+        });
+        let image_pull = if rng.chance(40) { ImagePull::Parallel } else { ImagePull::Default };
         plan.spec.node_classes.push(NodeClass {
             name: format!("class-{i}"),
-            ami: rng.pick(&["bottlerocket", "al2023"]).to_string(),
+            ami,
             disk_gib: rng.chance(50).then(|| 50 + rng.below(1000) as u32),
             capacity_reservations: reservations,
+            image_cache,
+            image_pull,
         });
     }
     let pool_count = 1 + rng.below(4) as usize;
@@ -276,6 +289,27 @@ pub fn plan(seed: u64) -> Plan {
         } else {
             vec![]
         };
+        let weights = match rng.below(5) {
+            0 => Some(Weights { node_cache: true, ..Weights::default() }),
+            1 => Some(Weights {
+                source: WeightsSource::S3Streamer,
+                uri: Some(format!("s3://models-{i}/{}", rng.pick(&["llama", "qwen/7b"]))),
+                ..Weights::default()
+            }),
+            2 => Some(Weights {
+                source: WeightsSource::SharedFileSystem,
+                volume_claim: Some(rng.pick(&["fsx-models", "models.shared"]).to_string()),
+                ..Weights::default()
+            }),
+            _ => None,
+        };
+        let compile_cache = (engine == "neuron" && rng.chance(60)).then(|| {
+            if rng.chance(50) {
+                CompileCache { uri: Some("s3://neuron-cache/compiled".to_string()), volume_claim: None }
+            } else {
+                CompileCache { uri: None, volume_claim: Some("neuron-cache".to_string()) }
+            }
+        });
         plan.spec.deployments.push(Deployment {
             name: format!("model-{i}"),
             model: rng.pick(MODELS).to_string(),
@@ -294,6 +328,8 @@ pub fn plan(seed: u64) -> Plan {
             tolerations,
             node_selector,
             autoscaler,
+            weights,
+            compile_cache,
         });
     }
     plan

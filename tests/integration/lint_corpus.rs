@@ -117,3 +117,37 @@ fn a_precision_the_chips_cannot_run_is_an_error() {
     plan.spec.deployments[0].precision = "fp16".into();
     assert!(codes(&plan).iter().all(|(c, _)| c != "TF044"), "{:#?}", codes(&plan));
 }
+
+/// TF047's scale-up path is the simulator's cold start: with the start-up levers applied, the path
+/// it reports shrinks by exactly what the simulated parts shrink, and its fix names only the levers
+/// the plan does not use yet, by their fields.
+#[test]
+fn the_scale_up_path_in_lint_includes_the_levers_as_the_simulator_does() {
+    use tokenfleet_core::optimize::{apply_start_levers, StartLevers};
+    use tokenfleet_core::sim::{from_plan, verdict::lag_parts, PlanInputs};
+    let path =
+        tokenfleet_tests::repo_root().join("tests").join("lint-corpus").join("dynamic-ramp-outruns-scale-up.yaml");
+    let text = std::fs::read_to_string(path).unwrap();
+    let plan = tokenfleet_core::plan::parse_plan(&text).unwrap();
+    let path_s = |plan: &tokenfleet_core::plan::Plan| {
+        let findings = lint::lint_text("ramp.yaml", &plan.to_yaml()).unwrap();
+        let f = findings.into_iter().find(|f| f.code == "TF047").expect("TF047");
+        let seconds: f64 = f.message.split("ready ").nth(1).unwrap().split(' ').next().unwrap().parse().unwrap();
+        (seconds, f.fix)
+    };
+    let simulated = |plan: &tokenfleet_core::plan::Plan| -> f64 {
+        let sc = from_plan(plan, &PlanInputs::for_plan(plan)).unwrap();
+        lag_parts(&sc).iter().map(|p| p.seconds).sum()
+    };
+    let (before, fix) = path_s(&plan);
+    for field in ["nodeClasses[].imageCache", "imagePull: parallel", "weights.source: s3Streamer", "weights.nodeCache"]
+    {
+        assert!(fix.contains(field), "{field} not in {fix}");
+    }
+    let levered = apply_start_levers(&plan, &StartLevers::default());
+    let (after, fix) = path_s(&levered);
+    let gained = simulated(&plan) - simulated(&levered);
+    assert!(gained > 60.0, "{gained}");
+    assert!(((before - after) - gained).abs() <= 1.0, "lint {before} -> {after}, simulator gains {gained}");
+    assert!(!fix.contains("imageCache") && !fix.contains("s3Streamer"), "{fix}");
+}

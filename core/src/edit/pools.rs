@@ -117,12 +117,7 @@ impl Plan {
         let class = match self.spec.node_classes.iter().position(|c| c.name == class_name) {
             Some(i) => &mut self.spec.node_classes[i],
             None => {
-                self.spec.node_classes.push(NodeClass {
-                    name: class_name,
-                    ami: "bottlerocket".to_string(),
-                    disk_gib: None,
-                    capacity_reservations: Vec::new(),
-                });
+                self.spec.node_classes.push(NodeClass::new(class_name, "bottlerocket"));
                 self.spec.node_classes.last_mut().expect("just pushed")
             }
         };

@@ -5,7 +5,7 @@ use crate::finding::{Finding, Severity};
 use crate::place::{self, sizing};
 use crate::plan::{self, Plan};
 use crate::sim::verdict::cold_start_parts;
-use crate::sim::{NodeOs, Timing};
+use crate::sim::{PodStart, Timing, WeightsLoad};
 
 /// The share of its capacity an autoscaled replica keeps spare: the complement of the 70 % target
 /// the default autoscaler and the recommender's middle candidates run at.
@@ -86,14 +86,11 @@ pub(super) fn lint_dynamic(plan: &Plan, outcome: &place::Outcome, out: &mut Vec<
         // The scale-up path: the autoscaler's reaction, then a new node and pod, end to end.
         let Some(fleet) = fleet else { continue };
         let (Some(need), Some(weights_gib)) = (fleet.replicas_for_peak, sizing::weights_gib(d)) else { continue };
-        let os = fleet
-            .node_pools
-            .first()
-            .and_then(|p| plan.spec.node_pools.iter().find(|x| &x.name == p))
-            .and_then(|p| plan.node_class(&p.node_class))
-            .and_then(|c| NodeOs::parse(&c.ami))
-            .unwrap_or(NodeOs::Bottlerocket);
-        let parts = cold_start_parts(&timing, os, crate::sim::plan_adapter::DEFAULT_IMAGE_GIB, weights_gib);
+        // The pod's start as the simulator builds it: the first pool's OS, image cache and pull mode,
+        // the deployment's weights and compilation.
+        let pool = fleet.node_pools.first().and_then(|p| plan.node_pool(p));
+        let start = crate::sim::plan_adapter::pod_start(plan, d, pool, weights_gib);
+        let parts = cold_start_parts(&timing, &start);
         let poll_s = match a.kind {
             plan::AutoscalerKind::Hpa => timing.hpa_sync_period_s,
             plan::AutoscalerKind::Keda => a.polling_interval_seconds.map_or(30.0, f64::from),
@@ -123,8 +120,7 @@ pub(super) fn lint_dynamic(plan: &Plan, outcome: &place::Outcome, out: &mut Vec<
                     spare,
                     crate::units::count(fleet.replicas as u64, "running replica")
                 ),
-                "keep more replicas warm (minReplicas), scale earlier (a lower target), or shorten the start: cache \
-                 the image on the nodes' data volume, load the weights from local NVMe",
+                shorten_the_start(d, &start),
             ));
         } else if critical && w.trace.is_none() && fleet.replicas < need && cold_s >= LONG_COLD_START_S {
             out.push(Finding::new(
@@ -140,6 +136,68 @@ pub(super) fn lint_dynamic(plan: &Plan, outcome: &place::Outcome, out: &mut Vec<
                 ),
                 "keep warm capacity for bursts (a higher minReplicas, a static NodePool or a CapacityBuffer); \
                  `tokenfleet plan` shows what the bursts cost over the day",
+            ));
+        }
+    }
+}
+
+/// TF047's fix: warm replicas, an earlier scale-up, or the start-up levers this deployment does not
+/// use yet, each by its plan field.
+fn shorten_the_start(d: &plan::Deployment, start: &PodStart) -> String {
+    let mut levers = vec![];
+    if !start.image_cached {
+        levers.push(
+            "pre-pull the image onto the data volume's EBS snapshot (spec.nodeClasses[].imageCache, Bottlerocket)",
+        );
+    }
+    if !start.image_cached && !start.parallel_pull {
+        levers.push("pull it in parallel (spec.nodeClasses[].imagePull: parallel)");
+    }
+    if start.weights == WeightsLoad::Download {
+        levers.push("stream the weights from S3 (weights.source: s3Streamer) or read them from a shared file system (weights.source: sharedFileSystem)");
+        if !d.weights_node_cache() {
+            levers.push("keep them on the node's NVMe for the next pod (weights.nodeCache)");
+        }
+    }
+    if start.neuron_compile {
+        levers.push("cache the compiled artifacts (compileCache)");
+    }
+    let mut fix = "keep more replicas warm (minReplicas) or scale earlier (a lower target)".to_string();
+    if !levers.is_empty() {
+        fix.push_str(", or shorten the start: ");
+        fix.push_str(&levers.join("; "));
+    }
+    fix
+}
+
+/// The deployments keeping their weights on the node (`weights.nodeCache`) whose pools offer no
+/// instance type with local NVMe: the cache then sits on the EBS data volume.
+pub(super) fn lint_node_cache(plan: &Plan, outcome: &place::Outcome, out: &mut Vec<Finding>) {
+    for (i, d) in plan.spec.deployments.iter().enumerate() {
+        if !d.weights_node_cache() {
+            continue;
+        }
+        let pools: Vec<&plan::NodePool> = outcome
+            .deployments
+            .iter()
+            .filter(|f| f.deployment == d.name)
+            .flat_map(|f| f.node_pools.iter())
+            .filter_map(|p| plan.node_pool(p))
+            .collect();
+        let nvme = pools.iter().any(|p| place::pool_instance_types(p).any(|t| t.local_nvme_gb > 0));
+        if !pools.is_empty() && !nvme {
+            let names: Vec<&str> = pools.iter().map(|p| p.name.as_str()).collect();
+            out.push(Finding::new(
+                "TF049",
+                Severity::Warning,
+                format!("spec.deployments[{i}].weights.nodeCache"),
+                format!(
+                    "{} keeps its weights on the node's instance store, but NodePool {} offers no instance type with \
+                     local NVMe: the cache falls back to the EBS data volume",
+                    d.name,
+                    names.join(", ")
+                ),
+                "allow instance types with an instance store (g4dn, g5, g6, g6e, p4d, p5 have one; inf2 and p3 do not) or drop weights.nodeCache",
             ));
         }
     }

@@ -54,6 +54,7 @@ pub const RULES: &[(&str, Severity, &str)] = &[
     ("TF046", Severity::Warning, "queue depth (zero below capacity) with no signal that follows the load (flapping)"),
     ("TF047", Severity::Warning, "scale-up path (cold start end to end) slower than the traffic's ramp"),
     ("TF048", Severity::Info, "no warm capacity under SLO-critical traffic whose bursts need more replicas"),
+    ("TF049", Severity::Warning, "weights.nodeCache on NodePools without local NVMe (the cache falls back to EBS)"),
 ];
 
 /// Lints plan text; findings carry the line of their field.

@@ -432,6 +432,7 @@ pub fn lint_plan_with(plan: &Plan, outcome: &place::Outcome) -> Vec<Finding> {
         );
     }
     super::dynamic::lint_dynamic(plan, outcome, &mut out);
+    super::dynamic::lint_node_cache(plan, outcome, &mut out);
     out
 }
 

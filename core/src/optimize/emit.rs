@@ -63,12 +63,7 @@ pub(super) fn build_plan(input: &OptimizeInput, c: &Candidate) -> Plan {
     if name.is_empty() {
         name = "plan".to_string();
     }
-    let mut node_classes = vec![NodeClass {
-        name: "default".to_string(),
-        ami: "bottlerocket".to_string(),
-        disk_gib: None,
-        capacity_reservations: Vec::new(),
-    }];
+    let mut node_classes = vec![NodeClass::new("default", "bottlerocket")];
     let mut node_pools = Vec::new();
     let mut deployments = Vec::new();
     if c.mode == "disaggregated" {
@@ -80,9 +75,6 @@ pub(super) fn build_plan(input: &OptimizeInput, c: &Candidate) -> Plan {
             CapacityStrategy::ReservedBaselineSpotBurst | CapacityStrategy::ReservedBaselineOnDemandBurst => {
                 let class = format!("{}-reserved", a.deployment);
                 node_classes.push(NodeClass {
-                    name: class.clone(),
-                    ami: "bottlerocket".to_string(),
-                    disk_gib: None,
                     capacity_reservations: vec![CapacityReservation {
                         id: format!("{RESERVATION_PLACEHOLDER}{i}"),
                         kind: "odcr".to_string(),
@@ -90,6 +82,7 @@ pub(super) fn build_plan(input: &OptimizeInput, c: &Candidate) -> Plan {
                         count: a.nodes_baseline,
                         end_time: None,
                     }],
+                    ..NodeClass::new(class.clone(), "bottlerocket")
                 });
                 node_pools.push(pool(
                     format!("{}-reserved", a.deployment),
@@ -283,6 +276,8 @@ fn deployment(input: &OptimizeInput, c: &Candidate, a: &Assignment) -> Deploymen
             cooldown_period_seconds: c.autoscaling.keda_cooldown_period_s,
             prometheus_address: None,
         }),
+        weights: None,
+        compile_cache: None,
     }
 }
 

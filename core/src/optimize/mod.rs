@@ -27,12 +27,14 @@ mod closed_loop;
 mod disagg;
 mod emit;
 mod explain;
+mod levers;
 mod search;
 mod unfit;
 
 pub use closed_loop::{AutoscalingChoice, CandidateDay, DayConfig, STABLE_REVERSALS_PER_DAY};
 pub use emit::{slo_check, SloCheck};
 pub use explain::explain;
+pub use levers::{apply_start_levers, StartLevers, S3_PLACEHOLDER};
 
 use serde::Serialize;
 

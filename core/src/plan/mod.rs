@@ -9,8 +9,8 @@ pub mod trace;
 pub mod tree;
 
 pub use parse::{
-    parse_plan, parse_plan_located, parse_plan_unchecked, trace_file_escapes, trace_rows_over_context, validate,
-    PlanError, MAX_INPUT_BYTES,
+    is_s3_uri, is_snapshot_id, parse_plan, parse_plan_located, parse_plan_unchecked, trace_file_escapes,
+    trace_rows_over_context, validate, PlanError, MAX_INPUT_BYTES, SNAPSHOT_PLACEHOLDER,
 };
 
 use std::collections::BTreeMap;
@@ -244,6 +244,77 @@ pub struct Deployment {
     pub node_selector: BTreeMap<String, String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub autoscaler: Option<Autoscaler>,
+    /// Where the model's weights come from (default: downloaded from the Hugging Face Hub by vLLM's
+    /// default loader).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weights: Option<Weights>,
+    /// Neuron only: where compiled artifacts are kept, so a new pod loads them instead of compiling.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compile_cache: Option<CompileCache>,
+}
+
+/// Where a deployment's weights are read from, and whether nodes keep a copy.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Weights {
+    #[serde(default)]
+    pub source: WeightsSource,
+    /// `s3Streamer` only: the `s3://bucket/prefix` holding the model's files.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uri: Option<String>,
+    /// `sharedFileSystem` only: the PersistentVolumeClaim (FSx for Lustre, EFS…) holding the model's
+    /// files at its root, mounted read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub volume_claim: Option<String>,
+    /// `download` only: keep the downloaded weights on the node's local NVMe instance store, so the
+    /// next pod on the node reads them from there.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub node_cache: bool,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum WeightsSource {
+    /// vLLM downloads the weights from the Hub and loads them with its default loader.
+    #[default]
+    Download,
+    /// The Run:ai Model Streamer (`--load-format runai_streamer`) reads them from S3.
+    S3Streamer,
+    /// A shared file system (a PersistentVolumeClaim) already holds them.
+    SharedFileSystem,
+}
+
+/// Neuron compiled artifacts kept across pods: an S3 prefix or a PersistentVolumeClaim (exactly one).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CompileCache {
+    /// `s3://bucket/prefix`, given to the Neuron compiler as `NEURON_COMPILE_CACHE_URL`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uri: Option<String>,
+    /// A PersistentVolumeClaim mounted as the compiler's cache directory.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub volume_claim: Option<String>,
+}
+
+/// Whether an engine serves on Neuron devices (Inferentia, Trainium).
+pub fn is_neuron_engine(engine: &str) -> bool {
+    matches!(engine, "neuron" | "vllm-neuron" | "tgi-neuron")
+}
+
+impl Deployment {
+    /// The weights' source (`download` when the plan does not say).
+    pub fn weights_source(&self) -> WeightsSource {
+        self.weights.as_ref().map(|w| w.source).unwrap_or_default()
+    }
+
+    /// Whether nodes keep the downloaded weights on their instance store.
+    pub fn weights_node_cache(&self) -> bool {
+        self.weights.as_ref().is_some_and(|w| w.node_cache)
+    }
 }
 
 fn default_precision() -> String {
@@ -507,6 +578,59 @@ pub struct NodeClass {
     pub disk_gib: Option<u32>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub capacity_reservations: Vec<CapacityReservation>,
+    /// Container images pre-pulled onto an EBS snapshot the data volume is created from (Bottlerocket).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image_cache: Option<ImageCache>,
+    /// How containerd pulls images: `default`, or `parallel` (the SOCI snapshotter's parallel pull and
+    /// unpack).
+    #[serde(default, skip_serializing_if = "ImagePull::is_default")]
+    pub image_pull: ImagePull,
+}
+
+/// An EBS snapshot holding pulled images, used as the node's data volume.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ImageCache {
+    /// `snap-…`
+    pub snapshot_id: String,
+    /// The images the snapshot holds; empty: every serving image of the plan.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub images: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum ImagePull {
+    /// containerd's own pull: layers one after another.
+    #[default]
+    Default,
+    /// SOCI snapshotter parallel pull and unpack.
+    Parallel,
+}
+
+impl ImagePull {
+    pub fn is_default(&self) -> bool {
+        *self == ImagePull::Default
+    }
+}
+
+impl NodeClass {
+    /// A node class with no reservation and no start-up lever.
+    pub fn new(name: impl Into<String>, ami: impl Into<String>) -> NodeClass {
+        NodeClass {
+            name: name.into(),
+            ami: ami.into(),
+            disk_gib: None,
+            capacity_reservations: vec![],
+            image_cache: None,
+            image_pull: ImagePull::Default,
+        }
+    }
+
+    /// Whether this class's image cache holds `image` (an exported image reference).
+    pub fn caches_image(&self, image: &str) -> bool {
+        self.image_cache.as_ref().is_some_and(|c| c.images.is_empty() || c.images.iter().any(|i| i == image))
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -341,6 +341,7 @@ pub fn validate(plan: &Plan) -> Vec<PlanError> {
                 }
             }
         }
+        check_levers(&mut err, i, d);
         if let Some(a) = &d.autoscaler {
             if a.metrics.is_empty() {
                 err(path("autoscaler.metrics"), "name at least one metric".into());
@@ -424,6 +425,33 @@ pub fn validate(plan: &Plan) -> Vec<PlanError> {
         }
         if c.disk_gib == Some(0) {
             err(path("diskGiB"), "must be at least 1".into());
+        }
+        if let Some(cache) = &c.image_cache {
+            if !is_snapshot_id(&cache.snapshot_id) {
+                err(
+                    path("imageCache.snapshotId"),
+                    format!("{:?} is not an EBS snapshot id (snap- and hexadecimal digits)", cache.snapshot_id),
+                );
+            }
+            if c.ami != "bottlerocket" {
+                err(
+                    path("imageCache"),
+                    format!(
+                        "an image cache is Bottlerocket's data volume (/dev/xvdb) made from a snapshot; on {} the \
+                         images live on the root volume, which comes from the AMI: bake them into a custom AMI, or \
+                         use ami: bottlerocket",
+                        c.ami
+                    ),
+                );
+            }
+            for (j, image) in cache.images.iter().enumerate() {
+                if image.is_empty() || image.len() > 512 || image.contains(|ch: char| ch.is_whitespace() || ch == ',') {
+                    err(
+                        path(&format!("imageCache.images[{j}]")),
+                        format!("{image:?} is not an image reference (registry/name:tag, no spaces or commas)"),
+                    );
+                }
+            }
         }
         for (j, r) in c.capacity_reservations.iter().enumerate() {
             let ok = r.id.len() > 3
@@ -623,6 +651,91 @@ fn check_pool_fields(err: &mut impl FnMut(String, String), i: usize, p: &super::
     }
 }
 
+/// The snapshot id the recommender writes where a real one is needed (like `cr-replaceme` for
+/// reservations): build the snapshot with the images and put its id here.
+pub const SNAPSHOT_PLACEHOLDER: &str = "snap-0replaceme";
+
+/// An EBS snapshot id: `snap-` and hexadecimal digits (or [`SNAPSHOT_PLACEHOLDER`]).
+pub fn is_snapshot_id(id: &str) -> bool {
+    id == SNAPSHOT_PLACEHOLDER
+        || id.strip_prefix("snap-").is_some_and(|hex| {
+            (8..=32).contains(&hex.len()) && hex.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        })
+}
+
+/// An `s3://bucket[/prefix]` URI with a valid bucket name (3–63 lowercase letters, digits, '.', '-').
+pub fn is_s3_uri(uri: &str) -> bool {
+    let Some(rest) = uri.strip_prefix("s3://") else { return false };
+    let bucket = rest.split('/').next().unwrap_or_default();
+    (3..=63).contains(&bucket.len())
+        && bucket.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-')
+        && !uri.contains(char::is_whitespace)
+}
+
+/// A deployment's start-up levers: the weights' source with what it needs, and Neuron's compile cache.
+fn check_levers(err: &mut impl FnMut(String, String), i: usize, d: &super::Deployment) {
+    use super::WeightsSource;
+    let path = |field: &str| format!("spec.deployments[{i}].{field}");
+    let claim_ok = |claim: &str| crate::k8s::is_dns1123_subdomain(claim) && claim.len() <= 253;
+    if let Some(w) = &d.weights {
+        match (w.source, &w.uri) {
+            (WeightsSource::S3Streamer, None) => {
+                err(path("weights.uri"), "s3Streamer reads the weights from S3: set uri to s3://bucket/prefix".into())
+            }
+            (WeightsSource::S3Streamer, Some(uri)) if !is_s3_uri(uri) => err(
+                path("weights.uri"),
+                format!("{uri:?} is not an S3 URI (s3://bucket/prefix, a lowercase bucket name)"),
+            ),
+            (WeightsSource::S3Streamer, Some(_)) | (_, None) => {}
+            (_, Some(_)) => err(path("weights.uri"), "uri is only used with source: s3Streamer".into()),
+        }
+        match (w.source, &w.volume_claim) {
+            (WeightsSource::SharedFileSystem, None) => err(
+                path("weights.volumeClaim"),
+                "sharedFileSystem mounts the weights from a PersistentVolumeClaim: name it in volumeClaim".into(),
+            ),
+            (WeightsSource::SharedFileSystem, Some(claim)) if !claim_ok(claim) => err(
+                path("weights.volumeClaim"),
+                format!("{claim:?} is not a PersistentVolumeClaim name (lowercase letters, digits, '-' and '.')"),
+            ),
+            (WeightsSource::SharedFileSystem, Some(_)) | (_, None) => {}
+            (_, Some(_)) => {
+                err(path("weights.volumeClaim"), "volumeClaim is only used with source: sharedFileSystem".into())
+            }
+        }
+        if w.node_cache && w.source != WeightsSource::Download {
+            err(
+                path("weights.nodeCache"),
+                "nodeCache keeps downloaded weights on the node; with S3 or a shared file system there is no \
+                 download to keep"
+                    .into(),
+            );
+        }
+    }
+    if let Some(cache) = &d.compile_cache {
+        if !super::is_neuron_engine(&d.engine) {
+            err(
+                path("compileCache"),
+                format!("compiled artifacts are Neuron's (engine: neuron); {:?} does not compile ahead", d.engine),
+            );
+        }
+        match (&cache.uri, &cache.volume_claim) {
+            (Some(_), Some(_)) | (None, None) => {
+                err(path("compileCache"), "set exactly one of uri (s3://…) and volumeClaim".into())
+            }
+            (Some(uri), None) if !is_s3_uri(uri) => err(
+                path("compileCache.uri"),
+                format!("{uri:?} is not an S3 URI (s3://bucket/prefix, a lowercase bucket name)"),
+            ),
+            (None, Some(claim)) if !claim_ok(claim) => err(
+                path("compileCache.volumeClaim"),
+                format!("{claim:?} is not a PersistentVolumeClaim name (lowercase letters, digits, '-' and '.')"),
+            ),
+            _ => {}
+        }
+    }
+}
+
 fn check_bounds(err: &mut impl FnMut(String, String), path: String, bounds: super::ReplicaBounds) {
     if bounds.max > MAX_REPLICAS {
         err(format!("{path}.max"), format!("{} is more than {MAX_REPLICAS} replicas", bounds.max));
@@ -813,6 +926,75 @@ mod tests {
         // Every example still passes.
         for (name, text) in crate::examples::EXAMPLES {
             assert!(parse_plan(text).is_ok(), "{name}");
+        }
+    }
+
+    /// Every start-up lever's value is checked, and the error names its field.
+    #[test]
+    fn start_up_levers_are_checked_with_their_field() {
+        use crate::plan::{CompileCache, ImageCache, Weights, WeightsSource};
+        let cache = |id: &str| Some(ImageCache { snapshot_id: id.into(), images: vec![] });
+        for bad in ["snap-", "snap-xyz12345", "snapshot-0123abcd", "SNAP-0123ABCD"] {
+            let e = refused("quickstart", |plan| plan.spec.node_classes[0].image_cache = cache(bad));
+            assert!(e.starts_with("spec.nodeClasses[0].imageCache.snapshotId: "), "{bad}: {e}");
+        }
+        let e = refused("quickstart", |plan| {
+            plan.spec.node_classes[0].ami = "al2023".into();
+            plan.spec.node_classes[0].image_cache = cache("snap-0123456789abcdef0");
+        });
+        assert!(e.starts_with("spec.nodeClasses[0].imageCache: ") && e.contains("custom AMI"), "{e}");
+        let e = refused("quickstart", |plan| {
+            plan.spec.node_classes[0].image_cache =
+                Some(ImageCache { snapshot_id: "snap-0123abcd".into(), images: vec!["a b".into()] })
+        });
+        assert!(e.starts_with("spec.nodeClasses[0].imageCache.images[0]: "), "{e}");
+        let weights = |source, uri: Option<&str>, claim: Option<&str>, node_cache| Weights {
+            source,
+            uri: uri.map(str::to_string),
+            volume_claim: claim.map(str::to_string),
+            node_cache,
+        };
+        for (w, field) in [
+            (weights(WeightsSource::S3Streamer, None, None, false), "weights.uri"),
+            (weights(WeightsSource::S3Streamer, Some("https://bucket/x"), None, false), "weights.uri"),
+            (weights(WeightsSource::S3Streamer, Some("s3://Bucket/x"), None, false), "weights.uri"),
+            (weights(WeightsSource::Download, Some("s3://bucket/x"), None, false), "weights.uri"),
+            (weights(WeightsSource::SharedFileSystem, None, None, false), "weights.volumeClaim"),
+            (weights(WeightsSource::SharedFileSystem, None, Some("FSx_Models"), false), "weights.volumeClaim"),
+            (weights(WeightsSource::Download, None, Some("fsx"), false), "weights.volumeClaim"),
+            (weights(WeightsSource::S3Streamer, Some("s3://bucket/x"), None, true), "weights.nodeCache"),
+        ] {
+            let e = refused("quickstart", |plan| plan.spec.deployments[0].weights = Some(w.clone()));
+            assert!(e.starts_with(&format!("spec.deployments[0].{field}: ")), "{w:?}: {e}");
+        }
+        let e = refused("quickstart", |plan| {
+            plan.spec.deployments[0].compile_cache =
+                Some(CompileCache { uri: Some("s3://b-1/c".into()), volume_claim: None })
+        });
+        assert!(e.starts_with("spec.deployments[0].compileCache: ") && e.contains("Neuron"), "{e}");
+        for (cache, field) in [
+            (CompileCache { uri: None, volume_claim: None }, "compileCache"),
+            (CompileCache { uri: Some("s3://b-1/c".into()), volume_claim: Some("c".into()) }, "compileCache"),
+            (CompileCache { uri: Some("/var/tmp".into()), volume_claim: None }, "compileCache.uri"),
+            (CompileCache { uri: None, volume_claim: Some("No Such".into()) }, "compileCache.volumeClaim"),
+        ] {
+            let e = refused("batch-inferentia", |plan| plan.spec.deployments[0].compile_cache = Some(cache.clone()));
+            assert!(e.starts_with(&format!("spec.deployments[0].{field}: ")), "{cache:?}: {e}");
+        }
+        // An unknown source is the reader's error, at its field and line.
+        let text = crate::examples::example("quickstart").unwrap().replacen(
+            "      replicas:",
+            "      weights:\n        source: ftp\n      replicas:",
+            1,
+        );
+        let e = parse_plan(&text).unwrap_err();
+        assert_eq!(e.path, "spec.deployments[0].weights.source", "{e}");
+        assert!(e.line.is_some() && e.message.contains("unknown variant"), "{e}");
+        // The placeholder and real ids pass.
+        for id in [SNAPSHOT_PLACEHOLDER, "snap-0123abcd", "snap-0123456789abcdef0"] {
+            let mut plan = example("quickstart");
+            plan.spec.node_classes[0].image_cache = cache(id);
+            assert_eq!(validate(&plan), vec![], "{id}");
         }
     }
 

@@ -27,7 +27,7 @@ pub use duration::{parse_duration_s, DurationError};
 pub use engine::simulate;
 pub use error::SimError;
 pub use output::{DeploymentSeries, Finding, LatencySummary, Parameter, PoolSeries, Series, Summary, Timeline};
-pub use params::{NodeOs, Timing};
+pub use params::{NodeOs, PodStart, Timing, WeightsLoad};
 pub use plan_adapter::{from_plan, PlanInputs};
 pub use scenario::{
     Autoscaler, BudgetRule, ConsolidationPolicy, DisruptionBudget, DisruptionReason, Reservation, Scenario,

@@ -25,6 +25,7 @@ impl NodeOs {
 
 /// Timing and rate parameters. Every field has a sourced default (see [`Timing::documented`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Timing {
     /// HPA controller sync period.
     pub hpa_sync_period_s: f64,
@@ -72,6 +73,63 @@ pub struct Timing {
     pub spot_launch_failure_probability: f64,
     /// How long Karpenter keeps an offering that had no capacity out of its choices.
     pub unavailable_offering_ttl_s: f64,
+    /// An image pre-pulled on the node's data volume (an EBS snapshot) is usable this long after the
+    /// node is ready.
+    pub image_cache_s: f64,
+    /// SOCI parallel pull and unpack: image pull throughput times this, AL2023.
+    pub soci_pull_speedup_al2023: f64,
+    /// SOCI parallel pull and unpack: image pull throughput times this, Bottlerocket.
+    pub soci_pull_speedup_bottlerocket: f64,
+    /// The Run:ai Model Streamer reading weights from S3 (`--load-format runai_streamer`), MiB/s.
+    pub s3_streamer_mib_per_s: f64,
+    /// vLLM's default loader reading weights already on a file system (the node's cache, or a shared
+    /// file system), MiB/s.
+    pub local_weights_mib_per_s: f64,
+    /// Neuron: compiling the model on a pod's first start when no compiled artifacts are cached.
+    pub neuron_compile_s: f64,
+}
+
+/// How a pod's weights reach the device.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WeightsLoad {
+    /// Downloaded and loaded by vLLM's default loader (`model_load_mib_per_s`).
+    #[default]
+    Download,
+    /// Streamed from S3 (`s3_streamer_mib_per_s`).
+    S3Streamer,
+    /// Read from a shared file system (`local_weights_mib_per_s`).
+    SharedFileSystem,
+}
+
+/// What shapes one pod's start on a new node: the node's OS and the levers in use.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PodStart {
+    pub os: NodeOs,
+    pub image_gib: f64,
+    pub weights_gib: f64,
+    /// The image is on the node class's data-volume snapshot.
+    pub image_cached: bool,
+    /// The node class pulls with SOCI parallel pull and unpack.
+    pub parallel_pull: bool,
+    pub weights: WeightsLoad,
+    /// A Neuron pod without cached compiled artifacts compiles on its first start.
+    pub neuron_compile: bool,
+}
+
+impl PodStart {
+    /// A pod with no lever: the default pull, the default loader, nothing compiled.
+    pub fn plain(os: NodeOs, image_gib: f64, weights_gib: f64) -> PodStart {
+        PodStart {
+            os,
+            image_gib,
+            weights_gib,
+            image_cached: false,
+            parallel_pull: false,
+            weights: WeightsLoad::Download,
+            neuron_compile: false,
+        }
+    }
 }
 
 impl Default for Timing {
@@ -100,6 +158,12 @@ impl Default for Timing {
             metrics_scrape_interval_s: 15.0,
             spot_launch_failure_probability: 0.0,
             unavailable_offering_ttl_s: 180.0,
+            image_cache_s: 5.0,
+            soci_pull_speedup_al2023: 1.88,
+            soci_pull_speedup_bottlerocket: 2.5,
+            s3_streamer_mib_per_s: 750.0,
+            local_weights_mib_per_s: 300.0,
+            neuron_compile_s: 600.0,
         }
     }
 }
@@ -127,6 +191,35 @@ impl Timing {
             NodeOs::Bottlerocket => self.device_plugin_bottlerocket_s,
             NodeOs::Al2023 => self.device_plugin_al2023_s,
         }
+    }
+
+    /// The image's pull on a new node (from the registry, or from the data volume's snapshot).
+    pub fn image_pull_s(&self, start: &PodStart) -> f64 {
+        if start.image_cached {
+            return self.image_cache_s;
+        }
+        let speedup = match (start.parallel_pull, start.os) {
+            (false, _) => 1.0,
+            (true, NodeOs::Al2023) => self.soci_pull_speedup_al2023,
+            (true, NodeOs::Bottlerocket) => self.soci_pull_speedup_bottlerocket,
+        };
+        self.image_pull_overhead_s + start.image_gib * 1024.0 / (self.image_pull_mib_per_s * speedup.max(1e-9))
+    }
+
+    /// Loading the weights into device memory; `on_node`: the node's own cache already holds them.
+    pub fn weights_load_s(&self, start: &PodStart, on_node: bool) -> f64 {
+        let rate = match start.weights {
+            WeightsLoad::Download if on_node => self.local_weights_mib_per_s,
+            WeightsLoad::Download => self.model_load_mib_per_s,
+            WeightsLoad::S3Streamer => self.s3_streamer_mib_per_s,
+            WeightsLoad::SharedFileSystem => self.local_weights_mib_per_s,
+        };
+        start.weights_gib * 1024.0 / rate.max(1e-9)
+    }
+
+    /// The engine's start after the weights are in: warm-up, and Neuron's compilation when due.
+    pub fn warmup_s(&self, start: &PodStart) -> f64 {
+        self.engine_warmup_s + if start.neuron_compile { self.neuron_compile_s } else { 0.0 }
     }
 
     /// Launch to a node that advertises its devices.
@@ -169,6 +262,12 @@ impl Timing {
             "metrics_scrape_interval_s" => &mut self.metrics_scrape_interval_s,
             "spot_launch_failure_probability" => &mut self.spot_launch_failure_probability,
             "unavailable_offering_ttl_s" => &mut self.unavailable_offering_ttl_s,
+            "image_cache_s" => &mut self.image_cache_s,
+            "soci_pull_speedup_al2023" => &mut self.soci_pull_speedup_al2023,
+            "soci_pull_speedup_bottlerocket" => &mut self.soci_pull_speedup_bottlerocket,
+            "s3_streamer_mib_per_s" => &mut self.s3_streamer_mib_per_s,
+            "local_weights_mib_per_s" => &mut self.local_weights_mib_per_s,
+            "neuron_compile_s" => &mut self.neuron_compile_s,
             _ => {
                 if let Some(family) = name.strip_prefix("spot_interruptions_per_node_hour.") {
                     if !crate::catalog::instance_types().iter().any(|t| t.family == family) {
@@ -213,8 +312,18 @@ impl Timing {
         if self.spot_launch_failure_probability > 1.0 {
             return Err(SimError::invalid("timing.spot_launch_failure_probability", "must be between 0 and 1"));
         }
-        if self.image_pull_mib_per_s <= 0.0 || self.model_load_mib_per_s <= 0.0 {
-            return Err(SimError::invalid("timing", "image_pull_mib_per_s and model_load_mib_per_s must be positive"));
+        if self.image_pull_mib_per_s <= 0.0
+            || self.model_load_mib_per_s <= 0.0
+            || self.s3_streamer_mib_per_s <= 0.0
+            || self.local_weights_mib_per_s <= 0.0
+            || self.soci_pull_speedup_al2023 <= 0.0
+            || self.soci_pull_speedup_bottlerocket <= 0.0
+        {
+            return Err(SimError::invalid(
+                "timing",
+                "image_pull_mib_per_s, model_load_mib_per_s, s3_streamer_mib_per_s, local_weights_mib_per_s and the \
+                 soci_pull_speedup factors must be positive",
+            ));
         }
         Ok(())
     }
@@ -262,6 +371,18 @@ impl Timing {
               "off by default: no public figure; set it from your fleet's InsufficientInstanceCapacity history (GPU spot often runs short)"),
             p("unavailable_offering_ttl_s", self.unavailable_offering_ttl_s, d.unavailable_offering_ttl_s,
               "Karpenter's unavailable-offerings cache keeps an offering out for 3 minutes after an insufficient-capacity error"),
+            p("image_cache_s", self.image_cache_s, d.image_cache_s,
+              "a 9.5 GB image pre-pulled on the data volume's EBS snapshot (Fast Snapshot Restore on): the pod starts in \"less than 5 seconds\" against 334 s uncached (aws-ia/terraform-aws-eks-blueprints, ml-container-cache, 2024; docs/cold-starts.md)"),
+            p("soci_pull_speedup_al2023", self.soci_pull_speedup_al2023, d.soci_pull_speedup_al2023,
+              "SOCI parallel pull and unpack, AL2023 (FastImagePull): a 10 GiB vLLM image from ECR in 59.8 s against 112.3 s, 1.88x (aws-samples/karpenter-blueprints, soci-snapshotter, 2025)"),
+            p("soci_pull_speedup_bottlerocket", self.soci_pull_speedup_bottlerocket, d.soci_pull_speedup_bottlerocket,
+              "SOCI parallel pull and unpack, Bottlerocket: the same image in 45.0 s against 112.3 s, 2.5x (aws-samples/karpenter-blueprints, soci-snapshotter, 2025)"),
+            p("s3_streamer_mib_per_s", self.s3_streamer_mib_per_s, d.s3_streamer_mib_per_s,
+              "Run:ai Model Streamer from S3: ~750 MiB/s measured on g4dn (chrismld/ai-on-eks-demos), ~3 GiB/s at concurrency 32 on g5 (runai-model-streamer benchmarks, 2025); the conservative end (docs/cold-starts.md)"),
+            p("local_weights_mib_per_s", self.local_weights_mib_per_s, d.local_weights_mib_per_s,
+              "vLLM's default loader from a local file system is loader-bound: Llama-3-8B, 15 GB in 48 s on gp3 and 47 s on io2 at 4000 MiB/s, about 300 MiB/s (runai-model-streamer benchmarks, 2025); no instance-store or FSx measurement with this loader published (docs/cold-starts.md)"),
+            p("neuron_compile_s", self.neuron_compile_s, d.neuron_compile_s,
+              "estimate: Neuron compilation takes \"minutes\" for Llama-2-7B on inf2 (transformers-neuronx#48), ~20 min for OPT (aws-neuron-samples#8), over an hour for 70B models (aws-neuron-sdk#825); 10 min is a middle value (docs/cold-starts.md)"),
         ]
     }
 }

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::error::SimError;
 use super::hpa::{HpaSpec, KedaSpec};
-use super::params::{NodeOs, Timing};
+use super::params::{NodeOs, PodStart, Timing, WeightsLoad};
 use super::serving::ServiceProfile;
 use super::traffic::Traffic;
 use crate::catalog::CapacityType;
@@ -76,6 +76,18 @@ pub struct SimDeployment {
     pub image_gib: f64,
     pub weights_gib: f64,
     pub service: ServiceProfile,
+    /// The model; fleets of the same model share a node's weights cache.
+    #[serde(default)]
+    pub model: String,
+    /// How the weights reach the device.
+    #[serde(default)]
+    pub weights: WeightsLoad,
+    /// Downloaded weights stay on the node: later pods there read them locally.
+    #[serde(default)]
+    pub weights_node_cache: bool,
+    /// Neuron without cached compiled artifacts: every pod compiles on its start.
+    #[serde(default)]
+    pub neuron_compile: bool,
 }
 
 /// An instance type a NodePool allows, with its prices in the plan's region.
@@ -188,6 +200,27 @@ pub struct SimPool {
     /// `spec.disruption.budgets`; empty means Karpenter's default, `nodes: 10%`.
     pub budgets: Vec<BudgetRule>,
     pub reservations: Vec<Reservation>,
+    /// Images (as deployments name them) on the node class's data-volume snapshot.
+    #[serde(default)]
+    pub cached_images: Vec<String>,
+    /// The node class pulls with SOCI parallel pull and unpack.
+    #[serde(default)]
+    pub parallel_pull: bool,
+}
+
+impl SimPool {
+    /// How a deployment's pod starts on a new node of this pool.
+    pub fn pod_start(&self, d: &SimDeployment) -> PodStart {
+        PodStart {
+            os: self.os,
+            image_gib: d.image_gib,
+            weights_gib: d.weights_gib,
+            image_cached: self.cached_images.contains(&d.image),
+            parallel_pull: self.parallel_pull,
+            weights: d.weights,
+            neuron_compile: d.neuron_compile,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

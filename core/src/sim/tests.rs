@@ -45,6 +45,8 @@ pub(crate) fn pool(name: &str, os: NodeOs, limit_devices: Option<u32>) -> SimPoo
         consolidate_after_s: Some(300.0),
         budgets: vec![],
         reservations: vec![],
+        cached_images: vec![],
+        parallel_pull: false,
     }
 }
 
@@ -74,6 +76,10 @@ pub(crate) fn scenario(traffic: Traffic, autoscaler: Autoscaler, pools: Vec<SimP
             image_gib: 8.0,
             weights_gib: 15.0,
             service: a10g_llama8b(),
+            model: String::new(),
+            weights: WeightsLoad::Download,
+            weights_node_cache: false,
+            neuron_compile: false,
         }],
         pools,
         slos: vec![
@@ -613,4 +619,84 @@ fn an_oversized_series_is_refused_up_front_with_the_limit() {
     let timeline = crate::sim::simulate(&scenario, &options).unwrap();
     let csv = timeline.series_csv();
     assert_eq!(csv.lines().count(), timeline.series.t_s.len() + 1);
+}
+
+/// A single pod on a fresh one-GPU node of `os`, with `edit` applied to the scenario: its time from
+/// creation to Ready.
+fn one_cold_start(os: NodeOs, edit: impl FnOnce(&mut Scenario)) -> f64 {
+    let mut sc = scenario(step_trace(0.2, 3.0, 300.0), hpa(1, 2, 1.0), vec![pool("gpu", os, None)]);
+    sc.pools[0].instance_types.truncate(1);
+    edit(&mut sc);
+    let t = simulate(&sc, &opts(1800.0)).unwrap();
+    assert_eq!(t.summary.pods_started, 1);
+    t.summary.pod_startup_s_max
+}
+
+/// Each start-up lever replaces one part of a pod's cold start by what its parameter says: the image
+/// from the data volume's snapshot, SOCI's parallel pull by the OS's factor, the weights streamed from
+/// S3 or read from a shared file system, and Neuron's compilation without a compile cache.
+#[test]
+fn each_lever_changes_its_part_of_the_cold_start_by_its_parameter() {
+    let p = Timing::default();
+    let (image_gib, weights_gib) = (8.0, 15.0);
+    for os in [NodeOs::Bottlerocket, NodeOs::Al2023] {
+        let node = p.batch_idle_s + p.node_ready_after_s(os);
+        let pull = p.image_pull_overhead_s + image_gib * 1024.0 / p.image_pull_mib_per_s;
+        let load = weights_gib * 1024.0 / p.model_load_mib_per_s;
+        let plain = one_cold_start(os, |_| {});
+        assert!((plain - (node + pull + load + p.engine_warmup_s)).abs() <= 1.0, "{os:?}: {plain}");
+
+        let cached = one_cold_start(os, |sc| sc.pools[0].cached_images = vec!["vllm".to_string()]);
+        assert!((plain - cached - (pull - p.image_cache_s)).abs() <= 1.0, "{os:?} image cache: {cached}");
+        // A snapshot of another image changes nothing.
+        let other = one_cold_start(os, |sc| sc.pools[0].cached_images = vec!["tgi".to_string()]);
+        assert!((other - plain).abs() <= 1e-9);
+
+        let speedup = match os {
+            NodeOs::Bottlerocket => p.soci_pull_speedup_bottlerocket,
+            NodeOs::Al2023 => p.soci_pull_speedup_al2023,
+        };
+        let parallel = one_cold_start(os, |sc| sc.pools[0].parallel_pull = true);
+        let parallel_pull = p.image_pull_overhead_s + image_gib * 1024.0 / (p.image_pull_mib_per_s * speedup);
+        assert!((plain - parallel - (pull - parallel_pull)).abs() <= 1.0, "{os:?} parallel: {parallel}");
+
+        let streamed = one_cold_start(os, |sc| sc.deployments[0].weights = WeightsLoad::S3Streamer);
+        let stream = weights_gib * 1024.0 / p.s3_streamer_mib_per_s;
+        assert!((plain - streamed - (load - stream)).abs() <= 1.0, "{os:?} streamer: {streamed}");
+
+        let shared = one_cold_start(os, |sc| sc.deployments[0].weights = WeightsLoad::SharedFileSystem);
+        let local = weights_gib * 1024.0 / p.local_weights_mib_per_s;
+        assert!((plain - shared - (load - local)).abs() <= 1.0, "{os:?} shared file system: {shared}");
+
+        let compiling = one_cold_start(os, |sc| sc.deployments[0].neuron_compile = true);
+        assert!((compiling - plain - p.neuron_compile_s).abs() <= 1.0, "{os:?} Neuron compile: {compiling}");
+    }
+}
+
+/// With `nodeCache`, the first pod on a node fetches the weights and the next pods there read the
+/// node's copy (at the local loader's rate) once it is complete; without it every pod fetches.
+#[test]
+fn the_node_cache_serves_the_next_pods_on_a_node() {
+    let mut sc = scenario(step_trace(0.2, 3.0, 300.0), hpa(1, 4, 1.0), vec![pool("gpu", NodeOs::Bottlerocket, None)]);
+    sc.pools[0].instance_types = vec![g5("g5.12xlarge", 4, 5.672)];
+    sc.deployments[0].initial_replicas = 0;
+    sc.deployments[0].weights_node_cache = true;
+    let t = Timing::default();
+    let mut cluster = super::cluster::Cluster::new(&sc, super::rng::Rng::new(1));
+    cluster.reconcile_replicas(0.0, &[2], false);
+    cluster.launch_node(0, 0, 0.0);
+    cluster.schedule(0.0, false);
+    let d = &sc.deployments[0];
+    let start = sc.pools[0].pod_start(d);
+    let image_done = t.node_ready_after_s(NodeOs::Bottlerocket) + t.image_pull_s(&start);
+    let fetched = image_done + d.weights_gib * 1024.0 / t.model_load_mib_per_s;
+    let first = fetched + t.engine_warmup_s;
+    let second = fetched + d.weights_gib * 1024.0 / t.local_weights_mib_per_s + t.engine_warmup_s;
+    let ready: Vec<f64> = cluster.pods.iter().map(|p| p.ready_s).collect();
+    assert!((ready[0] - first).abs() < 1e-6 && (ready[1] - second).abs() < 1e-6, "{ready:?} vs {first}, {second}");
+    // A pod created later on the same node reads the copy without waiting.
+    cluster.reconcile_replicas(1000.0, &[3], false);
+    cluster.schedule(1000.0, false);
+    let third = 1000.0 + d.weights_gib * 1024.0 / t.local_weights_mib_per_s + t.engine_warmup_s;
+    assert!((cluster.pods[2].ready_s - third).abs() < 1e-6, "{} vs {third}", cluster.pods[2].ready_s);
 }

@@ -300,7 +300,10 @@ fn explain(
             message: format!(
                 "scale-up lag: new replicas take {total:.0} s from creation to Ready on a new node ({}), while the \
                  traffic rises; instant capacity would gain {}. Keep warm capacity (a higher minReplicas, a static \
-                 NodePool or a CapacityBuffer), pre-cache the image, or scale up earlier (a lower target).",
+                 NodePool or a CapacityBuffer), scale up earlier (a lower target), or shorten the start: the image \
+                 on the data volume's snapshot (nodeClasses[].imageCache) or pulled in parallel \
+                 (nodeClasses[].imagePull: parallel), the weights streamed from S3 or kept on the node \
+                 (deployments[].weights), Neuron's compiled artifacts cached (deployments[].compileCache).",
                 listed.join(", "),
                 pct(lag_gain)
             ),
@@ -522,25 +525,31 @@ pub fn lag_parts(sc: &Scenario) -> Vec<LagPart> {
     let Some(d) = sc.deployments.first() else { return vec![] };
     let pool =
         sc.pools.iter().find(|p| d.allowed_pools.is_empty() || d.allowed_pools.contains(&p.name)).or(sc.pools.first());
-    let os = pool.map(|p| p.os).unwrap_or(super::NodeOs::Bottlerocket);
-    cold_start_parts(&sc.timing, os, d.image_gib, d.weights_gib)
+    let start = match pool {
+        Some(p) => p.pod_start(d),
+        None => super::PodStart::plain(super::NodeOs::Bottlerocket, d.image_gib, d.weights_gib),
+    };
+    cold_start_parts(&sc.timing, &start)
 }
 
 /// A pod's start on a new node, part by part: Karpenter's batching, the instance launch, the OS boot,
-/// the device plugin, the image pull and the model load with the engine's warm-up.
-pub fn cold_start_parts(t: &super::Timing, os: super::NodeOs, image_gib: f64, weights_gib: f64) -> Vec<LagPart> {
-    vec![
+/// the device plugin, the image pull (from the registry, or the data volume's snapshot) and the model
+/// load (by the weights' source) with the engine's warm-up, and Neuron's compilation when it is due.
+/// The simulator's `bind` uses the same [`super::Timing`] methods, so the parts are the simulated ones.
+pub fn cold_start_parts(t: &super::Timing, start: &super::PodStart) -> Vec<LagPart> {
+    let mut parts = vec![
         LagPart { part: "batching", seconds: t.batch_idle_s },
         LagPart { part: "launch", seconds: t.instance_launch_s },
-        LagPart { part: "boot", seconds: t.boot_s(os) },
-        LagPart { part: "device plugin", seconds: t.device_plugin_s(os) },
-        LagPart {
-            part: "image pull",
-            seconds: round3(t.image_pull_overhead_s + image_gib * 1024.0 / t.image_pull_mib_per_s),
-        },
-        LagPart { part: "model load", seconds: round3(weights_gib * 1024.0 / t.model_load_mib_per_s) },
+        LagPart { part: "boot", seconds: t.boot_s(start.os) },
+        LagPart { part: "device plugin", seconds: t.device_plugin_s(start.os) },
+        LagPart { part: "image pull", seconds: round3(t.image_pull_s(start)) },
+        LagPart { part: "model load", seconds: round3(t.weights_load_s(start, false)) },
         LagPart { part: "warm-up", seconds: t.engine_warmup_s },
-    ]
+    ];
+    if start.neuron_compile {
+        parts.push(LagPart { part: "neuron compile", seconds: t.neuron_compile_s });
+    }
+    parts
 }
 
 #[cfg(test)]

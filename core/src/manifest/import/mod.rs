@@ -182,6 +182,8 @@ struct Importer<'a> {
     seen_workload: bool,
     pdb_targets: Vec<BTreeMap<String, String>>,
     deployment_docs: Vec<(&'a SourceDocument, usize)>,
+    /// EC2NodeClasses with `instanceStorePolicy: RAID0`, and their node class's index.
+    raid0_classes: Vec<(&'a SourceDocument, usize)>,
 }
 
 fn origin(doc: &SourceDocument, plan_path: String) -> Origin {
@@ -208,6 +210,7 @@ pub fn import_documents(docs: &[SourceDocument]) -> Import {
         seen_workload: false,
         pdb_targets: Vec::new(),
         deployment_docs: Vec::new(),
+        raid0_classes: Vec::new(),
     };
     for doc in docs {
         match doc.kind() {
@@ -241,6 +244,21 @@ pub fn import_documents(docs: &[SourceDocument]) -> Import {
         im.autoscaler(doc);
     }
     im.check_pdbs();
+    for (doc, class) in std::mem::take(&mut im.raid0_classes) {
+        if !render::instance_store_raid0(&im.plan, &im.plan.spec.node_classes[class]) {
+            im.findings.push(
+                doc.finding(
+                    "TF036",
+                    Severity::Info,
+                    "spec.instanceStorePolicy",
+                    "spec.instanceStorePolicy is exported only for node classes whose pools run a deployment with \
+                 weights.nodeCache (and no imageCache); it is not exported again"
+                        .to_string(),
+                    "set weights.nodeCache on the deployments that should keep their weights on the instance store",
+                ),
+            );
+        }
+    }
     if !im.seen_workload && !im.plan.spec.deployments.is_empty() {
         let mut f = Finding::new(
             "TF032",
@@ -265,12 +283,7 @@ pub fn import_documents(docs: &[SourceDocument]) -> Import {
         .collect();
     for (i, class) in missing {
         if im.plan.node_class(&class).is_none() && is_dns_label(&class) {
-            im.plan.spec.node_classes.push(NodeClass {
-                name: class.clone(),
-                ami: "bottlerocket".to_string(),
-                disk_gib: None,
-                capacity_reservations: Vec::new(),
-            });
+            im.plan.spec.node_classes.push(NodeClass::new(class.clone(), "bottlerocket"));
             let mut f = Finding::new(
                 "TF041",
                 Severity::Info,

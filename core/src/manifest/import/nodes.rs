@@ -17,7 +17,7 @@ fn disk_gib(size: &str) -> Option<u32> {
 }
 
 impl<'a> Importer<'a> {
-    pub(super) fn node_class(&mut self, doc: &SourceDocument) {
+    pub(super) fn node_class(&mut self, doc: &'a SourceDocument) {
         let n = &doc.node;
         if doc.api_version() != "karpenter.k8s.aws/v1" {
             self.findings.push(doc.finding(
@@ -118,16 +118,41 @@ impl<'a> Importer<'a> {
                 )),
             }
         }
-        for key in [
-            "userData",
-            "kubelet",
-            "tags",
-            "metadataOptions",
-            "instanceProfile",
-            "instanceStorePolicy",
-            "detailedMonitoring",
-            "associatePublicIPAddress",
-        ] {
+        // The image cache: the data volume's snapshot, and the images it holds from the annotation.
+        let image_cache = devices
+            .iter()
+            .find(|d| d.str_at("deviceName").as_deref() == Some(data_device))
+            .and_then(|d| d.str_at("ebs.snapshotID"))
+            .map(|snapshot_id| ImageCache {
+                snapshot_id,
+                images: n
+                    .at("metadata.annotations")
+                    .and_then(|a| a.get(render::IMAGE_CACHE_ANNOTATION))
+                    .and_then(Node::scalar_text)
+                    .map(|list| list.split(',').filter(|i| !i.is_empty()).map(str::to_string).collect())
+                    .unwrap_or_default(),
+            });
+        // SOCI parallel pull is the user data export writes for it; other user data is kept out.
+        let user_data = n.str_at("spec.userData");
+        let image_pull = match user_data.as_deref() {
+            Some(text) if [render::AL2023_PARALLEL_PULL, render::BOTTLEROCKET_PARALLEL_PULL].contains(&text) => {
+                ImagePull::Parallel
+            }
+            _ => ImagePull::Default,
+        };
+        let mut unexpressed = vec!["kubelet", "tags", "metadataOptions", "instanceProfile", "detailedMonitoring"];
+        unexpressed.push("associatePublicIPAddress");
+        if image_pull == ImagePull::Default {
+            unexpressed.push("userData");
+        }
+        match n.str_at("spec.instanceStorePolicy").as_deref() {
+            // Export writes RAID0 where a deployment keeps its weights on the node; checked once
+            // every deployment is read.
+            Some("RAID0") => self.raid0_classes.push((doc, self.plan.spec.node_classes.len())),
+            Some(_) => unexpressed.push("instanceStorePolicy"),
+            None => {}
+        }
+        for key in unexpressed {
             if n.at(&format!("spec.{key}")).is_some() {
                 self.findings.push(doc.finding(
                     "TF036",
@@ -145,6 +170,8 @@ impl<'a> Importer<'a> {
             ami,
             disk_gib: disk,
             capacity_reservations: reservations,
+            image_cache,
+            image_pull,
         });
     }
 

@@ -87,6 +87,12 @@ impl<'a> Importer<'a> {
         let model = flag("--model")
             .or_else(|| words.iter().position(|w| w == "serve").and_then(|i| words.get(i + 1).cloned()))
             .unwrap_or_default();
+        let (weights, compile_cache) = levers(n, container, &flag);
+        // Weights read from S3 or a mounted file system: the model is the name vLLM serves it under.
+        let model = match &weights {
+            Some(w) if w.source != WeightsSource::Download => flag("--served-model-name").unwrap_or(model),
+            _ => model,
+        };
         let annotations = n.string_map("metadata.annotations");
         let neuron_requested =
             container.at("resources.requests").and_then(|r| r.get("aws.amazon.com/neuron")).is_some()
@@ -171,6 +177,8 @@ impl<'a> Importer<'a> {
                         tolerations,
                         node_selector,
                         autoscaler: None,
+                        weights: weights.clone(),
+                        compile_cache: compile_cache.clone(),
                     });
                     index
                 }
@@ -206,6 +214,8 @@ impl<'a> Importer<'a> {
             tolerations,
             node_selector,
             autoscaler: None,
+            weights,
+            compile_cache,
         });
     }
 
@@ -441,4 +451,43 @@ pub(super) fn metric_from_name(name: &str) -> Option<MetricKind> {
     } else {
         None
     }
+}
+
+/// The start-up levers a Deployment's pod template carries: where the weights come from (the Run:ai
+/// streamer's `--load-format`, a claim mounted as `model-weights`, a hostPath `model-cache`), and the
+/// Neuron compile cache (`NEURON_COMPILE_CACHE_URL`, with its claim when it is a directory).
+fn levers(
+    n: &Node,
+    container: &Node,
+    flag: &dyn Fn(&str) -> Option<String>,
+) -> (Option<Weights>, Option<CompileCache>) {
+    let volumes = n.items_at("spec.template.spec.volumes");
+    let volume = |name: &str| volumes.iter().find(|v| v.str_at("name").as_deref() == Some(name));
+    let claim = |name: &str| volume(name).and_then(|v| v.str_at("persistentVolumeClaim.claimName"));
+    let mut weights = Weights::default();
+    // The streamer from S3; from a local or Hub model it is only a loader, which a plan does not hold.
+    let s3_model = flag("--model").filter(|m| m.starts_with("s3://"));
+    if flag("--load-format").as_deref() == Some("runai_streamer") && s3_model.is_some() {
+        weights.source = WeightsSource::S3Streamer;
+        weights.uri = s3_model;
+    } else if let Some(claim) = claim("model-weights") {
+        weights.source = WeightsSource::SharedFileSystem;
+        weights.volume_claim = Some(claim);
+    } else {
+        weights.node_cache = volume("model-cache").is_some_and(|v| v.get("hostPath").is_some());
+    }
+    let weights = (weights != Weights::default()).then_some(weights);
+    let cache_env = container
+        .items_at("env")
+        .iter()
+        .find(|e| e.str_at("name").as_deref() == Some(render::NEURON_CACHE_ENV))
+        .and_then(|e| e.str_at("value"));
+    let compile_cache = cache_env.map(|location| {
+        if location.starts_with("s3://") {
+            CompileCache { uri: Some(location), volume_claim: None }
+        } else {
+            CompileCache { uri: None, volume_claim: claim("neuron-compile-cache") }
+        }
+    });
+    (weights, compile_cache)
 }

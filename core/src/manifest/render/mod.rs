@@ -11,11 +11,15 @@ use crate::doc::{obj, s, Doc};
 use crate::plan::Plan;
 
 mod nodes;
-pub use nodes::{default_disk_gib, ec2_node_class, node_pool};
+pub use nodes::{
+    default_disk_gib, ec2_node_class, instance_store_raid0, node_pool, parallel_pull_user_data, AL2023_PARALLEL_PULL,
+    BOTTLEROCKET_PARALLEL_PULL,
+};
 mod workloads;
 pub use workloads::{
-    default_max_model_len, deployment, pod_disruption_budget, server_args, service, DEFAULT_GPU_MEMORY_UTILIZATION,
-    DEFAULT_MAX_NUM_SEQS,
+    default_max_model_len, deployment, pod_disruption_budget, server_args, service, serving_image,
+    DEFAULT_GPU_MEMORY_UTILIZATION, DEFAULT_MAX_NUM_SEQS, NEURON_CACHE_ENV, NEURON_CACHE_PATH, NODE_CACHE_PATH,
+    SHARED_WEIGHTS_PATH,
 };
 mod autoscaling;
 pub use autoscaling::{horizontal_pod_autoscaler, hpa_metric_name, prometheus_query, quantity, scaled_object};
@@ -41,6 +45,7 @@ pub const MANAGED_BY: &str = "tokenfleet";
 pub const PLAN_LABEL: &str = "tokenfleet.dev/plan";
 pub const NODE_POOL_LABEL: &str = "tokenfleet.dev/node-pool";
 pub const RESERVATIONS_ANNOTATION: &str = "tokenfleet.dev/capacity-reservations";
+pub const IMAGE_CACHE_ANNOTATION: &str = "tokenfleet.dev/cached-images";
 pub const PRECISION_ANNOTATION: &str = "tokenfleet.dev/precision";
 pub const ENGINE_ANNOTATION: &str = "tokenfleet.dev/engine";
 pub const AUTOSCALER_ANNOTATION: &str = "tokenfleet.dev/prometheus-address";

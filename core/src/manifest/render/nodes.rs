@@ -2,9 +2,45 @@
 
 use crate::doc::{obj, s, strs, to_doc, Doc, Map};
 
-use super::{cluster_name, labels, NODE_POOL_LABEL, RESERVATIONS_ANNOTATION};
+use super::{cluster_name, labels, IMAGE_CACHE_ANNOTATION, NODE_POOL_LABEL, RESERVATIONS_ANNOTATION};
 use crate::place::sizing::{self};
-use crate::plan::{NodeClass, NodePool, Plan};
+use crate::plan::{ImagePull, NodeClass, NodePool, Plan};
+
+/// Bottlerocket user data turning on the SOCI snapshotter's parallel pull and unpack (settings API,
+/// `settings.container-runtime` and `settings.container-runtime-plugins.soci-snapshotter`, Bottlerocket
+/// 1.44 and later).
+pub const BOTTLEROCKET_PARALLEL_PULL: &str = "[settings.container-runtime]\nsnapshotter = \"soci\"\n\n\
+    [settings.container-runtime-plugins.soci-snapshotter]\npull-mode = \"parallel-pull-unpack\"\n";
+
+/// AL2023 user data turning on SOCI parallel pull and unpack: nodeadm's `FastImagePull` feature gate
+/// (AL2023 EKS AMIs from v20250821).
+pub const AL2023_PARALLEL_PULL: &str =
+    "apiVersion: node.eks.aws/v1alpha1\nkind: NodeConfig\nspec:\n  featureGates:\n    FastImagePull: true\n";
+
+/// The user data a node class's image pull needs, if any.
+pub fn parallel_pull_user_data(class: &NodeClass) -> Option<&'static str> {
+    match (class.image_pull, class.ami.as_str()) {
+        (ImagePull::Default, _) => None,
+        (ImagePull::Parallel, "al2023") => Some(AL2023_PARALLEL_PULL),
+        (ImagePull::Parallel, _) => Some(BOTTLEROCKET_PARALLEL_PULL),
+    }
+}
+
+/// Whether a node class assembles its NVMe instance-store disks into a RAID0 array
+/// (`instanceStorePolicy: RAID0`, which moves kubelet's and containerd's directories onto it): when a
+/// deployment keeping its weights on the node (`weights.nodeCache`) may run on a pool of the class.
+/// Not on a class with an image cache: the snapshot's images live on the data volume, which the array
+/// would replace.
+pub fn instance_store_raid0(plan: &Plan, class: &NodeClass) -> bool {
+    class.image_cache.is_none()
+        && plan.spec.deployments.iter().filter(|d| d.weights_node_cache()).any(|d| {
+            plan.spec
+                .node_pools
+                .iter()
+                .filter(|p| p.node_class == class.name)
+                .any(|p| d.fleets().iter().any(|fleet| crate::place::pool_rejects(p, d, fleet).is_none()))
+        })
+}
 
 /// A Karpenter requirement that a node label is one of `values`.
 pub(super) fn requirement(key: &str, values: Doc) -> Doc {
@@ -90,23 +126,29 @@ pub fn ec2_node_class(plan: &Plan, class: &NodeClass) -> Doc {
         .and_then(|c| c.node_role.clone())
         .unwrap_or_else(|| format!("KarpenterNodeRole-{cluster}"));
     let disk = class.disk_gib.unwrap_or_else(|| default_disk_gib(plan));
-    let ebs = |size: String| {
-        obj(vec![
-            ("volumeSize", size.into()),
-            ("volumeType", s("gp3")),
-            ("encrypted", true.into()),
-            ("deleteOnTermination", true.into()),
-        ])
+    let ebs = |size: String, snapshot: Option<&str>| {
+        let mut ebs = Map::new();
+        ebs.insert("volumeSize".into(), size.into());
+        ebs.insert("volumeType".into(), s("gp3"));
+        ebs.insert("encrypted".into(), true.into());
+        ebs.insert("deleteOnTermination".into(), true.into());
+        if let Some(snapshot) = snapshot {
+            // The data volume is created from the snapshot that holds the pre-pulled images.
+            ebs.insert("snapshotID".into(), s(snapshot));
+        }
+        Doc::from(ebs)
     };
+    let snapshot = class.image_cache.as_ref().map(|c| c.snapshot_id.as_str());
     let block_devices = if class.ami == "bottlerocket" {
         Doc::Array(vec![
-            obj(vec![("deviceName", s("/dev/xvda")), ("ebs", ebs("4Gi".to_string()))]),
-            obj(vec![("deviceName", s("/dev/xvdb")), ("ebs", ebs(format!("{disk}Gi")))]),
+            obj(vec![("deviceName", s("/dev/xvda")), ("ebs", ebs("4Gi".to_string(), None))]),
+            obj(vec![("deviceName", s("/dev/xvdb")), ("ebs", ebs(format!("{disk}Gi"), snapshot))]),
         ])
     } else {
+        // Validation keeps image caches to Bottlerocket: AL2023's root volume comes from the AMI.
         Doc::Array(vec![obj(vec![
             ("deviceName", s("/dev/xvda")),
-            ("ebs", ebs(format!("{disk}Gi"))),
+            ("ebs", ebs(format!("{disk}Gi"), None)),
             ("rootVolume", true.into()),
         ])])
     };
@@ -126,9 +168,16 @@ pub fn ec2_node_class(plan: &Plan, class: &NodeClass) -> Doc {
         );
     }
     spec.insert("blockDeviceMappings".into(), block_devices);
+    if instance_store_raid0(plan, class) {
+        spec.insert("instanceStorePolicy".into(), s("RAID0"));
+    }
+    if let Some(user_data) = parallel_pull_user_data(class) {
+        spec.insert("userData".into(), s(user_data));
+    }
     let mut metadata = Map::new();
     metadata.insert("name".into(), s(&class.name));
     metadata.insert("labels".into(), labels(plan));
+    let mut annotations = Map::new();
     if !class.capacity_reservations.is_empty() {
         // Reservation sizes and kinds are not part of the selector term; keep them for import.
         let summary: Vec<String> = class
@@ -139,7 +188,14 @@ pub fn ec2_node_class(plan: &Plan, class: &NodeClass) -> Doc {
                 format!("{}={}:{}:{}{end}", r.id, r.kind, r.instance_type, r.count)
             })
             .collect();
-        metadata.insert("annotations".into(), obj(vec![(RESERVATIONS_ANNOTATION, summary.join(",").into())]));
+        annotations.insert(RESERVATIONS_ANNOTATION.into(), summary.join(",").into());
+    }
+    if let Some(cache) = class.image_cache.as_ref().filter(|c| !c.images.is_empty()) {
+        // Which images the snapshot holds is not part of the EC2NodeClass; keep it for import.
+        annotations.insert(IMAGE_CACHE_ANNOTATION.into(), cache.images.join(",").into());
+    }
+    if !annotations.is_empty() {
+        metadata.insert("annotations".into(), annotations.into());
     }
     obj(vec![
         ("apiVersion", s("karpenter.k8s.aws/v1")),

@@ -5,7 +5,17 @@ use crate::doc::{obj, s, to_doc, Doc, Map};
 
 use super::{ENGINE_ANNOTATION, MANAGED_BY, NEURON_IMAGE, PLAN_LABEL, PORT, PRECISION_ANNOTATION, VLLM_IMAGE};
 use crate::place::sizing::{self, PodRequests};
-use crate::plan::{Deployment, Fleet, Mode, Plan};
+use crate::plan::{Deployment, Fleet, Mode, Plan, WeightsSource};
+
+/// Where a shared file system's claim is mounted (`weights.source: sharedFileSystem`).
+pub const SHARED_WEIGHTS_PATH: &str = "/mnt/models";
+/// The node directory keeping downloaded weights (`weights.nodeCache`): under kubelet's directory,
+/// which `instanceStorePolicy: RAID0` places on the instance-store array on both AL2023 and Bottlerocket.
+pub const NODE_CACHE_PATH: &str = "/var/lib/kubelet/model-cache";
+/// Where a compile-cache claim is mounted: the Neuron persistent cache's default directory.
+pub const NEURON_CACHE_PATH: &str = "/var/tmp/neuron-compile-cache";
+/// The Neuron persistent cache's location (a directory or an `s3://` URL).
+pub const NEURON_CACHE_ENV: &str = "NEURON_COMPILE_CACHE_URL";
 
 pub(super) fn selector_labels(deployment: &Deployment, fleet: &Fleet) -> Doc {
     obj(vec![("app.kubernetes.io/name", s(&deployment.name)), ("app.kubernetes.io/component", s(&fleet.role))])
@@ -35,6 +45,12 @@ pub fn default_max_model_len(plan: &Plan, deployment: &Deployment) -> u32 {
     }
 }
 
+/// The container image a deployment's pods run: the plan's, else the engine's official image.
+pub fn serving_image(deployment: &Deployment) -> String {
+    let neuron = sizing::is_neuron_engine(&deployment.engine);
+    deployment.image.clone().unwrap_or_else(|| if neuron { NEURON_IMAGE } else { VLLM_IMAGE }.to_string())
+}
+
 pub const DEFAULT_MAX_NUM_SEQS: u32 = 256;
 pub const DEFAULT_GPU_MEMORY_UTILIZATION: f64 = 0.9;
 
@@ -46,9 +62,22 @@ pub(super) fn format_fraction(value: f64) -> String {
 /// The vLLM server's command-line arguments for a fleet.
 pub fn server_args(plan: &Plan, deployment: &Deployment, fleet: &Fleet) -> Vec<String> {
     let neuron = sizing::is_neuron_engine(&deployment.engine);
-    let mut args: Vec<String> = vec![
-        "--model".into(),
-        deployment.model.clone(),
+    let weights = deployment.weights.clone().unwrap_or_default();
+    // Weights read from S3 or a mounted file system: vLLM gets their location as the model, and
+    // serves it under the plan's model name.
+    let location = match weights.source {
+        WeightsSource::Download => None,
+        WeightsSource::S3Streamer => weights.uri.clone(),
+        WeightsSource::SharedFileSystem => Some(SHARED_WEIGHTS_PATH.to_string()),
+    };
+    let mut args: Vec<String> = vec!["--model".into(), location.clone().unwrap_or_else(|| deployment.model.clone())];
+    if location.is_some() {
+        args.extend(["--served-model-name".into(), deployment.model.clone()]);
+    }
+    if weights.source == WeightsSource::S3Streamer {
+        args.extend(["--load-format".into(), "runai_streamer".into()]);
+    }
+    args.extend([
         "--port".into(),
         PORT.to_string(),
         "--tensor-parallel-size".into(),
@@ -57,7 +86,7 @@ pub fn server_args(plan: &Plan, deployment: &Deployment, fleet: &Fleet) -> Vec<S
         deployment.max_num_seqs.unwrap_or(DEFAULT_MAX_NUM_SEQS).to_string(),
         "--max-model-len".into(),
         deployment.max_model_len.unwrap_or_else(|| default_max_model_len(plan, deployment)).to_string(),
-    ];
+    ]);
     if neuron {
         args.extend(["--device".into(), "neuron".into()]);
     } else {
@@ -92,8 +121,7 @@ pub(super) fn probe(period_seconds: u32, failure_threshold: u32) -> Doc {
 /// The apps/v1 Deployment of a fleet: vLLM's OpenAI-compatible server (or its Neuron variant).
 pub fn deployment(plan: &Plan, deployment: &Deployment, fleet: &Fleet) -> Doc {
     let pod = PodRequests::for_fleet(deployment, fleet);
-    let neuron = pod.neuron;
-    let image = deployment.image.clone().unwrap_or_else(|| if neuron { NEURON_IMAGE } else { VLLM_IMAGE }.to_string());
+    let image = serving_image(deployment);
     let memory = format!("{}Gi", pod.memory_mib / 1024);
     let mut requests = Map::new();
     requests.insert("cpu".into(), format!("{}", pod.cpu_millis / 1000).into());
@@ -103,14 +131,54 @@ pub fn deployment(plan: &Plan, deployment: &Deployment, fleet: &Fleet) -> Doc {
     limits.insert("memory".into(), memory.into());
     limits.insert(pod.device_resource().into(), pod.devices.to_string().into());
     let secret = obj(vec![("name", s("hf-token")), ("key", s("token")), ("optional", true.into())]);
+    let mut env = vec![obj(vec![("name", s("HF_TOKEN")), ("valueFrom", obj(vec![("secretKeyRef", secret)]))])];
+    let mut mounts = vec![
+        obj(vec![("name", s("dshm")), ("mountPath", s("/dev/shm"))]),
+        obj(vec![("name", s("model-cache")), ("mountPath", s("/root/.cache/huggingface"))]),
+    ];
+    let model_cache = if deployment.weights_node_cache() {
+        obj(vec![
+            ("name", s("model-cache")),
+            ("hostPath", obj(vec![("path", s(NODE_CACHE_PATH)), ("type", s("DirectoryOrCreate"))])),
+        ])
+    } else {
+        obj(vec![("name", s("model-cache")), ("emptyDir", Map::new().into())])
+    };
+    let mut volumes = vec![
+        obj(vec![("name", s("dshm")), ("emptyDir", obj(vec![("medium", s("Memory")), ("sizeLimit", s("16Gi"))]))]),
+        model_cache,
+    ];
+    if let Some(claim) = deployment.weights.as_ref().and_then(|w| w.volume_claim.as_ref()) {
+        mounts.push(obj(vec![
+            ("name", s("model-weights")),
+            ("mountPath", s(SHARED_WEIGHTS_PATH)),
+            ("readOnly", true.into()),
+        ]));
+        volumes.push(obj(vec![
+            ("name", s("model-weights")),
+            ("persistentVolumeClaim", obj(vec![("claimName", s(claim)), ("readOnly", true.into())])),
+        ]));
+    }
+    if let Some(cache) = &deployment.compile_cache {
+        let location = match (&cache.uri, &cache.volume_claim) {
+            (Some(uri), _) => uri.clone(),
+            (None, Some(claim)) => {
+                mounts.push(obj(vec![("name", s("neuron-compile-cache")), ("mountPath", s(NEURON_CACHE_PATH))]));
+                volumes.push(obj(vec![
+                    ("name", s("neuron-compile-cache")),
+                    ("persistentVolumeClaim", obj(vec![("claimName", s(claim))])),
+                ]));
+                NEURON_CACHE_PATH.to_string()
+            }
+            (None, None) => NEURON_CACHE_PATH.to_string(),
+        };
+        env.push(obj(vec![("name", s(NEURON_CACHE_ENV)), ("value", location.into())]));
+    }
     let container = obj(vec![
         ("name", s("server")),
         ("image", image.into()),
         ("args", Doc::Array(server_args(plan, deployment, fleet).into_iter().map(Doc::String).collect())),
-        (
-            "env",
-            Doc::Array(vec![obj(vec![("name", s("HF_TOKEN")), ("valueFrom", obj(vec![("secretKeyRef", secret)]))])]),
-        ),
+        ("env", Doc::Array(env)),
         (
             "ports",
             Doc::Array(vec![obj(vec![("name", s("http")), ("containerPort", PORT.into()), ("protocol", s("TCP"))])]),
@@ -119,13 +187,7 @@ pub fn deployment(plan: &Plan, deployment: &Deployment, fleet: &Fleet) -> Doc {
         ("startupProbe", probe(10, 90)),
         ("readinessProbe", probe(10, 3)),
         ("livenessProbe", probe(20, 3)),
-        (
-            "volumeMounts",
-            Doc::Array(vec![
-                obj(vec![("name", s("dshm")), ("mountPath", s("/dev/shm"))]),
-                obj(vec![("name", s("model-cache")), ("mountPath", s("/root/.cache/huggingface"))]),
-            ]),
-        ),
+        ("volumeMounts", Doc::Array(mounts)),
     ]);
     let mut pod_spec = Map::new();
     let mut node_selector = Map::new();
@@ -143,13 +205,7 @@ pub fn deployment(plan: &Plan, deployment: &Deployment, fleet: &Fleet) -> Doc {
     }
     pod_spec.insert("terminationGracePeriodSeconds".into(), 60u32.into());
     pod_spec.insert("containers".into(), Doc::Array(vec![container]));
-    pod_spec.insert(
-        "volumes".into(),
-        Doc::Array(vec![
-            obj(vec![("name", s("dshm")), ("emptyDir", obj(vec![("medium", s("Memory")), ("sizeLimit", s("16Gi"))]))]),
-            obj(vec![("name", s("model-cache")), ("emptyDir", Map::new().into())]),
-        ]),
-    );
+    pod_spec.insert("volumes".into(), Doc::Array(volumes));
     let annotations =
         obj(vec![(PRECISION_ANNOTATION, s(&deployment.precision)), (ENGINE_ANNOTATION, s(&deployment.engine))]);
     obj(vec![

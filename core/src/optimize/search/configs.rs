@@ -81,6 +81,8 @@ pub(in crate::optimize) fn pod_requests(tp: u32, neuron: bool) -> PodRequests {
         tolerations: Vec::new(),
         node_selector: Default::default(),
         autoscaler: None,
+        weights: None,
+        compile_cache: None,
     };
     let fleet = Fleet {
         name: "d".into(),

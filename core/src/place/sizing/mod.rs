@@ -84,9 +84,7 @@ pub fn allocatable(t: &InstanceType) -> (u64, u64) {
     (cpu.saturating_sub(200), memory)
 }
 
-pub fn is_neuron_engine(engine: &str) -> bool {
-    matches!(engine, "neuron" | "vllm-neuron" | "tgi-neuron")
-}
+pub use crate::plan::is_neuron_engine;
 
 /// How many replicas of a fleet placement provisions.
 pub fn replicas_to_place(_plan: &Plan, _deployment: &Deployment, fleet: &Fleet) -> u32 {

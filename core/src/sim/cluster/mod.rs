@@ -31,6 +31,8 @@ pub(crate) struct Node {
     pub ready_s: f64,
     /// Images on the node: (image index, available from).
     pub images: Vec<(usize, f64)>,
+    /// Weights in the node's cache (`weights.nodeCache`): (model index, available from).
+    pub weights: Vec<(usize, f64)>,
     pub pods: u32,
     pub last_change_s: f64,
     pub reserved: bool,
@@ -90,6 +92,8 @@ pub(crate) struct Cluster<'a> {
     pool_order: Vec<usize>,
     /// Image index of each deployment (deployments with the same image share it).
     image_of: Vec<usize>,
+    /// Model index of each deployment (fleets of the same model share a node's weights cache).
+    model_of: Vec<usize>,
     pool_devices: Vec<u32>,
     pool_cpu: Vec<u32>,
     pool_nodes: Vec<u32>,
@@ -162,6 +166,21 @@ impl<'a> Cluster<'a> {
                 }
             })
             .collect();
+        let mut models: Vec<&str> = vec![];
+        let model_of = sc
+            .deployments
+            .iter()
+            .map(|d| {
+                let model = if d.model.is_empty() { d.name.as_str() } else { d.model.as_str() };
+                match models.iter().position(|m| *m == model) {
+                    Some(i) => i,
+                    None => {
+                        models.push(model);
+                        models.len() - 1
+                    }
+                }
+            })
+            .collect();
         let n = sc.pools.len();
         Cluster {
             sc,
@@ -170,6 +189,7 @@ impl<'a> Cluster<'a> {
             pods: vec![],
             pool_order,
             image_of,
+            model_of,
             pool_devices: vec![0; n],
             pool_cpu: vec![0; n],
             pool_nodes: vec![0; n],
@@ -258,6 +278,7 @@ impl<'a> Cluster<'a> {
             devices_free: t.devices,
             ready_s: if warm { now } else { now + self.timing.node_ready_after_s(os) },
             images: vec![],
+            weights: vec![],
             pods: 0,
             last_change_s: now,
             reserved: capacity == CapacityType::Reserved,
@@ -279,6 +300,12 @@ impl<'a> Cluster<'a> {
             self.nodes_launched += 1;
         }
         self.nodes.len() - 1
+    }
+
+    /// An on-demand node of a pool's instance type, launched at `now` (for tests).
+    #[cfg(test)]
+    pub fn launch_node(&mut self, pool: usize, itype: usize, now: f64) -> usize {
+        self.add_node(pool, itype, CapacityType::OnDemand, 1.0, now, false)
     }
 
     pub fn counts(&self, now: f64, out: &mut [Counts]) {
@@ -361,6 +388,7 @@ impl<'a> Cluster<'a> {
         let d = self.pods[pod].deployment;
         let dep = &self.sc.deployments[d];
         let image = self.image_of[d];
+        let model = self.model_of[d];
         let t = self.timing;
         self.generation += 1;
         let n = &mut self.nodes[node];
@@ -373,21 +401,38 @@ impl<'a> Cluster<'a> {
             if !n.images.iter().any(|(i, _)| *i == image) {
                 n.images.push((image, now));
             }
+            if dep.weights_node_cache && !n.weights.iter().any(|(m, _)| *m == model) {
+                n.weights.push((model, now));
+            }
             p.running_s = now;
             p.ready_s = now;
             return;
         }
+        let pod_start = self.sc.pools[n.pool].pod_start(dep);
         let start = now.max(n.ready_s);
         let image_done = match n.images.iter().find(|(i, _)| *i == image) {
             Some(&(_, available)) => start.max(available),
             None => {
-                let available = start + t.image_pull_overhead_s + dep.image_gib * 1024.0 / t.image_pull_mib_per_s;
+                let available = start + t.image_pull_s(&pod_start);
                 n.images.push((image, available));
                 available
             }
         };
+        // Weights the node keeps (`nodeCache`): the first pod fetches them, the next ones read the
+        // node's copy once it is complete.
+        let cached = dep.weights_node_cache && pod_start.weights == super::WeightsLoad::Download;
+        let loaded = match n.weights.iter().find(|(m, _)| *m == model).filter(|_| cached) {
+            Some(&(_, available)) => image_done.max(available) + t.weights_load_s(&pod_start, true),
+            None => {
+                let loaded = image_done + t.weights_load_s(&pod_start, false);
+                if cached {
+                    n.weights.push((model, loaded));
+                }
+                loaded
+            }
+        };
         p.running_s = image_done;
-        p.ready_s = image_done + dep.weights_gib * 1024.0 / t.model_load_mib_per_s + t.engine_warmup_s;
+        p.ready_s = loaded + t.warmup_s(&pod_start);
         self.longest_unschedulable_s = self.longest_unschedulable_s.max(now - p.created_s);
         self.longest_pending_s = self.longest_pending_s.max(p.running_s - p.created_s);
         let startup = p.ready_s - p.created_s;

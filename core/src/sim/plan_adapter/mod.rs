@@ -10,7 +10,7 @@ use crate::plan::{self, Plan};
 
 use super::duration::parse_duration_s;
 use super::error::SimError;
-use super::params::{NodeOs, Timing};
+use super::params::{NodeOs, PodStart, Timing, WeightsLoad};
 use super::scenario::{
     BudgetRule, ConsolidationPolicy, DisruptionBudget, DisruptionReason, Reservation, Scenario, SimDeployment,
     SimInstanceType, SimPool, SloMetric, SloTarget,
@@ -263,7 +263,50 @@ fn pool(plan: &Plan, i: usize, p: &plan::NodePool) -> Result<SimPool, SimError> 
         consolidate_after_s,
         budgets,
         reservations: vec![],
+        cached_images: plan
+            .spec
+            .deployments
+            .iter()
+            .filter(|d| class.caches_image(&crate::manifest::serving_image(d)))
+            .map(sim_image)
+            .collect(),
+        parallel_pull: class.image_pull == plan::ImagePull::Parallel,
     })
+}
+
+/// The image name a simulated deployment carries (nodes cache images by it).
+fn sim_image(d: &plan::Deployment) -> String {
+    d.image.clone().unwrap_or_else(|| format!("{}:default", d.engine))
+}
+
+/// How a deployment's weights reach the device, as the simulator models it.
+fn weights_load(d: &plan::Deployment) -> WeightsLoad {
+    match d.weights_source() {
+        plan::WeightsSource::Download => WeightsLoad::Download,
+        plan::WeightsSource::S3Streamer => WeightsLoad::S3Streamer,
+        plan::WeightsSource::SharedFileSystem => WeightsLoad::SharedFileSystem,
+    }
+}
+
+/// Whether a deployment's pods compile the model on their start: Neuron without a compile cache.
+pub fn compiles_on_start(d: &plan::Deployment) -> bool {
+    crate::place::sizing::is_neuron_engine(&d.engine) && d.compile_cache.is_none()
+}
+
+/// How a deployment's pod starts on a new node of `pool` (its class's OS, image cache and pull mode,
+/// the deployment's weights and compilation): what the scenario built by [`from_plan`] simulates, for
+/// callers that hold only the plan (the linter).
+pub fn pod_start(plan: &Plan, d: &plan::Deployment, pool: Option<&plan::NodePool>, weights_gib: f64) -> PodStart {
+    let class = pool.and_then(|p| plan.node_class(&p.node_class));
+    PodStart {
+        os: class.and_then(|c| NodeOs::parse(&c.ami)).unwrap_or(NodeOs::Bottlerocket),
+        image_gib: DEFAULT_IMAGE_GIB,
+        weights_gib,
+        image_cached: class.is_some_and(|c| c.caches_image(&crate::manifest::serving_image(d))),
+        parallel_pull: class.is_some_and(|c| c.image_pull == plan::ImagePull::Parallel),
+        weights: weights_load(d),
+        neuron_compile: compiles_on_start(d),
+    }
 }
 
 /// Each node class's reservations go to the first pool (by weight) that uses the class and allows
@@ -372,10 +415,14 @@ fn deployment(
         initial_replicas: fleet.replicas.min,
         autoscaler,
         allowed_pools: allowed.iter().map(|p| p.name.clone()).collect(),
-        image: d.image.clone().unwrap_or_else(|| format!("{}:default", d.engine)),
+        image: sim_image(d),
         image_gib: DEFAULT_IMAGE_GIB,
         weights_gib,
         service,
+        model: d.model.clone(),
+        weights: weights_load(d),
+        weights_node_cache: d.weights_node_cache(),
+        neuron_compile: compiles_on_start(d),
     })
 }
 
