@@ -36,7 +36,50 @@ pub struct AutoscalingChoice {
     /// last active trigger the deployment goes to zero.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub keda_cooldown_period_s: Option<u32>,
+    /// Start-up levers applied to the candidate's plan (`optimize::apply_start_levers`).
+    pub start_levers: LeverChoice,
 }
+
+/// The start-up levers a candidate is tried with: they shorten the cold start of every new replica, so
+/// a burst is met sooner without replicas kept warm.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LeverChoice {
+    /// As the input plan has them (carried over to the candidate).
+    #[default]
+    None,
+    /// Those that cost nothing to run: SOCI parallel pull, the weights streamed from S3, Neuron's
+    /// compiled artifacts cached in S3 (placeholders `s3://replaceme/…` for the buckets).
+    Free,
+    /// Those and the images on an EBS snapshot as the nodes' data volume (placeholder `snap-0replaceme`),
+    /// with Fast Snapshot Restore, which is what the measured start needs and what it costs
+    /// ([`IMAGE_CACHE_USD_PER_HOUR`]).
+    WithImageCache,
+}
+
+impl LeverChoice {
+    /// What the levers cost per hour beyond the nodes.
+    pub fn usd_per_hour(self) -> f64 {
+        match self {
+            LeverChoice::None | LeverChoice::Free => 0.0,
+            LeverChoice::WithImageCache => IMAGE_CACHE_USD_PER_HOUR,
+        }
+    }
+
+    pub fn levers(self) -> Option<super::StartLevers> {
+        let free = super::StartLevers { image_cache: false, node_cache: false, ..super::StartLevers::default() };
+        match self {
+            LeverChoice::None => None,
+            LeverChoice::Free => Some(free),
+            LeverChoice::WithImageCache => Some(super::StartLevers { image_cache: true, ..free }),
+        }
+    }
+}
+
+/// EBS Fast Snapshot Restore: 0.75 USD per hour for each snapshot in each Availability Zone (Amazon
+/// EBS pricing, us-east-1), over the three zones a cluster's subnets usually span. Without it the
+/// volume initialises lazily and the first reads of the images come from S3.
+pub const IMAGE_CACHE_USD_PER_HOUR: f64 = 0.75 * 3.0;
 
 impl Default for AutoscalingChoice {
     fn default() -> Self {
@@ -46,6 +89,7 @@ impl Default for AutoscalingChoice {
             scale_to_zero: false,
             keda_polling_interval_s: 15,
             keda_cooldown_period_s: None,
+            start_levers: LeverChoice::None,
         }
     }
 }
@@ -89,7 +133,8 @@ pub struct CandidateDay {
     pub autoscaler_reversals_per_day: f64,
     /// Mean over the seeds run.
     pub cost_usd_per_day: f64,
-    /// `cost_usd_per_day / 24` plus the candidate's spot risk: what the recommendation minimises.
+    /// `cost_usd_per_day / 24` plus what its start-up levers cost an hour (the image cache's Fast
+    /// Snapshot Restore) plus the candidate's spot risk: what the recommendation minimises.
     pub risk_adjusted_usd_per_hour: f64,
     /// Autoscaling settings tried, cheapest first, until one passed.
     pub autoscaling_tried: u32,
@@ -107,7 +152,9 @@ impl CandidateDay {
 
 /// Autoscaling settings to try for a candidate, roughly cheapest first: scale to zero where the
 /// traffic goes idle (a short then a long cooldown, KEDA polling every 15 s then every 5 s so the first
-/// request after idle waits less), then the scale-down window, then replicas kept warm.
+/// request after idle waits less; with the free start-up levers, as every wake-up is a cold start),
+/// then the scale-down window, then the free start-up levers, then the image cache (it costs Fast
+/// Snapshot Restore), then replicas kept warm (they cost GPU hours) with the free levers.
 fn choices(c: &Candidate, idle: bool) -> Vec<AutoscalingChoice> {
     let gap = c.assignments.iter().map(|a| a.replicas_peak.saturating_sub(a.replicas_baseline)).max().unwrap_or(0);
     let base = AutoscalingChoice::default();
@@ -119,16 +166,20 @@ fn choices(c: &Candidate, idle: bool) -> Vec<AutoscalingChoice> {
                 keda_polling_interval_s: polling,
                 keda_cooldown_period_s: Some(cooldown),
                 scale_down_stabilization_s: 1800,
+                start_levers: LeverChoice::Free,
                 ..base
             });
         }
     }
     out.push(base);
-    out.push(AutoscalingChoice { scale_down_stabilization_s: 1800, ..base });
+    let long = AutoscalingChoice { scale_down_stabilization_s: 1800, ..base };
+    out.push(long);
+    out.push(AutoscalingChoice { start_levers: LeverChoice::Free, ..long });
+    out.push(AutoscalingChoice { start_levers: LeverChoice::WithImageCache, ..long });
     for fraction in [0.25, 0.5] {
         let warm = (gap as f64 * fraction).ceil() as u32;
         if warm > 0 && !out.iter().any(|x| x.warm_replicas == warm) {
-            out.push(AutoscalingChoice { scale_down_stabilization_s: 1800, warm_replicas: warm, ..base });
+            out.push(AutoscalingChoice { warm_replicas: warm, start_levers: LeverChoice::Free, ..long });
         }
     }
     out
@@ -155,26 +206,29 @@ fn traffic_goes_idle(input: &OptimizeInput, day: &DayConfig) -> bool {
 }
 
 /// Judges one candidate as it is now set (its autoscaling choice), on `scenario` when given (the
-/// candidate's scenario from an earlier choice: only the autoscaling is set again, the service
-/// profiles are kept); `None` when the plan cannot be simulated.
+/// candidate's scenario from an earlier choice with the same start-up levers: only the autoscaling is
+/// set again, the service profiles are kept); `None` when the plan cannot be simulated.
 fn judge(
     input: &OptimizeInput,
     c: &Candidate,
     day: &DayConfig,
     burst: f64,
-    scenario: &mut Option<sim::Scenario>,
+    scenario: &mut Option<(LeverChoice, sim::Scenario)>,
     cache: &mut sim::plan_adapter::ServiceCache,
 ) -> Option<sim::DayCheck> {
     let plan = emit::build_plan(input, c);
     match scenario {
-        Some(sc) => sim::plan_adapter::retune_autoscaling(sc, &plan).ok()?,
-        None => {
+        Some((levers, sc)) if *levers == c.autoscaling.start_levers => {
+            sim::plan_adapter::retune_autoscaling(sc, &plan).ok()?
+        }
+        _ => {
             // The burst ceiling is set on the scenario below, for every judgement.
             let inputs = PlanInputs { trace: day.trace.clone(), ..PlanInputs::for_plan(&plan) };
-            *scenario = Some(sim::plan_adapter::from_plan_cached(&plan, &inputs, cache).ok()?)
+            let sc = sim::plan_adapter::from_plan_cached(&plan, &inputs, cache).ok()?;
+            *scenario = Some((c.autoscaling.start_levers, sc));
         }
     }
-    let sc = scenario.as_mut()?;
+    let (_, sc) = scenario.as_mut()?;
     if let sim::TrafficSource::Profile { params, .. } = &mut sc.traffic.source {
         params.spike_ceiling_x_peak = burst;
     }
@@ -192,7 +246,9 @@ fn candidate_day(c: &Candidate, check: &sim::DayCheck, tried: u32) -> CandidateD
         requests_dropped: check.requests_dropped,
         autoscaler_reversals_per_day: check.autoscaler_reversals_per_day,
         cost_usd_per_day: check.cost_usd_per_day,
-        risk_adjusted_usd_per_hour: round3(check.cost_usd_per_day / 24.0 + c.spot_risk_usd_per_hour),
+        risk_adjusted_usd_per_hour: round3(
+            check.cost_usd_per_day / 24.0 + c.autoscaling.start_levers.usd_per_hour() + c.spot_risk_usd_per_hour,
+        ),
         autoscaling_tried: tried,
         burst_margin_x_peak: None,
     }

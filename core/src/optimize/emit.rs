@@ -132,7 +132,7 @@ pub(super) fn build_plan(input: &OptimizeInput, c: &Candidate) -> Plan {
         c.cost_usd_per_hour,
         c.peak_usd_per_hour
     );
-    Plan {
+    let mut plan = Plan {
         api_version: base.api_version.clone(),
         kind: base.kind.clone(),
         metadata: Metadata { name, description: Some(description) },
@@ -144,6 +144,36 @@ pub(super) fn build_plan(input: &OptimizeInput, c: &Candidate) -> Plan {
             node_pools,
             node_classes,
         },
+    };
+    carry_start_levers(base, &mut plan);
+    match c.autoscaling.start_levers.levers() {
+        Some(levers) => super::apply_start_levers(&plan, &levers),
+        None => plan,
+    }
+}
+
+/// The start-up levers the input plan already uses stay: a deployment's weights source and Neuron
+/// compile cache (from the input deployment of the same model, where the engine allows them), and the
+/// node classes' image cache and pull mode (from the first input class that sets them).
+fn carry_start_levers(base: &Plan, plan: &mut Plan) {
+    for d in &mut plan.spec.deployments {
+        let Some(from) = base.spec.deployments.iter().find(|b| b.model == d.model) else { continue };
+        if d.weights.is_none() {
+            d.weights.clone_from(&from.weights);
+        }
+        if d.compile_cache.is_none() && crate::place::sizing::is_neuron_engine(&d.engine) {
+            d.compile_cache.clone_from(&from.compile_cache);
+        }
+    }
+    let cache = base.spec.node_classes.iter().find_map(|c| c.image_cache.clone());
+    let pull = base.spec.node_classes.iter().map(|c| c.image_pull).find(|p| *p != Default::default());
+    for class in plan.spec.node_classes.iter_mut().filter(|c| c.ami == "bottlerocket") {
+        if class.image_cache.is_none() {
+            class.image_cache.clone_from(&cache);
+        }
+        if let Some(pull) = pull {
+            class.image_pull = pull;
+        }
     }
 }
 

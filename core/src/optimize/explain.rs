@@ -194,6 +194,23 @@ pub fn explain(r: &Recommendation) -> String {
 }
 
 fn autoscaling_summary(a: &super::AutoscalingChoice) -> String {
+    let levers = match a.start_levers {
+        super::LeverChoice::None => "",
+        super::LeverChoice::Free => {
+            "; start-up levers: SOCI parallel pull, weights streamed from S3 (Run:ai streamer), Neuron's compiled \
+             artifacts cached in S3 where it applies: upload the weights and replace the s3://replaceme locations"
+        }
+        super::LeverChoice::WithImageCache => {
+            "; start-up levers: the serving images on an EBS snapshot as the nodes' data volume (with Fast Snapshot \
+             Restore, counted in the cost), weights streamed from S3, Neuron's compiled artifacts cached in S3: \
+             build the snapshot and replace snap-0replaceme, upload the weights and replace the s3://replaceme \
+             locations"
+        }
+    };
+    format!("{}{levers}", autoscaling_only(a))
+}
+
+fn autoscaling_only(a: &super::AutoscalingChoice) -> String {
     if a.scale_to_zero {
         format!(
             "scale to zero after {} s idle (KEDA cooldownPeriod, polling every {} s), scale-down window {} s",

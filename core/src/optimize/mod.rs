@@ -31,7 +31,9 @@ mod levers;
 mod search;
 mod unfit;
 
-pub use closed_loop::{AutoscalingChoice, CandidateDay, DayConfig, STABLE_REVERSALS_PER_DAY};
+pub use closed_loop::{
+    AutoscalingChoice, CandidateDay, DayConfig, LeverChoice, IMAGE_CACHE_USD_PER_HOUR, STABLE_REVERSALS_PER_DAY,
+};
 pub use emit::{slo_check, SloCheck};
 pub use explain::explain;
 pub use levers::{apply_start_levers, StartLevers, S3_PLACEHOLDER};
