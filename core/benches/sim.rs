@@ -59,6 +59,8 @@ fn scenario() -> Scenario {
         consolidate_after_s: Some(300.0),
         budgets: vec![BudgetRule::always(DisruptionBudget::Percent(10))],
         reservations: vec![],
+        static_nodes: None,
+        limit_nodes: None,
     };
     let mut reserved = pool("reserved", 100, vec![CapacityType::OnDemand], NodeOs::Bottlerocket);
     reserved.reservations =
@@ -92,6 +94,7 @@ fn scenario() -> Scenario {
             image_gib: 8.0,
             weights_gib: 15.0,
             service: profile(8.0, if i % 2 == 0 { "a10g" } else { "l4" }),
+            warm: None,
         })
         .collect();
     let timing = Timing { spot_interruptions_per_node_hour: 0.01, ..Timing::default() };

@@ -76,6 +76,26 @@ pub struct SimDeployment {
     pub image_gib: f64,
     pub weights_gib: f64,
     pub service: ServiceProfile,
+    /// Warm capacity kept for this deployment's bursts (none by default).
+    #[serde(default)]
+    pub warm: Option<SimWarm>,
+}
+
+/// Warm capacity of one deployment: `replicas` chunks of one replica's shape.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SimWarm {
+    pub kind: WarmKind,
+    pub replicas: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WarmKind {
+    /// A CapacityBuffer: virtual pods in Karpenter's scheduling keep free devices on allowed nodes,
+    /// refilled every buffer reconcile; nodes holding them are not consolidated.
+    CapacityBuffer,
+    /// Low-priority pause pods that serving pods preempt; they pre-pull the serving image.
+    PlaceholderPods,
 }
 
 /// An instance type a NodePool allows, with its prices in the plan's region.
@@ -174,6 +194,13 @@ pub struct SimPool {
     /// `spec.disruption.budgets`; empty means Karpenter's default, `nodes: 10%`.
     pub budgets: Vec<BudgetRule>,
     pub reservations: Vec<Reservation>,
+    /// A static NodePool (`spec.replicas`): this many nodes kept running, none launched for pending
+    /// pods, never consolidated.
+    #[serde(default)]
+    pub static_nodes: Option<u32>,
+    /// `spec.limits.nodes`.
+    #[serde(default)]
+    pub limit_nodes: Option<u32>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

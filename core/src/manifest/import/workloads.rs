@@ -144,6 +144,7 @@ impl<'a> Importer<'a> {
         if role == "prefill" || role == "decode" {
             let pinned = node_selector.remove("karpenter.sh/nodepool");
             let stage = Stage {
+                warm_capacity: None,
                 tensor_parallel: Some(tp),
                 replicas: ReplicaBounds { min: replicas, max: replicas.max(1) },
                 node_pool: pinned,
@@ -155,6 +156,7 @@ impl<'a> Importer<'a> {
                     self.fleets.insert(app.clone(), index);
                     self.origins.push(origin(doc, format!("spec.deployments[{index}]")));
                     self.plan.spec.deployments.push(Deployment {
+                        warm_capacity: None,
                         name: app.clone(),
                         model: model.clone(),
                         precision: precision.clone(),
@@ -190,6 +192,7 @@ impl<'a> Importer<'a> {
         self.origins.push(origin(doc, format!("spec.deployments[{index}]")));
         self.deployment_docs.push((doc, index));
         self.plan.spec.deployments.push(Deployment {
+            warm_capacity: None,
             name: doc.name(),
             model,
             precision,
