@@ -93,7 +93,23 @@ pub(super) fn lint_dynamic(plan: &Plan, outcome: &place::Outcome, out: &mut Vec<
             .and_then(|p| plan.node_class(&p.node_class))
             .and_then(|c| NodeOs::parse(&c.ami))
             .unwrap_or(NodeOs::Bottlerocket);
-        let parts = cold_start_parts(&timing, os, crate::sim::plan_adapter::DEFAULT_IMAGE_GIB, weights_gib);
+        let mut parts = cold_start_parts(&timing, os, crate::sim::plan_adapter::DEFAULT_IMAGE_GIB, weights_gib);
+        // Warm capacity saves the node's start (and, for placeholders, the image pull) of the first
+        // replicas of a burst; a static NodePool the deployment may use saves the node's start.
+        let static_pool = plan
+            .spec
+            .node_pools
+            .iter()
+            .any(|p| p.replicas.is_some_and(|r| r > 0) && fleet.node_pools.contains(&p.name));
+        let warm = d.warm_capacity.filter(|w| w.replicas > 0);
+        if warm.is_some() || static_pool {
+            let prepulled = warm.is_some_and(|w| w.kind == plan::WarmCapacityKind::PlaceholderPods);
+            parts.retain(|p| {
+                !["batching", "launch", "boot", "device plugin"].contains(&p.part)
+                    && !(prepulled && p.part == "image pull")
+            });
+        }
+        let has_warm = warm.is_some() || static_pool;
         let poll_s = match a.kind {
             plan::AutoscalerKind::Hpa => timing.hpa_sync_period_s,
             plan::AutoscalerKind::Keda => a.polling_interval_seconds.map_or(30.0, f64::from),
@@ -123,10 +139,11 @@ pub(super) fn lint_dynamic(plan: &Plan, outcome: &place::Outcome, out: &mut Vec<
                     spare,
                     crate::units::count(fleet.replicas as u64, "running replica")
                 ),
-                "keep more replicas warm (minReplicas), scale earlier (a lower target), or shorten the start: cache \
-                 the image on the nodes' data volume, load the weights from local NVMe",
+                "keep more replicas warm (replicas.min) or spare capacity for the burst (warmCapacity: capacityBuffer \
+                 or placeholderPods, or a static NodePool's replicas), scale earlier (a lower target), or shorten \
+                 the start: cache the image on the nodes' data volume, load the weights from local NVMe",
             ));
-        } else if critical && w.trace.is_none() && fleet.replicas < need && cold_s >= LONG_COLD_START_S {
+        } else if critical && w.trace.is_none() && fleet.replicas < need && cold_s >= LONG_COLD_START_S && !has_warm {
             out.push(Finding::new(
                 "TF048",
                 Severity::Info,
@@ -138,8 +155,10 @@ pub(super) fn lint_dynamic(plan: &Plan, outcome: &place::Outcome, out: &mut Vec<
                     fleet.replicas,
                     listed.join(", ")
                 ),
-                "keep warm capacity for bursts (a higher minReplicas, a static NodePool or a CapacityBuffer); \
-                 `tokenfleet plan` shows what the bursts cost over the day",
+                "keep warm capacity for bursts: spec.deployments[].warmCapacity {kind: capacityBuffer or \
+                 placeholderPods, replicas: N} (per stage when disaggregated), a static NodePool \
+                 (spec.nodePools[].replicas), or a higher replicas.min; `tokenfleet plan` shows what the bursts \
+                 cost over the day",
             ));
         }
     }
