@@ -96,11 +96,9 @@ pub(super) fn lint_dynamic(plan: &Plan, outcome: &place::Outcome, out: &mut Vec<
         let mut parts = cold_start_parts(&timing, os, crate::sim::plan_adapter::DEFAULT_IMAGE_GIB, weights_gib);
         // Warm capacity saves the node's start (and, for placeholders, the image pull) of the first
         // replicas of a burst; a static NodePool the deployment may use saves the node's start.
-        let static_pool = plan
-            .spec
-            .node_pools
-            .iter()
-            .any(|p| p.replicas.is_some_and(|r| r > 0) && fleet.node_pools.contains(&p.name));
+        let static_pool = plan.spec.node_pools.iter().any(|p| {
+            p.replicas.is_some_and(|r| r > 0) && d.fleets().iter().any(|f| place::pool_rejects(p, d, f).is_none())
+        });
         let warm = d.warm_capacity.filter(|w| w.replicas > 0);
         if warm.is_some() || static_pool {
             let prepulled = warm.is_some_and(|w| w.kind == plan::WarmCapacityKind::PlaceholderPods);
