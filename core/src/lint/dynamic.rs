@@ -103,8 +103,9 @@ pub(super) fn lint_dynamic(plan: &Plan, outcome: &place::Outcome, out: &mut Vec<
         if warm.is_some() || static_pool {
             let prepulled = warm.is_some_and(|w| w.kind == plan::WarmCapacityKind::PlaceholderPods);
             parts.retain(|p| {
-                !["batching", "launch", "boot", "device plugin"].contains(&p.part)
-                    && !(prepulled && p.part == "image pull")
+                let saved = ["batching", "launch", "boot", "device plugin"].contains(&p.part)
+                    || (prepulled && p.part == "image pull");
+                !saved
             });
         }
         let has_warm = warm.is_some() || static_pool;

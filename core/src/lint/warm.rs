@@ -56,7 +56,7 @@ pub(super) fn lint_warm(plan: &Plan, out: &mut Vec<Finding>) {
                 "StaticCapacity",
                 &format!("NodePool {} is static ({})", pool.name, crate::units::count(replicas as u64, "node")),
             ),
-            &enable("StaticCapacity"),
+            enable("StaticCapacity"),
         ));
         // Fleets that may run on no other pool: the static nodes must hold their minimum replicas.
         let mut need = 0u32;
@@ -113,7 +113,7 @@ pub(super) fn lint_warm(plan: &Plan, out: &mut Vec<Finding>) {
                     Severity::Info,
                     path.clone(),
                     gate("CapacityBuffer", &format!("the CapacityBuffer of {}", fleet.name)),
-                    &enable("CapacityBuffer"),
+                    enable("CapacityBuffer"),
                 ));
             }
             let requests = PodRequests::for_fleet(d, &fleet);
