@@ -137,6 +137,19 @@ fn validation_names_the_field() {
         "{errors:?}"
     );
 
+    let mut clash = with_warm_capacity(&example("spiky-spot-burst"), "chat", 1, WarmVariant::PlaceholderPods).unwrap();
+    let mut other = clash.spec.deployments[0].clone();
+    other.name = "chat-placeholder".into();
+    other.warm_capacity = None;
+    clash.spec.deployments.push(other);
+    let errors: Vec<String> = plan::validate(&clash).iter().map(|e| e.to_string()).collect();
+    assert!(
+        errors.iter().any(|e| e.starts_with(
+            "spec.deployments[1].name: \"chat-placeholder\" is also the name of deployment \"chat\"'s placeholder pods"
+        )),
+        "{errors:?}"
+    );
+
     let text = EXAMPLES.iter().find(|(n, _)| n.contains("quickstart")).unwrap().1;
     let text = text.replacen("    - name: ", "    - warmCapacity: {kind: spare, replicas: 1}\n      name: ", 1);
     let e = plan::parse_plan(&text).unwrap_err();
@@ -167,6 +180,17 @@ fn lint_names_the_fields_and_stops_asking_for_warm_capacity() {
         }
     }
     assert!(seen > 0, "no example gets TF048 any more: the test checks nothing");
+}
+
+#[test]
+fn each_kind_simulates_with_requests_conserved() {
+    for plan in plans_with_every_kind() {
+        let sc = sim::from_plan(&plan, &PlanInputs::for_plan(&plan)).unwrap();
+        let options = SimOptions { duration_s: 6.0 * 3600.0, step_s: 1.0, series_step_s: 60.0, seed: 3 };
+        let s = sim::simulate(&sc, &options).unwrap().summary;
+        assert_eq!(s.requests_arrived, s.requests_served + s.requests_queued_at_end + s.requests_dropped);
+        assert!(s.cost_usd > 0.0 && s.peak_nodes > 0);
+    }
 }
 
 /// A bursty day (spiky-spot-burst, bursts to 2 × the declared peak) with two more replicas' worth of

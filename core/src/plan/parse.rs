@@ -196,6 +196,12 @@ pub fn validate(plan: &Plan) -> Vec<PlanError> {
                 generated.entry(format!("{}-{}", d.name, stage.as_str())).or_insert(i);
             }
         }
+        // Placeholder pods are a Deployment `<fleet>-placeholder`.
+        for fleet in d.fleets() {
+            if fleet.warm_capacity.is_some_and(|w| w.kind == super::WarmCapacityKind::PlaceholderPods) {
+                generated.entry(format!("{}-placeholder", fleet.name)).or_insert(i);
+            }
+        }
     }
     for (i, d) in spec.deployments.iter().enumerate() {
         let path = |field: &str| format!("spec.deployments[{i}].{field}");
@@ -210,15 +216,21 @@ pub fn validate(plan: &Plan) -> Vec<PlanError> {
             );
         } else if let Some(owner) = generated.get(d.name.as_str()).filter(|owner| **owner != i) {
             let other = &spec.deployments[*owner].name;
-            err(
-                path("name"),
+            let message = if d.name.ends_with("-placeholder") {
+                format!(
+                    "{:?} is also the name of deployment {other:?}'s placeholder pods (warmCapacity): the export \
+                     would hold two Deployments of that name; rename one",
+                    d.name
+                )
+            } else {
                 format!(
                     "{:?} is also the name of deployment {other:?}'s {} stage: the export would hold two \
                      Deployments, Services, autoscalers and PodDisruptionBudgets of that name; rename one",
                     d.name,
                     d.name.rsplit('-').next().unwrap_or_default()
-                ),
-            );
+                )
+            };
+            err(path("name"), message);
         }
         for (key, value) in &d.node_selector {
             let at = path(&format!("nodeSelector.{key}"));
