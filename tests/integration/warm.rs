@@ -182,6 +182,32 @@ fn lint_names_the_fields_and_stops_asking_for_warm_capacity() {
     assert!(seen > 0, "no example gets TF048 any more: the test checks nothing");
 }
 
+/// Placement (the static bands, `tokenfleet plan`) counts warm capacity's nodes in the node count and
+/// the cost, and a static pool's nodes whether used or not.
+#[test]
+fn placement_counts_warm_capacity_in_nodes_and_cost() {
+    let plan = example("spiky-spot-burst");
+    let none = tokenfleet_core::place::evaluate(&plan);
+    let replicas = |o: &tokenfleet_core::place::Outcome| o.deployments.iter().map(|d| d.replicas).sum::<u32>();
+    for (variant, p) in warm_capacity_variants(&plan, "chat", 2).unwrap() {
+        let o = tokenfleet_core::place::evaluate(&p);
+        assert!(o.summary.cost_usd_per_hour >= none.summary.cost_usd_per_hour, "{variant:?}");
+        if variant != WarmVariant::MinReplicas {
+            assert_eq!(replicas(&o), replicas(&none), "{variant:?}: warm capacity is not replicas");
+        }
+        if matches!(variant, WarmVariant::CapacityBuffer | WarmVariant::PlaceholderPods) {
+            assert_eq!(o.summary.warm_devices, 2, "{variant:?}");
+            // Free room on the baseline's nodes (two single-GPU replicas on a 4-GPU spot node) holds
+            // them here at no extra cost.
+        }
+        if variant == WarmVariant::StaticNodePool {
+            let pool = p.spec.node_pools.iter().find(|x| x.replicas.is_some()).unwrap();
+            let placed = o.pools.iter().find(|x| x.name == pool.name).unwrap();
+            assert_eq!(placed.nodes.iter().map(|g| g.count).sum::<u32>(), pool.replicas.unwrap(), "{placed:?}");
+        }
+    }
+}
+
 #[test]
 fn each_kind_simulates_with_requests_conserved() {
     for plan in plans_with_every_kind() {
