@@ -153,6 +153,10 @@ pub fn plan_text(plan: &Plan, outcome: &place::Outcome) -> String {
         "  devices: {}  nodes: {}  cost: {:.2} USD/hour (reserved {:.2} fixed + {:.2} marginal)",
         s.devices, s.nodes, s.cost_usd_per_hour, s.reserved_usd_per_hour, s.marginal_usd_per_hour
     );
+    if s.warm_devices > 0 {
+        let _ =
+            writeln!(out, "  warm capacity: {} devices held for bursts (in the nodes and the cost)", s.warm_devices);
+    }
     match s.usd_per_million_tokens {
         Some(usd) => {
             let _ = writeln!(out, "  cost per million tokens at the baseline rate: {usd:.4} USD");

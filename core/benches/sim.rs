@@ -61,10 +61,17 @@ fn scenario() -> Scenario {
         reservations: vec![],
         cached_images: vec![],
         parallel_pull: false,
+        static_nodes: None,
+        limit_nodes: None,
     };
     let mut reserved = pool("reserved", 100, vec![CapacityType::OnDemand], NodeOs::Bottlerocket);
-    reserved.reservations =
-        vec![Reservation { instance_type: "g5.12xlarge".to_string(), count: 1, usd_per_hour: 5.672 }];
+    reserved.reservations = vec![Reservation {
+        instance_type: "g5.12xlarge".to_string(),
+        count: 1,
+        usd_per_hour: 5.672,
+        ends_at_s: None,
+        capacity_block: false,
+    }];
     reserved.limit_devices = Some(4);
     let pools = vec![
         reserved,
@@ -98,6 +105,7 @@ fn scenario() -> Scenario {
             weights: WeightsLoad::Download,
             weights_node_cache: false,
             neuron_compile: false,
+            warm: None,
         })
         .collect();
     let timing = Timing { spot_interruptions_per_node_hour: 0.01, ..Timing::default() };

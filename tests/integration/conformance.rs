@@ -48,10 +48,28 @@ fn cel_checks(doc: &Value) -> Vec<String> {
             }
         }
         Some("NodePool") => {
+            let spec = &doc["spec"];
+            if spec.get("replicas").is_some() {
+                if spec.get("weight").is_some() {
+                    errors.push("'weight' is not supported on static NodePools".to_string());
+                }
+                if spec["limits"].as_object().is_some_and(|l| l.keys().any(|k| k != "nodes")) {
+                    errors.push("only 'limits.nodes' is supported on static NodePools".to_string());
+                }
+            }
             for b in doc["spec"]["disruption"]["budgets"].as_array().into_iter().flatten() {
                 if b.get("schedule").is_some() != b.get("duration").is_some() {
                     errors.push("budgets: schedule and duration go together".to_string());
                 }
+            }
+        }
+        Some("CapacityBuffer") => {
+            let spec = &doc["spec"];
+            if spec.get("podTemplateRef").is_some() && spec.get("scalableRef").is_some() {
+                errors.push("You must define either PodTemplateRef or ScalableRef, but not both".to_string());
+            }
+            if spec.get("podTemplateRef").is_some() && spec.get("replicas").is_none() && spec.get("limits").is_none() {
+                errors.push("If podTemplateRef is set, replicas or limits must also be set".to_string());
             }
         }
         Some("Service") if doc["spec"]["ports"].as_array().is_none_or(|p| p.is_empty()) => {

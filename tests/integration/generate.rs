@@ -188,6 +188,7 @@ pub fn plan(seed: u64) -> Plan {
             labels.insert("team".to_string(), "ml-platform".to_string());
         }
         plan.spec.node_pools.push(NodePool {
+            replicas: None,
             name: name(rng, "pool", i),
             weight: rng.chance(70).then(|| 1 + rng.below(100) as u32),
             capacity_types: {
@@ -242,6 +243,7 @@ pub fn plan(seed: u64) -> Plan {
             tensor_parallel: rng.chance(50).then(|| *rng.pick(&[1u32, 2, 4, 8])),
             replicas: bounds(rng),
             node_pool: rng.chance(50).then(|| rng.pick(&pool_names).clone()),
+            warm_capacity: None,
         };
         let (prefill, decode) =
             if mode == Mode::Disaggregated { (Some(stage(rng)), Some(stage(rng))) } else { (None, None) };
@@ -330,7 +332,34 @@ pub fn plan(seed: u64) -> Plan {
             autoscaler,
             weights,
             compile_cache,
+            warm_capacity: None,
         });
+    }
+    // Warm capacity is drawn last, so the plans of earlier seeds keep every other value.
+    for pool in &mut plan.spec.node_pools {
+        if rng.chance(15) {
+            // A static NodePool: the CRD allows no weight and no limit but `nodes`.
+            pool.replicas = Some(rng.below(4) as u32);
+            pool.weight = None;
+            pool.limits.retain(|k, _| k == "nodes");
+            if rng.chance(50) {
+                pool.limits.insert("nodes".to_string(), format!("{}", 2 + rng.below(6)));
+            }
+        }
+    }
+    for d in &mut plan.spec.deployments {
+        let warm = |rng: &mut Rng| {
+            rng.chance(30)
+                .then(|| WarmCapacity { kind: *rng.pick(&WarmCapacityKind::ALL), replicas: rng.below(4) as u32 })
+        };
+        match d.mode {
+            Mode::Disaggregated => {
+                for stage in [d.prefill.as_mut(), d.decode.as_mut()].into_iter().flatten() {
+                    stage.warm_capacity = warm(rng);
+                }
+            }
+            Mode::Monolithic => d.warm_capacity = warm(rng),
+        }
     }
     plan
 }

@@ -14,3 +14,4 @@ mod roundtrip;
 mod schema;
 mod sim;
 mod snapshots;
+mod warm;

@@ -32,9 +32,12 @@ impl Schemas {
     pub fn load(dir: &Path) -> Schemas {
         let mut schemas =
             Schemas { by_kind: HashMap::new(), documents: Vec::new(), regexes: RefCell::new(HashMap::new()) };
-        for crd in
-            ["karpenter.sh_nodepools.yaml", "karpenter.k8s.aws_ec2nodeclasses.yaml", "keda.sh_scaledobjects.yaml"]
-        {
+        for crd in [
+            "karpenter.sh_nodepools.yaml",
+            "karpenter.k8s.aws_ec2nodeclasses.yaml",
+            "keda.sh_scaledobjects.yaml",
+            "autoscaling.x-k8s.io_capacitybuffers.yaml",
+        ] {
             let doc = read_yaml(&dir.join(crd));
             let group = doc["spec"]["group"].as_str().unwrap_or_default().to_string();
             let kind = doc["spec"]["names"]["kind"].as_str().unwrap_or_default().to_string();
@@ -44,9 +47,13 @@ impl Schemas {
                 schemas.by_kind.insert((format!("{group}/{name}"), kind.clone()), (schema, None));
             }
         }
-        for api in
-            ["apis__apps__v1_openapi.json", "apis__autoscaling__v2_openapi.json", "apis__policy__v1_openapi.json"]
-        {
+        for api in [
+            "apis__apps__v1_openapi.json",
+            "apis__autoscaling__v2_openapi.json",
+            "apis__policy__v1_openapi.json",
+            "apis__scheduling.k8s.io__v1_openapi.json",
+            "api__v1_openapi.json",
+        ] {
             let path = dir.join(api);
             let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
             let doc: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));

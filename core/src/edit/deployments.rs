@@ -289,6 +289,7 @@ impl Plan {
             }
             Mode::Disaggregated => {
                 let stage = Stage {
+                    warm_capacity: None,
                     tensor_parallel: None,
                     replicas: d.replicas,
                     node_pool: d.node_selector.remove(NODE_POOL_SELECTOR),

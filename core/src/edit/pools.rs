@@ -59,9 +59,12 @@ impl Plan {
             }
         }
         sorted.extend(pools);
-        let weights = weights_highest_first(sorted.len());
-        for (pool, weight) in sorted.iter_mut().zip(weights) {
-            pool.weight = Some(weight);
+        // A static NodePool takes no weight (the NodePool CRD refuses one): it keeps its place in the
+        // list, and the dynamic pools get the weights.
+        let dynamic = sorted.iter().filter(|p| p.replicas.is_none()).count();
+        let mut weights = weights_highest_first(dynamic).into_iter();
+        for pool in sorted.iter_mut() {
+            pool.weight = if pool.replicas.is_some() { None } else { weights.next() };
         }
         self.spec.node_pools = sorted;
     }

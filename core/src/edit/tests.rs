@@ -8,6 +8,7 @@ use crate::plan::{
 
 fn pool(name: &str, weight: Option<u32>, families: &[&str]) -> NodePool {
     NodePool {
+        replicas: None,
         name: name.to_string(),
         weight,
         capacity_types: vec![CapacityType::OnDemand],
@@ -371,4 +372,18 @@ fn a_deployment_pinned_by_selector_or_by_both_stages_names_its_pool() {
 #[test]
 fn a_pasted_trace_is_normalised() {
     assert_eq!(normalize_trace_csv("t,rps\r\n0,1\r2,3\n\n"), "t,rps\n0,1\n2,3\n");
+}
+
+/// A static NodePool takes no weight: moving pools reweights only the dynamic ones, and the plan
+/// stays valid.
+#[test]
+fn moving_pools_leaves_a_static_pool_without_weight() {
+    let mut plan = three_pools();
+    let i = plan.spec.node_pools.iter().position(|p| p.name == "a").unwrap();
+    plan.spec.node_pools[i].weight = None;
+    plan.spec.node_pools[i].replicas = Some(2);
+    plan.move_pool("a", 0).unwrap();
+    let weights: Vec<_> = plan.spec.node_pools.iter().map(|p| (p.name.as_str(), p.weight)).collect();
+    assert_eq!(weights, [("a", None), ("b", Some(20)), ("c", Some(10))]);
+    assert!(validate(&plan).is_empty(), "{:?}", validate(&plan));
 }

@@ -90,7 +90,22 @@ pub(super) fn lint_dynamic(plan: &Plan, outcome: &place::Outcome, out: &mut Vec<
         // the deployment's weights and compilation.
         let pool = fleet.node_pools.first().and_then(|p| plan.node_pool(p));
         let start = crate::sim::plan_adapter::pod_start(plan, d, pool, weights_gib);
-        let parts = cold_start_parts(&timing, &start);
+        let mut parts = cold_start_parts(&timing, &start);
+        // Warm capacity saves the node's start (and, for placeholders, the image pull) of the first
+        // replicas of a burst; a static NodePool the deployment may use saves the node's start.
+        let static_pool = plan.spec.node_pools.iter().any(|p| {
+            p.replicas.is_some_and(|r| r > 0) && d.fleets().iter().any(|f| place::pool_rejects(p, d, f).is_none())
+        });
+        let warm = d.warm_capacity.filter(|w| w.replicas > 0);
+        if warm.is_some() || static_pool {
+            let prepulled = warm.is_some_and(|w| w.kind == plan::WarmCapacityKind::PlaceholderPods);
+            parts.retain(|p| {
+                let saved = ["batching", "launch", "boot", "device plugin"].contains(&p.part)
+                    || (prepulled && p.part == "image pull");
+                !saved
+            });
+        }
+        let has_warm = warm.is_some() || static_pool;
         let poll_s = match a.kind {
             plan::AutoscalerKind::Hpa => timing.hpa_sync_period_s,
             plan::AutoscalerKind::Keda => a.polling_interval_seconds.map_or(30.0, f64::from),
@@ -122,7 +137,7 @@ pub(super) fn lint_dynamic(plan: &Plan, outcome: &place::Outcome, out: &mut Vec<
                 ),
                 shorten_the_start(d, &start),
             ));
-        } else if critical && w.trace.is_none() && fleet.replicas < need && cold_s >= LONG_COLD_START_S {
+        } else if critical && w.trace.is_none() && fleet.replicas < need && cold_s >= LONG_COLD_START_S && !has_warm {
             out.push(Finding::new(
                 "TF048",
                 Severity::Info,
@@ -134,8 +149,10 @@ pub(super) fn lint_dynamic(plan: &Plan, outcome: &place::Outcome, out: &mut Vec<
                     fleet.replicas,
                     listed.join(", ")
                 ),
-                "keep warm capacity for bursts (a higher minReplicas, a static NodePool or a CapacityBuffer); \
-                 `tokenfleet plan` shows what the bursts cost over the day",
+                "keep warm capacity for bursts: spec.deployments[].warmCapacity {kind: capacityBuffer or \
+                 placeholderPods, replicas: N} (per stage when disaggregated), a static NodePool \
+                 (spec.nodePools[].replicas), or a higher replicas.min; `tokenfleet plan` shows what the bursts \
+                 cost over the day",
             ));
         }
     }
@@ -162,7 +179,10 @@ fn shorten_the_start(d: &plan::Deployment, start: &PodStart) -> String {
     if start.neuron_compile {
         levers.push("cache the compiled artifacts (compileCache)");
     }
-    let mut fix = "keep more replicas warm (minReplicas) or scale earlier (a lower target)".to_string();
+    let mut fix = "keep more replicas warm (replicas.min) or spare capacity for the burst (warmCapacity: \
+                   capacityBuffer or placeholderPods, or a static NodePool's replicas), or scale earlier (a lower \
+                   target)"
+        .to_string();
     if !levers.is_empty() {
         fix.push_str(", or shorten the start: ");
         fix.push_str(&levers.join("; "));
@@ -188,7 +208,7 @@ pub(super) fn lint_node_cache(plan: &Plan, outcome: &place::Outcome, out: &mut V
         if !pools.is_empty() && !nvme {
             let names: Vec<&str> = pools.iter().map(|p| p.name.as_str()).collect();
             out.push(Finding::new(
-                "TF049",
+                "TF053",
                 Severity::Warning,
                 format!("spec.deployments[{i}].weights.nodeCache"),
                 format!(

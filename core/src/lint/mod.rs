@@ -11,6 +11,7 @@ use crate::plan::{self, tree::Node};
 
 mod dynamic;
 mod plan_rules;
+mod warm;
 pub use plan_rules::{lint_plan, lint_plan_with};
 
 /// Every rule code with its severity and a one-line summary (for docs and `--help`).
@@ -48,13 +49,16 @@ pub const RULES: &[(&str, Severity, &str)] = &[
     ("TF040", Severity::Error, "invalid plan value (weight, names, bounds, references)"),
     ("TF041", Severity::Info, "EC2NodeClass referenced but not in the input (placeholder added on import)"),
     ("TF042", Severity::Warning, "consolidateAfter not set (Karpenter defaults it to 0s)"),
-    ("TF043", Severity::Warning, "static NodePool (spec.replicas): imported as a dynamic pool"),
     ("TF044", Severity::Error, "precision the placed chips cannot run (BF16 on T4, FP8 on A10G)"),
     ("TF045", Severity::Warning, "request timeout shorter than the end-to-end SLO (requests dropped, not late)"),
     ("TF046", Severity::Warning, "queue depth (zero below capacity) with no signal that follows the load (flapping)"),
     ("TF047", Severity::Warning, "scale-up path (cold start end to end) slower than the traffic's ramp"),
     ("TF048", Severity::Info, "no warm capacity under SLO-critical traffic whose bursts need more replicas"),
-    ("TF049", Severity::Warning, "weights.nodeCache on NodePools without local NVMe (the cache falls back to EBS)"),
+    ("TF049", Severity::Info, "static NodePool or CapacityBuffer: an alpha Karpenter feature gate must be enabled"),
+    ("TF050", Severity::Warning, "static NodePool too small for the deployments that can only run on it"),
+    ("TF051", Severity::Warning, "warm capacity whose chunk fits no instance type of the allowed NodePools"),
+    ("TF052", Severity::Warning, "warm capacity beyond the allowed NodePools' limits"),
+    ("TF053", Severity::Warning, "weights.nodeCache on NodePools without local NVMe (the cache falls back to EBS)"),
 ];
 
 /// Lints plan text; findings carry the line of their field.
@@ -113,6 +117,9 @@ fn translate(import: &Import, plan_path: &str) -> Option<(usize, String)> {
         ("NodePool", "limits") => "spec.limits",
         ("NodePool", "taints") => "spec.template.spec.taints",
         ("NodePool", "weight") => "spec.weight",
+        ("NodePool", "replicas") => "spec.replicas",
+        ("CapacityBuffer", _) => "spec.replicas",
+        ("Deployment", "warmCapacity") => "spec.replicas",
         ("NodePool", "expireAfter") => "spec.template.spec.expireAfter",
         ("NodePool", "nodeClass") => "spec.template.spec.nodeClassRef",
         ("Deployment", "tolerations") => "spec.template.spec.tolerations",

@@ -88,6 +88,8 @@ pub fn lint_plan_with(plan: &Plan, outcome: &place::Outcome) -> Vec<Finding> {
         match &pool.consolidation.after {
             // Valid: the NodePool CRD defaults `disruption` to `consolidateAfter: 0s`. For GPU nodes
             // that take minutes to start, consolidating the moment one is empty churns capacity.
+            // A static NodePool ignores consolidateAfter.
+            None if pool.replicas.is_some() => {}
             None => add(
                 "TF042",
                 Severity::Warning,
@@ -433,6 +435,7 @@ pub fn lint_plan_with(plan: &Plan, outcome: &place::Outcome) -> Vec<Finding> {
     }
     super::dynamic::lint_dynamic(plan, outcome, &mut out);
     super::dynamic::lint_node_cache(plan, outcome, &mut out);
+    super::warm::lint_warm(plan, &mut out);
     out
 }
 

@@ -36,6 +36,7 @@ fn pool(name: String, weight: u32, capacity: Vec<CapacityType>, a: &Assignment, 
     labels.insert(DEPLOYMENT_LABEL.to_string(), a.deployment.clone());
     let reserved = capacity == [CapacityType::Reserved];
     NodePool {
+        replicas: None,
         name,
         weight: Some(weight),
         capacity_types: capacity,
@@ -199,6 +200,7 @@ fn disaggregated(input: &OptimizeInput, c: &Candidate, deployments: &mut Vec<Dep
         }
     };
     let stage = |a: &Assignment| Stage {
+        warm_capacity: None,
         tensor_parallel: Some(a.tensor_parallel),
         replicas: replica_bounds(c, a),
         node_pool: Some(pool_name(a)),
@@ -269,6 +271,7 @@ fn deployment(input: &OptimizeInput, c: &Candidate, a: &Assignment) -> Deploymen
     node_selector.insert(DEPLOYMENT_LABEL.to_string(), a.deployment.clone());
     let running_target = a.running_sequences_per_replica.round().max(1.0);
     Deployment {
+        warm_capacity: None,
         name: a.deployment.clone(),
         model: input.model_name.clone(),
         precision: a.precision.clone(),

@@ -12,6 +12,9 @@
 //! optimize::apply_candidate(&Plan, &Candidate) -> Result<Plan, OptimizeError> (the same, from the plan)
 //! optimize::slo_check(&Plan, &OptimizeInput, &[Assignment]) -> Vec<SloCheck> (re-checks an emitted plan)
 //! optimize::explain(&Recommendation) -> String                             (the CLI's text format)
+//! optimize::with_warm_capacity(&Plan, deployment, count, WarmVariant) -> Result<Plan, WarmError>
+//! optimize::warm_capacity_variants(&Plan, deployment, count) -> Result<Vec<(WarmVariant, Plan)>, WarmError>
+//!                                           (warm capacity as minReplicas, buffer, placeholders, static pool)
 //! ```
 //!
 //! What is searched (see `docs/optimize.md`): every priced accelerated instance type of the catalog in
@@ -30,6 +33,7 @@ mod explain;
 mod levers;
 mod search;
 mod unfit;
+mod warm;
 
 pub use closed_loop::{
     AutoscalingChoice, CandidateDay, DayConfig, LeverChoice, IMAGE_CACHE_USD_PER_HOUR, STABLE_REVERSALS_PER_DAY,
@@ -37,6 +41,7 @@ pub use closed_loop::{
 pub use emit::{slo_check, SloCheck};
 pub use explain::explain;
 pub use levers::{apply_start_levers, StartLevers, S3_PLACEHOLDER};
+pub use warm::{warm_capacity_variants, with_warm_capacity, WarmError, WarmVariant};
 
 use serde::Serialize;
 

@@ -9,9 +9,12 @@
 //!   holds are packed, and the cheapest type that holds them is launched (Karpenter's bin-packing).
 //! - Reserved capacity (the node class's capacity reservations) is used before new launches, while the
 //!   reservation has instances left; its fixed cost is reported apart from the marginal cost.
+//! - Warm capacity (`warm.rs`): static NodePools' nodes exist first and hold pods first; a fleet's
+//!   warm capacity takes room after its replicas, so it counts in nodes and cost.
 
 mod quantity;
 pub mod sizing;
+mod warm;
 
 pub use quantity::parse_quantity;
 pub use sizing::{BandValue, LatencyBand, PodRequests};
@@ -68,6 +71,14 @@ pub struct Summary {
     /// Cost per million tokens (input + output) at the baseline request rate; `None` at rate 0.
     pub usd_per_million_tokens: Option<f64>,
     pub unplaced_pods: u32,
+    /// Accelerator devices held by warm capacity (CapacityBuffers' virtual pods and placeholder pods);
+    /// not in `devices`, in the pools' `devices_used`.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub warm_devices: u32,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -253,6 +264,8 @@ struct State<'a> {
     reservations_left: BTreeMap<String, u32>,
     /// Usage per pool and limited resource.
     usage: Vec<BTreeMap<String, f64>>,
+    /// Devices placed for warm capacity.
+    warm_devices: u32,
 }
 
 impl State<'_> {
@@ -275,6 +288,10 @@ impl State<'_> {
         pending: u32,
     ) -> Option<(&'static InstanceType, CapacityType, f64, u32)> {
         let pool = self.pools[pool_index];
+        // A static NodePool launches nothing for pending pods.
+        if pool.replicas.is_some() {
+            return None;
+        }
         let region = &self.plan.spec.region;
         let candidates: Vec<&'static InstanceType> = pool_instance_types(pool)
             .filter(|t| pod.pods_per_node(t) > 0 && selector.allows_type(t) && self.within_limits(pool_index, t))
@@ -377,6 +394,7 @@ pub fn evaluate(plan: &Plan) -> Outcome {
         usage: vec![BTreeMap::new(); pools.len()],
         pools,
         nodes: Vec::new(),
+        warm_devices: 0,
         reservations_left: plan
             .spec
             .node_classes
@@ -385,6 +403,7 @@ pub fn evaluate(plan: &Plan) -> Outcome {
             .map(|r| (r.id.clone(), r.count))
             .collect(),
     };
+    state.launch_static_pools();
     let mut deployments = Vec::new();
     let mut unplaced = Vec::new();
     let mut pods_placed: u32 = 0;
@@ -402,6 +421,8 @@ pub fn evaluate(plan: &Plan) -> Outcome {
             let mut per_pool: BTreeMap<usize, u32> = BTreeMap::new();
             let mut reasons: Vec<String> = Vec::new();
             let mut first_instance: Option<&'static InstanceType> = None;
+            remaining =
+                state.fill_static(deployment, &fleet, &pod, &selector, remaining, &mut per_pool, &mut first_instance);
             for pool_index in 0..state.pools.len() {
                 if remaining == 0 {
                     break;
@@ -478,6 +499,7 @@ pub fn evaluate(plan: &Plan) -> Outcome {
                 },
             });
             stages.push((deployments.len() - 1, first_instance));
+            state.place_warm(deployment, &fleet, &pod, &selector);
         }
         // Disaggregated stages are sized with the stage model, each against the SLOs it governs.
         if let ([pf, df], [(pi, pt), (di, dt)]) = (fleets.as_slice(), stages.as_slice()) {
@@ -518,6 +540,7 @@ pub fn evaluate(plan: &Plan) -> Outcome {
         usd_per_million_tokens: (tokens_per_hour > 0.0 && tokens_per_hour.is_finite())
             .then(|| round_to(cost / (tokens_per_hour / 1e6), 4)),
         unplaced_pods: unplaced.iter().map(|u| u.replicas).sum(),
+        warm_devices: state.warm_devices,
     };
     let after_reservations_end = after_reservations_end(plan);
     Outcome { summary, deployments, pools: pool_outcomes, unplaced, after_reservations_end }

@@ -251,6 +251,10 @@ pub struct Deployment {
     /// Neuron only: where compiled artifacts are kept, so a new pod loads them instead of compiling.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub compile_cache: Option<CompileCache>,
+    /// Spare capacity for bursts beyond the running replicas (monolithic deployments; a
+    /// disaggregated deployment sets it per stage).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub warm_capacity: Option<WarmCapacity>,
 }
 
 /// Where a deployment's weights are read from, and whether nodes keep a copy.
@@ -317,6 +321,40 @@ impl Deployment {
     }
 }
 
+/// Spare capacity kept ready for `replicas` more replicas of one fleet, each chunk one replica's shape
+/// (its devices, node selector and tolerations).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct WarmCapacity {
+    pub kind: WarmCapacityKind,
+    /// Chunks of one replica's shape.
+    pub replicas: u32,
+}
+
+/// How warm capacity is kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum WarmCapacityKind {
+    /// A `CapacityBuffer` (autoscaling.x-k8s.io, Karpenter's alpha `CapacityBuffer` feature gate):
+    /// virtual pods in Karpenter's scheduling keep free nodes; nothing runs on them.
+    CapacityBuffer,
+    /// A Deployment of low-priority pause pods that serving pods preempt; they pre-pull the serving
+    /// image on their nodes.
+    PlaceholderPods,
+}
+
+impl WarmCapacityKind {
+    pub const ALL: [WarmCapacityKind; 2] = [WarmCapacityKind::CapacityBuffer, WarmCapacityKind::PlaceholderPods];
+
+    /// The plan's name for it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WarmCapacityKind::CapacityBuffer => "capacityBuffer",
+            WarmCapacityKind::PlaceholderPods => "placeholderPods",
+        }
+    }
+}
+
 fn default_precision() -> String {
     "bf16".to_string()
 }
@@ -340,6 +378,9 @@ pub struct Stage {
     /// Pin this stage to a NodePool (`karpenter.sh/nodepool` node selector).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub node_pool: Option<String>,
+    /// Spare capacity for this stage's bursts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub warm_capacity: Option<WarmCapacity>,
 }
 
 /// Which fleet of a disaggregated deployment: the one that prefills or the one that decodes.
@@ -524,6 +565,11 @@ pub struct NodePool {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expire_after: Option<String>,
     pub node_class: String,
+    /// A static NodePool (`spec.replicas`, Karpenter's alpha `StaticCapacity` feature gate): this
+    /// many nodes kept running all day, never consolidated, and none launched for pending pods. Takes
+    /// no weight and no limit but `nodes`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replicas: Option<u32>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -710,6 +756,7 @@ impl Deployment {
                     tensor_parallel: stage.tensor_parallel.unwrap_or(self.tensor_parallel),
                     replicas: stage.replicas,
                     node_pool: stage.node_pool.clone(),
+                    warm_capacity: stage.warm_capacity,
                 })
                 .collect(),
             _ => vec![Fleet {
@@ -718,6 +765,7 @@ impl Deployment {
                 tensor_parallel: self.tensor_parallel,
                 replicas: self.replicas,
                 node_pool: None,
+                warm_capacity: self.warm_capacity,
             }],
         }
     }
@@ -733,6 +781,14 @@ pub struct Fleet {
     pub tensor_parallel: u32,
     pub replicas: ReplicaBounds,
     pub node_pool: Option<String>,
+    pub warm_capacity: Option<WarmCapacity>,
+}
+
+impl Deployment {
+    /// Whether this deployment (or a stage of it) keeps warm capacity beyond its running replicas.
+    pub fn has_warm_capacity(&self) -> bool {
+        self.fleets().iter().any(|f| f.warm_capacity.is_some_and(|w| w.replicas > 0))
+    }
 }
 
 impl Plan {

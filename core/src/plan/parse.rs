@@ -196,6 +196,12 @@ pub fn validate(plan: &Plan) -> Vec<PlanError> {
                 generated.entry(format!("{}-{}", d.name, stage.as_str())).or_insert(i);
             }
         }
+        // Placeholder pods are a Deployment `<fleet>-placeholder`.
+        for fleet in d.fleets() {
+            if fleet.warm_capacity.is_some_and(|w| w.kind == super::WarmCapacityKind::PlaceholderPods) {
+                generated.entry(format!("{}-placeholder", fleet.name)).or_insert(i);
+            }
+        }
     }
     for (i, d) in spec.deployments.iter().enumerate() {
         let path = |field: &str| format!("spec.deployments[{i}].{field}");
@@ -210,15 +216,21 @@ pub fn validate(plan: &Plan) -> Vec<PlanError> {
             );
         } else if let Some(owner) = generated.get(d.name.as_str()).filter(|owner| **owner != i) {
             let other = &spec.deployments[*owner].name;
-            err(
-                path("name"),
+            let message = if d.name.ends_with("-placeholder") {
+                format!(
+                    "{:?} is also the name of deployment {other:?}'s placeholder pods (warmCapacity): the export \
+                     would hold two Deployments of that name; rename one",
+                    d.name
+                )
+            } else {
                 format!(
                     "{:?} is also the name of deployment {other:?}'s {} stage: the export would hold two \
                      Deployments, Services, autoscalers and PodDisruptionBudgets of that name; rename one",
                     d.name,
                     d.name.rsplit('-').next().unwrap_or_default()
-                ),
-            );
+                )
+            };
+            err(path("name"), message);
         }
         for (key, value) in &d.node_selector {
             let at = path(&format!("nodeSelector.{key}"));
@@ -306,6 +318,18 @@ pub fn validate(plan: &Plan) -> Vec<PlanError> {
             err(path("tensorParallel"), format!("must be between 1 and {MAX_TENSOR_PARALLEL}"));
         }
         check_bounds(&mut err, path("replicas"), d.replicas);
+        if let Some(warm) = &d.warm_capacity {
+            if d.mode == Mode::Disaggregated {
+                err(
+                    path("warmCapacity"),
+                    "a disaggregated deployment keeps warm capacity per stage: set prefill.warmCapacity and/or \
+                     decode.warmCapacity"
+                        .into(),
+                );
+            } else {
+                check_warm(&mut err, path("warmCapacity"), warm);
+            }
+        }
         if let Some(u) = d.gpu_memory_utilization {
             if !(u > 0.0 && u <= 1.0) {
                 err(path("gpuMemoryUtilization"), format!("{u} is not a fraction between 0 and 1"));
@@ -318,6 +342,9 @@ pub fn validate(plan: &Plan) -> Vec<PlanError> {
                         None => err(path(stage_name), format!("disaggregated mode needs a {stage_name} stage")),
                         Some(stage) => {
                             check_bounds(&mut err, path(&format!("{stage_name}.replicas")), stage.replicas);
+                            if let Some(warm) = &stage.warm_capacity {
+                                check_warm(&mut err, path(&format!("{stage_name}.warmCapacity")), warm);
+                            }
                             if stage.tensor_parallel.is_some_and(|tp| tp == 0 || tp > MAX_TENSOR_PARALLEL) {
                                 err(
                                     path(&format!("{stage_name}.tensorParallel")),
@@ -374,6 +401,26 @@ pub fn validate(plan: &Plan) -> Vec<PlanError> {
         if let Some(w) = p.weight {
             if !(1..=100).contains(&w) {
                 err(path("weight"), format!("{w} is outside 1–100"));
+            }
+        }
+        if let Some(replicas) = p.replicas {
+            // The NodePool CRD's CEL rules for static NodePools.
+            if p.weight.is_some() {
+                err(
+                    path("weight"),
+                    "'weight' is not supported on static NodePools (replicas is set): remove the weight or the \
+                     replicas"
+                        .into(),
+                );
+            }
+            for resource in p.limits.keys().filter(|r| r.as_str() != "nodes") {
+                err(
+                    path(&format!("limits.{resource}")),
+                    "only 'limits.nodes' is supported on static NodePools (replicas is set)".into(),
+                );
+            }
+            if replicas > MAX_REPLICAS {
+                err(path("replicas"), format!("{replicas} is more than {MAX_REPLICAS} nodes"));
             }
         }
         if p.capacity_types.is_empty() {
@@ -733,6 +780,12 @@ fn check_levers(err: &mut impl FnMut(String, String), i: usize, d: &super::Deplo
             ),
             _ => {}
         }
+    }
+}
+
+fn check_warm(err: &mut impl FnMut(String, String), path: String, warm: &super::WarmCapacity) {
+    if warm.replicas > MAX_REPLICAS {
+        err(format!("{path}.replicas"), format!("{} is more than {MAX_REPLICAS} replicas", warm.replicas));
     }
 }
 

@@ -31,7 +31,7 @@ pub use params::{NodeOs, PodStart, Timing, WeightsLoad};
 pub use plan_adapter::{from_plan, PlanInputs};
 pub use scenario::{
     Autoscaler, BudgetRule, ConsolidationPolicy, DisruptionBudget, DisruptionReason, Reservation, Scenario,
-    SimDeployment, SimInstanceType, SimOptions, SimPool, SloMetric, SloTarget,
+    SimDeployment, SimInstanceType, SimOptions, SimPool, SimWarm, SloMetric, SloTarget, WarmKind,
 };
 pub use serving::{Band, FirstOrderReplica, LatencyPoint, ReplicaPerformance, ServiceProfile};
 pub use traffic::{parse_trace_csv, Profile, ProfileParams, TraceRow, Traffic, TrafficSource};
@@ -50,3 +50,5 @@ pub fn simulate_plan(
 mod agreement;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod warm_tests;

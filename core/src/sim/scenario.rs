@@ -88,6 +88,26 @@ pub struct SimDeployment {
     /// Neuron without cached compiled artifacts: every pod compiles on its start.
     #[serde(default)]
     pub neuron_compile: bool,
+    /// Warm capacity kept for this deployment's bursts (none by default).
+    #[serde(default)]
+    pub warm: Option<SimWarm>,
+}
+
+/// Warm capacity of one deployment: `replicas` chunks of one replica's shape.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SimWarm {
+    pub kind: WarmKind,
+    pub replicas: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WarmKind {
+    /// A CapacityBuffer: virtual pods in Karpenter's scheduling keep free devices on allowed nodes,
+    /// refilled every buffer reconcile; nodes holding them are not consolidated.
+    CapacityBuffer,
+    /// Low-priority pause pods that serving pods preempt; they pre-pull the serving image.
+    PlaceholderPods,
 }
 
 /// An instance type a NodePool allows, with its prices in the plan's region.
@@ -206,6 +226,13 @@ pub struct SimPool {
     /// The node class pulls with SOCI parallel pull and unpack.
     #[serde(default)]
     pub parallel_pull: bool,
+    /// A static NodePool (`spec.replicas`): this many nodes kept running, none launched for pending
+    /// pods, never consolidated.
+    #[serde(default)]
+    pub static_nodes: Option<u32>,
+    /// `spec.limits.nodes`.
+    #[serde(default)]
+    pub limit_nodes: Option<u32>,
 }
 
 impl SimPool {

@@ -21,7 +21,7 @@ fn a10g_llama8b() -> ServiceProfile {
     ServiceProfile::sample(&m, 1024.0, 256.0)
 }
 
-fn g5(name: &str, devices: u32, od: f64) -> SimInstanceType {
+pub(crate) fn g5(name: &str, devices: u32, od: f64) -> SimInstanceType {
     SimInstanceType {
         name: name.to_string(),
         family: "g5".to_string(),
@@ -47,10 +47,12 @@ pub(crate) fn pool(name: &str, os: NodeOs, limit_devices: Option<u32>) -> SimPoo
         reservations: vec![],
         cached_images: vec![],
         parallel_pull: false,
+        static_nodes: None,
+        limit_nodes: None,
     }
 }
 
-fn hpa(min: u32, max: u32, queue_target: f64) -> Autoscaler {
+pub(crate) fn hpa(min: u32, max: u32, queue_target: f64) -> Autoscaler {
     Autoscaler::Hpa(HpaSpec {
         min_replicas: min,
         max_replicas: max,
@@ -80,6 +82,7 @@ pub(crate) fn scenario(traffic: Traffic, autoscaler: Autoscaler, pools: Vec<SimP
             weights: WeightsLoad::Download,
             weights_node_cache: false,
             neuron_compile: false,
+            warm: None,
         }],
         pools,
         slos: vec![
@@ -91,7 +94,7 @@ pub(crate) fn scenario(traffic: Traffic, autoscaler: Autoscaler, pools: Vec<SimP
     }
 }
 
-fn steady(rps: f64) -> Traffic {
+pub(crate) fn steady(rps: f64) -> Traffic {
     Traffic {
         source: TrafficSource::Profile {
             profile: Profile::Steady,
@@ -102,7 +105,7 @@ fn steady(rps: f64) -> Traffic {
 }
 
 /// A step from `low` to `high` requests/s at `at_s`.
-fn step_trace(low: f64, high: f64, at_s: f64) -> Traffic {
+pub(crate) fn step_trace(low: f64, high: f64, at_s: f64) -> Traffic {
     let rows = vec![
         TraceRow { t_s: 0.0, requests_per_s: low, input_tokens: None, output_tokens: None },
         TraceRow { t_s: at_s, requests_per_s: high, input_tokens: None, output_tokens: None },
@@ -110,7 +113,7 @@ fn step_trace(low: f64, high: f64, at_s: f64) -> Traffic {
     Traffic { source: TrafficSource::Trace { rows }, arrival_noise: false, ..Traffic::default() }
 }
 
-fn opts(duration_s: f64) -> SimOptions {
+pub(crate) fn opts(duration_s: f64) -> SimOptions {
     SimOptions { duration_s, step_s: 1.0, series_step_s: 60.0, seed: 42 }
 }
 

@@ -12,6 +12,7 @@ use crate::plan::tree::{self, Node};
 use crate::plan::*;
 
 mod nodes;
+mod warm;
 mod workloads;
 
 /// A Plan read from Kubernetes YAML, the findings made on the way, and where each plan element came from.
@@ -184,6 +185,8 @@ struct Importer<'a> {
     deployment_docs: Vec<(&'a SourceDocument, usize)>,
     /// EC2NodeClasses with `instanceStorePolicy: RAID0`, and their node class's index.
     raid0_classes: Vec<(&'a SourceDocument, usize)>,
+    /// CapacityBuffers and placeholder Deployments, read once the serving Deployments are in.
+    warm_docs: Vec<&'a SourceDocument>,
 }
 
 fn origin(doc: &SourceDocument, plan_path: String) -> Origin {
@@ -211,11 +214,15 @@ pub fn import_documents(docs: &[SourceDocument]) -> Import {
         pdb_targets: Vec::new(),
         deployment_docs: Vec::new(),
         raid0_classes: Vec::new(),
+        warm_docs: Vec::new(),
     };
     for doc in docs {
         match doc.kind() {
             "EC2NodeClass" => im.node_class(doc),
             "NodePool" => im.node_pool(doc),
+            "Deployment" if warm::is_placeholder(doc) => im.warm_docs.push(doc),
+            "CapacityBuffer" => im.warm_docs.push(doc),
+            "PriorityClass" if doc.name() == render::PLACEHOLDER_PRIORITY_CLASS => {}
             "Deployment" => im.deployment(doc),
             "HorizontalPodAutoscaler" | "ScaledObject" => im.autoscalers.push(doc),
             "ConfigMap" if doc.node.get("data").and_then(|d| d.get(render::WORKLOAD_KEY)).is_some() => im.workload(doc),
@@ -242,6 +249,10 @@ pub fn import_documents(docs: &[SourceDocument]) -> Import {
     let autoscalers = std::mem::take(&mut im.autoscalers);
     for doc in autoscalers {
         im.autoscaler(doc);
+    }
+    let warm_docs = std::mem::take(&mut im.warm_docs);
+    for doc in warm_docs {
+        im.warm_capacity(doc);
     }
     im.check_pdbs();
     for (doc, class) in std::mem::take(&mut im.raid0_classes) {

@@ -202,20 +202,9 @@ impl<'a> Importer<'a> {
                 ));
             }
         }
-        if let Some(replicas) = n.at("spec.replicas") {
-            let count = replicas.scalar_text().unwrap_or_default();
-            self.findings.push(doc.finding(
-                "TF043",
-                Severity::Warning,
-                "spec.replicas",
-                format!(
-                    "a static NodePool ({count} nodes kept running, Karpenter 1.14): the plan models it as a \
-                     dynamic pool, so its fixed nodes are neither placed nor exported again"
-                ),
-                "keep the static NodePool's YAML beside the export, or size the pool's baseline with reservations",
-            ));
-        }
         let mut pool = NodePool {
+            // A static NodePool (Karpenter 1.14, StaticCapacity feature gate).
+            replicas: n.at("spec.replicas").and_then(Node::as_i64).map(|r| r.clamp(0, u32::MAX as i64) as u32),
             name: doc.name(),
             weight: n.at("spec.weight").and_then(Node::as_i64).map(|w| w.clamp(0, u32::MAX as i64) as u32),
             capacity_types: Vec::new(),

@@ -150,6 +150,7 @@ impl<'a> Importer<'a> {
         if role == "prefill" || role == "decode" {
             let pinned = node_selector.remove("karpenter.sh/nodepool");
             let stage = Stage {
+                warm_capacity: None,
                 tensor_parallel: Some(tp),
                 replicas: ReplicaBounds { min: replicas, max: replicas.max(1) },
                 node_pool: pinned,
@@ -161,6 +162,7 @@ impl<'a> Importer<'a> {
                     self.fleets.insert(app.clone(), index);
                     self.origins.push(origin(doc, format!("spec.deployments[{index}]")));
                     self.plan.spec.deployments.push(Deployment {
+                        warm_capacity: None,
                         name: app.clone(),
                         model: model.clone(),
                         precision: precision.clone(),
@@ -198,6 +200,7 @@ impl<'a> Importer<'a> {
         self.origins.push(origin(doc, format!("spec.deployments[{index}]")));
         self.deployment_docs.push((doc, index));
         self.plan.spec.deployments.push(Deployment {
+            warm_capacity: None,
             name: doc.name(),
             model,
             precision,

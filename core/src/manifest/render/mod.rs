@@ -1,7 +1,8 @@
 //! Rendering Kubernetes manifests from a Plan: deterministic YAML, one document per resource.
 //!
 //! Order: EC2NodeClasses, NodePools (plan order), then per deployment fleet a Deployment, Service,
-//! HorizontalPodAutoscaler or KEDA ScaledObject, and PodDisruptionBudget, and last the load-test
+//! HorizontalPodAutoscaler or KEDA ScaledObject, PodDisruptionBudget and warm capacity (a
+//! CapacityBuffer or a placeholder Deployment, after their PriorityClass), and last the load-test
 //! ConfigMap (a Locust file and the workload it replays). Values a Plan holds but Kubernetes cannot
 //! (precision, engine, reservation sizes, the workload) travel in `tokenfleet.dev/*` annotations or
 //! the ConfigMap, so that import can read them back.
@@ -23,6 +24,12 @@ pub use workloads::{
 };
 mod autoscaling;
 pub use autoscaling::{horizontal_pod_autoscaler, hpa_metric_name, prometheus_query, quantity, scaled_object};
+mod warm;
+pub use warm::{
+    capacity_buffer, feature_gate_note, placeholder_deployment, placeholder_priority_class, warm_capacity, warm_of,
+    CAPACITY_BUFFER_API_VERSION, FEATURE_GATE_ANNOTATION, PAUSE_IMAGE, PLACEHOLDER_PRIORITY,
+    PLACEHOLDER_PRIORITY_CLASS, PLACEHOLDER_SUFFIX,
+};
 mod load_test;
 pub use load_test::{load_test_config_map, workload_json, LOCUSTFILE};
 
@@ -79,6 +86,15 @@ pub fn render_values(plan: &Plan) -> Vec<Doc> {
     for pool in &plan.spec.node_pools {
         out.push(node_pool(plan, pool));
     }
+    let placeholders = plan
+        .spec
+        .deployments
+        .iter()
+        .flat_map(|d| d.fleets())
+        .any(|f| warm_of(&f).is_some_and(|w| w.kind == crate::plan::WarmCapacityKind::PlaceholderPods));
+    if placeholders {
+        out.push(placeholder_priority_class(plan));
+    }
     for d in &plan.spec.deployments {
         for fleet in d.fleets() {
             out.push(deployment(plan, d, &fleet));
@@ -86,6 +102,7 @@ pub fn render_values(plan: &Plan) -> Vec<Doc> {
             out.extend(horizontal_pod_autoscaler(plan, d, &fleet));
             out.extend(scaled_object(plan, d, &fleet));
             out.push(pod_disruption_budget(plan, d, &fleet));
+            out.extend(warm_capacity(plan, d, &fleet));
         }
     }
     out.push(load_test_config_map(plan));

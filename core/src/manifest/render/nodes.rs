@@ -94,10 +94,21 @@ pub fn node_pool(plan: &Plan, pool: &NodePool) -> Doc {
     if let Some(weight) = pool.weight {
         spec.insert("weight".into(), weight.into());
     }
+    let mut metadata = Map::new();
+    metadata.insert("name".into(), s(&pool.name));
+    metadata.insert("labels".into(), labels(plan));
+    if let Some(replicas) = pool.replicas {
+        // A static NodePool: Karpenter keeps this many nodes (consolidation settings are ignored).
+        spec.insert("replicas".into(), replicas.into());
+        metadata.insert(
+            "annotations".into(),
+            obj(vec![(super::FEATURE_GATE_ANNOTATION, super::feature_gate_note("StaticCapacity").into())]),
+        );
+    }
     obj(vec![
         ("apiVersion", s("karpenter.sh/v1")),
         ("kind", s("NodePool")),
-        ("metadata", obj(vec![("name", s(&pool.name)), ("labels", labels(plan))])),
+        ("metadata", metadata.into()),
         ("spec", spec.into()),
     ])
 }

@@ -65,6 +65,7 @@ pub(in crate::optimize) fn tensor_parallel_options(t: &InstanceType, chip: &Acce
 
 pub(in crate::optimize) fn pod_requests(tp: u32, neuron: bool) -> PodRequests {
     let deployment = Deployment {
+        warm_capacity: None,
         name: "d".into(),
         model: String::new(),
         precision: String::new(),
@@ -85,6 +86,7 @@ pub(in crate::optimize) fn pod_requests(tp: u32, neuron: bool) -> PodRequests {
         compile_cache: None,
     };
     let fleet = Fleet {
+        warm_capacity: None,
         name: "d".into(),
         role: "server".into(),
         tensor_parallel: tp,

@@ -111,8 +111,11 @@ impl Cluster<'_> {
             let pool = &self.sc.pools[p];
             let Some(after) = pool.consolidate_after_s else { continue };
             let mut room = self.budget_room(p, DisruptionReason::Empty, now);
-            let eligible = |n: &Node| {
-                n.pool == p
+            // Nodes holding a CapacityBuffer's virtual pods are not consolidated.
+            let buffer = if self.any_buffer { self.buffer_nodes() } else { vec![] };
+            let eligible = |(i, n): &(usize, &Node)| {
+                !buffer.get(*i).copied().unwrap_or(false)
+                    && n.pool == p
                     && n.state == NodeState::Running
                     && !n.reserved
                     && !n.standby
@@ -121,7 +124,7 @@ impl Cluster<'_> {
                     && now - n.last_change_s >= after
             };
             let empty: Vec<usize> =
-                self.nodes.iter().enumerate().filter(|(_, n)| eligible(n) && n.pods == 0).map(|(i, _)| i).collect();
+                self.nodes.iter().enumerate().filter(|x| eligible(x) && x.1.pods == 0).map(|(i, _)| i).collect();
             for i in empty {
                 if room == 0 {
                     break;
@@ -140,7 +143,7 @@ impl Cluster<'_> {
                 .nodes
                 .iter()
                 .enumerate()
-                .filter(|(_, n)| eligible(n) && n.pods > 0)
+                .filter(|x| eligible(x) && x.1.pods > 0)
                 .min_by_key(|(i, n)| (n.devices_total - n.devices_free, *i))
                 .map(|(i, _)| i);
             if let Some(c) = candidate {
@@ -194,12 +197,12 @@ impl Cluster<'_> {
     /// than one pod unavailable.
     pub(super) fn pdb_allows(&self, node: usize, now: f64) -> bool {
         let mut unavailable = vec![0u32; self.sc.deployments.len()];
-        for pod in &self.pods {
+        for pod in self.pods.iter().filter(|p| !p.placeholder) {
             if pod.node == Some(node) || pod.ready_s > now {
                 unavailable[pod.deployment] += 1;
             }
         }
-        !self.pods.iter().any(|p| p.node == Some(node) && unavailable[p.deployment] > 1)
+        !self.pods.iter().any(|p| p.node == Some(node) && !p.placeholder && unavailable[p.deployment] > 1)
     }
 
     pub(super) fn pods_fit_elsewhere(&self, node: usize, now: f64) -> bool {

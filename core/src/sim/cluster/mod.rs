@@ -6,10 +6,14 @@ use crate::catalog::CapacityType;
 
 use super::params::Timing;
 use super::rng::Rng;
-use super::scenario::Scenario;
+use super::scenario::{Scenario, WarmKind};
 
 mod consolidation;
 mod provisioning;
+mod warm;
+
+#[cfg(test)]
+pub(crate) use warm::BUFFER_RECONCILE_S;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum NodeState {
@@ -58,6 +62,8 @@ pub(crate) struct Pod {
     /// Container started (Running phase); until `ready_s` the engine loads the model (no metrics).
     pub running_s: f64,
     pub ready_s: f64,
+    /// A low-priority placeholder pod (warm capacity), not a serving replica.
+    pub placeholder: bool,
 }
 
 /// Why Karpenter could not place pods, kept for the findings.
@@ -133,6 +139,13 @@ pub(crate) struct Cluster<'a> {
     pub launch_failures: u32,
     pub nodes_consolidated: u32,
     pub nodes_replaced: u32,
+    /// Whether any pool is static, any deployment keeps a CapacityBuffer or placeholder pods: the
+    /// warm-capacity paths run only then.
+    any_static: bool,
+    any_buffer: bool,
+    any_placeholder: bool,
+    next_buffer_s: f64,
+    pub placeholders_preempted: u32,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -221,6 +234,11 @@ impl<'a> Cluster<'a> {
             launch_failures: 0,
             nodes_consolidated: 0,
             nodes_replaced: 0,
+            any_static: sc.pools.iter().any(|p| p.static_nodes.is_some()),
+            any_buffer: sc.deployments.iter().any(|d| d.warm.is_some_and(|w| w.kind == WarmKind::CapacityBuffer)),
+            any_placeholder: sc.deployments.iter().any(|d| d.warm.is_some_and(|w| w.kind == WarmKind::PlaceholderPods)),
+            next_buffer_s: 0.0,
+            placeholders_preempted: 0,
         }
     }
 
@@ -310,7 +328,7 @@ impl<'a> Cluster<'a> {
 
     pub fn counts(&self, now: f64, out: &mut [Counts]) {
         out.iter_mut().for_each(|c| *c = Counts::default());
-        for pod in &self.pods {
+        for pod in self.pods.iter().filter(|p| !p.placeholder) {
             let c = &mut out[pod.deployment];
             c.total += 1;
             if pod.node.is_some() && pod.ready_s <= now {
@@ -326,8 +344,11 @@ impl<'a> Cluster<'a> {
     /// Creates or deletes pods so that each deployment has `desired[d]` pods (the ReplicaSet).
     pub fn reconcile_replicas(&mut self, now: f64, desired: &[u32], warm: bool) {
         let mut have = vec![0u32; desired.len()];
-        for pod in &self.pods {
+        for pod in self.pods.iter().filter(|p| !p.placeholder) {
             have[pod.deployment] += 1;
+        }
+        if self.any_placeholder {
+            self.reconcile_placeholders(now, warm);
         }
         for (d, (&want, &has)) in desired.iter().zip(&have).enumerate() {
             if want > has {
@@ -338,6 +359,7 @@ impl<'a> Cluster<'a> {
                         created_s: now,
                         running_s: f64::INFINITY,
                         ready_s: f64::INFINITY,
+                        placeholder: false,
                     });
                 }
                 if !warm {
@@ -357,7 +379,7 @@ impl<'a> Cluster<'a> {
                 .pods
                 .iter()
                 .enumerate()
-                .filter(|(_, p)| p.deployment == deployment)
+                .filter(|(_, p)| p.deployment == deployment && !p.placeholder)
                 .max_by(|(ia, a), (ib, b)| {
                     let rank = |p: &Pod| (p.node.is_none(), p.ready_s > now);
                     rank(a).cmp(&rank(b)).then(a.created_s.total_cmp(&b.created_s)).then(ia.cmp(ib))
@@ -380,7 +402,8 @@ impl<'a> Cluster<'a> {
                 node.pods -= 1;
                 node.last_change_s = now;
             }
-            None => self.longest_pending_s = self.longest_pending_s.max(now - pod.created_s),
+            None if !pod.placeholder => self.longest_pending_s = self.longest_pending_s.max(now - pod.created_s),
+            None => {}
         }
     }
 
@@ -397,6 +420,25 @@ impl<'a> Cluster<'a> {
         n.last_change_s = now;
         let p = &mut self.pods[pod];
         p.node = Some(node);
+        if p.placeholder {
+            // The pause pod starts once its init container has pulled the serving image.
+            let start = if warm { now } else { now.max(n.ready_s) };
+            let image_done = match n.images.iter().find(|(i, _)| *i == image) {
+                Some(&(_, available)) => start.max(available),
+                None => {
+                    let pull = if warm {
+                        0.0
+                    } else {
+                        t.image_pull_overhead_s + dep.image_gib * 1024.0 / t.image_pull_mib_per_s
+                    };
+                    n.images.push((image, start + pull));
+                    start + pull
+                }
+            };
+            p.running_s = image_done;
+            p.ready_s = image_done;
+            return;
+        }
         if warm {
             if !n.images.iter().any(|(i, _)| *i == image) {
                 n.images.push((image, now));
@@ -445,7 +487,7 @@ impl<'a> Cluster<'a> {
     /// included, as it nominates them), preferring nodes that are ready soonest.
     pub fn schedule(&mut self, now: f64, warm: bool) {
         for i in 0..self.pods.len() {
-            if self.pods[i].node.is_some() {
+            if self.pods[i].node.is_some() || self.pods[i].placeholder {
                 continue;
             }
             let d = self.pods[i].deployment;
@@ -459,7 +501,14 @@ impl<'a> Cluster<'a> {
                 .map(|(i, _)| i);
             if let Some(n) = best {
                 self.bind(now, i, n, warm);
+            } else if self.any_placeholder {
+                if let Some(n) = self.preempt_for(now, d) {
+                    self.bind(now, i, n, warm);
+                }
             }
+        }
+        if self.any_placeholder {
+            self.schedule_placeholders(now, warm);
         }
     }
 
@@ -500,6 +549,9 @@ impl<'a> Cluster<'a> {
                 let until = n.interruption_s + self.timing.spot_notice_s;
                 self.spot_interruptions += 1;
                 self.start_termination(now, i, until);
+                if self.any_static {
+                    self.keep_static_pools(now, false);
+                }
             }
             let n = &self.nodes[i];
             if n.state == NodeState::Running && n.block_drain_s <= now {
@@ -586,12 +638,15 @@ impl<'a> Cluster<'a> {
                 NodeState::Gone => {}
             }
         }
+        if self.any_buffer {
+            next = next.min(self.next_buffer_s);
+        }
         next.min(self.consolidation_due_s())
     }
 
     /// Records pods still unbound at the end of the run.
     pub fn finish(&mut self, end_s: f64) {
-        for p in &self.pods {
+        for p in self.pods.iter().filter(|p| !p.placeholder) {
             if p.node.is_none() {
                 self.longest_pending_s = self.longest_pending_s.max(end_s - p.created_s);
                 self.longest_unschedulable_s = self.longest_unschedulable_s.max(end_s - p.created_s);

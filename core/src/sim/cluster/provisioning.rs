@@ -26,7 +26,8 @@ impl Cluster<'_> {
             let mut any_type_fits = false;
             for oi in 0..self.pool_order.len() {
                 let p = self.pool_order[oi];
-                if !allowed(sc, d, p) {
+                // A static NodePool does not launch nodes for pending pods.
+                if !allowed(sc, d, p) || sc.pools[p].static_nodes.is_some() {
                     continue;
                 }
                 let pool = &sc.pools[p];
@@ -34,13 +35,17 @@ impl Cluster<'_> {
                     any_type_fits = true;
                 }
                 loop {
-                    let pending: Vec<usize> = self
+                    let mut pending: Vec<usize> = self
                         .pods
                         .iter()
                         .enumerate()
                         .filter(|(_, x)| x.deployment == d && x.node.is_none())
                         .map(|(i, _)| i)
                         .collect();
+                    if self.any_placeholder {
+                        // Serving pods first onto the new nodes (placeholders have the same shape).
+                        pending.sort_by_key(|&i| self.pods[i].placeholder);
+                    }
                     if pending.is_empty() {
                         break;
                     }
@@ -68,6 +73,12 @@ impl Cluster<'_> {
                 }
             }
             let left = self.pods.iter().filter(|x| x.deployment == d && x.node.is_none()).count() as u32;
+            let placeholders_left =
+                self.pods.iter().filter(|x| x.deployment == d && x.node.is_none() && x.placeholder).count() as u32;
+            if placeholders_left > 0 {
+                self.retry_at_s = now + self.timing.provisioning_retry_s;
+            }
+            let left = left - placeholders_left;
             if left > 0 {
                 let u = &mut self.unplaced[d];
                 u.max_pods = u.max_pods.max(left);

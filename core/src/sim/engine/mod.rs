@@ -236,6 +236,7 @@ pub fn simulate(sc: &Scenario, opt: &SimOptions) -> Result<Timeline, SimError> {
 
     // Time 0: reserved nodes, then the initial replicas placed and warm.
     cluster.add_reservations();
+    cluster.keep_static_pools(0.0, true);
     let desired: Vec<u32> = sc
         .deployments
         .iter()
@@ -247,6 +248,7 @@ pub fn simulate(sc: &Scenario, opt: &SimOptions) -> Result<Timeline, SimError> {
     cluster.reconcile_replicas(0.0, &desired, true);
     cluster.schedule(0.0, true);
     cluster.provision(0.0, true);
+    cluster.refill_buffers(0.0, true);
     // Initial pods Karpenter could not place stay pending and are retried like any other.
     for u in cluster.unplaced.iter_mut() {
         u.first_s = u.first_s.or(if u.max_pods > 0 { Some(0.0) } else { None });
@@ -320,6 +322,9 @@ pub fn simulate(sc: &Scenario, opt: &SimOptions) -> Result<Timeline, SimError> {
                     cluster.provision(t, false);
                 }
                 cluster.consolidate(t);
+                if cluster.buffer_due(t) {
+                    cluster.refill_buffers(t, false);
+                }
                 cluster.reconcile_replicas(t, &scratch_desired, false);
                 cluster.schedule(t, false);
                 cluster.settle();

@@ -13,7 +13,7 @@ use super::error::SimError;
 use super::params::{NodeOs, PodStart, Timing, WeightsLoad};
 use super::scenario::{
     BudgetRule, ConsolidationPolicy, DisruptionBudget, DisruptionReason, Reservation, Scenario, SimDeployment,
-    SimInstanceType, SimPool, SloMetric, SloTarget,
+    SimInstanceType, SimPool, SimWarm, SloMetric, SloTarget, WarmKind,
 };
 use super::serving::ServiceProfile;
 use super::traffic::{Profile, ProfileParams, TraceRow, Traffic, TrafficSource};
@@ -194,6 +194,7 @@ fn pool(plan: &Plan, i: usize, p: &plan::NodePool) -> Result<SimPool, SimError> 
         .collect();
     let mut limit_devices = None;
     let mut limit_cpu = None;
+    let mut limit_nodes = None;
     for (resource, quantity) in &p.limits {
         let value = parse_quantity(quantity).ok_or_else(|| {
             SimError::invalid(at(&format!("limits.{resource}")), format!("{quantity:?} is not a quantity"))
@@ -203,6 +204,7 @@ fn pool(plan: &Plan, i: usize, p: &plan::NodePool) -> Result<SimPool, SimError> 
                 limit_devices = Some(value.clamp(0.0, u32::MAX as f64).floor() as u32)
             }
             "cpu" => limit_cpu = Some(value.clamp(0.0, u32::MAX as f64).floor() as u32),
+            "nodes" => limit_nodes = Some(value.clamp(0.0, u32::MAX as f64).floor() as u32),
             _ => {}
         }
     }
@@ -211,7 +213,9 @@ fn pool(plan: &Plan, i: usize, p: &plan::NodePool) -> Result<SimPool, SimError> 
         "WhenEmptyOrUnderutilized" | "Balanced" => ConsolidationPolicy::WhenEmptyOrUnderutilized,
         other => return Err(SimError::invalid(at("consolidation.policy"), format!("unknown policy {other:?}"))),
     };
+    // A static NodePool ignores its consolidation settings.
     let consolidate_after_s = match p.consolidation.after.as_deref() {
+        _ if p.replicas.is_some() => None,
         None | Some("Never") => None,
         Some(text) => Some(parse_duration_s(text, &at("consolidation.after"))?),
     };
@@ -271,6 +275,8 @@ fn pool(plan: &Plan, i: usize, p: &plan::NodePool) -> Result<SimPool, SimError> 
             .map(sim_image)
             .collect(),
         parallel_pull: class.image_pull == plan::ImagePull::Parallel,
+        static_nodes: p.replicas,
+        limit_nodes,
     })
 }
 
@@ -423,6 +429,13 @@ fn deployment(
         weights: weights_load(d),
         weights_node_cache: d.weights_node_cache(),
         neuron_compile: compiles_on_start(d),
+        warm: fleet.warm_capacity.filter(|w| w.replicas > 0).map(|w| SimWarm {
+            kind: match w.kind {
+                plan::WarmCapacityKind::CapacityBuffer => WarmKind::CapacityBuffer,
+                plan::WarmCapacityKind::PlaceholderPods => WarmKind::PlaceholderPods,
+            },
+            replicas: w.replicas,
+        }),
     })
 }
 
