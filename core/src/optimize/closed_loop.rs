@@ -38,6 +38,9 @@ pub struct AutoscalingChoice {
     pub keda_cooldown_period_s: Option<u32>,
     /// Start-up levers applied to the candidate's plan (`optimize::apply_start_levers`).
     pub start_levers: LeverChoice,
+    /// How the `warm_replicas` are kept: running replicas (`minReplicas`), a CapacityBuffer, placeholder
+    /// pods or a static NodePool (`optimize::with_warm_capacity`).
+    pub warm_kind: super::WarmVariant,
 }
 
 /// The start-up levers a candidate is tried with: they shorten the cold start of every new replica, so
@@ -90,6 +93,7 @@ impl Default for AutoscalingChoice {
             keda_polling_interval_s: 15,
             keda_cooldown_period_s: None,
             start_levers: LeverChoice::None,
+            warm_kind: super::WarmVariant::MinReplicas,
         }
     }
 }
@@ -205,6 +209,8 @@ fn traffic_goes_idle(input: &OptimizeInput, day: &DayConfig) -> bool {
     }
 }
 
+type ScenarioKey = (LeverChoice, super::WarmVariant, u32);
+
 /// Judges one candidate as it is now set (its autoscaling choice), on `scenario` when given (the
 /// candidate's scenario from an earlier choice with the same start-up levers: only the autoscaling is
 /// set again, the service profiles are kept); `None` when the plan cannot be simulated.
@@ -213,19 +219,24 @@ fn judge(
     c: &Candidate,
     day: &DayConfig,
     burst: f64,
-    scenario: &mut Option<(LeverChoice, sim::Scenario)>,
+    scenario: &mut Option<(ScenarioKey, sim::Scenario)>,
     cache: &mut sim::plan_adapter::ServiceCache,
 ) -> Option<sim::DayCheck> {
     let plan = emit::build_plan(input, c);
+    let a = c.autoscaling;
+    // Levers and warm capacity other than replicas shape the pools and deployments, not only the
+    // autoscaler: a scenario is reused only when they are the same.
+    let key = match a.warm_kind {
+        super::WarmVariant::MinReplicas => (a.start_levers, a.warm_kind, 0),
+        _ => (a.start_levers, a.warm_kind, a.warm_replicas),
+    };
     match scenario {
-        Some((levers, sc)) if *levers == c.autoscaling.start_levers => {
-            sim::plan_adapter::retune_autoscaling(sc, &plan).ok()?
-        }
+        Some((k, sc)) if *k == key => sim::plan_adapter::retune_autoscaling(sc, &plan).ok()?,
         _ => {
             // The burst ceiling is set on the scenario below, for every judgement.
             let inputs = PlanInputs { trace: day.trace.clone(), ..PlanInputs::for_plan(&plan) };
             let sc = sim::plan_adapter::from_plan_cached(&plan, &inputs, cache).ok()?;
-            *scenario = Some((c.autoscaling.start_levers, sc));
+            *scenario = Some((key, sc));
         }
     }
     let (_, sc) = scenario.as_mut()?;
@@ -331,6 +342,33 @@ impl Loop {
                 passed = Some((*choice, d.clone()));
             }
             last = Some((*choice, d));
+        }
+        // Replicas kept warm passed: the other ways of keeping that capacity warm (a CapacityBuffer,
+        // placeholder pods, a static NodePool for the baseline and them) are judged too, and the
+        // cheapest passing day wins.
+        if let Some((won, _)) = passed.as_ref().filter(|(p, _)| p.warm_replicas > 0 && !hopeless) {
+            let won = *won;
+            for kind in [
+                super::WarmVariant::CapacityBuffer,
+                super::WarmVariant::PlaceholderPods,
+                super::WarmVariant::StaticNodePool,
+            ] {
+                candidates[i].autoscaling = AutoscalingChoice { warm_kind: kind, ..won };
+                if !emit::warm_applies(input, &candidates[i]) {
+                    continue;
+                }
+                let Some(check) = judge(input, &candidates[i], day, 1.0, &mut scenario, &mut self.services) else {
+                    continue;
+                };
+                tried += 1;
+                let d = candidate_day(&candidates[i], &check, tried);
+                let passes = check.passes() && check.autoscaler_reversals_per_day <= STABLE_REVERSALS_PER_DAY;
+                if passes
+                    && passed.as_ref().is_none_or(|(_, p)| d.risk_adjusted_usd_per_hour < p.risk_adjusted_usd_per_hour)
+                {
+                    passed = Some((candidates[i].autoscaling, d));
+                }
+            }
         }
         let last = match passed.or(last) {
             Some((choice, mut d)) => {

@@ -147,10 +147,33 @@ pub(super) fn build_plan(input: &OptimizeInput, c: &Candidate) -> Plan {
         },
     };
     carry_start_levers(base, &mut plan);
-    match c.autoscaling.start_levers.levers() {
-        Some(levers) => super::apply_start_levers(&plan, &levers),
-        None => plan,
+    if let Some(levers) = c.autoscaling.start_levers.levers() {
+        plan = super::apply_start_levers(&plan, &levers);
     }
+    let (warm, kind) = (c.autoscaling.warm_replicas, c.autoscaling.warm_kind);
+    if warm > 0 && kind != super::WarmVariant::MinReplicas {
+        let names: Vec<String> = plan.spec.deployments.iter().map(|d| d.name.clone()).collect();
+        for name in names {
+            // A kind that cannot hold a replica in the candidate's pools is not one of its choices
+            // (`warm_choices` checks): the plan keeps no warm capacity then.
+            if let Ok(with) = super::with_warm_capacity(&plan, &name, warm, kind) {
+                plan = with;
+            }
+        }
+    }
+    plan
+}
+
+/// Whether the candidate's warm kind can be built for each of its deployments (a CapacityBuffer,
+/// placeholder pods or a static NodePool need a pool type that holds one replica).
+pub(super) fn warm_applies(input: &OptimizeInput, c: &Candidate) -> bool {
+    let (warm, kind) = (c.autoscaling.warm_replicas, c.autoscaling.warm_kind);
+    if warm == 0 || kind == super::WarmVariant::MinReplicas {
+        return true;
+    }
+    let plain = Candidate { autoscaling: super::AutoscalingChoice { warm_replicas: 0, ..c.autoscaling }, ..c.clone() };
+    let plan = build_plan(input, &plain);
+    plan.spec.deployments.iter().all(|d| super::with_warm_capacity(&plan, &d.name, warm, kind).is_ok())
 }
 
 /// The start-up levers the input plan already uses stay: a deployment's weights source and Neuron
@@ -262,7 +285,8 @@ fn replica_bounds(c: &Candidate, a: &Assignment) -> ReplicaBounds {
     if c.autoscaling.scale_to_zero {
         return ReplicaBounds { min: 0, max };
     }
-    ReplicaBounds { min: (a.replicas_baseline + c.autoscaling.warm_replicas).min(max), max }
+    let warm = if c.autoscaling.warm_kind == super::WarmVariant::MinReplicas { c.autoscaling.warm_replicas } else { 0 };
+    ReplicaBounds { min: (a.replicas_baseline + warm).min(max), max }
 }
 
 fn deployment(input: &OptimizeInput, c: &Candidate, a: &Assignment) -> Deployment {

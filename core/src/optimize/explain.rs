@@ -219,8 +219,19 @@ fn autoscaling_only(a: &super::AutoscalingChoice) -> String {
             a.scale_down_stabilization_s
         )
     } else {
+        let kept = match a.warm_kind {
+            _ if a.warm_replicas == 0 => "",
+            super::WarmVariant::MinReplicas => " (running, in minReplicas)",
+            super::WarmVariant::CapacityBuffer => {
+                " (as a CapacityBuffer: spare nodes; Karpenter's alpha CapacityBuffer feature gate must be on)"
+            }
+            super::WarmVariant::PlaceholderPods => " (as low-priority placeholder pods that serving pods preempt)",
+            super::WarmVariant::StaticNodePool => {
+                " (in a static NodePool with the baseline; Karpenter's alpha StaticCapacity feature gate must be on)"
+            }
+        };
         format!(
-            "scale-down window {} s, {} warm replica(s) above the baseline",
+            "scale-down window {} s, {} warm replica(s) above the baseline{kept}",
             a.scale_down_stabilization_s, a.warm_replicas
         )
     }

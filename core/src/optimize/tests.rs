@@ -176,3 +176,48 @@ fn idle_traffic_searches_scale_to_zero() {
         assert_eq!(check.requests_dropped, day.requests_dropped, "{}", c.name);
     }
 }
+
+/// Each way the loop keeps capacity warm, and each set of start-up levers, is exported as what it is:
+/// minReplicas, a CapacityBuffer, placeholder pods, a static NodePool; the free levers (parallel pull,
+/// the S3 streamer), the image cache at its Fast Snapshot Restore cost. The plans are valid.
+#[test]
+fn warm_kinds_and_levers_are_exported_as_what_they_are() {
+    let plan = parse_plan(crate::examples::example("spiky-spot-burst").unwrap()).unwrap();
+    let input = OptimizeInput::from_plan(&plan).unwrap();
+    let config = OptimizeConfig { day: None, ..OptimizeConfig::default() };
+    let r = recommend(&input, &config).unwrap();
+    let c = r.candidates.iter().find(|c| c.mode != "disaggregated").unwrap();
+    let baseline_min = |p: &Plan| p.spec.deployments[0].replicas.min;
+    let plain = candidate_plan(&input, c);
+    for (kind, marker) in [
+        (WarmVariant::MinReplicas, None),
+        (WarmVariant::CapacityBuffer, Some("kind: CapacityBuffer")),
+        (WarmVariant::PlaceholderPods, Some("kind: PriorityClass")),
+        (WarmVariant::StaticNodePool, Some("-static")),
+    ] {
+        let mut c = c.clone();
+        c.autoscaling = AutoscalingChoice { warm_replicas: 2, warm_kind: kind, ..Default::default() };
+        assert!(emit::warm_applies(&input, &c), "{kind:?}");
+        let p = candidate_plan(&input, &c);
+        assert!(crate::plan::validate(&p).is_empty(), "{kind:?}: {:?}", crate::plan::validate(&p));
+        let stream = crate::manifest::render_stream(&p);
+        match marker {
+            None => assert_eq!(baseline_min(&p), (baseline_min(&plain) + 2).min(p.spec.deployments[0].replicas.max)),
+            Some(m) => {
+                assert_eq!(baseline_min(&p), baseline_min(&plain), "{kind:?}: minReplicas unchanged");
+                assert!(stream.contains(m), "{kind:?}: {m} missing");
+            }
+        }
+    }
+    let mut c = c.clone();
+    c.autoscaling.start_levers = LeverChoice::Free;
+    let p = candidate_plan(&input, &c);
+    assert!(crate::plan::validate(&p).is_empty());
+    assert!(p.spec.deployments.iter().all(|d| d.weights_source() == crate::plan::WeightsSource::S3Streamer));
+    assert!(p.spec.node_classes.iter().all(|k| k.image_pull == crate::plan::ImagePull::Parallel));
+    c.autoscaling.start_levers = LeverChoice::WithImageCache;
+    let p = candidate_plan(&input, &c);
+    assert!(crate::plan::validate(&p).is_empty());
+    assert!(p.spec.node_classes.iter().all(|k| k.image_cache.is_some()));
+    assert_eq!(LeverChoice::WithImageCache.usd_per_hour(), IMAGE_CACHE_USD_PER_HOUR);
+}

@@ -7,9 +7,11 @@ use crate::place::{pool_instance_types, pool_rejects, PodRequests};
 use crate::plan::{Consolidation, Plan, WarmCapacity, WarmCapacityKind};
 
 /// A way to keep capacity warm.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum WarmVariant {
     /// `count` more running replicas (`replicas.min`, and `max` if it must grow).
+    #[default]
     MinReplicas,
     /// A CapacityBuffer of `count` replicas' shape (`warmCapacity.kind: capacityBuffer`).
     CapacityBuffer,
