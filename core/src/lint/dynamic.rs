@@ -106,9 +106,11 @@ pub(super) fn lint_dynamic(plan: &Plan, outcome: &place::Outcome, out: &mut Vec<
             });
         }
         let has_warm = warm.is_some() || static_pool;
+        // The HPA (KEDA's own, above zero replicas) syncs every 15 s; KEDA's polling interval only
+        // wakes a deployment scaled to zero.
         let poll_s = match a.kind {
-            plan::AutoscalerKind::Hpa => timing.hpa_sync_period_s,
-            plan::AutoscalerKind::Keda => a.polling_interval_seconds.map_or(30.0, f64::from),
+            plan::AutoscalerKind::Keda if d.replicas.min == 0 => a.polling_interval_seconds.map_or(30.0, f64::from),
+            _ => timing.hpa_sync_period_s,
         };
         let cold_s: f64 = parts.iter().map(|p| p.seconds).sum::<f64>() + timing.metrics_scrape_interval_s + poll_s;
         let listed: Vec<String> = parts.iter().map(|p| format!("{} {:.0} s", p.part, p.seconds)).collect();
