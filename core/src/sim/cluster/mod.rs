@@ -483,6 +483,17 @@ impl<'a> Cluster<'a> {
         self.startup_max_s = self.startup_max_s.max(startup);
     }
 
+    /// The running node (in-flight ones included) with room for a replica of `d` that is ready soonest.
+    pub(super) fn soonest_ready_node(&self, d: usize) -> Option<usize> {
+        let dpr = self.sc.deployments[d].devices_per_replica;
+        self.nodes
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| n.state == NodeState::Running && n.devices_free >= dpr && allowed(self.sc, d, n.pool))
+            .min_by(|(ia, a), (ib, b)| a.ready_s.total_cmp(&b.ready_s).then(ia.cmp(ib)))
+            .map(|(i, _)| i)
+    }
+
     /// kube-scheduler: binds pending pods to nodes with free devices (Karpenter's in-flight nodes
     /// included, as it nominates them), preferring nodes that are ready soonest.
     pub fn schedule(&mut self, now: f64, warm: bool) {
@@ -491,14 +502,7 @@ impl<'a> Cluster<'a> {
                 continue;
             }
             let d = self.pods[i].deployment;
-            let dpr = self.sc.deployments[d].devices_per_replica;
-            let best = self
-                .nodes
-                .iter()
-                .enumerate()
-                .filter(|(_, n)| n.state == NodeState::Running && n.devices_free >= dpr && allowed(self.sc, d, n.pool))
-                .min_by(|(ia, a), (ib, b)| a.ready_s.total_cmp(&b.ready_s).then(ia.cmp(ib)))
-                .map(|(i, _)| i);
+            let best = self.soonest_ready_node(d);
             if let Some(n) = best {
                 self.bind(now, i, n, warm);
             } else if self.any_placeholder {

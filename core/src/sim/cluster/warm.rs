@@ -205,14 +205,7 @@ impl Cluster<'_> {
                 continue;
             }
             let d = self.pods[i].deployment;
-            let dpr = self.sc.deployments[d].devices_per_replica;
-            let best = self
-                .nodes
-                .iter()
-                .enumerate()
-                .filter(|(_, n)| n.state == NodeState::Running && n.devices_free >= dpr && allowed(self.sc, d, n.pool))
-                .min_by(|(ia, a), (ib, b)| a.ready_s.total_cmp(&b.ready_s).then(ia.cmp(ib)))
-                .map(|(i, _)| i);
+            let best = self.soonest_ready_node(d);
             if let Some(n) = best {
                 self.bind(now, i, n, warm);
             }
