@@ -4,6 +4,7 @@
 //! 0 on success, 1 when the answer is a failure (such as a lint error), 2 when input cannot be read
 //! or parsed (the reason goes to stderr).
 
+mod check;
 mod estimate;
 mod import_cmd;
 mod input;
@@ -37,6 +38,9 @@ enum Command {
     Lint(lint_cmd::LintArgs),
     /// Simulate a plan over time: traffic through HPA/KEDA and Karpenter, with cold starts.
     Simulate(simulate::SimulateArgs),
+    /// The CI gate: lint, static bands and the simulated day of each plan (exit 1 when one fails);
+    /// text, json, JUnit or SARIF.
+    Check(check::CheckArgs),
     /// Recommend the cheapest topology that meets the plan's SLOs (yaml plan, json with candidates, or text).
     Recommend(recommend::RecommendArgs),
 }
@@ -51,6 +55,7 @@ fn main() -> ExitCode {
         Command::Lint(args) => lint_cmd::run(args),
         Command::Simulate(args) => simulate::run(args),
         Command::Recommend(args) => recommend::run(args),
+        Command::Check(args) => check::run(args),
     };
     match result {
         Ok(code) => code,

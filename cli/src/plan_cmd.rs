@@ -60,11 +60,7 @@ pub fn plan(args: PlanArgs) -> Result<ExitCode, String> {
     if args.seeds.is_empty() {
         return Err("--seeds: name at least one seed".into());
     }
-    let outcome = place::evaluate(&plan);
-    let trace = crate::simulate::trace_rows(&args.plan, &plan, None)?;
-    let inputs = PlanInputs { trace, profile, ..PlanInputs::for_plan(&plan) };
-    let options = DayOptions { seeds: args.seeds.clone(), ..DayOptions::default() };
-    let day = sim::judge_plan(&plan, &inputs, &options).map_err(|e| format!("{}: {e}", args.plan))?;
+    let (outcome, day) = judge(&args.plan, &plan, profile, &args.seeds)?;
     let static_verdict = if place::meets_slos(&outcome) { sim::Verdict::Pass } else { sim::Verdict::Fail };
     let verdict =
         if static_verdict == sim::Verdict::Pass && day.passes() { sim::Verdict::Pass } else { sim::Verdict::Fail };
@@ -79,6 +75,21 @@ pub fn plan(args: PlanArgs) -> Result<ExitCode, String> {
         }
     }
     Ok(if verdict == sim::Verdict::Pass { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+/// Placement and the simulated day of a plan read from `path` (its trace file resolves next to it).
+pub fn judge(
+    path: &str,
+    plan: &Plan,
+    profile: sim::Profile,
+    seeds: &[u64],
+) -> Result<(place::Outcome, DayCheck), String> {
+    let outcome = place::evaluate(plan);
+    let trace = crate::simulate::trace_rows(path, plan, None)?;
+    let inputs = PlanInputs { trace, profile, ..PlanInputs::for_plan(plan) };
+    let options = DayOptions { seeds: seeds.to_vec(), ..DayOptions::default() };
+    let day = sim::judge_plan(plan, &inputs, &options).map_err(|e| format!("{path}: {e}"))?;
+    Ok((outcome, day))
 }
 
 /// The simulated day and the verdict, for people.

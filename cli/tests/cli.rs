@@ -306,3 +306,63 @@ fn a_plans_trace_file_stays_inside_its_folder_and_must_be_a_regular_file() {
     }
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// `check`, the CI gate: every example passes (exit 0); a plan whose day fails is a failure in each
+/// format (exit 1: a JUnit failure, a SARIF `simulated-day` error); unreadable input exits 2.
+#[test]
+fn check_gates_plans_in_every_format() {
+    let all: Vec<String> = examples::EXAMPLES.iter().map(|(name, _)| format!("examples/{name}.yaml")).collect();
+    let mut args = vec!["check"];
+    args.extend(all.iter().map(String::as_str));
+    let out = tokenfleet(&args);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+
+    let dir = std::env::temp_dir().join(format!("tokenfleet-check-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut plan = plan::parse_plan(examples::example("quickstart").unwrap()).unwrap();
+    plan.spec.deployments[0].replicas.max = plan.spec.deployments[0].replicas.min.max(1);
+    plan.spec.workload.requests_per_second.peak *= 4.0;
+    let failing = dir.join("too-small.yaml");
+    std::fs::write(&failing, plan.to_yaml()).unwrap();
+    let failing = failing.to_str().unwrap();
+
+    let out = tokenfleet(&["check", "examples/quickstart.yaml", failing, "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json[0]["verdict"], "pass");
+    assert_eq!(json[1]["verdict"], "fail");
+    assert!(json[1]["simulated"]["reasons"].as_array().is_some_and(|r| !r.is_empty()), "{json}");
+
+    let out = tokenfleet(&["check", "examples/quickstart.yaml", failing, "--format", "junit"]);
+    assert_eq!(out.status.code(), Some(1));
+    let xml = String::from_utf8(out.stdout).unwrap();
+    let mut reader = quick_xml::Reader::from_str(&xml);
+    let (mut cases, mut failures) = (0, 0);
+    loop {
+        match reader.read_event().expect("well-formed JUnit XML") {
+            quick_xml::events::Event::Eof => break,
+            quick_xml::events::Event::Start(e) | quick_xml::events::Event::Empty(e) => {
+                match e.local_name().into_inner() {
+                    "testcase" => cases += 1,
+                    "failure" => failures += 1,
+                    _ => {}
+                }
+            }
+            _ => {}
+        }
+    }
+    assert_eq!((cases, failures), (2, 1), "{xml}");
+
+    let out = tokenfleet(&["check", failing, "--format", "sarif"]);
+    assert_eq!(out.status.code(), Some(1));
+    let sarif: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(sarif["version"], "2.1.0");
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    assert!(results.iter().any(|r| r["ruleId"] == "simulated-day" && r["level"] == "error"), "{sarif}");
+    let rules = sarif["runs"][0]["tool"]["driver"]["rules"].as_array().unwrap();
+    assert!(results.iter().all(|r| rules.iter().any(|rule| rule["id"] == r["ruleId"])), "every result has its rule");
+
+    let out = tokenfleet(&["check", "examples/quickstart.yaml", "no-such-plan.yaml"]);
+    assert_eq!(out.status.code(), Some(2));
+    std::fs::remove_dir_all(&dir).ok();
+}
