@@ -282,14 +282,15 @@ pub fn RecommendPanel() -> impl IntoView {
                         let verdict = candidate.map(|c| c.verdict.clone()).unwrap_or_default();
                         let reasons = candidate.map(|c| c.reasons.clone()).unwrap_or_default();
                         let topology = candidate.map(|c| format!("{} · {} · {}", c.topology, c.mode, c.capacity.as_str())).unwrap_or_default();
-                        let day = candidate.and_then(|c| c.simulated.as_ref()).map(|d| format!(
-                            "Simulated day: {} on {} seeds · {:.2} USD/hour with spot risk · {:.0} reversals a day · {} dropped{}",
+                        let day = candidate.and_then(|c| c.simulated.as_ref().map(|d| (c, d))).map(|(c, d)| format!(
+                            "Simulated day: {} on {} seeds · {:.2} USD/hour with spot risk · {:.0} reversals a day · {} dropped{} · autoscaling: {}",
                             if d.passes() { "meets every SLO" } else { "FAILS" },
                             d.seeds.len(),
                             d.risk_adjusted_usd_per_hour,
                             d.autoscaler_reversals_per_day,
                             d.requests_dropped,
-                            d.burst_margin_x_peak.map(|m| format!(" · survives bursts to {m}× the peak")).unwrap_or_default()
+                            d.burst_margin_x_peak.map(|m| format!(" · survives bursts to {m}× the peak")).unwrap_or_default(),
+                            c.autoscaling.short()
                         )).unwrap_or_default();
                         let per_million = candidate.and_then(|c| c.usd_per_million_tokens)
                             .map(|v| format!("{v:.3} USD per million tokens")).unwrap_or_default();

@@ -84,6 +84,36 @@ impl LeverChoice {
 /// volume initialises lazily and the first reads of the images come from S3.
 pub const IMAGE_CACHE_USD_PER_HOUR: f64 = 0.75 * 3.0;
 
+impl AutoscalingChoice {
+    /// One line for a candidate list: `scale-down 1800 s · 3 warm (CapacityBuffer) · levers: free`.
+    pub fn short(&self) -> String {
+        let mut parts = vec![];
+        if self.scale_to_zero {
+            parts.push(format!(
+                "scale to zero after {} s (KEDA polls every {} s)",
+                self.keda_cooldown_period_s.unwrap_or(300),
+                self.keda_polling_interval_s
+            ));
+        }
+        parts.push(format!("scale-down {} s", self.scale_down_stabilization_s));
+        if self.warm_replicas > 0 {
+            let kind = match self.warm_kind {
+                super::WarmVariant::MinReplicas => "minReplicas",
+                super::WarmVariant::CapacityBuffer => "CapacityBuffer",
+                super::WarmVariant::PlaceholderPods => "placeholder pods",
+                super::WarmVariant::StaticNodePool => "static NodePool",
+            };
+            parts.push(format!("{} warm ({kind})", self.warm_replicas));
+        }
+        match self.start_levers {
+            LeverChoice::None => {}
+            LeverChoice::Free => parts.push("levers: parallel pull, S3 streamer, compile cache".into()),
+            LeverChoice::WithImageCache => parts.push("levers: image cache, S3 streamer, compile cache".into()),
+        }
+        parts.join(" · ")
+    }
+}
+
 impl Default for AutoscalingChoice {
     fn default() -> Self {
         AutoscalingChoice {

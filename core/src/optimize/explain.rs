@@ -181,10 +181,11 @@ pub fn explain(r: &Recommendation) -> String {
     for c in r.candidates.iter().take(12) {
         let day = match &c.simulated {
             Some(d) => format!(
-                "[day {} {:.2} USD/h {:.0} rev]",
+                "[day {} {:.2} USD/h {:.0} rev; {}]",
                 if d.passes() { "pass" } else { "FAIL" },
                 d.risk_adjusted_usd_per_hour,
-                d.autoscaler_reversals_per_day
+                d.autoscaler_reversals_per_day,
+                c.autoscaling.short()
             ),
             None => "[day not simulated]".to_string(),
         };

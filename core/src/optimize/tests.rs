@@ -198,6 +198,7 @@ fn warm_kinds_and_levers_are_exported_as_what_they_are() {
         let mut c = c.clone();
         c.autoscaling = AutoscalingChoice { warm_replicas: 2, warm_kind: kind, ..Default::default() };
         assert!(emit::warm_applies(&input, &c), "{kind:?}");
+        assert!(c.autoscaling.short().contains("2 warm ("), "{}", c.autoscaling.short());
         let p = candidate_plan(&input, &c);
         assert!(crate::plan::validate(&p).is_empty(), "{kind:?}: {:?}", crate::plan::validate(&p));
         let stream = crate::manifest::render_stream(&p);
