@@ -240,3 +240,61 @@ fn trace_shape(plan: &Plan) -> (f64, f64) {
     }
     (steepest, rows.iter().map(|r| r.requests_per_s).fold(0.0, f64::max))
 }
+
+/// Values the recommender leaves for the user to supply (`cr-replaceme…`, `snap-0replaceme`,
+/// `s3://replaceme/…`): the API server accepts them, but nodes would not launch into a reservation
+/// that does not exist, nor mount a snapshot, nor pods load weights from a bucket that is not there.
+pub(super) fn lint_placeholders(plan: &Plan, out: &mut Vec<Finding>) {
+    let mut found = |path: String, what: &str, value: &str, fix: &str| {
+        out.push(Finding::new(
+            "TF054",
+            Severity::Warning,
+            path,
+            format!(
+                "{value:?} is a placeholder for {what}: the manifests would apply, and then fail at launch or start"
+            ),
+            fix,
+        ));
+    };
+    for (c, class) in plan.spec.node_classes.iter().enumerate() {
+        for (r, res) in class.capacity_reservations.iter().enumerate() {
+            if res.id.starts_with(plan::RESERVATION_PLACEHOLDER) {
+                found(
+                    format!("spec.nodeClasses[{c}].capacityReservations[{r}].id"),
+                    "a capacity reservation",
+                    &res.id,
+                    "buy the reservation (On-Demand Capacity Reservation or Capacity Block) and put its cr-… id here",
+                );
+            }
+        }
+        if let Some(cache) = class.image_cache.as_ref().filter(|c| c.snapshot_id == plan::SNAPSHOT_PLACEHOLDER) {
+            found(
+                format!("spec.nodeClasses[{c}].imageCache.snapshotId"),
+                "an EBS snapshot of the images",
+                &cache.snapshot_id,
+                "build the snapshot with the serving images pulled (aws-samples/bottlerocket-images-cache), enable Fast \
+                 Snapshot Restore, and put its snap-… id here",
+            );
+        }
+    }
+    for (i, d) in plan.spec.deployments.iter().enumerate() {
+        let placeholder =
+            |uri: &Option<String>| uri.as_deref().filter(|u| u.starts_with(plan::S3_PLACEHOLDER)).map(str::to_string);
+        if let Some(uri) = d.weights.as_ref().and_then(|w| placeholder(&w.uri)) {
+            found(
+                format!("spec.deployments[{i}].weights.uri"),
+                "the bucket holding the model's weights",
+                &uri,
+                "upload the model's files to S3 and put their s3://bucket/prefix here (the pods need read access)",
+            );
+        }
+        if let Some(uri) = d.compile_cache.as_ref().and_then(|c| placeholder(&c.uri)) {
+            found(
+                format!("spec.deployments[{i}].compileCache.uri"),
+                "the bucket for Neuron's compiled artifacts",
+                &uri,
+                "create the bucket (or prefix) and put its s3://bucket/prefix here (the pods need read and write access)",
+            );
+        }
+    }
+}

@@ -59,6 +59,11 @@ pub const RULES: &[(&str, Severity, &str)] = &[
     ("TF051", Severity::Warning, "warm capacity whose chunk fits no instance type of the allowed NodePools"),
     ("TF052", Severity::Warning, "warm capacity beyond the allowed NodePools' limits"),
     ("TF053", Severity::Warning, "weights.nodeCache on NodePools without local NVMe (the cache falls back to EBS)"),
+    (
+        "TF054",
+        Severity::Warning,
+        "placeholder left for you to supply (cr-replaceme…, snap-0replaceme, s3://replaceme/…)",
+    ),
 ];
 
 /// Lints plan text; findings carry the line of their field.

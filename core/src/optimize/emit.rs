@@ -20,7 +20,7 @@ use crate::plan::{
 pub const DEPLOYMENT_LABEL: &str = "tokenfleet.dev/deployment";
 
 /// Placeholder reservation ids: replace them with the ids of the reservations you buy.
-pub const RESERVATION_PLACEHOLDER: &str = "cr-replaceme";
+pub use crate::plan::RESERVATION_PLACEHOLDER;
 
 fn quantity(count: u32) -> String {
     count.to_string()

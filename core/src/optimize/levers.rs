@@ -7,7 +7,7 @@ use crate::plan::{self, CompileCache, ImageCache, ImagePull, Plan, Weights, Weig
 
 /// The bucket written where the weights or the compiled artifacts go to S3: upload them and put the
 /// real location in the plan.
-pub const S3_PLACEHOLDER: &str = "s3://replaceme";
+pub use crate::plan::S3_PLACEHOLDER;
 
 /// Which levers [`apply_start_levers`] applies (all by default).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -10,7 +10,8 @@ pub mod tree;
 
 pub use parse::{
     is_s3_uri, is_snapshot_id, parse_plan, parse_plan_located, parse_plan_unchecked, trace_file_escapes,
-    trace_rows_over_context, validate, PlanError, MAX_INPUT_BYTES, SNAPSHOT_PLACEHOLDER,
+    trace_rows_over_context, validate, PlanError, MAX_INPUT_BYTES, RESERVATION_PLACEHOLDER, S3_PLACEHOLDER,
+    SNAPSHOT_PLACEHOLDER,
 };
 
 use std::collections::BTreeMap;

@@ -702,6 +702,14 @@ fn check_pool_fields(err: &mut impl FnMut(String, String), i: usize, p: &super::
 /// reservations): build the snapshot with the images and put its id here.
 pub const SNAPSHOT_PLACEHOLDER: &str = "snap-0replaceme";
 
+/// The reservation id prefix the recommender writes (`cr-replaceme0`, …): buy the reservations and put
+/// their ids here.
+pub const RESERVATION_PLACEHOLDER: &str = "cr-replaceme";
+
+/// The bucket the recommender writes where weights or compiled artifacts go to S3
+/// (`s3://replaceme/…`): upload them and put the real location here.
+pub const S3_PLACEHOLDER: &str = "s3://replaceme";
+
 /// An EBS snapshot id: `snap-` and hexadecimal digits (or [`SNAPSHOT_PLACEHOLDER`]).
 pub fn is_snapshot_id(id: &str) -> bool {
     id == SNAPSHOT_PLACEHOLDER
