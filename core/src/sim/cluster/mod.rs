@@ -352,23 +352,29 @@ impl<'a> Cluster<'a> {
         }
         for (d, (&want, &has)) in desired.iter().zip(&have).enumerate() {
             if want > has {
-                for _ in has..want {
-                    self.pods.push(Pod {
-                        deployment: d,
-                        node: None,
-                        created_s: now,
-                        running_s: f64::INFINITY,
-                        ready_s: f64::INFINITY,
-                        placeholder: false,
-                    });
-                }
-                if !warm {
-                    self.batch_start_s.get_or_insert(now);
-                    self.batch_last_s = now;
-                }
+                self.create_pending(now, d, want - has, false, warm);
             } else if has > want {
                 self.delete_pods(now, d, has - want);
             }
+        }
+    }
+
+    /// Creates `n` pending pods of deployment `d` (serving pods or placeholders); outside the warm
+    /// start they open or extend Karpenter's batch.
+    pub(super) fn create_pending(&mut self, now: f64, d: usize, n: u32, placeholder: bool, warm: bool) {
+        for _ in 0..n {
+            self.pods.push(Pod {
+                deployment: d,
+                node: None,
+                created_s: now,
+                running_s: f64::INFINITY,
+                ready_s: f64::INFINITY,
+                placeholder,
+            });
+        }
+        if !warm {
+            self.batch_start_s.get_or_insert(now);
+            self.batch_last_s = now;
         }
     }
 

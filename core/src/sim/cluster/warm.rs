@@ -5,7 +5,7 @@
 use crate::catalog::CapacityType;
 use crate::sim::scenario::WarmKind;
 
-use super::{allowed, Cluster, NodeState, Pod};
+use super::{allowed, Cluster, NodeState};
 
 /// The CapacityBuffer controller reconciles every 30 s (Karpenter's CapacityBuffers concept page,
 /// "Monitoring"): a buffer that real pods used is refilled at its next reconcile.
@@ -137,20 +137,7 @@ impl Cluster<'_> {
             if have[d] >= w.replicas {
                 continue;
             }
-            for _ in have[d]..w.replicas {
-                self.pods.push(Pod {
-                    deployment: d,
-                    node: None,
-                    created_s: now,
-                    running_s: f64::INFINITY,
-                    ready_s: f64::INFINITY,
-                    placeholder: true,
-                });
-            }
-            if !warm {
-                self.batch_start_s.get_or_insert(now);
-                self.batch_last_s = now;
-            }
+            self.create_pending(now, d, w.replicas - have[d], true, warm);
         }
     }
 
