@@ -41,14 +41,7 @@ pub fn capacity_buffer(plan: &Plan, deployment: &Deployment, fleet: &Fleet, warm
     obj(vec![
         ("apiVersion", s(CAPACITY_BUFFER_API_VERSION)),
         ("kind", s("CapacityBuffer")),
-        (
-            "metadata",
-            obj(vec![
-                ("name", s(&fleet.name)),
-                ("labels", object_labels(plan, deployment, fleet)),
-                ("annotations", annotations),
-            ]),
-        ),
+        ("metadata", super::workloads::fleet_metadata_annotated(plan, deployment, fleet, annotations)),
         (
             "spec",
             obj(vec![

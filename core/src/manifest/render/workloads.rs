@@ -211,14 +211,7 @@ pub fn deployment(plan: &Plan, deployment: &Deployment, fleet: &Fleet) -> Doc {
     obj(vec![
         ("apiVersion", s("apps/v1")),
         ("kind", s("Deployment")),
-        (
-            "metadata",
-            obj(vec![
-                ("name", s(&fleet.name)),
-                ("labels", object_labels(plan, deployment, fleet)),
-                ("annotations", annotations),
-            ]),
-        ),
+        ("metadata", fleet_metadata_annotated(plan, deployment, fleet, annotations)),
         (
             "spec",
             obj(vec![
@@ -239,6 +232,15 @@ pub fn deployment(plan: &Plan, deployment: &Deployment, fleet: &Fleet) -> Doc {
 /// `metadata` of a fleet's resources: its name and labels.
 pub(super) fn fleet_metadata(plan: &Plan, deployment: &Deployment, fleet: &Fleet) -> Doc {
     obj(vec![("name", s(&fleet.name)), ("labels", object_labels(plan, deployment, fleet))])
+}
+
+/// [`fleet_metadata`] with annotations.
+pub(super) fn fleet_metadata_annotated(plan: &Plan, deployment: &Deployment, fleet: &Fleet, annotations: Doc) -> Doc {
+    obj(vec![
+        ("name", s(&fleet.name)),
+        ("labels", object_labels(plan, deployment, fleet)),
+        ("annotations", annotations),
+    ])
 }
 
 pub fn service(plan: &Plan, deployment: &Deployment, fleet: &Fleet) -> Doc {
