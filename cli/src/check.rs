@@ -153,21 +153,27 @@ fn failures(c: &PlanCheck) -> Vec<String> {
         out.push("static bands: an SLO band is missed or pods cannot be placed (see tokenfleet plan)".into());
     }
     if let Some(day) = c.simulated.as_ref().filter(|d| !d.passes()) {
-        let worst: Vec<String> = day
-            .slo_attainment
-            .iter()
-            .map(|(k, v)| {
-                format!("{k} {:.2} % (asked {:.0} %)", v * 100.0, day.slo_required.get(k).unwrap_or(&0.0) * 100.0)
-            })
-            .collect();
-        out.push(format!(
-            "simulated day: {}; {} requests dropped; {:.0} autoscaler reversals a day",
-            worst.join(", "),
-            day.requests_dropped,
-            day.autoscaler_reversals_per_day
-        ));
-        out.extend(day.reasons.iter().map(|r| format!("- {}", r.message)));
+        out.extend(day_failure(day));
     }
+    out
+}
+
+/// A failed day: its attainment, drops and reversals, then its reasons ranked by what they cost.
+fn day_failure(day: &DayCheck) -> Vec<String> {
+    let worst: Vec<String> = day
+        .slo_attainment
+        .iter()
+        .map(|(k, v)| {
+            format!("{k} {:.2} % (asked {:.0} %)", v * 100.0, day.slo_required.get(k).unwrap_or(&0.0) * 100.0)
+        })
+        .collect();
+    let mut out = vec![format!(
+        "simulated day: {}; {} requests dropped; {:.0} autoscaler reversals a day",
+        worst.join(", "),
+        day.requests_dropped,
+        day.autoscaler_reversals_per_day
+    )];
+    out.extend(day.reasons.iter().map(|r| format!("- {}", r.message)));
     out
 }
 
@@ -286,15 +292,7 @@ fn sarif(checks: &[PlanCheck]) -> serde_json::Value {
             verdict("static-bands", "an SLO band is missed or pods cannot be placed (see tokenfleet plan)".into());
         }
         if let Some(day) = c.simulated.as_ref().filter(|d| !d.passes()) {
-            let lines = failures(&PlanCheck {
-                file: c.file.clone(),
-                verdict: Verdict::Fail,
-                error: None,
-                findings: vec![],
-                static_verdict: None,
-                simulated: Some(day.clone()),
-            });
-            verdict("simulated-day", lines.join("\n"));
+            verdict("simulated-day", day_failure(day).join("\n"));
         }
     }
     rules
