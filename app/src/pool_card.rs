@@ -253,6 +253,7 @@ pub fn PoolCard(
                     kind: res_kind.get_untracked(),
                     instance_type: res_type.get_untracked().trim().to_string(),
                     count,
+                    availability_zone: None,
                     end_time: None,
                 };
                 store.commit(&format!("Add reservation to {name}"), |p| p.add_reservation(&name, reservation))

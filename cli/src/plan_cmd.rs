@@ -52,6 +52,16 @@ pub struct ExportArgs {
     /// Write one file per resource into this directory instead of one stream to stdout.
     #[arg(long)]
     out: Option<PathBuf>,
+    /// `yaml`: the Kubernetes manifests; `terraform`: the capacity reservations the plan relies on, as
+    /// Terraform (needs --out).
+    #[arg(long, value_enum, default_value = "yaml")]
+    format: ExportFormat,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    Yaml,
+    Terraform,
 }
 
 pub fn plan(args: PlanArgs) -> Result<ExitCode, String> {
@@ -136,22 +146,42 @@ pub fn day_text(day: &DayCheck, static_verdict: sim::Verdict, verdict: sim::Verd
 
 pub fn export(args: ExportArgs) -> Result<ExitCode, String> {
     let plan = read_plan(&args.plan)?;
+    if args.format == ExportFormat::Terraform {
+        let Some(dir) = args.out else {
+            return Err("--format terraform writes a directory of .tf files: name it with --out DIR".into());
+        };
+        if !manifest::terraform::has_reservations(&plan) {
+            eprintln!(
+                "tokenfleet: plan {} relies on no capacity reservation: the Terraform buys nothing until \
+                 nodeClasses[].capacityReservations lists some",
+                plan.metadata.name
+            );
+        }
+        write_files(&dir, manifest::terraform::terraform(&plan))?;
+        return Ok(ExitCode::SUCCESS);
+    }
     let documents = manifest::render(&plan);
     match args.out {
         None => print!("{}", manifest::join_stream(&documents)),
         Some(dir) => {
-            std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
             let mut files: Vec<(String, String)> = documents.iter().map(|d| (d.file_name(), d.yaml.clone())).collect();
             // The load test also as plain files, to run Locust outside the cluster.
             files.push((manifest::LOCUSTFILE_KEY.to_string(), manifest::LOCUSTFILE.to_string()));
             files.push((manifest::WORKLOAD_KEY.to_string(), manifest::workload_json(&plan)));
-            for (name, text) in files {
-                let path = dir.join(name);
-                std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))?;
-            }
+            write_files(&dir, files)?;
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Writes `(file name, text)` pairs into `dir`, creating it.
+fn write_files(dir: &std::path::Path, files: Vec<(String, String)>) -> Result<(), String> {
+    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    for (name, text) in files {
+        let path = dir.join(name);
+        std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))?;
+    }
+    Ok(())
 }
 
 /// The human-readable placement report.

@@ -366,3 +366,31 @@ fn check_gates_plans_in_every_format() {
     assert_eq!(out.status.code(), Some(2));
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn export_terraform_writes_the_reservations_as_code_and_needs_a_directory() {
+    let dir = temp_dir("terraform").join("tf");
+    let out = tokenfleet(&[
+        "export",
+        "examples/stable-reserved.yaml",
+        "--format",
+        "terraform",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let plan = plan::parse_plan(examples::example("stable-reserved").unwrap()).unwrap();
+    let expected = manifest::terraform::terraform(&plan);
+    assert!(expected.iter().any(|(name, _)| name == "main.tf"));
+    for (name, text) in expected {
+        assert_eq!(std::fs::read_to_string(dir.join(&name)).unwrap(), text, "{name}");
+    }
+    let out = tokenfleet(&["export", "examples/stable-reserved.yaml", "--format", "terraform"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--out"));
+    // A plan without reservations gets a note: its Terraform buys nothing.
+    let out =
+        tokenfleet(&["export", "examples/quickstart.yaml", "--format", "terraform", "--out", dir.to_str().unwrap()]);
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no capacity reservation"));
+}

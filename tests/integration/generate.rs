@@ -144,6 +144,9 @@ pub fn plan(seed: u64) -> Plan {
                 kind: rng.pick(&["odcr", "capacity-block"]).to_string(),
                 instance_type: rng.pick(GPU_TYPES).to_string(),
                 count: 1 + rng.below(4) as u32,
+                availability_zone: rng
+                    .chance(40)
+                    .then(|| format!("{}{}", plan.spec.region, rng.pick(&["a", "b", "c"]))),
                 end_time: rng
                     .chance(30)
                     .then(|| format!("2026-12-{:02}T{:02}:30:00Z", 1 + rng.below(28), rng.below(24))),

@@ -104,6 +104,7 @@ fn adding_a_reservation_reaches_the_node_class_and_the_export() {
         kind: "odcr".into(),
         instance_type: "g5.2xlarge".into(),
         count: 2,
+        availability_zone: None,
         end_time: None,
     };
     plan.add_reservation("gpu-on-demand", reservation.clone()).unwrap();
@@ -326,6 +327,7 @@ impl Default for CapacityReservation {
             kind: "odcr".into(),
             instance_type: "g5.xlarge".into(),
             count: 1,
+            availability_zone: None,
             end_time: None,
         }
     }

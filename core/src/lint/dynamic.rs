@@ -263,7 +263,8 @@ pub(super) fn lint_placeholders(plan: &Plan, out: &mut Vec<Finding>) {
                     format!("spec.nodeClasses[{c}].capacityReservations[{r}].id"),
                     "a capacity reservation",
                     &res.id,
-                    "buy the reservation (On-Demand Capacity Reservation or Capacity Block) and put its cr-… id here",
+                    "buy the reservation (On-Demand Capacity Reservation or Capacity Block; `tokenfleet export --format \
+                     terraform` writes it as code) and put its cr-… id here",
                 );
             }
         }

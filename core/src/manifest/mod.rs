@@ -2,5 +2,7 @@
 
 pub mod import;
 mod render;
+#[cfg(feature = "terraform")]
+pub mod terraform;
 
 pub use render::*;

@@ -81,6 +81,7 @@ pub(super) fn build_plan(input: &OptimizeInput, c: &Candidate) -> Plan {
                         kind: "odcr".to_string(),
                         instance_type: a.instance_type.clone(),
                         count: a.nodes_baseline,
+                        availability_zone: None,
                         end_time: None,
                     }],
                     ..NodeClass::new(class.clone(), "bottlerocket")

@@ -93,7 +93,8 @@ pub(super) fn explanation(input: &OptimizeInput, r: &Recommendation) -> Vec<Stri
     }
     if best.capacity.reserves_baseline() {
         out.push(format!(
-            "Buy On-Demand Capacity Reservations for the baseline nodes and replace the placeholder ids ({}…) in nodeClasses.",
+            "Buy On-Demand Capacity Reservations for the baseline nodes (`tokenfleet export PLAN --format terraform --out DIR` \
+             writes them as Terraform) and replace the placeholder ids ({}…) in nodeClasses.",
             super::emit::RESERVATION_PLACEHOLDER
         ));
     }

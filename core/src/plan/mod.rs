@@ -690,6 +690,10 @@ pub struct CapacityReservation {
     pub kind: String,
     pub instance_type: String,
     pub count: u32,
+    /// The availability zone the reservation is in (`us-east-1a`): a reservation holds capacity in one
+    /// zone. Needed to buy it as code (`export --format terraform`); placement does not use it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub availability_zone: Option<String>,
     /// When the reservation ends, RFC 3339 (`2026-12-10T11:30:00Z`, as EC2 reports `EndDate`). A
     /// Capacity Block's instances are drained by Karpenter 40 minutes before and terminated by EC2 30
     /// minutes before; an ODCR's instances run on as ordinary on-demand instances.

@@ -531,9 +531,31 @@ pub fn validate(plan: &Plan) -> Vec<PlanError> {
             if let Some(Err(message)) = r.end_epoch_s() {
                 err(path(&format!("capacityReservations[{j}].endTime")), message);
             }
+            if let Some(zone) = &r.availability_zone {
+                if !is_zone_of(zone, &spec.region) {
+                    err(
+                        path(&format!("capacityReservations[{j}].availabilityZone")),
+                        format!(
+                            "{zone:?} is not an availability zone of {} (a zone name such as {}a)",
+                            spec.region, spec.region
+                        ),
+                    );
+                }
+            }
         }
     }
     errors
+}
+
+/// Whether `zone` names an availability zone (or a Local Zone) of `region`: the region, then a zone
+/// letter (`us-east-1a`) or a Local Zone's group and letter (`us-west-2-lax-1a`).
+fn is_zone_of(zone: &str, region: &str) -> bool {
+    let Some(rest) = zone.strip_prefix(region) else { return false };
+    !rest.is_empty()
+        && rest.len() <= 16
+        && rest.ends_with(|c: char| c.is_ascii_lowercase())
+        && rest.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && (rest.len() == 1 || rest.starts_with('-'))
 }
 
 /// Upper bounds that keep placement and simulation finite on hostile input.
@@ -855,6 +877,24 @@ mod tests {
         assert_eq!(errors.len(), 1, "{errors:?}");
         assert_eq!(errors[0].path, "spec.nodeClasses[0].capacityReservations[0].endTime");
         assert!(errors[0].message.contains("RFC 3339"), "{}", errors[0].message);
+    }
+
+    #[test]
+    fn a_reservation_zone_is_a_zone_of_the_plan_region() {
+        let mut plan = example("stable-reserved");
+        let region = plan.spec.region.clone();
+        for good in [format!("{region}a"), format!("{region}-lax-1a")] {
+            plan.spec.node_classes[0].capacity_reservations[0].availability_zone = Some(good.clone());
+            assert!(validate(&plan).is_empty(), "{good}");
+        }
+        for bad in
+            ["eu-west-1a".to_string(), region.clone(), format!("{region}A"), format!("{region}ab"), "use1-az1".into()]
+        {
+            plan.spec.node_classes[0].capacity_reservations[0].availability_zone = Some(bad.clone());
+            let errors = validate(&plan);
+            assert_eq!(errors.len(), 1, "{bad}: {errors:?}");
+            assert_eq!(errors[0].path, "spec.nodeClasses[0].capacityReservations[0].availabilityZone");
+        }
     }
 
     #[test]

@@ -76,18 +76,23 @@ impl<'a> Importer<'a> {
         let mut known: Vec<CapacityReservation> = Vec::new();
         for entry in annotation.split(',').filter(|e| !e.is_empty()) {
             let Some((id, rest)) = entry.split_once('=') else { continue };
-            // `kind:type:count`, then `@end` when the reservation ends (the end holds colons).
+            // `kind:type:count`, `:zone` when the plan names it, then `@end` when the reservation ends
+            // (the end holds colons).
             let (rest, end_time) = match rest.split_once('@') {
                 Some((rest, end)) => (rest, Some(end.to_string())),
                 None => (rest, None),
             };
             let parts: Vec<&str> = rest.split(':').collect();
-            if let [kind, instance_type, count] = parts[..] {
+            if let [kind, instance_type, count, ref zone @ ..] = parts[..] {
+                if zone.len() > 1 {
+                    continue;
+                }
                 let reservation = CapacityReservation {
                     id: id.to_string(),
                     kind: kind.to_string(),
                     instance_type: instance_type.to_string(),
                     count: count.parse().unwrap_or(1),
+                    availability_zone: zone.first().map(|z| z.to_string()),
                     end_time,
                 };
                 match known.iter_mut().find(|r| r.id == id) {

@@ -195,8 +195,9 @@ pub fn ec2_node_class(plan: &Plan, class: &NodeClass) -> Doc {
             .capacity_reservations
             .iter()
             .map(|r| {
+                let zone = r.availability_zone.as_deref().map(|z| format!(":{z}")).unwrap_or_default();
                 let end = r.end_time.as_deref().map(|t| format!("@{t}")).unwrap_or_default();
-                format!("{}={}:{}:{}{end}", r.id, r.kind, r.instance_type, r.count)
+                format!("{}={}:{}:{}{zone}{end}", r.id, r.kind, r.instance_type, r.count)
             })
             .collect();
         annotations.insert(RESERVATIONS_ANNOTATION.into(), summary.join(",").into());
