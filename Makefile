@@ -14,7 +14,7 @@ TRUNK_VERSION := 0.21.14
 WASM_BINDGEN_VERSION = $(shell awk '$$0 == "name = \"wasm-bindgen\"" { getline; gsub(/[^0-9.]/, ""); print; exit }' Cargo.lock)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help serve test dist bench accuracy desktop tools-web tools-browser tools-desktop tools-lint
+.PHONY: help serve test dist bench accuracy fuzz desktop tools-web tools-browser tools-desktop tools-lint
 
 help:
 	@echo "make serve     build the web app and serve it on http://127.0.0.1:8080 (example plan loaded)"
@@ -23,6 +23,7 @@ help:
 	@echo "make desktop   build the desktop app (Tauri) around dist/: desktop/target/debug/tokenfleet-desktop"
 	@echo "make bench     run the benchmarks (native) and report the web bundle size"
 	@echo "make accuracy  print the performance model's calibration report"
+	@echo "make fuzz      fuzz every input surface for FUZZ_SECONDS each (default 60; cargo-fuzz, libFuzzer, stable Rust)"
 
 ## Tools ------------------------------------------------------------------------------------------
 
@@ -91,6 +92,22 @@ test: tools-web tools-browser tools-desktop
 bench: dist
 	cargo bench -p tokenfleet-core
 	@scripts/wasm-size
+
+# One libFuzzer target per input surface (fuzz/fuzz_targets/, invariants in tests/fuzz_surfaces.rs).
+# `--sanitizer none` works on stable Rust: the code is safe Rust, the findings are panics and broken
+# invariants. New inputs that reach new coverage are added to fuzz/corpus/<target>/ (commit those worth
+# keeping; `make test` replays the corpus); a failing input lands in fuzz/artifacts/<target>/, and once
+# fixed it belongs in fuzz/regressions/<target>/.
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?= plan import trace share flags
+fuzz:
+	@command -v cargo-fuzz >/dev/null || { echo "installing cargo-fuzz from crates.io"; cargo install cargo-fuzz --locked; }
+	@for t in $(FUZZ_TARGETS); do \
+	  echo "fuzzing $$t for $(FUZZ_SECONDS) s"; \
+	  cargo fuzz run --sanitizer none $$t fuzz/corpus/$$t -- -max_total_time=$(FUZZ_SECONDS) \
+	    -max_len=65536 -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 2>&1 | tee fuzz/$$t.log | grep -E '^(#[0-9]+.*(INITED|DONE)|Done|==|SUMMARY|stat::number_of_executed_units)' ; \
+	done
+	@for t in $(FUZZ_TARGETS); do printf '%-8s executions: %s\n' "$$t" "$$(awk -F: '/stat::number_of_executed_units/ {gsub(/ /, "", $$2); print $$2}' fuzz/$$t.log)"; done
 
 accuracy:
 	cargo test --release -p tokenfleet-tests --test integration calibration -- --nocapture --test-threads=1

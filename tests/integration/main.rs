@@ -4,6 +4,7 @@ mod calibration;
 mod conformance;
 mod disagg_sizing;
 mod examples;
+mod fuzz_corpus;
 mod generate;
 mod layers;
 mod lint_corpus;
