@@ -28,6 +28,12 @@ fn shipped_crates(metadata: &Value) -> BTreeMap<(String, String), &Value> {
         p["targets"].as_array().unwrap().iter().any(|t| t["kind"].as_array().unwrap().iter().any(|k| k == "proc-macro"))
     };
     let root = packages.values().find(|p| p["name"] == "tokenfleet-app").expect("tokenfleet-app in the workspace");
+    let app_turns_on_member_features = root["dependencies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|d| d["path"].is_string() && d["features"].as_array().is_some_and(|f| !f.is_empty()));
+    assert!(!app_turns_on_member_features, "the app turns on a workspace crate's features: list their optional crates");
     let (mut seen, mut stack) = (BTreeSet::new(), vec![root["id"].as_str().unwrap()]);
     let mut shipped = BTreeMap::new();
     while let Some(id) = stack.pop() {
@@ -39,9 +45,25 @@ fn shipped_crates(metadata: &Value) -> BTreeMap<(String, String), &Value> {
             let key = (package["name"].as_str().unwrap().to_string(), package["version"].as_str().unwrap().to_string());
             shipped.insert(key, package);
         }
+        // The resolve is the workspace's: core's optional dependencies (the CLI's Terraform export)
+        // appear in it, but the app turns on none of core's features, so they are not in the wasm.
+        let optional: BTreeSet<&str> = if members.contains(id) && id != root["id"].as_str().unwrap() {
+            package["dependencies"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|d| d["optional"] == true)
+                .map(|d| d["name"].as_str().unwrap())
+                .collect()
+        } else {
+            BTreeSet::new()
+        };
         for dep in deps[id].as_array().unwrap() {
             let normal = dep["dep_kinds"].as_array().unwrap().iter().any(|k| k["kind"].is_null());
             let target = packages[dep["pkg"].as_str().unwrap()];
+            if optional.contains(target["name"].as_str().unwrap()) {
+                continue;
+            }
             if normal && !is_proc_macro(target) {
                 stack.push(dep["pkg"].as_str().unwrap());
             }
