@@ -45,11 +45,25 @@ struct PlanReport<'a> {
     verdict: sim::Verdict,
 }
 
+/// What `export` writes.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    /// The manifests: one YAML stream, or one file per resource with --out.
+    Yaml,
+    /// A Kustomize base and overlays (production, staging) in --out.
+    Kustomize,
+    /// A Helm chart in --out whose default values render the plain export.
+    Helm,
+}
+
 #[derive(Args)]
 pub struct ExportArgs {
     /// Plan file (YAML or JSON), or - for stdin.
     plan: String,
-    /// Write one file per resource into this directory instead of one stream to stdout.
+    /// yaml (the manifests), kustomize (base/ and overlays/) or helm (a chart); the last two need --out.
+    #[arg(long, value_enum, default_value = "yaml")]
+    format: ExportFormat,
+    /// Write into this directory: one file per resource, or the Kustomize or Helm layout.
     #[arg(long)]
     out: Option<PathBuf>,
 }
@@ -135,7 +149,26 @@ pub fn day_text(day: &DayCheck, static_verdict: sim::Verdict, verdict: sim::Verd
 }
 
 pub fn export(args: ExportArgs) -> Result<ExitCode, String> {
+    if args.format != ExportFormat::Yaml && args.out.is_none() {
+        let format = if args.format == ExportFormat::Helm { "helm" } else { "kustomize" };
+        return Err(format!("--format {format} writes a directory: give it with --out DIR"));
+    }
     let plan = read_plan(&args.plan)?;
+    let gitops = match args.format {
+        ExportFormat::Yaml => None,
+        ExportFormat::Kustomize => Some(manifest::gitops::kustomize(&plan)),
+        ExportFormat::Helm => Some(manifest::gitops::helm_chart(&plan)),
+    };
+    if let (Some(files), Some(dir)) = (gitops, &args.out) {
+        for file in files {
+            let path = dir.join(&file.path);
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
+            }
+            std::fs::write(&path, file.text).map_err(|e| format!("{}: {e}", path.display()))?;
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
     let documents = manifest::render(&plan);
     match args.out {
         None => print!("{}", manifest::join_stream(&documents)),
