@@ -5,6 +5,8 @@ mod conformance;
 mod disagg_sizing;
 mod examples;
 mod generate;
+mod gitops;
+mod gitops_render;
 mod layers;
 mod lint_corpus;
 mod notices;

@@ -6,7 +6,7 @@
 //! "gpu-a" "weight" }}` where a key is not an identifier; `| quote` where the export quotes the
 //! value). It is built by serialising the resource with a unique marker in each tunable field, so
 //! serde-saphyr lays out the text, and checked: the markers replaced by the default values must
-//! give the export's bytes, else the resource's template keeps those values literal. Any `{{`
+//! give the export's bytes, else that field stays literal (the tests require every field to hold). Any `{{`
 //! of the export itself is escaped as `{{ "{{" }}`.
 
 use crate::doc::{obj, s, Doc, Map};
@@ -17,8 +17,6 @@ use crate::manifest::{render, render_values, to_yaml, RESERVATIONS_ANNOTATION};
 
 /// What a literal `{{` of the export becomes in a template.
 pub const HELM_ESCAPED_BRACES: &str = "{{ \"{{\" }}";
-
-const MARKER: &str = "tokenfleethelmslot";
 
 /// A key of `values.yaml`: a mapping key or a list index.
 #[derive(Debug, Clone, PartialEq)]
@@ -131,55 +129,68 @@ fn escape(yaml: &str) -> String {
     yaml.replace("{{", HELM_ESCAPED_BRACES)
 }
 
-/// One resource's template and the slots it reads.
+/// A tunable field replaced by a marker: the action that reads it, and the export's text for it.
+struct Substitution {
+    marker: String,
+    read: String,
+    default: String,
+}
+
+/// Puts a slot's marker (`marker`, padded to the length of the value, so serde-saphyr lays the text
+/// out alike: a long image is folded either way) into `marked`.
+fn mark(marked: &mut Doc, slot: &Slot, mut marker: String) -> Option<Substitution> {
+    let (default, quote) = match (&slot.default, &slot.within) {
+        (Doc::String(text), None) => {
+            let written = to_yaml(&slot.default);
+            let written = written.trim_end_matches('\n');
+            if written == format!("\"{text}\"") && !text.contains(['"', '\\']) {
+                (written.to_string(), true)
+            } else {
+                (text.clone(), false)
+            }
+        }
+        (Doc::String(text), Some(_)) => (text.clone(), false),
+        (other, _) => (other.to_string(), false),
+    };
+    while marker.len() < default.len() {
+        marker.push('z');
+    }
+    let field = marked.pointer_mut(&slot.pointer)?;
+    match &slot.within {
+        None => *field = s(&marker),
+        Some(part) => {
+            let text = field.as_str()?.replacen(part, &format!("{marker}="), 1);
+            *field = s(&text);
+        }
+    }
+    Some(Substitution { marker, read: action(&slot.values_path, quote), default })
+}
+
+/// One resource's template and the slots it reads. A slot is kept when the markers so far,
+/// replaced by their defaults, still give the export's bytes.
 fn template(doc: &Doc) -> (String, Vec<Slot>) {
     let original = to_yaml(doc);
-    let slots = slots(doc);
-    if original.contains(MARKER) || slots.is_empty() {
+    let Some(prefix) = ["zq", "qz", "zx", "xz", "qx", "xq"].into_iter().find(|p| !original.contains(p)) else {
         return (escape(&original), Vec::new());
-    }
+    };
     let mut marked = doc.clone();
-    // (marker, action, the text the marker stands for in the export)
-    let mut substitutions = Vec::new();
-    for (i, slot) in slots.iter().enumerate() {
-        let mut marker = format!("{MARKER}{i:04}");
-        let (default_text, quote) = match &slot.default {
-            Doc::String(text) if slot.within.is_none() => {
-                let written = to_yaml(&slot.default);
-                let written = written.trim_end_matches('\n');
-                if written == format!("\"{text}\"") && !text.contains(['"', '\\']) {
-                    (written.to_string(), true)
-                } else {
-                    (text.clone(), false)
-                }
-            }
-            Doc::String(text) => (text.clone(), false),
-            other => (other.to_string(), false),
-        };
-        // As long as the value, so serde-saphyr chooses the same style (a long image is folded).
-        while marker.len() < default_text.len() {
-            marker.push('x');
+    let mut kept: Vec<(Slot, Substitution)> = Vec::new();
+    for (i, slot) in slots(doc).into_iter().enumerate() {
+        let mut trial = marked.clone();
+        let Some(substitution) = mark(&mut trial, &slot, format!("{prefix}{i:04}")) else { continue };
+        let text = to_yaml(&trial);
+        let defaults = kept
+            .iter()
+            .map(|(_, sub)| sub)
+            .chain([&substitution])
+            .fold(text, |t, sub| t.replace(&sub.marker, &sub.default));
+        if defaults == original {
+            marked = trial;
+            kept.push((slot, substitution));
         }
-        let Some(field) = marked.pointer_mut(&slot.pointer) else { continue };
-        match &slot.within {
-            None => *field = s(&marker),
-            Some(part) => {
-                let Some(text) = field.as_str() else { continue };
-                let (id, _) = part.split_at(part.len() - 1);
-                *field = s(&text.replacen(part, &format!("{marker}="), 1));
-                substitutions.push((marker, action(&slot.values_path, false), id.to_string()));
-                continue;
-            }
-        }
-        substitutions.push((marker, action(&slot.values_path, quote), default_text));
     }
-    let text = to_yaml(&marked);
-    let defaults = substitutions.iter().fold(text.clone(), |t, (marker, _, default)| t.replace(marker, default));
-    if defaults != original {
-        return (escape(&original), Vec::new());
-    }
-    let templated = substitutions.iter().fold(escape(&text), |t, (marker, read, _)| t.replace(marker, read));
-    (templated, slots)
+    let templated = kept.iter().fold(escape(&to_yaml(&marked)), |t, (_, sub)| t.replace(&sub.marker, &sub.read));
+    (templated, kept.into_iter().map(|(slot, _)| slot).collect())
 }
 
 /// Puts a value at a path of `values.yaml`, creating mappings and lists on the way.
