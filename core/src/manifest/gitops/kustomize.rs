@@ -28,8 +28,16 @@ struct Environment {
     replicas: Vec<(String, u64)>,
     /// NodePool name and its `spec.limits`.
     limits: Vec<(String, Map)>,
-    /// EC2NodeClass name, its reservation ids (old → new) and its reservations annotation.
-    reservations: Vec<(String, Vec<(String, String)>, Option<String>)>,
+    reservations: Vec<Reservations>,
+}
+
+/// An EC2NodeClass's reservation ids in an environment.
+struct Reservations {
+    class: String,
+    /// The plan's ids and the environment's, in the selector terms' order.
+    renames: Vec<(String, String)>,
+    /// The `tokenfleet.dev/capacity-reservations` annotation with the environment's ids.
+    annotation: Option<String>,
 }
 
 /// The Kustomize export of a plan: `base/` and `overlays/{production,staging}/`.
@@ -66,8 +74,10 @@ fn production(values: &[Doc]) -> Environment {
         replicas: deployments(values).map(|(name, replicas)| (name.to_string(), replicas)).collect(),
         limits: node_pool_limits(values).map(|(name, limits)| (name.to_string(), limits.clone())).collect(),
         reservations: node_classes(values)
-            .map(|(name, ids, annotation)| {
-                (name.to_string(), ids.iter().map(|id| (id.clone(), id.clone())).collect(), annotation)
+            .map(|(name, ids, annotation)| Reservations {
+                class: name.to_string(),
+                renames: ids.iter().map(|id| (id.clone(), id.clone())).collect(),
+                annotation,
             })
             .collect(),
     }
@@ -105,7 +115,7 @@ fn staging(plan: &Plan, values: &[Doc]) -> Environment {
                 })
                 .collect();
             let annotation = annotation.map(|a| rename_in_annotation(&a, &renames));
-            (name.to_string(), renames, annotation)
+            Reservations { class: name.to_string(), renames, annotation }
         })
         .collect();
     Environment {
@@ -202,7 +212,7 @@ fn overlay(values: &[Doc], environment: &Environment) -> Vec<ExportFile> {
     for (pool, limits) in &environment.limits {
         patch("NodePool", pool, vec![replace(json_pointer(&["spec", "limits"]), Doc::Object(limits.clone()))]);
     }
-    for (class, renames, annotation) in &environment.reservations {
+    for Reservations { class, renames, annotation } in &environment.reservations {
         let terms = renames.iter().map(|(_, new)| obj(vec![("id", s(new))])).collect();
         let mut operations =
             vec![replace(json_pointer(&["spec", "capacityReservationSelectorTerms"]), Doc::Array(terms))];
