@@ -355,3 +355,20 @@ fn kubectl_kustomize_agrees_with_the_test_renderer() {
     let _ = std::fs::remove_dir_all(&dir);
     say(&format!("gitops: kubectl kustomize rendered {compared} kustomizations like the test renderer"));
 }
+
+#[test]
+fn staging_keeps_a_limit_that_one_replica_needs_whole() {
+    // One replica (tensor parallel 4) on p5.48xlarge, whose node brings 8 GPUs, under a limit of 8:
+    // Karpenter counts the node's capacity, so halving to 4 would leave no room for the node.
+    let mut plan = plan::parse_plan(tokenfleet_core::examples::example("latency-critical-p5").unwrap()).unwrap();
+    plan.spec.node_pools[0].limits.insert("nvidia.com/gpu".into(), "8".into());
+    let files = by_path(&gitops::kustomize(&plan));
+    let staging = kustomize_build(&files, "overlays/staging");
+    let pool = staging.iter().find(|d| d["kind"] == "NodePool").unwrap();
+    assert_eq!(pool["spec"]["limits"]["nvidia.com/gpu"], "8");
+    // With room for two nodes, staging halves the limit to the one node it needs.
+    plan.spec.node_pools[0].limits.insert("nvidia.com/gpu".into(), "16".into());
+    let staging = kustomize_build(&by_path(&gitops::kustomize(&plan)), "overlays/staging");
+    let pool = staging.iter().find(|d| d["kind"] == "NodePool").unwrap();
+    assert_eq!(pool["spec"]["limits"]["nvidia.com/gpu"], "8");
+}
