@@ -98,15 +98,15 @@ fn is_identifier(key: &str) -> bool {
 
 /// The Go-template action reading a value: `{{ .Values.a.b }}` or `{{ index .Values "a" "b-c" 0 }}`.
 fn action(values_path: &[Key], quote: bool) -> String {
-    let simple = values_path.iter().all(|k| matches!(k, Key::Name(n) if is_identifier(n)));
-    let read = if simple {
-        values_path.iter().map(|k| if let Key::Name(n) = k { format!(".{n}") } else { String::new() }).fold(
-            ".Values".to_string(),
-            |mut acc, part| {
-                acc.push_str(&part);
-                acc
-            },
-        )
+    let identifiers: Option<Vec<&str>> = values_path
+        .iter()
+        .map(|k| match k {
+            Key::Name(n) if is_identifier(n) => Some(n.as_str()),
+            _ => None,
+        })
+        .collect();
+    let read = if let Some(identifiers) = identifiers {
+        format!(".Values.{}", identifiers.join("."))
     } else {
         let keys: Vec<String> = values_path
             .iter()
