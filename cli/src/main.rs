@@ -30,7 +30,8 @@ enum Command {
     Plan(plan_cmd::PlanArgs),
     /// Estimate latency, throughput and memory fit for JSON Lines inputs (one answer line per line).
     Estimate(estimate::EstimateArgs),
-    /// Render a plan's Kubernetes manifests (stdout, or one file per resource with --out).
+    /// Render a plan's Kubernetes manifests (stdout, one file per resource with --out, or a Kustomize
+    /// base with overlays or a Helm chart with --format kustomize|helm --out DIR).
     Export(plan_cmd::ExportArgs),
     /// Import Kubernetes YAML (NodePools, EC2NodeClasses, Deployments, autoscalers) into a plan.
     Import(import_cmd::ImportArgs),

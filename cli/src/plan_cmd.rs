@@ -45,23 +45,30 @@ struct PlanReport<'a> {
     verdict: sim::Verdict,
 }
 
+/// What `export` writes.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    /// The manifests: one YAML stream, or one file per resource with --out.
+    Yaml,
+    /// A Kustomize base and overlays (production, staging) in --out.
+    Kustomize,
+    /// A Helm chart in --out whose default values render the plain export.
+    Helm,
+    /// The capacity reservations the plan relies on, as Terraform, in --out.
+    Terraform,
+}
+
 #[derive(Args)]
 pub struct ExportArgs {
     /// Plan file (YAML or JSON), or - for stdin.
     plan: String,
-    /// Write one file per resource into this directory instead of one stream to stdout.
-    #[arg(long)]
-    out: Option<PathBuf>,
-    /// `yaml`: the Kubernetes manifests; `terraform`: the capacity reservations the plan relies on, as
-    /// Terraform (needs --out).
+    /// yaml (the manifests), kustomize (base/ and overlays/), helm (a chart) or terraform (the
+    /// capacity reservations); the last three need --out.
     #[arg(long, value_enum, default_value = "yaml")]
     format: ExportFormat,
-}
-
-#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ExportFormat {
-    Yaml,
-    Terraform,
+    /// Write into this directory: one file per resource, or the Kustomize, Helm or Terraform layout.
+    #[arg(long)]
+    out: Option<PathBuf>,
 }
 
 pub fn plan(args: PlanArgs) -> Result<ExitCode, String> {
@@ -145,19 +152,35 @@ pub fn day_text(day: &DayCheck, static_verdict: sim::Verdict, verdict: sim::Verd
 }
 
 pub fn export(args: ExportArgs) -> Result<ExitCode, String> {
+    let format = match args.format {
+        ExportFormat::Yaml => "yaml",
+        ExportFormat::Kustomize => "kustomize",
+        ExportFormat::Helm => "helm",
+        ExportFormat::Terraform => "terraform",
+    };
+    if args.format != ExportFormat::Yaml && args.out.is_none() {
+        return Err(format!("--format {format} writes a directory: give it with --out DIR"));
+    }
     let plan = read_plan(&args.plan)?;
-    if args.format == ExportFormat::Terraform {
-        let Some(dir) = args.out else {
-            return Err("--format terraform writes a directory of .tf files: name it with --out DIR".into());
-        };
-        if !manifest::terraform::has_reservations(&plan) {
-            eprintln!(
-                "tokenfleet: plan {} relies on no capacity reservation: the Terraform buys nothing until \
-                 nodeClasses[].capacityReservations lists some",
-                plan.metadata.name
-            );
+    let files: Option<Vec<(String, String)>> = match args.format {
+        ExportFormat::Yaml => None,
+        ExportFormat::Kustomize => {
+            Some(manifest::gitops::kustomize(&plan).into_iter().map(|f| (f.path, f.text)).collect())
         }
-        write_files(&dir, manifest::terraform::terraform(&plan))?;
+        ExportFormat::Helm => Some(manifest::gitops::helm_chart(&plan).into_iter().map(|f| (f.path, f.text)).collect()),
+        ExportFormat::Terraform => {
+            if !manifest::terraform::has_reservations(&plan) {
+                eprintln!(
+                    "tokenfleet: plan {} relies on no capacity reservation: the Terraform buys nothing until \
+                     nodeClasses[].capacityReservations lists some",
+                    plan.metadata.name
+                );
+            }
+            Some(manifest::terraform::terraform(&plan))
+        }
+    };
+    if let (Some(files), Some(dir)) = (files, &args.out) {
+        write_files(dir, files)?;
         return Ok(ExitCode::SUCCESS);
     }
     let documents = manifest::render(&plan);
@@ -174,11 +197,14 @@ pub fn export(args: ExportArgs) -> Result<ExitCode, String> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Writes `(file name, text)` pairs into `dir`, creating it.
+/// Writes `(relative path, text)` pairs into `dir`, creating it and the folders the paths name.
 fn write_files(dir: &std::path::Path, files: Vec<(String, String)>) -> Result<(), String> {
     std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     for (name, text) in files {
         let path = dir.join(name);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
+        }
         std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))?;
     }
     Ok(())

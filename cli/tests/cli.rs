@@ -394,3 +394,40 @@ fn export_terraform_writes_the_reservations_as_code_and_needs_a_directory() {
     assert!(out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("no capacity reservation"));
 }
+
+#[test]
+fn export_kustomize_and_helm_write_cores_file_sets_and_need_out() {
+    let plan = plan::parse_plan(examples::example("stable-reserved").unwrap()).unwrap();
+    for (format, files) in
+        [("kustomize", manifest::gitops::kustomize(&plan)), ("helm", manifest::gitops::helm_chart(&plan))]
+    {
+        let dir = temp_dir(&format!("gitops-{format}"));
+        let out = tokenfleet(&[
+            "export",
+            "examples/stable-reserved.yaml",
+            "--format",
+            format,
+            "--out",
+            dir.to_str().unwrap(),
+        ]);
+        assert!(out.status.success(), "{format}: {}", String::from_utf8_lossy(&out.stderr));
+        for file in &files {
+            let written =
+                std::fs::read_to_string(dir.join(&file.path)).unwrap_or_else(|e| panic!("{}: {e}", file.path));
+            assert_eq!(written, file.text, "{format}: {}", file.path);
+        }
+        let out = tokenfleet(&["export", "examples/stable-reserved.yaml", "--format", format]);
+        assert_eq!(out.status.code(), Some(2), "{format} without --out is unusable input");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(&format!("--format {format}")) && stderr.contains("--out DIR"), "{stderr}");
+        assert!(out.stdout.is_empty());
+    }
+    let kustomize = temp_dir("gitops-kustomize");
+    for path in
+        ["base/kustomization.yaml", "overlays/production/kustomization.yaml", "overlays/staging/kustomization.yaml"]
+    {
+        assert!(kustomize.join(path).is_file(), "{path} not written");
+    }
+    let out = tokenfleet(&["export", "examples/stable-reserved.yaml", "--format", "yaml"]);
+    assert_eq!(String::from_utf8(out.stdout).unwrap(), manifest::render_stream(&plan), "--format yaml is the default");
+}

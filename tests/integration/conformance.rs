@@ -11,12 +11,12 @@ use crate::schema::Schemas;
 const RANDOM_PLANS: u64 = 500;
 
 /// Writes past the test harness's output capture, so skips and counts show in every run.
-fn say(message: &str) {
+pub(crate) fn say(message: &str) {
     use std::io::Write;
     let _ = writeln!(std::io::stderr(), "{message}");
 }
 
-fn schemas() -> Option<Schemas> {
+pub(crate) fn schemas() -> Option<Schemas> {
     match tokenfleet_tests::shared_reference() {
         Some(reference) => Some(Schemas::load(&reference.join("schemas"))),
         None => {
@@ -87,21 +87,26 @@ fn cel_checks(doc: &Value) -> Vec<String> {
 fn check_plan(schemas: &Schemas, label: &str, plan: &plan::Plan) -> (usize, Vec<String>) {
     let stream = manifest::render_stream(plan);
     let docs = tree::parse_stream(&stream).unwrap_or_else(|e| panic!("{label}: export is not YAML: {e}"));
+    let docs: Vec<Value> = docs.iter().map(|d| serde_json::to_value(d.to_doc()).unwrap()).collect();
+    (docs.len(), check_documents(schemas, label, &docs))
+}
+
+/// Validates documents against the schemas and the CRDs' CEL rules we could break; the violations.
+pub(crate) fn check_documents(schemas: &Schemas, label: &str, docs: &[Value]) -> Vec<String> {
     let mut violations = Vec::new();
-    for doc in &docs {
-        let json = serde_json::to_value(doc.to_doc()).unwrap();
+    for json in docs {
         let kind = json["kind"].as_str().unwrap_or_default().to_string();
         let name = json["metadata"]["name"].as_str().unwrap_or_default().to_string();
         let api_version = json["apiVersion"].as_str().unwrap_or_default();
-        let mut errors = cel_checks(&json);
+        let mut errors = cel_checks(json);
         if schemas.covers(api_version, &kind) {
-            errors.extend(schemas.validate(&json));
+            errors.extend(schemas.validate(json));
         } else if !(api_version == "v1" && ["Service", "ConfigMap"].contains(&kind.as_str())) {
             errors.push(format!("no schema for {api_version} {kind}"));
         }
         violations.extend(errors.into_iter().map(|e| format!("{label}: {kind}/{name}: {e}")));
     }
-    (docs.len(), violations)
+    violations
 }
 
 #[test]

@@ -6,6 +6,8 @@ mod disagg_sizing;
 mod examples;
 mod fuzz_corpus;
 mod generate;
+mod gitops;
+mod gitops_render;
 mod layers;
 mod lint_corpus;
 mod notices;

@@ -1,5 +1,6 @@
 //! Kubernetes manifests: rendering a Plan into apply-ready YAML, and importing existing YAML back.
 
+pub mod gitops;
 pub mod import;
 mod render;
 #[cfg(feature = "terraform")]
