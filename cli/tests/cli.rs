@@ -574,3 +574,33 @@ fn simulate_check_and_lint_take_the_overlay() {
     let at_overlay = tf003(&["lint", weighted, "--format", "json", "--prices", &overlay]);
     assert!(at_overlay.len() == 1 && at_overlay[0].contains("costs 1.98 vs 1.61"), "{at_overlay:?}");
 }
+
+#[test]
+fn recommend_prices_candidates_with_the_overlay_and_keeps_it_in_the_plan() {
+    let dir = temp_dir("prices-recommend");
+    let overlay = import_overlay(&dir, "prices.yaml");
+    let args = ["recommend", "examples/quickstart.yaml", "--families", "g6e", "--format", "json"];
+    let at_catalog: serde_json::Value = serde_json::from_slice(&tokenfleet(&args).stdout).unwrap();
+    let out = tokenfleet(&[&args[..], &["--prices", &overlay]].concat());
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let at_overlay: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(at_overlay["prices"]["overlay_date"], "2026-12-01");
+    assert_eq!(at_catalog["prices"]["note"], "catalog snapshot 2026-07-20");
+    let cost = |r: &serde_json::Value| r["candidates"][0]["cost_usd_per_hour"].as_f64().unwrap();
+    assert!(cost(&at_overlay) < cost(&at_catalog), "{} vs {}", cost(&at_overlay), cost(&at_catalog));
+    // The recommended plan carries the overlay, so what it is checked with next uses the same prices.
+    let plan: plan::Plan = serde_json::from_value(at_overlay["plan"].clone()).unwrap();
+    assert_eq!(plan.spec.prices.as_ref().map(|p| p.date.as_str()), Some("2026-12-01"));
+    let text = tokenfleet(&[
+        "recommend",
+        "examples/quickstart.yaml",
+        "--families",
+        "g6e",
+        "--format",
+        "text",
+        "--prices",
+        &overlay,
+    ]);
+    let text = String::from_utf8(text.stdout).unwrap();
+    assert!(text.lines().any(|l| l.starts_with("prices: overlay 2026-12-01 (")), "{text}");
+}
