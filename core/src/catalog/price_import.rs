@@ -50,13 +50,16 @@ impl std::error::Error for PriceImportError {}
 const ONE_YEAR_S: u64 = 31_536_000;
 const THREE_YEARS_S: u64 = 94_608_000;
 
+/// (instance type, region).
+type Key = (String, String);
+
 /// What the files held, before the overlay is built.
 #[derive(Default)]
 struct Collected {
-    on_demand: BTreeMap<(String, String), f64>,
+    on_demand: BTreeMap<Key, f64>,
     /// (type, region) → zone → (latest timestamp, price).
-    spot: BTreeMap<(String, String), BTreeMap<String, (i64, f64)>>,
-    savings_plans: BTreeMap<(String, String), Vec<CommittedRate>>,
+    spot: BTreeMap<Key, BTreeMap<String, (i64, f64)>>,
+    savings_plans: BTreeMap<Key, Vec<CommittedRate>>,
     sources: Vec<PriceOverlaySource>,
 }
 
@@ -93,7 +96,7 @@ pub fn import_prices(files: &[PriceFile<'_>], import_date: Option<&str>) -> Resu
     let mut entries: BTreeMap<String, BTreeMap<String, OverlayRates>> = BTreeMap::new();
     fn slot<'e>(
         entries: &'e mut BTreeMap<String, BTreeMap<String, OverlayRates>>,
-        (t, r): &(String, String),
+        (t, r): &Key,
     ) -> &'e mut OverlayRates {
         entries.entry(t.clone()).or_default().entry(r.clone()).or_default()
     }
@@ -168,11 +171,7 @@ fn read_file(file: &PriceFile<'_>, out: &mut Collected) -> Result<(), PriceImpor
         PriceFileKind::SpotPriceHistory => reader.spot(&root, out)?,
         PriceFileKind::SavingsPlansOfferingRates => reader.savings_plans(&root, out)?,
     }
-    out.sources.push(PriceOverlaySource {
-        file: file.name.to_string(),
-        kind,
-        date: reader.newest.map(|epoch_s| date_of_epoch(epoch_s)),
-    });
+    out.sources.push(PriceOverlaySource { file: file.name.to_string(), kind, date: reader.newest.map(date_of_epoch) });
     Ok(())
 }
 
@@ -273,7 +272,7 @@ impl Reader<'_> {
         product: &serde_json::Value,
         at: &str,
         line: u64,
-    ) -> Result<Option<((String, String), f64)>, PriceImportError> {
+    ) -> Result<Option<(Key, f64)>, PriceImportError> {
         let attributes = &product["product"]["attributes"];
         if !attributes.is_object() {
             return Err(self.error(&format!("{at}.product.attributes"), line, "missing"));
