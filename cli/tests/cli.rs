@@ -466,6 +466,13 @@ fn prices_import_refuses_bad_input_naming_the_file_and_field() {
         stderr.contains(out_file) && stderr.contains("entries.g6e.xlarge.us-east-1.savingsPlans[0].usdPerHour"),
         "{stderr}"
     );
+    let typo = dir.join("typo.yaml");
+    std::fs::write(&typo, "date: 2026-12-01\nentries:\n  g6e.xlarge:\n    us-east-1:\n      onDemand: cheap\n")
+        .unwrap();
+    let out = tokenfleet(&["lint", "examples/quickstart.yaml", "--prices", typo.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("typo.yaml:5: entries.g6e.xlarge.us-east-1.onDemand:"), "{stderr}");
 }
 
 #[test]
