@@ -8,6 +8,7 @@ use clap::{Args, ValueEnum};
 use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
 use quick_xml::Writer;
 use serde::Serialize;
+use tokenfleet_core::catalog::{PriceOverlay, PricesUsed};
 use tokenfleet_core::lint::{self, Finding, Severity};
 use tokenfleet_core::place;
 use tokenfleet_core::sim::{self, DayCheck, Verdict};
@@ -35,6 +36,10 @@ pub struct CheckArgs {
     /// Seeds of the simulated day, comma-separated: a plan must pass on every one.
     #[arg(long, value_delimiter = ',', default_values_t = sim::verdict::DEFAULT_SEEDS.to_vec())]
     seeds: Vec<u64>,
+    /// A price overlay (`tokenfleet prices import`) whose prices replace the built-in snapshot's for
+    /// the entries it holds (and the plan's own `spec.prices`).
+    #[arg(long, value_name = "OVERLAY")]
+    prices: Option<String>,
 }
 
 /// One plan's result (`check --format json`: an array of these).
@@ -51,6 +56,9 @@ struct PlanCheck {
     static_verdict: Option<Verdict>,
     #[serde(skip_serializing_if = "Option::is_none")]
     simulated: Option<DayCheck>,
+    /// The prices the plan's costs were computed with.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    prices: Option<PricesUsed>,
 }
 
 #[derive(Serialize)]
@@ -81,7 +89,9 @@ pub fn run(args: CheckArgs) -> Result<ExitCode, String> {
     if args.seeds.is_empty() {
         return Err("--seeds: name at least one seed".into());
     }
-    let checks: Vec<PlanCheck> = args.plans.iter().map(|file| check_one(file, profile.clone(), &args.seeds)).collect();
+    let prices = crate::prices::read_flag(args.prices.as_deref())?;
+    let checks: Vec<PlanCheck> =
+        args.plans.iter().map(|file| check_one(file, profile.clone(), &args.seeds, prices.as_ref())).collect();
     let out = match args.format {
         CheckFormat::Text => text(&checks),
         CheckFormat::Json => serde_json::to_string_pretty(&checks).map_err(|e| e.to_string())? + "\n",
@@ -98,7 +108,7 @@ pub fn run(args: CheckArgs) -> Result<ExitCode, String> {
     })
 }
 
-fn check_one(file: &str, profile: sim::Profile, seeds: &[u64]) -> PlanCheck {
+fn check_one(file: &str, profile: sim::Profile, seeds: &[u64], prices: Option<&PriceOverlay>) -> PlanCheck {
     let failed = |error: String| PlanCheck {
         file: file.to_string(),
         verdict: Verdict::Fail,
@@ -106,16 +116,18 @@ fn check_one(file: &str, profile: sim::Profile, seeds: &[u64]) -> PlanCheck {
         findings: vec![],
         static_verdict: None,
         simulated: None,
+        prices: None,
     };
     let text = match read_text(file) {
         Ok(text) => text,
         Err(e) => return failed(e),
     };
-    let plan = match tokenfleet_core::plan::parse_plan(&text) {
+    let mut plan = match tokenfleet_core::plan::parse_plan(&text) {
         Ok(plan) => plan,
         Err(e) => return failed(format!("{file}: {e}")),
     };
-    let findings = match lint::lint_text(file, &text) {
+    crate::prices::apply(&mut plan, prices);
+    let findings = match lint::lint_text_priced(file, &text, prices) {
         Ok(found) => found,
         Err(e) => return failed(format!("{file}: {e}")),
     };
@@ -134,6 +146,7 @@ fn check_one(file: &str, profile: sim::Profile, seeds: &[u64]) -> PlanCheck {
         findings: findings.iter().map(FindingRow::from).collect(),
         static_verdict: Some(static_verdict),
         simulated: Some(day),
+        prices: Some(plan.prices_used()),
     }
 }
 
@@ -189,6 +202,9 @@ fn text(checks: &[PlanCheck]) -> String {
             word(c.verdict),
             c.static_verdict.map_or("-", word),
         ));
+        if let Some(prices) = &c.prices {
+            out.push_str(&format!("  prices: {}\n", prices.note));
+        }
         for line in failures(c) {
             out.push_str(&format!("  {line}\n"));
         }

@@ -18,13 +18,20 @@ pub struct LintArgs {
     /// Plan files or Kubernetes YAML (single documents, streams, `kind: List`), or - for stdin.
     #[arg(required = true)]
     files: Vec<String>,
+    /// A price overlay (`tokenfleet prices import`) whose prices replace the built-in snapshot's for
+    /// the entries it holds (and the plan's own `spec.prices`).
+    #[arg(long, value_name = "OVERLAY")]
+    prices: Option<String>,
 }
 
 pub fn run(args: LintArgs) -> Result<ExitCode, String> {
+    let prices = crate::prices::read_flag(args.prices.as_deref())?;
     let mut findings: Vec<Finding> = Vec::new();
     let mut unreadable = false;
     for file in &args.files {
-        match read_text(file).and_then(|text| lint::lint_text(file, &text).map_err(|e| e.to_string())) {
+        match read_text(file)
+            .and_then(|text| lint::lint_text_priced(file, &text, prices.as_ref()).map_err(|e| e.to_string()))
+        {
             Ok(found) => findings.extend(found),
             Err(reason) => {
                 eprintln!("tokenfleet: {reason}");

@@ -10,6 +10,7 @@ mod import_cmd;
 mod input;
 mod lint_cmd;
 mod plan_cmd;
+mod prices;
 mod recommend;
 mod simulate;
 
@@ -44,6 +45,9 @@ enum Command {
     Check(check::CheckArgs),
     /// Recommend the cheapest topology that meets the plan's SLOs (yaml plan, json with candidates, or text).
     Recommend(recommend::RecommendArgs),
+    /// Fresh prices without a network: `prices import FILE... --out OVERLAY` reads what the AWS CLI
+    /// printed; `--prices OVERLAY` applies the overlay on plan, simulate, check, lint and recommend.
+    Prices(prices::PricesArgs),
 }
 
 fn main() -> ExitCode {
@@ -57,6 +61,7 @@ fn main() -> ExitCode {
         Command::Simulate(args) => simulate::run(args),
         Command::Recommend(args) => recommend::run(args),
         Command::Check(args) => check::run(args),
+        Command::Prices(args) => prices::run(args),
     };
     match result {
         Ok(code) => code,

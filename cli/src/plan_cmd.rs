@@ -31,6 +31,10 @@ pub struct PlanArgs {
     /// Seeds of the simulated day, comma-separated: the plan must pass on every one.
     #[arg(long, value_delimiter = ',', default_values_t = sim::verdict::DEFAULT_SEEDS.to_vec())]
     seeds: Vec<u64>,
+    /// A price overlay (`tokenfleet prices import`) whose prices replace the built-in snapshot's for
+    /// the entries it holds (and the plan's own `spec.prices`).
+    #[arg(long, value_name = "OVERLAY")]
+    prices: Option<String>,
 }
 
 /// `plan --format json`: placement's outcome, the simulated day, and the verdict of both.
@@ -72,7 +76,8 @@ pub struct ExportArgs {
 }
 
 pub fn plan(args: PlanArgs) -> Result<ExitCode, String> {
-    let plan = read_plan(&args.plan)?;
+    let mut plan = read_plan(&args.plan)?;
+    crate::prices::apply(&mut plan, crate::prices::read_flag(args.prices.as_deref())?.as_ref());
     let profile = crate::input::parse_profile(&args.profile)?;
     if args.seeds.is_empty() {
         return Err("--seeds: name at least one seed".into());
@@ -220,6 +225,7 @@ pub fn plan_text(plan: &Plan, outcome: &place::Outcome) -> String {
         "  devices: {}  nodes: {}  cost: {:.2} USD/hour (reserved {:.2} fixed + {:.2} marginal)",
         s.devices, s.nodes, s.cost_usd_per_hour, s.reserved_usd_per_hour, s.marginal_usd_per_hour
     );
+    let _ = writeln!(out, "  prices: {}", outcome.prices.note);
     if s.warm_devices > 0 {
         let _ =
             writeln!(out, "  warm capacity: {} devices held for bursts (in the nodes and the cost)", s.warm_devices);

@@ -31,10 +31,15 @@ pub struct RecommendArgs {
     /// Share of hours at peak, for the expected cost per hour (default 0.25).
     #[arg(long)]
     peak_hours_fraction: Option<f64>,
+    /// A price overlay (`tokenfleet prices import`) whose prices replace the built-in snapshot's for
+    /// the entries it holds (and the plan's own `spec.prices`).
+    #[arg(long, value_name = "OVERLAY")]
+    prices: Option<String>,
 }
 
 pub fn run(args: RecommendArgs) -> Result<ExitCode, String> {
-    let plan = read_plan(&args.plan)?;
+    let mut plan = read_plan(&args.plan)?;
+    crate::prices::apply(&mut plan, crate::prices::read_flag(args.prices.as_deref())?.as_ref());
     let input = optimize::OptimizeInput::from_plan(&plan).map_err(|e| format!("{}: {e}", args.plan))?;
     let mut config = optimize::OptimizeConfig {
         families: args.families.iter().map(|f| f.trim().to_string()).filter(|f| !f.is_empty()).collect(),

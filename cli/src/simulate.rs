@@ -49,10 +49,15 @@ pub struct SimulateArgs {
     no_noise: bool,
     #[arg(long, value_enum, default_value = "json")]
     format: SimFormat,
+    /// A price overlay (`tokenfleet prices import`) whose prices replace the built-in snapshot's for
+    /// the entries it holds (and the plan's own `spec.prices`).
+    #[arg(long, value_name = "OVERLAY")]
+    prices: Option<String>,
 }
 
 pub fn run(args: SimulateArgs) -> Result<ExitCode, String> {
-    let plan = read_plan(&args.plan)?;
+    let mut plan = read_plan(&args.plan)?;
+    crate::prices::apply(&mut plan, crate::prices::read_flag(args.prices.as_deref())?.as_ref());
     let profile = crate::input::parse_profile(&args.profile)?;
     let trace = trace_rows(&args.plan, &plan, args.trace.as_deref())?;
     let options = SimOptions {

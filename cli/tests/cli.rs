@@ -431,3 +431,248 @@ fn export_kustomize_and_helm_write_cores_file_sets_and_need_out() {
     let out = tokenfleet(&["export", "examples/stable-reserved.yaml", "--format", "yaml"]);
     assert_eq!(String::from_utf8(out.stdout).unwrap(), manifest::render_stream(&plan), "--format yaml is the default");
 }
+
+const PRODUCTS: &str = "tests/data/prices/get-products-ec2.json";
+const SPOT: &str = "tests/data/prices/spot-price-history.json";
+const SAVINGS_PLANS: &str = "tests/data/prices/savings-plans-offering-rates.json";
+
+/// Imports the three AWS CLI outputs into an overlay file in `dir` and returns its path.
+fn import_overlay(dir: &std::path::Path, name: &str) -> String {
+    let out_path = dir.join(name);
+    let overlay = out_path.to_str().unwrap();
+    let out = tokenfleet(&["prices", "import", PRODUCTS, SPOT, SAVINGS_PLANS, "--out", overlay]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    overlay.to_string()
+}
+
+fn read_overlay(path: &str) -> tokenfleet_core::catalog::PriceOverlay {
+    tokenfleet_core::yaml::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+#[test]
+fn prices_import_reads_what_the_aws_cli_prints_and_skips_the_rest() {
+    use tokenfleet_core::catalog::{CommittedRate, PriceFileKind};
+    let dir = temp_dir("prices-import");
+    let overlay = read_overlay(&import_overlay(&dir, "prices.yaml"));
+    // The newest date in the inputs: the spot history's 2026-12-01 (the price list was published
+    // 2026-11-30 at the latest).
+    assert_eq!(overlay.date, "2026-12-01");
+    let kinds: Vec<PriceFileKind> = overlay.sources.iter().map(|s| s.kind).collect();
+    assert_eq!(
+        kinds,
+        [PriceFileKind::PricingGetProducts, PriceFileKind::SpotPriceHistory, PriceFileKind::SavingsPlansOfferingRates]
+    );
+    assert_eq!(overlay.sources[0].file, PRODUCTS);
+    let g6e = overlay.rates("g6e.xlarge", "us-east-1").unwrap();
+    // Linux, shared tenancy, used capacity, no SQL Server: not the Windows, dedicated, unused
+    // reservation or SQL rows.
+    assert_eq!(g6e.on_demand, Some(1.612));
+    // Each zone's latest Linux/UNIX price (1a 0.8123, 1b 0.8704, 1c 0.9502, 1d 1.0026; the Windows and
+    // SUSE rows skipped), then the median over the zones.
+    assert_eq!(g6e.spot, Some(0.9103));
+    let committed = |plan_type: &str, term_years, payment_option: &str, usd_per_hour| CommittedRate {
+        plan_type: plan_type.into(),
+        term_years,
+        payment_option: payment_option.into(),
+        usd_per_hour,
+    };
+    assert_eq!(
+        g6e.savings_plans,
+        [committed("Compute", 1, "No Upfront", 1.209), committed("EC2Instance", 3, "All Upfront", 0.693)]
+    );
+    assert_eq!(overlay.rates("g6e.2xlarge", "us-east-1").unwrap().spot, Some(0.9469));
+    assert_eq!(overlay.rates("g6e.xlarge", "us-west-2").unwrap().on_demand, Some(1.612));
+    assert_eq!(overlay.entry_count(), 3, "no SageMaker instance (ml.g6e.xlarge) or other row: {overlay:?}");
+
+    // JSON when the name says so; the same overlay.
+    let json = dir.join("prices.json");
+    let out = tokenfleet(&["prices", "import", PRODUCTS, SPOT, SAVINGS_PLANS, "--out", json.to_str().unwrap()]);
+    assert!(out.status.success());
+    let text = std::fs::read_to_string(&json).unwrap();
+    assert!(text.trim_start().starts_with('{'), "{text}");
+    assert_eq!(read_overlay(json.to_str().unwrap()), overlay);
+}
+
+#[test]
+fn prices_import_refuses_bad_input_naming_the_file_and_field() {
+    let dir = temp_dir("prices-bad");
+    let out_path = dir.join("never.yaml");
+    let out_file = out_path.to_str().unwrap();
+    let bad = "tests/data/prices/spot-price-history-bad.json";
+    let out = tokenfleet(&["prices", "import", SPOT, bad, "--out", out_file]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains(&format!("{bad}:14: SpotPriceHistory[1].SpotPrice: \"n/a\" is not a price")), "{stderr}");
+    assert!(!out_path.exists(), "nothing is written on bad input");
+
+    // A file of another shape, a broken file, and Savings Plans rates alone without --date.
+    let out = tokenfleet(&["prices", "import", "examples/quickstart.yaml", "--out", out_file]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("examples/quickstart.yaml:"), "{out:?}");
+    let broken = dir.join("broken.json");
+    std::fs::write(&broken, "{\"PriceList\": [\n  \"{\\\"product\\\": \"\n").unwrap();
+    let out = tokenfleet(&["prices", "import", broken.to_str().unwrap(), "--out", out_file]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("broken.json"), "{out:?}");
+    let out = tokenfleet(&["prices", "import", SAVINGS_PLANS, "--out", out_file]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--date YYYY-MM-DD"), "{out:?}");
+    let out = tokenfleet(&["prices", "import", SAVINGS_PLANS, "--date", "2026-12-03", "--out", out_file]);
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(read_overlay(out_file).date, "2026-12-03");
+
+    // An overlay with a bad value is refused by --prices, naming the file and the field.
+    let text = std::fs::read_to_string(out_file).unwrap().replace("1.209", "-1.209");
+    std::fs::write(out_file, text).unwrap();
+    let out = tokenfleet(&["plan", "examples/quickstart.yaml", "--prices", out_file]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(out_file) && stderr.contains("entries.g6e.xlarge.us-east-1.savingsPlans[0].usdPerHour"),
+        "{stderr}"
+    );
+    let typo = dir.join("typo.yaml");
+    std::fs::write(&typo, "date: 2026-12-01\nentries:\n  g6e.xlarge:\n    us-east-1:\n      onDemand: cheap\n")
+        .unwrap();
+    let out = tokenfleet(&["lint", "examples/quickstart.yaml", "--prices", typo.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("typo.yaml:5: entries.g6e.xlarge.us-east-1.onDemand:"), "{stderr}");
+}
+
+#[test]
+fn plan_with_prices_costs_what_the_overlay_says_and_names_its_date() {
+    let dir = temp_dir("prices-plan");
+    let overlay = import_overlay(&dir, "prices.yaml");
+    let catalog = tokenfleet(&["plan", "examples/quickstart.yaml"]);
+    let catalog = String::from_utf8(catalog.stdout).unwrap();
+    assert!(
+        catalog.contains("cost: 3.72 USD/hour") && catalog.contains("  prices: catalog snapshot 2026-07-20\n"),
+        "{catalog}"
+    );
+    let out = tokenfleet(&["plan", "examples/quickstart.yaml", "--prices", &overlay]);
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    // Two g6e.xlarge on-demand nodes at the overlay's 1.612 USD/hour instead of the catalog's 1.861.
+    assert!(
+        text.contains("cost: 3.22 USD/hour") && text.contains("2 × g6e.xlarge (on-demand) at 1.6120 USD/hour each"),
+        "{text}"
+    );
+    assert!(
+        text.contains("  prices: overlay 2026-12-01 (aws pricing get-products, ")
+            && text.contains("for 2 entries in us-east-1, otherwise catalog snapshot 2026-07-20"),
+        "{text}"
+    );
+
+    let out = tokenfleet(&["plan", "examples/quickstart.yaml", "--prices", &overlay, "--format", "json"]);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["summary"]["cost_usd_per_hour"], 3.22, "{json}");
+    assert_eq!(json["pools"][0]["nodes"][0]["usd_per_hour_each"], 1.612, "{json}");
+    assert_eq!(json["prices"]["overlay_date"], "2026-12-01");
+    assert_eq!(json["prices"]["overlay_entries"], 2);
+    let catalog_day = tokenfleet(&["plan", "examples/quickstart.yaml", "--format", "json"]);
+    let catalog_day: serde_json::Value = serde_json::from_slice(&catalog_day.stdout).unwrap();
+    assert!(json["simulated"]["cost_usd_per_day"].as_f64() < catalog_day["simulated"]["cost_usd_per_day"].as_f64());
+    assert!(catalog_day["prices"]["overlay_date"].is_null());
+
+    // The overlay travels with the plan: kept in spec.prices, it prices the plan without the flag.
+    let mut plan = plan::parse_plan(examples::example("quickstart").unwrap()).unwrap();
+    plan.spec.prices = Some(read_overlay(&overlay));
+    let carried = dir.join("carried.yaml");
+    std::fs::write(&carried, plan.to_yaml()).unwrap();
+    let out = tokenfleet(&["plan", carried.to_str().unwrap(), "--format", "json"]);
+    let carried: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(carried["summary"], json["summary"]);
+    assert_eq!(carried["prices"], json["prices"]);
+}
+
+#[test]
+fn simulate_check_and_lint_take_the_overlay() {
+    let dir = temp_dir("prices-commands");
+    let overlay = import_overlay(&dir, "prices.yaml");
+    let out = tokenfleet(&["simulate", "examples/quickstart.yaml", "--duration", "1h", "--prices", &overlay]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        json["summary"]["prices"].as_str().is_some_and(|p| p.starts_with("overlay 2026-12-01 ")),
+        "{}",
+        json["summary"]
+    );
+    let plain = tokenfleet(&["simulate", "examples/quickstart.yaml", "--duration", "1h"]);
+    let plain: serde_json::Value = serde_json::from_slice(&plain.stdout).unwrap();
+    assert_eq!(plain["summary"]["prices"], "catalog snapshot 2026-07-20");
+    assert!(json["summary"]["cost_usd"].as_f64() < plain["summary"]["cost_usd"].as_f64());
+
+    let out = tokenfleet(&["check", "examples/quickstart.yaml", "--prices", &overlay, "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json[0]["prices"]["overlay_date"], "2026-12-01");
+    let text =
+        String::from_utf8(tokenfleet(&["check", "examples/quickstart.yaml", "--prices", &overlay]).stdout).unwrap();
+    assert!(text.contains("\n  prices: overlay 2026-12-01 "), "{text}");
+
+    // TF003 (weights against cost): a g6e.2xlarge pool weighted above the g6e.xlarge one costs over
+    // 10 % more per GPU at the catalog's prices (2.24 vs 1.86) and at the imported ones (1.98 vs 1.61);
+    // an overlay where g6e.2xlarge costs 1.70 (within 10 % of 1.612) clears the finding.
+    let mut plan = plan::parse_plan(examples::example("quickstart").unwrap()).unwrap();
+    let mut second = plan.spec.node_pools[0].clone();
+    second.name = "gpu-2xlarge".into();
+    second.weight = Some(90);
+    second.instance_types = vec!["g6e.2xlarge".into()];
+    plan.spec.node_pools.push(second);
+    let weighted = dir.join("weighted.yaml");
+    std::fs::write(&weighted, plan.to_yaml()).unwrap();
+    let weighted = weighted.to_str().unwrap();
+    let tf003 = |args: &[&str]| {
+        let out = tokenfleet(args);
+        let rows: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        rows.as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["code"] == "TF003")
+            .map(|f| f["message"].to_string())
+            .collect::<Vec<_>>()
+    };
+    let at_catalog = tf003(&["lint", weighted, "--format", "json"]);
+    assert_eq!(at_catalog.len(), 1, "{at_catalog:?}");
+    assert!(at_catalog[0].contains("costs 2.24 vs 1.86"), "{at_catalog:?}");
+    let text = std::fs::read_to_string(&overlay).unwrap().replace("onDemand: 1.98", "onDemand: 1.70");
+    let cheaper = dir.join("cheaper.yaml");
+    std::fs::write(&cheaper, text).unwrap();
+    assert_eq!(
+        tf003(&["lint", weighted, "--format", "json", "--prices", cheaper.to_str().unwrap()]),
+        Vec::<String>::new()
+    );
+    let at_overlay = tf003(&["lint", weighted, "--format", "json", "--prices", &overlay]);
+    assert!(at_overlay.len() == 1 && at_overlay[0].contains("costs 1.98 vs 1.61"), "{at_overlay:?}");
+}
+
+#[test]
+fn recommend_prices_candidates_with_the_overlay_and_keeps_it_in_the_plan() {
+    let dir = temp_dir("prices-recommend");
+    let overlay = import_overlay(&dir, "prices.yaml");
+    let args = ["recommend", "examples/quickstart.yaml", "--families", "g6e", "--format", "json"];
+    let at_catalog: serde_json::Value = serde_json::from_slice(&tokenfleet(&args).stdout).unwrap();
+    let out = tokenfleet(&[&args[..], &["--prices", &overlay]].concat());
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let at_overlay: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(at_overlay["prices"]["overlay_date"], "2026-12-01");
+    assert_eq!(at_catalog["prices"]["note"], "catalog snapshot 2026-07-20");
+    let cost = |r: &serde_json::Value| r["candidates"][0]["cost_usd_per_hour"].as_f64().unwrap();
+    assert!(cost(&at_overlay) < cost(&at_catalog), "{} vs {}", cost(&at_overlay), cost(&at_catalog));
+    // The recommended plan carries the overlay, so what it is checked with next uses the same prices.
+    let plan: plan::Plan = serde_json::from_value(at_overlay["plan"].clone()).unwrap();
+    assert_eq!(plan.spec.prices.as_ref().map(|p| p.date.as_str()), Some("2026-12-01"));
+    let text = tokenfleet(&[
+        "recommend",
+        "examples/quickstart.yaml",
+        "--families",
+        "g6e",
+        "--format",
+        "text",
+        "--prices",
+        &overlay,
+    ]);
+    let text = String::from_utf8(text.stdout).unwrap();
+    assert!(text.lines().any(|l| l.starts_with("prices: overlay 2026-12-01 (")), "{text}");
+}

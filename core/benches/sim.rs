@@ -130,6 +130,7 @@ fn scenario() -> Scenario {
         ],
         timing,
         metrics_outages: vec![],
+        prices: None,
     }
 }
 

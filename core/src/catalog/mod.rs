@@ -7,10 +7,14 @@
 pub mod accelerators;
 pub mod instances;
 pub mod models;
+pub mod price_import;
 pub mod prices;
 mod tsv;
 
 pub use accelerators::{accelerator, accelerator_of, accelerators, Accelerator, Interconnect, CONTRACT_CHIP_IDS};
 pub use instances::{instance_type, instance_types, InstanceType};
 pub use models::{model, models, CatalogModel, ModelError, ModelSpec};
-pub use prices::{price_snapshot_note, CapacityType, Price, PRICE_REGIONS};
+pub use prices::{
+    price_snapshot_note, CapacityType, CommittedRate, OverlayRates, Price, PriceBook, PriceFileKind, PriceOverlay,
+    PriceOverlaySource, PriceSource, PricesUsed, CATALOG_SNAPSHOT_DATE, PRICE_REGIONS,
+};

@@ -6,6 +6,7 @@
 
 pub use crate::finding::{Finding, Severity};
 
+use crate::catalog::PriceOverlay;
 use crate::manifest::import::{self, Import};
 use crate::plan::{self, tree::Node};
 
@@ -68,7 +69,15 @@ pub const RULES: &[(&str, Severity, &str)] = &[
 
 /// Lints plan text; findings carry the line of their field.
 pub fn lint_plan_text(text: &str) -> Result<Vec<Finding>, plan::PlanError> {
-    let (plan, located) = plan::parse_plan_unchecked(text)?;
+    lint_plan_text_priced(text, None)
+}
+
+/// [`lint_plan_text`] at the prices of `prices` (`--prices`) instead of the plan's own overlay.
+pub fn lint_plan_text_priced(text: &str, prices: Option<&PriceOverlay>) -> Result<Vec<Finding>, plan::PlanError> {
+    let (mut plan, located) = plan::parse_plan_unchecked(text)?;
+    if let Some(overlay) = prices {
+        plan.spec.prices = Some(overlay.clone());
+    }
     let errors = plan::validate(&plan);
     let mut findings: Vec<Finding> = errors
         .iter()
@@ -142,7 +151,19 @@ fn translate(import: &Import, plan_path: &str) -> Option<(usize, String)> {
 /// Lints Kubernetes YAML: import findings (manifest mistakes) plus the plan rules on what was imported,
 /// each pointing at its source document, field and line.
 pub fn lint_yaml(file: &str, text: &str) -> Result<Vec<Finding>, import::ImportError> {
-    let imported = import::import_yaml(file, text)?;
+    lint_yaml_priced(file, text, None)
+}
+
+/// [`lint_yaml`], the imported plan priced with `prices` (`--prices`).
+pub fn lint_yaml_priced(
+    file: &str,
+    text: &str,
+    prices: Option<&PriceOverlay>,
+) -> Result<Vec<Finding>, import::ImportError> {
+    let mut imported = import::import_yaml(file, text)?;
+    if let Some(overlay) = prices {
+        imported.plan.spec.prices = Some(overlay.clone());
+    }
     let mut findings: Vec<Finding> = Vec::new();
     // Import findings about the plan as a whole (document 0) point at their source when they can.
     let plan_level = imported.findings.iter().filter(|f| f.document == 0).cloned();
@@ -208,10 +229,16 @@ impl std::error::Error for LintTextError {
 
 /// Lints a file's text, a Plan or Kubernetes YAML; `Err` when it cannot be read (with the reason).
 pub fn lint_text(file: &str, text: &str) -> Result<Vec<Finding>, LintTextError> {
+    lint_text_priced(file, text, None)
+}
+
+/// [`lint_text`] at the prices of `prices` (`--prices`): a plan's own overlay is replaced, imported
+/// YAML gets it.
+pub fn lint_text_priced(file: &str, text: &str, prices: Option<&PriceOverlay>) -> Result<Vec<Finding>, LintTextError> {
     let mut findings = if looks_like_plan(text) {
-        lint_plan_text(text).map_err(|error| LintTextError::Plan { file: file.to_string(), error })?
+        lint_plan_text_priced(text, prices).map_err(|error| LintTextError::Plan { file: file.to_string(), error })?
     } else {
-        lint_yaml(file, text).map_err(LintTextError::Yaml)?
+        lint_yaml_priced(file, text, prices).map_err(LintTextError::Yaml)?
     };
     for f in &mut findings {
         f.file = file.to_string();
@@ -221,3 +248,6 @@ pub fn lint_text(file: &str, text: &str) -> Result<Vec<Finding>, LintTextError> 
     });
     Ok(findings)
 }
+
+#[cfg(test)]
+mod price_tests;

@@ -21,10 +21,9 @@ pub(super) fn cheapest_per_device(plan: &Plan, pool: &plan::NodePool, neuron: bo
     pool_instance_types(pool)
         .filter(|t| if neuron { t.is_neuron() } else { t.is_nvidia() } && t.accelerator_count > 0)
         .flat_map(|t| {
-            pool.capacity_types.iter().filter_map(move |c| {
-                crate::catalog::prices::price(&t.name, &plan.spec.region, *c)
-                    .map(|p| p.usd_per_hour / t.accelerator_count as f64)
-            })
+            pool.capacity_types
+                .iter()
+                .filter_map(move |c| plan.price(&t.name, *c).map(|p| p.usd_per_hour / t.accelerator_count as f64))
         })
         .min_by(f64::total_cmp)
 }

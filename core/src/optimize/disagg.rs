@@ -8,7 +8,6 @@
 use super::search::{pod_requests, precision_name, tensor_parallel_options};
 use super::unfit::Unfit;
 use super::{OptimizeConfig, OptimizeInput, Rejected};
-use crate::catalog::prices::price;
 use crate::catalog::{accelerator_of, instance_types, CapacityType, InstanceType};
 use crate::perf::stage::{self, TpotLimit};
 use crate::perf::{self, EstimateInput, Percentiles, Precision};
@@ -45,7 +44,7 @@ pub(super) fn stage_config(
     precision: Precision,
 ) -> Result<StageConfig, Unfit> {
     let chip = accelerator_of(t).ok_or(Unfit::NoAcceleratorData)?;
-    let on_demand = price(&t.name, &input.region, CapacityType::OnDemand).ok_or(Unfit::NoOnDemandPrice)?;
+    let on_demand = input.price(&t.name, CapacityType::OnDemand).ok_or(Unfit::NoOnDemandPrice)?;
     let neuron = chip.is_neuron();
     let pod = pod_requests(tp, neuron);
     let per_node = pod.pods_per_node(t);
@@ -80,7 +79,7 @@ pub(super) fn stage_config(
         devices_per_replica: pod.devices,
         replicas_per_node: per_node,
         on_demand_usd_per_hour: on_demand.usd_per_hour,
-        spot_usd_per_hour: price(&t.name, &input.region, CapacityType::Spot).map(|p| p.usd_per_hour),
+        spot_usd_per_hour: input.price(&t.name, CapacityType::Spot).map(|p| p.usd_per_hour),
         network_bytes_per_s: stage::kv_network_bytes_per_s(t, pod.devices),
         classes,
     })
@@ -102,7 +101,7 @@ pub(super) fn stage_configs(
             continue;
         }
         let Some(chip) = accelerator_of(t) else { continue };
-        if price(&t.name, &input.region, CapacityType::OnDemand).is_none() {
+        if input.price(&t.name, CapacityType::OnDemand).is_none() {
             continue;
         }
         for tp in tensor_parallel_options(t, chip, input.model.attention_heads) {

@@ -123,7 +123,7 @@ pub(super) fn build_plan(input: &OptimizeInput, c: &Candidate) -> Plan {
         deployments.push(deployment(input, c, a));
     }
     for p in node_pools.iter_mut().filter(|p| p.capacity_types.contains(&CapacityType::Spot)) {
-        diversify_spot(p, &input.region);
+        diversify_spot(p, input);
     }
     node_classes.sort_by(|a, b| a.name.cmp(&b.name));
     let description = format!(
@@ -145,6 +145,7 @@ pub(super) fn build_plan(input: &OptimizeInput, c: &Candidate) -> Plan {
             deployments,
             node_pools,
             node_classes,
+            prices: base.spec.prices.clone(),
         },
     };
     carry_start_levers(base, &mut plan);
@@ -255,12 +256,11 @@ fn disaggregated(input: &OptimizeInput, c: &Candidate, deployments: &mut Vec<Dep
 /// least the devices, vCPUs and memory of the chosen type, spot price per device within 25 % of it),
 /// so Karpenter's price-capacity-optimised spot choice has pools to fall back on when one is
 /// interrupted. Any pod that fits the chosen type fits them, at the same SLO rate per replica.
-fn diversify_spot(pool: &mut NodePool, region: &str) {
+fn diversify_spot(pool: &mut NodePool, input: &OptimizeInput) {
     let Some(chosen) = pool.instance_types.first().and_then(|n| catalog::instance_type(n)) else { return };
     let Some(chip) = catalog::accelerator_of(chosen) else { return };
     let per_device = |t: &InstanceType| {
-        catalog::prices::price(&t.name, region, CapacityType::Spot)
-            .map(|p| p.usd_per_hour / t.accelerator_count.max(1) as f64)
+        input.price(&t.name, CapacityType::Spot).map(|p| p.usd_per_hour / t.accelerator_count.max(1) as f64)
     };
     let Some(chosen_per_device) = per_device(chosen) else { return };
     let mut alternates: Vec<(f64, &'static InstanceType)> = catalog::instance_types()

@@ -166,6 +166,7 @@ pub fn explain(r: &Recommendation) -> String {
     for line in &r.explanation {
         let _ = writeln!(s, "{line}");
     }
+    let _ = writeln!(s, "prices: {}", r.prices.note);
     let _ = writeln!(s, "\nCost vs latency front (risk-adjusted USD/hour, worst-class TTFT p99):");
     for p in &r.front {
         let _ = writeln!(

@@ -45,7 +45,7 @@ pub use warm::{warm_capacity_variants, with_warm_capacity, WarmError, WarmVarian
 
 use serde::Serialize;
 
-use crate::catalog::{self, ModelSpec};
+use crate::catalog::{self, CapacityType, ModelSpec};
 use crate::perf::{self, Percentiles, Precision};
 use crate::plan::{self, Plan};
 
@@ -328,9 +328,17 @@ pub struct Recommendation {
     /// the closed loop was off). `false`: no candidate checked passed; the cheapest static one is
     /// returned and the answer is a failure.
     pub meets_slos_over_day: Option<bool>,
+    /// The prices the costs were computed with (the plan's overlay, the built-in snapshot).
+    pub prices: catalog::PricesUsed,
 }
 
 impl OptimizeInput {
+    /// The price of an instance-hour in the input's region, from the base plan's prices (its
+    /// overlay first).
+    pub fn price(&self, instance_type: &str, capacity: CapacityType) -> Option<catalog::Price<'_>> {
+        self.base_plan.prices().price(instance_type, &self.region, capacity)
+    }
+
     /// Takes the model from the plan's first deployment and the traffic and SLOs from its workload.
     /// A prompt distribution whose p90 is at least twice its mean is treated as a blend of short and
     /// long requests (two classes matching the mean); otherwise one class.
@@ -514,6 +522,7 @@ impl Recommender {
             rejected: found.rejected,
             stats: found.stats,
             meets_slos_over_day,
+            prices: input.base_plan.prices().used(&input.region),
         };
         recommendation.explanation = explain::explanation(&input, &recommendation);
         Ok(recommendation)

@@ -2,7 +2,7 @@
 //! of a deployment ready for a burst. A pure function over Plans; the closed loop judges each over
 //! its simulated day like any other candidate.
 
-use crate::catalog::{self, CapacityType};
+use crate::catalog::CapacityType;
 use crate::place::{pool_instance_types, pool_rejects, PodRequests};
 use crate::plan::{Consolidation, Plan, WarmCapacity, WarmCapacityKind};
 
@@ -118,7 +118,6 @@ fn add_static_pool(plan: &mut Plan, i: usize, count: u32) -> Result<(), WarmErro
     let mut added: Vec<(String, u32, String)> = vec![];
     for fleet in d.fleets() {
         let requests = PodRequests::for_fleet(&d, &fleet);
-        let region = &plan.spec.region;
         // Baseline capacity runs all day: an on-demand pool first (a spot node would be interrupted
         // and replaced), then any.
         let pools = plan.pools_by_priority();
@@ -138,7 +137,7 @@ fn add_static_pool(plan: &mut Plan, i: usize, count: u32) -> Result<(), WarmErro
             let best = pool_instance_types(pool)
                 .filter(|t| if requests.neuron { t.is_neuron() } else { t.is_nvidia() })
                 .filter(|t| t.accelerator_count >= requests.devices.max(1))
-                .filter_map(|t| Some((t, catalog::prices::price(&t.name, region, capacity)?.usd_per_hour)))
+                .filter_map(|t| Some((t, plan.price(&t.name, capacity)?.usd_per_hour)))
                 .min_by(|a, b| a.1.total_cmp(&b.1).then_with(|| a.0.name.cmp(&b.0.name)))?;
             Some((pool.clone(), best.0))
         });

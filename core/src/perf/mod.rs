@@ -23,7 +23,7 @@
 //! perf::replica_at_rate(&EstimateInput, requests_per_s) -> Estimate under Poisson load (simulator)
 //! perf::max_request_rate_within_slos(&EstimateInput, &[Slo]) -> Result<RateWithinSlos, EstimateError>
 //! perf::replicas_for_rate(&EstimateInput, requests_per_s, &[Slo]) -> Result<u32, EstimateError>
-//! perf::cost_figures(instance_type, region, devices_used, &Estimate) -> Vec<CostFigure>
+//! perf::cost_figures(&PriceBook, instance_type, region, devices_used, &Estimate) -> Vec<CostFigure>
 //!     (usd_per_hour and usd_per_million_output_tokens per capacity type)
 //! ```
 //!

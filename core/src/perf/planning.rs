@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use super::load::{capacity_requests_per_s, OperatingPoint};
 use super::{build_replica, Estimate, EstimateError, EstimateInput, Load, FITTED};
-use crate::catalog::prices::price;
+use crate::catalog::PriceBook;
 use crate::catalog::{instance_type, CapacityType};
 use crate::units::{s_to_ms, usd_per_million_tokens};
 
@@ -134,25 +134,34 @@ pub struct CostFigure {
     pub usd_per_hour: f64,
     pub usd_per_million_output_tokens: Option<f64>,
     pub usd_per_million_total_tokens: Option<f64>,
-    pub source: &'static str,
+    /// Where the price comes from (`karpenter-provider-aws pricing 2026-07-20`, `overlay 2026-12-01 (aws
+    /// pricing get-products)`).
+    pub source: String,
 }
 
 /// Cost per hour and per million tokens of one replica on `instance` in `region`, for every capacity
-/// type with a price. Reserved capacity is priced at the on-demand rate (what the reservation costs).
-pub fn cost_figures(instance: &str, region: &str, devices_used: u32, estimate: &Estimate) -> Vec<CostFigure> {
+/// type with a price in `prices`. Reserved capacity is priced at the on-demand rate (what the
+/// reservation costs).
+pub fn cost_figures(
+    prices: &PriceBook<'_>,
+    instance: &str,
+    region: &str,
+    devices_used: u32,
+    estimate: &Estimate,
+) -> Vec<CostFigure> {
     let Some(t) = instance_type(instance) else { return Vec::new() };
     let share = if t.accelerator_count > 0 { (devices_used as f64 / t.accelerator_count as f64).min(1.0) } else { 1.0 };
     CapacityType::ALL
         .into_iter()
         .filter_map(|c| {
-            let p = price(&t.name, region, c)?;
+            let p = prices.price(&t.name, region, c)?;
             let usd_per_hour = p.usd_per_hour * share;
             Some(CostFigure {
                 capacity_type: c,
                 usd_per_hour,
                 usd_per_million_output_tokens: usd_per_million_tokens(usd_per_hour, estimate.output_tokens_per_s),
                 usd_per_million_total_tokens: usd_per_million_tokens(usd_per_hour, estimate.total_tokens_per_s),
-                source: p.source,
+                source: p.source.to_string(),
             })
         })
         .collect()

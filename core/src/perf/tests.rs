@@ -78,7 +78,7 @@ fn planning_figures() {
     let mut j = i.clone();
     j.load = Load::RequestRate(r.requests_per_s);
     let e = estimate(&j).unwrap();
-    let costs = cost_figures("g6e.xlarge", "us-east-1", e.devices_used, &e);
+    let costs = cost_figures(&crate::catalog::PriceBook::catalog(), "g6e.xlarge", "us-east-1", e.devices_used, &e);
     assert!(costs.iter().any(|c| c.capacity_type == crate::catalog::CapacityType::Spot));
     assert!(costs.iter().all(|c| c.usd_per_million_output_tokens.unwrap() > 0.0));
 }

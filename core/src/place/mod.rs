@@ -41,6 +41,8 @@ pub struct Outcome {
     /// costs. Absent when no reservation ends.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub after_reservations_end: Option<Box<AfterReservationsEnd>>,
+    /// The prices the costs were computed with (the plan's overlay, the built-in snapshot).
+    pub prices: crate::catalog::PricesUsed,
 }
 
 /// The placement once the reservations that end have ended: a Capacity Block's nodes are drained
@@ -292,7 +294,6 @@ impl State<'_> {
         if pool.replicas.is_some() {
             return None;
         }
-        let region = &self.plan.spec.region;
         let candidates: Vec<&'static InstanceType> = pool_instance_types(pool)
             .filter(|t| pod.pods_per_node(t) > 0 && selector.allows_type(t) && self.within_limits(pool_index, t))
             .collect();
@@ -307,14 +308,10 @@ impl State<'_> {
                     if capacity == CapacityType::Reserved {
                         let left = self.reserved_left(pool, &t.name);
                         (left > 0).then(|| {
-                            (
-                                *t,
-                                catalog::prices::price(&t.name, region, CapacityType::OnDemand)
-                                    .map_or(0.0, |p| p.usd_per_hour),
-                            )
+                            (*t, self.plan.price(&t.name, CapacityType::OnDemand).map_or(0.0, |p| p.usd_per_hour))
                         })
                     } else {
-                        catalog::prices::price(&t.name, region, capacity).map(|p| (*t, p.usd_per_hour))
+                        self.plan.price(&t.name, capacity).map(|p| (*t, p.usd_per_hour))
                     }
                 })
                 .collect();
@@ -520,10 +517,7 @@ pub fn evaluate(plan: &Plan) -> Outcome {
         .node_classes
         .iter()
         .flat_map(|c| &c.capacity_reservations)
-        .map(|r| {
-            catalog::prices::price(&r.instance_type, &plan.spec.region, CapacityType::OnDemand)
-                .map_or(0.0, |p| p.usd_per_hour * r.count as f64)
-        })
+        .map(|r| plan.price(&r.instance_type, CapacityType::OnDemand).map_or(0.0, |p| p.usd_per_hour * r.count as f64))
         .sum();
     let marginal_usd_per_hour: f64 =
         state.nodes.iter().filter(|n| n.capacity != CapacityType::Reserved).map(|n| n.usd_per_hour).sum();
@@ -543,7 +537,7 @@ pub fn evaluate(plan: &Plan) -> Outcome {
         warm_devices: state.warm_devices,
     };
     let after_reservations_end = after_reservations_end(plan);
-    Outcome { summary, deployments, pools: pool_outcomes, unplaced, after_reservations_end }
+    Outcome { summary, deployments, pools: pool_outcomes, unplaced, after_reservations_end, prices: plan.prices_used() }
 }
 
 fn after_reservations_end(plan: &Plan) -> Option<Box<AfterReservationsEnd>> {

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::catalog::{self, CapacityType, InstanceType};
+use crate::catalog::{CapacityType, InstanceType};
 use crate::plan::{Deployment, Fleet};
 
 use super::{pool_instance_types, pool_rejects, PodRequests, Selector, State};
@@ -33,9 +33,7 @@ impl State<'_> {
             let choice = preferences.iter().find_map(|&capacity| {
                 pool_instance_types(pool)
                     .filter(|t| largest.as_ref().is_none_or(|r| r.pods_per_node(t) > 0))
-                    .filter_map(|t| {
-                        Some((t, catalog::prices::price(&t.name, &plan.spec.region, capacity)?.usd_per_hour))
-                    })
+                    .filter_map(|t| Some((t, plan.price(&t.name, capacity)?.usd_per_hour)))
                     .min_by(|a, b| a.1.total_cmp(&b.1).then_with(|| a.0.name.cmp(&b.0.name)))
                     .map(|(t, usd)| (t, capacity, usd))
             });

@@ -19,7 +19,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use crate::catalog::CapacityType;
+use crate::catalog::{CapacityType, Price, PriceBook, PriceOverlay, PricesUsed};
 
 pub const API_VERSION: &str = "tokenfleet.dev/v1alpha1";
 pub const KIND: &str = "Plan";
@@ -56,6 +56,10 @@ pub struct PlanSpec {
     pub node_pools: Vec<NodePool>,
     #[serde(default)]
     pub node_classes: Vec<NodeClass>,
+    /// Prices imported from the AWS CLI's output (`tokenfleet prices import`) that override the
+    /// built-in snapshot for the instance types and regions they hold; they travel with the plan.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prices: Option<PriceOverlay>,
 }
 
 /// Cluster-specific values the exported manifests need; placeholders are used where absent.
@@ -810,6 +814,22 @@ impl Plan {
 
     pub fn node_pool(&self, name: &str) -> Option<&NodePool> {
         self.spec.node_pools.iter().find(|p| p.name == name)
+    }
+
+    /// The plan's prices: its overlay (`spec.prices`) first, the built-in snapshot otherwise. Every
+    /// figure the plan is priced with comes from here.
+    pub fn prices(&self) -> PriceBook<'_> {
+        PriceBook::with_overlay(self.spec.prices.as_ref())
+    }
+
+    /// The price of an instance-hour of `instance_type` in the plan's region.
+    pub fn price(&self, instance_type: &str, capacity: CapacityType) -> Option<Price<'_>> {
+        self.prices().price(instance_type, &self.spec.region, capacity)
+    }
+
+    /// Which prices the plan's results use, for their `prices` line or field.
+    pub fn prices_used(&self) -> PricesUsed {
+        self.prices().used(&self.spec.region)
     }
 
     /// The plan as YAML, deterministic (same plan, same bytes).

@@ -544,6 +544,11 @@ pub fn validate(plan: &Plan) -> Vec<PlanError> {
             }
         }
     }
+    if let Some(overlay) = &spec.prices {
+        for (field, message) in overlay.problems() {
+            err(format!("spec.prices.{field}"), message);
+        }
+    }
     errors
 }
 
@@ -864,6 +869,35 @@ mod tests {
             format!("spec.nodeClasses[{nc}].name"),
         ];
         assert_eq!(repeats, expected);
+    }
+
+    use crate::catalog::CapacityType;
+
+    const PRICED: &str = "  prices:\n    date: 2026-12-01\n    sources:\n      - {file: products.json, kind: pricingGetProducts, date: 2026-11-28}\n    entries:\n      g5.xlarge:\n        us-east-1:\n          onDemand: 2.5\n          savingsPlans:\n            - {planType: Compute, termYears: 1, paymentOption: No Upfront, usdPerHour: 0.61}\n";
+
+    #[test]
+    fn a_price_overlay_travels_with_the_plan() {
+        let plan = parse_plan(&format!("{GOOD}{PRICED}")).unwrap();
+        let overlay = plan.spec.prices.as_ref().unwrap();
+        assert_eq!(overlay.date, "2026-12-01");
+        assert_eq!(plan.price("g5.xlarge", CapacityType::OnDemand).unwrap().usd_per_hour, 2.5);
+        assert_eq!(
+            plan.price("g5.xlarge", CapacityType::Spot),
+            crate::catalog::prices::price("g5.xlarge", "us-east-1", CapacityType::Spot)
+        );
+        // Written and read back, the same plan (and the same text).
+        let text = plan.to_yaml();
+        assert_eq!(parse_plan(&text).unwrap(), plan);
+        assert_eq!(parse_plan(&text).unwrap().to_yaml(), text);
+        assert_eq!(parse_plan(&plan.to_json()).unwrap(), plan);
+    }
+
+    #[test]
+    fn a_bad_overlay_price_is_an_error_at_its_field() {
+        let e = parse_plan(&format!("{GOOD}{}", PRICED.replace("onDemand: 2.5", "onDemand: -2.5"))).unwrap_err();
+        assert_eq!(e.path, "spec.prices.entries.g5.xlarge.us-east-1.onDemand", "{e}");
+        let e = parse_plan(&format!("{GOOD}{}", PRICED.replace("date: 2026-12-01", "date: yesterday"))).unwrap_err();
+        assert_eq!((e.path.as_str(), e.line), ("spec.prices.date", Some(8)), "{e}");
     }
 
     #[test]

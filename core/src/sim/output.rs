@@ -62,6 +62,10 @@ pub struct Summary {
     pub findings: Vec<Finding>,
     /// Every delay and rate used, with its default and source.
     pub parameters: BTreeMap<String, Parameter>,
+    /// Which prices `cost_usd` was computed with (`catalog snapshot 2026-07-20`, or a plan's
+    /// overlay first); absent for a scenario not built from a plan.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prices: Option<String>,
 }
 
 /// A deployment's latency percentiles over a run, ms (0 when it served nothing).

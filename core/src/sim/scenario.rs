@@ -25,6 +25,10 @@ pub struct Scenario {
     pub timing: Timing,
     /// Windows `[start_s, end_s)` during which the metrics source is down (KEDA fallback, HPA holds).
     pub metrics_outages: Vec<(f64, f64)>,
+    /// Which prices the instance types' costs come from (a plan's overlay, the built-in snapshot);
+    /// copied into the summary.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prices: Option<String>,
 }
 
 /// How a deployment's replica count is driven.

@@ -4,7 +4,6 @@
 
 use std::collections::BTreeMap;
 
-use crate::catalog::prices::price;
 use crate::catalog::{accelerator_of, instance_types, Accelerator, CapacityType, InstanceType};
 use crate::optimize::unfit::Unfit;
 use crate::optimize::{OptimizeConfig, OptimizeInput, Rejected};
@@ -188,9 +187,9 @@ pub(super) fn configurations(
             continue;
         }
         let Some(chip) = accelerator_of(t) else { continue };
-        let Some(on_demand) = price(&t.name, &input.region, CapacityType::OnDemand) else { continue };
+        let Some(on_demand) = input.price(&t.name, CapacityType::OnDemand) else { continue };
         *types_searched += 1;
-        let spot = price(&t.name, &input.region, CapacityType::Spot).map(|p| p.usd_per_hour);
+        let spot = input.price(&t.name, CapacityType::Spot).map(|p| p.usd_per_hour);
         let neuron = chip.is_neuron();
         let precisions = precisions_for(input, config, chip);
         for tp in tensor_parallel_options(t, chip, input.model.attention_heads) {

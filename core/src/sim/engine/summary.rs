@@ -216,6 +216,7 @@ pub(super) fn finish(
         })),
         findings,
         parameters,
+        prices: sc.prices.clone(),
     };
     Timeline { summary, series }
 }

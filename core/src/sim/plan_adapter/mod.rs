@@ -147,6 +147,7 @@ pub fn from_plan_cached(plan: &Plan, inputs: &PlanInputs, cache: &mut ServiceCac
         slos,
         timing: inputs.timing.clone(),
         metrics_outages: vec![],
+        prices: Some(plan.prices_used().note),
     })
 }
 
@@ -170,7 +171,6 @@ pub fn retune_autoscaling(sc: &mut Scenario, plan: &Plan) -> Result<(), SimError
 
 fn pool(plan: &Plan, i: usize, p: &plan::NodePool) -> Result<SimPool, SimError> {
     let at = |f: &str| format!("spec.nodePools[{i}] ({}).{f}", p.name);
-    let region = &plan.spec.region;
     let class = plan
         .node_class(&p.node_class)
         .ok_or_else(|| SimError::invalid(at("nodeClass"), format!("no node class {:?}", p.node_class)))?;
@@ -187,9 +187,8 @@ fn pool(plan: &Plan, i: usize, p: &plan::NodePool) -> Result<SimPool, SimError> 
             family: t.family.clone(),
             devices: t.accelerator_count,
             vcpu: t.vcpu,
-            on_demand_usd_per_hour: catalog::prices::price(&t.name, region, CapacityType::OnDemand)
-                .map(|x| x.usd_per_hour),
-            spot_usd_per_hour: catalog::prices::price(&t.name, region, CapacityType::Spot).map(|x| x.usd_per_hour),
+            on_demand_usd_per_hour: plan.price(&t.name, CapacityType::OnDemand).map(|x| x.usd_per_hour),
+            spot_usd_per_hour: plan.price(&t.name, CapacityType::Spot).map(|x| x.usd_per_hour),
         })
         .collect();
     let mut limit_devices = None;
