@@ -25,9 +25,10 @@ pub const NODE_CLASS_TAG: &str = "tokenfleet.dev/node-class";
 /// Tag on every reservation: the plan it was bought for.
 pub const PLAN_TAG: &str = "tokenfleet.dev/plan";
 
-/// One On-Demand Capacity Reservation as the `capacity_reservations` variable holds it.
+/// One reservation as the `capacity_reservations` variable (ODCRs) or `capacity_blocks_to_purchase`
+/// (Capacity Blocks) holds it.
 #[derive(Serialize)]
-struct Odcr<'a> {
+struct Entry<'a> {
     node_class: &'a str,
     /// The id the plan names today (a placeholder until bought): kept to map old to new ids.
     plan_id: &'a str,
@@ -37,15 +38,22 @@ struct Odcr<'a> {
     end_date: Option<&'a str>,
 }
 
-/// One Capacity Block to purchase.
-#[derive(Serialize)]
-struct CapacityBlock<'a> {
-    node_class: &'a str,
-    plan_id: &'a str,
-    instance_type: &'a str,
-    instance_count: u32,
-    availability_zone: Option<&'a str>,
-    end_date: Option<&'a str>,
+/// The entries by key.
+fn entries<'a>(reservations: &[(String, &'a str, &'a CapacityReservation)]) -> BTreeMap<String, Entry<'a>> {
+    reservations
+        .iter()
+        .map(|(k, class, r)| {
+            let entry = Entry {
+                node_class: class,
+                plan_id: &r.id,
+                instance_type: &r.instance_type,
+                availability_zone: r.availability_zone.as_deref(),
+                instance_count: r.count,
+                end_date: r.end_time.as_deref(),
+            };
+            (k.clone(), entry)
+        })
+        .collect()
 }
 
 /// The key of a reservation in the variable's map: node class and position (`gpu-reserved-1`).
@@ -111,22 +119,7 @@ pub fn terraform(plan: &Plan) -> Vec<(String, String)> {
         .build();
     files.push(("versions.tf", versions));
 
-    let odcr_default: BTreeMap<String, Odcr> = odcrs
-        .iter()
-        .map(|(k, class, r)| {
-            (
-                k.clone(),
-                Odcr {
-                    node_class: class,
-                    plan_id: &r.id,
-                    instance_type: &r.instance_type,
-                    availability_zone: r.availability_zone.as_deref(),
-                    instance_count: r.count,
-                    end_date: r.end_time.as_deref(),
-                },
-            )
-        })
-        .collect();
+    let odcr_default = entries(&odcrs);
     let variables = Body::builder()
         .add_block(
             Block::builder("variable")
@@ -265,22 +258,7 @@ pub fn terraform(plan: &Plan) -> Vec<(String, String)> {
     files.push(("outputs.tf", outputs));
 
     if !blocks.is_empty() {
-        let to_buy: BTreeMap<String, CapacityBlock> = blocks
-            .iter()
-            .map(|(k, class, r)| {
-                (
-                    k.clone(),
-                    CapacityBlock {
-                        node_class: class,
-                        plan_id: &r.id,
-                        instance_type: &r.instance_type,
-                        instance_count: r.count,
-                        availability_zone: r.availability_zone.as_deref(),
-                        end_date: r.end_time.as_deref(),
-                    },
-                )
-            })
-            .collect();
+        let to_buy = entries(&blocks);
         let body = Body::builder()
             .add_block(Block::builder("locals").add_attribute(("capacity_blocks_to_purchase", value(&to_buy))).build())
             .add_block(
