@@ -95,8 +95,9 @@ bench: dist
 
 # One libFuzzer target per input surface (fuzz/fuzz_targets/, invariants in tests/fuzz_surfaces.rs).
 # `--sanitizer none` works on stable Rust: the code is safe Rust, the findings are panics and broken
-# invariants. New inputs that reach new coverage are added to fuzz/corpus/<target>/ (commit those worth
-# keeping; `make test` replays the corpus); a failing input lands in fuzz/artifacts/<target>/, and once
+# invariants. New inputs that reach new coverage are added to fuzz/corpus/<target>/ (minimise with
+# `cargo fuzz cmin --sanitizer none <target>` and commit the smallest, about 1 MB per target; `make
+# test` replays the corpus); a failing input lands in fuzz/artifacts/<target>/, and once
 # fixed it belongs in fuzz/regressions/<target>/.
 FUZZ_SECONDS ?= 60
 FUZZ_TARGETS ?= plan import trace share flags
@@ -107,7 +108,7 @@ fuzz:
 	  cargo fuzz run --sanitizer none $$t fuzz/corpus/$$t -- -max_total_time=$(FUZZ_SECONDS) \
 	    -max_len=65536 -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 2>&1 | tee fuzz/$$t.log | grep -E '^(#[0-9]+.*(INITED|DONE)|Done|==|SUMMARY|stat::number_of_executed_units)' ; \
 	done
-	@for t in $(FUZZ_TARGETS); do printf '%-8s executions: %s\n' "$$t" "$$(awk -F: '/stat::number_of_executed_units/ {gsub(/ /, "", $$2); print $$2}' fuzz/$$t.log)"; done
+	@for t in $(FUZZ_TARGETS); do printf '%-8s executions: %s\n' "$$t" "$$(awk '/stat::number_of_executed_units/ {print $$NF}' fuzz/$$t.log)"; done
 
 accuracy:
 	cargo test --release -p tokenfleet-tests --test integration calibration -- --nocapture --test-threads=1
