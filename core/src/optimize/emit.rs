@@ -146,6 +146,13 @@ pub(super) fn build_plan(input: &OptimizeInput, c: &Candidate) -> Plan {
             node_pools,
             node_classes,
             prices: base.spec.prices.clone(),
+            // The recommended NodePools are new: the node groups follow them (one per pool, type and
+            // capacity type) while Cluster Autoscaler's settings stay.
+            cluster_autoscaler: base
+                .spec
+                .cluster_autoscaler
+                .clone()
+                .map(|ca| crate::plan::ClusterAutoscaler { node_groups: vec![], ..ca }),
         },
     };
     carry_start_levers(base, &mut plan);

@@ -60,7 +60,75 @@ pub struct PlanSpec {
     /// built-in snapshot for the instance types and regions they hold; they travel with the plan.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prices: Option<PriceOverlay>,
+    /// The cluster as Cluster Autoscaler runs it (imported from an eksctl `ClusterConfig` and the
+    /// Cluster Autoscaler Deployment's flags), for `simulate --node-autoscaler cluster-autoscaler`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cluster_autoscaler: Option<ClusterAutoscaler>,
 }
+
+/// Cluster Autoscaler's settings and node groups. Absent settings take Cluster Autoscaler's documented
+/// defaults (`CLUSTER_AUTOSCALER_DEFAULTS`, from its FAQ "What are the parameters to CA?").
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ClusterAutoscaler {
+    /// `--scan-interval` (default `10s`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scan_interval: Option<String>,
+    /// `--expander`: a comma-separated chain of `random` (default), `most-pods`, `least-waste`,
+    /// `least-nodes`, `price`, `priority`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expander: Option<String>,
+    /// `--scale-down-enabled` (default true).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scale_down_enabled: Option<bool>,
+    /// `--scale-down-delay-after-add` (default `10m`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scale_down_delay_after_add: Option<String>,
+    /// `--scale-down-delay-after-delete` (default: the scan interval).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scale_down_delay_after_delete: Option<String>,
+    /// `--scale-down-unneeded-time` (default `10m`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scale_down_unneeded_time: Option<String>,
+    /// `--scale-down-utilization-threshold` (default 0.5); for GPU nodes Cluster Autoscaler uses
+    /// `--scale-down-gpu-utilization-threshold` (default 0.5), which this value stands for too.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scale_down_utilization_threshold: Option<f64>,
+    /// `--max-node-provision-time` (default `15m`): a node not ready by then is given up.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_node_provision_time: Option<String>,
+    /// `--max-nodes-total` (default 0: no limit).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_nodes_total: Option<u32>,
+    /// The node groups (EKS managed node groups or Auto Scaling groups). Empty: one group per NodePool,
+    /// instance type and capacity type, sized from the NodePool's limits.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub node_groups: Vec<NodeGroup>,
+}
+
+/// One node group: an Auto Scaling group of one NodePool's instance types and capacity type.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct NodeGroup {
+    /// The node group's (or Auto Scaling group's) name.
+    pub name: String,
+    /// The NodePool of this plan that stands for the group: its instance types (the first is the
+    /// template Cluster Autoscaler simulates), capacity type, labels, taints and node class.
+    pub node_pool: String,
+    pub min_size: u32,
+    pub max_size: u32,
+    /// The size at the start of the day (default `minSize`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub desired_capacity: Option<u32>,
+    /// The priority expander's priority (higher first; the `cluster-autoscaler-priority-expander`
+    /// ConfigMap).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub priority: Option<i32>,
+}
+
+/// Cluster Autoscaler's expanders, as `--expander` names them.
+pub const CLUSTER_AUTOSCALER_EXPANDERS: [&str; 6] =
+    ["random", "most-pods", "least-waste", "least-nodes", "price", "priority"];
 
 /// Cluster-specific values the exported manifests need; placeholders are used where absent.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

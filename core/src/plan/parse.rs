@@ -549,7 +549,75 @@ pub fn validate(plan: &Plan) -> Vec<PlanError> {
             err(format!("spec.prices.{field}"), message);
         }
     }
+    if let Some(ca) = &spec.cluster_autoscaler {
+        check_cluster_autoscaler(&mut err, plan, ca);
+    }
     errors
+}
+
+fn check_cluster_autoscaler(err: &mut impl FnMut(String, String), plan: &Plan, ca: &super::ClusterAutoscaler) {
+    let durations = [
+        ("scanInterval", &ca.scan_interval),
+        ("scaleDownDelayAfterAdd", &ca.scale_down_delay_after_add),
+        ("scaleDownDelayAfterDelete", &ca.scale_down_delay_after_delete),
+        ("scaleDownUnneededTime", &ca.scale_down_unneeded_time),
+        ("maxNodeProvisionTime", &ca.max_node_provision_time),
+    ];
+    for (field, value) in durations {
+        let Some(text) = value else { continue };
+        let path = format!("spec.clusterAutoscaler.{field}");
+        match crate::sim::parse_duration_s(text, &path) {
+            Ok(s) if s > 7.0 * 86_400.0 => err(path, format!("{text:?} is longer than 7 days")),
+            Ok(s) if field == "scanInterval" && s < 1.0 => err(path, format!("{text:?} is shorter than 1s")),
+            Ok(_) => {}
+            Err(e) => err(path, e.to_string()),
+        }
+    }
+    if let Some(expander) = &ca.expander {
+        for name in expander.split(',') {
+            if !super::CLUSTER_AUTOSCALER_EXPANDERS.contains(&name.trim()) {
+                err(
+                    "spec.clusterAutoscaler.expander".into(),
+                    format!("{name:?} is not an expander; use {}", super::CLUSTER_AUTOSCALER_EXPANDERS.join(", ")),
+                );
+            }
+        }
+    }
+    if let Some(t) = ca.scale_down_utilization_threshold {
+        if !(t > 0.0 && t <= 1.0) {
+            err(
+                "spec.clusterAutoscaler.scaleDownUtilizationThreshold".into(),
+                format!("{t} is not a fraction in (0, 1]"),
+            );
+        }
+    }
+    let repeated = repeats(ca.node_groups.iter().map(|g| g.name.as_str()));
+    for (i, g) in ca.node_groups.iter().enumerate() {
+        let path = |field: &str| format!("spec.clusterAutoscaler.nodeGroups[{i}].{field}");
+        // Auto Scaling group names: 1–255 characters, no colon (eksctl's node group names are DNS-like).
+        if g.name.is_empty() || g.name.len() > 255 || g.name.contains(':') || g.name.contains(char::is_control) {
+            err(path("name"), format!("{:?} is not a node group name (1–255 characters, no ':')", g.name));
+        } else if repeated[i] {
+            err(path("name"), format!("node group {:?} is named twice", g.name));
+        }
+        if !plan.spec.node_pools.iter().any(|p| p.name == g.node_pool) {
+            err(path("nodePool"), format!("no NodePool named {:?} in spec.nodePools", g.node_pool));
+        }
+        if g.max_size > MAX_REPLICAS {
+            err(path("maxSize"), format!("{} is more than {MAX_REPLICAS} nodes", g.max_size));
+        }
+        if g.min_size > g.max_size {
+            err(path("minSize"), format!("minSize {} is above maxSize {}", g.min_size, g.max_size));
+        }
+        if let Some(d) = g.desired_capacity {
+            if d < g.min_size || d > g.max_size {
+                err(
+                    path("desiredCapacity"),
+                    format!("{d} is outside minSize {} and maxSize {}", g.min_size, g.max_size),
+                );
+            }
+        }
+    }
 }
 
 /// Whether `zone` names an availability zone (or a Local Zone) of `region`: the region, then a zone
@@ -978,6 +1046,50 @@ mod tests {
             plan.spec.deployments.push(twin);
         });
         assert!(e.starts_with("spec.deployments[1].name: ") && e.contains("prefill stage"), "{e}");
+    }
+
+    /// Cluster Autoscaler's settings and node groups are checked with their field.
+    #[test]
+    fn cluster_autoscaler_settings_are_checked() {
+        use crate::plan::{ClusterAutoscaler, NodeGroup};
+        let group = |pool: &str, min, max, desired| NodeGroup {
+            name: "gpu".into(),
+            node_pool: pool.into(),
+            min_size: min,
+            max_size: max,
+            desired_capacity: desired,
+            priority: None,
+        };
+        let mut plan = example("quickstart");
+        let pool = plan.spec.node_pools[0].name.clone();
+        plan.spec.cluster_autoscaler = Some(ClusterAutoscaler {
+            scan_interval: Some("10s".into()),
+            expander: Some("priority,least-waste".into()),
+            scale_down_utilization_threshold: Some(0.5),
+            node_groups: vec![group(&pool, 0, 4, Some(1))],
+            ..ClusterAutoscaler::default()
+        });
+        assert_eq!(validate(&plan), vec![]);
+        let with = |ca: ClusterAutoscaler| refused("quickstart", move |plan| plan.spec.cluster_autoscaler = Some(ca));
+        let e = with(ClusterAutoscaler { expander: Some("cheapest".into()), ..ClusterAutoscaler::default() });
+        assert!(e.starts_with("spec.clusterAutoscaler.expander: ") && e.contains("least-waste"), "{e}");
+        let e = with(ClusterAutoscaler { scan_interval: Some("soon".into()), ..ClusterAutoscaler::default() });
+        assert!(e.starts_with("spec.clusterAutoscaler.scanInterval: "), "{e}");
+        let e = with(ClusterAutoscaler { scale_down_utilization_threshold: Some(1.5), ..ClusterAutoscaler::default() });
+        assert!(e.starts_with("spec.clusterAutoscaler.scaleDownUtilizationThreshold: "), "{e}");
+        let e =
+            with(ClusterAutoscaler { node_groups: vec![group("nowhere", 0, 1, None)], ..ClusterAutoscaler::default() });
+        assert!(e.starts_with("spec.clusterAutoscaler.nodeGroups[0].nodePool: "), "{e}");
+        let e = with(ClusterAutoscaler { node_groups: vec![group(&pool, 3, 2, None)], ..ClusterAutoscaler::default() });
+        assert!(e.starts_with("spec.clusterAutoscaler.nodeGroups[0].minSize: "), "{e}");
+        let e =
+            with(ClusterAutoscaler { node_groups: vec![group(&pool, 1, 2, Some(5))], ..ClusterAutoscaler::default() });
+        assert!(e.starts_with("spec.clusterAutoscaler.nodeGroups[0].desiredCapacity: "), "{e}");
+        let e = with(ClusterAutoscaler {
+            node_groups: vec![group(&pool, 0, 1, None), group(&pool, 0, 1, None)],
+            ..ClusterAutoscaler::default()
+        });
+        assert!(e.starts_with("spec.clusterAutoscaler.nodeGroups[1].name: ") && e.contains("twice"), "{e}");
     }
 
     /// Values the API server would refuse are refused here, with the field they are in.
