@@ -1,8 +1,9 @@
 //! The import panel: paste or upload YAML (NodePools, a manifest stream, or a whole plan), see the
 //! findings, and apply it as one undoable action: NodePools replace those of the same name, a plan
-//! replaces the current one.
+//! replaces the current one, a price overlay (`tokenfleet prices import`) becomes the plan's prices.
 
 use leptos::prelude::*;
+use tokenfleet_core::catalog::PriceOverlay;
 use tokenfleet_core::edit::ImportMode;
 use tokenfleet_core::lint::{self, Finding};
 use tokenfleet_core::manifest::import;
@@ -36,7 +37,31 @@ pub fn ImportPanel() -> impl IntoView {
     let message = RwSignal::new(None::<Notice>);
     let apply = move |_| {
         let name = file_name.get_untracked();
-        match read(&name, &text.get_untracked()) {
+        let pasted = text.get_untracked();
+        if PriceOverlay::looks_like(&pasted) {
+            findings.set(Vec::new());
+            let notice = match PriceOverlay::from_text(&name, &pasted) {
+                Err(e) => Notice { error: true, text: format!("Could not read the price overlay: {e}") },
+                Ok(overlay) => {
+                    let (date, entries) = (overlay.date.clone(), overlay.entry_count());
+                    match store.commit("Import prices", move |p| {
+                        p.spec.prices = Some(overlay);
+                        Ok(())
+                    }) {
+                        Ok(()) => Notice {
+                            error: false,
+                            text: format!(
+                                "Prices of {date} applied ({entries} instance type and region pairs); they travel with the plan."
+                            ),
+                        },
+                        Err(e) => Notice { error: true, text: format!("Not applied: {e}") },
+                    }
+                }
+            };
+            message.set(Some(notice));
+            return;
+        }
+        match read(&name, &pasted) {
             Err(e) => {
                 findings.set(Vec::new());
                 message.set(Some(Notice { error: true, text: format!("Could not read the YAML: {e}") }));
@@ -80,7 +105,7 @@ pub fn ImportPanel() -> impl IntoView {
         <section class="tf-panel" aria-labelledby="import-title" data-testid="import-panel">
             <h2 id="import-title">"Import"</h2>
             <label class="tf-field tf-wide">
-                <span class="tf-field-label">"Paste NodePools, a manifest stream or a plan (YAML)"</span>
+                <span class="tf-field-label">"Paste NodePools, a manifest stream, a plan or a price overlay (YAML)"</span>
                 <textarea data-testid="import-yaml" id="import-yaml" rows="8" spellcheck="false" prop:value=move || text.get()
                     aria-invalid=move || failed().to_string()
                     aria-describedby="import-message"

@@ -46,6 +46,14 @@ pub fn ResultsPanel() -> impl IntoView {
             <dl class="tf-figures" inner_html=report(summary::figures)></dl>
             <div class="tf-scroll" inner_html=report(summary::node_groups)></div>
             <dl class="tf-figures tf-figures-small" inner_html=report(extra_figures)></dl>
+            <button class="tf-link" data-testid="prices-drop" hidden=move || store.plan.with(|p| p.spec.prices.is_none())
+                on:click=crate::dom::handler(move |_| {
+                    // Dropping an overlay cannot make a valid plan invalid.
+                    let _ = store.commit("Use catalog prices", |p| {
+                        p.spec.prices = None;
+                        Ok(())
+                    });
+                })>"Use the built-in prices instead of the overlay"</button>
             <h3>"Deployments"</h3>
             <div class="tf-scroll" inner_html=report(deployments_table)></div>
             <crate::day::DayVerdict/>
@@ -84,6 +92,10 @@ fn extra_figures(h: &mut Html, o: &Outcome) {
         ));
         h.raw("</dd></div>");
     }
+    // Which prices every figure above used: an overlay's date, or the built-in snapshot's.
+    h.raw("<div><dt>Prices</dt><dd data-testid=\"prices-used\" data-date=\"");
+    h.text(o.prices.overlay_date.as_deref().unwrap_or_default()).raw("\">").text(&o.prices.note);
+    h.raw("</dd></div>");
 }
 
 /// One `tbody` per deployment fleet: its replicas, devices and pools, then a full-width row with its

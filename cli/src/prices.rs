@@ -78,16 +78,7 @@ fn import(args: ImportArgs) -> Result<ExitCode, String> {
 /// Reads a price overlay file (YAML or JSON, as `prices import` writes it); errors name the file,
 /// line and field.
 pub fn read_overlay(path: &str) -> Result<PriceOverlay, String> {
-    let text = read_text(path)?;
-    let overlay: PriceOverlay = tokenfleet_core::yaml::from_str(&text).map_err(|e| {
-        let line = if e.line > 0 { format!(":{}", e.line) } else { String::new() };
-        let field = if e.path.is_empty() { String::new() } else { format!(" {}:", e.path) };
-        format!("{path}{line}:{field} {} (a price overlay, as `tokenfleet prices import` writes it)", e.message)
-    })?;
-    if let Some((field, message)) = overlay.problems().into_iter().next() {
-        return Err(format!("{path}: {field}: {message}"));
-    }
-    Ok(overlay)
+    PriceOverlay::from_text(path, &read_text(path)?)
 }
 
 /// `--prices OVERLAY`: the overlay replaces the plan's own (`spec.prices`).

@@ -462,3 +462,42 @@ test('importing an uploaded file: NodePools of the same name are replaced, a pla
   assert.deepEqual(await board.poolNames(), ['gpu-on-demand', 'renamed'], 'each import is one undoable action');
   await clean(session);
 });
+
+test('a pasted price overlay prices the plan and travels with it; one click goes back to the built-in prices', async () => {
+  const session = await fresh();
+  const { board, page } = session;
+  const cost = async () => Number(await page.getByTestId('total-cost-usd-per-hour').getAttribute('data-value'));
+  const pricesDate = () => page.getByTestId('prices-used').getAttribute('data-date');
+  const catalogCost = await cost();
+  assert.equal(await pricesDate(), '', 'the built-in snapshot at first');
+  assert.match(await page.getByTestId('prices-used').textContent(), /catalog snapshot \d{4}-\d\d-\d\d/);
+  // As `tokenfleet prices import` writes it: on-demand g6e.xlarge at twice the snapshot's rate.
+  const overlay = `date: 2026-12-01
+sources:
+  - {file: ec2.json, kind: pricingGetProducts, date: 2026-11-30}
+entries:
+  g6e.xlarge:
+    us-east-1:
+      onDemand: 3.722
+`;
+  await board.importYaml(overlay);
+  await page.waitForFunction(() => document.querySelector('[data-testid=prices-used]')?.dataset.date === '2026-12-01');
+  assert.match(await page.getByTestId('import-message').textContent(), /Prices of 2026-12-01 applied/);
+  assert.match(await page.getByTestId('prices-used').textContent(), /overlay 2026-12-01 \(aws pricing get-products\) for 1 entry in us-east-1/);
+  assert.ok((await cost()) > catalogCost, `the overlay's dearer rate is used: ${await cost()} vs ${catalogCost}`);
+  // The overlay is kept in the plan: the autosave brings it back.
+  await page.reload();
+  await page.getByTestId('total-cost-usd-per-hour').waitFor();
+  assert.equal(await pricesDate(), '2026-12-01', 'the overlay survives a reload');
+
+  await board.importYaml(overlay.replace('onDemand: 3.722', 'onDemand: -1'));
+  assert.match(await page.getByTestId('import-message').textContent(), /Could not read the price overlay: pasted\.yaml: entries\.g6e\.xlarge\.us-east-1\.onDemand/);
+  assert.equal(await pricesDate(), '2026-12-01', 'a bad overlay keeps the plan as it was');
+
+  await page.getByTestId('prices-drop').click();
+  await page.waitForFunction(() => document.querySelector('[data-testid=prices-used]')?.dataset.date === '');
+  assert.equal(await cost(), catalogCost);
+  await board.undo();
+  await page.waitForFunction(() => document.querySelector('[data-testid=prices-used]')?.dataset.date === '2026-12-01');
+  await clean(session);
+});

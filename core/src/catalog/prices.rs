@@ -156,6 +156,33 @@ pub struct CommittedRate {
 }
 
 impl PriceOverlay {
+    /// Reads an overlay (YAML or JSON, as `tokenfleet prices import` writes it); errors name the
+    /// file, line and field.
+    pub fn from_text(file: &str, text: &str) -> Result<PriceOverlay, String> {
+        if text.trim().is_empty() {
+            return Err(format!("{file}: the price overlay is empty"));
+        }
+        let overlay: PriceOverlay = crate::yaml::from_str(text).map_err(|e| {
+            let line = if e.line > 0 { format!(":{}", e.line) } else { String::new() };
+            let field = if e.path.is_empty() { String::new() } else { format!(" {}:", e.path) };
+            format!("{file}{line}:{field} {} (a price overlay, as `tokenfleet prices import` writes it)", e.message)
+        })?;
+        if let Some((field, message)) = overlay.problems().into_iter().next() {
+            return Err(format!("{file}: {field}: {message}"));
+        }
+        Ok(overlay)
+    }
+
+    /// Whether text looks like a price overlay rather than a plan or Kubernetes YAML: top-level
+    /// `date` and `entries` and no `apiVersion` (the app's import panel tells them apart by this).
+    pub fn looks_like(text: &str) -> bool {
+        let top = |key: &str| {
+            text.lines().any(|l| l.starts_with(key) && l[key.len()..].trim_start().starts_with(':'))
+                || text.contains(&format!("\"{key}\":"))
+        };
+        top("date") && top("entries") && !top("apiVersion")
+    }
+
     /// The rates of an instance type in a region, if the overlay holds them.
     pub fn rates(&self, instance_type: &str, region: &str) -> Option<&OverlayRates> {
         self.entries.get(instance_type)?.get(region)
@@ -390,6 +417,39 @@ pub fn price_snapshot_note() -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The app's import panel tells an overlay from a plan or Kubernetes YAML, and a bad overlay's
+    /// error names the file, line and field.
+    #[test]
+    fn an_overlay_is_recognised_and_read_with_its_errors_located() {
+        let yaml = "date: 2026-12-01\nentries:\n  g5.xlarge:\n    us-east-1:\n      onDemand: 1.2\n";
+        assert!(PriceOverlay::looks_like(yaml));
+        assert!(PriceOverlay::looks_like(r#"{"date":"2026-12-01","entries":{}}"#));
+        let plan = format!("apiVersion: tokenfleet.dev/v1alpha1\nkind: Plan\nspec:\n  prices:\n{yaml}");
+        assert!(!PriceOverlay::looks_like(&plan));
+        assert!(!PriceOverlay::looks_like("apiVersion: karpenter.sh/v1\nkind: NodePool\n"));
+        let overlay = PriceOverlay::from_text("p.yaml", yaml).unwrap();
+        assert_eq!(overlay.rates("g5.xlarge", "us-east-1").and_then(|r| r.on_demand), Some(1.2));
+        let e = PriceOverlay::from_text("p.yaml", &yaml.replace("1.2", "-1")).unwrap_err();
+        assert_eq!(e, "p.yaml: entries.g5.xlarge.us-east-1.onDemand: -1 is not a price (USD per hour, 0 or more)");
+        let e = PriceOverlay::from_text("p.yaml", &yaml.replace("onDemand", "ondemand")).unwrap_err();
+        assert!(e.starts_with("p.yaml:5: entries.g5.xlarge.us-east-1.ondemand: unknown field"), "{e}");
+    }
+
+    #[test]
+    fn an_overlay_in_json_or_after_a_document_marker_is_read() {
+        let json = r#"{"date": "2026-12-01", "entries": {"g5.xlarge": {"us-east-1": {"spot": 0.5}}}}"#;
+        assert_eq!(
+            PriceOverlay::from_text("p.json", json).unwrap().rates("g5.xlarge", "us-east-1").unwrap().spot,
+            Some(0.5)
+        );
+        let yaml = "---\ndate: 2026-12-01\nentries: {}\n";
+        assert_eq!(PriceOverlay::from_text("p.yaml", yaml).unwrap().date, "2026-12-01");
+        let e = PriceOverlay::from_text("p.yaml", "---\ndate: 2026-12-01\nentries: [1]\n").unwrap_err();
+        assert!(e.starts_with("p.yaml:3: entries: "), "{e}");
+        assert_eq!(PriceOverlay::from_text("p.yaml", "").unwrap_err(), "p.yaml: the price overlay is empty");
+        assert!(PriceOverlay::from_text("p.yaml", "date: [").is_err());
+    }
 
     #[test]
     fn known_prices() {
