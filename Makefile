@@ -100,7 +100,7 @@ bench: dist
 # test` replays the corpus); a failing input lands in fuzz/artifacts/<target>/, and once
 # fixed it belongs in fuzz/regressions/<target>/.
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS ?= plan import trace share flags
+FUZZ_TARGETS ?= plan import trace share flags estimate
 fuzz:
 	@command -v cargo-fuzz >/dev/null || { echo "installing cargo-fuzz from crates.io"; cargo install cargo-fuzz --locked; }
 	@for t in $(FUZZ_TARGETS); do \

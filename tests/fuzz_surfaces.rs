@@ -5,18 +5,20 @@
 
 use tokenfleet_core::finding::Severity;
 use tokenfleet_core::manifest::{self, import};
+use tokenfleet_core::perf::lines::answer_line;
 use tokenfleet_core::{plan, share, sim};
 
 /// A surface: raw input in, a panic when an invariant breaks.
 pub type Surface = fn(&[u8]);
 
 /// The surfaces, by the name of their fuzz target and corpus folder.
-pub const SURFACES: [(&str, Surface); 5] = [
+pub const SURFACES: [(&str, Surface); 6] = [
     ("plan", plan_text),
     ("import", kubernetes_yaml),
     ("trace", trace_csv),
     ("share", share_fragment),
     ("flags", cli_flags),
+    ("estimate", estimate_lines),
 ];
 
 fn text(data: &[u8]) -> Option<&str> {
@@ -93,5 +95,37 @@ pub fn cli_flags(data: &[u8]) {
             assert!(seconds.is_finite() && seconds >= 0.0, "{line:?} → {seconds} s");
         }
         let _ = sim::Profile::parse(line);
+    }
+}
+
+/// `tokenfleet estimate`'s JSON Lines: every line gets exactly one answer, a JSON object on one line
+/// with the contract's fields, that carries the line's `id` when it has a string one; an answer
+/// without an error has finite, non-negative figures.
+pub fn estimate_lines(data: &[u8]) {
+    let Some(text) = text(data) else { return };
+    for line in text.lines().filter(|l| !l.trim().is_empty()).take(64) {
+        let out = answer_line(line);
+        assert!(!out.contains('\n'), "{line:?}: the answer spans lines");
+        let answer: serde_json::Value =
+            serde_json::from_str(&out).unwrap_or_else(|e| panic!("{line:?}: the answer is not JSON ({e}): {out}"));
+        for key in ["id", "fits", "error", "ttft_ms", "tpot_ms", "e2e_latency_ms", "output_tokens_per_s"] {
+            assert!(answer.get(key).is_some(), "{line:?}: the answer lacks {key}: {out}");
+        }
+        let input: Option<serde_json::Value> = serde_json::from_str(line).ok();
+        if let Some(id @ serde_json::Value::String(_)) = input.as_ref().and_then(|v| v.get("id")) {
+            assert_eq!(&answer["id"], id, "{line:?}: the answer's id");
+        }
+        if answer["error"].is_null() {
+            for key in ["output_tokens_per_s", "total_tokens_per_s", "requests_per_s"] {
+                let v = &answer[key];
+                assert!(v.is_null() || v.as_f64().is_some_and(|x| x.is_finite() && x >= 0.0), "{line:?}: {key} {v}");
+            }
+            for key in ["ttft_ms", "tpot_ms", "e2e_latency_ms"] {
+                for p in ["p50", "p90", "p99"] {
+                    let v = &answer[key][p];
+                    assert!(v.is_null() || v.as_f64().is_some_and(|x| x >= 0.0), "{line:?}: {key}.{p} {v}");
+                }
+            }
+        }
     }
 }

@@ -37,6 +37,7 @@
 
 pub mod config;
 pub mod efficiency;
+pub mod lines;
 pub mod load;
 pub mod planning;
 pub mod queueing;

@@ -1,0 +1,284 @@
+//! The estimate service's JSON Lines contract (`tokenfleet estimate`, docs/perf.md): one JSON object
+//! in, one JSON line out, in order. A bad line gets an answer with `error` set and never stops the
+//! others. Here in core so that the CLI and the fuzzer (`fuzz/`, target `estimate`) answer alike.
+
+use serde_json::{json, Map, Value};
+
+use super::{estimate, Engine, Estimate, EstimateInput, Load, Percentiles, Precision};
+use crate::catalog::{model, ModelSpec};
+
+/// The answer to one input line, as one JSON line.
+pub fn answer_line(line: &str) -> String {
+    let value: Result<Value, _> = serde_json::from_str(line);
+    let (id, result) = match value {
+        Ok(Value::Object(obj)) => {
+            let id = obj.get("id").cloned().unwrap_or(Value::Null);
+            let result = match &id {
+                Value::String(_) => parse_input(&obj).and_then(|i| estimate(&i).map_err(|e| e.to_string())),
+                _ => Err("id: missing or not a string".to_string()),
+            };
+            (id, result)
+        }
+        Ok(_) => (Value::Null, Err("line is not a JSON object".to_string())),
+        Err(e) => (Value::Null, Err(format!("not valid JSON: {e}"))),
+    };
+    let v = match result {
+        Ok(e) => render(id, &e),
+        Err(message) => failure(id, message),
+    };
+    serde_json::to_string(&v).unwrap_or_else(|_| "{}".to_string())
+}
+
+fn round(x: f64) -> Value {
+    if x.is_finite() {
+        json!((x * 1000.0).round() / 1000.0)
+    } else {
+        Value::Null
+    }
+}
+
+fn percentiles(p: Option<Percentiles>) -> Value {
+    match p {
+        Some(p) => json!({"p50": round(p.p50), "p90": round(p.p90), "p99": round(p.p99)}),
+        None => json!({"p50": null, "p90": null, "p99": null}),
+    }
+}
+
+fn render(id: Value, e: &Estimate) -> Value {
+    json!({
+        "id": id,
+        "fits": e.fits,
+        "error": null,
+        "ttft_ms": percentiles(e.ttft_ms),
+        "tpot_ms": percentiles(e.tpot_ms),
+        "e2e_latency_ms": percentiles(e.e2e_latency_ms),
+        "output_tokens_per_s": round(e.output_tokens_per_s),
+        "total_tokens_per_s": round(e.total_tokens_per_s),
+        "requests_per_s": round(e.requests_per_s),
+        "kv_cache_capacity_tokens": e.kv_cache_capacity_tokens,
+        "max_concurrent_sequences": e.max_concurrent_sequences,
+        "saturated": e.saturated,
+        "reason": e.reason,
+        "capacity_requests_per_s": round(e.capacity_requests_per_s),
+        "engine": e.engine.as_str(),
+        "tensor_parallel": e.tensor_parallel,
+        "devices_used": e.devices_used,
+        "notes": e.notes,
+    })
+}
+
+fn failure(id: Value, message: String) -> Value {
+    json!({
+        "id": id,
+        "fits": false,
+        "error": message,
+        "ttft_ms": percentiles(None),
+        "tpot_ms": percentiles(None),
+        "e2e_latency_ms": percentiles(None),
+        "output_tokens_per_s": null,
+        "total_tokens_per_s": null,
+        "requests_per_s": null,
+        "kv_cache_capacity_tokens": null,
+        "max_concurrent_sequences": null,
+    })
+}
+
+fn uint(obj: &Map<String, Value>, key: &str) -> Result<Option<u32>, String> {
+    match obj.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(v) => v
+            .as_u64()
+            .and_then(|n| u32::try_from(n).ok())
+            .map(Some)
+            .ok_or_else(|| format!("{key}: must be a whole number, got {v}")),
+    }
+}
+
+fn string<'a>(obj: &'a Map<String, Value>, key: &str) -> Result<Option<&'a str>, String> {
+    match obj.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s)),
+        Some(v) => Err(format!("{key}: must be a string, got {v}")),
+    }
+}
+
+fn parse_model(v: Option<&Value>) -> Result<ModelSpec, String> {
+    match v {
+        Some(Value::String(name)) => model(name)
+            .cloned()
+            .ok_or_else(|| format!("model: unknown model {name:?} (give its numbers or a Hugging Face config.json)")),
+        Some(Value::Object(o)) if o.contains_key("num_hidden_layers") || o.contains_key("text_config") => {
+            let name = o.get("_name_or_path").and_then(Value::as_str).unwrap_or("custom");
+            ModelSpec::from_hf_config(name, &Value::Object(o.clone()).to_string()).map_err(|e| format!("model.{e}"))
+        }
+        Some(Value::Object(o)) => {
+            let mut o = o.clone();
+            o.entry("id").or_insert(json!("custom"));
+            o.entry("name").or_insert(json!("custom"));
+            let spec: ModelSpec = serde_json::from_value(Value::Object(o)).map_err(|e| format!("model: {e}"))?;
+            spec.validate().map_err(|e| format!("model.{e}"))?;
+            Ok(spec)
+        }
+        _ => Err("model: missing (a name, the model's numbers, or a Hugging Face config.json)".into()),
+    }
+}
+
+fn parse_load(v: Option<&Value>) -> Result<Load, String> {
+    let Some(Value::Object(o)) = v else {
+        return Err(
+            "load: missing; give exactly one of {\"batch_size\": N}, {\"concurrency\": N}, {\"request_rate\": R}, {\"offline\": true}"
+                .into(),
+        );
+    };
+    if o.len() != 1 {
+        return Err("load: give exactly one of batch_size, concurrency, request_rate, offline".into());
+    }
+    let (key, value) = o.iter().next().expect("one entry");
+    let whole = || {
+        value
+            .as_u64()
+            .and_then(|n| u32::try_from(n).ok())
+            .filter(|n| *n >= 1)
+            .ok_or_else(|| format!("load.{key}: must be a whole number of at least 1, got {value}"))
+    };
+    match key.as_str() {
+        "batch_size" => Ok(Load::BatchSize(whole()?)),
+        "concurrency" => Ok(Load::Concurrency(whole()?)),
+        "request_rate" => value
+            .as_f64()
+            .filter(|r| *r > 0.0 && r.is_finite())
+            .map(Load::RequestRate)
+            .ok_or_else(|| format!("load.request_rate: must be a positive number of requests/s, got {value}")),
+        "offline" if value == &Value::Bool(true) => Ok(Load::Offline),
+        "offline" => Err("load.offline: must be true".into()),
+        other => Err(format!("load: unknown regime {other:?}")),
+    }
+}
+
+/// Turns one input object into core's input; errors name the field.
+pub fn parse_input(obj: &Map<String, Value>) -> Result<EstimateInput, String> {
+    let spec = parse_model(obj.get("model"))?;
+    let mut input = match (string(obj, "instance_type")?, string(obj, "accelerator")?) {
+        (Some(_), Some(_)) => return Err("instance_type: give either instance_type or accelerator, not both".into()),
+        (Some(t), None) => {
+            let mut i = EstimateInput::for_instance(spec, t).map_err(|e| e.to_string())?;
+            if let Some(d) = uint(obj, "devices")? {
+                if d == 0 || d > i.devices {
+                    return Err(format!("devices: {t} has {} devices, got {d}", i.devices));
+                }
+                i.devices = d;
+            }
+            i
+        }
+        (None, Some(chip)) => EstimateInput::for_chip(spec, chip, uint(obj, "devices")?.unwrap_or(1)),
+        (None, None) => return Err("instance_type: give instance_type, or accelerator with devices".into()),
+    };
+    input.tensor_parallel = uint(obj, "tensor_parallel")?;
+    input.precision = match string(obj, "precision")? {
+        None => Precision::Fp16,
+        Some(p) => {
+            Precision::parse(p).ok_or_else(|| format!("precision: unknown {p:?} (fp16, bf16, fp8, int8, int4)"))?
+        }
+    };
+    input.engine = match string(obj, "engine")? {
+        None => None,
+        Some(e) => Some(Engine::parse(e).ok_or_else(|| {
+            format!("engine: unknown {e:?} (vllm, tgi, tensorrt-llm, sglang, nim, neuron, transformers)")
+        })?),
+    };
+    input.input_tokens = uint(obj, "input_tokens")?.ok_or("input_tokens: missing")?;
+    input.output_tokens = uint(obj, "output_tokens")?.ok_or("output_tokens: missing")?;
+    input.load = parse_load(obj.get("load"))?;
+    Ok(input)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog;
+
+    fn answer(line: &str) -> Value {
+        serde_json::from_str(&answer_line(line)).unwrap()
+    }
+
+    #[test]
+    fn contract_fields() {
+        let a = answer(
+            r#"{"id":"a","model":"meta-llama/Meta-Llama-3-8B-Instruct","instance_type":"g5.xlarge","precision":"fp16","input_tokens":512,"output_tokens":128,"load":{"concurrency":4}}"#,
+        );
+        assert_eq!(a["id"], "a");
+        assert_eq!(a["fits"], true);
+        assert_eq!(a["error"], Value::Null);
+        for key in ["ttft_ms", "tpot_ms", "e2e_latency_ms"] {
+            for p in ["p50", "p90", "p99"] {
+                assert!(a[key][p].as_f64().unwrap() > 0.0, "{key}.{p}");
+            }
+        }
+        for key in ["output_tokens_per_s", "total_tokens_per_s", "requests_per_s"] {
+            assert!(a[key].as_f64().unwrap() > 0.0, "{key}");
+        }
+        assert!(a["kv_cache_capacity_tokens"].as_u64().unwrap() > 0);
+        assert!(a["max_concurrent_sequences"].as_u64().unwrap() > 0);
+    }
+
+    #[test]
+    fn bad_lines_answer_with_errors() {
+        assert!(answer("{not json")["error"].as_str().unwrap().contains("JSON"));
+        let a = answer(
+            r#"{"id":"b","model":"nope","accelerator":"h100","input_tokens":1,"output_tokens":1,"load":{"offline":true}}"#,
+        );
+        assert_eq!(a["id"], "b");
+        assert!(a["error"].as_str().unwrap().starts_with("model:"));
+        let a = answer(
+            r#"{"id":"c","model":"llama-3-8b","accelerator":"h100","devices":1,"input_tokens":1,"output_tokens":1,"load":{"offline":true,"concurrency":3}}"#,
+        );
+        assert!(a["error"].as_str().unwrap().starts_with("load:"));
+    }
+
+    #[test]
+    fn saturation_has_no_latency() {
+        let a = answer(
+            r#"{"id":"s","model":"llama-3-8b","accelerator":"a10g","devices":1,"input_tokens":512,"output_tokens":256,"load":{"request_rate":1000}}"#,
+        );
+        assert_eq!(a["saturated"], true);
+        assert_eq!(a["ttft_ms"]["p99"], Value::Null);
+        assert_eq!(a["error"], Value::Null);
+    }
+
+    #[test]
+    fn custom_models_by_numbers_and_config_json() {
+        let a = answer(
+            r#"{"id":"n","model":{"layers":32,"hidden_size":4096,"attention_heads":32,"kv_heads":8,"head_dim":128,"vocab_size":128256,"intermediate_size":14336,"context_tokens":8192},"accelerator":"l40s","devices":1,"precision":"fp8","input_tokens":1024,"output_tokens":256,"load":{"request_rate":1}}"#,
+        );
+        assert_eq!((a["fits"].clone(), a["error"].clone()), (Value::Bool(true), Value::Null), "{a}");
+        let a = answer(
+            r#"{"id":"h","model":{"_name_or_path":"acme/x","model_type":"mixtral","num_hidden_layers":32,"hidden_size":4096,"num_attention_heads":32,"num_key_value_heads":8,"vocab_size":32000,"intermediate_size":14336,"num_local_experts":8,"num_experts_per_tok":2,"max_position_embeddings":32768},"instance_type":"p4de.24xlarge","input_tokens":2048,"output_tokens":512,"load":{"offline":true}}"#,
+        );
+        assert_eq!(a["fits"], true, "{a}");
+        let a = answer(
+            r#"{"id":"bad","model":{"num_hidden_layers":32},"accelerator":"h100","input_tokens":1,"output_tokens":1,"load":{"offline":true}}"#,
+        );
+        assert!(a["error"].as_str().unwrap().starts_with("model.config.json."), "{a}");
+    }
+
+    #[test]
+    fn every_catalog_model_answers_on_every_contract_chip() {
+        for m in catalog::models() {
+            for chip in catalog::CONTRACT_CHIP_IDS {
+                let line = format!(
+                    r#"{{"id":"x","model":"{}","accelerator":"{chip}","devices":8,"precision":"fp16","input_tokens":1024,"output_tokens":256,"load":{{"concurrency":8}}}}"#,
+                    m.spec.hf_repo
+                );
+                let a = answer(&line);
+                assert_eq!(a["id"], "x");
+                // Either an estimate (fitting or not, with a reason) or an error naming the field.
+                if !a["error"].is_null() {
+                    let e = a["error"].as_str().unwrap();
+                    assert!(e.starts_with("tensor_parallel:"), "{} on {chip}: {e}", m.spec.id);
+                } else if a["fits"] == false {
+                    assert!(a["reason"].is_string(), "{a}");
+                }
+            }
+        }
+    }
+}
