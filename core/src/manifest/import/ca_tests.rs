@@ -313,3 +313,15 @@ fn hostile_cluster_configs_and_flags_never_panic() {
         let _ = crate::lint::lint_yaml("hostile.yaml", input);
     }
 }
+
+/// A ClusterConfig of system nodes only leaves the plan as it was: no pool, no Cluster Autoscaler.
+#[test]
+fn a_cluster_of_system_nodes_only_adds_nothing_to_simulate() {
+    let text = "apiVersion: eksctl.io/v1alpha5\nkind: ClusterConfig\nmetadata: {name: c, region: eu-west-1}\n\
+        managedNodeGroups:\n  - {name: system, instanceType: m6i.large, minSize: 2, maxSize: 2}\n";
+    let imported = import_yaml("c.yaml", text).unwrap();
+    assert!(imported.plan.spec.node_pools.is_empty());
+    assert_eq!(imported.plan.spec.cluster_autoscaler, None);
+    assert_eq!(imported.plan.spec.region, "eu-west-1");
+    assert_eq!(tf055(&imported, "managedNodeGroups[0].instanceType").severity, Severity::Info);
+}

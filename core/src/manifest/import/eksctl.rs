@@ -195,7 +195,10 @@ impl<'a> Importer<'a> {
             f.document = 0;
             self.findings.push(f);
         }
-        self.plan.spec.cluster_autoscaler = Some(ClusterAutoscaler { node_groups, ..settings });
+        // A ClusterConfig with no node group of the plan and no Cluster Autoscaler says nothing to simulate.
+        if flags.doc.is_some() || !node_groups.is_empty() {
+            self.plan.spec.cluster_autoscaler = Some(ClusterAutoscaler { node_groups, ..settings });
+        }
     }
 
     /// With the priority expander, priorities become NodePool weights (1–100, highest first, in the
