@@ -276,11 +276,15 @@ fn patterns_match_like_go_regular_expressions() {
 #[test]
 fn node_group_names_become_valid_unique_pool_names() {
     let text = "apiVersion: eksctl.io/v1alpha5\nkind: ClusterConfig\nmetadata: {name: c}\nmanagedNodeGroups:\n\
-        \x20 - {name: GPU.Pool, instanceType: g6.xlarge}\n  - {name: gpu-pool, instanceType: g6.xlarge}\n  - {name: '---', instanceType: g6.xlarge}\n";
+        \x20 - {name: GPU.Pool, instanceType: g6.xlarge}\n  - {name: gpu-pool, instanceType: g6.xlarge}\n  - {name: '---', instanceType: g6.xlarge}\n\
+        \x20 - {name: gpu-pool, instanceType: g5.xlarge}\n  - {name: 'a:b', instanceType: g5.xlarge}\n";
     let imported = import_yaml("n.yaml", text).unwrap();
     let pools: Vec<_> = imported.plan.spec.node_pools.iter().map(|p| p.name.as_str()).collect();
     assert_eq!(pools, ["gpu-pool", "gpu-pool-2", "node-group"]);
     assert_eq!(validate(&imported.plan), vec![]);
+    // A repeated name and an Auto Scaling group name with ':' are left out, at their lines.
+    assert_eq!(tf055(&imported, "managedNodeGroups[3].name").line, Some(8));
+    assert_eq!(tf055(&imported, "managedNodeGroups[4].name").line, Some(9));
 }
 
 /// Hostile shapes of the new documents: every one imports without a panic, and a plan without an

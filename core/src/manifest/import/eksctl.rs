@@ -141,7 +141,7 @@ impl<'a> Importer<'a> {
         let priorities = self.priorities(priority_docs);
         let mut groups = Vec::new();
         for doc in configs {
-            groups.extend(self.cluster_config(doc, &flags.settings));
+            self.cluster_config(doc, &flags.settings, &mut groups);
         }
         let mut node_groups = Vec::new();
         let mut used_nodes_flags = vec![false; flags.nodes.len()];
@@ -264,7 +264,12 @@ impl<'a> Importer<'a> {
     }
 
     /// One ClusterConfig: region, cluster name, and its node groups as NodePools.
-    fn cluster_config(&mut self, doc: &'a SourceDocument, settings: &ClusterAutoscaler) -> Vec<ImportedGroup> {
+    fn cluster_config(
+        &mut self,
+        doc: &'a SourceDocument,
+        settings: &ClusterAutoscaler,
+        groups: &mut Vec<ImportedGroup>,
+    ) {
         let n = &doc.node;
         if doc.api_version() != "eksctl.io/v1alpha5" {
             self.group_finding(
@@ -306,15 +311,13 @@ impl<'a> Importer<'a> {
                 self.group_finding(doc, Severity::Info, field, what.to_string(), "nothing to do");
             }
         }
-        let mut groups = Vec::new();
         for list in ["managedNodeGroups", "nodeGroups"] {
             for (i, ng) in n.items_at(list).iter().enumerate() {
-                if let Some(g) = self.node_group(doc, list, i, ng, settings) {
+                if let Some(g) = self.node_group(doc, list, i, ng, settings, groups) {
                     groups.push(g);
                 }
             }
         }
-        groups
     }
 
     /// One node group as a NodePool (and its node class), or `None` when it stays outside the plan.
@@ -325,6 +328,7 @@ impl<'a> Importer<'a> {
         i: usize,
         ng: &Node,
         settings: &ClusterAutoscaler,
+        earlier: &[ImportedGroup],
     ) -> Option<ImportedGroup> {
         let managed = list == "managedNodeGroups";
         let at = |f: &str| format!("{list}[{i}].{f}");
@@ -338,6 +342,24 @@ impl<'a> Importer<'a> {
             );
             return None;
         };
+        // An Auto Scaling group's name: at most 255 characters, no ':' (eksctl's are shorter still).
+        let problem = if name.len() > 255 || name.contains(':') || name.contains(char::is_control) {
+            Some("is not a node group name (at most 255 characters, no ':')")
+        } else if earlier.iter().any(|g| g.name == name) {
+            Some("is the name of an earlier node group")
+        } else {
+            None
+        };
+        if let Some(problem) = problem {
+            self.group_finding(
+                doc,
+                Severity::Warning,
+                &at("name"),
+                format!("node group {name:?} {problem}; ignored"),
+                "give every node group its own name",
+            );
+            return None;
+        }
         for (field, severity, why) in NOT_CARRIED {
             if ng.at(field).is_some() {
                 self.group_finding(

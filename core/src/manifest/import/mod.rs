@@ -1,5 +1,7 @@
 //! Importing existing Kubernetes YAML (single documents, multi-document streams, `kind: List`) into a
-//! Plan, with findings for what a Plan cannot express and for mistakes seen in the wild.
+//! Plan, with findings for what a Plan cannot express and for mistakes seen in the wild. An eksctl
+//! `ClusterConfig` with Cluster Autoscaler's Deployment and priority ConfigMap becomes NodePools and
+//! `spec.clusterAutoscaler` (`eksctl`, `cluster_autoscaler`).
 //!
 //! What Tokenfleet's own export writes comes back exactly: export → import → export is byte-identical.
 
