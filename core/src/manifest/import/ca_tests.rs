@@ -186,6 +186,8 @@ fn what_cannot_be_carried_over_is_reported_at_its_line() {
     let f = at("containers[0].command[6]", "fortnight");
     assert!(f.message.contains("--scale-down-delay-after-add"), "{f:#?}");
     at("containers[0].command[8]", "balance-similar");
+    let f = at("containers[0].command[9]", "eks-gpu_A10G-1234");
+    assert!(f.message.contains("1–6 nodes, the ClusterConfig 1–4"), "{f:#?}");
     let f = at("containers[0].command[10]", "other-asg");
     assert!(f.message.contains("no node group of the ClusterConfig"), "{f:#?}");
     let f = at("managedNodeGroups[0].instanceType", "m5.large");

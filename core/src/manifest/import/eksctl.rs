@@ -150,7 +150,23 @@ impl<'a> Importer<'a> {
             let by_flag = flags.nodes.iter().position(|n| names_group(&n.name, &g.name));
             if let Some(k) = by_flag {
                 used_nodes_flags[k] = true;
-                (min, max) = (flags.nodes[k].min, flags.nodes[k].max);
+                let flag = &flags.nodes[k];
+                if (flag.min, flag.max) != (g.min, g.max) {
+                    if let Some(doc) = flags.doc {
+                        self.ca_finding(
+                            doc,
+                            Severity::Info,
+                            &flag.field,
+                            format!(
+                                "--nodes gives node group {} {}–{} nodes, the ClusterConfig {}–{}: the flag's bounds \
+                                 are used, as Cluster Autoscaler does (the Auto Scaling group must allow them)",
+                                g.name, flag.min, flag.max, g.min, g.max
+                            ),
+                            "make the two agree",
+                        );
+                    }
+                }
+                (min, max) = (flag.min, flag.max);
             } else if flags.doc.is_some() && !flags.auto_discovery {
                 // Cluster Autoscaler leaves a group it does not know at its size.
                 (min, max) = (g.desired, g.desired);
