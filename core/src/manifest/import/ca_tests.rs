@@ -331,3 +331,31 @@ fn a_cluster_of_system_nodes_only_adds_nothing_to_simulate() {
     assert_eq!(imported.plan.spec.region, "eu-west-1");
     assert_eq!(tf055(&imported, "managedNodeGroups[0].instanceType").severity, Severity::Info);
 }
+
+/// A model server that selected its node group by EKS's node labels selects the NodePool instead.
+#[test]
+fn node_group_selectors_become_node_pool_selectors() {
+    let text = "apiVersion: eksctl.io/v1alpha5\nkind: ClusterConfig\nmetadata: {name: c, region: us-east-1}\n\
+        managedNodeGroups:\n  - {name: gpu_spot, instanceType: g6.xlarge, spot: true, maxSize: 3}\n  - {name: pick, instanceSelector: {gpus: 1}}\n\
+        ---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: chat}\nspec:\n  replicas: 1\n  template:\n    spec:\n\
+        \x20     nodeSelector: {eks.amazonaws.com/nodegroup: gpu_spot, eks.amazonaws.com/capacityType: SPOT}\n\
+        \x20     containers: [{name: vllm, args: [--model, meta-llama/Meta-Llama-3-8B-Instruct], resources: {limits: {nvidia.com/gpu: 1}}}]\n";
+    let imported = import_yaml("s.yaml", text).unwrap();
+    let selector = &imported.plan.spec.deployments[0].node_selector;
+    assert_eq!(
+        selector,
+        &BTreeMap::from([
+            ("karpenter.sh/capacity-type".to_string(), "spot".to_string()),
+            ("karpenter.sh/nodepool".to_string(), "gpu-spot".to_string()),
+        ])
+    );
+    let f = tf055(&imported, "spec.template.spec.nodeSelector");
+    assert_eq!(f.line, Some(15), "{f:#?}");
+    // The group picked by an instance selector is reported once, as a warning, and left out.
+    let picks: Vec<_> = imported.findings.iter().filter(|f| f.path.starts_with("managedNodeGroups[1]")).collect();
+    assert_eq!(picks.len(), 1, "{picks:#?}");
+    assert_eq!(picks[0].severity, Severity::Warning);
+    assert_eq!(validate(&imported.plan), vec![]);
+    let placed = crate::place::evaluate(&imported.plan);
+    assert!(placed.unplaced.is_empty(), "{:#?}", placed.unplaced);
+}

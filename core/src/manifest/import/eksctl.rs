@@ -32,7 +32,11 @@ const NOT_CARRIED: &[(&str, Severity, &str)] = &[
     ("ami", Severity::Warning, "a custom AMI id has no counterpart; the node class uses an @latest alias"),
     ("overrideBootstrapCommand", Severity::Warning, "a custom bootstrap is not carried over"),
     ("preBootstrapCommands", Severity::Warning, "commands run before bootstrap are not carried over"),
-    ("instanceSelector", Severity::Warning, "eksctl resolves an instance selector when the group is created"),
+    (
+        "instanceSelector",
+        Severity::Warning,
+        "eksctl resolves it when the group is created: list the types it chose in instanceTypes to import the group",
+    ),
     ("capacityReservation", Severity::Warning, "reservations are listed by id in nodeClasses[].capacityReservations"),
     ("bottlerocket", Severity::Info, "Bottlerocket settings go in the EC2NodeClass's userData (a patch)"),
     ("instancesDistribution.maxPrice", Severity::Info, "Karpenter pays the spot price, never above on-demand"),
@@ -199,6 +203,7 @@ impl<'a> Importer<'a> {
             }
         }
         self.weights_from_priorities(&flags, &node_groups, priority_docs);
+        self.follow_node_group_selectors(&groups);
         let settings = flags.settings;
         if flags.doc.is_none() && !node_groups.is_empty() {
             let mut f = Finding::new(
@@ -214,6 +219,51 @@ impl<'a> Importer<'a> {
         // A ClusterConfig with no node group of the plan and no Cluster Autoscaler says nothing to simulate.
         if flags.doc.is_some() || !node_groups.is_empty() {
             self.plan.spec.cluster_autoscaler = Some(ClusterAutoscaler { node_groups, ..settings });
+        }
+    }
+
+    /// Model servers that select a node group by the labels EKS and eksctl put on its nodes
+    /// (`eks.amazonaws.com/nodegroup`, `alpha.eksctl.io/nodegroup-name`, `eks.amazonaws.com/capacityType`)
+    /// select its NodePool (`karpenter.sh/nodepool`) and capacity type instead: Karpenter's nodes carry
+    /// no node group labels.
+    fn follow_node_group_selectors(&mut self, groups: &[ImportedGroup]) {
+        for (doc, index) in self.deployment_docs.clone() {
+            let Some(d) = self.plan.spec.deployments.get_mut(index).filter(|d| d.mode == Mode::Monolithic) else {
+                continue;
+            };
+            let mut changes = Vec::new();
+            for key in ["eks.amazonaws.com/nodegroup", "alpha.eksctl.io/nodegroup-name"] {
+                let Some(value) = d.node_selector.get(key).cloned() else { continue };
+                if let Some(g) = groups.iter().find(|g| g.name == value) {
+                    let pool = self.plan.spec.node_pools[g.pool].name.clone();
+                    d.node_selector.remove(key);
+                    d.node_selector.insert("karpenter.sh/nodepool".to_string(), pool.clone());
+                    changes.push(format!("{key}={value} became karpenter.sh/nodepool={pool}"));
+                }
+            }
+            let capacity = d.node_selector.get("eks.amazonaws.com/capacityType").cloned();
+            let karpenter = match capacity.as_deref() {
+                Some("SPOT") => Some("spot"),
+                Some("ON_DEMAND") => Some("on-demand"),
+                _ => None,
+            };
+            if let (Some(value), Some(karpenter)) = (capacity, karpenter) {
+                d.node_selector.remove("eks.amazonaws.com/capacityType");
+                d.node_selector.insert("karpenter.sh/capacity-type".to_string(), karpenter.to_string());
+                changes.push(format!(
+                    "eks.amazonaws.com/capacityType={value} became karpenter.sh/capacity-type={karpenter}"
+                ));
+            }
+            let name = d.name.clone();
+            for change in changes {
+                self.findings.push(doc.finding(
+                    CODE,
+                    Severity::Info,
+                    "spec.template.spec.nodeSelector",
+                    format!("Deployment {name}: node selector {change}: Karpenter's nodes carry no node group labels"),
+                    "apply the exported Deployment, whose node selector names the NodePool",
+                ));
+            }
         }
     }
 
@@ -410,6 +460,10 @@ impl<'a> Importer<'a> {
                 Some(_) => {}
                 None => unknown.push((t, field)),
             }
+        }
+        if known.is_empty() && unknown.is_empty() {
+            // An instance selector without types: reported above with the fields not carried.
+            return None;
         }
         if known.is_empty() {
             let accelerated = unknown.iter().any(|(t, _)| looks_accelerated(t));
