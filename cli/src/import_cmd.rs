@@ -1,4 +1,5 @@
-//! `tokenfleet import FILE... [--out PLAN]`: Kubernetes YAML into a plan (stdout without --out);
+//! `tokenfleet import FILE... [--out PLAN]`: Kubernetes YAML (and an eksctl ClusterConfig run by
+//! Cluster Autoscaler, docs/plan.md "From eksctl and Cluster Autoscaler") into a plan (stdout without --out);
 //! findings about what a plan cannot express go to stderr. An error finding is a failure answer
 //! (exit 1); the plan is still written, so nothing imported is lost.
 
@@ -13,7 +14,8 @@ use crate::input::read_text;
 
 #[derive(Args)]
 pub struct ImportArgs {
-    /// Kubernetes YAML files (single documents, streams, `kind: List`), or - for stdin.
+    /// Kubernetes YAML files (single documents, streams, `kind: List`), eksctl ClusterConfigs and the
+    /// Cluster Autoscaler Deployment and priority ConfigMap, or - for stdin.
     #[arg(required = true)]
     files: Vec<String>,
     /// Write the plan to this file instead of stdout.

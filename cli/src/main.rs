@@ -34,7 +34,8 @@ enum Command {
     /// Render a plan's Kubernetes manifests (stdout, one file per resource with --out, or a Kustomize
     /// base with overlays or a Helm chart with --format kustomize|helm --out DIR).
     Export(plan_cmd::ExportArgs),
-    /// Import Kubernetes YAML (NodePools, EC2NodeClasses, Deployments, autoscalers) into a plan.
+    /// Import Kubernetes YAML (NodePools, EC2NodeClasses, Deployments, autoscalers), or an eksctl ClusterConfig
+    /// with Cluster Autoscaler's Deployment, into a plan.
     Import(import_cmd::ImportArgs),
     /// Lint plans or Kubernetes YAML for known pitfalls (exit 1 when a finding is an error).
     Lint(lint_cmd::LintArgs),

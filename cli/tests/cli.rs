@@ -253,6 +253,66 @@ fn import_with_an_error_finding_exits_1_and_still_writes_the_plan() {
     std::fs::remove_dir_all(&dir).ok();
 }
 
+/// `import` reads an eksctl ClusterConfig, the Cluster Autoscaler Deployment with its priority
+/// ConfigMap and a model server together; what it cannot carry over is TF055 at its file and line
+/// (info: exit 0), and the plan it writes is one `plan` places and `export` renders.
+#[test]
+fn import_reads_an_eksctl_cluster_run_by_cluster_autoscaler_and_plan_runs_on_it() {
+    let dir = temp_dir("ca-import");
+    let plan_path = dir.join("plan.yaml");
+    let plan_file = plan_path.to_str().unwrap();
+    let data = "tests/data/cluster-autoscaler";
+    let (cluster, ca, serving) =
+        (format!("{data}/cluster.yaml"), format!("{data}/cluster-autoscaler.yaml"), format!("{data}/serving.yaml"));
+    let out = tokenfleet(&["import", &cluster, &ca, &serving, "--out", plan_file]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let line_of = |file: &str, needle: &str| {
+        let text = std::fs::read_to_string(format!("../{file}")).unwrap();
+        text.lines().position(|l| l.contains(needle)).unwrap() + 1
+    };
+    let system =
+        format!("{cluster}:{}: info TF055: node group system has no accelerators", line_of(&cluster, "m6i.large"));
+    assert!(stderr.contains(&system), "{stderr}");
+    let flag =
+        format!("{ca}:{}: info TF055: --skip-nodes-with-local-storage", line_of(&ca, "skip-nodes-with-local-storage"));
+    assert!(stderr.contains(&flag), "{stderr}");
+    assert!(stderr.contains("info TF031: ServiceAccount cluster-autoscaler belongs to Cluster Autoscaler"), "{stderr}");
+
+    let imported = plan::parse_plan(&std::fs::read_to_string(&plan_path).unwrap()).unwrap();
+    let pools: Vec<_> = imported.spec.node_pools.iter().map(|p| (p.name.as_str(), p.weight)).collect();
+    assert_eq!(pools, [("gpu-l40s", Some(20)), ("gpu-l40s-spot", Some(80))]);
+    let settings = imported.spec.cluster_autoscaler.as_ref().unwrap();
+    assert_eq!(settings.expander.as_deref(), Some("priority,least-waste"));
+    assert_eq!(settings.scale_down_unneeded_time.as_deref(), Some("5m"));
+    assert_eq!(settings.scale_down_utilization_threshold, Some(0.4));
+    let groups: Vec<_> = settings
+        .node_groups
+        .iter()
+        .map(|g| (g.name.as_str(), g.node_pool.as_str(), g.min_size, g.max_size, g.desired_capacity, g.priority))
+        .collect();
+    assert_eq!(
+        groups,
+        [
+            ("gpu-l40s", "gpu-l40s", 1, 4, Some(1), Some(20)),
+            ("gpu-l40s-spot", "gpu-l40s-spot", 0, 6, Some(0), Some(80))
+        ]
+    );
+    assert_eq!(imported.spec.deployments[0].name, "chat");
+
+    // plan places the model server on the imported pools: the spot pool first, by its weight.
+    let out = tokenfleet(&["plan", plan_file, "--format", "json"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["deployments"][0]["node_pool"], "gpu-l40s-spot", "{json}");
+    // export writes the NodePools, limited to what the node groups could hold.
+    let out = tokenfleet(&["export", plan_file]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let yaml = String::from_utf8(out.stdout).unwrap();
+    assert!(yaml.contains("name: gpu-l40s-spot") && yaml.contains("nvidia.com/gpu: \"6\""), "{yaml}");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
 /// A plan's trace file is read only from inside the plan's folder and only when it is a regular
 /// file: `..` and absolute paths are refused by validation (exit 2, with the field and line), and a
 /// FIFO, which used to block `simulate` forever, is refused before it is opened.

@@ -124,6 +124,28 @@ fn every_example_exports_schema_valid_manifests() {
     assert!(violations.is_empty(), "{}", violations.join("\n"));
 }
 
+/// A cluster imported from eksctl and Cluster Autoscaler (tests/data/cluster-autoscaler) exports
+/// NodePools and EC2NodeClasses the API server accepts.
+#[test]
+fn an_imported_cluster_autoscaler_cluster_exports_schema_valid_manifests() {
+    let Some(schemas) = schemas() else { return };
+    let dir = tokenfleet_tests::repo_root().join("tests/data/cluster-autoscaler");
+    let files: Vec<(String, String)> = ["cluster.yaml", "cluster-autoscaler.yaml", "serving.yaml"]
+        .iter()
+        .map(|f| (f.to_string(), std::fs::read_to_string(dir.join(f)).unwrap()))
+        .collect();
+    let imported = tokenfleet_core::manifest::import::import_files(&files).unwrap();
+    assert!(
+        !imported.findings.iter().any(|f| f.severity == tokenfleet_core::lint::Severity::Error),
+        "{:#?}",
+        imported.findings
+    );
+    assert_eq!(imported.plan.spec.node_pools.len(), 2);
+    let (count, violations) = check_plan(&schemas, "cluster-autoscaler import", &imported.plan);
+    say(&format!("conformance: imported eksctl cluster, {count} documents, {} violations", violations.len()));
+    assert!(violations.is_empty(), "{}", violations.join("\n"));
+}
+
 #[test]
 fn random_plans_export_schema_valid_manifests() {
     let Some(schemas) = schemas() else { return };

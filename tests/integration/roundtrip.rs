@@ -110,7 +110,11 @@ fn no_input_panics() {
         "apiVersion: tokenfleet.dev/v1alpha1\nkind: Plan\nmetadata: {name: x}\nspec: {region: us-east-1, deployments: [{name: d, model: m, tensorParallel: 4294967295, replicas: {min: 4294967295, max: 4294967295}}]}\n".to_string(),
         "apiVersion: tokenfleet.dev/v1alpha1\nkind: Plan\nmetadata: {name: x}\nspec: {region: us-east-1, deployments: [{name: d, model: m, replicas: {min: 4294967295, max: 4294967295}}], nodePools: [{name: p, capacityTypes: [spot], nodeClass: c}], nodeClasses: [{name: c, ami: al2023, capacityReservations: [{id: cr-1, instanceType: g5.xlarge, count: 4294967295}]}]}\n".to_string(),
         "kind: Deployment\napiVersion: apps/v1\nmetadata: {name: d}\nspec:\n  replicas: 4294967295\n  template: {spec: {containers: [{name: c, args: [--model, m]}]}}\n---\nkind: NodePool\napiVersion: karpenter.sh/v1\nmetadata: {name: p}\nspec: {template: {spec: {nodeClassRef: {name: c}, requirements: [{key: karpenter.k8s.aws/instance-family, operator: In, values: [g4dn]}]}}}\n".to_string(),
-        "\u{feff}\u{0}\u{1}".to_string(),
+        // eksctl and Cluster Autoscaler shapes (the import of issue 19 item 5).
+        "apiVersion: eksctl.io/v1alpha5\nkind: ClusterConfig\nmetadata: {name: [], region: 7}\nmanagedNodeGroups: [{name: x, instanceTypes: [g5.xlarge, {}], minSize: 99999999999999999999, maxSize: -3, taints: {k: ':'}}]\nnodeGroups: {a: b}\n".to_string(),
+        "kind: Deployment\nspec: {template: {spec: {containers: [{image: cluster-autoscaler, command: [--nodes, '--nodes=4294967296:1:a', '--expander', '--scan-interval=1e308s', '--scale-down-utilization-threshold=inf']}]}}}\n".to_string(),
+        "kind: ConfigMap\nmetadata: {name: cluster-autoscaler-priority-expander}\ndata: {priorities: \"2147483648: [a]\\n1: [((((]\\n2: '.*.*.*.*.*.*.*.*x$'\"}\n".to_string(),
+                "\u{feff}\u{0}\u{1}".to_string(),
         "x".repeat(plan::MAX_INPUT_BYTES + 1),
     ];
     for input in &hostile {
@@ -168,6 +172,18 @@ fn random_tree(rng: &mut Rng, depth: u32) -> serde_json::Value {
         "items",
         "amiSelectorTerms",
         "alias",
+        "managedNodeGroups",
+        "nodeGroups",
+        "instanceType",
+        "instanceTypes",
+        "minSize",
+        "maxSize",
+        "desiredCapacity",
+        "spot",
+        "amiFamily",
+        "volumeSize",
+        "instancesDistribution",
+        "priorities",
         "blockDeviceMappings",
         "ebs",
         "volumeSize",
@@ -184,8 +200,16 @@ fn random_tree(rng: &mut Rng, depth: u32) -> serde_json::Value {
         "policies",
         "value",
     ];
-    const KINDS: &[&str] =
-        &["NodePool", "EC2NodeClass", "Deployment", "HorizontalPodAutoscaler", "ScaledObject", "ConfigMap", "List"];
+    const KINDS: &[&str] = &[
+        "NodePool",
+        "EC2NodeClass",
+        "Deployment",
+        "HorizontalPodAutoscaler",
+        "ScaledObject",
+        "ConfigMap",
+        "List",
+        "ClusterConfig",
+    ];
     if depth == 0 || rng.chance(30) {
         return match rng.below(8) {
             0 => Value::Null,
@@ -202,7 +226,13 @@ fn random_tree(rng: &mut Rng, depth: u32) -> serde_json::Value {
                 "cr-1",
                 "bottlerocket@latest",
                 "10%",
-                "{\"plan\": 1}"
+                "{\"plan\": 1}",
+                "eksctl.io/v1alpha5",
+                "./cluster-autoscaler",
+                "cluster-autoscaler-priority-expander",
+                "--nodes=1:3:a",
+                "--expander=priority",
+                "Bottlerocket"
             ])),
             6 => json!(*rng.pick(KEYS)),
             _ => json!(""),

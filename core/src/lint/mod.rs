@@ -65,6 +65,11 @@ pub const RULES: &[(&str, Severity, &str)] = &[
         Severity::Warning,
         "placeholder left for you to supply (cr-replaceme…, snap-0replaceme, s3://replaceme/…)",
     ),
+    (
+        "TF055",
+        Severity::Warning,
+        "eksctl or Cluster Autoscaler setting Karpenter does differently (imported with a change, or not)",
+    ),
 ];
 
 /// Lints plan text; findings carry the line of their field.
@@ -135,6 +140,14 @@ fn translate(import: &Import, plan_path: &str) -> Option<(usize, String)> {
         ("CapacityBuffer", _) => "spec.replicas",
         ("Deployment", "warmCapacity") => "spec.replicas",
         ("NodePool", "expireAfter") => "spec.template.spec.expireAfter",
+        // A node group of an eksctl ClusterConfig (the origin's tree is the group).
+        ("ClusterConfig", "instanceTypes") => "instanceTypes",
+        ("ClusterConfig", "capacityTypes") => "spot",
+        ("ClusterConfig", "limits" | "weight") => "maxSize",
+        ("ClusterConfig", "taints") => "taints",
+        ("ClusterConfig", "labels") => "labels",
+        ("ClusterConfig", "nodeClass") => "amiFamily",
+        ("ClusterConfig", _) => "name",
         ("NodePool", "nodeClass") => "spec.template.spec.nodeClassRef",
         ("Deployment", "tolerations") => "spec.template.spec.tolerations",
         ("Deployment", "tensorParallel" | "model" | "prefill" | "decode") => "spec.template.spec.containers[0].args",

@@ -1,5 +1,7 @@
 //! Importing existing Kubernetes YAML (single documents, multi-document streams, `kind: List`) into a
-//! Plan, with findings for what a Plan cannot express and for mistakes seen in the wild.
+//! Plan, with findings for what a Plan cannot express and for mistakes seen in the wild. An eksctl
+//! `ClusterConfig` with Cluster Autoscaler's Deployment and priority ConfigMap becomes NodePools and
+//! `spec.clusterAutoscaler` (`eksctl`, `cluster_autoscaler`).
 //!
 //! What Tokenfleet's own export writes comes back exactly: export → import → export is byte-identical.
 
@@ -11,9 +13,13 @@ use crate::plan::parse::is_dns_label;
 use crate::plan::tree::{self, Node};
 use crate::plan::*;
 
+mod cluster_autoscaler;
+mod eksctl;
 mod nodes;
 mod warm;
 mod workloads;
+
+pub use cluster_autoscaler::PRIORITY_CONFIGMAP;
 
 /// A Plan read from Kubernetes YAML, the findings made on the way, and where each plan element came from.
 #[derive(Debug, Clone)]
@@ -187,6 +193,11 @@ struct Importer<'a> {
     raid0_classes: Vec<(&'a SourceDocument, usize)>,
     /// CapacityBuffers and placeholder Deployments, read once the serving Deployments are in.
     warm_docs: Vec<&'a SourceDocument>,
+    /// eksctl ClusterConfigs, Cluster Autoscaler Deployments and priority expander ConfigMaps, read
+    /// together once every document is seen.
+    eksctl_docs: Vec<&'a SourceDocument>,
+    cluster_autoscaler_docs: Vec<&'a SourceDocument>,
+    priority_docs: Vec<&'a SourceDocument>,
 }
 
 fn origin(doc: &SourceDocument, plan_path: String) -> Origin {
@@ -215,9 +226,15 @@ pub fn import_documents(docs: &[SourceDocument]) -> Import {
         deployment_docs: Vec::new(),
         raid0_classes: Vec::new(),
         warm_docs: Vec::new(),
+        eksctl_docs: Vec::new(),
+        cluster_autoscaler_docs: Vec::new(),
+        priority_docs: Vec::new(),
     };
     for doc in docs {
         match doc.kind() {
+            "ClusterConfig" if doc.api_version().starts_with("eksctl.io/") => im.eksctl_docs.push(doc),
+            "Deployment" if cluster_autoscaler::is_cluster_autoscaler(doc) => im.cluster_autoscaler_docs.push(doc),
+            "ConfigMap" if doc.name() == PRIORITY_CONFIGMAP => im.priority_docs.push(doc),
             "EC2NodeClass" => im.node_class(doc),
             "NodePool" => im.node_pool(doc),
             "Deployment" if warm::is_placeholder(doc) => im.warm_docs.push(doc),
@@ -237,6 +254,13 @@ pub fn import_documents(docs: &[SourceDocument]) -> Import {
                 "document has no kind; ignored".to_string(),
                 "give every document apiVersion and kind",
             )),
+            other if doc.name().contains("cluster-autoscaler") => im.findings.push(doc.finding(
+                "TF031",
+                Severity::Info,
+                "kind",
+                format!("{other} {} belongs to Cluster Autoscaler, which Karpenter replaces; ignored", doc.name()),
+                "remove it once the NodePools run the workloads (docs/migrate-from-cluster-autoscaler.md)",
+            )),
             other => im.findings.push(doc.finding(
                 "TF031",
                 Severity::Info,
@@ -246,6 +270,12 @@ pub fn import_documents(docs: &[SourceDocument]) -> Import {
             )),
         }
     }
+    let (configs, cas, priorities) = (
+        std::mem::take(&mut im.eksctl_docs),
+        std::mem::take(&mut im.cluster_autoscaler_docs),
+        std::mem::take(&mut im.priority_docs),
+    );
+    im.cluster_autoscaling(&configs, &cas, &priorities);
     let autoscalers = std::mem::take(&mut im.autoscalers);
     for doc in autoscalers {
         im.autoscaler(doc);
@@ -329,5 +359,7 @@ pub fn import_documents(docs: &[SourceDocument]) -> Import {
     Import { plan: im.plan, findings: im.findings, origins: im.origins }
 }
 
+#[cfg(test)]
+mod ca_tests;
 #[cfg(test)]
 mod tests;
