@@ -90,7 +90,7 @@ data:
     40:
       - .*A10G.*
     30:
-      - (spot|od)-[0-9]+
+      - (spot|od-[0-9]+
 ";
 
 fn line_of(text: &str, needle: &str) -> u64 {
@@ -201,7 +201,7 @@ fn what_cannot_be_carried_over_is_reported_at_its_line() {
     at("nodeGroups[0].instanceType", "p2.xlarge");
     at("nodeGroups[0].launchTemplate", "launchTemplate");
     let f = tf055(&imported, "data.priorities");
-    assert!(f.message.contains("(spot|od)-[0-9]+") && f.message.contains("line 8 of data.priorities"), "{f:#?}");
+    assert!(f.message.contains("(spot|od-[0-9]+") && f.message.contains("line 8 of data.priorities"), "{f:#?}");
     // The restricted label is reported at its group's labels.
     let f = imported.findings.iter().find(|f| f.message.contains("node.kubernetes.io/lifecycle")).unwrap();
     assert_eq!(f.line, Some(line_of(CLUSTER, "node.kubernetes.io/lifecycle")));
@@ -270,8 +270,11 @@ fn patterns_match_like_go_regular_expressions() {
     assert!(yes(".*t3\\.large.*", "ng-t3.large"));
     assert!(!yes(".*t3\\.large.*", "ng-t3xlarge"));
     assert!(yes("a.c", "abc"));
-    for unsupported in ["(a|b)", "[0-9]", "a+", "a?", "\\d", "a{2}", "x\\"] {
-        assert!(Pattern::parse(unsupported).is_err(), "{unsupported}");
+    assert!(yes("^eks-(gpu|inf)-[0-9]+$", "eks-inf-12"), "groups, alternation and classes");
+    assert!(!yes("^eks-(gpu|inf)-[0-9]+$", "eks-trn-12"));
+    assert!(yes("a?b{2}", "xbb"));
+    for bad in ["(a|b", "[0-9", "a{2", "x\\", "*a"] {
+        assert!(Pattern::parse(bad).is_err(), "{bad}");
     }
 }
 

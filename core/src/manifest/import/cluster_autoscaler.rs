@@ -420,10 +420,10 @@ impl<'a> Importer<'a> {
                             Severity::Warning,
                             &field,
                             format!(
-                                "pattern {text:?} (line {line} of data.priorities) uses {why}, which the import does \
-                                 not evaluate; it matches no node group here"
+                                "pattern {text:?} (line {line} of data.priorities) is {why}; it matches no node \
+                                 group here (nor in Cluster Autoscaler, which refuses the ConfigMap)"
                             ),
-                            "set the NodePools' weights by hand, or write the pattern with literals, . and .*",
+                            "fix the regular expression (Go RE2 syntax)",
                         ),
                     }
                 }
@@ -438,19 +438,16 @@ impl<'a> Importer<'a> {
     }
 }
 
-/// The subset of Go's regular expressions that priority lists are written in: literals, `\` escapes,
-/// `.`, `.*`, `.+`, and the anchors `^` and `$`. Matching is unanchored unless anchored, as Go's
-/// `MatchString` is. (The `regex` crate would triple the web app's code for this one use.)
-#[derive(Debug, Clone, PartialEq)]
-pub(super) struct Pattern {
-    tokens: Vec<Token>,
-}
+/// A priority expander pattern: a Go (RE2) regular expression, matched unanchored against a node
+/// group's name as Go's `MatchString` is. RE2's syntax is what `regex-lite` reads (no look-around,
+/// no back-references); Unicode classes such as `\pL` are the difference, and are refused.
+#[derive(Debug, Clone)]
+pub(super) struct Pattern(regex_lite::Regex);
 
-#[derive(Debug, Clone, Copy, PartialEq)]
-enum Token {
-    Char(char),
-    Any,
-    AnyRun,
+impl PartialEq for Pattern {
+    fn eq(&self, other: &Pattern) -> bool {
+        self.0.as_str() == other.0.as_str()
+    }
 }
 
 impl Pattern {
@@ -458,73 +455,12 @@ impl Pattern {
         if text.len() > 1024 {
             return Err("more than 1024 characters".into());
         }
-        let mut tokens = Vec::new();
-        let mut chars = text.trim().chars().peekable();
-        let anchored_start = chars.peek() == Some(&'^');
-        if anchored_start {
-            chars.next();
-        } else {
-            tokens.push(Token::AnyRun);
-        }
-        let mut anchored_end = false;
-        while let Some(c) = chars.next() {
-            match c {
-                '\\' => match chars.next() {
-                    Some(e) if e.is_ascii_punctuation() => tokens.push(Token::Char(e)),
-                    Some(e) => return Err(format!("the class \\{e}")),
-                    None => return Err("a trailing \\".into()),
-                },
-                '.' => match chars.peek() {
-                    Some('*') => {
-                        chars.next();
-                        tokens.push(Token::AnyRun);
-                    }
-                    Some('+') => {
-                        chars.next();
-                        tokens.extend([Token::Any, Token::AnyRun]);
-                    }
-                    _ => tokens.push(Token::Any),
-                },
-                '$' if chars.peek().is_none() => anchored_end = true,
-                '[' | ']' | '(' | ')' | '|' | '?' | '*' | '+' | '{' | '}' | '^' | '$' => {
-                    return Err(format!("the operator {c:?}"))
-                }
-                c => tokens.push(Token::Char(c)),
-            }
-        }
-        if !anchored_end {
-            tokens.push(Token::AnyRun);
-        }
-        Ok(Pattern { tokens })
+        regex_lite::RegexBuilder::new(text.trim()).size_limit(1 << 20).nest_limit(64).build().map(Pattern).map_err(
+            |e| format!("not a regular expression ({})", e.to_string().lines().last().unwrap_or_default().trim()),
+        )
     }
 
-    /// Whether the pattern matches `name` (dynamic programming: linear in pattern × name).
     pub(super) fn matches(&self, name: &str) -> bool {
-        let text: Vec<char> = name.chars().collect();
-        // reachable[j]: the tokens so far can match text[..j].
-        let mut reachable = vec![false; text.len() + 1];
-        reachable[0] = true;
-        for token in &self.tokens {
-            let mut next = vec![false; text.len() + 1];
-            match token {
-                Token::AnyRun => {
-                    let mut seen = false;
-                    for j in 0..=text.len() {
-                        seen |= reachable[j];
-                        next[j] = seen;
-                    }
-                }
-                Token::Any => {
-                    next[1..].copy_from_slice(&reachable[..text.len()]);
-                }
-                Token::Char(c) => {
-                    for j in 0..text.len() {
-                        next[j + 1] = reachable[j] && text[j] == *c;
-                    }
-                }
-            }
-            reachable = next;
-        }
-        reachable[text.len()]
+        self.0.is_match(name)
     }
 }
