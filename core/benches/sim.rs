@@ -10,8 +10,8 @@ use tokenfleet_core::catalog::CapacityType;
 use tokenfleet_core::sim::hpa::{Behavior, HpaSpec, MetricKind, MetricSpec, MetricTarget};
 use tokenfleet_core::sim::serving::chip_figures;
 use tokenfleet_core::sim::{
-    simulate, Autoscaler, BudgetRule, ConsolidationPolicy, DisruptionBudget, FirstOrderReplica, NodeOs, Profile,
-    ProfileParams, Reservation, Scenario, ServiceProfile, SimDeployment, SimInstanceType, SimOptions, SimPool,
+    simulate, Autoscaler, BudgetRule, ConsolidationPolicy, DisruptionBudget, FirstOrderReplica, NodeAutoscaler, NodeOs,
+    Profile, ProfileParams, Reservation, Scenario, ServiceProfile, SimDeployment, SimInstanceType, SimOptions, SimPool,
     SloMetric, SloTarget, Timing, Traffic, TrafficSource, WeightsLoad,
 };
 
@@ -131,6 +131,7 @@ fn scenario() -> Scenario {
         timing,
         metrics_outages: vec![],
         prices: None,
+        node_autoscaler: NodeAutoscaler::Karpenter,
     }
 }
 
