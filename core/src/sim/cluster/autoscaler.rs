@@ -208,8 +208,8 @@ impl Cluster<'_> {
         // Larger pods first (first-fit decreasing, as the bin-packing estimator sorts them).
         pending.sort_by_key(|&i| std::cmp::Reverse(sc.deployments[self.pods[i].deployment].devices_per_replica));
         let group_nodes: u32 = ca.groups.iter().map(|g| g.target).sum();
-        let other_nodes =
-            self.live_nodes.saturating_sub(self.nodes.iter().filter(|n| n.group.is_some()).count() as u32);
+        let in_groups = self.nodes.iter().filter(|n| n.group.is_some() && n.state != NodeState::Gone).count() as u32;
+        let other_nodes = self.live_nodes.saturating_sub(in_groups);
         let total_room = ca.spec.max_nodes_total.map_or(u32::MAX, |m| m.saturating_sub(group_nodes + other_nodes));
         let fits =
             |g: &GroupState, d: usize| g.devices >= sc.deployments[d].devices_per_replica && allowed(sc, d, g.pool);
