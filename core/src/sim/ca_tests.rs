@@ -25,21 +25,7 @@ fn group(name: &str, instance_type: &str, min: u32, max: u32, desired: u32, prio
 }
 
 fn spec(expanders: Vec<Expander>, node_groups: Vec<SimNodeGroup>) -> CaSpec {
-    CaSpec {
-        scan_interval_s: defaults::SCAN_INTERVAL_S,
-        expanders,
-        scale_down_enabled: true,
-        scale_down_delay_after_add_s: defaults::SCALE_DOWN_DELAY_AFTER_ADD_S,
-        scale_down_delay_after_delete_s: defaults::SCAN_INTERVAL_S,
-        scale_down_unneeded_time_s: defaults::SCALE_DOWN_UNNEEDED_TIME_S,
-        scale_down_utilization_threshold: defaults::SCALE_DOWN_UTILIZATION_THRESHOLD,
-        max_node_provision_time_s: defaults::MAX_NODE_PROVISION_TIME_S,
-        max_nodes_total: None,
-        max_empty_bulk_delete: defaults::MAX_EMPTY_BULK_DELETE,
-        node_group_backoff_s: defaults::NODE_GROUP_BACKOFF_S,
-        asg_launch_s: defaults::ASG_LAUNCH_S,
-        node_groups,
-    }
+    CaSpec { expanders, ..CaSpec::with_defaults(node_groups) }
 }
 
 /// One deployment of one-GPU replicas on pool `gpu` (g5.xlarge with 1 GPU, g5.12xlarge with 4),
@@ -279,4 +265,47 @@ fn a_burst_starts_later_by_the_loop_and_the_asg_launch() {
         extra >= ca.asg_launch_s - sc.timing.batch_max_s && extra <= ca.asg_launch_s + ca.scan_interval_s,
         "{extra}"
     );
+}
+
+/// A spot launch that finds no capacity: the pod waits for the group's node until the maximum
+/// provision time (no second scale-up meanwhile), then the group is backed off and another one takes
+/// the pod.
+#[test]
+fn a_failed_launch_is_given_up_after_the_provision_time_and_its_group_backed_off() {
+    let mut spot = group("spot", "g5.xlarge", 0, 5, 0, 10);
+    spot.capacity = CapacityType::Spot;
+    let mut sc = ca_scenario(spec(vec![Expander::Priority], vec![spot, group("od", "g5.xlarge", 0, 5, 0, 1)]));
+    sc.timing.spot_launch_failure_probability = 1.0;
+    let mut c = started(&sc, 0);
+    let mut t = 1.0;
+    while t < defaults::MAX_NODE_PROVISION_TIME_S + 10.0 {
+        tick(&mut c, t, 1);
+        assert!(running(&c).is_empty(), "no node before the failed launch is given up (t = {t})");
+        t += 1.0;
+    }
+    assert_eq!(c.launch_failures, 1, "one failed launch, not one per loop");
+    tick(&mut c, t, 1);
+    assert_eq!(running(&c).len(), 1, "t = {t}");
+    assert_eq!(c.nodes[0].capacity, CapacityType::OnDemand);
+    let ca = c.ca.as_ref().unwrap();
+    assert_eq!((ca.provision_timeouts, ca.groups[0].target, ca.groups[1].target), (1, 0, 1));
+    assert!(ca.groups[0].backoff_until_s >= t + defaults::NODE_GROUP_BACKOFF_S - 1.0);
+}
+
+/// A spot node interrupted: its Auto Scaling group launches the replacement (its desired capacity is
+/// unchanged), and the pod comes back on it.
+#[test]
+fn the_asg_replaces_an_interrupted_spot_instance() {
+    let mut spot = group("spot", "g5.xlarge", 1, 3, 1, 0);
+    spot.capacity = CapacityType::Spot;
+    let mut sc = ca_scenario(spec(vec![Expander::Random], vec![spot]));
+    sc.timing.spot_interruptions_per_node_hour = 2.0;
+    let mut c = started(&sc, 1);
+    for s in 1..7200 {
+        tick(&mut c, s as f64, 1);
+    }
+    assert!(c.spot_interruptions >= 1, "{}", c.spot_interruptions);
+    assert!(c.nodes_launched >= c.spot_interruptions, "each interruption is replaced");
+    assert_eq!(c.ca.as_ref().unwrap().groups[0].target, 1);
+    assert!(running(&c).len() <= 2);
 }

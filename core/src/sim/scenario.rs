@@ -598,6 +598,27 @@ impl Scenario {
 }
 
 impl CaSpec {
+    /// Cluster Autoscaler's defaults (`params::cluster_autoscaler`, each with its source) over
+    /// `node_groups`.
+    pub fn with_defaults(node_groups: Vec<SimNodeGroup>) -> CaSpec {
+        use super::params::cluster_autoscaler as d;
+        CaSpec {
+            scan_interval_s: d::SCAN_INTERVAL_S,
+            expanders: vec![Expander::Random],
+            scale_down_enabled: true,
+            scale_down_delay_after_add_s: d::SCALE_DOWN_DELAY_AFTER_ADD_S,
+            scale_down_delay_after_delete_s: d::SCAN_INTERVAL_S,
+            scale_down_unneeded_time_s: d::SCALE_DOWN_UNNEEDED_TIME_S,
+            scale_down_utilization_threshold: d::SCALE_DOWN_UTILIZATION_THRESHOLD,
+            max_node_provision_time_s: d::MAX_NODE_PROVISION_TIME_S,
+            max_nodes_total: None,
+            max_empty_bulk_delete: d::MAX_EMPTY_BULK_DELETE,
+            node_group_backoff_s: d::NODE_GROUP_BACKOFF_S,
+            asg_launch_s: d::ASG_LAUNCH_S,
+            node_groups,
+        }
+    }
+
     /// Checks the settings and that every node group stands on a pool and one of its instance types.
     pub fn validate(&self, pools: &[SimPool]) -> Result<(), SimError> {
         let at = |f: &str| format!("cluster_autoscaler.{f}");

@@ -207,12 +207,31 @@ impl Cluster<'_> {
         let mut pending: Vec<usize> = (0..self.pods.len()).filter(|&i| self.pods[i].node.is_none()).collect();
         // Larger pods first (first-fit decreasing, as the bin-packing estimator sorts them).
         pending.sort_by_key(|&i| std::cmp::Reverse(sc.deployments[self.pods[i].deployment].devices_per_replica));
+        let fits =
+            |g: &GroupState, d: usize| g.devices >= sc.deployments[d].devices_per_replica && allowed(sc, d, g.pool);
+        // Launches that failed are still upcoming nodes to Cluster Autoscaler until it gives them up:
+        // the pods they would hold do not ask for more.
+        for g in ca.groups.iter().filter(|g| !g.failed.is_empty()) {
+            let mut free: Vec<u32> = vec![g.devices; g.failed.len()];
+            pending.retain(|&i| {
+                let d = self.pods[i].deployment;
+                let dpr = sc.deployments[d].devices_per_replica;
+                match free.iter_mut().find(|f| **f >= dpr).filter(|_| fits(g, d)) {
+                    Some(f) => {
+                        *f -= dpr;
+                        false
+                    }
+                    None => true,
+                }
+            });
+        }
+        if pending.is_empty() {
+            return false;
+        }
         let group_nodes: u32 = ca.groups.iter().map(|g| g.target).sum();
         let in_groups = self.nodes.iter().filter(|n| n.group.is_some() && n.state != NodeState::Gone).count() as u32;
         let other_nodes = self.live_nodes.saturating_sub(in_groups);
         let total_room = ca.spec.max_nodes_total.map_or(u32::MAX, |m| m.saturating_sub(group_nodes + other_nodes));
-        let fits =
-            |g: &GroupState, d: usize| g.devices >= sc.deployments[d].devices_per_replica && allowed(sc, d, g.pool);
         let mut options: Vec<Option_> = vec![];
         let mut at_max: Vec<usize> = vec![];
         for (gi, g) in ca.groups.iter().enumerate() {
