@@ -309,3 +309,18 @@ fn the_asg_replaces_an_interrupted_spot_instance() {
     assert_eq!(c.ca.as_ref().unwrap().groups[0].target, 1);
     assert!(running(&c).len() <= 2);
 }
+
+/// `--max-nodes-total` caps the cluster whatever the groups' maximum sizes.
+#[test]
+fn max_nodes_total_caps_every_group() {
+    let mut ca =
+        spec(vec![Expander::Random], vec![group("a", "g5.xlarge", 0, 5, 1, 0), group("b", "g5.xlarge", 0, 5, 0, 0)]);
+    ca.max_nodes_total = Some(3);
+    let sc = ca_scenario(ca);
+    let mut c = started(&sc, 1);
+    for s in 1..300 {
+        tick(&mut c, s as f64, 6);
+    }
+    assert_eq!(running(&c).len(), 3);
+    assert_eq!(c.pods.iter().filter(|p| p.node.is_none()).count(), 3);
+}
