@@ -44,7 +44,7 @@ pub(crate) struct CaState {
 
 /// A scale-up option: a group, the nodes it would add and the pods they would hold.
 #[derive(Debug, Clone, Copy)]
-struct Option_ {
+struct Expansion {
     group: usize,
     nodes: u32,
     pods: u32,
@@ -232,7 +232,7 @@ impl Cluster<'_> {
         let in_groups = self.nodes.iter().filter(|n| n.group.is_some() && n.state != NodeState::Gone).count() as u32;
         let other_nodes = self.live_nodes.saturating_sub(in_groups);
         let total_room = ca.spec.max_nodes_total.map_or(u32::MAX, |m| m.saturating_sub(group_nodes + other_nodes));
-        let mut options: Vec<Option_> = vec![];
+        let mut options: Vec<Expansion> = vec![];
         let mut at_max: Vec<usize> = vec![];
         for (gi, g) in ca.groups.iter().enumerate() {
             if g.backoff_until_s > now || !pending.iter().any(|&i| fits(g, self.pods[i].deployment)) {
@@ -263,7 +263,7 @@ impl Cluster<'_> {
             }
             let nodes = free.len() as u32;
             let capacity = (nodes * g.devices).max(1) as f64;
-            options.push(Option_ {
+            options.push(Expansion {
                 group: gi,
                 nodes,
                 pods,
@@ -289,13 +289,13 @@ impl Cluster<'_> {
 
     /// The expander chain: each expander keeps its best options, the next one breaks the tie, and a
     /// random pick among those left ends it (Cluster Autoscaler's chain falls back to random).
-    fn expand(&mut self, mut options: Vec<Option_>) -> Option_ {
+    fn expand(&mut self, mut options: Vec<Expansion>) -> Expansion {
         let expanders = self.ca.as_ref().map(|ca| ca.spec.expanders.clone()).unwrap_or_default();
         for e in expanders {
             if options.len() <= 1 {
                 break;
             }
-            let keep = |options: &mut Vec<Option_>, key: &dyn Fn(&Option_) -> f64| {
+            let keep = |options: &mut Vec<Expansion>, key: &dyn Fn(&Expansion) -> f64| {
                 let best = options.iter().map(key).fold(f64::INFINITY, f64::min);
                 options.retain(|o| key(o) <= best + 1e-9);
             };
