@@ -16,6 +16,13 @@ pub enum SimFormat {
     Csv,
 }
 
+/// The node layer's controller.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum NodeAutoscalerArg {
+    Karpenter,
+    ClusterAutoscaler,
+}
+
 #[derive(Args)]
 pub struct SimulateArgs {
     /// Plan file (YAML or JSON), or - for stdin.
@@ -53,6 +60,11 @@ pub struct SimulateArgs {
     /// the entries it holds (and the plan's own `spec.prices`).
     #[arg(long, value_name = "OVERLAY")]
     prices: Option<String>,
+    /// Which controller launches and removes nodes. cluster-autoscaler runs the day over node groups
+    /// (`spec.clusterAutoscaler`, or groups derived from the NodePools) and adds the Karpenter run of
+    /// the same day and seed side by side (summary.comparison).
+    #[arg(long, value_enum, default_value = "karpenter")]
+    node_autoscaler: NodeAutoscalerArg,
 }
 
 pub fn run(args: SimulateArgs) -> Result<ExitCode, String> {
@@ -75,7 +87,12 @@ pub fn run(args: SimulateArgs) -> Result<ExitCode, String> {
         inputs.timing.set(name.trim(), value).map_err(|e| format!("--param {e}"))?;
     }
     let scenario = sim::from_plan(&plan, &inputs).map_err(|e| format!("{}: {e}", args.plan))?;
-    let timeline = sim::simulate(&scenario, &options).map_err(|e| format!("{}: {e}", args.plan))?;
+    let timeline = match args.node_autoscaler {
+        NodeAutoscalerArg::Karpenter => sim::simulate(&scenario, &options),
+        NodeAutoscalerArg::ClusterAutoscaler => sim::cluster_autoscaler_spec(&plan, &scenario.pools)
+            .and_then(|ca| sim::compare_node_autoscalers(&scenario, ca, &options)),
+    }
+    .map_err(|e| format!("{}: {e}", args.plan))?;
     // Streamed: a long series at a short step is hundreds of megabytes of text.
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());

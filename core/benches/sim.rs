@@ -10,9 +10,9 @@ use tokenfleet_core::catalog::CapacityType;
 use tokenfleet_core::sim::hpa::{Behavior, HpaSpec, MetricKind, MetricSpec, MetricTarget};
 use tokenfleet_core::sim::serving::chip_figures;
 use tokenfleet_core::sim::{
-    simulate, Autoscaler, BudgetRule, ConsolidationPolicy, DisruptionBudget, FirstOrderReplica, NodeOs, Profile,
-    ProfileParams, Reservation, Scenario, ServiceProfile, SimDeployment, SimInstanceType, SimOptions, SimPool,
-    SloMetric, SloTarget, Timing, Traffic, TrafficSource, WeightsLoad,
+    simulate, Autoscaler, BudgetRule, CaSpec, ConsolidationPolicy, DisruptionBudget, FirstOrderReplica, NodeAutoscaler,
+    NodeOs, Profile, ProfileParams, Reservation, Scenario, ServiceProfile, SimDeployment, SimInstanceType, SimOptions,
+    SimPool, SloMetric, SloTarget, Timing, Traffic, TrafficSource, WeightsLoad,
 };
 
 fn instance(name: &str, family: &str, devices: u32, od: f64) -> SimInstanceType {
@@ -131,6 +131,7 @@ fn scenario() -> Scenario {
         timing,
         metrics_outages: vec![],
         prices: None,
+        node_autoscaler: NodeAutoscaler::Karpenter,
     }
 }
 
@@ -184,6 +185,18 @@ fn main() {
         ms(week.wall_median),
         ms(week.wall_min),
         cpu(&week)
+    );
+    // The same day under Cluster Autoscaler, node groups derived from the pools.
+    let mut ca = sc.clone();
+    ca.node_autoscaler = NodeAutoscaler::ClusterAutoscaler(CaSpec::with_defaults(
+        tokenfleet_core::sim::plan_adapter::derived_groups(&sc.pools),
+    ));
+    let ca_day = runs(&ca, 86_400.0, 11);
+    println!(
+        "sim 24h @1s, 4 deployments x 4 pools, Cluster Autoscaler: median {:.2} ms, min {:.2} ms, CPU {}",
+        ms(ca_day.wall_median),
+        ms(ca_day.wall_min),
+        cpu(&ca_day)
     );
     println!(
         "sim per simulated day: {:.2} ms (24h run) vs {:.2} ms (7d run), medians: linear in duration",

@@ -26,12 +26,16 @@ pub use cron::CronError;
 pub use duration::{parse_duration_s, DurationError};
 pub use engine::simulate;
 pub use error::SimError;
-pub use output::{DeploymentSeries, Finding, LatencySummary, Parameter, PoolSeries, Series, Summary, Timeline};
+pub use output::{
+    CaNodeGroupSummary, CaSummary, DeploymentSeries, Finding, LatencySummary, NodeAutoscalerComparison,
+    NodeAutoscalerFigures, Parameter, PoolSeries, Series, Summary, Timeline,
+};
 pub use params::{NodeOs, PodStart, Timing, WeightsLoad};
-pub use plan_adapter::{from_plan, PlanInputs};
+pub use plan_adapter::{cluster_autoscaler_spec, from_plan, PlanInputs};
 pub use scenario::{
-    Autoscaler, BudgetRule, ConsolidationPolicy, DisruptionBudget, DisruptionReason, Reservation, Scenario,
-    SimDeployment, SimInstanceType, SimOptions, SimPool, SimWarm, SloMetric, SloTarget, WarmKind,
+    Autoscaler, BudgetRule, CaSpec, ConsolidationPolicy, DisruptionBudget, DisruptionReason, Expander, NodeAutoscaler,
+    Reservation, Scenario, SimDeployment, SimInstanceType, SimNodeGroup, SimOptions, SimPool, SimWarm, SloMetric,
+    SloTarget, WarmKind,
 };
 pub use serving::{Band, FirstOrderReplica, LatencyPoint, ReplicaPerformance, ServiceProfile};
 pub use traffic::{parse_trace_csv, Profile, ProfileParams, TraceRow, Traffic, TrafficSource};
@@ -46,8 +50,26 @@ pub fn simulate_plan(
     simulate(&from_plan(plan, inputs)?, options)
 }
 
+/// Runs the same day and seed under Karpenter and under Cluster Autoscaler (`ca`): the Cluster
+/// Autoscaler run's timeline, with both runs' figures side by side in `summary.comparison`.
+pub fn compare_node_autoscalers(sc: &Scenario, ca: CaSpec, options: &SimOptions) -> Result<Timeline, SimError> {
+    let mut karpenter = sc.clone();
+    karpenter.node_autoscaler = NodeAutoscaler::Karpenter;
+    let baseline = simulate(&karpenter, options)?;
+    let mut with_ca = karpenter;
+    with_ca.node_autoscaler = NodeAutoscaler::ClusterAutoscaler(ca);
+    let mut timeline = simulate(&with_ca, options)?;
+    timeline.summary.comparison = Some(NodeAutoscalerComparison {
+        karpenter: NodeAutoscalerFigures::of(&baseline.summary),
+        cluster_autoscaler: NodeAutoscalerFigures::of(&timeline.summary),
+    });
+    Ok(timeline)
+}
+
 #[cfg(test)]
 mod agreement;
+#[cfg(test)]
+mod ca_tests;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]

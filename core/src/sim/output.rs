@@ -66,6 +66,93 @@ pub struct Summary {
     /// overlay first); absent for a scenario not built from a plan.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub prices: Option<String>,
+    /// The node layer's controller when it is not Karpenter: `cluster-autoscaler` (absent: Karpenter).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub node_autoscaler: Option<String>,
+    /// Cluster Autoscaler's settings, node groups and actions (only when it ran the node layer).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cluster_autoscaler: Option<CaSummary>,
+    /// The same day and seed under both node autoscalers (only when asked for).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub comparison: Option<NodeAutoscalerComparison>,
+}
+
+/// What Cluster Autoscaler ran with and did.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CaSummary {
+    /// Its settings: `{value, default, source}`.
+    pub parameters: BTreeMap<String, Parameter>,
+    /// The expander chain, as `--expander` writes it.
+    pub expander: String,
+    pub node_groups: Vec<CaNodeGroupSummary>,
+    /// Scale-ups (each raised one group's desired capacity).
+    pub scale_ups: u32,
+    pub nodes_scaled_down: u32,
+    /// Launches that found no capacity and were given up after the maximum provision time.
+    pub provision_timeouts: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CaNodeGroupSummary {
+    pub name: String,
+    pub node_pool: String,
+    pub instance_type: String,
+    pub capacity_type: String,
+    pub min_size: u32,
+    pub max_size: u32,
+    pub desired_capacity: u32,
+    pub priority: i32,
+    /// `plan` (spec.clusterAutoscaler.nodeGroups) or `derived` (one per NodePool, type and capacity).
+    pub source: String,
+    /// The largest desired capacity of the run.
+    pub peak_size: u32,
+}
+
+/// Karpenter and Cluster Autoscaler on the same day and seed.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NodeAutoscalerComparison {
+    pub karpenter: NodeAutoscalerFigures,
+    pub cluster_autoscaler: NodeAutoscalerFigures,
+}
+
+/// One run's figures for the side-by-side comparison: attainment, cost, time to capacity, nodes.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NodeAutoscalerFigures {
+    pub slo_attainment: BTreeMap<String, f64>,
+    pub requests_dropped: u64,
+    pub cost_usd: f64,
+    pub cost_usd_per_day: f64,
+    pub usd_per_million_tokens: f64,
+    pub longest_pending_s: f64,
+    pub longest_unschedulable_s: f64,
+    pub pod_startup_s_mean: f64,
+    pub pod_startup_s_max: f64,
+    pub pods_started: u32,
+    pub nodes_launched: u32,
+    /// Nodes removed by the autoscaler: consolidated (Karpenter) or scaled down (Cluster Autoscaler).
+    pub nodes_removed: u32,
+    pub peak_nodes: u32,
+}
+
+impl NodeAutoscalerFigures {
+    pub fn of(s: &Summary) -> NodeAutoscalerFigures {
+        let days = (s.duration_s / 86_400.0).max(1e-9);
+        NodeAutoscalerFigures {
+            slo_attainment: s.slo_attainment.clone(),
+            requests_dropped: s.requests_dropped,
+            cost_usd: s.cost_usd,
+            cost_usd_per_day: (s.cost_usd / days * 1000.0).round() / 1000.0,
+            usd_per_million_tokens: s.usd_per_million_tokens,
+            longest_pending_s: s.longest_pending_s,
+            longest_unschedulable_s: s.longest_unschedulable_s,
+            pod_startup_s_mean: s.pod_startup_s_mean,
+            pod_startup_s_max: s.pod_startup_s_max,
+            pods_started: s.pods_started,
+            nodes_launched: s.nodes_launched,
+            nodes_removed: s.nodes_consolidated + s.cluster_autoscaler.as_ref().map_or(0, |c| c.nodes_scaled_down),
+            peak_nodes: s.peak_nodes,
+        }
+    }
 }
 
 /// A deployment's latency percentiles over a run, ms (0 when it served nothing).

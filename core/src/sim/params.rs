@@ -405,3 +405,47 @@ mod tests {
         assert!(t.set("boot_al2023_s", -1.0).is_err());
     }
 }
+
+/// Cluster Autoscaler's defaults, each with its source: the flags' defaults from its FAQ ("What are the
+/// parameters to CA?", kubernetes/autoscaler cluster-autoscaler/FAQ.md) and its flag definitions, and
+/// the Auto Scaling group's own delay, an estimate.
+pub mod cluster_autoscaler {
+    /// `--scan-interval`: the main loop runs this often (FAQ: "How often cluster is reevaluated for scale
+    /// up or down", 10 seconds).
+    pub const SCAN_INTERVAL_S: f64 = 10.0;
+    /// `--scale-down-delay-after-add` (FAQ: 10 minutes).
+    pub const SCALE_DOWN_DELAY_AFTER_ADD_S: f64 = 600.0;
+    /// `--scale-down-unneeded-time` (FAQ: 10 minutes).
+    pub const SCALE_DOWN_UNNEEDED_TIME_S: f64 = 600.0;
+    /// `--scale-down-utilization-threshold` and `--scale-down-gpu-utilization-threshold` (FAQ: 0.5).
+    pub const SCALE_DOWN_UTILIZATION_THRESHOLD: f64 = 0.5;
+    /// `--max-node-provision-time` (FAQ: 15 minutes; "How does scale-up work?").
+    pub const MAX_NODE_PROVISION_TIME_S: f64 = 900.0;
+    /// `--max-empty-bulk-delete` (FAQ: 10).
+    pub const MAX_EMPTY_BULK_DELETE: u32 = 10;
+    /// `--initial-node-group-backoff-duration` (cluster-autoscaler/config flags: 5 minutes).
+    pub const NODE_GROUP_BACKOFF_S: f64 = 300.0;
+    /// From a new desired capacity to the Auto Scaling group's launch request: an estimate (AWS
+    /// publishes no figure for the scaling activity's start; 10–60 s is the band we assume).
+    pub const ASG_LAUNCH_S: f64 = 30.0;
+
+    pub const SOURCE_SCAN_INTERVAL: &str =
+        "Cluster Autoscaler --scan-interval default 10s (kubernetes/autoscaler FAQ, What are the parameters to CA?)";
+    pub const SOURCE_DELAY_AFTER_ADD: &str =
+        "Cluster Autoscaler --scale-down-delay-after-add default 10m (FAQ, What are the parameters to CA?)";
+    pub const SOURCE_DELAY_AFTER_DELETE: &str = "Cluster Autoscaler --scale-down-delay-after-delete default: the scan interval (FAQ, What are the parameters to CA?)";
+    pub const SOURCE_UNNEEDED_TIME: &str =
+        "Cluster Autoscaler --scale-down-unneeded-time default 10m (FAQ, What are the parameters to CA?)";
+    pub const SOURCE_UTILIZATION: &str = "Cluster Autoscaler --scale-down-utilization-threshold and --scale-down-gpu-utilization-threshold default 0.5 (FAQ; requested devices over allocatable on accelerator nodes)";
+    pub const SOURCE_PROVISION_TIME: &str =
+        "Cluster Autoscaler --max-node-provision-time default 15m (FAQ, How does scale-up work?)";
+    pub const SOURCE_BULK_DELETE: &str =
+        "Cluster Autoscaler --max-empty-bulk-delete default 10 (FAQ, What are the parameters to CA?)";
+    pub const SOURCE_BACKOFF: &str =
+        "Cluster Autoscaler --initial-node-group-backoff-duration default 5m (cluster-autoscaler/config flags)";
+    pub const SOURCE_ASG_LAUNCH: &str = "estimate, band 10-60 s: the Auto Scaling group's scaling activity from a new desired capacity to EC2's launch; AWS publishes no figure";
+    pub const SOURCE_MAX_NODES_TOTAL: &str =
+        "Cluster Autoscaler --max-nodes-total default 0, no limit (FAQ, What are the parameters to CA?)";
+    pub const SOURCE_SCALE_DOWN_ENABLED: &str =
+        "Cluster Autoscaler --scale-down-enabled default true (FAQ, What are the parameters to CA?)";
+}

@@ -29,6 +29,109 @@ pub struct Scenario {
     /// copied into the summary.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prices: Option<String>,
+    /// Which controller launches and removes nodes: Karpenter (the default) or Cluster Autoscaler over
+    /// node groups.
+    #[serde(default)]
+    pub node_autoscaler: NodeAutoscaler,
+}
+
+/// The node layer's controller.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NodeAutoscaler {
+    /// Karpenter: NodePools, batching, any allowed instance type per launch, consolidation.
+    #[default]
+    Karpenter,
+    /// Cluster Autoscaler: node groups (Auto Scaling groups) of one template each, a scan loop, an
+    /// expander, scale-down of unneeded nodes.
+    ClusterAutoscaler(CaSpec),
+}
+
+impl NodeAutoscaler {
+    /// The name the CLI and the output use: `karpenter` or `cluster-autoscaler`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            NodeAutoscaler::Karpenter => "karpenter",
+            NodeAutoscaler::ClusterAutoscaler(_) => "cluster-autoscaler",
+        }
+    }
+}
+
+/// Cluster Autoscaler's expanders (`--expander`), applied as a chain: each keeps its best options,
+/// the next breaks ties, a random pick ends it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Expander {
+    Random,
+    MostPods,
+    LeastWaste,
+    LeastNodes,
+    Price,
+    Priority,
+}
+
+impl Expander {
+    pub fn parse(name: &str) -> Option<Expander> {
+        Some(match name.trim() {
+            "random" => Expander::Random,
+            "most-pods" => Expander::MostPods,
+            "least-waste" => Expander::LeastWaste,
+            "least-nodes" => Expander::LeastNodes,
+            "price" => Expander::Price,
+            "priority" => Expander::Priority,
+            _ => return None,
+        })
+    }
+}
+
+/// Cluster Autoscaler's settings (flags) and node groups, with every delay in seconds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CaSpec {
+    /// `--scan-interval`.
+    pub scan_interval_s: f64,
+    /// `--expander`, in chain order.
+    pub expanders: Vec<Expander>,
+    /// `--scale-down-enabled`.
+    pub scale_down_enabled: bool,
+    /// `--scale-down-delay-after-add`.
+    pub scale_down_delay_after_add_s: f64,
+    /// `--scale-down-delay-after-delete`.
+    pub scale_down_delay_after_delete_s: f64,
+    /// `--scale-down-unneeded-time`.
+    pub scale_down_unneeded_time_s: f64,
+    /// `--scale-down-utilization-threshold` (and `--scale-down-gpu-utilization-threshold`, which it
+    /// stands for on accelerator nodes: requested devices over allocatable).
+    pub scale_down_utilization_threshold: f64,
+    /// `--max-node-provision-time`: a node not registered by then is given up.
+    pub max_node_provision_time_s: f64,
+    /// `--max-nodes-total` (`None`: no limit).
+    pub max_nodes_total: Option<u32>,
+    /// `--max-empty-bulk-delete`.
+    pub max_empty_bulk_delete: u32,
+    /// `--initial-node-group-backoff-duration`: a group whose node failed to start is skipped this long.
+    pub node_group_backoff_s: f64,
+    /// From the Auto Scaling group's new desired capacity to EC2's launch request.
+    pub asg_launch_s: f64,
+    pub node_groups: Vec<SimNodeGroup>,
+}
+
+/// One node group: an Auto Scaling group of one template (a pool's instance type and capacity type).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SimNodeGroup {
+    pub name: String,
+    /// The pool (by name) whose OS, labels and taints the group's nodes carry.
+    pub pool: String,
+    /// The template's instance type (one of the pool's).
+    pub instance_type: String,
+    pub capacity: CapacityType,
+    pub min_size: u32,
+    pub max_size: u32,
+    /// Nodes at the start of the run.
+    pub desired_capacity: u32,
+    /// The priority expander's priority (higher first).
+    pub priority: i32,
+    /// Written in the plan (`plan`) or derived from a NodePool (`derived`).
+    pub source: String,
 }
 
 /// How a deployment's replica count is driven.
@@ -485,6 +588,88 @@ impl Scenario {
         {
             if !(v.is_finite() && v > 0.0) {
                 return Err(SimError::invalid(f, format!("{v} must be a positive number")));
+            }
+        }
+        if let NodeAutoscaler::ClusterAutoscaler(ca) = &self.node_autoscaler {
+            ca.validate(&self.pools)?;
+        }
+        Ok(())
+    }
+}
+
+impl CaSpec {
+    /// Cluster Autoscaler's defaults (`params::cluster_autoscaler`, each with its source) over
+    /// `node_groups`.
+    pub fn with_defaults(node_groups: Vec<SimNodeGroup>) -> CaSpec {
+        use super::params::cluster_autoscaler as d;
+        CaSpec {
+            scan_interval_s: d::SCAN_INTERVAL_S,
+            expanders: vec![Expander::Random],
+            scale_down_enabled: true,
+            scale_down_delay_after_add_s: d::SCALE_DOWN_DELAY_AFTER_ADD_S,
+            scale_down_delay_after_delete_s: d::SCAN_INTERVAL_S,
+            scale_down_unneeded_time_s: d::SCALE_DOWN_UNNEEDED_TIME_S,
+            scale_down_utilization_threshold: d::SCALE_DOWN_UTILIZATION_THRESHOLD,
+            max_node_provision_time_s: d::MAX_NODE_PROVISION_TIME_S,
+            max_nodes_total: None,
+            max_empty_bulk_delete: d::MAX_EMPTY_BULK_DELETE,
+            node_group_backoff_s: d::NODE_GROUP_BACKOFF_S,
+            asg_launch_s: d::ASG_LAUNCH_S,
+            node_groups,
+        }
+    }
+
+    /// Checks the settings and that every node group stands on a pool and one of its instance types.
+    pub fn validate(&self, pools: &[SimPool]) -> Result<(), SimError> {
+        let at = |f: &str| format!("cluster_autoscaler.{f}");
+        for (f, v) in [
+            ("scan_interval_s", self.scan_interval_s),
+            ("scale_down_delay_after_add_s", self.scale_down_delay_after_add_s),
+            ("scale_down_delay_after_delete_s", self.scale_down_delay_after_delete_s),
+            ("scale_down_unneeded_time_s", self.scale_down_unneeded_time_s),
+            ("max_node_provision_time_s", self.max_node_provision_time_s),
+            ("node_group_backoff_s", self.node_group_backoff_s),
+            ("asg_launch_s", self.asg_launch_s),
+        ] {
+            if !(v.is_finite() && (0.0..=7.0 * 86_400.0).contains(&v)) {
+                return Err(SimError::invalid(at(f), format!("{v} s is not between 0 and 7 days")));
+            }
+        }
+        if self.scan_interval_s < 1.0 {
+            return Err(SimError::invalid(at("scan_interval_s"), "shorter than 1 s"));
+        }
+        let t = self.scale_down_utilization_threshold;
+        if !(t > 0.0 && t <= 1.0) {
+            return Err(SimError::invalid(at("scale_down_utilization_threshold"), format!("{t} is not in (0, 1]")));
+        }
+        if self.node_groups.len() > 1000 {
+            return Err(SimError::invalid(at("node_groups"), "more than 1000 node groups"));
+        }
+        for (i, g) in self.node_groups.iter().enumerate() {
+            let at = |f: &str| format!("cluster_autoscaler.node_groups[{i}] ({}).{f}", g.name);
+            let Some(pool) = pools.iter().find(|p| p.name == g.pool) else {
+                return Err(SimError::invalid(at("pool"), format!("no pool named {:?}", g.pool)));
+            };
+            let Some(t) = pool.instance_types.iter().find(|t| t.name == g.instance_type) else {
+                return Err(SimError::invalid(
+                    at("instance_type"),
+                    format!("{} is not among pool {}'s instance types", g.instance_type, pool.name),
+                ));
+            };
+            if t.price(g.capacity).is_none() {
+                return Err(SimError::invalid(
+                    at("capacity"),
+                    format!("{} has no {} price in the region", t.name, g.capacity.as_str()),
+                ));
+            }
+            if g.min_size > g.max_size || g.desired_capacity < g.min_size || g.desired_capacity > g.max_size {
+                return Err(SimError::invalid(
+                    at("min_size"),
+                    format!("need min {} <= desired {} <= max {}", g.min_size, g.desired_capacity, g.max_size),
+                ));
+            }
+            if g.max_size > 10_000 {
+                return Err(SimError::invalid(at("max_size"), "more than 10000 nodes"));
             }
         }
         Ok(())

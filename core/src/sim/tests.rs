@@ -92,6 +92,7 @@ pub(crate) fn scenario(traffic: Traffic, autoscaler: Autoscaler, pools: Vec<SimP
         timing: Timing::default(),
         metrics_outages: vec![],
         prices: None,
+        node_autoscaler: NodeAutoscaler::Karpenter,
     }
 }
 

@@ -8,9 +8,12 @@ use super::params::Timing;
 use super::rng::Rng;
 use super::scenario::{Scenario, WarmKind};
 
+mod autoscaler;
 mod consolidation;
 mod provisioning;
 mod warm;
+
+pub(crate) use autoscaler::CaState;
 
 #[cfg(test)]
 pub(crate) use warm::BUFFER_RECONCILE_S;
@@ -52,6 +55,10 @@ pub(crate) struct Node {
     pub replacement: Option<usize>,
     /// Launched as a replacement and waiting to take over: not a consolidation candidate.
     pub standby: bool,
+    /// Cluster Autoscaler: the node group the node belongs to (none under Karpenter).
+    pub group: Option<usize>,
+    /// Cluster Autoscaler: since when the node has been unneeded (infinity when it is needed).
+    pub unneeded_since_s: f64,
 }
 
 #[derive(Debug, Clone)]
@@ -76,6 +83,8 @@ pub(crate) struct Unplaced {
     /// No pool offers an instance type with enough devices.
     pub no_fitting_type: bool,
     pub first_s: Option<f64>,
+    /// Cluster Autoscaler: node groups whose template fits but that were at their maximum size.
+    pub groups_at_max: Vec<usize>,
 }
 
 /// Pod counts per deployment as the replica calculator groups them.
@@ -146,6 +155,8 @@ pub(crate) struct Cluster<'a> {
     any_placeholder: bool,
     next_buffer_s: f64,
     pub placeholders_preempted: u32,
+    /// Cluster Autoscaler's state when it is the node layer's controller (Karpenter's otherwise).
+    pub ca: Option<CaState>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -195,7 +206,7 @@ impl<'a> Cluster<'a> {
             })
             .collect();
         let n = sc.pools.len();
-        Cluster {
+        let mut cluster = Cluster {
             sc,
             timing: &sc.timing,
             nodes: vec![],
@@ -239,7 +250,15 @@ impl<'a> Cluster<'a> {
             any_placeholder: sc.deployments.iter().any(|d| d.warm.is_some_and(|w| w.kind == WarmKind::PlaceholderPods)),
             next_buffer_s: 0.0,
             placeholders_preempted: 0,
+            ca: None,
+        };
+        if let super::scenario::NodeAutoscaler::ClusterAutoscaler(spec) = &sc.node_autoscaler {
+            // Cluster Autoscaler replaces Karpenter's provisioning, consolidation and buffer refills.
+            cluster.ca = Some(CaState::new(sc, spec));
+            cluster.any_consolidation = false;
+            cluster.any_buffer = false;
         }
+        cluster
     }
 
     /// Reserved capacity, present and warm from the start (a Capacity Block that is drained before the
@@ -307,6 +326,8 @@ impl<'a> Cluster<'a> {
             reserved_until_s: f64::INFINITY,
             replacement: None,
             standby: false,
+            group: None,
+            unneeded_since_s: f64::INFINITY,
         });
         self.generation += 1;
         self.pool_devices[pool] += t.devices;
@@ -481,7 +502,10 @@ impl<'a> Cluster<'a> {
         };
         p.running_s = image_done;
         p.ready_s = loaded + t.warmup_s(&pod_start);
-        self.longest_unschedulable_s = self.longest_unschedulable_s.max(now - p.created_s);
+        // Karpenter nominates the pod to its new node at once; under Cluster Autoscaler the pod stays
+        // unschedulable until the node registers.
+        let found_s = if self.ca.is_some() { start } else { now };
+        self.longest_unschedulable_s = self.longest_unschedulable_s.max(found_s - p.created_s);
         self.longest_pending_s = self.longest_pending_s.max(p.running_s - p.created_s);
         let startup = p.ready_s - p.created_s;
         self.startup_sum_s += startup;
@@ -632,7 +656,10 @@ impl<'a> Cluster<'a> {
     }
     /// The next time anything in the node layer changes by itself.
     pub fn next_event_s(&self, now: f64) -> f64 {
-        let mut next = self.batch_due_s().min(self.retry_at_s);
+        let mut next = match &self.ca {
+            Some(ca) => ca.next_event_s(),
+            None => self.batch_due_s().min(self.retry_at_s),
+        };
         for p in &self.pods {
             if p.running_s > now {
                 next = next.min(p.running_s);

@@ -245,10 +245,15 @@ pub fn simulate(sc: &Scenario, opt: &SimOptions) -> Result<Timeline, SimError> {
     for (dep, &want) in deps.iter_mut().zip(&desired) {
         dep.desired = want;
     }
+    cluster.ca_start();
     cluster.reconcile_replicas(0.0, &desired, true);
     cluster.schedule(0.0, true);
-    cluster.provision(0.0, true);
-    cluster.refill_buffers(0.0, true);
+    if cluster.ca.is_some() {
+        cluster.ca_start_pods();
+    } else {
+        cluster.provision(0.0, true);
+        cluster.refill_buffers(0.0, true);
+    }
     // Initial pods Karpenter could not place stay pending and are retried like any other.
     for u in cluster.unplaced.iter_mut() {
         u.first_s = u.first_s.or(if u.max_pods > 0 { Some(0.0) } else { None });
@@ -318,7 +323,9 @@ pub fn simulate(sc: &Scenario, opt: &SimOptions) -> Result<Timeline, SimError> {
                 cluster.node_events(t);
                 cluster.reconcile_replicas(t, &scratch_desired, false);
                 cluster.schedule(t, false);
-                if cluster.has_unbound() && (t >= cluster.batch_due_s() || t >= cluster.retry_at_s) {
+                if cluster.ca.is_some() {
+                    cluster.ca_loop(t);
+                } else if cluster.has_unbound() && (t >= cluster.batch_due_s() || t >= cluster.retry_at_s) {
                     cluster.provision(t, false);
                 }
                 cluster.consolidate(t);

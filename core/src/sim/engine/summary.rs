@@ -6,8 +6,10 @@ use super::series::r3;
 use super::{Dep, Topology};
 use crate::sim::cluster::Cluster;
 use crate::sim::hpa::MetricKind;
-use crate::sim::output::{Finding, LatencySummary, Series, Summary, Timeline};
-use crate::sim::scenario::{Autoscaler, Scenario, SimOptions, SloMetric};
+use crate::sim::output::{
+    CaNodeGroupSummary, CaSummary, Finding, LatencySummary, Parameter, Series, Summary, Timeline,
+};
+use crate::sim::scenario::{Autoscaler, Expander, Scenario, SimOptions, SloMetric};
 
 #[allow(clippy::too_many_arguments)]
 pub(super) fn finish(
@@ -72,7 +74,23 @@ pub(super) fn finish(
                     format!("{} ({limit})", pool.name)
                 })
                 .collect();
-            let why = if !pools.is_empty() {
+            let groups: Vec<String> = match &cluster.ca {
+                Some(ca) => u
+                    .groups_at_max
+                    .iter()
+                    .map(|&g| format!("{} (maxSize {})", ca.spec.node_groups[g].name, ca.spec.node_groups[g].max_size))
+                    .collect(),
+                None => vec![],
+            };
+            let why = if cluster.ca.is_some() {
+                if !groups.is_empty() {
+                    format!("node groups at their maximum size (or --max-nodes-total): {}", groups.join(", "))
+                } else if u.no_fitting_type {
+                    format!("no node group's template has {} devices and takes the pods", d.devices_per_replica)
+                } else {
+                    "no node group could be scaled up (backed off after a failed launch)".to_string()
+                }
+            } else if !pools.is_empty() {
                 format!("NodePool limits reached: {}", pools.join(", "))
             } else if u.no_fitting_type {
                 format!("no allowed NodePool offers an instance type with {} devices", d.devices_per_replica)
@@ -217,6 +235,88 @@ pub(super) fn finish(
         findings,
         parameters,
         prices: sc.prices.clone(),
+        node_autoscaler: cluster.ca.as_ref().map(|_| sc.node_autoscaler.name().to_string()),
+        cluster_autoscaler: cluster.ca.as_ref().map(ca_summary),
+        comparison: None,
     };
     Timeline { summary, series }
+}
+
+/// Cluster Autoscaler's settings with their defaults and sources, its groups and what it did.
+fn ca_summary(ca: &crate::sim::cluster::CaState) -> CaSummary {
+    use crate::sim::params::cluster_autoscaler as d;
+    let spec = &ca.spec;
+    let p = |value: f64, default: f64, source: &'static str| Parameter { value, default, source };
+    let parameters = BTreeMap::from([
+        ("scan_interval_s".to_string(), p(spec.scan_interval_s, d::SCAN_INTERVAL_S, d::SOURCE_SCAN_INTERVAL)),
+        (
+            "scale_down_enabled".to_string(),
+            p(if spec.scale_down_enabled { 1.0 } else { 0.0 }, 1.0, d::SOURCE_SCALE_DOWN_ENABLED),
+        ),
+        (
+            "scale_down_delay_after_add_s".to_string(),
+            p(spec.scale_down_delay_after_add_s, d::SCALE_DOWN_DELAY_AFTER_ADD_S, d::SOURCE_DELAY_AFTER_ADD),
+        ),
+        (
+            "scale_down_delay_after_delete_s".to_string(),
+            p(spec.scale_down_delay_after_delete_s, spec.scan_interval_s, d::SOURCE_DELAY_AFTER_DELETE),
+        ),
+        (
+            "scale_down_unneeded_time_s".to_string(),
+            p(spec.scale_down_unneeded_time_s, d::SCALE_DOWN_UNNEEDED_TIME_S, d::SOURCE_UNNEEDED_TIME),
+        ),
+        (
+            "scale_down_utilization_threshold".to_string(),
+            p(spec.scale_down_utilization_threshold, d::SCALE_DOWN_UTILIZATION_THRESHOLD, d::SOURCE_UTILIZATION),
+        ),
+        (
+            "max_node_provision_time_s".to_string(),
+            p(spec.max_node_provision_time_s, d::MAX_NODE_PROVISION_TIME_S, d::SOURCE_PROVISION_TIME),
+        ),
+        ("max_nodes_total".to_string(), p(spec.max_nodes_total.unwrap_or(0) as f64, 0.0, d::SOURCE_MAX_NODES_TOTAL)),
+        (
+            "max_empty_bulk_delete".to_string(),
+            p(spec.max_empty_bulk_delete as f64, d::MAX_EMPTY_BULK_DELETE as f64, d::SOURCE_BULK_DELETE),
+        ),
+        ("node_group_backoff_s".to_string(), p(spec.node_group_backoff_s, d::NODE_GROUP_BACKOFF_S, d::SOURCE_BACKOFF)),
+        ("asg_launch_s".to_string(), p(spec.asg_launch_s, d::ASG_LAUNCH_S, d::SOURCE_ASG_LAUNCH)),
+    ]);
+    let expander = spec
+        .expanders
+        .iter()
+        .map(|e| match e {
+            Expander::Random => "random",
+            Expander::MostPods => "most-pods",
+            Expander::LeastWaste => "least-waste",
+            Expander::LeastNodes => "least-nodes",
+            Expander::Price => "price",
+            Expander::Priority => "priority",
+        })
+        .collect::<Vec<_>>()
+        .join(",");
+    let node_groups = spec
+        .node_groups
+        .iter()
+        .zip(&ca.groups)
+        .map(|(g, state)| CaNodeGroupSummary {
+            name: g.name.clone(),
+            node_pool: g.pool.clone(),
+            instance_type: g.instance_type.clone(),
+            capacity_type: g.capacity.as_str().to_string(),
+            min_size: g.min_size,
+            max_size: g.max_size,
+            desired_capacity: g.desired_capacity,
+            priority: g.priority,
+            source: g.source.clone(),
+            peak_size: state.peak_target,
+        })
+        .collect();
+    CaSummary {
+        parameters,
+        expander: if expander.is_empty() { "random".to_string() } else { expander },
+        node_groups,
+        scale_ups: ca.scale_ups,
+        nodes_scaled_down: ca.nodes_scaled_down,
+        provision_timeouts: ca.provision_timeouts,
+    }
 }

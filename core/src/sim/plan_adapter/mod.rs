@@ -12,13 +12,15 @@ use super::duration::parse_duration_s;
 use super::error::SimError;
 use super::params::{NodeOs, PodStart, Timing, WeightsLoad};
 use super::scenario::{
-    BudgetRule, ConsolidationPolicy, DisruptionBudget, DisruptionReason, Reservation, Scenario, SimDeployment,
-    SimInstanceType, SimPool, SimWarm, SloMetric, SloTarget, WarmKind,
+    BudgetRule, ConsolidationPolicy, DisruptionBudget, DisruptionReason, NodeAutoscaler, Reservation, Scenario,
+    SimDeployment, SimInstanceType, SimPool, SimWarm, SloMetric, SloTarget, WarmKind,
 };
 use super::serving::ServiceProfile;
 use super::traffic::{Profile, ProfileParams, TraceRow, Traffic, TrafficSource};
 
+mod cluster_autoscaler;
 mod service;
+pub use cluster_autoscaler::{cluster_autoscaler_spec, derived_groups, DERIVED_MAX_SIZE};
 pub use service::{PerfReplica, StageReplica};
 mod autoscaling;
 use autoscaling::autoscaler;
@@ -148,6 +150,7 @@ pub fn from_plan_cached(plan: &Plan, inputs: &PlanInputs, cache: &mut ServiceCac
         timing: inputs.timing.clone(),
         metrics_outages: vec![],
         prices: Some(plan.prices_used().note),
+        node_autoscaler: NodeAutoscaler::Karpenter,
     })
 }
 
