@@ -15,6 +15,7 @@ mod html;
 mod import_panel;
 mod latency_band;
 mod lint_panel;
+mod node_autoscalers;
 mod pool_card;
 mod recommend;
 mod results;

@@ -57,6 +57,7 @@ pub fn ResultsPanel() -> impl IntoView {
             <h3>"Deployments"</h3>
             <div class="tf-scroll" inner_html=report(deployments_table)></div>
             <crate::day::DayVerdict/>
+            <crate::node_autoscalers::NodeAutoscalers/>
             <h3>"Pods on nodes"</h3>
             <div class="tf-pods" data-testid="pods-diagram" role="img" aria-label="Pods placed on nodes, per NodePool"
                 inner_html=report(pods_diagram)></div>

@@ -470,6 +470,7 @@ test('a pasted price overlay prices the plan and travels with it; one click goes
   const pricesDate = () => page.getByTestId('prices-used').getAttribute('data-date');
   const catalogCost = await cost();
   assert.equal(await pricesDate(), '', 'the built-in snapshot at first');
+  assert.equal(await page.getByTestId('prices-drop').isHidden(), true, 'nothing to drop without an overlay');
   assert.match(await page.getByTestId('prices-used').textContent(), /catalog snapshot \d{4}-\d\d-\d\d/);
   // As `tokenfleet prices import` writes it: on-demand g6e.xlarge at twice the snapshot's rate.
   const overlay = `date: 2026-12-01
@@ -499,5 +500,32 @@ entries:
   assert.equal(await cost(), catalogCost);
   await board.undo();
   await page.waitForFunction(() => document.querySelector('[data-testid=prices-used]')?.dataset.date === '2026-12-01');
+  await clean(session);
+});
+
+test('a cluster run by Cluster Autoscaler imports as a plan, and its day is shown under both node autoscalers', async () => {
+  const session = await fresh();
+  const { board, page } = session;
+  const data = join(ARTIFACTS, '..', '..', 'data', 'cluster-autoscaler');
+  const files = await Promise.all(['cluster.yaml', 'cluster-autoscaler.yaml', 'serving.yaml'].map((f) => readFile(join(data, f), 'utf8')));
+  await board.importYaml(files.join('\n---\n'), 'replace');
+  assert.match(await page.getByTestId('import-message').textContent(), /^Imported plan /);
+  await page.getByTestId('compare-node-autoscalers').click();
+  const rows = page.getByTestId('node-autoscaler-row');
+  await rows.first().waitFor({ timeout: 30_000 });
+  const table = await page.getByTestId('node-autoscaler-comparison').evaluate((el) => ({
+    caption: el.querySelector('caption')?.textContent ?? '',
+    rows: Object.fromEntries([...el.querySelectorAll('tr[data-metric]')].map((tr) => [
+      tr.dataset.metric,
+      Object.fromEntries([...tr.querySelectorAll('td')].map((td) => [td.dataset.autoscaler, Number(td.dataset.value)])),
+    ])),
+  }));
+  assert.match(table.caption, /the plan's \d+ node groups/, 'the imported node groups are the ones compared');
+  for (const who of ['karpenter', 'cluster-autoscaler']) {
+    assert.ok(table.rows.cost_usd_per_day[who] > 0, `${who} costs something: ${JSON.stringify(table.rows)}`);
+    assert.ok(table.rows.attainment[who] > 0 && table.rows.attainment[who] <= 100, `${who} attainment`);
+    assert.ok(table.rows.peak_nodes[who] >= 1, `${who} runs nodes`);
+  }
+  assert.equal(await page.getByTestId('compare-node-autoscalers').isHidden(), true, 'asked once, it follows the edits');
   await clean(session);
 });
