@@ -49,6 +49,9 @@ pub fn NodeAutoscalers() -> impl IntoView {
     }
 }
 
+/// A row of the table: its key (`data-metric`), label, figure and unit.
+type Row = (&'static str, &'static str, fn(&NodeAutoscalerFigures) -> f64, &'static str);
+
 /// The comparison as HTML: one row per figure, a column per node autoscaler.
 fn compare(plan: &Plan) -> String {
     let inputs = PlanInputs::for_plan(plan);
@@ -72,7 +75,7 @@ fn compare(plan: &Plan) -> String {
     h.raw("<table class=\"tf-table\"><caption>");
     h.text(&format!("The same day and seed; Cluster Autoscaler with {groups} and the plan's settings."));
     h.raw("</caption><thead><tr><th></th><th>Karpenter</th><th>Cluster Autoscaler</th></tr></thead><tbody>");
-    let rows: [(&str, &str, fn(&NodeAutoscalerFigures) -> f64, &str); 8] = [
+    let rows: [Row; 8] = [
         ("attainment", "Worst SLO attainment", |f| 100.0 * f.slo_attainment.values().copied().fold(1.0, f64::min), "%"),
         ("cost_usd_per_day", "Cost", |f| f.cost_usd_per_day, "USD/day"),
         ("requests_dropped", "Requests dropped", |f| f.requests_dropped as f64, ""),
