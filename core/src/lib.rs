@@ -7,6 +7,7 @@ pub mod catalog;
 pub mod cron;
 pub mod curves;
 pub mod doc;
+pub mod duration;
 pub mod edit;
 pub mod examples;
 pub mod finding;

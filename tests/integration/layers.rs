@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 /// import each other.
 const LAYERS: &[&[&str]] = &[
     // Leaves: unit conversions, the YAML reader and writer, the finding type lint and import share.
-    &["units", "yaml", "finding", "cron"],
+    &["units", "yaml", "finding", "cron", "duration"],
     &["doc", "k8s"],
     &["catalog"],
     &["perf"],

@@ -566,7 +566,7 @@ fn check_cluster_autoscaler(err: &mut impl FnMut(String, String), plan: &Plan, c
     for (field, value) in durations {
         let Some(text) = value else { continue };
         let path = format!("spec.clusterAutoscaler.{field}");
-        match crate::sim::parse_duration_s(text, &path) {
+        match crate::duration::parse_duration_s(text, &path) {
             Ok(s) if s > 7.0 * 86_400.0 => err(path, format!("{text:?} is longer than 7 days")),
             Ok(s) if field == "scanInterval" && s < 1.0 => err(path, format!("{text:?} is shorter than 1s")),
             Ok(_) => {}

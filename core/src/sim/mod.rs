@@ -9,7 +9,7 @@
 
 mod cluster;
 pub use crate::cron;
-pub mod duration;
+pub use crate::duration;
 mod engine;
 mod error;
 pub mod hpa;

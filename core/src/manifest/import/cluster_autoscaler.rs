@@ -154,7 +154,7 @@ fn words(doc: &SourceDocument, ci: usize, container: &Node) -> Vec<Word> {
 
 /// Whether a duration flag's value is one Cluster Autoscaler and the plan both read.
 fn check_duration(name: &str, value: &str) -> Result<(), String> {
-    match crate::sim::parse_duration_s(value, name) {
+    match crate::duration::parse_duration_s(value, name) {
         Ok(s) if s > 7.0 * 86_400.0 => Err(format!("{value:?} is longer than 7 days")),
         Ok(s) if name == "scan-interval" && s < 1.0 => Err(format!("{value:?} is shorter than 1s")),
         Ok(_) => Ok(()),
