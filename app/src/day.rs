@@ -2,56 +2,40 @@
 //! `sim::judge_plan`, the verdict `tokenfleet plan` prints), a moment after the last edit. The seeds
 //! run in one background task; a failing day's reasons in a second one, so neither blocks an edit.
 
-use std::cell::Cell;
-use std::rc::Rc;
 use std::time::Duration;
 
 use leptos::prelude::*;
 use tokenfleet_core::sim::{self, DayCheck, DayOptions, PlanInputs};
 
-use crate::store::{effect, Store};
+use crate::store::{after_edits, Store};
 
 #[component]
 pub fn DayVerdict() -> impl IntoView {
     let store = expect_context::<Store>();
     let day = RwSignal::new(None::<Result<DayCheck, String>>);
-    let pending = Rc::new(Cell::new(None::<TimeoutHandle>));
-    effect(move |_| {
-        let plan = store.plan.get();
-        if let Some(h) = pending.take() {
-            h.clear();
-        }
-        let slot = pending.clone();
-        let handle = set_timeout_with_handle(
-            move || {
-                slot.set(None);
-                // The browser reads no trace files: a plan's inline trace, else the profile.
-                let inputs = PlanInputs::for_plan(&plan);
-                let quick = DayOptions { explain: false, ..DayOptions::default() };
-                let result = sim::judge_plan(&plan, &inputs, &quick).map_err(|e| e.to_string());
-                let failed_seed = result.as_ref().ok().filter(|d| !d.passes()).map(|d| d.worst_seed);
-                day.set(Some(result));
-                if let Some(seed) = failed_seed {
-                    // The reasons: the worst seed again, explained, in a task of its own.
-                    set_timeout(
-                        move || {
-                            let explain = DayOptions { seeds: vec![seed], ..DayOptions::default() };
-                            if let Ok(d) = sim::judge_plan(&plan, &inputs, &explain) {
-                                day.update(|current| {
-                                    if let Some(Ok(current)) = current {
-                                        current.reasons = d.reasons;
-                                    }
-                                });
+    after_edits(store, Duration::from_millis(250), move |plan| {
+        // The browser reads no trace files: a plan's inline trace, else the profile.
+        let inputs = PlanInputs::for_plan(&plan);
+        let quick = DayOptions { explain: false, ..DayOptions::default() };
+        let result = sim::judge_plan(&plan, &inputs, &quick).map_err(|e| e.to_string());
+        let failed_seed = result.as_ref().ok().filter(|d| !d.passes()).map(|d| d.worst_seed);
+        day.set(Some(result));
+        if let Some(seed) = failed_seed {
+            // The reasons: the worst seed again, explained, in a task of its own.
+            set_timeout(
+                move || {
+                    let explain = DayOptions { seeds: vec![seed], ..DayOptions::default() };
+                    if let Ok(d) = sim::judge_plan(&plan, &inputs, &explain) {
+                        day.update(|current| {
+                            if let Some(Ok(current)) = current {
+                                current.reasons = d.reasons;
                             }
-                        },
-                        Duration::ZERO,
-                    );
-                }
-            },
-            Duration::from_millis(250),
-        )
-        .ok();
-        pending.set(handle);
+                        });
+                    }
+                },
+                Duration::ZERO,
+            );
+        }
     });
     let verdict = move || match day.with(|d| d.as_ref().map(|d| d.as_ref().map(DayCheck::passes).ok())) {
         None => "pending",

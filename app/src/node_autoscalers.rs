@@ -3,8 +3,6 @@
 //! --node-autoscaler cluster-autoscaler` prints). It runs when asked, then a moment after each edit;
 //! the table is a read-only report written as HTML text (`html`).
 
-use std::cell::Cell;
-use std::rc::Rc;
 use std::time::Duration;
 
 use leptos::prelude::*;
@@ -13,37 +11,27 @@ use tokenfleet_core::sim::{self, NodeAutoscalerFigures, PlanInputs, SimOptions};
 
 use crate::dom::handler;
 use crate::html::Html;
-use crate::store::{effect, Store};
+use crate::store::{after_edits, Store};
 
 #[component]
 pub fn NodeAutoscalers() -> impl IntoView {
     let store = expect_context::<Store>();
     let asked = RwSignal::new(false);
     let report = RwSignal::new(String::new());
-    let pending = Rc::new(Cell::new(None::<TimeoutHandle>));
-    effect(move |_| {
-        if !asked.get() {
-            return;
+    after_edits(store, Duration::from_millis(300), move |plan| {
+        if asked.get_untracked() {
+            report.set(compare(&plan));
         }
-        let plan = store.plan.get();
-        if let Some(h) = pending.take() {
-            h.clear();
-        }
-        let slot = pending.clone();
-        let handle = set_timeout_with_handle(
-            move || {
-                slot.set(None);
-                report.set(compare(&plan));
-            },
-            Duration::from_millis(300),
-        )
-        .ok();
-        pending.set(handle);
     });
+    let ask = move |_| {
+        asked.set(true);
+        // In a task of its own, so the button goes before the two days are simulated.
+        set_timeout(move || report.set(store.plan.with_untracked(compare)), Duration::ZERO);
+    };
     view! {
         <h3>"Karpenter or Cluster Autoscaler"</h3>
         <button data-testid="compare-node-autoscalers" hidden=move || asked.get()
-            on:click=handler(move |_| asked.set(true))>"Simulate the day with Cluster Autoscaler too"</button>
+            on:click=handler(ask)>"Simulate the day with Cluster Autoscaler too"</button>
         <div class="tf-scroll" data-testid="node-autoscaler-comparison" aria-live="polite"
             inner_html=move || report.get()></div>
     }

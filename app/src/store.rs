@@ -120,6 +120,29 @@ pub fn effect(f: impl FnMut(Option<()>) + 'static) {
     Effect::new(Box::new(f) as Box<dyn FnMut(Option<()>)>);
 }
 
+/// Work on the plan a moment after the last edit, in a task of its own: each edit cancels the work
+/// still waiting, so a burst of edits runs it once, and no edit waits for it.
+pub fn after_edits(store: Store, delay: std::time::Duration, work: impl Fn(Plan) + Clone + 'static) {
+    let pending = Rc::new(Cell::new(None::<TimeoutHandle>));
+    effect(move |_| {
+        let plan = store.plan.get();
+        if let Some(h) = pending.take() {
+            h.clear();
+        }
+        let slot = pending.clone();
+        let work = work.clone();
+        let handle = set_timeout_with_handle(
+            move || {
+                slot.set(None);
+                work(plan);
+            },
+            delay,
+        )
+        .ok();
+        pending.set(handle);
+    });
+}
+
 pub fn now_ms() -> f64 {
     window().performance().map(|p| p.now()).unwrap_or_default()
 }
