@@ -32,7 +32,7 @@ pub fn NodeAutoscalers() -> impl IntoView {
         <h3>"Karpenter or Cluster Autoscaler"</h3>
         <button data-testid="compare-node-autoscalers" hidden=move || asked.get()
             on:click=handler(ask)>"Simulate the day with Cluster Autoscaler too"</button>
-        <div class="tf-scroll" data-testid="node-autoscaler-comparison" aria-live="polite"
+        <div class="tf-scroll" tabindex="0" role="region" aria-label="Karpenter against Cluster Autoscaler" data-testid="node-autoscaler-comparison" aria-live="polite"
             inner_html=move || report.get()></div>
     }
 }

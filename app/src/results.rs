@@ -44,7 +44,7 @@ pub fn ResultsPanel() -> impl IntoView {
         <section class="tf-panel" aria-labelledby="results-title" data-testid="results-panel">
             <h2 id="results-title">"Results"</h2>
             <dl class="tf-figures" inner_html=report(summary::figures)></dl>
-            <div class="tf-scroll" inner_html=report(summary::node_groups)></div>
+            <div class="tf-scroll" tabindex="0" role="region" aria-label="Node groups" inner_html=report(summary::node_groups)></div>
             <dl class="tf-figures tf-figures-small" inner_html=report(extra_figures)></dl>
             <button class="tf-link" data-testid="prices-drop" hidden=move || store.plan.with(|p| p.spec.prices.is_none())
                 on:click=crate::dom::handler(move |_| {
@@ -55,7 +55,7 @@ pub fn ResultsPanel() -> impl IntoView {
                     });
                 })>"Use the built-in prices instead of the overlay"</button>
             <h3>"Deployments"</h3>
-            <div class="tf-scroll" inner_html=report(deployments_table)></div>
+            <div class="tf-scroll" tabindex="0" role="region" aria-label="Deployments and their latency bands" inner_html=report(deployments_table)></div>
             <crate::day::DayVerdict/>
             <crate::node_autoscalers::NodeAutoscalers/>
             <h3>"Pods on nodes"</h3>

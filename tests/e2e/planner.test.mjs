@@ -217,7 +217,7 @@ test('importing YAML with mistakes shows its findings; bad YAML is refused and t
   const codes = await board.findingCodes(panel);
   assert.ok(codes.length > 0, 'the import shows findings');
   for (const code of codes) assert.match(code, /^TF\d{3}$/);
-  await panel.screenshot({ path: 'tests/e2e/artifacts/import-findings.png' });
+  await panel.screenshot({ path: join(ARTIFACTS, 'import-findings.png') });
   // Lint of the whole plan lists findings with codes; clicking one focuses its field.
   const first = page.getByTestId('lint-panel').getByTestId('lint-finding').first();
   await first.locator('button').click();
@@ -326,7 +326,7 @@ test('a screenshot of each panel, at 1280x800 and on a narrow screen, in light a
     const { page } = session;
     for (const panel of ['workload-panel', 'deployments-panel', 'board-panel', 'results-panel', 'charts-panel', 'lint-panel',
       'export-panel', 'import-panel']) {
-      await page.getByTestId(panel).screenshot({ path: `tests/e2e/artifacts/panel-${panel.replace('-panel', '')}-${label}.png` });
+      await page.getByTestId(panel).screenshot({ path: join(ARTIFACTS, `panel-${panel.replace('-panel', '')}-${label}.png`) });
     }
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     assert.ok(overflow <= 0, `${label}: page scrolls sideways by ${overflow}px`);
@@ -358,7 +358,7 @@ test('the simulated day is drawn within a frame (figure printed) and follows the
     `(median ${median.toFixed(1)} ms; simulating the day: ${simMs} ms)`);
   assert.ok(median <= 16, `chart refreshed in ${median} ms (median)`);
   assert.match(summaryBefore, /USD for the day/);
-  await page.getByTestId('charts-panel').screenshot({ path: 'tests/e2e/artifacts/panel-charts-simulated.png' });
+  await page.getByTestId('charts-panel').screenshot({ path: join(ARTIFACTS, 'panel-charts-simulated.png') });
   await clean(session);
 });
 
