@@ -12,7 +12,8 @@ use crate::store::{after_edits, Store};
 #[component]
 pub fn DayVerdict() -> impl IntoView {
     let store = expect_context::<Store>();
-    let day = RwSignal::new(None::<Result<DayCheck, String>>);
+    // In the store: the comparison and the verdict bar read it too.
+    let day = store.day;
     after_edits(store, Duration::from_millis(250), move |plan| {
         // The browser reads no trace files: a plan's inline trace, else the profile.
         let inputs = PlanInputs::for_plan(&plan);

@@ -5,6 +5,7 @@
 
 mod board;
 mod chart;
+mod compare;
 mod day;
 mod deployments;
 mod desktop;
@@ -23,6 +24,7 @@ pub mod store;
 mod summary;
 mod theme;
 mod toolbar;
+mod verdict_bar;
 pub mod widget;
 mod workload;
 
@@ -101,9 +103,9 @@ pub fn App() -> impl IntoView {
             </div>
         }.into_any())}
         <main class="tf-main">
-            <section class="tf-panel tf-span" aria-labelledby="plan-title">
-                <h2 id="plan-title">"Plan " <span data-testid="plan-name">{move || title()}</span> " · " {move || region()}</h2>
-            </section>
+            <verdict_bar::VerdictBar>
+                <h2 id="plan-title" class="tf-verdict-title">"Plan " <span data-testid="plan-name">{move || title()}</span> " · " {move || region()}</h2>
+            </verdict_bar::VerdictBar>
             <div class="tf-columns">
                 <div class="tf-column">
                     <workload::WorkloadPanel />
@@ -112,7 +114,10 @@ pub fn App() -> impl IntoView {
                 </div>
                 <div class="tf-column">
                     <results::ResultsPanel />
-                    {move || settled.get().then(|| view! { <chart::ChartsPanel /> }.into_any())}
+                    {move || settled.get().then(|| view! {
+                        <compare::ComparePanel />
+                        <chart::ChartsPanel />
+                    }.into_any())}
                     <lint_panel::LintPanel />
                 </div>
             </div>

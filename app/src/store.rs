@@ -10,10 +10,13 @@ use tokenfleet_core::lint::{self, Finding};
 use tokenfleet_core::manifest::{self, Document};
 use tokenfleet_core::place::{self, Outcome};
 use tokenfleet_core::plan::{self, Plan, StageKind};
+use tokenfleet_core::sim::DayCheck;
 use tokenfleet_core::{examples, share};
 
 /// The localStorage key of the autosaved plan.
 pub const AUTOSAVE_KEY: &str = "tokenfleet.autosave";
+/// The localStorage key of the plan pinned as A for comparison (same format as the autosave).
+pub const COMPARE_KEY: &str = "tokenfleet.compare";
 const HISTORY_LIMIT: usize = 200;
 
 /// Everything core derives from a plan, recomputed once per edit.
@@ -112,6 +115,10 @@ pub struct Store {
     pub derived: Memo<Derived>,
     pub drag: RwSignal<Option<Drag>>,
     pub notice: RwSignal<Option<Notice>>,
+    /// The plan pinned as A, compared with the current one (B).
+    pub compare: RwSignal<Option<Plan>>,
+    /// The current plan's simulated day, once judged (`sim::judge_plan`), or why it could not be.
+    pub day: RwSignal<Option<Result<DayCheck, String>>>,
 }
 
 /// An effect with its closure boxed: Leptos compiles an effect's task once per closure type, so
@@ -198,11 +205,53 @@ fn initial_plan() -> (Plan, Option<Notice>) {
     from_autosave(None)
 }
 
+/// The plan pinned as A to start with: the share link's (`&compare=…`), else the one kept in
+/// storage; and a notice when it could not be read.
+fn initial_compare(hash: &str) -> (Option<Plan>, Option<Notice>) {
+    let failed = |what: &str, e: share::ShareError| {
+        Some(Notice {
+            error: true,
+            text: format!("The plan {what} compares with could not be read ({e}); nothing is pinned as A."),
+        })
+    };
+    if share::has_share_fragment(hash) {
+        match share::decode_compare(hash) {
+            Some(Ok(plan)) => return (Some(plan), None),
+            Some(Err(e)) => return (None, failed("the share link", e)),
+            None => {}
+        }
+    }
+    match storage().and_then(|s| s.get_item(COMPARE_KEY).ok().flatten()) {
+        None => (None, None),
+        Some(text) => match share::decode_autosave(&text) {
+            Ok(plan) => (Some(plan), None),
+            Err(e) => (None, failed("this page", e)),
+        },
+    }
+}
+
 impl Store {
     pub fn new() -> Store {
+        let hash = window().location().hash().unwrap_or_default();
         let (initial, notice) = initial_plan();
+        let (compare, compare_notice) = initial_compare(&hash);
         let store = Store::embedded(initial);
-        store.notice.set(notice);
+        store.compare.set(compare);
+        // A compared plan that could not be read says so over "opened the plan".
+        store.notice.set(match (notice, compare_notice) {
+            (notice, Some(c)) if c.error || notice.is_none() => Some(c),
+            (notice, _) => notice,
+        });
+        // The pinned plan is kept in storage until it is cleared.
+        effect(move |_| {
+            let text = store.compare.with(|c| c.as_ref().map(share::encode_autosave));
+            if let Some(s) = storage() {
+                let _ = match text {
+                    Some(text) => s.set_item(COMPARE_KEY, &text),
+                    None => s.remove_item(COMPARE_KEY),
+                };
+            }
+        });
         // Autosave: the last good plan is always in storage, even if the app later fails. It is written
         // once the edit has been painted (one write for edits made together), so encoding
         // and storing it is not part of the edit the person waits for; leaving the page writes a
@@ -259,6 +308,8 @@ impl Store {
             derived,
             drag: RwSignal::new(None),
             notice: RwSignal::new(None),
+            compare: RwSignal::new(None),
+            day: RwSignal::new(None),
         }
     }
 
@@ -334,7 +385,8 @@ impl Store {
         let location = window().location();
         let base = location.href().unwrap_or_default();
         let base = base.split('#').next().unwrap_or_default().to_string();
-        base + &self.plan.with(share::share_fragment)
+        let fragment = self.compare.with(|a| self.plan.with(|b| share::share_fragment_with_compare(b, a.as_ref())));
+        base + &fragment
     }
 
     /// Opens a share link pasted into this tab's address bar (a fragment change, not a page load) as
@@ -348,7 +400,19 @@ impl Store {
         match share::decode_share(&hash) {
             Ok(plan) => {
                 self.replace("Open share link", plan);
-                self.notify(false, "Opened the plan from the share link.");
+                match share::decode_compare(&hash) {
+                    Some(Ok(a)) => {
+                        self.compare.set(Some(a));
+                        self.notify(false, "Opened the plan and the plan it compares with from the share link.");
+                    }
+                    Some(Err(e)) => self.notify(
+                        true,
+                        format!(
+                            "Opened the plan from the share link; the plan it compares with could not be read: {e}."
+                        ),
+                    ),
+                    None => self.notify(false, "Opened the plan from the share link."),
+                }
             }
             Err(e) => self.notify(true, format!("The share link could not be opened: {e}. Your last plan is kept.")),
         }

@@ -18,6 +18,7 @@ pub fn Toolbar() -> impl IntoView {
     let pending = std::rc::Rc::new(std::cell::Cell::new(false));
     Effect::new(move |first: Option<()>| {
         store.plan.track();
+        store.compare.track();
         if first.is_some() && !pending.replace(true) {
             let pending = pending.clone();
             dom::after_paint(move || {

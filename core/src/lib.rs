@@ -4,6 +4,7 @@
 //! same input always gives the same bytes. See ARCHITECTURE.md for the codemap.
 
 pub mod catalog;
+pub mod compare;
 pub mod cron;
 pub mod curves;
 pub mod doc;

@@ -16,6 +16,9 @@ pub const SHARE_VERSION: &str = "1";
 pub const AUTOSAVE_VERSION: &str = "tf-autosave-1";
 /// The URL fragment key of a share link.
 pub const FRAGMENT_KEY: &str = "plan=";
+/// The URL fragment key of the plan a share link compares with (`#plan=1.…&compare=1.…`). Links
+/// without it open as before; older Tokenfleets ignore it.
+pub const COMPARE_KEY: &str = "compare=";
 /// Share links longer than this many characters still open in browsers (Chromium takes URLs of up
 /// to 2 MB) but may be cut by chat and mail tools; the app says so next to the link. A plan with a
 /// day-long trace at one row a minute makes a link of 10 000–20 000 characters; the longest inline
@@ -67,6 +70,25 @@ pub fn encode_share(plan: &Plan) -> String {
 /// The URL fragment (`#plan=1.…`) of a share link for a plan.
 pub fn share_fragment(plan: &Plan) -> String {
     format!("#{FRAGMENT_KEY}{}", encode_share(plan))
+}
+
+/// The URL fragment of a share link for `plan` compared with `compare` (the plan pinned as A).
+pub fn share_fragment_with_compare(plan: &Plan, compare: Option<&Plan>) -> String {
+    let mut fragment = share_fragment(plan);
+    if let Some(a) = compare {
+        fragment.push('&');
+        fragment.push_str(COMPARE_KEY);
+        fragment.push_str(&encode_share(a));
+    }
+    fragment
+}
+
+/// The plan a share link compares with, if it carries one (`&compare=…` in its fragment).
+pub fn decode_compare(text: &str) -> Option<Result<Plan, ShareError>> {
+    let fragment = &text[text.find('#').unwrap_or(0)..];
+    let start = fragment.find(&format!("&{COMPARE_KEY}")).map(|i| i + 1 + COMPARE_KEY.len())?;
+    let payload = fragment[start..].split('&').next().unwrap_or_default().trim();
+    Some(unpack(SHARE_VERSION, payload))
 }
 
 /// Reads a share link: the whole URL, its fragment (`#plan=…`), or the bare share text.
@@ -178,6 +200,22 @@ mod tests {
 
     fn quickstart() -> Plan {
         plan::parse_plan(crate::examples::example("quickstart").unwrap()).unwrap()
+    }
+
+    #[test]
+    fn a_link_with_a_compared_plan_opens_both_and_old_links_none() {
+        let b = quickstart();
+        let mut a = b.clone();
+        a.metadata.name = "pinned".into();
+        let url = format!("https://example.test/app/{}", share_fragment_with_compare(&b, Some(&a)));
+        assert_eq!(decode_share(&url).unwrap(), b);
+        assert_eq!(decode_compare(&url).unwrap().unwrap(), a);
+        assert!(decode_compare(&share_fragment(&b)).is_none());
+        assert_eq!(share_fragment_with_compare(&b, None), share_fragment(&b));
+        // A damaged compared plan is an error of its own; the plan still opens.
+        let damaged = format!("{}&{COMPARE_KEY}1.@@", share_fragment(&b));
+        assert_eq!(decode_share(&damaged).unwrap(), b);
+        assert!(matches!(decode_compare(&damaged), Some(Err(ShareError::NotBase64 { .. }))));
     }
 
     #[test]
