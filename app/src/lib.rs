@@ -3,6 +3,7 @@
 //! One root [`store::Store`] holds the Plan, the history of committed actions and UI state; memos call
 //! core (`evaluate`, `lint_plan`, `render`) once per edit; components read and commit through it.
 
+mod archive;
 mod board;
 mod chart;
 mod compare;
