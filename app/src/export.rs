@@ -2,7 +2,7 @@
 //! resource, or the plan itself. The highlighted YAML is written as HTML text (`html`).
 
 use leptos::prelude::*;
-use tokenfleet_core::manifest::{gitops, Document};
+use tokenfleet_core::manifest::{gitops, terraform, Document};
 
 use crate::archive;
 use crate::dom::{self, handler};
@@ -54,12 +54,15 @@ fn identities(documents: &[Document]) -> Vec<String> {
     identities_of(documents).map(|(id, _)| id).collect()
 }
 
-/// Offers the plan's export in `format` (`kustomize` or `helm`: the files `tokenfleet export
-/// --format FORMAT --out DIR` writes) as one zip archive, `<plan>-<format>.zip`.
+/// Offers the plan's export in `format` (`kustomize`, `helm` or `terraform`: the files `tokenfleet
+/// export --format FORMAT --out DIR` writes) as one zip archive, `<plan>-<format>.zip`.
 fn offer_tree(store: Store, format: &str) {
     let (name, files) = store.plan.with_untracked(|p| {
-        let files = if format == "helm" { gitops::helm_chart(p) } else { gitops::kustomize(p) };
-        let files: Vec<_> = files.into_iter().map(|f| (f.path, f.text)).collect();
+        let files: Vec<_> = match format {
+            "terraform" => terraform::terraform(p),
+            "helm" => gitops::helm_chart(p).into_iter().map(|f| (f.path, f.text)).collect(),
+            _ => gitops::kustomize(p).into_iter().map(|f| (f.path, f.text)).collect(),
+        };
         (format!("{}-{format}", p.metadata.name), files)
     });
     match archive::zip_tree(&name, &files) {
@@ -98,17 +101,14 @@ pub fn ExportPanel() -> impl IntoView {
                     on:click=handler(move |_| offer_tree(store, "kustomize"))>"Kustomize (zip)"</button>
                 <button data-testid="export-helm" title="A chart whose default render is these manifests, as tokenfleet export --format helm writes it"
                     on:click=handler(move |_| offer_tree(store, "helm"))>"Helm chart (zip)"</button>
+                <button data-testid="export-terraform" hidden=move || store.plan.with(|p| !terraform::has_reservations(p))
+                    title="The capacity reservations this plan relies on, as tokenfleet export --format terraform writes them"
+                    on:click=handler(move |_| offer_tree(store, "terraform"))>"Terraform for the reservations (zip)"</button>
                 <button data-testid="plan-download" on:click=handler(move |_| {
                     let yaml = store.plan.with_untracked(|p| p.to_yaml());
                     dom::download(&format!("{}.plan.yaml", plan_name()), &yaml, "application/yaml")
                 })>"Download plan"</button>
             </div>
-            <p class="tf-muted" data-testid="export-terraform-note"
-                hidden=move || store.plan.with(|p| p.spec.node_classes.iter().all(|c| c.capacity_reservations.is_empty()))>
-                "Terraform for this plan's capacity reservations: "
-                <code>{move || format!("tokenfleet export {}.plan.yaml --format terraform --out DIR", plan_name())}</code>
-                " (Download plan, then run it)."
-            </p>
             <details class="tf-docs">
                 <summary>{move || documents.with(|d| format!("{} resources", d.len()))}</summary>
                 <ul>

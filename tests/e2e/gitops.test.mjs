@@ -1,6 +1,5 @@
-// The Manifests panel offers what `tokenfleet export --format kustomize|helm --out DIR` writes, as one
-// zip archive each: every file in it equals the CLI's, byte for byte. Terraform is the CLI's (the
-// panel names the command when the plan has reservations).
+// The Manifests panel offers what `tokenfleet export --format kustomize|helm|terraform --out DIR`
+// writes, as one zip archive each: every file in it equals the CLI's, byte for byte.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile, readdir, mkdtemp, rm } from 'node:fs/promises';
@@ -56,13 +55,12 @@ async function filesUnder(dir) {
   return out;
 }
 
-test('Kustomize and Helm downloads hold exactly the files the CLI writes; Terraform is named as a command', async () => {
+test('Kustomize, Helm and Terraform downloads hold exactly the files the CLI writes', async () => {
   const opened = await openPlanner(browser, server, { width: 1280, height: 800 });
   const { page } = opened;
   await page.getByTestId('template').selectOption('stable-reserved');
-  await page.getByTestId('export-terraform-note').waitFor();
-  assert.match(await page.getByTestId('export-terraform-note').textContent(), /tokenfleet export stable-reserved\.plan\.yaml --format terraform --out DIR/);
-  for (const format of ['kustomize', 'helm']) {
+  await page.getByTestId('export-terraform').waitFor();
+  for (const format of ['kustomize', 'helm', 'terraform']) {
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId(`export-${format}`).click()]);
     assert.equal(download.suggestedFilename(), `stable-reserved-${format}.zip`);
     const entries = storedEntries(await readFile(await download.path()));
@@ -79,8 +77,8 @@ test('Kustomize and Helm downloads hold exactly the files the CLI writes; Terraf
       await rm(dir, { recursive: true, force: true });
     }
   }
-  // A plan without reservations has no Terraform to point to.
+  // A plan without reservations has no Terraform to offer.
   await page.getByTestId('template').selectOption('quickstart');
-  await page.waitForFunction(() => document.querySelector('[data-testid=export-terraform-note]')?.hidden === true);
+  await page.waitForFunction(() => document.querySelector('[data-testid=export-terraform]')?.hidden === true);
   await closeClean(opened);
 });

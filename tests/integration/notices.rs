@@ -28,12 +28,19 @@ fn shipped_crates(metadata: &Value) -> BTreeMap<(String, String), &Value> {
         p["targets"].as_array().unwrap().iter().any(|t| t["kind"].as_array().unwrap().iter().any(|k| k == "proc-macro"))
     };
     let root = packages.values().find(|p| p["name"] == "tokenfleet-app").expect("tokenfleet-app in the workspace");
-    let app_turns_on_member_features = root["dependencies"]
+    // The features the app turns on in workspace crates (core's `terraform`), and so the optional
+    // crates of theirs it ships: `dep:x` or `x` in those features' lists.
+    let member_features: BTreeMap<&str, Vec<&str>> = root["dependencies"]
         .as_array()
         .unwrap()
         .iter()
-        .any(|d| d["path"].is_string() && d["features"].as_array().is_some_and(|f| !f.is_empty()));
-    assert!(!app_turns_on_member_features, "the app turns on a workspace crate's features: list their optional crates");
+        .filter(|d| d["path"].is_string())
+        .map(|d| {
+            let features =
+                d["features"].as_array().map(|f| f.iter().filter_map(Value::as_str).collect()).unwrap_or_default();
+            (d["name"].as_str().unwrap(), features)
+        })
+        .collect();
     let (mut seen, mut stack) = (BTreeSet::new(), vec![root["id"].as_str().unwrap()]);
     let mut shipped = BTreeMap::new();
     while let Some(id) = stack.pop() {
@@ -45,15 +52,26 @@ fn shipped_crates(metadata: &Value) -> BTreeMap<(String, String), &Value> {
             let key = (package["name"].as_str().unwrap().to_string(), package["version"].as_str().unwrap().to_string());
             shipped.insert(key, package);
         }
-        // The resolve is the workspace's: core's optional dependencies (the CLI's Terraform export)
-        // appear in it, but the app turns on none of core's features, so they are not in the wasm.
+        // The resolve is the workspace's: a member's optional dependencies appear in it whether or not
+        // the app turns on the features that use them; those it does not are not in the wasm.
         let optional: BTreeSet<&str> = if members.contains(id) && id != root["id"].as_str().unwrap() {
+            let name = package["name"].as_str().unwrap();
+            let on: BTreeSet<&str> = member_features
+                .get(name)
+                .into_iter()
+                .flatten()
+                .filter_map(|f| package["features"][*f].as_array())
+                .flatten()
+                .filter_map(Value::as_str)
+                .map(|d| d.trim_start_matches("dep:"))
+                .collect();
             package["dependencies"]
                 .as_array()
                 .unwrap()
                 .iter()
                 .filter(|d| d["optional"] == true)
                 .map(|d| d["name"].as_str().unwrap())
+                .filter(|d| !on.contains(d))
                 .collect()
         } else {
             BTreeSet::new()

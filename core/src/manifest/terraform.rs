@@ -9,9 +9,9 @@
 //! `hcl-rs` crate and formatted by it.
 
 use std::collections::BTreeMap;
-use std::str::FromStr;
 
-use hcl::{Block, Body, Expression};
+use hcl::expr::{BinaryOp, BinaryOperator, Conditional, ForExpr, FuncCall, ObjectKey, Traversal, Variable};
+use hcl::{Block, Body, Expression, Identifier};
 use serde::Serialize;
 
 use crate::plan::{CapacityReservation, Plan};
@@ -61,9 +61,34 @@ fn key(class: &str, index: usize) -> String {
     format!("{class}-{}", index + 1)
 }
 
-fn expr(text: &str) -> Expression {
-    // Only called with the fixed expressions below; a typo there is a test failure.
-    Expression::from_str(text).unwrap_or_else(|e| panic!("bad HCL expression {text:?}: {e}"))
+// The export's expressions are built, not parsed: hcl-rs formats a built tree exactly as it would a
+// parsed one, and without `Expression::from_str` the HCL parser stays out of the web app's wasm
+// (tests parse every file back).
+
+/// A variable or a traversal from one (`var.region`, `each.value.instance_type`).
+fn path(root: &str, attrs: &[&str]) -> Expression {
+    let var = Variable::unchecked(root);
+    if attrs.is_empty() {
+        return var.into();
+    }
+    attrs.iter().fold(Traversal::builder(var), |t, a| t.attr(Identifier::unchecked(*a))).build().into()
+}
+
+/// `name(args…)`.
+fn call(name: &str, args: Vec<Expression>) -> Expression {
+    args.into_iter().fold(FuncCall::builder(Identifier::unchecked(name)), |f, a| f.arg(a)).build().into()
+}
+
+/// `{ key = value, … }` with identifier keys.
+fn object(entries: &[(&str, Expression)]) -> Expression {
+    Expression::Object(
+        entries.iter().map(|(k, v)| (ObjectKey::Identifier(Identifier::unchecked(*k)), v.clone())).collect(),
+    )
+}
+
+/// `aws_ec2_capacity_reservation.this`.
+fn reservations_resource() -> Expression {
+    path("aws_ec2_capacity_reservation", &["this"])
 }
 
 fn value<T: Serialize>(v: &T) -> Expression {
@@ -109,13 +134,15 @@ pub fn terraform(plan: &Plan) -> Vec<(String, String)> {
                     Block::builder("required_providers")
                         .add_attribute((
                             "aws",
-                            expr(&format!("{{ source = \"hashicorp/aws\", version = \"{AWS_PROVIDER_VERSION}\" }}")),
+                            object(&[("source", "hashicorp/aws".into()), ("version", AWS_PROVIDER_VERSION.into())]),
                         ))
                         .build(),
                 )
                 .build(),
         )
-        .add_block(Block::builder("provider").add_label("aws").add_attribute(("region", expr("var.region"))).build())
+        .add_block(
+            Block::builder("provider").add_label("aws").add_attribute(("region", path("var", &["region"]))).build(),
+        )
         .build();
     files.push(("versions.tf", versions));
 
@@ -125,7 +152,7 @@ pub fn terraform(plan: &Plan) -> Vec<(String, String)> {
             Block::builder("variable")
                 .add_label("region")
                 .add_attribute(("description", "The AWS region of the plan."))
-                .add_attribute(("type", expr("string")))
+                .add_attribute(("type", path("string", &[])))
                 .add_attribute(("default", plan.spec.region.as_str()))
                 .build(),
         )
@@ -140,9 +167,19 @@ pub fn terraform(plan: &Plan) -> Vec<(String, String)> {
                 ))
                 .add_attribute((
                     "type",
-                    expr(
-                        "map(object({ node_class = string, plan_id = string, instance_type = string, \
-                         availability_zone = string, instance_count = number, end_date = string }))",
+                    call(
+                        "map",
+                        vec![call(
+                            "object",
+                            vec![object(&[
+                                ("node_class", path("string", &[])),
+                                ("plan_id", path("string", &[])),
+                                ("instance_type", path("string", &[])),
+                                ("availability_zone", path("string", &[])),
+                                ("instance_count", path("number", &[])),
+                                ("end_date", path("string", &[])),
+                            ])],
+                        )],
                     ),
                 ))
                 .add_attribute(("default", value(&odcr_default)))
@@ -150,7 +187,18 @@ pub fn terraform(plan: &Plan) -> Vec<(String, String)> {
                     Block::builder("validation")
                         .add_attribute((
                             "condition",
-                            expr("alltrue([for r in values(var.capacity_reservations) : r.availability_zone != null])"),
+                            call(
+                                "alltrue",
+                                vec![Expression::from(ForExpr::new(
+                                    Identifier::unchecked("r"),
+                                    call("values", vec![path("var", &["capacity_reservations"])]),
+                                    BinaryOp::new(
+                                        path("r", &["availability_zone"]),
+                                        BinaryOperator::NotEq,
+                                        Expression::Null,
+                                    ),
+                                ))],
+                            ),
                         ))
                         .add_attribute((
                             "error_message",
@@ -165,8 +213,8 @@ pub fn terraform(plan: &Plan) -> Vec<(String, String)> {
             Block::builder("variable")
                 .add_label("tags")
                 .add_attribute(("description", "Tags added to every reservation."))
-                .add_attribute(("type", expr("map(string)")))
-                .add_attribute(("default", expr("{}")))
+                .add_attribute(("type", call("map", vec![path("string", &[])])))
+                .add_attribute(("default", object(&[])))
                 .build(),
         )
         .build();
@@ -177,24 +225,44 @@ pub fn terraform(plan: &Plan) -> Vec<(String, String)> {
             Block::builder("resource")
                 .add_label("aws_ec2_capacity_reservation")
                 .add_label("this")
-                .add_attribute(("for_each", expr("var.capacity_reservations")))
-                .add_attribute(("instance_type", expr("each.value.instance_type")))
+                .add_attribute(("for_each", path("var", &["capacity_reservations"])))
+                .add_attribute(("instance_type", path("each", &["value", "instance_type"])))
                 .add_attribute(("instance_platform", "Linux/UNIX"))
-                .add_attribute(("availability_zone", expr("each.value.availability_zone")))
-                .add_attribute(("instance_count", expr("each.value.instance_count")))
+                .add_attribute(("availability_zone", path("each", &["value", "availability_zone"])))
+                .add_attribute(("instance_count", path("each", &["value", "instance_count"])))
                 .add_attribute(("tenancy", "default"))
                 // Targeted: only launches that name the reservation (Karpenter's, through the
                 // EC2NodeClass's selector terms) use it, so other on-demand launches cannot take it.
                 .add_attribute(("instance_match_criteria", "targeted"))
-                .add_attribute(("end_date_type", expr("each.value.end_date == null ? \"unlimited\" : \"limited\"")))
-                .add_attribute(("end_date", expr("each.value.end_date")))
+                .add_attribute((
+                    "end_date_type",
+                    Conditional::new(
+                        BinaryOp::new(path("each", &["value", "end_date"]), BinaryOperator::Eq, Expression::Null),
+                        "unlimited",
+                        "limited",
+                    ),
+                ))
+                .add_attribute(("end_date", path("each", &["value", "end_date"])))
                 .add_attribute((
                     "tags",
-                    expr(&format!(
-                        "merge(var.tags, {{ Name = each.key, \"{NODE_CLASS_TAG}\" = each.value.node_class, \
-                         \"{PLAN_TAG}\" = {:?} }})",
-                        plan.metadata.name
-                    )),
+                    call(
+                        "merge",
+                        vec![
+                            path("var", &["tags"]),
+                            Expression::Object(
+                                [
+                                    (ObjectKey::Identifier(Identifier::unchecked("Name")), path("each", &["key"])),
+                                    (
+                                        ObjectKey::Expression(NODE_CLASS_TAG.into()),
+                                        path("each", &["value", "node_class"]),
+                                    ),
+                                    (ObjectKey::Expression(PLAN_TAG.into()), plan.metadata.name.as_str().into()),
+                                ]
+                                .into_iter()
+                                .collect(),
+                            ),
+                        ],
+                    ),
                 ))
                 .build(),
         )
@@ -209,7 +277,7 @@ pub fn terraform(plan: &Plan) -> Vec<(String, String)> {
         for (k, _, r) in existing {
             imports = imports.add_block(
                 Block::builder("import")
-                    .add_attribute(("to", expr(&format!("aws_ec2_capacity_reservation.this[{k:?}]"))))
+                    .add_attribute(("to", Traversal::builder(reservations_resource()).index(k.as_str()).build()))
                     .add_attribute(("id", r.id.as_str()))
                     .build(),
             );
@@ -222,7 +290,12 @@ pub fn terraform(plan: &Plan) -> Vec<(String, String)> {
             Block::builder("output")
                 .add_label("capacity_reservation_ids")
                 .add_attribute(("description", "The id of each reservation by key."))
-                .add_attribute(("value", expr("{ for k, r in aws_ec2_capacity_reservation.this : k => r.id }")))
+                .add_attribute((
+                    "value",
+                    ForExpr::new(Identifier::unchecked("r"), reservations_resource(), path("r", &["id"]))
+                        .with_key_var(Identifier::unchecked("k"))
+                        .with_key_expr(path("k", &[])),
+                ))
                 .build(),
         )
         .add_block(
@@ -234,7 +307,14 @@ pub fn terraform(plan: &Plan) -> Vec<(String, String)> {
                 ))
                 .add_attribute((
                     "value",
-                    expr("{ for k, r in aws_ec2_capacity_reservation.this : var.capacity_reservations[k].plan_id => r.id }"),
+                    ForExpr::new(Identifier::unchecked("r"), reservations_resource(), path("r", &["id"]))
+                        .with_key_var(Identifier::unchecked("k"))
+                        .with_key_expr(
+                            Traversal::builder(path("var", &["capacity_reservations"]))
+                                .index(path("k", &[]))
+                                .attr(Identifier::unchecked("plan_id"))
+                                .build(),
+                        ),
                 ))
                 .build(),
         )
@@ -248,9 +328,13 @@ pub fn terraform(plan: &Plan) -> Vec<(String, String)> {
                 ))
                 .add_attribute((
                     "value",
-                    expr(
-                        "{ for r in aws_ec2_capacity_reservation.this : r.tags[\"tokenfleet.dev/node-class\"] => { id = r.id }... }",
-                    ),
+                    ForExpr::new(
+                        Identifier::unchecked("r"),
+                        reservations_resource(),
+                        object(&[("id", path("r", &["id"]))]),
+                    )
+                    .with_key_expr(Traversal::builder(path("r", &["tags"])).index(NODE_CLASS_TAG).build())
+                    .with_grouping(true),
                 ))
                 .build(),
         )
@@ -269,7 +353,7 @@ pub fn terraform(plan: &Plan) -> Vec<(String, String)> {
                         "Capacity Blocks for ML the plan relies on: buy each from an offering (see the comment at \
                          the top of capacity-blocks.tf), then put its cr- id in the plan.",
                     ))
-                    .add_attribute(("value", expr("local.capacity_blocks_to_purchase")))
+                    .add_attribute(("value", path("local", &["capacity_blocks_to_purchase"])))
                     .build(),
             )
             .build();
