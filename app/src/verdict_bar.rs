@@ -4,6 +4,7 @@
 
 use leptos::prelude::*;
 use tokenfleet_core::lint::Severity;
+use tokenfleet_core::place;
 
 use crate::store::Store;
 
@@ -23,22 +24,20 @@ pub fn VerdictBar(
             )
         })
     });
-    // The static bands: how many fleets' SLO bands are missed at the peak, or pods left unplaced.
+    // The static verdict as `tokenfleet plan` gives it (`place::meets_slos`), and what misses.
     let bands = Memo::new(move |_| {
         store.derived.with(|d| {
-            let missed = d
-                .outcome
-                .deployments
-                .iter()
-                .filter(|f| f.latency.iter().any(|l| l.saturated || l.meets_slo == Some(false)))
-                .count();
+            let missed =
+                d.outcome.deployments.iter().filter(|f| f.latency.iter().any(|l| l.meets_slo == Some(false))).count();
             let unplaced = d.outcome.summary.unplaced_pods;
-            match (missed, unplaced) {
-                (0, 0) => ("pass", "Bands meet the SLOs".to_string()),
-                (0, u) => ("fail", format!("{u} pods not placed")),
-                (m, 0) => ("fail", format!("{m} fleets miss an SLO band")),
-                (m, u) => ("fail", format!("{m} fleets miss an SLO band, {u} pods not placed")),
-            }
+            let verdict = if place::meets_slos(&d.outcome) { "pass" } else { "fail" };
+            let text = match (missed, unplaced) {
+                (0, 0) => "Bands meet the SLOs".to_string(),
+                (0, u) => format!("{u} pods not placed"),
+                (m, 0) => format!("{m} fleets miss an SLO band"),
+                (m, u) => format!("{m} fleets miss an SLO band, {u} pods not placed"),
+            };
+            (verdict, text)
         })
     });
     let day = Memo::new(move |_| {
