@@ -4,7 +4,6 @@
 //! list. The app only draws: the events and every figure come from core's timeline.
 
 use std::cell::Cell;
-use std::rc::Rc;
 
 use leptos::html::Canvas;
 use leptos::prelude::*;
@@ -15,7 +14,9 @@ use tokenfleet_core::sim::{DayEvent, Timeline};
 
 use super::{fit_canvas, ChartStyle};
 use crate::dom::handler;
+use crate::html::Html;
 use crate::store::now_ms;
+use wasm_bindgen::JsCast;
 
 /// An SLO of the plan, as a line on a latency panel: metric 0 TTFT, 1 TPOT, 2 end-to-end.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -74,7 +75,8 @@ impl DayData {
     pub fn new(t: &Timeline, slos: &[SloLine]) -> DayData {
         let s = &t.series;
         let f = |v: &[u32]| v.iter().map(|x| *x as f64).collect::<Vec<_>>();
-        let panel = |title: &str, unit, lines, stacked| Panel { title: title.into(), unit, lines, stacked, limits: vec![] };
+        let panel =
+            |title: &str, unit, lines, stacked| Panel { title: title.into(), unit, lines, stacked, limits: vec![] };
         let mut panels = vec![
             panel(
                 "Requests vs served",
@@ -88,7 +90,12 @@ impl DayData {
                 vec![("desired".into(), f(&s.replicas_desired)), ("ready".into(), f(&s.replicas_ready))],
                 false,
             ),
-            panel("Nodes per NodePool (stacked)", "nodes", s.pools.iter().map(|(n, p)| (n.clone(), f(&p.nodes))).collect(), true),
+            panel(
+                "Nodes per NodePool (stacked)",
+                "nodes",
+                s.pools.iter().map(|(n, p)| (n.clone(), f(&p.nodes))).collect(),
+                true,
+            ),
             panel("Cost so far", "USD", vec![("cost".into(), s.cost_usd_cumulative.clone())], false),
         ];
         // TTFT always; TPOT and end-to-end when the plan has an SLO on them.
@@ -189,7 +196,9 @@ pub fn draw_day<DB: DrawingBackend>(
             let y = n - r as f64 - 0.5;
             let (x, py) = chart.backend_coord(&(h0, y));
             strip.draw(&Text::new(KINDS[*k].1, (x - px(6) as i32, py), label.clone())).map_err(e)?;
-            chart.draw_series(std::iter::once(PathElement::new([(h0, y), (h1, y)], style.grid))).map_err(|e| e.to_string())?;
+            chart
+                .draw_series(std::iter::once(PathElement::new([(h0, y), (h1, y)], style.grid)))
+                .map_err(|e| e.to_string())?;
             let color = style.color(*k).stroke_width(px(3));
             chart
                 .draw_series(
@@ -259,7 +268,12 @@ pub fn draw_day<DB: DrawingBackend>(
         for (label, limit) in &p.limits {
             let color = style.text;
             chart
-                .draw_series(DashedLineSeries::new([(h0, *limit), (h1, *limit)], px(8), px(5), color.stroke_width(px(2))))
+                .draw_series(DashedLineSeries::new(
+                    [(h0, *limit), (h1, *limit)],
+                    px(8),
+                    px(5),
+                    color.stroke_width(px(2)),
+                ))
                 .map_err(|e| e.to_string())?;
             let at = chart.backend_coord(&(h1, *limit));
             area.draw(&Text::new(
@@ -283,7 +297,11 @@ fn readout(data: &DayData, i: usize) -> (String, Vec<String>) {
     for p in &data.panels {
         for (name, values) in &p.lines {
             if let Some(v) = values.get(i) {
-                let what = if p.title.contains("p95") { format!("{} {name}", &p.title[..p.title.find(" per").unwrap_or(0)]) } else { name.clone() };
+                let what = if p.title.contains("p95") {
+                    format!("{} {name}", &p.title[..p.title.find(" per").unwrap_or(0)])
+                } else {
+                    name.clone()
+                };
                 rows.push(format!("{what}: {} {}", round(*v), p.unit));
             }
         }
@@ -297,7 +315,11 @@ fn readout(data: &DayData, i: usize) -> (String, Vec<String>) {
 /// The day chart and its controls. `canvas` is the chart's node ref (the panel finds its sections
 /// from it); `data` the prepared day; `resized` changes when the page's width or pixel ratio did.
 #[component]
-pub fn DayChart(canvas: NodeRef<Canvas>, data: Signal<Option<std::sync::Arc<DayData>>>, resized: Signal<u32>) -> impl IntoView {
+pub fn DayChart(
+    canvas: NodeRef<Canvas>,
+    data: Signal<Option<std::sync::Arc<DayData>>>,
+    resized: Signal<u32>,
+) -> impl IntoView {
     // The visible window in seconds (None: the whole run) and the sample the read-out is at.
     let window_s = RwSignal::new(None::<(f64, f64)>);
     let cursor = RwSignal::new(None::<usize>);
@@ -364,104 +386,138 @@ pub fn DayChart(canvas: NodeRef<Canvas>, data: Signal<Option<std::sync::Arc<DayD
         let (w0, w1) = window();
         set_window(window_s, w0 + by_s, w1 - w0, full());
     };
-    let drag = Rc::new(Cell::new(None::<(f64, f64)>));
-    let (drag_down, drag_move, drag_up) = (drag.clone(), drag.clone(), drag);
-    let on_down = move |ev: leptos::ev::PointerEvent| drag_down.set(Some((ev.offset_x() as f64, window().0)));
-    let on_move = {
-        move |ev: leptos::ev::PointerEvent| {
-            let x = ev.offset_x() as f64;
-            match drag_move.get() {
-                Some((from, w0)) if ev.buttons() & 1 == 1 => {
+    // Pointer, wheel, keys and focus through one listener (one closure type in the wasm, not one
+    // Leptos listener per event).
+    let drag = Cell::new(None::<(f64, f64)>);
+    let on_event = move |ev: web_sys::Event| {
+        let kind = ev.type_();
+        let x = || ev.unchecked_ref::<web_sys::MouseEvent>().offset_x() as f64;
+        match kind.as_str() {
+            "pointerdown" => drag.set(Some((x(), window().0))),
+            "pointerup" => drag.set(None),
+            "pointerleave" | "blur" => {
+                drag.set(None);
+                cursor.set(None)
+            }
+            "pointermove" => match drag.get() {
+                Some((from, w0)) if ev.unchecked_ref::<web_sys::MouseEvent>().buttons() & 1 == 1 => {
                     let (x0, x1) = edges.get_untracked();
                     let (a, b) = window();
-                    let moved = (from - x) / (x1 - x0).max(1.0) * (b - a);
-                    set_window(window_s, w0 + moved, b - a, full());
+                    set_window(window_s, w0 + (from - x()) / (x1 - x0).max(1.0) * (b - a), b - a, full());
                 }
-                _ => cursor.set(nearest(time_at(x))),
+                _ => cursor.set(nearest(time_at(x()))),
+            },
+            "wheel" => {
+                ev.prevent_default();
+                let out = ev.unchecked_ref::<web_sys::WheelEvent>().delta_y() > 0.0;
+                zoom(if out { 1.25 } else { 0.8 }, time_at(x()));
+            }
+            "focus" => {
+                if cursor.get_untracked().is_none() {
+                    cursor.set(data.with(|d| d.as_ref().map(|d| d.visible(window()).0)));
+                }
+            }
+            _ => {
+                let key = ev.unchecked_ref::<web_sys::KeyboardEvent>();
+                let (w0, w1) = window();
+                let at = cursor.get_untracked().and_then(|i| data.with(|d| d.as_ref()?.t_s.get(i).copied()));
+                let (first, last) = data.with(|d| d.as_ref().map_or((0, 0), |d| d.visible((w0, w1))));
+                let i = cursor.get_untracked();
+                match key.key().as_str() {
+                    "ArrowLeft" if key.shift_key() => pan(-0.1 * (w1 - w0)),
+                    "ArrowRight" if key.shift_key() => pan(0.1 * (w1 - w0)),
+                    "ArrowLeft" => cursor.set(Some(i.map_or(first, |i| i.saturating_sub(1)))),
+                    "ArrowRight" => cursor.set(Some(i.map_or(first, |i| i + 1))),
+                    "Home" => cursor.set(Some(first)),
+                    "End" => cursor.set(Some(last)),
+                    "Escape" => cursor.set(None),
+                    "+" | "=" => zoom(0.8, at.unwrap_or((w0 + w1) / 2.0)),
+                    "-" | "_" => zoom(1.25, at.unwrap_or((w0 + w1) / 2.0)),
+                    _ => return,
+                }
+                ev.prevent_default();
+                // The read-out stays inside the window.
+                if let Some(i) = cursor.get_untracked() {
+                    let (first, last) = data.with(|d| d.as_ref().map_or((0, 0), |d| d.visible(window())));
+                    cursor.set(Some(i.clamp(first, last)));
+                }
             }
         }
     };
-    let on_wheel = {
-        move |ev: leptos::ev::WheelEvent| {
-            ev.prevent_default();
-            zoom(if ev.delta_y() > 0.0 { 1.25 } else { 0.8 }, time_at(ev.offset_x() as f64));
+    let listener = wasm_bindgen::closure::Closure::<dyn Fn(web_sys::Event)>::new(on_event).into_js_value();
+    Effect::new(move |done: Option<bool>| {
+        if done == Some(true) {
+            return true;
         }
-    };
-    let on_key = move |ev: leptos::ev::KeyboardEvent| {
-        let (w0, w1) = window();
-        let at = cursor.get_untracked().and_then(|i| data.with(|d| d.as_ref()?.t_s.get(i).copied()));
-        let (first, last) = data.with(|d| d.as_ref().map_or((0, 0), |d| d.visible((w0, w1))));
-        match ev.key().as_str() {
-            "ArrowLeft" | "ArrowRight" if ev.shift_key() => {
-                pan(if ev.key() == "ArrowLeft" { -0.1 } else { 0.1 } * (w1 - w0))
-            }
-            "ArrowLeft" => cursor.set(Some(cursor.get_untracked().map_or(first, |i| i.saturating_sub(1).max(first)))),
-            "ArrowRight" => cursor.set(Some(cursor.get_untracked().map_or(first, |i| (i + 1).min(last)))),
-            "Home" => cursor.set(Some(first)),
-            "End" => cursor.set(Some(last)),
-            "Escape" => cursor.set(None),
-            "+" | "=" => zoom(0.8, at.unwrap_or((w0 + w1) / 2.0)),
-            "-" | "_" => zoom(1.25, at.unwrap_or((w0 + w1) / 2.0)),
-            _ => return,
+        let Some(c) = canvas.get() else { return false };
+        for kind in ["pointerdown", "pointermove", "pointerup", "pointerleave", "wheel", "keydown", "focus", "blur"] {
+            let _ = c.add_event_listener_with_callback(kind, listener.unchecked_ref());
         }
-        ev.prevent_default();
-        // The read-out stays inside the window.
-        if let Some(i) = cursor.get_untracked() {
-            let (first, last) = data.with(|d| d.as_ref().map_or((0, 0), |d| d.visible(window())));
-            cursor.set(Some(i.clamp(first, last)));
-        }
-    };
-    let on_focus = move |_| {
-        if cursor.get_untracked().is_none() {
-            cursor.set(data.with(|d| d.as_ref().map(|d| d.visible(window()).0)));
-        }
-    };
-    let tooltip = move || {
-        let i = cursor.get()?;
-        let (time, rows) = data.with(|d| d.as_ref().map(|d| readout(d, i)))?;
-        let t = data.with(|d| d.as_ref().and_then(|d| d.t_s.get(i).copied()))?;
-        resized.track();
-        let x = x_of(t);
-        let width = canvas.get().map_or(800.0, |c| c.client_width() as f64);
-        let side = if x > width / 2.0 { format!("right:{:.0}px", width - x + 10.0) } else { format!("left:{:.0}px", x + 10.0) };
-        Some(view! {
-            <div class="tf-chart-guide" style=format!("left:{x:.0}px")></div>
-            <div class="tf-chart-tooltip" data-testid="chart-tooltip" role="status" aria-live="polite" style=side>
-                <strong data-testid="chart-tooltip-time">{time}</strong>
-                <ul>{rows.into_iter().map(|r| view! { <li>{r}</li> }).collect_view()}</ul>
-            </div>
-        })
-    };
-    let events = move || {
+        true
+    });
+    // The read-out: its time, every series' value and the interval's events, beside a guide line.
+    let readout_html = move || {
+        let Some(i) = cursor.get() else { return String::new() };
         data.with(|d| {
-            let d = d.as_ref()?;
-            let n = d.events.len();
-            Some(view! {
-                <details class="tf-day-events" data-testid="day-events-details" open=n <= 12>
-                    <summary>{format!("Events of the day ({n})")}</summary>
-                    <ul data-testid="day-events">
-                        {d.events.iter().map(|e| view! {
-                            <li data-testid="day-event" data-kind=e.kind data-t-s=e.t_s.to_string()>
-                                <span class="tf-day-event-time">{hhmm(e.t_s)}</span>" "{e.kind}": "{e.detail.clone()}
-                            </li>
-                        }).collect_view()}
-                    </ul>
-                </details>
-            })
+            let Some(d) = d else { return String::new() };
+            let (time, rows) = readout(d, i);
+            let mut h = Html::default();
+            h.raw("<strong data-testid=\"chart-tooltip-time\">").text(&time).raw("</strong><ul>");
+            for r in rows {
+                h.raw("<li>").text(&r).raw("</li>");
+            }
+            h.raw("</ul>");
+            h.finish()
         })
     };
-    let legend = move || {
+    let x_at_cursor = move || {
+        let t = cursor.get().and_then(|i| data.with(|d| d.as_ref()?.t_s.get(i).copied()))?;
+        resized.track();
+        Some(x_of(t))
+    };
+    let tooltip_style = move || match x_at_cursor() {
+        None => String::new(),
+        Some(x) => {
+            let width = canvas.get().map_or(800.0, |c| c.client_width() as f64);
+            if x > width / 2.0 {
+                format!("right:{:.0}px", width - x + 10.0)
+            } else {
+                format!("left:{:.0}px", x + 10.0)
+            }
+        }
+    };
+    // The day's events as a list (collapsed when long) and the strip's key.
+    let events_html = move || {
+        data.with(|d| {
+            let Some(d) = d else { return String::new() };
+            let n = d.events.len();
+            let mut h = Html::default();
+            h.raw("<details class=\"tf-day-events\" data-testid=\"day-events-details\"");
+            if n <= 12 {
+                h.raw(" open");
+            }
+            h.raw("><summary>Events of the day (")
+                .text(&n.to_string())
+                .raw(")</summary><ul data-testid=\"day-events\">");
+            for e in &d.events {
+                h.raw("<li data-testid=\"day-event\" data-kind=\"").text(e.kind);
+                h.raw("\" data-t-s=\"").text(&e.t_s.to_string()).raw("\"><span class=\"tf-day-event-time\">");
+                h.text(&hhmm(e.t_s)).raw("</span> ").text(e.kind).raw(": ").text(&e.detail).raw("</li>");
+            }
+            h.raw("</ul></details>");
+            h.finish()
+        })
+    };
+    let legend_html = move || {
         let style = ChartStyle::current();
         data.with(|d| {
-            d.as_ref().map(|d| {
-                d.rows
-                    .iter()
-                    .map(|k| {
-                        let c = style.color(*k);
-                        view! { <span class="tf-chart-key"><span class="tf-chart-swatch" style=format!("background:rgb({},{},{})", c.0, c.1, c.2)></span>{KINDS[*k].1}</span> }
-                    })
-                    .collect_view()
-            })
+            let mut h = Html::default();
+            for k in d.as_ref().map_or(&[][..], |d| &d.rows[..]) {
+                let c = style.color(*k);
+                h.raw("<span class=\"tf-chart-key\"><span class=\"tf-chart-swatch\" style=\"background:");
+                h.text(&format!("rgb({},{},{})", c.0, c.1, c.2)).raw("\"></span>").text(KINDS[*k].1).raw("</span>");
+            }
+            h.finish()
         })
     };
     view! {
@@ -474,20 +530,14 @@ pub fn DayChart(canvas: NodeRef<Canvas>, data: Signal<Option<std::sync::Arc<DayD
                 data-draw-ms=move || draw_ms.get().map(|m| m.to_string()).unwrap_or_default()
                 data-window-start-s=move || window().0.to_string()
                 data-window-end-s=move || window().1.to_string()
-                aria-label="Simulated day, one panel per row: requests per second, replicas, nodes per NodePool, cost and latency p95 against the SLOs, with the day's events; arrow keys read values, plus and minus zoom, Shift and arrows pan"
-                on:pointerdown=handler(on_down)
-                on:pointermove=handler(on_move)
-                on:pointerup=handler(move |_: leptos::ev::PointerEvent| drag_up.set(None))
-                on:pointerleave=handler(move |_: leptos::ev::PointerEvent| cursor.set(None))
-                on:wheel=handler(on_wheel)
-                on:keydown=handler(on_key)
-                on:focus=handler(on_focus)
-                on:blur=handler(move |_: leptos::ev::FocusEvent| cursor.set(None))></canvas>
-            {tooltip}
+                aria-label="Simulated day, one panel per row: requests per second, replicas, nodes per NodePool, cost and latency p95 against the SLOs, with the day's events; arrow keys read values, plus and minus zoom, Shift and arrows pan"></canvas>
+            <div class="tf-chart-guide" hidden=move || cursor.with(Option::is_none) style=move || x_at_cursor().map(|x| format!("left:{x:.0}px"))></div>
+            <div class="tf-chart-tooltip" data-testid="chart-tooltip" role="status" aria-live="polite"
+                hidden=move || cursor.with(Option::is_none) style=tooltip_style inner_html=readout_html></div>
         </div>
-        <p class="tf-chart-legend">{legend}</p>
+        <p class="tf-chart-legend" inner_html=legend_html></p>
         <p class="tf-muted">"Chart drawn in " <span data-testid="sim-draw-ms">{move || draw_ms.get().map(|m| format!("{m:.1} ms")).unwrap_or_else(|| "—".into())}</span></p>
-        {events}
+        <div inner_html=events_html></div>
     }
 }
 

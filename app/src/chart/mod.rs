@@ -218,8 +218,12 @@ pub fn draw_curves<DB: DrawingBackend>(
     root.fill(&style.background).map_err(|e| e.to_string())?;
     let px = |v: u32| style.px(v);
     if deployments.is_empty() {
-        root.draw(&Text::new("No deployments: add one to see its curves.", (px(16) as i32, px(24) as i32), style.font(13)))
-            .map_err(|e| e.to_string())?;
+        root.draw(&Text::new(
+            "No deployments: add one to see its curves.",
+            (px(16) as i32, px(24) as i32),
+            style.font(13),
+        ))
+        .map_err(|e| e.to_string())?;
         return root.present().map_err(|e| e.to_string());
     }
     for (area, d) in root.split_evenly((deployments.len(), 1)).iter().zip(deployments) {
@@ -271,7 +275,12 @@ pub fn draw_curves<DB: DrawingBackend>(
         if let Some((label, limit)) = &ttft_slo {
             let text = style.text;
             chart
-                .draw_series(DashedLineSeries::new([(0.0, *limit), (max_x, *limit)], px(8), px(5), text.stroke_width(px(2))))
+                .draw_series(DashedLineSeries::new(
+                    [(0.0, *limit), (max_x, *limit)],
+                    px(8),
+                    px(5),
+                    text.stroke_width(px(2)),
+                ))
                 .map_err(|e| e.to_string())?
                 .label(label.as_str())
                 .legend(move |(x, y)| PathElement::new([(x, y), (x + 12, y)], text.stroke_width(2)));
@@ -499,7 +508,11 @@ pub fn ChartsPanel() -> impl IntoView {
             let Some(b) = b else { return };
             // One panel per deployment: the canvas grows with them.
             let height = CURVES_PANEL_HEIGHT * b.curves.len().max(1) as u32;
-            let slo = b.slos.iter().find(|s| s.metric == 0).map(|s| (format!("TTFT SLO p{} ≤ {} ms", s.percentile, s.limit_ms), s.limit_ms));
+            let slo = b
+                .slos
+                .iter()
+                .find(|s| s.metric == 0)
+                .map(|s| (format!("TTFT SLO p{} ≤ {} ms", s.percentile, s.limit_ms), s.limit_ms));
             if let Some((area, style)) = canvas_area(latency, height, style) {
                 if let Err(e) = draw_curves(area, &b.curves, slo, &style) {
                     gloo::console::error!(format!("latency chart: {e}"));
