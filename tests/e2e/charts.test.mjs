@@ -416,6 +416,10 @@ test('the simulated day: crisp at 2× pixels, one panel per row, read-out by poi
     const [r, g, b] = document.querySelector('[data-testid=sim-chart]').getContext('2d').getImageData(3, 3, 1, 1).data;
     return r < 60 && g < 60 && b < 70;
   });
+  await chart.scrollIntoViewIfNeeded();
+  const dark = await chart.boundingBox();
+  await page.mouse.move(dark.x + dark.width * 0.8, dark.y + 250);
+  await tooltip.waitFor();
   await page.screenshot({ path: join(ARTIFACTS, 'charts-day-dark.png') });
   await clean(session);
 });

@@ -254,7 +254,13 @@ pub fn draw_day<DB: DrawingBackend>(
             .map_err(|e| e.to_string())?;
         let r = chart.plotting_area().get_pixel_range();
         edges = (r.0.start, r.0.end);
-        for (i, (name, layer)) in layers.into_iter().enumerate().rev() {
+        // Stacked areas from the top down, so each lower one is drawn over the one above it.
+        if p.stacked {
+            layers.reverse();
+        }
+        let n = layers.len();
+        for (j, (name, layer)) in layers.into_iter().enumerate() {
+            let i = if p.stacked { n - 1 - j } else { j };
             let color = style.color(i);
             if p.stacked {
                 chart.draw_series(AreaSeries::new(layer, 0.0, color.mix(0.35)).border_style(color.stroke_width(px(1))))
