@@ -15,7 +15,7 @@ use tokenfleet_core::sim::{DayEvent, Timeline};
 use super::{fit_canvas, ChartStyle};
 use crate::dom::handler;
 use crate::html::Html;
-use crate::store::now_ms;
+use crate::store::{effect, now_ms};
 use wasm_bindgen::JsCast;
 
 /// An SLO of the plan, as a line on a latency panel: metric 0 TTFT, 1 TPOT, 2 end-to-end.
@@ -323,8 +323,8 @@ fn readout(data: &DayData, i: usize) -> (String, Vec<String>) {
 #[component]
 pub fn DayChart(
     canvas: NodeRef<Canvas>,
-    data: Signal<Option<std::sync::Arc<DayData>>>,
-    resized: Signal<u32>,
+    data: RwSignal<Option<std::sync::Arc<DayData>>>,
+    resized: RwSignal<u32>,
 ) -> impl IntoView {
     // The visible window in seconds (None: the whole run) and the sample the read-out is at.
     let window_s = RwSignal::new(None::<(f64, f64)>);
@@ -335,11 +335,11 @@ pub fn DayChart(
     let full = move || data.with(|d| d.as_ref().map_or((0.0, 86_400.0), |d| (0.0, d.end_s)));
     let window = move || window_s.get().unwrap_or_else(full);
     // A new day: no read-out until asked (the window is kept: every day is as long).
-    Effect::new(move |_| {
+    effect(move |_| {
         data.track();
         cursor.set(None);
     });
-    Effect::new(move |_| {
+    effect(move |_| {
         resized.track();
         let style = ChartStyle::current();
         let w = window();
@@ -451,15 +451,14 @@ pub fn DayChart(
         }
     };
     let listener = wasm_bindgen::closure::Closure::<dyn Fn(web_sys::Event)>::new(on_event).into_js_value();
-    Effect::new(move |done: Option<bool>| {
-        if done == Some(true) {
-            return true;
+    let mut attached = false;
+    effect(move |_| {
+        let Some(c) = canvas.get() else { return };
+        if !std::mem::replace(&mut attached, true) {
+            for kind in ["pointerdown", "pointermove", "pointerup", "pointerleave", "wheel", "keydown", "focus", "blur"] {
+                let _ = c.add_event_listener_with_callback(kind, listener.unchecked_ref());
+            }
         }
-        let Some(c) = canvas.get() else { return false };
-        for kind in ["pointerdown", "pointermove", "pointerup", "pointerleave", "wheel", "keydown", "focus", "blur"] {
-            let _ = c.add_event_listener_with_callback(kind, listener.unchecked_ref());
-        }
-        true
     });
     // The read-out: its time, every series' value and the interval's events, beside a guide line.
     let readout_html = move || {

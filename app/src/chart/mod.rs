@@ -396,12 +396,8 @@ pub fn ChartsPanel() -> impl IntoView {
         }
     });
     on_cleanup(move || handle.remove());
-    let day_data = Memo::new(move |_| {
-        background.with(|b| {
-            let b = b.as_ref()?;
-            Some(std::sync::Arc::new(DayData::new(b.timeline.as_ref().ok()?, &b.slos)))
-        })
-    });
+    // What the day chart draws, prepared once per simulation.
+    let day_data = RwSignal::new(None::<std::sync::Arc<DayData>>);
     // The replayed trace is the plan's (`workload.trace`), so undo, autosave and share links carry it.
     // The textarea holds what is being pasted until "Use this trace" commits it to the plan.
     let plan_trace = Memo::new(move |_| store.plan.with(|p| p.spec.workload.trace.clone()));
@@ -489,13 +485,14 @@ pub fn ChartsPanel() -> impl IntoView {
             let sim_ms = now_ms() - start;
             let comparison = compare_instance_types(&plan, 12);
             let curves = latency_vs_throughput(&plan, 5);
-            let slos = plan
+            let slos: Vec<SloLine> = plan
                 .spec
                 .workload
                 .slos
                 .iter()
                 .map(|s| SloLine { metric: s.metric as usize, percentile: s.percentile, limit_ms: s.limit_ms })
                 .collect();
+            day_data.set(timeline.as_ref().ok().map(|t| std::sync::Arc::new(DayData::new(t, &slos))));
             background.set(Some(Background { timeline, slos, sim_ms, comparison, curves }));
         });
         let id = window().set_timeout_with_callback_and_timeout_and_arguments_0(run.unchecked_ref(), 120).ok();
@@ -599,7 +596,7 @@ pub fn ChartsPanel() -> impl IntoView {
                 <span class="tf-field-error" id="trace-error" role="alert" data-testid="trace-error">{move || trace_error.get()}</span>
             </details>
             {move || summary()}
-            <DayChart canvas=day data=Signal::from(day_data) resized=Signal::from(resized) />
+            <DayChart canvas=day data=day_data resized=resized />
             <h3>"Cost by node group (USD/hour)"</h3>
             <canvas node_ref=groups class="tf-chart-canvas" width="640" height="220" data-testid="cost-chart" aria-label="Cost by node group in USD per hour"></canvas>
             <h3>"Latency vs throughput, per deployment and candidate accelerator (one replica)"</h3>
