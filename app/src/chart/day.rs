@@ -455,7 +455,8 @@ pub fn DayChart(
     effect(move |_| {
         let Some(c) = canvas.get() else { return };
         if !std::mem::replace(&mut attached, true) {
-            for kind in ["pointerdown", "pointermove", "pointerup", "pointerleave", "wheel", "keydown", "focus", "blur"] {
+            for kind in ["pointerdown", "pointermove", "pointerup", "pointerleave", "wheel", "keydown", "focus", "blur"]
+            {
                 let _ = c.add_event_listener_with_callback(kind, listener.unchecked_ref());
             }
         }
