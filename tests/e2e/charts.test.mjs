@@ -405,7 +405,8 @@ test('the simulated day: crisp at 2× pixels, one panel per row, read-out by poi
   console.log(`# chart redraw median: ${median.toFixed(1)} ms over ${draws.length} zooms and pans at 2x pixels, ${cssWidth}x${cssHeight} CSS px (${draws.map((d) => d.toFixed(1)).join(', ')} ms)`);
 
   // The charts panel in light and dark, at 1280×800, the read-out showing.
-  await chart.scrollIntoViewIfNeeded();
+  // The chart's top at the top of the viewport, where the read-out sits.
+  await chart.evaluate((c) => c.scrollIntoView({ block: 'start' }));
   const seen = await chart.boundingBox();
   await page.mouse.move(seen.x + seen.width * 0.8, seen.y + 250);
   await tooltip.waitFor();
@@ -416,7 +417,7 @@ test('the simulated day: crisp at 2× pixels, one panel per row, read-out by poi
     const [r, g, b] = document.querySelector('[data-testid=sim-chart]').getContext('2d').getImageData(3, 3, 1, 1).data;
     return r < 60 && g < 60 && b < 70;
   });
-  await chart.scrollIntoViewIfNeeded();
+  await chart.evaluate((c) => c.scrollIntoView({ block: 'start' }));
   const dark = await chart.boundingBox();
   await page.mouse.move(dark.x + dark.width * 0.8, dark.y + 250);
   await tooltip.waitFor();
