@@ -404,6 +404,18 @@ test('the simulated day: crisp at 2× pixels, one panel per row, read-out by poi
   const median = sorted[Math.floor(sorted.length / 2)];
   console.log(`# chart redraw median: ${median.toFixed(1)} ms over ${draws.length} zooms and pans at 2x pixels, ${cssWidth}x${cssHeight} CSS px (${draws.map((d) => d.toFixed(1)).join(', ')} ms)`);
 
+  // A narrower window: every chart is fitted and drawn again at its new width.
+  const before = cssWidth;
+  await page.setViewportSize({ width: 900, height: 800 });
+  for (const id of ['sim-chart', 'cost-chart', 'latency-chart', 'compare-chart']) {
+    await page.waitForFunction(([id, before]) => {
+      const c = document.querySelector(`[data-testid=${id}]`);
+      return c.clientWidth !== before && c.width === c.clientWidth * 2 && c.height === c.clientHeight * 2;
+    }, [id, before]);
+  }
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await page.waitForFunction((w) => document.querySelector('[data-testid=sim-chart]').width === w * 2, cssWidth);
+
   // The charts panel in light and dark, at 1280×800, the read-out showing.
   // The chart's top at the top of the viewport, where the read-out sits.
   await chart.evaluate((c) => c.scrollIntoView({ block: 'start' }));
