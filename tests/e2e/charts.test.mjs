@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { serveStatic, launchBrowser, ROOT, ARTIFACTS, openPlanner, closeClean as clean } from './support.mjs';
+import { serveStatic, launchBrowser, ROOT, ARTIFACTS, openPlanner, closeClean as clean, tokenfleet } from './support.mjs';
 
 let server;
 let browser;
@@ -289,5 +289,179 @@ test('latency vs throughput covers every deployment, one panel each; a disaggreg
   await page.getByTestId('template').selectOption('disaggregated');
   await page.waitForFunction(() => document.querySelector('[data-testid=latency-chart]')?.dataset.deployments === 'rag-70b');
   assert.match(await chart.getAttribute('aria-label'), /rag-70b \(Llama 3\.1 70B · prefill stage · TP 4 · fp8\): p5\.48xlarge/);
+  await clean(session);
+});
+
+/** The app's rounding of a read-out value (day.rs `round`). */
+const shown = (v) => (Math.abs(v) >= 100 || Number.isInteger(v) ? v.toFixed(0) : v.toFixed(2));
+const hhmm = (t) => {
+  const m = Math.round(t / 60);
+  return `${String(Math.floor(m / 60) % 24).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;
+};
+
+test('the simulated day: crisp at 2× pixels, one panel per row, read-out by pointer and keys, zoom and pan, the events of the CLI', async () => {
+  const session = await fresh({ width: 1280, height: 800 }, { deviceScaleFactor: 2, colorScheme: 'light' });
+  const { page } = session;
+  const chart = page.getByTestId('sim-chart');
+  await page.waitForFunction(() => document.querySelector('[data-testid=sim-chart]')?.dataset.drawMs);
+  // The app simulates the quickstart day at 2 s steps and 300 s samples: the CLI's events and series.
+  const cli = JSON.parse(tokenfleet('simulate', 'examples/quickstart.yaml', '--step', '2s', '--series-step', '300s'));
+  assert.match(await page.getByTestId('sim-summary').textContent(), new RegExp(`^${cli.summary.cost_usd.toFixed(2)} USD for the day`));
+
+  // Every chart's backing store is its CSS size times the pixel ratio, and as wide as its container.
+  for (const id of ['sim-chart', 'cost-chart', 'latency-chart', 'compare-chart']) {
+    const [w, h, cw, ch, parent] = await page.getByTestId(id).evaluate((c) => [c.width, c.height, c.clientWidth, c.clientHeight, c.parentElement.clientWidth]);
+    assert.equal(w, cw * 2, `${id}: backing width ${w} for ${cw} CSS px`);
+    assert.equal(h, ch * 2, `${id}: backing height ${h} for ${ch} CSS px`);
+    assert.ok(cw > 760 || cw >= parent - 40, `${id}: ${cw} CSS px wide in a ${parent} px container`);
+  }
+  // One panel per row: requests, replicas, nodes, cost and TTFT (the quickstart has TTFT and TPOT SLOs).
+  const [cssWidth, cssHeight] = await chart.evaluate((c) => [c.clientWidth, c.clientHeight]);
+  assert.ok(cssHeight >= 5 * 190, `day chart ${cssHeight} CSS px tall`);
+
+  // The events, as the CLI lists them.
+  const events = await page.getByTestId('day-event').evaluateAll((lis) => lis.map((li) => [li.dataset.kind, Number(li.dataset.tS)]));
+  assert.deepEqual(events, (cli.events ?? []).map((e) => [e.kind, e.t_s]));
+  assert.ok(events.some(([k]) => k === 'scale-up') && events.some(([k]) => k === 'scale-down'), 'the afternoon swings show');
+  assert.match(await page.getByTestId('day-event').first().textContent(), /^\d\d:\d\d (scale-up|scale-down|burst|node-launch|consolidation|spot-interruption|attainment-dip): /);
+
+  // Keyboard: focus shows the read-out, Home, End and arrows move it a sample at a time, Escape hides it.
+  const tooltip = page.getByTestId('chart-tooltip');
+  await chart.focus();
+  await tooltip.waitFor();
+  assert.equal(await tooltip.getAttribute('role'), 'status');
+  assert.equal(await tooltip.getAttribute('aria-live'), 'polite');
+  await page.keyboard.press('Home');
+  for (let i = 0; i < 3; i++) await page.keyboard.press('ArrowRight');
+  await page.keyboard.press('ArrowLeft');
+  const s = cli.series;
+  const i = 2;
+  const text = await tooltip.textContent();
+  assert.ok(text.startsWith(hhmm(s.t_s[i])), text);
+  assert.ok(text.includes(`arriving: ${shown(s.arrival_rate[i])} req/s`), text);
+  assert.ok(text.includes(`served: ${shown(s.served_rate[i])} req/s`), text);
+  assert.ok(text.includes(`desired: ${shown(s.replicas_desired[i])} replicas`), text);
+  assert.ok(text.includes(`cost: ${shown(s.cost_usd_cumulative[i])} USD`), text);
+  for (const [name, p] of Object.entries(s.pools)) assert.ok(text.includes(`${name}: ${p.nodes[i]} nodes`), text);
+  for (const [name, d] of Object.entries(s.deployments)) assert.ok(text.includes(`TTFT p95 ${name}: ${shown(d.ttft_p95_ms[i])} ms`), text);
+  const fontPx = await tooltip.evaluate((el) => parseFloat(getComputedStyle(el).fontSize));
+  assert.ok(fontPx >= 12, `read-out text ${fontPx} px`);
+  await page.keyboard.press('End');
+  assert.ok((await tooltip.textContent()).startsWith(hhmm(s.t_s[s.t_s.length - 1])));
+  await page.keyboard.press('Escape');
+  assert.equal(await tooltip.isHidden(), true);
+
+  // Pointer: hovering the middle of the plot reads the sample under it.
+  const box = await chart.boundingBox();
+  await page.mouse.move(box.x + box.width / 2, box.y + 300);
+  await tooltip.waitFor();
+  assert.match(await tooltip.textContent(), /^\d\d:\d\d.*arriving: [\d.]+ req\/s/);
+
+  // Zoom and pan: the window is on the chart; every redraw's time is collected.
+  const windowOf = async () => [Number(await chart.getAttribute('data-window-start-s')), Number(await chart.getAttribute('data-window-end-s'))];
+  assert.deepEqual(await windowOf(), [0, 86400]);
+  assert.equal(await page.getByTestId('chart-zoom-reset').isDisabled(), true);
+  const draws = [];
+  const redrawn = async (act) => {
+    const before = (await windowOf()).join();
+    await act();
+    await page.waitForFunction((b) => {
+      const c = document.querySelector('[data-testid=sim-chart]');
+      return [c.dataset.windowStartS, c.dataset.windowEndS].join() !== b;
+    }, before);
+    draws.push(Number(await chart.getAttribute('data-draw-ms')));
+    return windowOf();
+  };
+  // Wheel zooms around the pointer (at the middle of the plot: noon stays about in the middle).
+  let [a, b] = await redrawn(() => page.mouse.wheel(0, -100));
+  assert.ok(b - a < 86400 && a > 0 && b < 86400, `window ${a}–${b}`);
+  [a, b] = await redrawn(() => page.mouse.wheel(0, -100));
+  [a, b] = await redrawn(() => page.mouse.wheel(0, -100));
+  assert.ok(Math.abs(b - a - 86400 * 0.8 ** 3) < 1, `three zooms in: ${b - a} s`);
+  assert.equal(await page.getByTestId('chart-zoom-reset').isDisabled(), false);
+  // Drag to the left pans later in the day.
+  const span = b - a;
+  const [a2, b2] = await redrawn(async () => {
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width / 2 - 200, box.y + 300, { steps: 4 });
+    await page.mouse.up();
+  });
+  assert.ok(a2 > a && Math.abs(b2 - a2 - span) < 1e-6, `dragged window ${a2}–${b2}`);
+  // Keys: + zooms, Shift+← pans earlier by a tenth, − zooms out.
+  await chart.focus();
+  [a, b] = await redrawn(() => page.keyboard.press('+'));
+  const [a3, b3] = await redrawn(() => page.keyboard.press('Shift+ArrowLeft'));
+  assert.ok(Math.abs(a - a3 - (b - a) / 10) < 1e-6 && Math.abs(b3 - a3 - (b - a)) < 1e-6, `panned ${a}–${b} to ${a3}–${b3}`);
+  await redrawn(() => page.keyboard.press('-'));
+  await page.keyboard.press('Escape');
+  // A zoomed window reads its samples too.
+  await page.mouse.move(box.x + box.width / 2, box.y + 300);
+  await tooltip.waitFor();
+  await page.screenshot({ path: join(ARTIFACTS, 'charts-day-zoomed-light.png') });
+  await redrawn(() => page.getByTestId('chart-zoom-reset').click());
+  assert.deepEqual(await windowOf(), [0, 86400]);
+  const sorted = [...draws].sort((x, y) => x - y);
+  const median = sorted[Math.floor(sorted.length / 2)];
+  console.log(`# chart redraw median: ${median.toFixed(1)} ms over ${draws.length} zooms and pans at 2x pixels, ${cssWidth}x${cssHeight} CSS px (${draws.map((d) => d.toFixed(1)).join(', ')} ms)`);
+
+  // A narrower window: every chart is fitted and drawn again at its new width.
+  const before = cssWidth;
+  await page.setViewportSize({ width: 900, height: 800 });
+  for (const id of ['sim-chart', 'cost-chart', 'latency-chart', 'compare-chart']) {
+    await page.waitForFunction(([id, before]) => {
+      const c = document.querySelector(`[data-testid=${id}]`);
+      return c.clientWidth !== before && c.width === c.clientWidth * 2 && c.height === c.clientHeight * 2;
+    }, [id, before]);
+  }
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await page.waitForFunction((w) => document.querySelector('[data-testid=sim-chart]').width === w * 2, cssWidth);
+
+  // The charts panel in light and dark, at 1280×800, the read-out showing.
+  // The chart's top at the top of the viewport, where the read-out sits.
+  await chart.evaluate((c) => c.scrollIntoView({ block: 'start' }));
+  const seen = await chart.boundingBox();
+  await page.mouse.move(seen.x + seen.width * 0.8, seen.y + 250);
+  await tooltip.waitFor();
+  await page.screenshot({ path: join(ARTIFACTS, 'charts-day-light.png') });
+  await page.getByTestId('theme-toggle').click();
+  await page.waitForFunction(() => document.documentElement.dataset.theme === 'dark');
+  await page.waitForFunction(() => {
+    const [r, g, b] = document.querySelector('[data-testid=sim-chart]').getContext('2d').getImageData(3, 3, 1, 1).data;
+    return r < 60 && g < 60 && b < 70;
+  });
+  await chart.evaluate((c) => c.scrollIntoView({ block: 'start' }));
+  const dark = await chart.boundingBox();
+  await page.mouse.move(dark.x + dark.width * 0.8, dark.y + 250);
+  await tooltip.waitFor();
+  await page.screenshot({ path: join(ARTIFACTS, 'charts-day-dark.png') });
+  await clean(session);
+});
+
+test('the latency-vs-throughput chart draws the plan\'s TTFT SLO as a dashed line', async () => {
+  const session = await fresh();
+  const { page } = session;
+  await page.waitForFunction(() => document.querySelector('[data-testid=latency-chart]')?.dataset.deployments);
+  // The dashed line is the theme's text colour (near black on white): a row of dark dashes across the plot.
+  const dashedRows = await page.getByTestId('latency-chart').evaluate((canvas) => {
+    const ctx = canvas.getContext('2d');
+    const { width, height } = canvas;
+    const data = ctx.getImageData(0, 0, width, height).data;
+    let rows = 0;
+    for (let y = 0; y < height; y++) {
+      let dark = 0;
+      let runs = 0;
+      let prev = false;
+      for (let x = Math.floor(width * 0.3); x < width - 20; x++) {
+        const i = (y * width + x) * 4;
+        const d = data[i] < 60 && data[i + 1] < 60 && data[i + 2] < 70;
+        if (d) dark++;
+        if (d && !prev) runs++;
+        prev = d;
+      }
+      if (runs >= 10 && dark > width * 0.15) rows++;
+    }
+    return rows;
+  });
+  assert.ok(dashedRows >= 1, 'a dashed SLO line crosses the latency chart');
   await clean(session);
 });

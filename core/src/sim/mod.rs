@@ -12,6 +12,7 @@ pub use crate::cron;
 pub use crate::duration;
 mod engine;
 mod error;
+mod events;
 pub mod hpa;
 mod output;
 pub mod params;
@@ -26,6 +27,7 @@ pub use cron::CronError;
 pub use duration::{parse_duration_s, DurationError};
 pub use engine::simulate;
 pub use error::SimError;
+pub use events::{series_events, DayEvent, MAX_DAY_EVENTS};
 pub use output::{
     CaNodeGroupSummary, CaSummary, DeploymentSeries, Finding, LatencySummary, NodeAutoscalerComparison,
     NodeAutoscalerFigures, Parameter, PoolSeries, Series, Summary, Timeline,

@@ -10,6 +10,10 @@ use serde::Serialize;
 pub struct Timeline {
     pub summary: Summary,
     pub series: Series,
+    /// What happened, in time order (scale-ups, node launches, bursts, attainment dips…; at most
+    /// [`super::events::MAX_DAY_EVENTS`]); an additive field, absent when nothing happened.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub events: Vec<super::events::DayEvent>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -336,6 +336,37 @@ fn spot_interruptions_replace_nodes() {
     let ready = &t.series.deployments["llama"].replicas_ready;
     let full = ready.iter().filter(|&&r| r == 4).count();
     assert!(full * 10 > ready.len() * 8, "replicas recover after each interruption: {ready:?}");
+    // The events name each interruption and its replacement, coalesced per series interval, in order.
+    let count = |kind: &str| t.events.iter().filter(|e| e.kind == kind).count();
+    assert!(count("spot-interruption") > 0 && count("spot-interruption") as u32 <= s.spot_interruptions);
+    assert!(count("node-launch") > 0);
+    assert!(t.events.windows(2).all(|w| w[0].t_s <= w[1].t_s));
+    assert!(t.events.iter().any(|e| e.detail.contains("spot node")), "{:?}", t.events);
+}
+
+#[test]
+fn events_record_bursts_scaling_and_dips_and_stay_bounded() {
+    // Traffic that swings between 1 and 12 requests/s every ten minutes: bursts, scale-ups and
+    // scale-downs (flapping shows as alternating events), capped over a long run.
+    let rows: Vec<TraceRow> = (0..600)
+        .map(|i| TraceRow {
+            t_s: i as f64 * 600.0,
+            requests_per_s: if i % 2 == 0 { 1.0 } else { 12.0 },
+            input_tokens: None,
+            output_tokens: None,
+        })
+        .collect();
+    let traffic = Traffic { source: TrafficSource::Trace { rows }, arrival_noise: false, ..Traffic::default() };
+    let sc = scenario(traffic, hpa(1, 8, 3.0), vec![pool("gpu", NodeOs::Bottlerocket, None)]);
+    let t = simulate(&sc, &opts(8.0 * 3600.0)).unwrap();
+    let kinds = |kind: &str| t.events.iter().filter(|e| e.kind == kind).count();
+    assert!(kinds("burst") >= 10, "{:?}", t.events);
+    assert!(kinds("scale-up") >= 5 && kinds("scale-down") >= 5, "{:?}", t.events);
+    assert!(t.events.iter().any(|e| e.detail.starts_with("llama: ") && e.detail.ends_with(" replicas")));
+    assert!(t.events.windows(2).all(|w| w[0].t_s <= w[1].t_s));
+    let long = simulate(&sc, &SimOptions { series_step_s: 1.0, ..opts(4.0 * 86_400.0) }).unwrap();
+    assert_eq!(long.events.len(), crate::sim::MAX_DAY_EVENTS);
+    assert!(t.to_json().contains("\"events\": ["));
 }
 
 #[test]

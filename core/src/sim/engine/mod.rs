@@ -3,6 +3,7 @@
 
 use super::cluster::{Cluster, Counts};
 use super::error::SimError;
+use super::events::EventLog;
 use super::hpa::{HpaController, KedaController};
 use super::output::Timeline;
 use super::rng::Rng;
@@ -281,6 +282,7 @@ pub fn simulate(sc: &Scenario, opt: &SimOptions) -> Result<Timeline, SimError> {
     let noise = sc.traffic.arrival_noise;
     let mut served_now = vec![0u64; nd];
     let mut steps_in = 0u64;
+    let mut events = EventLog::new(opt.series_step_s);
 
     for s in 0..n_steps {
         let t = s as f64 * step;
@@ -314,12 +316,15 @@ pub fn simulate(sc: &Scenario, opt: &SimOptions) -> Result<Timeline, SimError> {
                         dep.reversals += 1;
                     }
                     dep.last_direction = direction;
+                    let kind = if direction > 0 { "scale-up" } else { "scale-down" };
+                    events.record(t, kind, i, 1, scratch_desired[i], dep.desired);
                 }
                 changed |= scratch_desired[i] != dep.desired;
                 scratch_desired[i] = dep.desired;
             }
             // Node layer.
             if changed || t >= cluster_due_s {
+                let before = node_counters(&cluster);
                 cluster.node_events(t);
                 cluster.reconcile_replicas(t, &scratch_desired, false);
                 cluster.schedule(t, false);
@@ -340,6 +345,13 @@ pub fn simulate(sc: &Scenario, opt: &SimOptions) -> Result<Timeline, SimError> {
                     dep.counts = *c;
                 }
                 peak_nodes = peak_nodes.max(cluster.live_nodes);
+                let after = node_counters(&cluster);
+                let live = cluster.live_nodes;
+                for (k, kind) in ["node-launch", "consolidation", "spot-interruption"].into_iter().enumerate() {
+                    if after[k] > before[k] {
+                        events.record(t, kind, usize::MAX, after[k] - before[k], live, live);
+                    }
+                }
                 cluster_due_s = cluster.next_event_s(t);
             }
             next_control_s = cluster_due_s.min(next_hpa_s).min(next_scrape_s);
@@ -494,5 +506,20 @@ pub fn simulate(sc: &Scenario, opt: &SimOptions) -> Result<Timeline, SimError> {
     let end_s = n_steps as f64 * step;
     cluster.finish(end_s);
     let series = series.finish(sc);
-    Ok(finish(sc, opt, &topology, &deps, &cluster, series, cost_usd, peak_nodes))
+    let names: Vec<&str> = sc.deployments.iter().map(|d| d.name.as_str()).collect();
+    let events = events.finish(&names, &series, &sc.slos);
+    let mut timeline = finish(sc, opt, &topology, &deps, &cluster, series, cost_usd, peak_nodes);
+    timeline.events = events;
+    Ok(timeline)
+}
+
+/// Nodes launched, removed by consolidation or Cluster Autoscaler, and interrupted so far: the
+/// engine records the difference across a node-layer update as events.
+fn node_counters(cluster: &super::cluster::Cluster) -> [u32; 3] {
+    let scaled_down = cluster.ca.as_ref().map_or(0, |ca| ca.nodes_scaled_down);
+    [
+        cluster.nodes_launched,
+        cluster.nodes_consolidated + cluster.nodes_replaced + scaled_down,
+        cluster.spot_interruptions,
+    ]
 }

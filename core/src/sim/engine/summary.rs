@@ -239,7 +239,7 @@ pub(super) fn finish(
         cluster_autoscaler: cluster.ca.as_ref().map(ca_summary),
         comparison: None,
     };
-    Timeline { summary, series }
+    Timeline { summary, series, events: Vec::new() }
 }
 
 /// Cluster Autoscaler's settings with their defaults and sources, its groups and what it did.

@@ -1,6 +1,11 @@
 //! Charts drawn with plotters: drawing functions are generic over the backend (canvas in the app,
 //! SVG in tests). The simulated day and the instance-type comparison are computed by core a moment
-//! after the last edit (so typing stays fast), then drawn; the drawing time is shown.
+//! after the last edit (so typing stays fast), then drawn; the drawing time is shown. Canvases take
+//! their container's CSS width and the screen's pixel ratio (backing store = CSS size × ratio, sizes
+//! in CSS pixels times [`ChartStyle::scale`]) and are redrawn when the window is resized. The day
+//! chart, its read-out, zoom and events are in [`day`].
+
+pub mod day;
 
 use std::cell::Cell;
 use std::rc::Rc;
@@ -17,15 +22,18 @@ use tokenfleet_core::edit::{compare_instance_types, normalize_trace_csv};
 use tokenfleet_core::place::Outcome;
 use tokenfleet_core::plan::TraceRef;
 use tokenfleet_core::sim::{self, PlanInputs, Profile, SimOptions, Timeline};
+
 use wasm_bindgen::JsCast;
 
 use crate::dom::handler;
 use crate::store::{effect, now_ms, Store};
 use crate::theme::Theme;
+use day::{DayChart, DayData, SloLine};
 
 /// The colours a chart is drawn with, one set per theme: the background is the panel's, text and
-/// axes follow style.css's text and muted colours, and the series are a palette readable on that
-/// background (Tailwind's 600 shades on white, 400 shades on the dark panel).
+/// axes follow style.css's text and muted colours, and the series are Okabe–Ito's colour-blind-safe
+/// palette, darkened on white and as published on the dark panel, each at least 3:1 against its
+/// background. `scale` is device pixels per CSS pixel: sizes given in CSS pixels are multiplied by it.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct ChartStyle {
     pub background: RGBColor,
@@ -33,6 +41,7 @@ pub struct ChartStyle {
     pub axis: RGBColor,
     pub grid: RGBColor,
     pub series: [RGBColor; 6],
+    pub scale: f64,
 }
 
 impl ChartStyle {
@@ -42,13 +51,14 @@ impl ChartStyle {
         axis: RGBColor(107, 114, 128),
         grid: RGBColor(229, 231, 235),
         series: [
-            RGBColor(37, 99, 235),
-            RGBColor(234, 88, 12),
-            RGBColor(22, 163, 74),
-            RGBColor(147, 51, 234),
-            RGBColor(219, 39, 119),
-            RGBColor(8, 145, 178),
+            RGBColor(0, 100, 190),
+            RGBColor(213, 94, 0),
+            RGBColor(0, 122, 90),
+            RGBColor(168, 71, 138),
+            RGBColor(143, 106, 0),
+            RGBColor(70, 70, 70),
         ],
+        scale: 1.0,
     };
     pub const DARK: ChartStyle = ChartStyle {
         background: RGBColor(17, 24, 39),
@@ -56,13 +66,14 @@ impl ChartStyle {
         axis: RGBColor(156, 163, 175),
         grid: RGBColor(55, 65, 81),
         series: [
-            RGBColor(96, 165, 250),
-            RGBColor(251, 146, 60),
-            RGBColor(74, 222, 128),
-            RGBColor(192, 132, 252),
-            RGBColor(244, 114, 182),
-            RGBColor(34, 211, 238),
+            RGBColor(86, 180, 233),
+            RGBColor(230, 159, 0),
+            RGBColor(0, 158, 115),
+            RGBColor(204, 121, 167),
+            RGBColor(240, 228, 66),
+            RGBColor(213, 94, 0),
         ],
+        scale: 1.0,
     };
 
     pub fn for_theme(dark: bool) -> ChartStyle {
@@ -83,8 +94,19 @@ impl ChartStyle {
         self.series[i % self.series.len()]
     }
 
+    /// The style drawing at `scale` device pixels per CSS pixel.
+    pub fn scaled(self, scale: f64) -> ChartStyle {
+        ChartStyle { scale, ..self }
+    }
+
+    /// `css` CSS pixels in device pixels.
+    pub fn px(&self, css: u32) -> u32 {
+        (css as f64 * self.scale).round() as u32
+    }
+
+    /// Text at `size` CSS pixels.
     pub fn font(&self, size: u32) -> TextStyle<'static> {
-        ("sans-serif", size).into_font().color(&self.text)
+        ("sans-serif", size as f64 * self.scale).into_font().color(&self.text)
     }
 
     /// A mesh in the theme's colours (axes, grid, labels and descriptions at `font` px); the caller
@@ -117,6 +139,8 @@ impl ChartStyle {
     ) -> Result<(), String> {
         chart
             .configure_series_labels()
+            .margin(self.px(6))
+            .legend_area_size(self.px(18))
             .background_style(self.background.mix(0.85))
             .border_style(self.axis)
             .label_font(self.font(font))
@@ -148,9 +172,9 @@ pub fn draw_bars<DB: DrawingBackend>(
     let max = bars.iter().map(|b| b.1).fold(0.0_f64, f64::max).max(1.0) * 1.15;
     let n = bars.len().max(1) as f64;
     let mut chart = ChartBuilder::on(&root)
-        .margin(12)
-        .x_label_area_size(28)
-        .y_label_area_size(52)
+        .margin(style.px(12))
+        .x_label_area_size(style.px(28))
+        .y_label_area_size(style.px(60))
         .build_cartesian_2d(-0.5..n - 0.5, 0.0..max)
         .map_err(|e| e.to_string())?;
     style
@@ -179,102 +203,6 @@ pub fn draw_bars<DB: DrawingBackend>(
     root.present().map_err(|e| e.to_string())
 }
 
-/// One panel of the day chart: lines over hours.
-fn draw_lines<DB: DrawingBackend>(
-    area: &DrawingArea<DB, Shift>,
-    title: &str,
-    y_desc: &str,
-    hours: &[f64],
-    lines: &[(&str, Vec<f64>)],
-    stacked: bool,
-    style: &ChartStyle,
-) -> Result<(), String> {
-    let end = hours.last().copied().unwrap_or(24.0).max(1.0);
-    let mut tops = vec![0.0; hours.len()];
-    let mut layers = Vec::new();
-    for (name, values) in lines {
-        let layer: Vec<(f64, f64)> = if stacked {
-            values
-                .iter()
-                .zip(tops.iter_mut())
-                .map(|(v, top)| {
-                    *top += v;
-                    *top
-                })
-                .zip(hours)
-                .map(|(v, h)| (*h, v))
-                .collect()
-        } else {
-            hours.iter().copied().zip(values.iter().copied()).collect()
-        };
-        layers.push((*name, layer));
-    }
-    let max = layers.iter().flat_map(|(_, l)| l.iter().map(|p| p.1)).fold(0.0_f64, f64::max).max(1.0) * 1.1;
-    let mut chart = ChartBuilder::on(area)
-        .caption(title, style.font(14))
-        .margin(6)
-        .x_label_area_size(22)
-        .y_label_area_size(44)
-        .build_cartesian_2d(0.0..end, 0.0..max)
-        .map_err(|e| e.to_string())?;
-    style
-        .mesh(&mut chart, 11)
-        .x_desc("hour")
-        .y_desc(y_desc)
-        .x_labels(7)
-        .y_labels(5)
-        .draw()
-        .map_err(|e| e.to_string())?;
-    for (i, (name, layer)) in layers.into_iter().enumerate().rev() {
-        let color = style.color(i);
-        if stacked {
-            chart
-                .draw_series(AreaSeries::new(layer, 0.0, color.mix(0.35)).border_style(color))
-                .map_err(|e| e.to_string())?
-        } else {
-            chart.draw_series(LineSeries::new(layer, color.stroke_width(2))).map_err(|e| e.to_string())?
-        }
-        .label(name)
-        .legend(move |(x, y)| Rectangle::new([(x, y - 4), (x + 10, y + 4)], color.filled()));
-    }
-    style.legend(&mut chart, 11, SeriesLabelPosition::UpperLeft)
-}
-
-/// The simulated day in four panels: rate vs capacity, replicas, nodes per pool (stacked), cost.
-pub fn draw_day<DB: DrawingBackend>(
-    root: DrawingArea<DB, Shift>,
-    timeline: &Timeline,
-    style: &ChartStyle,
-) -> Result<(), String> {
-    root.fill(&style.background).map_err(|e| e.to_string())?;
-    let s = &timeline.series;
-    let hours: Vec<f64> = s.t_s.iter().map(|t| t / 3600.0).collect();
-    let areas = root.split_evenly((2, 2));
-    let f = |v: &[u32]| v.iter().map(|x| *x as f64).collect::<Vec<_>>();
-    draw_lines(
-        &areas[0],
-        "Requests vs served",
-        "req/s",
-        &hours,
-        &[("arriving", s.arrival_rate.clone()), ("served", s.served_rate.clone())],
-        false,
-        style,
-    )?;
-    draw_lines(
-        &areas[1],
-        "Replicas",
-        "replicas",
-        &hours,
-        &[("desired", f(&s.replicas_desired)), ("ready", f(&s.replicas_ready))],
-        false,
-        style,
-    )?;
-    let pools: Vec<(&str, Vec<f64>)> = s.pools.iter().map(|(name, p)| (name.as_str(), f(&p.nodes))).collect();
-    draw_lines(&areas[2], "Nodes per NodePool (stacked)", "nodes", &hours, &pools, true, style)?;
-    draw_lines(&areas[3], "Cost so far", "USD", &hours, &[("cost", s.cost_usd_cumulative.clone())], false, style)?;
-    root.present().map_err(|e| e.to_string())
-}
-
 /// Height of one deployment's panel in the latency-vs-throughput chart, pixels.
 pub const CURVES_PANEL_HEIGHT: u32 = 240;
 
@@ -284,28 +212,41 @@ pub const CURVES_PANEL_HEIGHT: u32 = 240;
 pub fn draw_curves<DB: DrawingBackend>(
     root: DrawingArea<DB, Shift>,
     deployments: &[DeploymentCurves],
+    ttft_slo: Option<(String, f64)>,
     style: &ChartStyle,
 ) -> Result<(), String> {
     root.fill(&style.background).map_err(|e| e.to_string())?;
+    let px = |v: u32| style.px(v);
     if deployments.is_empty() {
-        root.draw(&Text::new("No deployments: add one to see its curves.", (16, 24), style.font(13)))
-            .map_err(|e| e.to_string())?;
+        root.draw(&Text::new(
+            "No deployments: add one to see its curves.",
+            (px(16) as i32, px(24) as i32),
+            style.font(13),
+        ))
+        .map_err(|e| e.to_string())?;
         return root.present().map_err(|e| e.to_string());
     }
     for (area, d) in root.split_evenly((deployments.len(), 1)).iter().zip(deployments) {
         let title = format!("{}: {}", d.deployment, d.replica);
         let prefill = d.prefill_stage;
         let max_x = d.curves.iter().flat_map(|c| c.points.iter().map(|p| p.0)).fold(0.0_f64, f64::max).max(1.0) * 1.05;
-        let max_y = d.curves.iter().flat_map(|c| c.points.iter().map(|p| p.1)).fold(0.0_f64, f64::max).max(1.0) * 1.1;
+        let max_y = d
+            .curves
+            .iter()
+            .flat_map(|c| c.points.iter().map(|p| p.1))
+            .chain(ttft_slo.as_ref().map(|s| s.1))
+            .fold(0.0_f64, f64::max)
+            .max(1.0)
+            * 1.1;
         let mut chart = ChartBuilder::on(area)
-            .caption(title, style.font(13))
-            .margin(8)
-            .x_label_area_size(32)
-            .y_label_area_size(56)
+            .caption(title, style.font(14))
+            .margin(px(8))
+            .x_label_area_size(px(36))
+            .y_label_area_size(px(64))
             .build_cartesian_2d(0.0..max_x, 0.0..max_y)
             .map_err(|e| e.to_string())?;
         style
-            .mesh(&mut chart, 11)
+            .mesh(&mut chart, 12)
             .x_desc(if prefill {
                 "output tokens/s of one prefill replica's requests"
             } else {
@@ -318,19 +259,33 @@ pub fn draw_curves<DB: DrawingBackend>(
             .map_err(|e| e.to_string())?;
         if let Some(note) = &d.note {
             let (_, h) = area.dim_in_pixel();
-            area.draw(&Text::new(format!("No curves: {note}."), (72, h as i32 / 2), style.font(12)))
+            area.draw(&Text::new(format!("No curves: {note}."), (px(72) as i32, h as i32 / 2), style.font(12)))
                 .map_err(|e| e.to_string())?;
             continue;
         }
         for (i, curve) in d.curves.iter().enumerate() {
             let color = style.color(i);
             chart
-                .draw_series(LineSeries::new(curve.points.iter().copied(), color.stroke_width(2)))
+                .draw_series(LineSeries::new(curve.points.iter().copied(), color.stroke_width(px(2))))
                 .map_err(|e| e.to_string())?
                 .label(format!("{} ({})", curve.instance_type, curve.accelerator))
-                .legend(move |(x, y)| Rectangle::new([(x, y - 4), (x + 10, y + 4)], color.filled()));
+                .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], color.filled()));
         }
-        style.legend(&mut chart, 11, SeriesLabelPosition::UpperLeft)?;
+        // The plan's TTFT SLO, dashed across the panel.
+        if let Some((label, limit)) = &ttft_slo {
+            let text = style.text;
+            chart
+                .draw_series(DashedLineSeries::new(
+                    [(0.0, *limit), (max_x, *limit)],
+                    px(8),
+                    px(5),
+                    text.stroke_width(px(2)),
+                ))
+                .map_err(|e| e.to_string())?
+                .label(label.as_str())
+                .legend(move |(x, y)| PathElement::new([(x, y), (x + 12, y)], text.stroke_width(2)));
+        }
+        style.legend(&mut chart, 12, SeriesLabelPosition::UpperLeft)?;
     }
     root.present().map_err(|e| e.to_string())
 }
@@ -342,15 +297,43 @@ fn trace_section(canvas: NodeRef<Canvas>) -> Option<web_sys::Element> {
     canvas.get()?.closest("[data-testid=charts-panel]").ok()??.query_selector("[data-testid=trace]").ok()?
 }
 
-fn canvas_area(canvas: NodeRef<Canvas>) -> Option<DrawingArea<plotters_canvas::CanvasBackend, Shift>> {
-    let element = canvas.get()?;
-    Some(plotters_canvas::CanvasBackend::with_canvas_object(element)?.into_drawing_area())
+/// Sizes a canvas to its CSS width and `css_height` CSS pixels, its backing store to that times the
+/// screen's pixel ratio (resizing clears it, so only when it changes); returns it with the ratio.
+pub fn fit_canvas(canvas: web_sys::HtmlCanvasElement, css_height: u32) -> Option<(web_sys::HtmlCanvasElement, f64)> {
+    let scale = window().device_pixel_ratio().max(1.0);
+    let height = format!("height:{css_height}px");
+    if canvas.get_attribute("style").as_deref() != Some(height.as_str()) {
+        let _ = canvas.set_attribute("style", &height);
+    }
+    let css_width = match canvas.client_width() {
+        0 => canvas.width() as f64 / scale,
+        w => w as f64,
+    };
+    let (w, h) = ((css_width * scale).round() as u32, (css_height as f64 * scale).round() as u32);
+    if canvas.width() != w {
+        canvas.set_width(w);
+    }
+    if canvas.height() != h {
+        canvas.set_height(h);
+    }
+    Some((canvas, scale))
+}
+
+/// A canvas fitted (see [`fit_canvas`]) as a plotters area, with the style at its pixel ratio.
+fn canvas_area(
+    canvas: NodeRef<Canvas>,
+    css_height: u32,
+    style: ChartStyle,
+) -> Option<(DrawingArea<plotters_canvas::CanvasBackend, Shift>, ChartStyle)> {
+    let (element, scale) = fit_canvas(canvas.get()?, css_height)?;
+    Some((plotters_canvas::CanvasBackend::with_canvas_object(element)?.into_drawing_area(), style.scaled(scale)))
 }
 
 /// What the simulator and the comparison said about the current plan.
 #[derive(Clone)]
 struct Background {
-    timeline: Result<Timeline, String>,
+    timeline: Result<std::sync::Arc<Timeline>, String>,
+    slos: Vec<SloLine>,
     sim_ms: f64,
     comparison: Vec<(String, f64)>,
     curves: Vec<DeploymentCurves>,
@@ -400,9 +383,21 @@ pub fn ChartsPanel() -> impl IntoView {
     // The traffic profile as the select's value (`diurnal-spikes`).
     let profile = RwSignal::new("diurnal-spikes".to_string());
     let background = RwSignal::new(None::<Background>);
-    // The day chart's drawing time in ms: raw for its data attribute, and as shown.
-    let draw_ms = RwSignal::new(None::<String>);
-    let draw_ms_shown = RwSignal::new(None::<String>);
+    // Bumped after the window is resized (once per frame): every chart is fitted and drawn again.
+    let resized = RwSignal::new(0u32);
+    let resize_pending = Rc::new(Cell::new(false));
+    let handle = window_event_listener(leptos::ev::resize, move |_| {
+        if !resize_pending.replace(true) {
+            let pending = resize_pending.clone();
+            crate::dom::after_paint(move || {
+                pending.set(false);
+                resized.update(|n| *n += 1);
+            });
+        }
+    });
+    on_cleanup(move || handle.remove());
+    // What the day chart draws, prepared once per simulation.
+    let day_data = RwSignal::new(None::<std::sync::Arc<DayData>>);
     // The replayed trace is the plan's (`workload.trace`), so undo, autosave and share links carry it.
     // The textarea holds what is being pasted until "Use this trace" commits it to the plan.
     let plan_trace = Memo::new(move |_| store.plan.with(|p| p.spec.workload.trace.clone()));
@@ -453,6 +448,7 @@ pub fn ChartsPanel() -> impl IntoView {
     let pending_style = Rc::new(Cell::new(None::<ChartStyle>));
     effect(move |_| {
         bars.track();
+        resized.track();
         if pending_style.replace(Some(ChartStyle::current())).is_some() {
             return;
         }
@@ -460,7 +456,7 @@ pub fn ChartsPanel() -> impl IntoView {
         crate::dom::after_paint(move || {
             let Some(style) = pending_style.take() else { return };
             let bars = bars.get_untracked();
-            if let Some(area) = canvas_area(groups) {
+            if let Some((area, style)) = canvas_area(groups, 220, style) {
                 if let Err(e) = draw_bars(area, &bars, "USD/hour", &style) {
                     gloo::console::error!(format!("cost chart: {e}"));
                 }
@@ -484,41 +480,42 @@ pub fn ChartsPanel() -> impl IntoView {
             let options = SimOptions { step_s: 2.0, series_step_s: 300.0, ..SimOptions::default() };
             let timeline = sim::from_plan(&plan, &inputs)
                 .and_then(|scenario| sim::simulate(&scenario, &options))
+                .map(std::sync::Arc::new)
                 .map_err(|e| e.to_string());
             let sim_ms = now_ms() - start;
             let comparison = compare_instance_types(&plan, 12);
             let curves = latency_vs_throughput(&plan, 5);
-            background.set(Some(Background { timeline, sim_ms, comparison, curves }));
+            let slos: Vec<SloLine> = plan
+                .spec
+                .workload
+                .slos
+                .iter()
+                .map(|s| SloLine { metric: s.metric as usize, percentile: s.percentile, limit_ms: s.limit_ms })
+                .collect();
+            day_data.set(timeline.as_ref().ok().map(|t| std::sync::Arc::new(DayData::new(t, &slos))));
+            background.set(Some(Background { timeline, slos, sim_ms, comparison, curves }));
         });
         let id = window().set_timeout_with_callback_and_timeout_and_arguments_0(run.unchecked_ref(), 120).ok();
         pending.set(id);
     });
     effect(move |_| {
         let style = ChartStyle::current();
+        resized.track();
         background.with(|b| {
             let Some(b) = b else { return };
-            if let (Ok(timeline), Some(area)) = (&b.timeline, canvas_area(day)) {
-                let start = now_ms();
-                if let Err(e) = draw_day(area, timeline, &style) {
-                    gloo::console::error!(format!("day chart: {e}"));
-                }
-                let ms = now_ms() - start;
-                draw_ms.set(Some(ms.to_string()));
-                draw_ms_shown.set(Some(format!("{ms:.1} ms")));
-            }
-            // One panel per deployment: the canvas grows with them (resizing clears it, so first).
-            if let Some(canvas) = latency.get() {
-                let height = CURVES_PANEL_HEIGHT * b.curves.len().max(1) as u32;
-                if canvas.height() != height {
-                    canvas.set_height(height);
-                }
-            }
-            if let Some(area) = canvas_area(latency) {
-                if let Err(e) = draw_curves(area, &b.curves, &style) {
+            // One panel per deployment: the canvas grows with them.
+            let height = CURVES_PANEL_HEIGHT * b.curves.len().max(1) as u32;
+            let slo = b
+                .slos
+                .iter()
+                .find(|s| s.metric == 0)
+                .map(|s| (format!("TTFT SLO p{} ≤ {} ms", s.percentile, s.limit_ms), s.limit_ms));
+            if let Some((area, style)) = canvas_area(latency, height, style) {
+                if let Err(e) = draw_curves(area, &b.curves, slo, &style) {
                     gloo::console::error!(format!("latency chart: {e}"));
                 }
             }
-            if let Some(area) = canvas_area(compare) {
+            if let Some((area, style)) = canvas_area(compare, 240, style) {
                 if let Err(e) = draw_bars(area, &b.comparison, "USD/hour", &style) {
                     gloo::console::error!(format!("comparison chart: {e}"));
                 }
@@ -599,17 +596,14 @@ pub fn ChartsPanel() -> impl IntoView {
                 <span class="tf-field-error" id="trace-error" role="alert" data-testid="trace-error">{move || trace_error.get()}</span>
             </details>
             {move || summary()}
-            <canvas node_ref=day width="760" height="440" data-testid="sim-chart"
-                data-draw-ms=move || draw_ms.get().unwrap_or_default()
-                aria-label="Simulated day: requests per second, replicas, nodes per NodePool and cost over 24 hours"></canvas>
-            <p class="tf-muted">"Chart drawn in " <span data-testid="sim-draw-ms">{move || draw_ms_shown.get().unwrap_or_else(|| "—".into())}</span></p>
+            <DayChart canvas=day data=day_data resized=resized />
             <h3>"Cost by node group (USD/hour)"</h3>
-            <canvas node_ref=groups width="640" height="220" data-testid="cost-chart" aria-label="Cost by node group in USD per hour"></canvas>
+            <canvas node_ref=groups class="tf-chart-canvas" width="640" height="220" data-testid="cost-chart" aria-label="Cost by node group in USD per hour"></canvas>
             <h3>"Latency vs throughput, per deployment and candidate accelerator (one replica)"</h3>
-            <canvas node_ref=latency width="760" height=CURVES_PANEL_HEIGHT data-testid="latency-chart"
+            <canvas node_ref=latency class="tf-chart-canvas" width="760" height=CURVES_PANEL_HEIGHT data-testid="latency-chart"
                 data-deployments=move || background.with(curve_deployments) aria-label=move || background.with(curves_label)></canvas>
             <h3>"Cost per instance type (USD/hour, whole plan on that type)"</h3>
-            <canvas node_ref=compare width="760" height="240" data-testid="compare-chart"
+            <canvas node_ref=compare class="tf-chart-canvas" width="760" height="240" data-testid="compare-chart"
                 aria-label="What the plan would cost per hour on each instance type its NodePools allow"></canvas>
         </section>
     }
