@@ -21,8 +21,9 @@ const LAYERS: &[&[&str]] = &[
     &["sim"],
     // The linter runs import; the optimiser judges its candidates over their simulated day.
     &["lint", "optimize"],
-    // What the shells call besides: charts' curves, the app's edits, share links, the examples.
-    &["curves", "edit", "share", "examples"],
+    // What the shells call besides: charts' curves, the app's edits, share links, the examples, the
+    // topology view's model.
+    &["curves", "edit", "share", "examples", "topology"],
 ];
 
 /// Paths inside a module that must not be imported by another part of it (`from` must not use `to`).
