@@ -400,6 +400,8 @@ pub fn ChartsPanel() -> impl IntoView {
     // The traffic profile as the select's value (`diurnal-spikes`).
     let profile = RwSignal::new("diurnal-spikes".to_string());
     let background = RwSignal::new(None::<Background>);
+    // The topology view's scrubber reads the same simulated day (topology.rs).
+    let shared_day = use_context::<crate::topology::SimulatedDay>();
     // The day chart's drawing time in ms: raw for its data attribute, and as shown.
     let draw_ms = RwSignal::new(None::<String>);
     let draw_ms_shown = RwSignal::new(None::<String>);
@@ -486,6 +488,9 @@ pub fn ChartsPanel() -> impl IntoView {
                 .and_then(|scenario| sim::simulate(&scenario, &options))
                 .map_err(|e| e.to_string());
             let sim_ms = now_ms() - start;
+            if let Some(shared) = shared_day {
+                shared.0.set(timeline.as_ref().ok().cloned());
+            }
             let comparison = compare_instance_types(&plan, 12);
             let curves = latency_vs_throughput(&plan, 5);
             background.set(Some(Background { timeline, sim_ms, comparison, curves }));

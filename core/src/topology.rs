@@ -119,6 +119,10 @@ pub struct Pod {
     pub id: String,
     /// Index into [`Topology::fleets`].
     pub fleet: u32,
+    /// The plan deployment, its stage (`prefill`, `decode`) and colour, as in the fleet's key.
+    pub deployment: String,
+    pub stage: Option<String>,
+    pub colour: u32,
     pub devices: u32,
     pub state: PodState,
     /// Warm capacity (a CapacityBuffer's virtual pod, a placeholder pod), not a replica.
@@ -129,6 +133,21 @@ impl Pod {
     /// Slots the pod takes on its node (a pod without whole devices still takes one to be seen).
     pub fn slots(&self) -> u32 {
         self.devices.max(1)
+    }
+}
+
+impl FleetKey {
+    fn pod(&self, id: String, fleet: usize, devices: u32, state: PodState, warm: bool) -> Pod {
+        Pod {
+            id,
+            fleet: fleet as u32,
+            deployment: self.deployment.clone(),
+            stage: self.stage.clone(),
+            colour: self.colour,
+            devices,
+            state,
+            warm,
+        }
     }
 }
 
@@ -188,21 +207,17 @@ fn pending_lane(plan: &Plan, outcome: &Outcome, topology: &Topology, fleet: usiz
 
 fn push_pending(topology: &mut Topology, lane: usize, fleet: usize, count: u32, devices: u32) {
     let Some(l) = topology.lanes.get_mut(lane) else { return };
-    let name = &topology.fleets[fleet].name;
+    let key = &topology.fleets[fleet];
     for n in 0..count.min(MAX_NODES_PER_LANE as u32) {
-        l.pending.push(Pod {
-            id: format!("{}/pending/{name}/{n}", l.pool),
-            fleet: fleet as u32,
-            devices,
-            state: PodState::Pending,
-            warm: false,
-        });
+        let id = format!("{}/pending/{}/{n}", l.pool, key.name);
+        l.pending.push(key.pod(id, fleet, devices, PodState::Pending, false));
     }
 }
 
 /// The static plan at peak: the placement's nodes and the pods on each, unplaced pods pending.
 pub fn at_peak(plan: &Plan, outcome: &Outcome) -> Topology {
     let mut t = skeleton(plan, outcome);
+    let fleets = &t.fleets;
     for pool in &outcome.pools {
         let Some(lane) = t.lanes.iter_mut().find(|l| l.pool == pool.name) else { continue };
         for group in &pool.nodes {
@@ -219,12 +234,10 @@ pub fn at_peak(plan: &Plan, outcome: &Outcome) -> Topology {
                     .map(|held| {
                         held.iter()
                             .enumerate()
-                            .map(|(k, h)| Pod {
-                                id: format!("{id}#{k}"),
-                                fleet: h.fleet,
-                                devices: outcome.deployments.get(h.fleet as usize).map_or(1, |d| d.devices_per_replica),
-                                state: PodState::Ready,
-                                warm: h.warm,
+                            .filter_map(|(k, h)| {
+                                let f = h.fleet as usize;
+                                let devices = outcome.deployments.get(f)?.devices_per_replica;
+                                Some(fleets.get(f)?.pod(format!("{id}#{k}"), f, devices, PodState::Ready, h.warm))
                             })
                             .collect()
                     })
@@ -318,18 +331,13 @@ pub fn at_sample(plan: &Plan, outcome: &Outcome, timeline: &Timeline, index: usi
         let mut order: Vec<usize> = (0..t.lanes.len()).collect();
         order.sort_by_key(|&l| !d.node_pools.contains(&t.lanes[l].pool));
         let mut left = ready;
+        let key = t.fleets[fleet].clone();
         for state in [NodeState::Running, NodeState::Launching, NodeState::Draining] {
             for &l in &order {
                 for node in t.lanes[l].nodes.iter_mut().filter(|n| n.state == state) {
                     while left > 0 && node.free_slots() >= devices.max(1) {
-                        let k = node.pods.len();
-                        node.pods.push(Pod {
-                            id: format!("{}#{k}", node.id),
-                            fleet: fleet as u32,
-                            devices,
-                            state: PodState::Ready,
-                            warm: false,
-                        });
+                        let id = format!("{}#{}", node.id, node.pods.len());
+                        node.pods.push(key.pod(id, fleet, devices, PodState::Ready, false));
                         left -= 1;
                     }
                 }

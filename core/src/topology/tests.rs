@@ -72,9 +72,9 @@ fn reserved_nodes_and_device_slots() {
 
 #[test]
 fn unplaced_pods_are_pending_in_the_lane_they_are_pinned_to() {
-    let p = plan(&format!(
-        "  deployments:\n    - {{name: d, model: m, tensorParallel: 1, replicas: {{min: 3, max: 8}}, nodeSelector: {{karpenter.sh/nodepool: b}}}}\n  nodePools:\n    - {{name: a, weight: 9, capacityTypes: [on-demand], instanceTypes: [g5.xlarge], nodeClass: c}}\n    - {{name: b, capacityTypes: [on-demand], instanceTypes: [g5.xlarge], limits: {{nvidia.com/gpu: '1'}}, nodeClass: c}}\n  nodeClasses: [{{name: c, ami: al2023}}]\n"
-    ));
+    let p = plan(
+        "  deployments:\n    - {name: d, model: m, tensorParallel: 1, replicas: {min: 3, max: 8}, nodeSelector: {karpenter.sh/nodepool: b}}\n  nodePools:\n    - {name: a, weight: 9, capacityTypes: [on-demand], instanceTypes: [g5.xlarge], nodeClass: c}\n    - {name: b, capacityTypes: [on-demand], instanceTypes: [g5.xlarge], limits: {nvidia.com/gpu: '1'}, nodeClass: c}\n  nodeClasses: [{name: c, ami: al2023}]\n",
+    );
     let o = evaluate(&p);
     assert_eq!(o.summary.unplaced_pods, 2);
     let t = at_peak(&p, &o);
