@@ -489,7 +489,7 @@ pub fn ChartsPanel() -> impl IntoView {
                 .map_err(|e| e.to_string());
             let sim_ms = now_ms() - start;
             if let Some(shared) = shared_day {
-                shared.0.set(timeline.as_ref().ok().cloned());
+                shared.0.set(timeline.as_ref().ok().map(tokenfleet_core::topology::DaySamples::of));
             }
             let comparison = compare_instance_types(&plan, 12);
             let curves = latency_vs_throughput(&plan, 5);

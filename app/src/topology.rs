@@ -11,17 +11,17 @@
 
 use leptos::prelude::*;
 use tokenfleet_core::plan::StageKind;
-use tokenfleet_core::sim::Timeline;
-use tokenfleet_core::topology::{self, FleetKey, Lane, Node, Pod, Topology};
+use tokenfleet_core::topology::{self, DaySamples, Lane, Node, NodeState, Pod, Topology};
 use wasm_bindgen::JsCast;
 
 use crate::dom::handler;
+use crate::html::Html;
 use crate::store::{Drag, Store};
 
 /// The simulated day the charts ran for the current plan (set by chart.rs), provided by the root so
 /// the topology view's scrubber reads it rather than simulating the day again.
 #[derive(Clone, Copy)]
-pub struct SimulatedDay(pub RwSignal<Option<Timeline>>);
+pub struct SimulatedDay(pub RwSignal<Option<DaySamples>>);
 
 /// A deployment's letter in the legend and on its pods (A, B, …), so pods are told apart by more
 /// than colour.
@@ -43,80 +43,111 @@ fn pin_drag(deployment: String, stage: Option<&str>, pointer: bool) -> Drag {
     }
 }
 
-fn pod_view(pod: Pod) -> impl IntoView {
-    let stage = pod.stage.clone();
-    let label = format!("{}{}", letter(pod.colour), stage.as_deref().map_or("", |s| &s[..1]).to_uppercase());
-    let title = format!(
-        "{}{} · {} · {} device(s){}",
-        pod.deployment,
-        stage.as_deref().map(|s| format!(" {s}")).unwrap_or_default(),
+/// One pod, as markup: coloured and lettered by deployment, patterned by stage, dashed when pending.
+fn pod_html(h: &mut Html, pod: &Pod) {
+    let stage = pod.stage.as_deref();
+    h.raw("<span class=\"tf-topo-pod tf-topo-c").text(&(pod.colour % 6).to_string());
+    h.raw("\" data-testid=\"topology-pod\" data-deployment=\"").text(&pod.deployment);
+    if let Some(s) = stage {
+        h.raw("\" data-stage=\"").text(s);
+    }
+    if pod.warm {
+        h.raw("\" data-warm=\"true");
+    }
+    h.raw("\" data-state=\"").text(pod.state.as_str()).raw("\" style=\"--n:").text(&pod.slots().to_string());
+    h.raw("\" title=\"").text(&pod.deployment);
+    h.text(&format!(
+        "{} · {} · {} device(s){}\">",
+        stage.map(|s| format!(" {s}")).unwrap_or_default(),
         pod.state.as_str(),
         pod.devices,
         if pod.warm { " · warm capacity" } else { "" }
-    );
-    view! {
-        <span class=format!("tf-topo-pod tf-topo-c{}", pod.colour % 6) data-testid="topology-pod"
-            data-deployment=pod.deployment data-stage=stage data-state=pod.state.as_str()
-            data-warm=pod.warm.then_some("true") style=format!("--n:{}", pod.slots()) title=title>{label}</span>
-    }
+    ));
+    h.text(&letter(pod.colour)).text(&stage.map_or(String::new(), |s| s[..1].to_uppercase())).raw("</span>");
 }
 
-fn node_view(lane: Memo<Option<Lane>>, id: String) -> impl IntoView {
-    let node = {
-        let id = id.clone();
-        Memo::new(move |_| lane.with(|l| l.as_ref().and_then(|l| l.nodes.iter().find(|n| n.id == id).cloned())))
-    };
-    let Some(first) = node.get_untracked() else { return ().into_any() };
-    let capacity = first.capacity_type.as_str();
-    let state = move || node.with(|n| n.as_ref().map_or("running", |n| n.state.as_str()));
-    let pods = move || node.with(|n| n.as_ref().map(|n| n.pods.clone()).unwrap_or_default());
-    let free = move || node.with(|n| n.as_ref().map_or(0, Node::free_slots));
-    let badge = match capacity {
+/// A node's head (type, capacity badge, state) and its device slots: pods, then the free slots.
+fn node_html(node: &Node) -> String {
+    let mut h = Html::default();
+    h.raw("<div class=\"tf-topo-node-head\"><span class=\"tf-topo-type\">").text(&node.instance_type);
+    h.raw("</span><span class=\"tf-topo-badge\">");
+    h.raw(match node.capacity_type.as_str() {
         "reserved" => "RES",
         "spot" => "SPOT",
         _ => "OD",
-    };
-    view! {
-        <div class=format!("tf-topo-node tf-topo-{capacity}") data-testid="topology-node" data-node=id
-            data-instance-type=first.instance_type.clone() data-capacity-type=capacity data-state=state
-            title=format!("{} · {capacity} · {} device slot(s)", first.instance_type, first.slots)>
-            <div class="tf-topo-node-head">
-                <span class="tf-topo-type">{first.instance_type.clone()}</span>
-                <span class="tf-topo-badge">{badge}</span>
-                <span class="tf-topo-state">{move || match state() { "running" => "", s => s }}</span>
-            </div>
-            <div class="tf-topo-slots">
-                <For each=pods key=Pod::clone children=pod_view />
-                {move || (0..free()).map(|_| view! { <span class="tf-topo-slot" data-testid="topology-slot"></span> }).collect_view()}
-            </div>
-        </div>
+    });
+    h.raw("</span><span class=\"tf-topo-state\">");
+    if node.state != NodeState::Running {
+        h.text(node.state.as_str());
     }
-    .into_any()
+    h.raw("</span></div><div class=\"tf-topo-slots\">");
+    for pod in &node.pods {
+        pod_html(&mut h, pod);
+    }
+    for _ in 0..node.free_slots() {
+        h.raw("<span class=\"tf-topo-slot\" data-testid=\"topology-slot\"></span>");
+    }
+    h.raw("</div>");
+    h.finish()
 }
 
-fn lane_view(store: Store, view_model: Memo<Topology>, pool: String) -> impl IntoView {
-    let lane = {
-        let pool = pool.clone();
-        Memo::new(move |_| view_model.with(|t| t.lanes.iter().find(|l| l.pool == pool).cloned()))
-    };
-    let title = move || {
-        lane.with(|l| {
-            l.as_ref()
-                .map(|l| {
-                    let caps = l.capacity_types.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(", ");
-                    let more = if l.nodes_not_shown > 0 {
-                        format!(" (+{} not drawn)", l.nodes_not_shown)
-                    } else {
-                        String::new()
-                    };
-                    format!("{} · weight {} · {caps} · {} node(s){more}", l.pool, l.weight, l.nodes.len())
-                })
+/// The lane of `pool` in the model.
+fn lane_of<'a>(t: &'a Topology, pool: &str) -> Option<&'a Lane> {
+    t.lanes.iter().find(|l| l.pool == pool)
+}
+
+/// A node box: its type and capacity type never change (they are in its id); its state and its
+/// contents follow the model, as text memos (one reactive type for all of them).
+fn node_view(view_model: Memo<Topology>, pool: String, id: String) -> impl IntoView {
+    let key = id.clone();
+    let read = move |f: fn(&Node) -> String| {
+        let (pool, id) = (pool.clone(), key.clone());
+        Memo::new(move |_| {
+            view_model
+                .with(|t| lane_of(t, &pool).and_then(|l| l.nodes.iter().find(|n| n.id == id)).map(f))
                 .unwrap_or_default()
         })
     };
-    let nodes = move || lane.with(|l| l.iter().flat_map(|l| &l.nodes).map(|n| n.id.clone()).collect::<Vec<_>>());
-    let pending = move || lane.with(|l| l.as_ref().map(|l| l.pending.clone()).unwrap_or_default());
-    let has_pending = move || lane.with(|l| l.as_ref().is_some_and(|l| !l.pending.is_empty()));
+    let state = read(|n| n.state.as_str().to_string());
+    let content = read(node_html);
+    let title = read(|n| format!("{} · {} · {} device slot(s)", n.instance_type, n.capacity_type.as_str(), n.slots));
+    let instance_type = read(|n| n.instance_type.clone()).get_untracked();
+    let capacity = read(|n| n.capacity_type.as_str().to_string()).get_untracked();
+    view! {
+        <div class=format!("tf-topo-node tf-topo-{capacity}") data-testid="topology-node" data-node=id
+            data-instance-type=instance_type data-capacity-type=capacity data-state=state title=title inner_html=content>
+        </div>
+    }
+}
+
+fn lane_view(store: Store, view_model: Memo<Topology>, pool: String) -> impl IntoView {
+    let key = pool.clone();
+    let text = move |f: fn(&Lane) -> String| {
+        let pool = key.clone();
+        Memo::new(move |_| view_model.with(|t| lane_of(t, &pool).map(f).unwrap_or_default()))
+    };
+    let title = text(|l| {
+        let caps = l.capacity_types.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(", ");
+        let more = if l.nodes_not_shown > 0 { format!(" (+{} not drawn)", l.nodes_not_shown) } else { String::new() };
+        format!("{} · weight {} · {caps} · {} node(s){more}", l.pool, l.weight, l.nodes.len())
+    });
+    let pending = text(|l| {
+        let mut h = Html::default();
+        if !l.pending.is_empty() {
+            h.raw("<span class=\"tf-muted\">Pending: </span>");
+            for pod in &l.pending {
+                pod_html(&mut h, pod);
+            }
+        }
+        h.finish()
+    });
+    let nodes: Memo<Vec<String>> = {
+        let pool = pool.clone();
+        Memo::new(move |_| {
+            view_model
+                .with(|t| lane_of(t, &pool).map(|l| l.nodes.iter().map(|n| n.id.clone()).collect()).unwrap_or_default())
+        })
+    };
     let target = {
         let pool = pool.clone();
         move || {
@@ -128,53 +159,39 @@ fn lane_view(store: Store, view_model: Memo<Topology>, pool: String) -> impl Int
             })
         }
     };
+    let in_lane = pool.clone();
     view! {
         <section class="tf-topo-lane" class:tf-drop-target=target data-testid="topology-lane" data-pool=pool.clone()
             data-pool-name=pool>
             <h4 class="tf-topo-lane-title">{title}</h4>
             <div class="tf-topo-nodes">
-                <For each=nodes key=String::clone children=move |id| node_view(lane, id) />
+                <For each=move || nodes.get() key=String::clone children=move |id| node_view(view_model, in_lane.clone(), id) />
             </div>
-            <div class="tf-topo-pending" hidden=move || !has_pending()>
-                <span class="tf-muted">"Pending: "</span>
-                <For each=pending key=Pod::clone children=pod_view />
-            </div>
+            <div class="tf-topo-pending" inner_html=pending></div>
         </section>
     }
 }
 
-fn fleet_view(store: Store, fleet: FleetKey) -> impl IntoView {
-    let FleetKey { name, deployment, stage, colour, ready, pending } = fleet;
-    let (d1, s1) = (deployment.clone(), stage.clone());
-    let pin = move |ev: leptos::ev::Event| {
-        let pool = event_target_value(&ev);
-        if pool.is_empty() {
-            return;
+/// The legend: each fleet's colour and letter (drag it onto a lane) and a select that pins it from
+/// the keyboard (handled on the legend). Its text changes only with the fleets and the pools, so a
+/// pin made with a select keeps the select (and the focus).
+fn legend_html(t: &Topology, pools: &[String]) -> String {
+    let mut h = Html::default();
+    for f in &t.fleets {
+        h.raw("<li class=\"tf-topo-fleet\" data-testid=\"topology-fleet\" data-deployment=\"").text(&f.deployment);
+        if let Some(stage) = &f.stage {
+            h.raw("\" data-stage=\"").text(stage);
         }
-        if let Err(e) = pin_drag(d1.clone(), s1.as_deref(), false).drop_on(&store, &pool) {
-            store.notify(true, e);
+        h.raw("\"><span class=\"tf-topo-pod tf-topo-c").text(&(f.colour % 6).to_string());
+        h.raw("\" title=\"Drag onto a NodePool lane to pin\">").text(&letter(f.colour)).raw("</span> ");
+        h.text(&f.name).raw(" <select data-testid=\"topology-pin\" aria-label=\"Pin ").text(&f.name);
+        h.raw(" to a NodePool\"><option value=\"\">Pin to…</option>");
+        for pool in pools {
+            h.raw("<option value=\"").text(pool).raw("\">").text(pool).raw("</option>");
         }
-    };
-    let pools = move || {
-        store
-            .pool_order
-            .get()
-            .into_iter()
-            .map(|p| view! { <option value=p.clone()>{p.clone()}</option> })
-            .collect_view()
-    };
-    view! {
-        <li class="tf-topo-fleet" data-testid="topology-fleet" data-deployment=deployment.clone() data-stage=stage.clone()>
-            <span class=format!("tf-topo-pod tf-topo-grab tf-topo-c{}", colour % 6) style="--n:1"
-                title="Drag onto a NodePool lane to pin">{letter(colour)}</span>
-            <span>{format!("{name}: {ready} ready, {pending} pending")}</span>
-            <select data-testid="topology-pin" aria-label=format!("Pin {name} to a NodePool") on:change=handler(pin)
-                prop:value="">
-                <option value="">"Pin to…"</option>
-                {pools}
-            </select>
-        </li>
+        h.raw("</select></li>");
     }
+    h.finish()
 }
 
 #[component]
@@ -189,7 +206,7 @@ pub fn TopologyView() -> impl IntoView {
         let minute = minute.get();
         store.plan.with(|plan| {
             store.derived.with(|d| {
-                let at = |t: &Option<Timeline>| {
+                let at = |t: &Option<DaySamples>| {
                     let t = t.as_ref()?;
                     let i = topology::sample_at(t, minute? as f64 * 60.0)?;
                     Some(topology::at_sample(plan, &d.outcome, t, i))
@@ -199,15 +216,40 @@ pub fn TopologyView() -> impl IntoView {
         })
     });
     let step = move || {
-        day.and_then(|d| d.with(|t| t.as_ref().map(|t| (t.summary.series_step_s / 60.0).max(1.0))))
-            .unwrap_or(5.0)
-            .to_string()
+        day.and_then(|d| d.with(|t| t.as_ref().map(|t| (t.series_step_s / 60.0).max(1.0)))).unwrap_or(5.0).to_string()
     };
     let simulated = move || day.is_some_and(|d| d.with(Option::is_some));
     let shown = move || view_model.with(|t| t.sample.map_or("Static plan (peak)".to_string(), |s| clock(s.t_s)));
     let sample = move || view_model.with(|t| t.sample.map(|s| s.index.to_string()));
     let lanes = move || view_model.with(|t| t.lanes.iter().map(|l| l.pool.clone()).collect::<Vec<_>>());
-    let fleets = move || view_model.with(|t| t.fleets.clone());
+    let legend = Memo::new(move |_| {
+        let pools = store.pool_order.get();
+        view_model.with(|t| legend_html(t, &pools))
+    });
+    let counts = Memo::new(move |_| {
+        view_model.with(|t| {
+            t.fleets
+                .iter()
+                .map(|f| format!("{}: {} ready, {} pending", f.name, f.ready, f.pending))
+                .collect::<Vec<_>>()
+                .join(" · ")
+        })
+    });
+    let pin = move |ev: leptos::ev::Event| {
+        let pool = event_target_value(&ev);
+        let Some(select) = ev.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()) else { return };
+        // Back to "Pin to…": the select is an action, not a setting.
+        let _ = js_sys::Reflect::set(&select, &"value".into(), &"".into());
+        if pool.is_empty() {
+            return;
+        }
+        let Some(item) = select.closest("[data-deployment]").ok().flatten() else { return };
+        let deployment = item.get_attribute("data-deployment").unwrap_or_default();
+        let stage = item.get_attribute("data-stage");
+        if let Err(e) = pin_drag(deployment, stage.as_deref(), false).drop_on(&store, &pool) {
+            store.notify(true, e);
+        }
+    };
     // Pods and legend entries are picked up with the pointer from one listener.
     let grab = move |ev: leptos::ev::PointerEvent| {
         let Some(el) = ev.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()) else { return };
@@ -234,9 +276,8 @@ pub fn TopologyView() -> impl IntoView {
                     on:input=handler(move |ev| minute.set(event_target_value(&ev).parse().ok())) />
                 <output for="day-scrubber" data-testid="day-time">{shown}</output>
             </div>
-            <ul class="tf-topo-legend">
-                <For each=fleets key=FleetKey::clone children=move |f| fleet_view(store, f) />
-            </ul>
+            <ul class="tf-topo-legend" on:change=handler(pin) inner_html=legend></ul>
+            <p class="tf-muted tf-topo-counts" data-testid="topology-counts">{counts}</p>
             <For each=lanes key=String::clone children=move |pool| lane_view(store, view_model, pool) />
         </div>
     }

@@ -263,9 +263,51 @@ pub fn at_peak(plan: &Plan, outcome: &Outcome) -> Topology {
     t
 }
 
+/// Nodes of one instance type and capacity type in a pool, at each sample.
+pub type NodesByType = (String, CapacityType, Vec<u32>);
+
+/// What the view reads of a simulated day: sample times, nodes per pool and type, and ready and
+/// pending replicas per fleet (a shell keeps this, not the whole timeline).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DaySamples {
+    pub series_step_s: f64,
+    pub t_s: Vec<f64>,
+    /// Per pool: its name, and per instance type and capacity type the nodes at each sample.
+    pub pools: Vec<(String, Vec<NodesByType>)>,
+    /// Per fleet (Kubernetes Deployment name): replicas ready and pending at each sample.
+    pub fleets: Vec<(String, Vec<u32>, Vec<u32>)>,
+}
+
+impl DaySamples {
+    pub fn of(timeline: &Timeline) -> DaySamples {
+        let s = &timeline.series;
+        let pools = s
+            .pools
+            .iter()
+            .map(|(name, p)| {
+                let types = p
+                    .nodes_by_type
+                    .iter()
+                    .filter_map(|(key, counts)| {
+                        let (instance_type, capacity) = key.rsplit_once('/')?;
+                        Some((instance_type.to_string(), CapacityType::parse(capacity)?, counts.clone()))
+                    })
+                    .collect();
+                (name.clone(), types)
+            })
+            .collect();
+        let fleets = s
+            .deployments
+            .iter()
+            .map(|(name, d)| (name.clone(), d.replicas_ready.clone(), d.replicas_pending.clone()))
+            .collect();
+        DaySamples { series_step_s: timeline.summary.series_step_s, t_s: s.t_s.clone(), pools, fleets }
+    }
+}
+
 /// The sample of a series at `t_s` seconds: the last one at or before it.
-pub fn sample_at(timeline: &Timeline, t_s: f64) -> Option<usize> {
-    let times = &timeline.series.t_s;
+pub fn sample_at(day: &DaySamples, t_s: f64) -> Option<usize> {
+    let times = &day.t_s;
     if times.is_empty() {
         return None;
     }
@@ -273,22 +315,19 @@ pub fn sample_at(timeline: &Timeline, t_s: f64) -> Option<usize> {
 }
 
 /// The cluster at sample `index` of a simulated day of `plan` (whose placement is `outcome`).
-pub fn at_sample(plan: &Plan, outcome: &Outcome, timeline: &Timeline, index: usize) -> Topology {
+pub fn at_sample(plan: &Plan, outcome: &Outcome, day: &DaySamples, index: usize) -> Topology {
     let mut t = skeleton(plan, outcome);
-    let series = &timeline.series;
-    let Some(&t_s) = series.t_s.get(index) else { return at_peak(plan, outcome) };
+    let Some(&t_s) = day.t_s.get(index) else { return at_peak(plan, outcome) };
     t.sample = Some(Sample { index, t_s });
     let at = |v: &[u32], i: usize| v.get(i).copied().unwrap_or(0);
     let previous = index.saturating_sub(1);
     // Nodes per pool and type: running (in both samples), launching (new), draining (gone).
     for lane in &mut t.lanes {
-        let Some(pool) = series.pools.get(&lane.pool) else { continue };
+        let Some((_, pool)) = day.pools.iter().find(|(name, _)| *name == lane.pool) else { continue };
         let mut types: Vec<(CapacityType, &str, u32, u32)> = pool
-            .nodes_by_type
             .iter()
-            .filter_map(|(key, counts)| {
-                let (instance_type, capacity) = key.rsplit_once('/')?;
-                Some((CapacityType::parse(capacity)?, instance_type, at(counts, index), at(counts, previous)))
+            .map(|(instance_type, capacity, counts)| {
+                (*capacity, instance_type.as_str(), at(counts, index), at(counts, previous))
             })
             .collect();
         types.sort();
@@ -321,10 +360,11 @@ pub fn at_sample(plan: &Plan, outcome: &Outcome, timeline: &Timeline, index: usi
     // other node with room; running nodes first, draining ones last.
     for fleet in 0..outcome.deployments.len() {
         let d = &outcome.deployments[fleet];
-        let (ready, pending) = series
-            .deployments
-            .get(&d.name)
-            .map_or((0, 0), |s| (at(&s.replicas_ready, index), at(&s.replicas_pending, index)));
+        let (ready, pending) = day
+            .fleets
+            .iter()
+            .find(|(name, ..)| *name == d.name)
+            .map_or((0, 0), |(_, r, p)| (at(r, index), at(p, index)));
         t.fleets[fleet].ready = ready;
         t.fleets[fleet].pending = pending;
         let devices = d.devices_per_replica;

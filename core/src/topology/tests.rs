@@ -85,7 +85,7 @@ fn unplaced_pods_are_pending_in_the_lane_they_are_pinned_to() {
 
 /// The quickstart-like plan's simulated day with its series replaced by `nodes` (per sample, on-demand
 /// g5.xlarge nodes of pool `a`) and `ready`/`pending` replicas of `d`.
-fn day(nodes: &[u32], ready: &[u32], pending: &[u32]) -> (Plan, Outcome, Timeline) {
+fn day(nodes: &[u32], ready: &[u32], pending: &[u32]) -> (Plan, Outcome, DaySamples) {
     let p = plan(
         "  deployments:\n    - {name: d, model: meta-llama/Meta-Llama-3-8B-Instruct, tensorParallel: 1, replicas: {min: 3, max: 8}, tolerations: [{key: nvidia.com/gpu, operator: Exists}]}\n  nodePools:\n    - {name: a, capacityTypes: [on-demand], instanceTypes: [g5.xlarge], nodeClass: c}\n  nodeClasses: [{name: c, ami: al2023}]\n",
     );
@@ -100,7 +100,7 @@ fn day(nodes: &[u32], ready: &[u32], pending: &[u32]) -> (Plan, Outcome, Timelin
     let d = s.deployments.get_mut("d").expect("deployment series");
     d.replicas_ready = ready.to_vec();
     d.replicas_pending = pending.to_vec();
-    (p, o, timeline)
+    (p, o, DaySamples::of(&timeline))
 }
 
 #[test]
