@@ -63,13 +63,23 @@ fn pod_html(h: &mut Html, pod: &Pod) {
         pod.devices,
         if pod.warm { " · warm capacity" } else { "" }
     ));
-    h.text(&letter(pod.colour)).text(&stage.map_or(String::new(), |s| s[..1].to_uppercase())).raw("</span>");
+    // P or D after the letter for a stage (ASCII: the Unicode case tables would cost kilobytes).
+    let initial = stage.and_then(|s| s.chars().next()).map(|c| c.to_ascii_uppercase().to_string()).unwrap_or_default();
+    h.text(&letter(pod.colour)).text(&initial).raw("</span>");
 }
 
-/// A node's head (type, capacity badge, state) and its device slots: pods, then the free slots.
+/// A whole node box as markup: its type, capacity badge and state, then its device slots (pods,
+/// then the free slots).
 fn node_html(node: &Node) -> String {
+    let capacity = node.capacity_type.as_str();
     let mut h = Html::default();
-    h.raw("<div class=\"tf-topo-node-head\"><span class=\"tf-topo-type\">").text(&node.instance_type);
+    h.raw("<div class=\"tf-topo-node tf-topo-").text(capacity);
+    h.raw("\" data-testid=\"topology-node\" data-node=\"").text(&node.id);
+    h.raw("\" data-instance-type=\"").text(&node.instance_type);
+    h.raw("\" data-capacity-type=\"").text(capacity);
+    h.raw("\" data-state=\"").text(node.state.as_str());
+    h.raw("\" title=\"").text(&format!("{} · {capacity} · {} device slot(s)", node.instance_type, node.slots));
+    h.raw("\"><div class=\"tf-topo-node-head\"><span class=\"tf-topo-type\">").text(&node.instance_type);
     h.raw("</span><span class=\"tf-topo-badge\">");
     h.raw(match node.capacity_type.as_str() {
         "reserved" => "RES",
@@ -87,7 +97,7 @@ fn node_html(node: &Node) -> String {
     for _ in 0..node.free_slots() {
         h.raw("<span class=\"tf-topo-slot\" data-testid=\"topology-slot\"></span>");
     }
-    h.raw("</div>");
+    h.raw("</div></div>");
     h.finish()
 }
 
@@ -96,28 +106,15 @@ fn lane_of<'a>(t: &'a Topology, pool: &str) -> Option<&'a Lane> {
     t.lanes.iter().find(|l| l.pool == pool)
 }
 
-/// A node box: its type and capacity type never change (they are in its id); its state and its
-/// contents follow the model, as text memos (one reactive type for all of them).
+/// A node, keyed by its id: its markup follows the model through one text memo, so a node whose
+/// state or pods changed is redrawn and the others are left alone.
 fn node_view(view_model: Memo<Topology>, pool: String, id: String) -> impl IntoView {
-    let key = id.clone();
-    let read = move |f: fn(&Node) -> String| {
-        let (pool, id) = (pool.clone(), key.clone());
-        Memo::new(move |_| {
-            view_model
-                .with(|t| lane_of(t, &pool).and_then(|l| l.nodes.iter().find(|n| n.id == id)).map(f))
-                .unwrap_or_default()
-        })
-    };
-    let state = read(|n| n.state.as_str().to_string());
-    let content = read(node_html);
-    let title = read(|n| format!("{} · {} · {} device slot(s)", n.instance_type, n.capacity_type.as_str(), n.slots));
-    let instance_type = read(|n| n.instance_type.clone()).get_untracked();
-    let capacity = read(|n| n.capacity_type.as_str().to_string()).get_untracked();
-    view! {
-        <div class=format!("tf-topo-node tf-topo-{capacity}") data-testid="topology-node" data-node=id
-            data-instance-type=instance_type data-capacity-type=capacity data-state=state title=title inner_html=content>
-        </div>
-    }
+    let markup = Memo::new(move |_| {
+        view_model
+            .with(|t| lane_of(t, &pool).and_then(|l| l.nodes.iter().find(|n| n.id == id)).map(node_html))
+            .unwrap_or_default()
+    });
+    view! { <div class="tf-topo-cell" inner_html=markup></div> }
 }
 
 fn lane_view(store: Store, view_model: Memo<Topology>, pool: String) -> impl IntoView {

@@ -163,12 +163,8 @@ fn skeleton(plan: &Plan, outcome: &Outcome) -> Topology {
         .map(|p| Lane {
             pool: p.name.clone(),
             weight: p.weight.unwrap_or(0),
-            capacity_types: {
-                let mut c = p.capacity_types.clone();
-                c.sort();
-                c.dedup();
-                c
-            },
+            // Karpenter's order of preference, each once.
+            capacity_types: CapacityType::ALL.into_iter().filter(|c| p.capacity_types.contains(c)).collect(),
             nodes: Vec::new(),
             pending: Vec::new(),
             nodes_not_shown: 0,
@@ -324,14 +320,11 @@ pub fn at_sample(plan: &Plan, outcome: &Outcome, day: &DaySamples, index: usize)
     // Nodes per pool and type: running (in both samples), launching (new), draining (gone).
     for lane in &mut t.lanes {
         let Some((_, pool)) = day.pools.iter().find(|(name, _)| *name == lane.pool) else { continue };
-        let mut types: Vec<(CapacityType, &str, u32, u32)> = pool
-            .iter()
-            .map(|(instance_type, capacity, counts)| {
-                (*capacity, instance_type.as_str(), at(counts, index), at(counts, previous))
-            })
-            .collect();
-        types.sort();
-        for (capacity, instance_type, now, before) in types {
+        // By capacity type in Karpenter's order, then by instance type (the series' order).
+        let types =
+            CapacityType::ALL.into_iter().flat_map(|c| pool.iter().filter(move |(_, capacity, _)| *capacity == c));
+        for (instance_type, capacity, counts) in types {
+            let (capacity, now, before) = (*capacity, at(counts, index), at(counts, previous));
             let slots = slots_of(instance_type);
             for n in 0..now.max(before) {
                 if lane.nodes.len() >= MAX_NODES_PER_LANE {
@@ -368,8 +361,9 @@ pub fn at_sample(plan: &Plan, outcome: &Outcome, day: &DaySamples, index: usize)
         t.fleets[fleet].ready = ready;
         t.fleets[fleet].pending = pending;
         let devices = d.devices_per_replica;
-        let mut order: Vec<usize> = (0..t.lanes.len()).collect();
-        order.sort_by_key(|&l| !d.node_pools.contains(&t.lanes[l].pool));
+        let used = |l: &usize| d.node_pools.contains(&t.lanes[*l].pool);
+        let order: Vec<usize> =
+            (0..t.lanes.len()).filter(used).chain((0..t.lanes.len()).filter(|l| !used(l))).collect();
         let mut left = ready;
         let key = t.fleets[fleet].clone();
         for state in [NodeState::Running, NodeState::Launching, NodeState::Draining] {
