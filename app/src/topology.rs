@@ -57,12 +57,13 @@ fn pod_html(h: &mut Html, pod: &Pod) {
     h.raw("\" data-state=\"").text(pod.state.as_str()).raw("\" style=\"--n:").text(&pod.slots().to_string());
     h.raw("\" title=\"").text(&pod.deployment);
     h.text(&format!(
-        "{} · {} · {} device(s){}\">",
+        "{} · {} · {} device(s){}",
         stage.map(|s| format!(" {s}")).unwrap_or_default(),
         pod.state.as_str(),
         pod.devices,
         if pod.warm { " · warm capacity" } else { "" }
-    ));
+    ))
+    .raw("\">");
     // P or D after the letter for a stage (ASCII: the Unicode case tables would cost kilobytes).
     let initial = stage.and_then(|s| s.chars().next()).map(|c| c.to_ascii_uppercase().to_string()).unwrap_or_default();
     h.text(&letter(pod.colour)).text(&initial).raw("</span>");
