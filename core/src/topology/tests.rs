@@ -147,7 +147,7 @@ fn sample_at_picks_the_last_sample_not_after_the_time() {
 
 #[test]
 fn stages_of_a_disaggregated_deployment_share_a_colour() {
-    let p = parse_plan(crate::examples::example("disaggregated").expect("example")).expect("parses");
+    let p = parse_plan(include_str!("../../../examples/disaggregated.yaml")).expect("parses");
     let t = at_peak(&p, &evaluate(&p));
     let stages: Vec<(Option<&str>, u32)> =
         t.fleets.iter().filter(|f| f.deployment == "rag-70b").map(|f| (f.stage.as_deref(), f.colour)).collect();
