@@ -25,6 +25,7 @@ pub mod store;
 mod summary;
 mod theme;
 mod toolbar;
+mod topology;
 mod verdict_bar;
 pub mod widget;
 mod workload;
@@ -52,6 +53,7 @@ pub fn App() -> impl IntoView {
     let store = Store::new();
     provide_context(store);
     provide_context(board::DropTargets);
+    provide_context(topology::SimulatedDay(RwSignal::new(None)));
     theme::Theme::install();
     board::install_drag_listeners(store);
     let keys = window_event_listener(leptos::ev::keydown, move |ev| {

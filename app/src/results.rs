@@ -1,6 +1,6 @@
 //! The results panel: headline figures, per-deployment replicas and latency bands against each SLO
-//! (`latency_band`), nodes per pool by instance type and capacity type, and a diagram of pods on nodes.
-//! The figures, tables and diagram are read-only reports rebuilt on every edit: each is written as
+//! (`latency_band`), nodes per pool by instance type and capacity type, and the live topology view (`topology`).
+//! The figures and tables are read-only reports rebuilt on every edit: each is written as
 //! HTML text (`html`) into its element.
 
 use leptos::prelude::*;
@@ -58,9 +58,7 @@ pub fn ResultsPanel() -> impl IntoView {
             <div class="tf-scroll" tabindex="0" role="region" aria-label="Deployments and their latency bands" inner_html=report(deployments_table)></div>
             <crate::day::DayVerdict/>
             <crate::node_autoscalers::NodeAutoscalers/>
-            <h3>"Pods on nodes"</h3>
-            <div class="tf-pods" data-testid="pods-diagram" role="img" aria-label="Pods placed on nodes, per NodePool"
-                inner_html=report(pods_diagram)></div>
+            <crate::topology::TopologyView/>
             <Show when=move || unplaced.with(|u| !u.is_empty())>
                 <ul class="tf-unplaced" role="alert">
                     <For each=move || unplaced.get().into_iter().enumerate() key=Clone::clone let:row>
@@ -125,38 +123,4 @@ fn deployments_table(h: &mut Html, o: &Outcome) {
         h.raw("</div></td></tr></tbody>");
     }
     h.raw("</table>");
-}
-
-/// Each node a box, each pod a block inside it; pools side by side in priority order.
-fn pods_diagram(h: &mut Html, o: &Outcome) {
-    for p in o.pools.iter().filter(|p| !p.nodes.is_empty()) {
-        h.raw("<div class=\"tf-pods-pool\"><div class=\"tf-pods-title\">");
-        h.text(&format!(
-            "{} · {} used, {} free · {:.2} USD/hour",
-            p.name,
-            count(p.devices_used as u64, "device"),
-            p.devices_free,
-            p.cost_usd_per_hour
-        ));
-        h.raw("</div><div class=\"tf-pods-nodes\">");
-        for g in &p.nodes {
-            let per_node = g.pods.div_ceil(g.count.max(1));
-            let mut left = g.pods;
-            for _ in 0..g.count.min(64) {
-                let here = per_node.min(left);
-                left -= here;
-                let capacity = g.capacity_type.as_str();
-                h.raw("<div class=\"tf-node tf-cap-").text(capacity);
-                h.raw("\" title=\"").text(&format!("{} ({capacity})", g.instance_type));
-                h.raw("\"><span class=\"tf-node-type\">")
-                    .text(&g.instance_type)
-                    .raw("</span><span class=\"tf-node-pods\">");
-                for _ in 0..here {
-                    h.raw("<span class=\"tf-pod\"></span>");
-                }
-                h.raw("</span></div>");
-            }
-        }
-        h.raw("</div></div>");
-    }
 }

@@ -21,5 +21,6 @@ pub mod place;
 pub mod plan;
 pub mod share;
 pub mod sim;
+pub mod topology;
 pub mod units;
 pub mod yaml;

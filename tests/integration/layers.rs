@@ -22,8 +22,8 @@ const LAYERS: &[&[&str]] = &[
     // The linter runs import; the optimiser judges its candidates over their simulated day.
     &["lint", "optimize"],
     // What the shells call besides: charts' curves, the app's edits, share links, the examples, two
-    // plans side by side.
-    &["curves", "edit", "share", "examples", "compare"],
+    // plans side by side, the topology view's model.
+    &["curves", "edit", "share", "examples", "compare", "topology"],
 ];
 
 /// Paths inside a module that must not be imported by another part of it (`from` must not use `to`).

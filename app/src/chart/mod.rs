@@ -398,6 +398,8 @@ pub fn ChartsPanel() -> impl IntoView {
     on_cleanup(move || handle.remove());
     // What the day chart draws, prepared once per simulation.
     let day_data = RwSignal::new(None::<std::sync::Arc<DayData>>);
+    // The topology view's scrubber reads the same simulated day (topology.rs).
+    let shared_day = use_context::<crate::topology::SimulatedDay>();
     // The replayed trace is the plan's (`workload.trace`), so undo, autosave and share links carry it.
     // The textarea holds what is being pasted until "Use this trace" commits it to the plan.
     let plan_trace = Memo::new(move |_| store.plan.with(|p| p.spec.workload.trace.clone()));
@@ -483,6 +485,9 @@ pub fn ChartsPanel() -> impl IntoView {
                 .map(std::sync::Arc::new)
                 .map_err(|e| e.to_string());
             let sim_ms = now_ms() - start;
+            if let Some(shared) = shared_day {
+                shared.0.set(timeline.as_ref().ok().map(|t| tokenfleet_core::topology::DaySamples::of(t)));
+            }
             let comparison = compare_instance_types(&plan, 12);
             let curves = latency_vs_throughput(&plan, 5);
             let slos: Vec<SloLine> = plan

@@ -127,6 +127,18 @@ pub struct NodeGroup {
     /// What one more node-hour costs (0 for reserved capacity, which is paid anyway).
     pub marginal_usd_per_hour_each: f64,
     pub pods: u32,
+    /// Per node of the group, the pods on it in the order they were placed (for the topology view;
+    /// not part of the JSON contract).
+    #[serde(skip)]
+    pub pods_by_node: Vec<Vec<PodOnNode>>,
+}
+
+/// One pod on a node: its fleet (an index into [`Outcome::deployments`]) and whether it is warm
+/// capacity (a CapacityBuffer's virtual pod or a placeholder pod) rather than a replica.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PodOnNode {
+    pub fleet: u32,
+    pub warm: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -224,6 +236,7 @@ struct Node {
     free_memory_mib: u64,
     free_pods: u32,
     pods: u32,
+    held: Vec<PodOnNode>,
 }
 
 impl Node {
@@ -236,12 +249,13 @@ impl Node {
             && self.free_pods >= 1
     }
 
-    fn place(&mut self, pod: &PodRequests) {
+    fn place(&mut self, pod: &PodRequests, held: PodOnNode) {
         self.free_devices -= pod.devices;
         self.free_cpu_millis -= pod.cpu_millis;
         self.free_memory_mib -= pod.memory_mib;
         self.free_pods -= 1;
         self.pods += 1;
+        self.held.push(held);
     }
 }
 
@@ -371,6 +385,7 @@ impl State<'_> {
             free_memory_mib: memory,
             free_pods: t.max_pods.saturating_sub(4),
             pods: 0,
+            held: Vec::new(),
         });
         self.nodes.len() - 1
     }
@@ -418,8 +433,16 @@ pub fn evaluate(plan: &Plan) -> Outcome {
             let mut per_pool: BTreeMap<usize, u32> = BTreeMap::new();
             let mut reasons: Vec<String> = Vec::new();
             let mut first_instance: Option<&'static InstanceType> = None;
-            remaining =
-                state.fill_static(deployment, &fleet, &pod, &selector, remaining, &mut per_pool, &mut first_instance);
+            let held = PodOnNode { fleet: deployments.len() as u32, warm: false };
+            remaining = state.fill_static(
+                deployment,
+                &fleet,
+                (&pod, held),
+                &selector,
+                remaining,
+                &mut per_pool,
+                &mut first_instance,
+            );
             for pool_index in 0..state.pools.len() {
                 if remaining == 0 {
                     break;
@@ -434,7 +457,7 @@ pub fn evaluate(plan: &Plan) -> Outcome {
                 };
                 for node in state.nodes.iter_mut().filter(|n| matching(n)) {
                     while remaining > 0 && node.fits(&pod) {
-                        node.place(&pod);
+                        node.place(&pod, held);
                         remaining -= 1;
                         *per_pool.entry(pool_index).or_insert(0) += 1;
                         first_instance.get_or_insert(node.instance);
@@ -451,7 +474,7 @@ pub fn evaluate(plan: &Plan) -> Outcome {
                         if !state.nodes[node].fits(&pod) {
                             break;
                         }
-                        state.nodes[node].place(&pod);
+                        state.nodes[node].place(&pod, held);
                         remaining -= 1;
                         *per_pool.entry(pool_index).or_insert(0) += 1;
                     }
@@ -496,7 +519,8 @@ pub fn evaluate(plan: &Plan) -> Outcome {
                 },
             });
             stages.push((deployments.len() - 1, first_instance));
-            state.place_warm(deployment, &fleet, &pod, &selector);
+            let warm = PodOnNode { fleet: deployments.len() as u32 - 1, warm: true };
+            state.place_warm(deployment, &fleet, (&pod, warm), &selector);
         }
         // Disaggregated stages are sized with the stage model, each against the SLOs it governs.
         if let ([pf, df], [(pi, pt), (di, dt)]) = (fleets.as_slice(), stages.as_slice()) {
@@ -605,6 +629,7 @@ fn pool_outcome(state: &State, i: usize) -> PoolOutcome {
             Some(g) => {
                 g.count += 1;
                 g.pods += node.pods;
+                g.pods_by_node.push(node.held.clone());
             }
             None => groups.push(NodeGroup {
                 instance_type: node.instance.name.clone(),
@@ -617,6 +642,7 @@ fn pool_outcome(state: &State, i: usize) -> PoolOutcome {
                     node.usd_per_hour
                 },
                 pods: node.pods,
+                pods_by_node: vec![node.held.clone()],
             }),
         }
     }

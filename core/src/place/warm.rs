@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use crate::catalog::{CapacityType, InstanceType};
 use crate::plan::{Deployment, Fleet};
 
-use super::{pool_instance_types, pool_rejects, PodRequests, Selector, State};
+use super::{pool_instance_types, pool_rejects, PodOnNode, PodRequests, Selector, State};
 
 impl State<'_> {
     /// Launches every static NodePool's `replicas` nodes (within its `limits.nodes`): the cheapest type
@@ -54,7 +54,7 @@ impl State<'_> {
         &mut self,
         deployment: &Deployment,
         fleet: &Fleet,
-        pod: &PodRequests,
+        (pod, held): (&PodRequests, PodOnNode),
         selector: &Selector,
         mut remaining: u32,
         per_pool: &mut BTreeMap<usize, u32>,
@@ -71,7 +71,7 @@ impl State<'_> {
                 .filter(|n| n.pool == p && selector.allows_type(n.instance) && selector.allows_capacity(n.capacity))
             {
                 while remaining > 0 && node.fits(pod) {
-                    node.place(pod);
+                    node.place(pod, held);
                     remaining -= 1;
                     *per_pool.entry(p).or_insert(0) += 1;
                     first_instance.get_or_insert(node.instance);
@@ -87,13 +87,14 @@ impl State<'_> {
         &mut self,
         deployment: &Deployment,
         fleet: &Fleet,
-        pod: &PodRequests,
+        (pod, held): (&PodRequests, PodOnNode),
         selector: &Selector,
     ) {
         let Some(warm) = fleet.warm_capacity.filter(|w| w.replicas > 0) else { return };
         let (mut per_pool, mut first) = (BTreeMap::new(), None);
         let wanted = warm.replicas.min(super::MAX_PODS);
-        let mut remaining = self.fill_static(deployment, fleet, pod, selector, wanted, &mut per_pool, &mut first);
+        let mut remaining =
+            self.fill_static(deployment, fleet, (pod, held), selector, wanted, &mut per_pool, &mut first);
         for p in 0..self.pools.len() {
             if remaining == 0 {
                 break;
@@ -107,7 +108,7 @@ impl State<'_> {
                 .filter(|n| n.pool == p && selector.allows_type(n.instance) && selector.allows_capacity(n.capacity))
             {
                 while remaining > 0 && node.fits(pod) {
-                    node.place(pod);
+                    node.place(pod, held);
                     remaining -= 1;
                 }
             }
@@ -118,7 +119,7 @@ impl State<'_> {
                     if !self.nodes[node].fits(pod) {
                         break;
                     }
-                    self.nodes[node].place(pod);
+                    self.nodes[node].place(pod, held);
                     remaining -= 1;
                 }
             }
