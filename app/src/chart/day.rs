@@ -502,9 +502,9 @@ pub fn DayChart(
             if n <= 12 {
                 h.raw(" open");
             }
-            h.raw("><summary>Events of the day (")
-                .text(&n.to_string())
-                .raw(")</summary><ul data-testid=\"day-events\" tabindex=\"0\" aria-label=\"Events of the simulated day\">");
+            h.raw("><summary>Events of the day (").text(&n.to_string()).raw(
+                ")</summary><ul data-testid=\"day-events\" tabindex=\"0\" aria-label=\"Events of the simulated day\">",
+            );
             for e in &d.events {
                 h.raw("<li data-testid=\"day-event\" data-kind=\"").text(e.kind);
                 h.raw("\" data-t-s=\"").text(&e.t_s.to_string()).raw("\"><span class=\"tf-day-event-time\">");
