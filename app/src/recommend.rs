@@ -17,6 +17,9 @@ use crate::store::{effect, now_ms, Notice, Store};
 
 /// The front as TTFT p99 (ms) against expected cost (USD/hour); the recommended point is highlighted.
 ///
+/// The Pareto front chart's height in CSS pixels.
+const FRONT_HEIGHT_CSS_PX: u32 = 300;
+
 /// Costs on the front span orders of magnitude (a few USD/hour to hundreds), so the cost axis is
 /// logarithmic. It is drawn as a linear axis over log10(cost) with its ticks placed at 1-2-5 values
 /// here ([`log_ticks`]), rather than with plotters' log coordinate, whose mesh code would be compiled
@@ -34,10 +37,11 @@ pub fn draw_front<DB: DrawingBackend>(
     let min_x = if min_x.is_finite() { min_x * 0.8 } else { 0.1 };
     let max_x = costs.fold(0.0_f64, f64::max).max(min_x * 2.0) * 1.25;
     let max_y = front.iter().map(|p| finite(p.ttft_p99_ms)).fold(0.0_f64, f64::max).max(1.0) * 1.15;
+    let px = |v: u32| style.px(v);
     let mut chart = ChartBuilder::on(&root)
-        .margin(12)
-        .x_label_area_size(36)
-        .y_label_area_size(60)
+        .margin(px(12))
+        .x_label_area_size(px(36))
+        .y_label_area_size(px(60))
         .build_cartesian_2d(min_x.log10()..max_x.log10(), 0.0..max_y)
         .map_err(|e| e.to_string())?;
     style
@@ -52,9 +56,10 @@ pub fn draw_front<DB: DrawingBackend>(
     for tick in log_ticks(min_x, max_x) {
         let x = tick.log10();
         chart.draw_series(LineSeries::new([(x, 0.0), (x, max_y)], style.grid)).map_err(|e| e.to_string())?;
-        let (px, py) = chart.backend_coord(&(x, 0.0));
-        root.draw(&PathElement::new([(px, py), (px, py + 5)], style.axis)).map_err(|e| e.to_string())?;
-        root.draw(&Text::new(format!("{tick}"), (px, py + 7), label_font.clone())).map_err(|e| e.to_string())?;
+        let (px_x, py) = chart.backend_coord(&(x, 0.0));
+        let (tick_len, gap) = (px(5) as i32, px(7) as i32);
+        root.draw(&PathElement::new([(px_x, py), (px_x, py + tick_len)], style.axis)).map_err(|e| e.to_string())?;
+        root.draw(&Text::new(format!("{tick}"), (px_x, py + gap), label_font.clone())).map_err(|e| e.to_string())?;
     }
     let points: Vec<(f64, f64)> = front
         .iter()
@@ -62,17 +67,19 @@ pub fn draw_front<DB: DrawingBackend>(
         .map(|p| (p.cost_usd_per_hour.log10(), finite(p.ttft_p99_ms)))
         .collect();
     chart
-        .draw_series(LineSeries::new(points.iter().copied(), line.stroke_width(2)))
+        .draw_series(LineSeries::new(points.iter().copied(), line.stroke_width(px(2))))
         .map_err(|e| e.to_string())?
         .label("Pareto front")
         .legend(move |(x, y)| Rectangle::new([(x, y - 4), (x + 10, y + 4)], line.filled()));
-    chart.draw_series(points.iter().map(|&(x, y)| Circle::new((x, y), 4, line.filled()))).map_err(|e| e.to_string())?;
+    chart
+        .draw_series(points.iter().map(|&(x, y)| Circle::new((x, y), px(4), line.filled())))
+        .map_err(|e| e.to_string())?;
     if let Some(p) =
         front.iter().find(|p| p.recommended && p.cost_usd_per_hour.is_finite() && p.cost_usd_per_hour > 0.0)
     {
         let (x, y) = (p.cost_usd_per_hour, finite(p.ttft_p99_ms));
         chart
-            .draw_series(std::iter::once(Circle::new((x.log10(), y), 8, pick.stroke_width(3))))
+            .draw_series(std::iter::once(Circle::new((x.log10(), y), px(8), pick.stroke_width(px(3)))))
             .map_err(|e| e.to_string())?
             .label(format!("recommended: {x:.2} USD/hour, {y:.0} ms"))
             .legend(move |(x, y)| Circle::new((x + 5, y), 5, pick.stroke_width(2)));
@@ -218,10 +225,12 @@ pub fn RecommendPanel() -> impl IntoView {
         let Some(element) = canvas.get() else { return };
         run.with(|r| {
             let Some(front) = r.as_ref().and_then(|r| r.result.as_ref().ok()).map(|rec| &rec.front) else { return };
-            let Some(backend) = plotters_canvas::CanvasBackend::with_canvas_object(element.clone()) else {
+            // Crisp at the screen's pixel ratio: the backing store is the CSS size times it.
+            let Some((element, scale)) = crate::chart::fit_canvas(element.clone(), FRONT_HEIGHT_CSS_PX) else { return };
+            let Some(backend) = plotters_canvas::CanvasBackend::with_canvas_object(element) else {
                 return;
             };
-            if let Err(e) = draw_front(backend.into_drawing_area(), front, &style) {
+            if let Err(e) = draw_front(backend.into_drawing_area(), front, &style.scaled(scale)) {
                 gloo::console::error!(format!("front chart: {e}"));
             }
         });
@@ -270,7 +279,7 @@ pub fn RecommendPanel() -> impl IntoView {
                 }.into_any()),
                 None => None,
             })}
-            <canvas node_ref=canvas width="760" height="300" data-testid="recommend-front-chart" class="tf-rec-chart"
+            <canvas node_ref=canvas width="760" height=FRONT_HEIGHT_CSS_PX data-testid="recommend-front-chart" class="tf-rec-chart tf-chart-canvas"
                 hidden=move || !has_front()
                 aria-label="Pareto front: TTFT p99 in milliseconds against expected cost in USD per hour; the recommended candidate is circled"></canvas>
             <ul class="tf-rec-candidates">

@@ -69,6 +69,21 @@ test('pin a plan as A, edit it into B: the table compares them with the CLI figu
   assert.ok(Math.abs(dayCost.a - a.simulated.cost_usd_per_day) < 0.01, `${dayCost.a} vs ${a.simulated.cost_usd_per_day}`);
   await screenshot(page, 'compare-1440x900-light');
 
+  // Both days on the same charts: A's lines dashed over B's, in the read-out with A's own figures
+  // (A is the quickstart, simulated like `tokenfleet simulate` does it).
+  const chart = page.getByTestId('sim-chart');
+  await page.waitForFunction(() => document.querySelector('[data-testid=sim-chart]')?.dataset.compare === 'true');
+  const simA = JSON.parse(tokenfleet('simulate', 'examples/quickstart.yaml', '--step', '2s', '--series-step', '300s')).series;
+  await chart.focus();
+  await page.keyboard.press('End');
+  const last = simA.t_s.length - 1;
+  const shown = (v) => (Math.abs(v) >= 100 || Number.isInteger(v) ? v.toFixed(0) : v.toFixed(2));
+  const readout = await page.getByTestId('chart-tooltip').textContent();
+  assert.ok(readout.includes(`A: cost: ${shown(simA.cost_usd_cumulative[last])} USD`), readout);
+  assert.ok(readout.includes(`A: nodes, all pools: ${simA.nodes[last]} nodes`), readout);
+  await page.keyboard.press('Escape');
+  await screenshot(page, 'compare-days-1440x900-light');
+
   // A reload keeps A (storage); the share link carries both plans to another browser.
   const link = await board.shareLink();
   assert.match(link, /#plan=1\.[A-Za-z0-9_-]+&compare=1\.[A-Za-z0-9_-]+$/);
@@ -90,6 +105,7 @@ test('pin a plan as A, edit it into B: the table compares them with the CLI figu
   await page.waitForFunction((v) => document.querySelector('[data-testid=total-cost-usd-per-hour]')?.dataset.value === v, current);
   await page.getByTestId('compare-clear').click();
   assert.equal(await page.getByTestId('compare-table').count(), 0);
+  await page.waitForFunction(() => document.querySelector('[data-testid=sim-chart]')?.dataset.compare === 'false');
   await page.reload();
   await page.getByTestId('compare-pin').waitFor();
   assert.equal(await page.getByTestId('compare-table').count(), 0);

@@ -121,3 +121,23 @@ test('an SLO no configuration can meet gives a clear message, not a crash', asyn
   assert.deepEqual(problems.consoleErrors, []);
   await context.close();
 });
+
+test('the Pareto front is crisp at 2× pixels: its backing store is its CSS size times the ratio', async () => {
+  const { page, problems, context } = await openPage(browser, server.url, { width: 1280, height: 800 }, { deviceScaleFactor: 2 });
+  const planner = new PlannerPage(page);
+  await planner.open(server.url);
+  await page.getByTestId('recommend-run').click();
+  await page.getByTestId('recommend-explanation').waitFor({ timeout: 120_000 });
+  const chart = page.getByTestId('recommend-front-chart');
+  await chart.waitFor({ state: 'visible' });
+  await page.waitForFunction(() => {
+    const c = document.querySelector('[data-testid=recommend-front-chart]');
+    return c && c.width === Math.round(c.clientWidth * 2);
+  });
+  const size = await chart.evaluate((c) => ({ width: c.width, height: c.height, cssWidth: c.clientWidth, cssHeight: c.clientHeight }));
+  assert.equal(size.height, size.cssHeight * 2, JSON.stringify(size));
+  assert.ok(size.cssWidth > 300, JSON.stringify(size));
+  assert.deepEqual(problems.pageErrors, []);
+  assert.deepEqual(problems.consoleErrors, []);
+  await context.close();
+});

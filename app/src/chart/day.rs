@@ -52,6 +52,8 @@ pub struct Panel {
     pub lines: Vec<(String, Vec<f64>)>,
     pub stacked: bool,
     pub limits: Vec<(String, f64)>,
+    /// The plan pinned as A, on the same axes: dashed lines, never stacked.
+    pub pinned: Vec<(String, Vec<f64>)>,
 }
 
 /// What the day chart draws, prepared once per simulation.
@@ -72,11 +74,19 @@ impl PartialEq for DayData {
 }
 
 impl DayData {
-    pub fn new(t: &Timeline, slos: &[SloLine]) -> DayData {
+    /// The day of `t`, with `pinned` (the plan pinned as A, simulated on the same traffic) drawn
+    /// over it when there is one.
+    pub fn new(t: &Timeline, slos: &[SloLine], pinned: Option<&Timeline>) -> DayData {
         let s = &t.series;
         let f = |v: &[u32]| v.iter().map(|x| *x as f64).collect::<Vec<_>>();
-        let panel =
-            |title: &str, unit, lines, stacked| Panel { title: title.into(), unit, lines, stacked, limits: vec![] };
+        let panel = |title: &str, unit, lines, stacked| Panel {
+            title: title.into(),
+            unit,
+            lines,
+            stacked,
+            limits: vec![],
+            pinned: vec![],
+        };
         let mut panels = vec![
             panel(
                 "Requests vs served",
@@ -115,6 +125,26 @@ impl DayData {
                 .map(|l| (format!("SLO p{} ≤ {} ms", l.percentile, l.limit_ms), l.limit_ms))
                 .collect();
             panels.push(p);
+        }
+        if let Some(a) = pinned {
+            let sa = &a.series;
+            let fixed: [Vec<(String, Vec<f64>)>; 4] = [
+                vec![("A: served".into(), sa.served_rate.clone())],
+                vec![("A: ready".into(), f(&sa.replicas_ready))],
+                vec![("A: nodes, all pools".into(), f(&sa.nodes))],
+                vec![("A: cost".into(), sa.cost_usd_cumulative.clone())],
+            ];
+            for (p, lines) in panels.iter_mut().zip(fixed) {
+                p.pinned = lines;
+            }
+            for p in panels.iter_mut().skip(4) {
+                let m = METRICS.iter().position(|m| p.title.starts_with(m)).unwrap_or(0);
+                p.pinned = sa
+                    .deployments
+                    .iter()
+                    .map(|(name, d)| (format!("A: {name}"), [&d.ttft_p95_ms, &d.tpot_p95_ms, &d.e2e_p95_ms][m].clone()))
+                    .collect();
+            }
         }
         let rows = (0..KINDS.len()).filter(|k| t.events.iter().any(|e| e.kind == KINDS[*k].0)).collect();
         DayData {
@@ -230,8 +260,16 @@ pub fn draw_day<DB: DrawingBackend>(
                 .collect();
             layers.push((name.as_str(), layer));
         }
+        let pinned: Vec<(&str, Vec<(f64, f64)>)> = p
+            .pinned
+            .iter()
+            .map(|(name, values)| {
+                (name.as_str(), (first..=last).filter_map(|i| Some((data.t_s[i] / 3600.0, *values.get(i)?))).collect())
+            })
+            .collect();
         let max = layers
             .iter()
+            .chain(&pinned)
             .flat_map(|(_, l)| l.iter().map(|p| p.1))
             .chain(p.limits.iter().map(|l| l.1))
             .fold(0.0_f64, f64::max)
@@ -271,6 +309,15 @@ pub fn draw_day<DB: DrawingBackend>(
             .label(name)
             .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], color.filled()));
         }
+        // A's lines dashed, in the series colours from the last one back (B's first lines keep theirs).
+        for (j, (name, line)) in pinned.into_iter().enumerate() {
+            let color = style.color(style.series.len() - 1 - j % style.series.len());
+            chart
+                .draw_series(DashedLineSeries::new(line, px(6), px(4), color.stroke_width(px(2))))
+                .map_err(|e| e.to_string())?
+                .label(name)
+                .legend(move |(x, y)| PathElement::new([(x, y), (x + 12, y)], color.stroke_width(2)));
+        }
         for (label, limit) in &p.limits {
             let color = style.text;
             chart
@@ -301,7 +348,7 @@ fn readout(data: &DayData, i: usize) -> (String, Vec<String>) {
     let t = data.t_s.get(i).copied().unwrap_or(0.0);
     let mut rows = Vec::new();
     for p in &data.panels {
-        for (name, values) in &p.lines {
+        for (name, values) in p.lines.iter().chain(&p.pinned) {
             if let Some(v) = values.get(i) {
                 let what = if p.title.contains("p95") {
                     format!("{} {name}", &p.title[..p.title.find(" per").unwrap_or(0)])
@@ -533,6 +580,7 @@ pub fn DayChart(
         </div>
         <div class="tf-chart-wrap">
             <canvas node_ref=canvas class="tf-chart-canvas" data-testid="sim-chart" tabindex="0"
+                data-compare=move || data.with(|d| d.as_ref().is_some_and(|d| d.panels.iter().any(|p| !p.pinned.is_empty())).to_string())
                 data-draw-ms=move || draw_ms.get().map(|m| m.to_string()).unwrap_or_default()
                 data-window-start-s=move || window().0.to_string()
                 data-window-end-s=move || window().1.to_string()

@@ -20,7 +20,7 @@ use plotters::style::TextStyle;
 use tokenfleet_core::curves::{latency_vs_throughput, DeploymentCurves};
 use tokenfleet_core::edit::{compare_instance_types, normalize_trace_csv};
 use tokenfleet_core::place::Outcome;
-use tokenfleet_core::plan::TraceRef;
+use tokenfleet_core::plan::{Plan, TraceRef};
 use tokenfleet_core::sim::{self, PlanInputs, Profile, SimOptions, Timeline};
 
 use wasm_bindgen::JsCast;
@@ -467,9 +467,14 @@ pub fn ChartsPanel() -> impl IntoView {
     });
     // The simulated day and the comparison: a moment after the last edit.
     let pending = Rc::new(Cell::new(None::<i32>));
+    // The plan pinned as A, simulated on the same traffic once per pin and profile (its day is drawn
+    // dashed over the current one's).
+    let pinned_day = Rc::new(std::cell::RefCell::new(None::<(Plan, Profile, Option<std::sync::Arc<Timeline>>)>));
     effect(move |_| {
         let plan = store.plan.get();
+        let pinned = store.compare.get();
         let profile = profile.with(|p| Profile::parse(p)).unwrap_or(Profile::DiurnalWithSpikes);
+        let pinned_day = pinned_day.clone();
         if let Some(id) = pending.take() {
             window().clear_timeout_with_handle(id);
         }
@@ -478,13 +483,25 @@ pub fn ChartsPanel() -> impl IntoView {
             done.set(None);
             let start = now_ms();
             // No trace here: core replays the plan's inline trace, else the profile.
-            let inputs = PlanInputs { profile, ..PlanInputs::for_plan(&plan) };
+            let inputs = PlanInputs { profile: profile.clone(), ..PlanInputs::for_plan(&plan) };
             let options = SimOptions { step_s: 2.0, series_step_s: 300.0, ..SimOptions::default() };
             let timeline = sim::from_plan(&plan, &inputs)
                 .and_then(|scenario| sim::simulate(&scenario, &options))
                 .map(std::sync::Arc::new)
                 .map_err(|e| e.to_string());
             let sim_ms = now_ms() - start;
+            let pinned = pinned.map(|a| {
+                let mut cache = pinned_day.borrow_mut();
+                if !matches!(&*cache, Some((p, f, _)) if *p == a && *f == profile) {
+                    let inputs = PlanInputs { profile: profile.clone(), ..PlanInputs::for_plan(&a) };
+                    let day = sim::from_plan(&a, &inputs)
+                        .and_then(|scenario| sim::simulate(&scenario, &options))
+                        .ok()
+                        .map(std::sync::Arc::new);
+                    *cache = Some((a, profile, day));
+                }
+                cache.as_ref().and_then(|c| c.2.clone())
+            });
             if let Some(shared) = shared_day {
                 shared.0.set(timeline.as_ref().ok().map(|t| tokenfleet_core::topology::DaySamples::of(t)));
             }
@@ -497,7 +514,12 @@ pub fn ChartsPanel() -> impl IntoView {
                 .iter()
                 .map(|s| SloLine { metric: s.metric as usize, percentile: s.percentile, limit_ms: s.limit_ms })
                 .collect();
-            day_data.set(timeline.as_ref().ok().map(|t| std::sync::Arc::new(DayData::new(t, &slos))));
+            day_data.set(
+                timeline
+                    .as_ref()
+                    .ok()
+                    .map(|t| std::sync::Arc::new(DayData::new(t, &slos, pinned.flatten().as_deref()))),
+            );
             background.set(Some(Background { timeline, slos, sim_ms, comparison, curves }));
         });
         let id = window().set_timeout_with_callback_and_timeout_and_arguments_0(run.unchecked_ref(), 120).ok();
