@@ -86,7 +86,7 @@ test('a trace is kept in the plan: one undoable action, autosaved, in the share 
   await simulatedAgain(page, profileSummary);
   const traceFigures = await simFigures(page);
   assert.notEqual(traceFigures, profileFigures);
-  await page.getByTestId('charts-panel').screenshot({ path: 'tests/e2e/artifacts/charts-trace.png' });
+  await page.getByTestId('charts-panel').screenshot({ path: join(ARTIFACTS, 'charts-trace.png') });
   assert.equal(await page.getByTestId('traffic-profile').isDisabled(), true, 'the trace replaces the profile');
 
   // The plan download carries the trace as a readable YAML block.
@@ -173,7 +173,7 @@ test('a plan naming a trace file says the browser cannot read it and simulates t
   await page.getByTestId('trace-file-note').waitFor();
   assert.match(await page.getByTestId('trace-file-note').textContent(), /traces\/day\.csv.*cannot open.*uses the profile/);
   assert.match(await traceSummary(page), /trace file/);
-  await page.getByTestId('trace').screenshot({ path: 'tests/e2e/artifacts/charts-trace-file.png' });
+  await page.getByTestId('trace').screenshot({ path: join(ARTIFACTS, 'charts-trace-file.png') });
   await useTrace(page, 't_s,requests_per_s\n0,1\n3600,4\n');
   assert.equal(await page.getByTestId('trace-file-note').count(), 0, 'the inline trace replaces the file');
   assert.match(await traceSummary(page), /2 rows/);
@@ -212,8 +212,8 @@ test('every chart follows the theme: dark backgrounds in dark mode, light in lig
     const rgb = await pixel(page, id);
     assert.ok(isDark(rgb), `${id}: background ${rgb} in the dark theme`);
   }
-  await page.getByTestId('charts-panel').screenshot({ path: 'tests/e2e/artifacts/charts-dark.png' });
-  await page.getByTestId('recommend-panel').screenshot({ path: 'tests/e2e/artifacts/charts-recommend-dark.png' });
+  await page.getByTestId('charts-panel').screenshot({ path: join(ARTIFACTS, 'charts-dark.png') });
+  await page.getByTestId('recommend-panel').screenshot({ path: join(ARTIFACTS, 'charts-recommend-dark.png') });
 
   // The toolbar's button switches to light: every chart is redrawn on white.
   await page.getByTestId('theme-toggle').click();
@@ -225,7 +225,7 @@ test('every chart follows the theme: dark backgrounds in dark mode, light in lig
     }, [id]);
     assert.ok(isWhite(await pixel(page, id)), id);
   }
-  await page.getByTestId('charts-panel').screenshot({ path: 'tests/e2e/artifacts/charts-light.png' });
+  await page.getByTestId('charts-panel').screenshot({ path: join(ARTIFACTS, 'charts-light.png') });
   // Chosen by hand, the theme no longer follows the system preference.
   await page.emulateMedia({ colorScheme: 'light' });
   await page.emulateMedia({ colorScheme: 'dark' });
@@ -284,7 +284,7 @@ test('latency vs throughput covers every deployment, one panel each; a disaggreg
     return [count(0), count(canvas.height / 2)];
   });
   assert.ok(inked[0] > 100 && inked[1] > 100, `blue curve pixels per panel: ${inked}`);
-  await chart.screenshot({ path: 'tests/e2e/artifacts/charts-latency-two-deployments.png' });
+  await chart.screenshot({ path: join(ARTIFACTS, 'charts-latency-two-deployments.png') });
 
   await page.getByTestId('template').selectOption('disaggregated');
   await page.waitForFunction(() => document.querySelector('[data-testid=latency-chart]')?.dataset.deployments === 'rag-70b');

@@ -4,7 +4,8 @@
 // of the card in both themes and on a narrow screen (tests/e2e/artifacts/stages-*.png).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { serveStatic, launchBrowser, tokenfleet, openPlanner, closeClean as clean } from './support.mjs';
+import { join } from 'node:path';
+import { serveStatic, launchBrowser, tokenfleet, openPlanner, closeClean as clean, ARTIFACTS } from './support.mjs';
 
 let server;
 let browser;
@@ -163,9 +164,9 @@ test('switching serving mode shows and hides the stages; screenshots of the card
     assert.equal(await tp.getAttribute('placeholder'), '4 (inherited)');
     assert.equal(await board.exportYaml(), before, 'the deployment also runs 4 devices per replica');
     assert.match(await page.getByTestId('undo').getAttribute('title'), /Set prefill tensor parallelism/);
-    await card.screenshot({ path: `tests/e2e/artifacts/stages-card-${label}-light.png` });
+    await card.screenshot({ path: join(ARTIFACTS, `stages-card-${label}-light.png`) });
     await page.getByRole('button', { name: /Dark|Light/ }).click();
-    await card.screenshot({ path: `tests/e2e/artifacts/stages-card-${label}-dark.png` });
+    await card.screenshot({ path: join(ARTIFACTS, `stages-card-${label}-dark.png`) });
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     assert.ok(overflow <= 0, `${label}: page scrolls sideways by ${overflow}px`);
     await card.getByTestId('deployment-mode').selectOption('monolithic');
