@@ -226,6 +226,28 @@ pub fn plan_text(plan: &Plan, outcome: &place::Outcome) -> String {
         s.devices, s.nodes, s.cost_usd_per_hour, s.reserved_usd_per_hour, s.marginal_usd_per_hour
     );
     let _ = writeln!(out, "  prices: {}", outcome.prices.note);
+    if let Some(c) = &s.commitments {
+        let _ = writeln!(
+            out,
+            "  commitments: {:.2} USD/hour in fees cover {:.2} USD/hour of on-demand usage ({:.2} unused): {} {:.2} USD/hour",
+            c.fees_usd_per_hour,
+            c.covered_on_demand_usd_per_hour,
+            c.unused_usd_per_hour,
+            if c.savings_usd_per_hour >= 0.0 { "saves" } else { "costs" },
+            c.savings_usd_per_hour.abs()
+        );
+        for item in &c.items {
+            let _ = writeln!(
+                out,
+                "    {} {}: {:.2} of {:.2} USD/hour used, rates for {} instance type(s)",
+                item.kind.as_str(),
+                item.name,
+                item.used_usd_per_hour,
+                item.fee_usd_per_hour,
+                item.instance_types
+            );
+        }
+    }
     if s.warm_devices > 0 {
         let _ =
             writeln!(out, "  warm capacity: {} devices held for bursts (in the nodes and the cost)", s.warm_devices);
@@ -280,10 +302,11 @@ pub fn plan_text(plan: &Plan, outcome: &place::Outcome) -> String {
         for n in &p.nodes {
             let _ = writeln!(
                 out,
-                "    {} × {} ({}) at {:.4} USD/hour each, {} pods",
+                "    {} × {} ({}{}) at {:.4} USD/hour each, {} pods",
                 n.count,
                 n.instance_type,
                 n.capacity_type.as_str(),
+                if n.committed > 0.0 { format!(", {} under commitments", n.committed) } else { String::new() },
                 n.usd_per_hour_each,
                 n.pods
             );

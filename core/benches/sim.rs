@@ -132,6 +132,7 @@ fn scenario() -> Scenario {
         metrics_outages: vec![],
         prices: None,
         node_autoscaler: NodeAutoscaler::Karpenter,
+        commitments: vec![],
     }
 }
 

@@ -5,6 +5,7 @@
 //! embedded with `include_str!` and parsed once, on first use, into `'static` tables.
 
 pub mod accelerators;
+pub mod billing;
 pub mod instances;
 pub mod models;
 pub mod price_import;

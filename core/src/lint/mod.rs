@@ -70,6 +70,12 @@ pub const RULES: &[(&str, Severity, &str)] = &[
         Severity::Warning,
         "eksctl or Cluster Autoscaler setting Karpenter does differently (imported with a change, or not)",
     ),
+    (
+        "TF056",
+        Severity::Warning,
+        "Savings Plan or Reserved Instance that covers nothing the NodePools launch on demand",
+    ),
+    ("TF057", Severity::Info, "Savings Plan or Reserved Instance mostly unused at the placement's hour"),
 ];
 
 /// Lints plan text; findings carry the line of their field.

@@ -432,6 +432,7 @@ pub fn lint_plan_with(plan: &Plan, outcome: &place::Outcome) -> Vec<Finding> {
             "allow instance types that fit, raise limits, or add tolerations",
         );
     }
+    lint_commitments(plan, outcome, &mut out);
     super::dynamic::lint_dynamic(plan, outcome, &mut out);
     super::dynamic::lint_node_cache(plan, outcome, &mut out);
     super::dynamic::lint_placeholders(plan, &mut out);
@@ -487,4 +488,57 @@ fn unsupported_precision(
         deployment.precision,
         names.into_iter().collect::<Vec<_>>().join(", ")
     ))
+}
+
+/// TF056: a Savings Plan or Reserved Instance that covers nothing the NodePools launch on demand (a
+/// Savings Plan without rates in the overlay, a Reserved Instance of a type no pool allows); TF057:
+/// one mostly unused at the placement's hour.
+fn lint_commitments(plan: &Plan, outcome: &place::Outcome, out: &mut Vec<Finding>) {
+    let rates = plan.commitment_rates();
+    let on_demand_types: Vec<&str> = plan
+        .spec
+        .node_pools
+        .iter()
+        .filter(|p| p.capacity_types.iter().any(|c| *c != CapacityType::Spot))
+        .flat_map(pool_instance_types)
+        .map(|t| t.name.as_str())
+        .collect();
+    let used = outcome.summary.commitments.as_ref().map(|c| c.items.as_slice()).unwrap_or_default();
+    for (i, (c, r)) in plan.spec.commitments.iter().zip(&rates).enumerate() {
+        let path = format!("spec.commitments[{i}]");
+        let kind = match c.kind {
+            plan::CommitmentKind::SavingsPlan => "Savings Plan",
+            plan::CommitmentKind::ReservedInstance => "Reserved Instance",
+        };
+        if !r.rates.iter().any(|(t, _)| on_demand_types.contains(&t.as_str())) {
+            let why = if r.rates.is_empty() {
+                "the price overlay (spec.prices) holds no rate of its plan type, term and payment option".to_string()
+            } else {
+                "no NodePool launches its instance types on demand".to_string()
+            };
+            out.push(Finding::new(
+                "TF056",
+                Severity::Warning,
+                path,
+                format!("{kind} {} covers nothing in this plan ({why}); its {:.2} USD/hour is paid anyway", c.name, r.fee_usd_per_hour),
+                "import its rates (`aws savingsplans describe-savings-plans-offering-rates`, `tokenfleet prices import`), or allow its instance types on demand in a NodePool",
+            ));
+        } else if let Some(u) =
+            used.get(i).filter(|u| u.fee_usd_per_hour > 0.0 && u.used_usd_per_hour < 0.5 * u.fee_usd_per_hour)
+        {
+            out.push(Finding::new(
+                "TF057",
+                Severity::Info,
+                path,
+                format!(
+                    "{kind} {} is {:.0} % unused at the placement's hour: {:.2} of {:.2} USD/hour covers usage",
+                    c.name,
+                    100.0 * (1.0 - u.used_usd_per_hour / u.fee_usd_per_hour),
+                    u.used_usd_per_hour,
+                    u.fee_usd_per_hour
+                ),
+                "prefer its instance types (NodePool weights, a NodeOverlay price), or see the simulated day's unused commitment",
+            ));
+        }
+    }
 }

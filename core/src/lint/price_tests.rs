@@ -49,3 +49,47 @@ fn tf003_uses_the_plans_price_overlay() {
     moved.entries.get_mut("g6.xlarge").unwrap().insert("us-west-2".into(), rates);
     assert!(tf003(&plan).is_empty());
 }
+
+/// TF056: a Savings Plan the overlay holds no rates for covers nothing (and says why), until the
+/// overlay has them; TF057: Reserved Instances far beyond the fleet are mostly unused.
+#[test]
+fn commitments_that_cover_nothing_or_little_are_named() {
+    use crate::plan::{Commitment, CommitmentKind};
+    let mut plan = parse_plan(crate::examples::example("quickstart").unwrap()).unwrap();
+    let sp = Commitment {
+        name: "compute-1y".to_string(),
+        kind: CommitmentKind::SavingsPlan,
+        plan_type: Some("Compute".to_string()),
+        instance_family: None,
+        term_years: Some(1),
+        payment_option: Some("No Upfront".to_string()),
+        instance_type: None,
+        count: None,
+        usd_per_hour: 1.0,
+    };
+    plan.spec.commitments = vec![sp];
+    let findings = super::lint_plan(&plan);
+    let f = findings.iter().find(|f| f.code == "TF056").expect("TF056 without rates");
+    assert!(f.message.contains("holds no rate") && f.path == "spec.commitments[0]", "{f:?}");
+    let overlay = "date: 2026-12-01\nsources: []\nentries:\n  g6e.xlarge:\n    us-east-1:\n      savingsPlans:\n        - {planType: Compute, termYears: 1, paymentOption: No Upfront, usdPerHour: 1.25}\n";
+    plan.spec.prices = Some(PriceOverlay::from_text("o.yaml", overlay).unwrap());
+    assert!(!super::lint_plan(&plan).iter().any(|f| f.code == "TF056" || f.code == "TF057"));
+
+    plan.spec.commitments[0] = Commitment {
+        name: "ri-g6e".to_string(),
+        kind: CommitmentKind::ReservedInstance,
+        plan_type: None,
+        payment_option: None,
+        instance_type: Some("g6e.xlarge".to_string()),
+        count: Some(20),
+        usd_per_hour: 1.2,
+        ..plan.spec.commitments[0].clone()
+    };
+    let findings = super::lint_plan(&plan);
+    let f = findings.iter().find(|f| f.code == "TF057").expect("TF057 for 20 RIs under 2 nodes");
+    assert!(f.message.contains("90 % unused"), "{}", f.message);
+    // Of a type no pool launches on demand: covers nothing.
+    plan.spec.commitments[0].instance_type = Some("p5.48xlarge".to_string());
+    let findings = super::lint_plan(&plan);
+    assert!(findings.iter().any(|f| f.code == "TF056" && f.message.contains("no NodePool")), "{findings:?}");
+}

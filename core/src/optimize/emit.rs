@@ -146,6 +146,8 @@ pub(super) fn build_plan(input: &OptimizeInput, c: &Candidate) -> Plan {
             node_pools,
             node_classes,
             prices: base.spec.prices.clone(),
+            // The account's Savings Plans and Reserved Instances bill the recommended plan too.
+            commitments: base.spec.commitments.clone(),
             // The recommended NodePools are new: the node groups follow them (one per pool, type and
             // capacity type) while Cluster Autoscaler's settings stay.
             cluster_autoscaler: base

@@ -23,7 +23,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::catalog::{self, CapacityType, InstanceType};
+use crate::catalog::{self, billing, CapacityType, InstanceType};
 use crate::plan::{Deployment, Fleet, NodePool, Plan};
 
 /// Most pods one plan places (beyond, pods are reported unplaced).
@@ -64,7 +64,8 @@ pub struct Summary {
     /// Accelerator devices requested by the placed pods.
     pub devices: u32,
     pub nodes: u32,
-    /// Reserved fixed cost plus marginal cost.
+    /// What the hour is billed: reserved fixed cost plus marginal cost at list, less the list value of
+    /// the usage Savings Plans and Reserved Instances cover, plus their fees.
     pub cost_usd_per_hour: f64,
     /// Capacity reservations in the plan, paid whether used or not (at the on-demand rate).
     pub reserved_usd_per_hour: f64,
@@ -77,10 +78,116 @@ pub struct Summary {
     /// not in `devices`, in the pools' `devices_used`.
     #[serde(skip_serializing_if = "is_zero")]
     pub warm_devices: u32,
+    /// How the plan's Savings Plans and Reserved Instances (`spec.commitments`) bill this hour; absent
+    /// without commitments.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub commitments: Option<CommitmentsSummary>,
+}
+
+/// Savings Plans and Reserved Instances over an hour of usage.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CommitmentsSummary {
+    /// Paid every hour, used or not.
+    pub fees_usd_per_hour: f64,
+    /// The on-demand value of the usage they cover.
+    pub covered_on_demand_usd_per_hour: f64,
+    /// Fees that cover nothing this hour.
+    pub unused_usd_per_hour: f64,
+    /// List cost less billed cost (negative when they cost more than they cover).
+    pub savings_usd_per_hour: f64,
+    pub items: Vec<CommitmentUse>,
+}
+
+/// One commitment's hour.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CommitmentUse {
+    pub name: String,
+    pub kind: crate::plan::CommitmentKind,
+    pub fee_usd_per_hour: f64,
+    /// The part of the fee that covered usage.
+    pub used_usd_per_hour: f64,
+    /// Instance types it has a committed rate for (a Savings Plan: those of the overlay's rates).
+    pub instance_types: usize,
+}
+
+/// The summary of a bill, for a plan with commitments.
+pub fn commitments_summary(plan: &Plan, bill: &billing::Bill) -> Option<CommitmentsSummary> {
+    if plan.spec.commitments.is_empty() {
+        return None;
+    }
+    let rates = plan.commitment_rates();
+    Some(CommitmentsSummary {
+        fees_usd_per_hour: round_cents(bill.fees_usd_per_hour),
+        covered_on_demand_usd_per_hour: round_cents(bill.covered_list_usd_per_hour),
+        unused_usd_per_hour: round_cents(bill.unused_usd_per_hour),
+        savings_usd_per_hour: round_cents(bill.savings_usd_per_hour()),
+        items: plan
+            .spec
+            .commitments
+            .iter()
+            .zip(&rates)
+            .zip(&bill.used_usd_per_hour)
+            .map(|((c, r), used)| CommitmentUse {
+                name: c.name.clone(),
+                kind: c.kind,
+                fee_usd_per_hour: round_cents(r.fee_usd_per_hour),
+                used_usd_per_hour: round_cents(*used),
+                instance_types: r.rates.len(),
+            })
+            .collect(),
+    })
+}
+
+/// One usage line of placement's bill: an instance type and how it runs.
+#[derive(Debug, Clone, PartialEq)]
+struct UsageKey {
+    instance_type: String,
+    capacity: CapacityType,
+    /// Capacity Blocks (not covered by commitments) apart from ODCRs.
+    capacity_block: bool,
+}
+
+/// The hour's bill for the placement: the reservations (ODCR instances are on-demand usage whether
+/// used or not; Capacity Blocks are not eligible) and the spot and on-demand nodes launched.
+fn bill_hour(plan: &Plan, state: &State) -> (billing::Bill, Vec<(UsageKey, f64, f64)>) {
+    let mut lines: Vec<(UsageKey, f64, f64)> = Vec::new();
+    let mut add = |key: UsageKey, count: f64, each: f64| match lines.iter_mut().find(|(k, ..)| *k == key) {
+        Some(line) => line.1 += count,
+        None => lines.push((key, count, each)),
+    };
+    for r in plan.spec.node_classes.iter().flat_map(|c| &c.capacity_reservations) {
+        let each = plan.price(&r.instance_type, CapacityType::OnDemand).map_or(0.0, |p| p.usd_per_hour);
+        let key = UsageKey {
+            instance_type: r.instance_type.clone(),
+            capacity: CapacityType::Reserved,
+            capacity_block: r.is_capacity_block(),
+        };
+        add(key, f64::from(r.count), each);
+    }
+    for n in state.nodes.iter().filter(|n| n.capacity != CapacityType::Reserved) {
+        let key = UsageKey { instance_type: n.instance.name.clone(), capacity: n.capacity, capacity_block: false };
+        add(key, 1.0, n.usd_per_hour);
+    }
+    let usage: Vec<billing::Usage> = lines
+        .iter()
+        .map(|(k, count, each)| billing::Usage {
+            instance_type: &k.instance_type,
+            count: *count,
+            usd_per_hour_each: *each,
+            eligible: k.capacity == CapacityType::OnDemand
+                || (k.capacity == CapacityType::Reserved && !k.capacity_block),
+        })
+        .collect();
+    let bill = billing::bill(&plan.commitment_rates(), &usage);
+    (bill, lines)
 }
 
 fn is_zero(n: &u32) -> bool {
     *n == 0
+}
+
+fn is_zero_f64(n: &f64) -> bool {
+    *n == 0.0
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -127,6 +234,10 @@ pub struct NodeGroup {
     /// What one more node-hour costs (0 for reserved capacity, which is paid anyway).
     pub marginal_usd_per_hour_each: f64,
     pub pods: u32,
+    /// How many of the group's nodes Savings Plans and Reserved Instances cover (billed at their
+    /// committed rate; fractional when a Savings Plan's commitment runs out part-way).
+    #[serde(skip_serializing_if = "is_zero_f64")]
+    pub committed: f64,
     /// Per node of the group, the pods on it in the order they were placed (for the topology view;
     /// not part of the JSON contract).
     #[serde(skip)]
@@ -535,7 +646,9 @@ pub fn evaluate(plan: &Plan) -> Outcome {
             }
         }
     }
-    let pool_outcomes: Vec<PoolOutcome> = (0..state.pools.len()).map(|i| pool_outcome(&state, i)).collect();
+    let (bill, usage_keys) = bill_hour(plan, &state);
+    let pool_outcomes: Vec<PoolOutcome> =
+        (0..state.pools.len()).map(|i| pool_outcome(&state, i, &bill, &usage_keys)).collect();
     let reserved_usd_per_hour: f64 = plan
         .spec
         .node_classes
@@ -545,7 +658,8 @@ pub fn evaluate(plan: &Plan) -> Outcome {
         .sum();
     let marginal_usd_per_hour: f64 =
         state.nodes.iter().filter(|n| n.capacity != CapacityType::Reserved).map(|n| n.usd_per_hour).sum();
-    let cost = reserved_usd_per_hour + marginal_usd_per_hour;
+    // Without commitments the bill is the list: reserved plus marginal.
+    let cost = bill.usd_per_hour;
     let w = &plan.spec.workload;
     let tokens_per_hour =
         w.requests_per_second.baseline * (w.input_tokens.mean + w.output_tokens.mean).max(0.0) * 3600.0;
@@ -559,6 +673,7 @@ pub fn evaluate(plan: &Plan) -> Outcome {
             .then(|| round_to(cost / (tokens_per_hour / 1e6), 4)),
         unplaced_pods: unplaced.iter().map(|u| u.replicas).sum(),
         warm_devices: state.warm_devices,
+        commitments: commitments_summary(plan, &bill),
     };
     let after_reservations_end = after_reservations_end(plan);
     Outcome { summary, deployments, pools: pool_outcomes, unplaced, after_reservations_end, prices: plan.prices_used() }
@@ -617,18 +732,32 @@ fn no_fit_reason(state: &State, pool_index: usize, pod: &PodRequests) -> String 
     )
 }
 
-fn pool_outcome(state: &State, i: usize) -> PoolOutcome {
+fn pool_outcome(state: &State, i: usize, bill: &billing::Bill, lines: &[(UsageKey, f64, f64)]) -> PoolOutcome {
     let pool = state.pools[i];
     let mut groups: Vec<NodeGroup> = Vec::new();
     let (mut used, mut free, mut cost) = (0u32, 0u32, 0.0f64);
+    // A node's share of its usage line's bill, and of the line's instances commitments cover.
+    let share = |node: &Node| {
+        let line =
+            lines.iter().position(|(k, ..)| k.instance_type == node.instance.name && k.capacity == node.capacity);
+        match line {
+            Some(l) if lines[l].1 > 0.0 => {
+                let b = &bill.lines[l];
+                (b.usd_per_hour / lines[l].1, b.covered / lines[l].1)
+            }
+            _ => (node.usd_per_hour, 0.0),
+        }
+    };
     for node in state.nodes.iter().filter(|n| n.pool == i) {
         used += node.instance.accelerator_count - node.free_devices;
         free += node.free_devices;
-        cost += node.usd_per_hour;
+        let (billed, covered) = share(node);
+        cost += billed;
         match groups.iter_mut().find(|g| g.instance_type == node.instance.name && g.capacity_type == node.capacity) {
             Some(g) => {
                 g.count += 1;
                 g.pods += node.pods;
+                g.committed += covered;
                 g.pods_by_node.push(node.held.clone());
             }
             None => groups.push(NodeGroup {
@@ -642,9 +771,13 @@ fn pool_outcome(state: &State, i: usize) -> PoolOutcome {
                     node.usd_per_hour
                 },
                 pods: node.pods,
+                committed: covered,
                 pods_by_node: vec![node.held.clone()],
             }),
         }
+    }
+    for g in &mut groups {
+        g.committed = round_to(g.committed, 3);
     }
     groups.sort_by(|a, b| a.capacity_type.cmp(&b.capacity_type).then_with(|| a.instance_type.cmp(&b.instance_type)));
     let headroom = pool

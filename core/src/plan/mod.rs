@@ -19,7 +19,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use crate::catalog::{CapacityType, Price, PriceBook, PriceOverlay, PricesUsed};
+use crate::catalog::{billing, CapacityType, Price, PriceBook, PriceOverlay, PricesUsed};
 
 pub const API_VERSION: &str = "tokenfleet.dev/v1alpha1";
 pub const KIND: &str = "Plan";
@@ -60,6 +60,11 @@ pub struct PlanSpec {
     /// built-in snapshot for the instance types and regions they hold; they travel with the plan.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prices: Option<PriceOverlay>,
+    /// Savings Plans and Reserved Instances the account holds: billing, not capacity (Karpenter
+    /// launches on-demand instances; these price them). Placement and the simulated day bill usage
+    /// through them (`catalog::billing`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub commitments: Vec<Commitment>,
     /// The cluster as Cluster Autoscaler runs it (imported from an eksctl `ClusterConfig` and the
     /// Cluster Autoscaler Deployment's flags), for `simulate --node-autoscaler cluster-autoscaler`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -784,6 +789,55 @@ impl CapacityReservation {
     }
 }
 
+/// A Savings Plan or a Reserved Instance purchase: paid every hour, used or not, covering on-demand
+/// usage at a committed rate.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Commitment {
+    /// A name for results (`compute-1y`, the Savings Plan's or reservation's id).
+    pub name: String,
+    /// `savings-plan` or `reserved-instance`.
+    pub kind: CommitmentKind,
+    /// Savings Plans: `Compute` or `EC2Instance` (as `aws savingsplans` names them).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plan_type: Option<String>,
+    /// EC2 Instance Savings Plans: the instance family they cover in the plan's region (`g6e`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instance_family: Option<String>,
+    /// Savings Plans: 1 or 3 (with `paymentOption`, selects the overlay's rates).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub term_years: Option<u32>,
+    /// Savings Plans: `No Upfront`, `Partial Upfront` or `All Upfront`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payment_option: Option<String>,
+    /// Reserved Instances: the instance type they cover (regional, no size flexibility).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instance_type: Option<String>,
+    /// Reserved Instances: how many instances.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub count: Option<u32>,
+    /// Savings Plans: the hourly commitment. Reserved Instances: the effective rate of one instance-hour
+    /// (upfront amortised over the term plus the recurring charge).
+    pub usd_per_hour: f64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CommitmentKind {
+    SavingsPlan,
+    ReservedInstance,
+}
+
+impl CommitmentKind {
+    /// The name the plan and the output use.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CommitmentKind::SavingsPlan => "savings-plan",
+            CommitmentKind::ReservedInstance => "reserved-instance",
+        }
+    }
+}
+
 /// Seconds since the Unix epoch of an RFC 3339 date-time (any offset).
 pub fn parse_rfc3339(text: &str) -> Result<i64, String> {
     time::OffsetDateTime::parse(text.trim(), &time::format_description::well_known::Rfc3339)
@@ -893,6 +947,56 @@ impl Plan {
     /// The price of an instance-hour of `instance_type` in the plan's region.
     pub fn price(&self, instance_type: &str, capacity: CapacityType) -> Option<Price<'_>> {
         self.prices().price(instance_type, &self.spec.region, capacity)
+    }
+
+    /// The plan's commitments resolved to rates for billing: a Reserved Instance's own rate for its
+    /// type; a Savings Plan's rate for each instance type the overlay (`spec.prices`) holds a rate of
+    /// its plan type, term and payment option for in the plan's region (an EC2 Instance Savings Plan:
+    /// of its family only). A Savings Plan the overlay holds no rates for covers nothing (lint TF056).
+    pub fn commitment_rates(&self) -> Vec<billing::Commitment> {
+        self.spec
+            .commitments
+            .iter()
+            .map(|c| {
+                let (order, fee, rates) = match c.kind {
+                    CommitmentKind::ReservedInstance => {
+                        let t = c.instance_type.clone().unwrap_or_default();
+                        let fee = c.usd_per_hour * f64::from(c.count.unwrap_or(0));
+                        (billing::CommitmentOrder::ReservedInstance, fee, vec![(t, c.usd_per_hour)])
+                    }
+                    CommitmentKind::SavingsPlan => {
+                        let ec2_instance = c.plan_type.as_deref() == Some("EC2Instance");
+                        let order = if ec2_instance {
+                            billing::CommitmentOrder::Ec2InstanceSavingsPlan
+                        } else {
+                            billing::CommitmentOrder::ComputeSavingsPlan
+                        };
+                        (order, c.usd_per_hour, self.savings_plan_rates(c))
+                    }
+                };
+                billing::Commitment { name: c.name.clone(), order, fee_usd_per_hour: fee, rates }
+            })
+            .collect()
+    }
+
+    /// A Savings Plan's rate per instance type, from the overlay.
+    fn savings_plan_rates(&self, c: &Commitment) -> Vec<(String, f64)> {
+        let Some(overlay) = &self.spec.prices else { return Vec::new() };
+        let family = |t: &str| t.split('.').next().unwrap_or_default().to_string();
+        overlay
+            .entries
+            .iter()
+            .filter(|(t, _)| c.instance_family.as_ref().is_none_or(|f| *f == family(t)))
+            .filter_map(|(t, by_region)| {
+                let rates = by_region.get(&self.spec.region)?;
+                let rate = rates.savings_plans.iter().find(|r| {
+                    Some(r.plan_type.as_str()) == c.plan_type.as_deref()
+                        && Some(r.term_years) == c.term_years
+                        && Some(r.payment_option.as_str()) == c.payment_option.as_deref()
+                })?;
+                Some((t.clone(), rate.usd_per_hour))
+            })
+            .collect()
     }
 
     /// Which prices the plan's results use, for their `prices` line or field.

@@ -552,7 +552,110 @@ pub fn validate(plan: &Plan) -> Vec<PlanError> {
     if let Some(ca) = &spec.cluster_autoscaler {
         check_cluster_autoscaler(&mut err, plan, ca);
     }
+    check_commitments(&mut err, &spec.commitments);
     errors
+}
+
+/// Savings Plans' types and payment options as `aws savingsplans` names them.
+pub const SAVINGS_PLAN_TYPES: [&str; 2] = ["Compute", "EC2Instance"];
+pub const PAYMENT_OPTIONS: [&str; 3] = ["No Upfront", "Partial Upfront", "All Upfront"];
+
+fn check_commitments(err: &mut impl FnMut(String, String), commitments: &[super::Commitment]) {
+    use super::CommitmentKind;
+    let repeated = repeats(commitments.iter().map(|c| c.name.as_str()));
+    for (i, c) in commitments.iter().enumerate() {
+        let path = |field: &str| format!("spec.commitments[{i}].{field}");
+        if c.name.trim().is_empty() || c.name.len() > 128 || c.name.contains(char::is_control) {
+            err(path("name"), format!("{:?} is not a name (1–128 characters)", c.name));
+        } else if repeated[i] {
+            err(path("name"), format!("commitment {:?} is named twice", c.name));
+        }
+        if !(c.usd_per_hour.is_finite() && c.usd_per_hour > 0.0 && c.usd_per_hour <= 1e6) {
+            err(path("usdPerHour"), format!("{} is not a rate in USD per hour above 0 (up to 1e6)", c.usd_per_hour));
+        }
+        if let Some(term) = c.term_years {
+            if term != 1 && term != 3 {
+                err(path("termYears"), format!("{term} is not a term; use 1 or 3"));
+            }
+        }
+        if let Some(option) = &c.payment_option {
+            if !PAYMENT_OPTIONS.contains(&option.as_str()) {
+                err(
+                    path("paymentOption"),
+                    format!("{option:?} is not a payment option; use {}", PAYMENT_OPTIONS.join(", ")),
+                );
+            }
+        }
+        let absent = |err: &mut dyn FnMut(String, String), field: &str, present: bool, kind: &str| {
+            if present {
+                err(path(field), format!("a {kind} has no {field}"));
+            }
+        };
+        match c.kind {
+            CommitmentKind::SavingsPlan => {
+                match c.plan_type.as_deref() {
+                    None => err(
+                        path("planType"),
+                        format!("a Savings Plan needs its planType: {}", SAVINGS_PLAN_TYPES.join(" or ")),
+                    ),
+                    Some(t) if !SAVINGS_PLAN_TYPES.contains(&t) => err(
+                        path("planType"),
+                        format!("{t:?} is not a Savings Plan type; use {}", SAVINGS_PLAN_TYPES.join(" or ")),
+                    ),
+                    Some(t) => {
+                        let family = c.instance_family.as_deref();
+                        if t == "EC2Instance" && family.is_none() {
+                            err(
+                                path("instanceFamily"),
+                                "an EC2 Instance Savings Plan covers one instance family (g6e)".into(),
+                            );
+                        }
+                        if t == "Compute" && family.is_some() {
+                            err(
+                                path("instanceFamily"),
+                                "a Compute Savings Plan covers every family; instanceFamily is for EC2Instance plans"
+                                    .into(),
+                            );
+                        }
+                    }
+                }
+                if let Some(f) = &c.instance_family {
+                    if !crate::catalog::instance_types().iter().any(|t| &t.family == f) {
+                        err(path("instanceFamily"), format!("{f:?} is not an instance family of the catalog"));
+                    }
+                }
+                if c.term_years.is_none() {
+                    err(path("termYears"), "a Savings Plan's rates depend on its term: 1 or 3".into());
+                }
+                if c.payment_option.is_none() {
+                    err(
+                        path("paymentOption"),
+                        format!("a Savings Plan's rates depend on its payment option: {}", PAYMENT_OPTIONS.join(", ")),
+                    );
+                }
+                absent(err, "instanceType", c.instance_type.is_some(), "Savings Plan");
+                absent(err, "count", c.count.is_some(), "Savings Plan");
+            }
+            CommitmentKind::ReservedInstance => {
+                match c.instance_type.as_deref() {
+                    None => err(path("instanceType"), "a Reserved Instance names its instance type".into()),
+                    Some(t) if crate::catalog::instance_type(t).is_none() => {
+                        err(path("instanceType"), format!("{t:?} is not an instance type of the catalog"))
+                    }
+                    Some(_) => {}
+                }
+                match c.count {
+                    None => err(path("count"), "a Reserved Instance says how many instances it covers".into()),
+                    Some(n) if n == 0 || n > MAX_REPLICAS => {
+                        err(path("count"), format!("{n} is not a count from 1 to {MAX_REPLICAS}"))
+                    }
+                    Some(_) => {}
+                }
+                absent(err, "planType", c.plan_type.is_some(), "Reserved Instance");
+                absent(err, "instanceFamily", c.instance_family.is_some(), "Reserved Instance");
+            }
+        }
+    }
 }
 
 fn check_cluster_autoscaler(err: &mut impl FnMut(String, String), plan: &Plan, ca: &super::ClusterAutoscaler) {
@@ -905,6 +1008,7 @@ fn check_bounds(err: &mut impl FnMut(String, String), path: String, bounds: supe
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::plan::Commitment;
 
     const GOOD: &str =
         "apiVersion: tokenfleet.dev/v1alpha1\nkind: Plan\nmetadata:\n  name: t\nspec:\n  region: us-east-1\n";
@@ -1035,6 +1139,47 @@ mod tests {
     /// A deployment named like another's prefill or decode stage would export two Deployments,
     /// Services, ScaledObjects and PDBs of the same name (and `export --out` overwrote one file with the
     /// other).
+    #[test]
+    fn commitments_are_checked_with_their_field() {
+        let text = crate::examples::example("quickstart").unwrap().to_string()
+            + "  commitments:\n    - {name: sp, kind: savings-plan, planType: EC2Instance, instanceFamily: g6e, termYears: 3, paymentOption: All Upfront, usdPerHour: 2}\n    - {name: ri, kind: reserved-instance, instanceType: g6e.xlarge, count: 2, usdPerHour: 1.1}\n";
+        let plan = parse_plan(&text).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(plan.spec.commitments.len(), 2);
+        assert_eq!(parse_plan(&plan.to_yaml()).as_ref(), Ok(&plan));
+        let e = parse_plan(&text.replace("kind: savings-plan", "kind: savings")).unwrap_err();
+        assert_eq!(e.path, "spec.commitments[0].kind", "{e}");
+        let sp = plan.spec.commitments[0].clone();
+        let ri = plan.spec.commitments[1].clone();
+        let with = |c: Commitment| refused("quickstart", move |p| p.spec.commitments = vec![c]);
+        assert!(with(Commitment { plan_type: None, ..sp.clone() })
+            .starts_with("spec.commitments[0].planType: a Savings Plan needs"));
+        assert!(with(Commitment { plan_type: Some("Compute".into()), ..sp.clone() })
+            .starts_with("spec.commitments[0].instanceFamily"));
+        assert!(
+            with(Commitment { instance_family: None, ..sp.clone() }).starts_with("spec.commitments[0].instanceFamily")
+        );
+        assert!(
+            with(Commitment { instance_family: Some("g99".into()), ..sp.clone() }).contains("not an instance family")
+        );
+        assert!(with(Commitment { term_years: Some(2), ..sp.clone() })
+            .starts_with("spec.commitments[0].termYears: 2 is not a term"));
+        assert!(with(Commitment { payment_option: Some("no upfront".into()), ..sp.clone() })
+            .contains("not a payment option"));
+        assert!(with(Commitment { count: Some(3), ..sp.clone() })
+            .starts_with("spec.commitments[0].count: a Savings Plan has no count"));
+        assert!(with(Commitment { usd_per_hour: f64::NAN, ..sp.clone() }).starts_with("spec.commitments[0].usdPerHour"));
+        assert!(with(Commitment { usd_per_hour: 0.0, ..ri.clone() }).starts_with("spec.commitments[0].usdPerHour"));
+        assert!(
+            with(Commitment { instance_type: Some("g6e.huge".into()), ..ri.clone() }).contains("not an instance type")
+        );
+        assert!(with(Commitment { count: Some(0), ..ri.clone() }).starts_with("spec.commitments[0].count: 0"));
+        assert!(with(Commitment { count: None, ..ri.clone() }).starts_with("spec.commitments[0].count"));
+        assert!(with(Commitment { plan_type: Some("Compute".into()), ..ri.clone() }).contains("has no planType"));
+        assert!(with(Commitment { name: " ".into(), ..ri.clone() }).starts_with("spec.commitments[0].name"));
+        let twice = refused("quickstart", |p| p.spec.commitments = vec![ri.clone(), ri.clone()]);
+        assert_eq!(twice, "spec.commitments[1].name: commitment \"ri\" is named twice");
+    }
+
     #[test]
     fn a_deployment_named_like_another_deployments_stage_is_refused() {
         let e = refused("disaggregated", |plan| {

@@ -16,6 +16,19 @@ pub struct Timeline {
     pub events: Vec<super::events::DayEvent>,
 }
 
+/// Savings Plans and Reserved Instances over a run, in USD.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CommitmentsOverRun {
+    /// Their fees, paid every hour used or not.
+    pub fees_usd: f64,
+    /// The on-demand value of the usage they covered.
+    pub covered_on_demand_usd: f64,
+    /// Fees that covered nothing.
+    pub unused_usd: f64,
+    /// The run at list rates less `cost_usd` (negative when they cost more than they covered).
+    pub savings_usd: f64,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Summary {
     pub requests_arrived: u64,
@@ -70,6 +83,10 @@ pub struct Summary {
     /// overlay first); absent for a scenario not built from a plan.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub prices: Option<String>,
+    /// How the plan's Savings Plans and Reserved Instances billed the run (absent without them):
+    /// `cost_usd` is already billed through them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub commitments: Option<CommitmentsOverRun>,
     /// The node layer's controller when it is not Karpenter: `cluster-autoscaler` (absent: Karpenter).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub node_autoscaler: Option<String>,

@@ -33,6 +33,10 @@ pub struct Scenario {
     /// node groups.
     #[serde(default)]
     pub node_autoscaler: NodeAutoscaler,
+    /// Savings Plans and Reserved Instances, resolved to rates (`Plan::commitment_rates`): they bill
+    /// the cluster's usage (`catalog::billing`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub commitments: Vec<crate::catalog::billing::Commitment>,
 }
 
 /// The node layer's controller.
@@ -487,6 +491,12 @@ impl Scenario {
                 if !self.pools.iter().any(|p| &p.name == name) {
                     return Err(SimError::invalid(at("allowed_pools"), format!("no NodePool named {name:?}")));
                 }
+            }
+        }
+        for (i, c) in self.commitments.iter().enumerate() {
+            let finite = |v: f64| v.is_finite() && (0.0..=1e9).contains(&v);
+            if !finite(c.fee_usd_per_hour) || c.rates.iter().any(|(_, r)| !finite(*r)) {
+                return Err(SimError::invalid(format!("commitments[{i}] ({})", c.name), "fee or rate out of range"));
             }
         }
         for (i, p) in self.pools.iter().enumerate() {

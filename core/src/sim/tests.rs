@@ -93,6 +93,7 @@ pub(crate) fn scenario(traffic: Traffic, autoscaler: Autoscaler, pools: Vec<SimP
         metrics_outages: vec![],
         prices: None,
         node_autoscaler: NodeAutoscaler::Karpenter,
+        commitments: vec![],
     }
 }
 

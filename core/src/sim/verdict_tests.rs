@@ -1,4 +1,5 @@
 use super::*;
+use crate::catalog::CapacityType;
 use crate::{examples, place, plan};
 
 fn example(name: &str) -> Plan {
@@ -179,4 +180,94 @@ fn placement_shows_the_pools_after_the_reservations_end() {
     assert_eq!(after.summary.nodes, outcome.summary.nodes);
     assert!(after.meets_slos);
     assert_eq!(after.summary.reserved_usd_per_hour, 0.0);
+}
+
+pub(crate) fn reserved_instances(count: u32, usd_per_hour: f64) -> plan::Commitment {
+    plan::Commitment {
+        name: "ri-g6e".to_string(),
+        kind: plan::CommitmentKind::ReservedInstance,
+        plan_type: None,
+        instance_family: None,
+        term_years: Some(1),
+        payment_option: None,
+        instance_type: Some("g6e.xlarge".to_string()),
+        count: Some(count),
+        usd_per_hour,
+    }
+}
+
+/// Savings Plans and Reserved Instances bill placement's hour and the simulated day by the same rules:
+/// the same nodes run (billing changes no decision), each covered instance-hour costs the committed
+/// rate instead of on-demand, and the fee is paid whether used or not.
+#[test]
+fn commitments_bill_placement_and_the_day_alike() {
+    use crate::sim::{from_plan, simulate, SimOptions};
+    let base = example("quickstart");
+    let on_demand = base.price("g6e.xlarge", CapacityType::OnDemand).unwrap().usd_per_hour;
+    let mut ri = base.clone();
+    ri.spec.commitments = vec![reserved_instances(2, 1.2)];
+    assert!(plan::validate(&ri).is_empty(), "{:?}", plan::validate(&ri));
+
+    let (a, b) = (place::evaluate(&base), place::evaluate(&ri));
+    let group = &b.pools[0].nodes[0];
+    assert_eq!((group.instance_type.as_str(), group.count, group.committed), ("g6e.xlarge", 2, 2.0));
+    let saved = 2.0 * (on_demand - 1.2);
+    assert!((a.summary.cost_usd_per_hour - b.summary.cost_usd_per_hour - saved).abs() < 0.011, "{:?}", b.summary);
+    let c = b.summary.commitments.as_ref().unwrap();
+    assert_eq!((c.fees_usd_per_hour, c.unused_usd_per_hour), (2.4, 0.0));
+    assert!((c.savings_usd_per_hour - saved).abs() < 0.011);
+    assert_eq!(b.pools[0].cost_usd_per_hour, b.summary.cost_usd_per_hour);
+
+    let run = |p: &Plan| simulate(&from_plan(p, &PlanInputs::for_plan(p)).unwrap(), &SimOptions::default()).unwrap();
+    let (day_a, day_b) = (run(&base), run(&ri));
+    assert_eq!(day_a.series.nodes, day_b.series.nodes, "billing changes no decision");
+    let c = day_b.summary.commitments.as_ref().unwrap();
+    assert!((c.fees_usd - 24.0 * 2.4).abs() < 0.01, "{c:?}");
+    assert!((day_a.summary.cost_usd - day_b.summary.cost_usd - c.savings_usd).abs() < 0.01, "{c:?}");
+    // The quickstart keeps at least its two replicas' nodes all day: the whole fee is used.
+    assert!(c.unused_usd < 0.01 && (c.savings_usd - 24.0 * saved).abs() < 0.05, "{c:?}");
+    assert!(day_a.summary.commitments.is_none());
+    // The day's cost per pool adds up to the day's cost (nothing is unused here).
+    let pools: f64 = day_b.series.pools.values().map(|p| *p.cost_usd_cumulative.last().unwrap()).sum();
+    assert!((pools - day_b.summary.cost_usd).abs() < 0.05, "{pools} vs {}", day_b.summary.cost_usd);
+
+    // Reserved Instances beyond the fleet are paid for nothing: the day costs more, and lint says so.
+    let mut idle = base.clone();
+    idle.spec.commitments = vec![reserved_instances(20, 1.2)];
+    let day_idle = run(&idle);
+    let c = day_idle.summary.commitments.as_ref().unwrap();
+    assert!(c.savings_usd < 0.0 && c.unused_usd > 0.0, "{c:?}");
+    assert!(day_idle.summary.cost_usd > day_a.summary.cost_usd);
+}
+
+/// A Savings Plan takes its rates from the overlay (its plan type, term and payment option); without
+/// one it covers nothing and lint says why.
+#[test]
+fn a_savings_plan_covers_at_the_overlays_rate() {
+    let mut plan = example("quickstart");
+    plan.spec.commitments = vec![plan::Commitment {
+        name: "compute-1y".to_string(),
+        kind: plan::CommitmentKind::SavingsPlan,
+        plan_type: Some("Compute".to_string()),
+        instance_family: None,
+        term_years: Some(1),
+        payment_option: Some("No Upfront".to_string()),
+        instance_type: None,
+        count: None,
+        usd_per_hour: 1.0,
+    }];
+    assert!(plan::validate(&plan).is_empty(), "{:?}", plan::validate(&plan));
+    let without = place::evaluate(&plan).summary;
+    assert_eq!(without.commitments.as_ref().unwrap().unused_usd_per_hour, 1.0);
+
+    let overlay = "date: 2026-12-01\nsources: []\nentries:\n  g6e.xlarge:\n    us-east-1:\n      savingsPlans:\n        - {planType: Compute, termYears: 1, paymentOption: No Upfront, usdPerHour: 1.25}\n        - {planType: Compute, termYears: 3, paymentOption: No Upfront, usdPerHour: 0.9}\n";
+    plan.spec.prices = Some(crate::catalog::PriceOverlay::from_text("o.yaml", overlay).unwrap());
+    let with = place::evaluate(&plan).summary;
+    let c = with.commitments.as_ref().unwrap();
+    // $1/h at $1.25 covers 0.8 of an instance-hour worth 0.8 × on-demand.
+    let on_demand = plan.price("g6e.xlarge", CapacityType::OnDemand).unwrap().usd_per_hour;
+    assert_eq!(c.items[0].instance_types, 1);
+    assert_eq!((c.fees_usd_per_hour, c.unused_usd_per_hour), (1.0, 0.0));
+    assert!((c.covered_on_demand_usd_per_hour - 0.8 * on_demand).abs() < 0.011, "{c:?}");
+    assert!((with.cost_usd_per_hour - (2.0 * on_demand - 0.8 * on_demand + 1.0)).abs() < 0.011, "{with:?}");
 }

@@ -2,7 +2,7 @@
 //! weight and limits, instance and capacity type), node start-up (launch, OS boot, device plugin,
 //! image pull cached per node, model load), consolidation with budgets, and spot interruptions.
 
-use crate::catalog::CapacityType;
+use crate::catalog::{billing, CapacityType};
 
 use super::params::Timing;
 use super::rng::Rng;
@@ -51,6 +51,8 @@ pub(crate) struct Node {
     pub block_drain_s: f64,
     /// An ODCR's node: when the reservation ends and the instance runs on at the on-demand price.
     pub reserved_until_s: f64,
+    /// A Capacity Block's node (commitments do not cover it).
+    pub capacity_block: bool,
     /// The node launched to replace this one (replace consolidation), while it starts.
     pub replacement: Option<usize>,
     /// Launched as a replacement and waiting to take over: not a consolidation candidate.
@@ -157,6 +159,39 @@ pub(crate) struct Cluster<'a> {
     pub placeholders_preempted: u32,
     /// Cluster Autoscaler's state when it is the node layer's controller (Karpenter's otherwise).
     pub ca: Option<CaState>,
+    /// Bumped whenever what is billed changes (a node launched, gone, or its reservation ended).
+    usage_version: u64,
+    /// The bill under the scenario's commitments at `usage_version` (only with commitments).
+    bill: BillCache,
+    /// Commitments over the run so far.
+    pub commitments_day: CommitmentsDay,
+}
+
+/// A usage line of the bill: an instance type (the first pool and index holding a type of that name),
+/// capacity type, and whether it is a Capacity Block's.
+type LineKey = (usize, usize, CapacityType, bool);
+
+/// The current bill under commitments, recomputed only when usage changes.
+#[derive(Debug, Clone, Default)]
+struct BillCache {
+    version: u64,
+    rate_usd_per_s: f64,
+    fees_usd_per_s: f64,
+    covered_usd_per_s: f64,
+    unused_usd_per_s: f64,
+    /// Per usage line (instance type, capacity type, Capacity Block): what one instance is billed.
+    each_usd_per_hour: Vec<(LineKey, f64)>,
+}
+
+/// What the commitments did over the run, in USD.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct CommitmentsDay {
+    /// The usage at list rates, as if there were no commitments.
+    pub list_usd: f64,
+    pub fees_usd: f64,
+    /// The on-demand value of the usage they covered.
+    pub covered_on_demand_usd: f64,
+    pub unused_usd: f64,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -234,6 +269,9 @@ impl<'a> Cluster<'a> {
             startup_count: 0,
             startup_max_s: 0.0,
             cost_rate_usd_per_s: 0.0,
+            usage_version: 0,
+            bill: BillCache { version: u64::MAX, ..BillCache::default() },
+            commitments_day: CommitmentsDay::default(),
             live_nodes: 0,
             generation: 0,
             idle_generation: u64::MAX,
@@ -261,6 +299,82 @@ impl<'a> Cluster<'a> {
         cluster
     }
 
+    /// What `step_s` seconds of the cluster as it is cost: the nodes at their list rates, or, with
+    /// commitments (`Scenario::commitments`), as [`billing::bill`] bills them; also adds the
+    /// commitments' share to [`Cluster::commitments_day`].
+    pub fn bill_step(&mut self, step_s: f64) -> f64 {
+        if self.sc.commitments.is_empty() {
+            return self.cost_rate_usd_per_s * step_s;
+        }
+        if self.bill.version != self.usage_version {
+            self.rebill();
+        }
+        let day = &mut self.commitments_day;
+        day.list_usd += self.cost_rate_usd_per_s * step_s;
+        day.fees_usd += self.bill.fees_usd_per_s * step_s;
+        day.covered_on_demand_usd += self.bill.covered_usd_per_s * step_s;
+        day.unused_usd += self.bill.unused_usd_per_s * step_s;
+        self.bill.rate_usd_per_s * step_s
+    }
+
+    /// What one node-hour of a live node is billed: its list rate, or its usage line's share of the
+    /// bill under commitments (as of the last [`Cluster::bill_step`]).
+    pub fn billed_usd_per_hour(&self, node: &Node) -> f64 {
+        if self.sc.commitments.is_empty() {
+            return node.usd_per_hour;
+        }
+        let key = self.line_key(node);
+        self.bill.each_usd_per_hour.iter().find(|(k, _)| *k == key).map_or(node.usd_per_hour, |(_, each)| *each)
+    }
+
+    /// A node's usage line: its instance type (pool and index into the pool's types, named by the
+    /// type's name for billing), capacity type and whether it is a Capacity Block's.
+    fn line_key(&self, node: &Node) -> LineKey {
+        let name = &self.sc.pools[node.pool].instance_types[node.itype].name;
+        // The first pool and index holding a type of this name: one line per instance type.
+        let (p, i) = self
+            .sc
+            .pools
+            .iter()
+            .enumerate()
+            .find_map(|(p, pool)| pool.instance_types.iter().position(|t| &t.name == name).map(|i| (p, i)))
+            .unwrap_or((node.pool, node.itype));
+        (p, i, node.capacity, node.capacity_block)
+    }
+
+    fn rebill(&mut self) {
+        let mut lines: Vec<(LineKey, f64, f64)> = Vec::new();
+        for node in self.nodes.iter().filter(|n| n.state != NodeState::Gone) {
+            let key = self.line_key(node);
+            match lines.iter_mut().find(|(k, ..)| *k == key) {
+                Some(line) => line.1 += 1.0,
+                None => lines.push((key, 1.0, node.usd_per_hour)),
+            }
+        }
+        let usage: Vec<billing::Usage> = lines
+            .iter()
+            .map(|((p, i, capacity, block), count, each)| billing::Usage {
+                instance_type: &self.sc.pools[*p].instance_types[*i].name,
+                count: *count,
+                usd_per_hour_each: *each,
+                eligible: *capacity == CapacityType::OnDemand || (*capacity == CapacityType::Reserved && !*block),
+            })
+            .collect();
+        let bill = billing::bill(&self.sc.commitments, &usage);
+        self.bill = BillCache {
+            version: self.usage_version,
+            rate_usd_per_s: bill.usd_per_hour / 3600.0,
+            fees_usd_per_s: bill.fees_usd_per_hour / 3600.0,
+            covered_usd_per_s: bill.covered_list_usd_per_hour / 3600.0,
+            unused_usd_per_s: bill.unused_usd_per_hour / 3600.0,
+            each_usd_per_hour: lines
+                .iter()
+                .zip(&bill.lines)
+                .map(|((k, count, _), b)| (*k, b.usd_per_hour / count))
+                .collect(),
+        };
+    }
+
     /// Reserved capacity, present and warm from the start (a Capacity Block that is drained before the
     /// run starts has no nodes in it).
     pub fn add_reservations(&mut self) {
@@ -278,6 +392,7 @@ impl<'a> Cluster<'a> {
                 }
                 for _ in 0..r.count {
                     let n = self.add_node(p, t, CapacityType::Reserved, r.usd_per_hour, 0.0, true);
+                    self.nodes[n].capacity_block = r.capacity_block;
                     self.nodes[n].block_drain_s = drain_s;
                     self.nodes[n].reserved_until_s = until_s;
                 }
@@ -324,6 +439,7 @@ impl<'a> Cluster<'a> {
             interruption_s,
             block_drain_s: f64::INFINITY,
             reserved_until_s: f64::INFINITY,
+            capacity_block: false,
             replacement: None,
             standby: false,
             group: None,
@@ -334,6 +450,7 @@ impl<'a> Cluster<'a> {
         self.pool_cpu[pool] += t.vcpu;
         self.pool_nodes[pool] += 1;
         self.cost_rate_usd_per_s += usd_per_hour / 3600.0;
+        self.usage_version += 1;
         self.live_nodes += 1;
         if !warm {
             self.nodes_launched += 1;
@@ -600,6 +717,7 @@ impl<'a> Cluster<'a> {
                 let t = &self.sc.pools[n.pool].instance_types[n.itype];
                 let price = t.on_demand_usd_per_hour.unwrap_or(n.usd_per_hour);
                 self.cost_rate_usd_per_s += (price - n.usd_per_hour) / 3600.0;
+                self.usage_version += 1;
                 let n = &mut self.nodes[i];
                 n.usd_per_hour = price;
                 n.capacity = CapacityType::OnDemand;
@@ -617,6 +735,7 @@ impl<'a> Cluster<'a> {
                 self.pool_nodes[n.pool] -= 1;
                 self.pool_terminating[n.pool] -= 1;
                 self.cost_rate_usd_per_s -= n.usd_per_hour / 3600.0;
+                self.usage_version += 1;
                 self.live_nodes -= 1;
             }
         }

@@ -492,7 +492,7 @@ pub fn simulate(sc: &Scenario, opt: &SimOptions) -> Result<Timeline, SimError> {
                 }
             }
         }
-        cost_usd += cluster.cost_rate_usd_per_s * step;
+        cost_usd += cluster.bill_step(step);
 
         // A countdown rather than `(s + 1) % every`: no integer division per step.
         steps_in += 1;

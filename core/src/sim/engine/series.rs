@@ -168,7 +168,7 @@ pub(super) fn sample(
             }
         };
         cols.scratch[k] += 1;
-        cost_rate[node.pool] += node.usd_per_hour / 3600.0;
+        cost_rate[node.pool] += cluster.billed_usd_per_hour(node) / 3600.0;
     }
     for (cols, rate) in b.pools.iter_mut().zip(cost_rate) {
         for ((_, column), count) in cols.by_type.iter_mut().zip(&cols.scratch) {

@@ -235,6 +235,15 @@ pub(super) fn finish(
         findings,
         parameters,
         prices: sc.prices.clone(),
+        commitments: (!sc.commitments.is_empty()).then(|| {
+            let day = cluster.commitments_day;
+            crate::sim::output::CommitmentsOverRun {
+                fees_usd: r3(day.fees_usd),
+                covered_on_demand_usd: r3(day.covered_on_demand_usd),
+                unused_usd: r3(day.unused_usd),
+                savings_usd: r3(day.list_usd - cost_usd),
+            }
+        }),
         node_autoscaler: cluster.ca.as_ref().map(|_| sc.node_autoscaler.name().to_string()),
         cluster_autoscaler: cluster.ca.as_ref().map(ca_summary),
         comparison: None,

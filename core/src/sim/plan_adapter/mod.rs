@@ -151,6 +151,7 @@ pub fn from_plan_cached(plan: &Plan, inputs: &PlanInputs, cache: &mut ServiceCac
         metrics_outages: vec![],
         prices: Some(plan.prices_used().note),
         node_autoscaler: NodeAutoscaler::Karpenter,
+        commitments: plan.commitment_rates(),
     })
 }
 
