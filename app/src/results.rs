@@ -79,6 +79,36 @@ fn extra_figures(h: &mut Html, o: &Outcome) {
     h.text(&format!("{:.2} USD/hour", s.reserved_usd_per_hour));
     h.raw("</dd></div><div><dt>Marginal</dt><dd>").text(&format!("{:.2} USD/hour", s.marginal_usd_per_hour));
     h.raw("</dd></div>");
+    // Savings Plans and Reserved Instances (`spec.commitments`): their fees, what they cover, and
+    // what they save (or cost) against list prices.
+    if let Some(c) = &s.commitments {
+        h.raw("<div><dt>Commitments</dt><dd data-testid=\"commitments\" data-savings-usd-per-hour=\"");
+        h.text(&c.savings_usd_per_hour.to_string()).raw("\" data-unused-usd-per-hour=\"");
+        h.text(&c.unused_usd_per_hour.to_string()).raw("\" title=\"");
+        let items: Vec<String> = c
+            .items
+            .iter()
+            .map(|i| {
+                format!(
+                    "{} {}: {:.2} of {:.2} USD/hour used",
+                    i.kind.as_str(),
+                    i.name,
+                    i.used_usd_per_hour,
+                    i.fee_usd_per_hour
+                )
+            })
+            .collect();
+        h.text(&items.join("; ")).raw("\">");
+        h.text(&format!(
+            "{:.2} USD/hour in fees cover {:.2} on demand ({:.2} unused): {} {:.2} USD/hour",
+            c.fees_usd_per_hour,
+            c.covered_on_demand_usd_per_hour,
+            c.unused_usd_per_hour,
+            if c.savings_usd_per_hour >= 0.0 { "saves" } else { "costs" },
+            c.savings_usd_per_hour.abs()
+        ));
+        h.raw("</dd></div>");
+    }
     if let Some(after) = &o.after_reservations_end {
         h.raw("<div><dt>After the reservations end</dt><dd data-testid=\"after-reservations-end\" data-meets=\"");
         h.text(if after.meets_slos { "true" } else { "false" }).raw("\" title=\"");

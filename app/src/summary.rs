@@ -26,6 +26,14 @@ pub fn node_groups(h: &mut Html, o: &Outcome) {
             h.raw("<tr data-testid=\"node-group\"><td>").text(&p.name);
             h.raw("</td><td>").text(&n.instance_type);
             h.raw("</td><td>").text(n.capacity_type.as_str());
+            // Savings Plans and Reserved Instances: the nodes billed at a committed rate.
+            if n.committed > 0.0 {
+                h.raw(" <span class=\"tf-muted\" data-testid=\"node-group-committed\" data-value=\"");
+                h.text(&n.committed.to_string())
+                    .raw("\">(")
+                    .text(&format!("{} committed", n.committed))
+                    .raw(")</span>");
+            }
             h.raw("</td><td>").text(&n.count.to_string());
             h.raw("</td><td>").text(&format!("{:.4}", n.usd_per_hour_each)).raw("</td></tr>");
         }

@@ -503,6 +503,31 @@ entries:
   await clean(session);
 });
 
+test('Reserved Instances in a plan bill its nodes at their committed rate, shown with the nodes they cover', async () => {
+  const session = await fresh();
+  const { board, page } = session;
+  const cost = async () => Number(await page.getByTestId('total-cost-usd-per-hour').getAttribute('data-value'));
+  const quickstart = await readFile(join(ARTIFACTS, '..', '..', '..', 'examples', 'quickstart.yaml'), 'utf8');
+  await board.importYaml(quickstart);
+  const listCost = await cost();
+  assert.equal(await page.getByTestId('commitments').count(), 0, 'no commitments, no figure');
+  const withRi = `${quickstart.trimEnd()}
+  commitments:
+    - {name: ri-g6e, kind: reserved-instance, instanceType: g6e.xlarge, count: 2, usdPerHour: 1.2}
+`;
+  await board.importYaml(withRi);
+  await page.getByTestId('commitments').waitFor();
+  const figure = page.getByTestId('commitments');
+  const savings = Number(await figure.getAttribute('data-savings-usd-per-hour'));
+  assert.ok(savings > 1, `two g6e.xlarge at 1.2 instead of on-demand save over a dollar an hour: ${savings}`);
+  assert.equal(Number(await figure.getAttribute('data-unused-usd-per-hour')), 0);
+  assert.match(await figure.textContent(), /2\.40 USD\/hour in fees cover [\d.]+ on demand \(0\.00 unused\): saves/);
+  assert.match(await figure.getAttribute('title'), /reserved-instance ri-g6e: 2\.40 of 2\.40 USD\/hour used/);
+  assert.ok(Math.abs((await cost()) - (listCost - savings)) < 0.02, `the cost is the bill: ${await cost()} vs ${listCost} - ${savings}`);
+  assert.equal(await page.getByTestId('node-group-committed').first().getAttribute('data-value'), '2');
+  await clean(session);
+});
+
 test('a cluster run by Cluster Autoscaler imports as a plan, and its day is shown under both node autoscalers', async () => {
   const session = await fresh();
   const { board, page } = session;
