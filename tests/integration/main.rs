@@ -1,6 +1,7 @@
 //! The one integration-test binary: tests across crates and against ../shared/reference.
 
 mod calibration;
+mod cel;
 mod conformance;
 mod disagg_sizing;
 mod examples;
