@@ -1,6 +1,7 @@
 //! Conformance: every exported document validates against the schemas in ../shared/reference/schemas
 //! (Karpenter v1 CRDs, KEDA ScaledObject CRD, Kubernetes 1.35 OpenAPI for apps/v1, autoscaling/v2,
-//! policy/v1), for every example plan and for 500 randomly generated plans per run.
+//! policy/v1), and the CRDs' `x-kubernetes-validations` CEL rules (evaluated by `crate::cel`), for
+//! every example plan and for 500 randomly generated plans per run.
 
 use serde_json::Value;
 use tokenfleet_core::{examples::EXAMPLES, manifest, plan, plan::tree};
@@ -26,52 +27,11 @@ pub(crate) fn schemas() -> Option<Schemas> {
     }
 }
 
-/// CEL rules of the CRDs that our output could break, checked by hand.
-fn cel_checks(doc: &Value) -> Vec<String> {
+/// What the API server checks that neither the OpenAPI schemas nor the CRDs' CEL rules express (the
+/// CEL rules are evaluated for real, by `crate::cel`).
+fn hand_checks(doc: &Value) -> Vec<String> {
     let mut errors = Vec::new();
     match doc["kind"].as_str() {
-        Some("EC2NodeClass") => {
-            let spec = &doc["spec"];
-            if spec.get("role").is_some() == spec.get("instanceProfile").is_some() {
-                errors.push("spec: must specify exactly one of role, instanceProfile".to_string());
-            }
-            for term in spec["capacityReservationSelectorTerms"].as_array().into_iter().flatten() {
-                if term.get("id").is_some() && term.as_object().is_some_and(|t| t.len() > 1) {
-                    errors.push("capacityReservationSelectorTerms: id is exclusive".to_string());
-                }
-            }
-            for term in spec["amiSelectorTerms"].as_array().into_iter().flatten() {
-                let alias = term["alias"].as_str().unwrap_or("x@y");
-                if !alias.contains('@') {
-                    errors.push(format!("amiSelectorTerms: alias {alias} is not family@version"));
-                }
-            }
-        }
-        Some("NodePool") => {
-            let spec = &doc["spec"];
-            if spec.get("replicas").is_some() {
-                if spec.get("weight").is_some() {
-                    errors.push("'weight' is not supported on static NodePools".to_string());
-                }
-                if spec["limits"].as_object().is_some_and(|l| l.keys().any(|k| k != "nodes")) {
-                    errors.push("only 'limits.nodes' is supported on static NodePools".to_string());
-                }
-            }
-            for b in doc["spec"]["disruption"]["budgets"].as_array().into_iter().flatten() {
-                if b.get("schedule").is_some() != b.get("duration").is_some() {
-                    errors.push("budgets: schedule and duration go together".to_string());
-                }
-            }
-        }
-        Some("CapacityBuffer") => {
-            let spec = &doc["spec"];
-            if spec.get("podTemplateRef").is_some() && spec.get("scalableRef").is_some() {
-                errors.push("You must define either PodTemplateRef or ScalableRef, but not both".to_string());
-            }
-            if spec.get("podTemplateRef").is_some() && spec.get("replicas").is_none() && spec.get("limits").is_none() {
-                errors.push("If podTemplateRef is set, replicas or limits must also be set".to_string());
-            }
-        }
         Some("Service") if doc["spec"]["ports"].as_array().is_none_or(|p| p.is_empty()) => {
             errors.push("Service without ports".to_string());
         }
@@ -91,14 +51,15 @@ fn check_plan(schemas: &Schemas, label: &str, plan: &plan::Plan) -> (usize, Vec<
     (docs.len(), check_documents(schemas, label, &docs))
 }
 
-/// Validates documents against the schemas and the CRDs' CEL rules we could break; the violations.
+/// Validates documents against the schemas and every CEL rule of the CRDs; the violations.
 pub(crate) fn check_documents(schemas: &Schemas, label: &str, docs: &[Value]) -> Vec<String> {
     let mut violations = Vec::new();
     for json in docs {
         let kind = json["kind"].as_str().unwrap_or_default().to_string();
         let name = json["metadata"]["name"].as_str().unwrap_or_default().to_string();
         let api_version = json["apiVersion"].as_str().unwrap_or_default();
-        let mut errors = cel_checks(json);
+        let mut errors = hand_checks(json);
+        errors.extend(schemas.cel.check(json).1.iter().map(ToString::to_string));
         if schemas.covers(api_version, &kind) {
             errors.extend(schemas.validate(json));
         } else if !(api_version == "v1" && ["Service", "ConfigMap"].contains(&kind.as_str())) {
