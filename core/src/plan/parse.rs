@@ -779,20 +779,25 @@ fn check_pool_fields(err: &mut impl FnMut(String, String), i: usize, p: &super::
             );
         }
     }
-    if !k8s::CONSOLIDATION_POLICIES.contains(&p.consolidation.policy.as_str()) {
+    let policy = p.consolidation.policy.as_str();
+    if !k8s::CONSOLIDATION_POLICIES.contains(&policy) {
+        let hint = match policy {
+            "Never" => ": there is no Never policy; set consolidation.after: Never to switch consolidation off",
+            "WhenUnderutilized" => ": WhenUnderutilized is the v1beta1 name; use WhenEmptyOrUnderutilized",
+            _ => "",
+        };
         err(
             path("consolidation.policy"),
-            format!("{:?} is not one of {}", p.consolidation.policy, k8s::CONSOLIDATION_POLICIES.join(", ")),
+            format!("{policy:?} is not one of {}{hint}", k8s::CONSOLIDATION_POLICIES.join(", ")),
         );
     }
-    match &p.consolidation.after {
-        Some(after) if !k8s::is_consolidate_after(after) => err(
-            path("consolidation.after"),
-            format!("{after:?} is not a duration with s, m or h units (30s, 5m, 1h30m) or Never"),
-        ),
-        Some(_) => {}
-        // The export writes `spec.disruption`, where the NodePool CRD requires `consolidateAfter`.
-        None => err(path("consolidation.after"), "Karpenter requires it: a duration (30s, 5m) or Never".into()),
+    if let Some(after) = &p.consolidation.after {
+        if !k8s::is_consolidate_after(after) {
+            err(
+                path("consolidation.after"),
+                format!("{after:?} is not a duration with s, m or h units (30s, 5m, 1h30m) or Never"),
+            );
+        }
     }
     if let Some(expire) = &p.expire_after {
         if !k8s::is_expire_after(expire) {
@@ -1351,8 +1356,6 @@ mod tests {
             |edit: fn(&mut crate::plan::NodePool)| refused("quickstart", move |p| edit(&mut p.spec.node_pools[0]));
         let e = pool(|p| p.consolidation.policy = "whenempty".into());
         assert!(e.starts_with("spec.nodePools[0].consolidation.policy: \"whenempty\" is not one of"), "{e}");
-        let e = pool(|p| p.consolidation.after = None);
-        assert!(e.starts_with("spec.nodePools[0].consolidation.after: Karpenter requires it"), "{e}");
         let e = pool(|p| {
             p.budgets = vec![crate::plan::Budget {
                 nodes: "1".into(),

@@ -222,10 +222,7 @@ impl<'a> Importer<'a> {
                 policy: n
                     .str_at("spec.disruption.consolidationPolicy")
                     .unwrap_or_else(|| "WhenEmptyOrUnderutilized".to_string()),
-                // The CRD's default when `spec.disruption` is absent is `consolidateAfter: 0s`.
-                after: n
-                    .str_at("spec.disruption.consolidateAfter")
-                    .or_else(|| n.at("spec.disruption").is_none().then(|| "0s".to_string())),
+                after: n.str_at("spec.disruption.consolidateAfter"),
             },
             budgets: Vec::new(),
             expire_after: n
