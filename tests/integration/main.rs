@@ -9,6 +9,7 @@ mod fuzz_corpus;
 mod generate;
 mod gitops;
 mod gitops_render;
+mod hostile;
 mod layers;
 mod lint_corpus;
 mod notices;
