@@ -343,6 +343,12 @@ pub fn validate(plan: &Plan) -> Vec<PlanError> {
                 check_warm(&mut err, path("warmCapacity"), warm);
             }
         }
+        if let Some(image) = &d.image {
+            // The API server requires a container's image; whitespace makes it an unpullable reference.
+            if image.is_empty() || image.contains(char::is_whitespace) {
+                err(path("image"), format!("{image:?} is not an image reference (registry/name:tag, no spaces)"));
+            }
+        }
         if let Some(u) = d.gpu_memory_utilization {
             // The export writes three decimals: a smaller fraction would be written as 0.
             if !(0.001..=1.0).contains(&u) {
@@ -1372,6 +1378,8 @@ mod tests {
             assert_eq!(errors.len(), 1, "{key}: {errors:?}");
             assert_eq!(errors[0].path, format!("spec.nodePools[0].labels.{key}"));
         }
+        let e = refused("quickstart", |p| p.spec.deployments[0].image = Some(String::new()));
+        assert!(e.starts_with("spec.deployments[0].image: "), "{e}");
         let e = refused("quickstart", |p| p.spec.deployments[0].gpu_memory_utilization = Some(1e-9));
         assert!(e.starts_with("spec.deployments[0].gpuMemoryUtilization: "), "{e}");
         let e = refused("quickstart", |p| {
