@@ -38,6 +38,18 @@ fn hand_checks(doc: &Value) -> Vec<String> {
         Some("ConfigMap") if !doc["data"].as_object().is_some_and(|d| d.values().all(Value::is_string)) => {
             errors.push("ConfigMap data must be strings".to_string());
         }
+        // core/v1 validation: a pod template's container needs an image (`Required value`).
+        Some("Deployment") => {
+            let spec = &doc["spec"]["template"]["spec"];
+            for (key, containers) in [("containers", &spec["containers"]), ("initContainers", &spec["initContainers"])]
+            {
+                for (i, c) in containers.as_array().into_iter().flatten().enumerate() {
+                    if c["image"].as_str().is_none_or(str::is_empty) {
+                        errors.push(format!("spec.template.spec.{key}[{i}].image: Required value"));
+                    }
+                }
+            }
+        }
         _ => {}
     }
     errors
