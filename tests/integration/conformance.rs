@@ -4,6 +4,9 @@
 //! every example plan and for 500 randomly generated plans per run.
 
 use serde_json::Value;
+use std::sync::LazyLock;
+
+use regex::Regex;
 use tokenfleet_core::{examples::EXAMPLES, manifest, plan, plan::tree};
 
 use crate::generate;
@@ -27,10 +30,58 @@ pub(crate) fn schemas() -> Option<Schemas> {
     }
 }
 
+/// apimachinery's `IsDNS1123Subdomain`: at most 253 characters (its dot-separated parts are not
+/// limited to 63), written here from the Kubernetes source rather than with core's predicates.
+fn is_dns1123_subdomain(s: &str) -> bool {
+    static RE: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$").unwrap());
+    s.len() <= 253 && RE.is_match(s)
+}
+
+/// `IsDNS1035Label` (Service names).
+fn is_dns1035_label(s: &str) -> bool {
+    static RE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^[a-z]([-a-z0-9]*[a-z0-9])?$").unwrap());
+    s.len() <= 63 && RE.is_match(s)
+}
+
+/// `IsQualifiedName`'s name part, and a non-empty `IsValidLabelValue`.
+fn is_name_part(s: &str) -> bool {
+    static RE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$").unwrap());
+    s.len() <= 63 && RE.is_match(s)
+}
+
+/// A label key (`IsQualifiedName`) and value (`IsValidLabelValue`).
+fn is_label(key: &str, value: &str) -> bool {
+    let key_ok = match key.split_once('/') {
+        Some((prefix, name)) => is_dns1123_subdomain(prefix) && is_name_part(name),
+        None => is_name_part(key),
+    };
+    key_ok && (value.is_empty() || is_name_part(value))
+}
+
 /// What the API server checks that neither the OpenAPI schemas nor the CRDs' CEL rules express (the
 /// CEL rules are evaluated for real, by `crate::cel`).
 fn hand_checks(doc: &Value) -> Vec<String> {
     let mut errors = Vec::new();
+    // apimachinery's object meta validation: names and labels (no schema pattern says so).
+    let name = doc["metadata"]["name"].as_str().unwrap_or_default();
+    let name_ok = if doc["kind"] == "Service" { is_dns1035_label(name) } else { is_dns1123_subdomain(name) };
+    if !name_ok {
+        errors.push(format!("metadata.name: {name:?} is not a valid object name"));
+    }
+    let spec = &doc["spec"];
+    for (at, labels) in [
+        ("metadata.labels", &doc["metadata"]["labels"]),
+        ("spec.template.metadata.labels", &spec["template"]["metadata"]["labels"]),
+        ("spec.template.spec.nodeSelector", &spec["template"]["spec"]["nodeSelector"]),
+        ("spec.selector.matchLabels", &spec["selector"]["matchLabels"]),
+    ] {
+        for (key, value) in labels.as_object().into_iter().flatten() {
+            if !value.as_str().is_some_and(|v| is_label(key, v)) {
+                errors.push(format!("{at}: {key:?}: {value} is not a valid label"));
+            }
+        }
+    }
     match doc["kind"].as_str() {
         Some("Service") if doc["spec"]["ports"].as_array().is_none_or(|p| p.is_empty()) => {
             errors.push("Service without ports".to_string());
@@ -179,4 +230,24 @@ fn the_validator_follows_refs_into_pod_templates() {
     let errors = schemas.validate(&deployment).join("\n");
     assert!(errors.contains("resources.requestz: unknown field"), "{errors}");
     assert!(errors.contains("containerPort: expected integer"), "{errors}");
+}
+
+#[test]
+fn the_hand_checks_catch_what_no_schema_says() {
+    let bad = serde_json::json!({
+        "apiVersion": "apps/v1", "kind": "Deployment",
+        "metadata": {"name": "Bad_Name", "labels": {"a b": "x", "ok": "-no"}},
+        "spec": {"template": {"spec": {"containers": [{"name": "c", "image": ""}]}}}
+    });
+    let errors = hand_checks(&bad).join("\n");
+    for expected in ["metadata.name", "\"a b\"", "\"ok\"", "containers[0].image: Required value"] {
+        assert!(errors.contains(expected), "{expected} not caught:\n{errors}");
+    }
+    let long = format!("{}-loadtest", "x".repeat(63));
+    let good = serde_json::json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": long,
+        "labels": {"example.com/team": "ml", "empty": ""}}, "data": {"a": "b"}});
+    assert_eq!(hand_checks(&good), Vec::<String>::new());
+    let service = serde_json::json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "1abc"},
+        "spec": {"ports": [{"port": 80}]}});
+    assert_eq!(hand_checks(&service).len(), 1);
 }
