@@ -56,6 +56,62 @@ pub fn is_label_value(s: &str) -> bool {
 /// The effects a taint can have.
 pub const TAINT_EFFECTS: [&str; 3] = ["NoSchedule", "PreferNoSchedule", "NoExecute"];
 
+/// `spec.disruption.consolidationPolicy` (NodePool CRD enum).
+pub const CONSOLIDATION_POLICIES: [&str; 3] = ["WhenEmpty", "WhenEmptyOrUnderutilized", "Balanced"];
+
+/// `spec.disruption.budgets[].reasons[]` (NodePool CRD enum).
+pub const BUDGET_REASONS: [&str; 3] = ["Underutilized", "Empty", "Drifted"];
+
+/// The `karpenter.k8s.aws` labels a NodePool's template may carry: the well-known labels that both the
+/// current and the v1.14.1 NodePool CRD list in their `spec.template.metadata.labels` CEL rule.
+const KARPENTER_AWS_TEMPLATE_LABELS: [&str; 28] = [
+    "karpenter.k8s.aws/capacity-reservation-id",
+    "karpenter.k8s.aws/capacity-reservation-interruptible",
+    "karpenter.k8s.aws/capacity-reservation-type",
+    "karpenter.k8s.aws/ec2nodeclass",
+    "karpenter.k8s.aws/instance-accelerator-count",
+    "karpenter.k8s.aws/instance-accelerator-manufacturer",
+    "karpenter.k8s.aws/instance-accelerator-name",
+    "karpenter.k8s.aws/instance-capability-flex",
+    "karpenter.k8s.aws/instance-category",
+    "karpenter.k8s.aws/instance-cpu",
+    "karpenter.k8s.aws/instance-cpu-manufacturer",
+    "karpenter.k8s.aws/instance-cpu-sustained-clock-speed-mhz",
+    "karpenter.k8s.aws/instance-ebs-bandwidth",
+    "karpenter.k8s.aws/instance-encryption-in-transit-supported",
+    "karpenter.k8s.aws/instance-family",
+    "karpenter.k8s.aws/instance-generation",
+    "karpenter.k8s.aws/instance-gpu-count",
+    "karpenter.k8s.aws/instance-gpu-manufacturer",
+    "karpenter.k8s.aws/instance-gpu-memory",
+    "karpenter.k8s.aws/instance-gpu-name",
+    "karpenter.k8s.aws/instance-hypervisor",
+    "karpenter.k8s.aws/instance-local-nvme",
+    "karpenter.k8s.aws/instance-memory",
+    "karpenter.k8s.aws/instance-network-bandwidth",
+    "karpenter.k8s.aws/instance-size",
+    "karpenter.k8s.aws/instance-tenancy",
+    "karpenter.k8s.aws/placement-group-id",
+    "karpenter.k8s.aws/placement-group-partition",
+];
+
+/// Why a NodePool template label key is restricted, if it is: the NodePool CRD's CEL rules on
+/// `spec.template.metadata.labels` (`karpenter.sh/nodepool` and `kubernetes.io/hostname` are
+/// Karpenter's to set; the `karpenter.sh` and `karpenter.k8s.aws` domains, matched by the end of the
+/// key's prefix, allow only their well-known labels).
+pub fn node_label_restriction(key: &str) -> Option<&'static str> {
+    let domain = key.split('/').next().unwrap_or_default();
+    if key == "karpenter.sh/nodepool" || key == "kubernetes.io/hostname" {
+        Some("is set by Karpenter")
+    } else if domain.ends_with("karpenter.sh") && key != "karpenter.sh/capacity-type" {
+        Some("is in the restricted karpenter.sh domain")
+    } else if domain.ends_with("karpenter.k8s.aws") && !KARPENTER_AWS_TEMPLATE_LABELS.contains(&key) {
+        Some("is in the restricted karpenter.k8s.aws domain (only its well-known labels are allowed)")
+    } else {
+        None
+    }
+}
+
 /// A resource quantity as the API server reads one: the CRD's pattern
 /// `^(\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))))?$`,
 /// and its value in base units, when it matches.
@@ -300,5 +356,22 @@ mod tests {
         assert!(check_budget_schedule("@daily").is_ok());
         assert!(check_budget_schedule("not a schedule").is_err());
         assert!(check_budget_schedule("61 * * * *").is_err());
+    }
+
+    #[test]
+    fn node_template_labels_follow_the_node_pool_crd_cel_rules() {
+        for ok in ["team", "tokenfleet.dev/pool", "karpenter.sh/capacity-type", "karpenter.k8s.aws/instance-family"] {
+            assert_eq!(node_label_restriction(ok), None, "{ok}");
+        }
+        for bad in [
+            "karpenter.sh/nodepool",
+            "kubernetes.io/hostname",
+            "karpenter.sh/custom",
+            "node.karpenter.sh/x",
+            "karpenter.k8s.aws/made-up",
+            "karpenter.k8s.aws/nitro-sandbox",
+        ] {
+            assert!(node_label_restriction(bad).is_some(), "{bad}");
+        }
     }
 }

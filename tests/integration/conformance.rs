@@ -1,8 +1,12 @@
 //! Conformance: every exported document validates against the schemas in ../shared/reference/schemas
 //! (Karpenter v1 CRDs, KEDA ScaledObject CRD, Kubernetes 1.35 OpenAPI for apps/v1, autoscaling/v2,
-//! policy/v1), for every example plan and for 500 randomly generated plans per run.
+//! policy/v1), and the CRDs' `x-kubernetes-validations` CEL rules (evaluated by `crate::cel`), for
+//! every example plan and for 500 randomly generated plans per run.
 
 use serde_json::Value;
+use std::sync::LazyLock;
+
+use regex::Regex;
 use tokenfleet_core::{examples::EXAMPLES, manifest, plan, plan::tree};
 
 use crate::generate;
@@ -26,57 +30,76 @@ pub(crate) fn schemas() -> Option<Schemas> {
     }
 }
 
-/// CEL rules of the CRDs that our output could break, checked by hand.
-fn cel_checks(doc: &Value) -> Vec<String> {
+/// apimachinery's `IsDNS1123Subdomain`: at most 253 characters (its dot-separated parts are not
+/// limited to 63), written here from the Kubernetes source rather than with core's predicates.
+fn is_dns1123_subdomain(s: &str) -> bool {
+    static RE: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$").unwrap());
+    s.len() <= 253 && RE.is_match(s)
+}
+
+/// `IsDNS1035Label` (Service names).
+fn is_dns1035_label(s: &str) -> bool {
+    static RE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^[a-z]([-a-z0-9]*[a-z0-9])?$").unwrap());
+    s.len() <= 63 && RE.is_match(s)
+}
+
+/// `IsQualifiedName`'s name part, and a non-empty `IsValidLabelValue`.
+fn is_name_part(s: &str) -> bool {
+    static RE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$").unwrap());
+    s.len() <= 63 && RE.is_match(s)
+}
+
+/// A label key (`IsQualifiedName`) and value (`IsValidLabelValue`).
+fn is_label(key: &str, value: &str) -> bool {
+    let key_ok = match key.split_once('/') {
+        Some((prefix, name)) => is_dns1123_subdomain(prefix) && is_name_part(name),
+        None => is_name_part(key),
+    };
+    key_ok && (value.is_empty() || is_name_part(value))
+}
+
+/// What the API server checks that neither the OpenAPI schemas nor the CRDs' CEL rules express (the
+/// CEL rules are evaluated for real, by `crate::cel`).
+fn hand_checks(doc: &Value) -> Vec<String> {
     let mut errors = Vec::new();
+    // apimachinery's object meta validation: names and labels (no schema pattern says so).
+    let name = doc["metadata"]["name"].as_str().unwrap_or_default();
+    let name_ok = if doc["kind"] == "Service" { is_dns1035_label(name) } else { is_dns1123_subdomain(name) };
+    if !name_ok {
+        errors.push(format!("metadata.name: {name:?} is not a valid object name"));
+    }
+    let spec = &doc["spec"];
+    for (at, labels) in [
+        ("metadata.labels", &doc["metadata"]["labels"]),
+        ("spec.template.metadata.labels", &spec["template"]["metadata"]["labels"]),
+        ("spec.template.spec.nodeSelector", &spec["template"]["spec"]["nodeSelector"]),
+        ("spec.selector.matchLabels", &spec["selector"]["matchLabels"]),
+    ] {
+        for (key, value) in labels.as_object().into_iter().flatten() {
+            if !value.as_str().is_some_and(|v| is_label(key, v)) {
+                errors.push(format!("{at}: {key:?}: {value} is not a valid label"));
+            }
+        }
+    }
     match doc["kind"].as_str() {
-        Some("EC2NodeClass") => {
-            let spec = &doc["spec"];
-            if spec.get("role").is_some() == spec.get("instanceProfile").is_some() {
-                errors.push("spec: must specify exactly one of role, instanceProfile".to_string());
-            }
-            for term in spec["capacityReservationSelectorTerms"].as_array().into_iter().flatten() {
-                if term.get("id").is_some() && term.as_object().is_some_and(|t| t.len() > 1) {
-                    errors.push("capacityReservationSelectorTerms: id is exclusive".to_string());
-                }
-            }
-            for term in spec["amiSelectorTerms"].as_array().into_iter().flatten() {
-                let alias = term["alias"].as_str().unwrap_or("x@y");
-                if !alias.contains('@') {
-                    errors.push(format!("amiSelectorTerms: alias {alias} is not family@version"));
-                }
-            }
-        }
-        Some("NodePool") => {
-            let spec = &doc["spec"];
-            if spec.get("replicas").is_some() {
-                if spec.get("weight").is_some() {
-                    errors.push("'weight' is not supported on static NodePools".to_string());
-                }
-                if spec["limits"].as_object().is_some_and(|l| l.keys().any(|k| k != "nodes")) {
-                    errors.push("only 'limits.nodes' is supported on static NodePools".to_string());
-                }
-            }
-            for b in doc["spec"]["disruption"]["budgets"].as_array().into_iter().flatten() {
-                if b.get("schedule").is_some() != b.get("duration").is_some() {
-                    errors.push("budgets: schedule and duration go together".to_string());
-                }
-            }
-        }
-        Some("CapacityBuffer") => {
-            let spec = &doc["spec"];
-            if spec.get("podTemplateRef").is_some() && spec.get("scalableRef").is_some() {
-                errors.push("You must define either PodTemplateRef or ScalableRef, but not both".to_string());
-            }
-            if spec.get("podTemplateRef").is_some() && spec.get("replicas").is_none() && spec.get("limits").is_none() {
-                errors.push("If podTemplateRef is set, replicas or limits must also be set".to_string());
-            }
-        }
         Some("Service") if doc["spec"]["ports"].as_array().is_none_or(|p| p.is_empty()) => {
             errors.push("Service without ports".to_string());
         }
         Some("ConfigMap") if !doc["data"].as_object().is_some_and(|d| d.values().all(Value::is_string)) => {
             errors.push("ConfigMap data must be strings".to_string());
+        }
+        // core/v1 validation: a pod template's container needs an image (`Required value`).
+        Some("Deployment") => {
+            let spec = &doc["spec"]["template"]["spec"];
+            for (key, containers) in [("containers", &spec["containers"]), ("initContainers", &spec["initContainers"])]
+            {
+                for (i, c) in containers.as_array().into_iter().flatten().enumerate() {
+                    if c["image"].as_str().is_none_or(str::is_empty) {
+                        errors.push(format!("spec.template.spec.{key}[{i}].image: Required value"));
+                    }
+                }
+            }
         }
         _ => {}
     }
@@ -91,14 +114,15 @@ fn check_plan(schemas: &Schemas, label: &str, plan: &plan::Plan) -> (usize, Vec<
     (docs.len(), check_documents(schemas, label, &docs))
 }
 
-/// Validates documents against the schemas and the CRDs' CEL rules we could break; the violations.
+/// Validates documents against the schemas and every CEL rule of the CRDs; the violations.
 pub(crate) fn check_documents(schemas: &Schemas, label: &str, docs: &[Value]) -> Vec<String> {
     let mut violations = Vec::new();
     for json in docs {
         let kind = json["kind"].as_str().unwrap_or_default().to_string();
         let name = json["metadata"]["name"].as_str().unwrap_or_default().to_string();
         let api_version = json["apiVersion"].as_str().unwrap_or_default();
-        let mut errors = cel_checks(json);
+        let mut errors = hand_checks(json);
+        errors.extend(schemas.cel.check(json).1.iter().map(ToString::to_string));
         if schemas.covers(api_version, &kind) {
             errors.extend(schemas.validate(json));
         } else if !(api_version == "v1" && ["Service", "ConfigMap"].contains(&kind.as_str())) {
@@ -206,4 +230,24 @@ fn the_validator_follows_refs_into_pod_templates() {
     let errors = schemas.validate(&deployment).join("\n");
     assert!(errors.contains("resources.requestz: unknown field"), "{errors}");
     assert!(errors.contains("containerPort: expected integer"), "{errors}");
+}
+
+#[test]
+fn the_hand_checks_catch_what_no_schema_says() {
+    let bad = serde_json::json!({
+        "apiVersion": "apps/v1", "kind": "Deployment",
+        "metadata": {"name": "Bad_Name", "labels": {"a b": "x", "ok": "-no"}},
+        "spec": {"template": {"spec": {"containers": [{"name": "c", "image": ""}]}}}
+    });
+    let errors = hand_checks(&bad).join("\n");
+    for expected in ["metadata.name", "\"a b\"", "\"ok\"", "containers[0].image: Required value"] {
+        assert!(errors.contains(expected), "{expected} not caught:\n{errors}");
+    }
+    let long = format!("{}-loadtest", "x".repeat(63));
+    let good = serde_json::json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": long,
+        "labels": {"example.com/team": "ml", "empty": ""}}, "data": {"a": "b"}});
+    assert_eq!(hand_checks(&good), Vec::<String>::new());
+    let service = serde_json::json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "1abc"},
+        "spec": {"ports": [{"port": 80}]}});
+    assert_eq!(hand_checks(&service).len(), 1);
 }

@@ -1,6 +1,7 @@
 //! The one integration-test binary: tests across crates and against ../shared/reference.
 
 mod calibration;
+mod cel;
 mod conformance;
 mod disagg_sizing;
 mod examples;
@@ -8,6 +9,7 @@ mod fuzz_corpus;
 mod generate;
 mod gitops;
 mod gitops_render;
+mod hostile;
 mod layers;
 mod lint_corpus;
 mod notices;

@@ -2,9 +2,9 @@
 //! documents (`$ref` into `components/schemas`, `allOf` wrappers, `x-kubernetes-*` extensions).
 //!
 //! It checks types, required fields, enums, patterns, lengths, bounds, item and property counts, and
-//! (like the API server's strict field validation and CRD pruning) reports unknown fields. CEL rules
-//! (`x-kubernetes-validations`) are not evaluated; a few that matter to our output are checked by hand
-//! in the conformance test.
+//! (like the API server's strict field validation and CRD pruning) reports unknown fields. The CRDs'
+//! CEL rules (`x-kubernetes-validations`) are loaded alongside, in `cel`, and evaluated by `crate::cel`
+//! (the conformance test runs both).
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -13,12 +13,16 @@ use std::path::Path;
 use serde_json::Value;
 use tokenfleet_core::plan::tree;
 
+use crate::cel::CelRules;
+
 /// A set of schemas keyed by (apiVersion, kind).
 pub struct Schemas {
     /// (apiVersion, kind) → (schema, the OpenAPI document it lives in, for `$ref`).
     by_kind: HashMap<(String, String), (Value, Option<usize>)>,
     documents: Vec<Value>,
     regexes: RefCell<HashMap<String, Option<regex::Regex>>>,
+    /// Every CRD's CEL rules.
+    pub cel: CelRules,
 }
 
 fn read_yaml(path: &Path) -> Value {
@@ -30,8 +34,12 @@ fn read_yaml(path: &Path) -> Value {
 impl Schemas {
     /// Loads every CRD and Kubernetes OpenAPI document of `../shared/reference/schemas/`.
     pub fn load(dir: &Path) -> Schemas {
-        let mut schemas =
-            Schemas { by_kind: HashMap::new(), documents: Vec::new(), regexes: RefCell::new(HashMap::new()) };
+        let mut schemas = Schemas {
+            by_kind: HashMap::new(),
+            documents: Vec::new(),
+            regexes: RefCell::new(HashMap::new()),
+            cel: CelRules::load(dir),
+        };
         for crd in [
             "karpenter.sh_nodepools.yaml",
             "karpenter.k8s.aws_ec2nodeclasses.yaml",

@@ -133,6 +133,19 @@ pub fn validate(plan: &Plan) -> Vec<PlanError> {
         );
     }
     let spec = &plan.spec;
+    if let Some(cluster) = &spec.cluster {
+        // Written into every EC2NodeClass's discovery tags (and its default role), where the CRD's CEL
+        // rules refuse an empty value.
+        if cluster.name.is_empty() {
+            err("spec.cluster.name".into(), "name the EKS cluster".into());
+        }
+        if cluster.node_role.as_deref() == Some("") {
+            err(
+                "spec.cluster.nodeRole".into(),
+                "the EC2NodeClass's role cannot be empty: name it or leave it out".into(),
+            );
+        }
+    }
     if !crate::catalog::PRICE_REGIONS.contains(&spec.region.as_str()) {
         err(
             "spec.region".into(),
@@ -330,9 +343,16 @@ pub fn validate(plan: &Plan) -> Vec<PlanError> {
                 check_warm(&mut err, path("warmCapacity"), warm);
             }
         }
+        if let Some(image) = &d.image {
+            // The API server requires a container's image; whitespace makes it an unpullable reference.
+            if image.is_empty() || image.contains(char::is_whitespace) {
+                err(path("image"), format!("{image:?} is not an image reference (registry/name:tag, no spaces)"));
+            }
+        }
         if let Some(u) = d.gpu_memory_utilization {
-            if !(u > 0.0 && u <= 1.0) {
-                err(path("gpuMemoryUtilization"), format!("{u} is not a fraction between 0 and 1"));
+            // The export writes three decimals: a smaller fraction would be written as 0.
+            if !(0.001..=1.0).contains(&u) {
+                err(path("gpuMemoryUtilization"), format!("{u} is not a fraction between 0.001 and 1"));
             }
         }
         match d.mode {
@@ -357,6 +377,13 @@ pub fn validate(plan: &Plan) -> Vec<PlanError> {
                                 }
                             }
                         }
+                    }
+                }
+                // A stage's pods select their NodePool with this label, and import reads it back as
+                // the stage's nodePool, so it must name one.
+                if let Some(pool) = d.node_selector.get("karpenter.sh/nodepool") {
+                    if plan.node_pool(pool).is_none() {
+                        err(path("nodeSelector.karpenter.sh/nodepool"), format!("no NodePool named {pool:?}"));
                     }
                 }
             }
@@ -851,6 +878,8 @@ fn check_pool_fields(err: &mut impl FnMut(String, String), i: usize, p: &super::
     for (key, value) in &p.labels {
         if !k8s::is_qualified_name(key) {
             err(path(&format!("labels.{key}")), format!("{key:?} is not a label key"));
+        } else if let Some(why) = k8s::node_label_restriction(key) {
+            err(path(&format!("labels.{key}")), format!("{key:?} {why}: Karpenter refuses it on a NodePool"));
         }
         if !k8s::is_label_value(value) {
             err(
@@ -858,6 +887,18 @@ fn check_pool_fields(err: &mut impl FnMut(String, String), i: usize, p: &super::
                 format!("{value:?} is not a label value (at most 63 letters, digits, '-', '_' or '.')"),
             );
         }
+    }
+    let policy = p.consolidation.policy.as_str();
+    if !k8s::CONSOLIDATION_POLICIES.contains(&policy) {
+        let hint = match policy {
+            "Never" => ": there is no Never policy; set consolidation.after: Never to switch consolidation off",
+            "WhenUnderutilized" => ": WhenUnderutilized is the v1beta1 name; use WhenEmptyOrUnderutilized",
+            _ => "",
+        };
+        err(
+            path("consolidation.policy"),
+            format!("{policy:?} is not one of {}{hint}", k8s::CONSOLIDATION_POLICIES.join(", ")),
+        );
     }
     if let Some(after) = &p.consolidation.after {
         if !k8s::is_consolidate_after(after) {
@@ -887,6 +928,14 @@ fn check_pool_fields(err: &mut impl FnMut(String, String), i: usize, p: &super::
                 err(
                     at("duration"),
                     format!("{duration:?} is not a budget duration in hours and minutes (8h, 30m, 1h30m)"),
+                );
+            }
+        }
+        for (k, reason) in b.reasons.iter().enumerate() {
+            if !k8s::BUDGET_REASONS.contains(&reason.as_str()) {
+                err(
+                    at(&format!("reasons[{k}]")),
+                    format!("{reason:?} is not one of {}", k8s::BUDGET_REASONS.join(", ")),
                 );
             }
         }
@@ -1448,5 +1497,49 @@ mod tests {
         assert!(e.message.contains("unknown field `bogus`"), "{e}");
         let e = parse_plan(&json.replace("\"kind\": \"Plan\",", "\"kind\": \"Plan\"")).unwrap_err();
         assert_eq!(e.line, Some(4), "{e}");
+    }
+
+    /// Hostile edits that `validate` accepted but the API server or import refused (found by
+    /// tests/integration/hostile.rs); each is now refused at its field.
+    #[test]
+    fn what_the_crds_and_import_refuse_is_refused_at_its_field() {
+        let pool =
+            |edit: fn(&mut crate::plan::NodePool)| refused("quickstart", move |p| edit(&mut p.spec.node_pools[0]));
+        let e = pool(|p| p.consolidation.policy = "whenempty".into());
+        assert!(e.starts_with("spec.nodePools[0].consolidation.policy: \"whenempty\" is not one of"), "{e}");
+        let e = pool(|p| {
+            p.budgets = vec![crate::plan::Budget {
+                nodes: "1".into(),
+                schedule: None,
+                duration: None,
+                reasons: vec!["empty".into()],
+            }]
+        });
+        assert!(e.starts_with("spec.nodePools[0].budgets[0].reasons[0]: \"empty\" is not one of"), "{e}");
+        for key in ["kubernetes.io/hostname", "karpenter.k8s.aws/made-up", "node.karpenter.sh/x"] {
+            let mut plan = example("quickstart");
+            plan.spec.node_pools[0].labels.insert(key.into(), "x".into());
+            let errors = validate(&plan);
+            assert_eq!(errors.len(), 1, "{key}: {errors:?}");
+            assert_eq!(errors[0].path, format!("spec.nodePools[0].labels.{key}"));
+        }
+        let e = refused("quickstart", |p| p.spec.deployments[0].image = Some(String::new()));
+        assert!(e.starts_with("spec.deployments[0].image: "), "{e}");
+        let e = refused("quickstart", |p| p.spec.deployments[0].gpu_memory_utilization = Some(1e-9));
+        assert!(e.starts_with("spec.deployments[0].gpuMemoryUtilization: "), "{e}");
+        let e = refused("quickstart", |p| {
+            p.spec.cluster = Some(crate::plan::Cluster { name: String::new(), node_role: None })
+        });
+        assert!(e.starts_with("spec.cluster.name: "), "{e}");
+        let e = refused("quickstart", |p| {
+            p.spec.cluster = Some(crate::plan::Cluster { name: "prod".into(), node_role: Some(String::new()) })
+        });
+        assert!(e.starts_with("spec.cluster.nodeRole: "), "{e}");
+        let mut plan = example("disaggregated");
+        let i = plan.spec.deployments.iter().position(|d| d.mode == Mode::Disaggregated).unwrap();
+        plan.spec.deployments[i].node_selector.insert("karpenter.sh/nodepool".into(), "nowhere".into());
+        let errors = validate(&plan);
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert_eq!(errors[0].path, format!("spec.deployments[{i}].nodeSelector.karpenter.sh/nodepool"));
     }
 }

@@ -155,3 +155,19 @@ fn an_unexplained_instance_store_policy_is_reported() {
     let f = imported.findings.iter().find(|f| f.code == "TF036").expect("TF036");
     assert_eq!(f.path, "spec.instanceStorePolicy");
 }
+
+/// A NodePool imported without `spec.disruption` (the CRD defaults it to `consolidateAfter: 0s`)
+/// exports the `consolidateAfter` the CRD requires once `disruption` is written, and round-trips.
+#[test]
+fn a_pool_without_consolidate_after_exports_the_crd_default() {
+    let mut plan = crate::plan::parse_plan(EXAMPLES[0].1).unwrap();
+    plan.spec.node_pools[0].consolidation.after = None;
+    assert_eq!(crate::plan::validate(&plan), vec![]);
+    let docs = crate::manifest::render_values(&plan);
+    let pool = docs.iter().find(|d| d.get("kind").and_then(|k| k.as_str()) == Some("NodePool")).unwrap();
+    let disruption = pool.get("spec").and_then(|s| s.get("disruption")).unwrap();
+    assert_eq!(disruption.get("consolidateAfter").and_then(|a| a.as_str()), Some("0s"));
+    let first = crate::manifest::render_stream(&plan);
+    let again = import_yaml("export.yaml", &first).unwrap();
+    assert_eq!(crate::manifest::render_stream(&again.plan), first);
+}

@@ -76,9 +76,9 @@ pub fn node_pool(plan: &Plan, pool: &NodePool) -> Doc {
     }
     let mut disruption = Map::new();
     disruption.insert("consolidationPolicy".into(), s(&pool.consolidation.policy));
-    if let Some(after) = &pool.consolidation.after {
-        disruption.insert("consolidateAfter".into(), s(after));
-    }
+    // The CRD requires consolidateAfter once `disruption` is written; unset in the plan, it is what
+    // Karpenter defaults it to (0s) when a NodePool has no `disruption` at all.
+    disruption.insert("consolidateAfter".into(), s(pool.consolidation.after.as_deref().unwrap_or("0s")));
     if !pool.budgets.is_empty() {
         disruption.insert("budgets".into(), to_doc(&pool.budgets));
     }
