@@ -98,7 +98,7 @@ pub fn run(args: CheckArgs) -> Result<ExitCode, String> {
         CheckFormat::Junit => junit(&checks)?,
         CheckFormat::Sarif => serde_json::to_string_pretty(&sarif(&checks)).map_err(|e| e.to_string())? + "\n",
     };
-    print!("{out}");
+    out!("{out}");
     Ok(if checks.iter().any(|c| c.error.is_some()) {
         ExitCode::from(2)
     } else if checks.iter().any(|c| c.verdict == Verdict::Fail) {

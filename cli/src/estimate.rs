@@ -22,6 +22,6 @@ pub fn run(args: EstimateArgs) -> Result<std::process::ExitCode, String> {
         out.push_str(&answer_line(line));
         out.push('\n');
     }
-    print!("{out}");
+    out!("{out}");
     Ok(std::process::ExitCode::SUCCESS)
 }

@@ -39,7 +39,7 @@ pub fn run(args: ImportArgs) -> Result<ExitCode, String> {
     }
     let yaml = imported.plan.to_yaml();
     match args.out {
-        None => print!("{yaml}"),
+        None => out!("{yaml}"),
         Some(path) => std::fs::write(&path, yaml).map_err(|e| format!("{}: {e}", path.display()))?,
     }
     let failed = imported.findings.iter().any(|f| f.severity == Severity::Error);

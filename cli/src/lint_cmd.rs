@@ -56,7 +56,7 @@ pub fn run(args: LintArgs) -> Result<ExitCode, String> {
                     })
                 })
                 .collect();
-            println!("{}", serde_json::to_string_pretty(&rows).map_err(|e| e.to_string())?);
+            outln!("{}", serde_json::to_string_pretty(&rows).map_err(|e| e.to_string())?);
         }
         TextOrJson::Text => {
             for f in &findings {
@@ -64,11 +64,11 @@ pub fn run(args: LintArgs) -> Result<ExitCode, String> {
                     Some(line) => format!("{}:{line}", f.file),
                     None => f.file.clone(),
                 };
-                println!("{place}: {} {}: {} [{}]", f.severity.as_str(), f.code, f.message, f.path);
-                println!("  fix: {}", f.fix);
+                outln!("{place}: {} {}: {} [{}]", f.severity.as_str(), f.code, f.message, f.path);
+                outln!("  fix: {}", f.fix);
             }
             let count = |s: Severity| findings.iter().filter(|f| f.severity == s).count();
-            println!(
+            outln!(
                 "{} error(s), {} warning(s), {} info",
                 count(Severity::Error),
                 count(Severity::Warning),

@@ -4,6 +4,22 @@
 //! 0 on success, 1 when the answer is a failure (such as a lint error), 2 when input cannot be read
 //! or parsed (the reason goes to stderr).
 
+/// `print!` that hands a failed write (a closed pipe, a full disk) back as the command's error
+/// instead of panicking: `tokenfleet plan PLAN | head` ends with a message, not a panic.
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        std::io::stdout().lock().write_fmt(format_args!($($arg)*)).map_err(|e| format!("writing the output: {e}"))?
+    }};
+}
+
+/// `println!` the same way as [`out!`].
+macro_rules! outln {
+    ($($arg:tt)*) => {
+        out!("{}\n", format_args!($($arg)*))
+    };
+}
+
 mod check;
 mod estimate;
 mod import_cmd;

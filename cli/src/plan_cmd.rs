@@ -89,11 +89,11 @@ pub fn plan(args: PlanArgs) -> Result<ExitCode, String> {
     match args.format {
         TextOrJson::Json => {
             let report = PlanReport { outcome: &outcome, static_verdict, simulated: &day, verdict };
-            println!("{}", serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?);
+            outln!("{}", serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?);
         }
         TextOrJson::Text => {
-            print!("{}", plan_text(&plan, &outcome));
-            print!("{}", day_text(&day, static_verdict, verdict));
+            out!("{}", plan_text(&plan, &outcome));
+            out!("{}", day_text(&day, static_verdict, verdict));
         }
     }
     Ok(if verdict == sim::Verdict::Pass { ExitCode::SUCCESS } else { ExitCode::from(1) })
@@ -190,7 +190,7 @@ pub fn export(args: ExportArgs) -> Result<ExitCode, String> {
     }
     let documents = manifest::render(&plan);
     match args.out {
-        None => print!("{}", manifest::join_stream(&documents)),
+        None => out!("{}", manifest::join_stream(&documents)),
         Some(dir) => {
             let mut files: Vec<(String, String)> = documents.iter().map(|d| (d.file_name(), d.yaml.clone())).collect();
             // The load test also as plain files, to run Locust outside the cluster.

@@ -58,7 +58,7 @@ fn import(args: ImportArgs) -> Result<ExitCode, String> {
     };
     std::fs::write(&args.out, text).map_err(|e| format!("{}: {e}", args.out.display()))?;
     let kinds: Vec<String> = overlay.sources.iter().map(|s| format!("{} ({})", s.file, s.kind.command())).collect();
-    println!(
+    outln!(
         "{}: prices of {} for {} instance type and region {} from {}",
         args.out.display(),
         overlay.date,

@@ -58,11 +58,11 @@ pub fn run(args: RecommendArgs) -> Result<ExitCode, String> {
     }
     let recommendation = optimize::recommend(&input, &config).map_err(|e| format!("{}: {e}", args.plan))?;
     match args.format {
-        RecommendFormat::Yaml => print!("{}", recommendation.plan.to_yaml()),
+        RecommendFormat::Yaml => out!("{}", recommendation.plan.to_yaml()),
         RecommendFormat::Json => {
-            println!("{}", serde_json::to_string_pretty(&recommendation).map_err(|e| e.to_string())?);
+            outln!("{}", serde_json::to_string_pretty(&recommendation).map_err(|e| e.to_string())?);
         }
-        RecommendFormat::Text => print!("{}", optimize::explain(&recommendation)),
+        RecommendFormat::Text => out!("{}", optimize::explain(&recommendation)),
     }
     // The answer is a failure when the emitted plan does not pass its own SLO check, or its day.
     if recommendation.meets_slos_over_day == Some(false) {

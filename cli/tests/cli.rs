@@ -736,3 +736,55 @@ fn recommend_prices_candidates_with_the_overlay_and_keeps_it_in_the_plan() {
     let text = String::from_utf8(text.stdout).unwrap();
     assert!(text.lines().any(|l| l.starts_with("prices: overlay 2026-12-01 (")), "{text}");
 }
+
+/// A reader that stops early (`tokenfleet plan PLAN | head`) ends the command with a message and exit
+/// 2, never a panic, for every command that prints.
+#[test]
+fn a_closed_output_pipe_is_an_error_not_a_panic() {
+    use std::process::Stdio;
+    let commands: [&[&str]; 5] = [
+        &["plan", "examples/quickstart.yaml"],
+        &["lint", "examples/quickstart.yaml"],
+        &["export", "examples/quickstart.yaml"],
+        &["check", "examples/quickstart.yaml"],
+        &["plan", "examples/quickstart.yaml", "--format", "json"],
+    ];
+    for args in commands {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_tokenfleet"))
+            .args(args)
+            .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("tokenfleet runs");
+        // Close the read end before the command writes anything.
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains("writing the output"), "{args:?}: {stderr}");
+    }
+}
+
+/// `plan` says what Savings Plans and Reserved Instances bill: the commitments line and the nodes
+/// they cover.
+#[test]
+fn plan_text_shows_the_commitments() {
+    let dir = std::env::temp_dir().join(format!("tokenfleet-commitments-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let text = examples::example("quickstart").unwrap().to_string()
+        + "  commitments:\n    - {name: ri-g6e, kind: reserved-instance, instanceType: g6e.xlarge, count: 2, usdPerHour: 1.2}\n";
+    let file = dir.join("plan.yaml");
+    std::fs::write(&file, text).unwrap();
+    let out = tokenfleet(&["plan", file.to_str().unwrap()]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("  commitments: 2.40 USD/hour in fees cover 3.72 USD/hour of on-demand usage (0.00 unused): saves 1.32 USD/hour"), "{stdout}");
+    assert!(
+        stdout.contains("reserved-instance ri-g6e: 2.40 of 2.40 USD/hour used, rates for 1 instance type(s)"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("2 × g6e.xlarge (on-demand, 2 under commitments)"), "{stdout}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

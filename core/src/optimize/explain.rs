@@ -98,6 +98,19 @@ pub(super) fn explanation(input: &OptimizeInput, r: &Recommendation) -> Vec<Stri
             super::emit::RESERVATION_PLACEHOLDER
         ));
     }
+    // Savings Plans and Reserved Instances: the static search ranks at list prices; the simulated
+    // days that decide the recommendation bill through them (docs/plan.md, "Commitments").
+    if !r.plan.spec.commitments.is_empty() {
+        let rates = r.plan.commitment_rates();
+        let fees: f64 = rates.iter().map(|c| c.fee_usd_per_hour).sum();
+        let names: Vec<&str> = r.plan.spec.commitments.iter().map(|c| c.name.as_str()).collect();
+        out.push(format!(
+            "Commitments ({}): their {fees:.2} USD/hour in fees are paid whatever the topology; the static figures \
+             above are at list prices, the simulated days that rank the candidates bill through them (covered \
+             instance-hours at their committed rate), and the plan keeps them.",
+            names.join(", ")
+        ));
+    }
     match (&best.simulated, r.meets_slos_over_day) {
         (Some(d), Some(true)) => {
             let attained: Vec<String> =
