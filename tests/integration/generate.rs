@@ -367,26 +367,19 @@ pub fn plan(seed: u64) -> Plan {
     // Decided by the seed, so the generator's draws stay as they were.
     if seed % 4 == 1 {
         let ri = Commitment {
-            name: format!("ri-{seed}"),
-            kind: CommitmentKind::ReservedInstance,
-            plan_type: None,
-            instance_family: None,
             term_years: seed.is_multiple_of(3).then_some(3),
             payment_option: (seed % 2 == 1).then(|| "All Upfront".to_string()),
-            instance_type: Some(GPU_TYPES[seed as usize % GPU_TYPES.len()].to_string()),
-            count: Some(1 + (seed % 3) as u32),
-            usd_per_hour: 0.25 + (seed % 9) as f64 * 0.375,
+            ..Commitment::reserved_instances(
+                &format!("ri-{seed}"),
+                GPU_TYPES[seed as usize % GPU_TYPES.len()],
+                1 + (seed % 3) as u32,
+                0.25 + (seed % 9) as f64 * 0.375,
+            )
         };
+        let plan_type = if seed % 8 == 1 { "Compute" } else { "EC2Instance" };
         let sp = Commitment {
-            name: format!("Compute SP {seed}"),
-            kind: CommitmentKind::SavingsPlan,
-            plan_type: Some(if seed % 8 == 1 { "Compute" } else { "EC2Instance" }.to_string()),
-            instance_family: (seed % 8 != 1).then(|| "g6e".to_string()),
-            term_years: Some(1),
-            payment_option: Some("No Upfront".to_string()),
-            instance_type: None,
-            count: None,
-            usd_per_hour: 1.5,
+            instance_family: (plan_type == "EC2Instance").then(|| "g6e".to_string()),
+            ..Commitment::savings_plan(&format!("Compute SP {seed}"), plan_type, 1, "No Upfront", 1.5)
         };
         plan.spec.commitments = if seed.is_multiple_of(3) { vec![ri] } else { vec![ri, sp] };
     }

@@ -54,19 +54,9 @@ fn tf003_uses_the_plans_price_overlay() {
 /// overlay has them; TF057: Reserved Instances far beyond the fleet are mostly unused.
 #[test]
 fn commitments_that_cover_nothing_or_little_are_named() {
-    use crate::plan::{Commitment, CommitmentKind};
+    use crate::plan::Commitment;
     let mut plan = parse_plan(crate::examples::example("quickstart").unwrap()).unwrap();
-    let sp = Commitment {
-        name: "compute-1y".to_string(),
-        kind: CommitmentKind::SavingsPlan,
-        plan_type: Some("Compute".to_string()),
-        instance_family: None,
-        term_years: Some(1),
-        payment_option: Some("No Upfront".to_string()),
-        instance_type: None,
-        count: None,
-        usd_per_hour: 1.0,
-    };
+    let sp = Commitment::savings_plan("compute-1y", "Compute", 1, "No Upfront", 1.0);
     plan.spec.commitments = vec![sp];
     let findings = super::lint_plan(&plan);
     let f = findings.iter().find(|f| f.code == "TF056").expect("TF056 without rates");
@@ -75,16 +65,7 @@ fn commitments_that_cover_nothing_or_little_are_named() {
     plan.spec.prices = Some(PriceOverlay::from_text("o.yaml", overlay).unwrap());
     assert!(!super::lint_plan(&plan).iter().any(|f| f.code == "TF056" || f.code == "TF057"));
 
-    plan.spec.commitments[0] = Commitment {
-        name: "ri-g6e".to_string(),
-        kind: CommitmentKind::ReservedInstance,
-        plan_type: None,
-        payment_option: None,
-        instance_type: Some("g6e.xlarge".to_string()),
-        count: Some(20),
-        usd_per_hour: 1.2,
-        ..plan.spec.commitments[0].clone()
-    };
+    plan.spec.commitments[0] = Commitment::reserved_instances("ri-g6e", "g6e.xlarge", 20, 1.2);
     let findings = super::lint_plan(&plan);
     let f = findings.iter().find(|f| f.code == "TF057").expect("TF057 for 20 RIs under 2 nodes");
     assert!(f.message.contains("90 % unused"), "{}", f.message);

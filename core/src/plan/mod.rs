@@ -821,6 +821,45 @@ pub struct Commitment {
     pub usd_per_hour: f64,
 }
 
+impl Commitment {
+    /// A Savings Plan of `plan_type` (`Compute`; an `EC2Instance` one also names its
+    /// `instance_family`) committing `usd_per_hour`.
+    pub fn savings_plan(
+        name: &str,
+        plan_type: &str,
+        term_years: u32,
+        payment_option: &str,
+        usd_per_hour: f64,
+    ) -> Commitment {
+        Commitment {
+            name: name.to_string(),
+            kind: CommitmentKind::SavingsPlan,
+            plan_type: Some(plan_type.to_string()),
+            instance_family: None,
+            term_years: Some(term_years),
+            payment_option: Some(payment_option.to_string()),
+            instance_type: None,
+            count: None,
+            usd_per_hour,
+        }
+    }
+
+    /// `count` Reserved Instances of `instance_type` at an effective `usd_per_hour` each.
+    pub fn reserved_instances(name: &str, instance_type: &str, count: u32, usd_per_hour: f64) -> Commitment {
+        Commitment {
+            name: name.to_string(),
+            kind: CommitmentKind::ReservedInstance,
+            plan_type: None,
+            instance_family: None,
+            term_years: None,
+            payment_option: None,
+            instance_type: Some(instance_type.to_string()),
+            count: Some(count),
+            usd_per_hour,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum CommitmentKind {

@@ -182,18 +182,8 @@ fn placement_shows_the_pools_after_the_reservations_end() {
     assert_eq!(after.summary.reserved_usd_per_hour, 0.0);
 }
 
-pub(crate) fn reserved_instances(count: u32, usd_per_hour: f64) -> plan::Commitment {
-    plan::Commitment {
-        name: "ri-g6e".to_string(),
-        kind: plan::CommitmentKind::ReservedInstance,
-        plan_type: None,
-        instance_family: None,
-        term_years: Some(1),
-        payment_option: None,
-        instance_type: Some("g6e.xlarge".to_string()),
-        count: Some(count),
-        usd_per_hour,
-    }
+fn reserved_instances(count: u32, usd_per_hour: f64) -> plan::Commitment {
+    plan::Commitment::reserved_instances("ri-g6e", "g6e.xlarge", count, usd_per_hour)
 }
 
 /// Savings Plans and Reserved Instances bill placement's hour and the simulated day by the same rules:
@@ -245,17 +235,7 @@ fn commitments_bill_placement_and_the_day_alike() {
 #[test]
 fn a_savings_plan_covers_at_the_overlays_rate() {
     let mut plan = example("quickstart");
-    plan.spec.commitments = vec![plan::Commitment {
-        name: "compute-1y".to_string(),
-        kind: plan::CommitmentKind::SavingsPlan,
-        plan_type: Some("Compute".to_string()),
-        instance_family: None,
-        term_years: Some(1),
-        payment_option: Some("No Upfront".to_string()),
-        instance_type: None,
-        count: None,
-        usd_per_hour: 1.0,
-    }];
+    plan.spec.commitments = vec![plan::Commitment::savings_plan("compute-1y", "Compute", 1, "No Upfront", 1.0)];
     assert!(plan::validate(&plan).is_empty(), "{:?}", plan::validate(&plan));
     let without = place::evaluate(&plan).summary;
     assert_eq!(without.commitments.as_ref().unwrap().unused_usd_per_hour, 1.0);
