@@ -222,8 +222,19 @@ pub fn plan_text(plan: &Plan, outcome: &place::Outcome) -> String {
     let _ = writeln!(out, "plan {} ({})", plan.metadata.name, plan.spec.region);
     let _ = writeln!(
         out,
-        "  devices: {}  nodes: {}  cost: {:.2} USD/hour (reserved {:.2} fixed + {:.2} marginal)",
-        s.devices, s.nodes, s.cost_usd_per_hour, s.reserved_usd_per_hour, s.marginal_usd_per_hour
+        "  devices: {}  nodes: {}  cost: {:.2} USD/hour (reserved {:.2} fixed + {:.2} marginal{})",
+        s.devices,
+        s.nodes,
+        s.cost_usd_per_hour,
+        s.reserved_usd_per_hour,
+        s.marginal_usd_per_hour,
+        match &s.commitments {
+            Some(c) if c.savings_usd_per_hour >= 0.0 => {
+                format!(" at list − {:.2} saved by commitments", c.savings_usd_per_hour)
+            }
+            Some(c) => format!(" at list + {:.2} of commitments beyond what they cover", -c.savings_usd_per_hour),
+            None => String::new(),
+        }
     );
     let _ = writeln!(out, "  prices: {}", outcome.prices.note);
     if let Some(c) = &s.commitments {

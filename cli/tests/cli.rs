@@ -786,5 +786,10 @@ fn plan_text_shows_the_commitments() {
         "{stdout}"
     );
     assert!(stdout.contains("2 × g6e.xlarge (on-demand, 2 under commitments)"), "{stdout}");
+    assert!(
+        stdout
+            .contains("cost: 2.40 USD/hour (reserved 0.00 fixed + 3.72 marginal at list − 1.32 saved by commitments)"),
+        "{stdout}"
+    );
     std::fs::remove_dir_all(&dir).unwrap();
 }
