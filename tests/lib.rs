@@ -14,3 +14,13 @@ pub fn shared_reference() -> Option<PathBuf> {
     let path = repo_root().parent()?.join("shared").join("reference");
     path.is_dir().then_some(path)
 }
+
+/// The eksctl ClusterConfig, Cluster Autoscaler Deployment and serving YAML of
+/// `tests/data/cluster-autoscaler`, as (file name, text), the way `import_files` takes them.
+pub fn cluster_autoscaler_files() -> Vec<(String, String)> {
+    let dir = repo_root().join("tests/data/cluster-autoscaler");
+    ["cluster.yaml", "cluster-autoscaler.yaml", "serving.yaml"]
+        .iter()
+        .map(|f| (f.to_string(), std::fs::read_to_string(dir.join(f)).expect("the fixture reads")))
+        .collect()
+}

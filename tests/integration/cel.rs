@@ -400,11 +400,7 @@ mod tests {
                 plans.push((format!("seed {seed}"), p));
             }
         }
-        let dir = tokenfleet_tests::repo_root().join("tests/data/cluster-autoscaler");
-        let files: Vec<(String, String)> = ["cluster.yaml", "cluster-autoscaler.yaml", "serving.yaml"]
-            .iter()
-            .map(|f| (f.to_string(), std::fs::read_to_string(dir.join(f)).unwrap()))
-            .collect();
+        let files = tokenfleet_tests::cluster_autoscaler_files();
         let imported = tokenfleet_core::manifest::import::import_files(&files).unwrap();
         plans.push(("cluster-autoscaler import".to_string(), imported.plan));
         let (mut documents, mut evaluations) = (0, 0);

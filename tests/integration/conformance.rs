@@ -153,11 +153,7 @@ fn every_example_exports_schema_valid_manifests() {
 #[test]
 fn an_imported_cluster_autoscaler_cluster_exports_schema_valid_manifests() {
     let Some(schemas) = schemas() else { return };
-    let dir = tokenfleet_tests::repo_root().join("tests/data/cluster-autoscaler");
-    let files: Vec<(String, String)> = ["cluster.yaml", "cluster-autoscaler.yaml", "serving.yaml"]
-        .iter()
-        .map(|f| (f.to_string(), std::fs::read_to_string(dir.join(f)).unwrap()))
-        .collect();
+    let files = tokenfleet_tests::cluster_autoscaler_files();
     let imported = tokenfleet_core::manifest::import::import_files(&files).unwrap();
     assert!(
         !imported.findings.iter().any(|f| f.severity == tokenfleet_core::lint::Severity::Error),
