@@ -125,7 +125,7 @@ pub fn bill(commitments: &[Commitment], usage: &[Usage]) -> Bill {
         let covered_list = line.covered * u.usd_per_hour_each;
         out.list_usd_per_hour += list;
         out.covered_list_usd_per_hour += covered_list;
-        // Covered instances cost their committed rate, which `committed` holds (out of the fees).
+        // The line already holds its covered instances at their committed rate (paid out of the fees).
         line.usd_per_hour += list - covered_list;
     }
     for (c, used) in commitments.iter().zip(&out.used_usd_per_hour) {

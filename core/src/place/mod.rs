@@ -110,12 +110,11 @@ pub struct CommitmentUse {
     pub instance_types: usize,
 }
 
-/// The summary of a bill, for a plan with commitments.
-pub fn commitments_summary(plan: &Plan, bill: &billing::Bill) -> Option<CommitmentsSummary> {
+/// The summary of a bill, for a plan with commitments (`rates`: `plan.commitment_rates()`).
+fn commitments_summary(plan: &Plan, rates: &[billing::Commitment], bill: &billing::Bill) -> Option<CommitmentsSummary> {
     if plan.spec.commitments.is_empty() {
         return None;
     }
-    let rates = plan.commitment_rates();
     Some(CommitmentsSummary {
         fees_usd_per_hour: round_cents(bill.fees_usd_per_hour),
         covered_on_demand_usd_per_hour: round_cents(bill.covered_list_usd_per_hour),
@@ -125,7 +124,7 @@ pub fn commitments_summary(plan: &Plan, bill: &billing::Bill) -> Option<Commitme
             .spec
             .commitments
             .iter()
-            .zip(&rates)
+            .zip(rates)
             .zip(&bill.used_usd_per_hour)
             .map(|((c, r), used)| CommitmentUse {
                 name: c.name.clone(),
@@ -149,7 +148,7 @@ struct UsageKey {
 
 /// The hour's bill for the placement: the reservations (ODCR instances are on-demand usage whether
 /// used or not; Capacity Blocks are not eligible) and the spot and on-demand nodes launched.
-fn bill_hour(plan: &Plan, state: &State) -> (billing::Bill, Vec<(UsageKey, f64, f64)>) {
+fn bill_hour(plan: &Plan, rates: &[billing::Commitment], state: &State) -> (billing::Bill, Vec<(UsageKey, f64, f64)>) {
     let mut lines: Vec<(UsageKey, f64, f64)> = Vec::new();
     let mut add = |key: UsageKey, count: f64, each: f64| match lines.iter_mut().find(|(k, ..)| *k == key) {
         Some(line) => line.1 += count,
@@ -178,7 +177,7 @@ fn bill_hour(plan: &Plan, state: &State) -> (billing::Bill, Vec<(UsageKey, f64, 
                 || (k.capacity == CapacityType::Reserved && !k.capacity_block),
         })
         .collect();
-    let bill = billing::bill(&plan.commitment_rates(), &usage);
+    let bill = billing::bill(rates, &usage);
     (bill, lines)
 }
 
@@ -646,7 +645,9 @@ pub fn evaluate(plan: &Plan) -> Outcome {
             }
         }
     }
-    let (bill, usage_keys) = bill_hour(plan, &state);
+    // Resolved once: the bill and its summary both read them.
+    let rates = plan.commitment_rates();
+    let (bill, usage_keys) = bill_hour(plan, &rates, &state);
     let pool_outcomes: Vec<PoolOutcome> =
         (0..state.pools.len()).map(|i| pool_outcome(&state, i, &bill, &usage_keys)).collect();
     let reserved_usd_per_hour: f64 = plan
@@ -673,7 +674,7 @@ pub fn evaluate(plan: &Plan) -> Outcome {
             .then(|| round_to(cost / (tokens_per_hour / 1e6), 4)),
         unplaced_pods: unplaced.iter().map(|u| u.replicas).sum(),
         warm_devices: state.warm_devices,
-        commitments: commitments_summary(plan, &bill),
+        commitments: commitments_summary(plan, &rates, &bill),
     };
     let after_reservations_end = after_reservations_end(plan);
     Outcome { summary, deployments, pools: pool_outcomes, unplaced, after_reservations_end, prices: plan.prices_used() }

@@ -165,6 +165,26 @@ pub(crate) struct Cluster<'a> {
     bill: BillCache,
     /// Commitments over the run so far.
     pub commitments_day: CommitmentsDay,
+    /// Per pool and instance type: the first pool and index holding a type of that name, so that
+    /// the bill has one line per instance type (only with commitments).
+    type_line: Vec<Vec<(usize, usize)>>,
+}
+
+/// [`Cluster::type_line`] for a scenario.
+fn type_lines(sc: &Scenario) -> Vec<Vec<(usize, usize)>> {
+    let first = |name: &str| {
+        sc.pools
+            .iter()
+            .enumerate()
+            .find_map(|(p, pool)| pool.instance_types.iter().position(|t| t.name == name).map(|i| (p, i)))
+    };
+    sc.pools
+        .iter()
+        .enumerate()
+        .map(|(p, pool)| {
+            pool.instance_types.iter().enumerate().map(|(i, t)| first(&t.name).unwrap_or((p, i))).collect()
+        })
+        .collect()
 }
 
 /// A usage line of the bill: an instance type (the first pool and index holding a type of that name),
@@ -272,6 +292,7 @@ impl<'a> Cluster<'a> {
             usage_version: 0,
             bill: BillCache { version: u64::MAX, ..BillCache::default() },
             commitments_day: CommitmentsDay::default(),
+            type_line: if sc.commitments.is_empty() { Vec::new() } else { type_lines(sc) },
             live_nodes: 0,
             generation: 0,
             idle_generation: u64::MAX,
@@ -330,15 +351,7 @@ impl<'a> Cluster<'a> {
     /// A node's usage line: its instance type (pool and index into the pool's types, named by the
     /// type's name for billing), capacity type and whether it is a Capacity Block's.
     fn line_key(&self, node: &Node) -> LineKey {
-        let name = &self.sc.pools[node.pool].instance_types[node.itype].name;
-        // The first pool and index holding a type of this name: one line per instance type.
-        let (p, i) = self
-            .sc
-            .pools
-            .iter()
-            .enumerate()
-            .find_map(|(p, pool)| pool.instance_types.iter().position(|t| &t.name == name).map(|i| (p, i)))
-            .unwrap_or((node.pool, node.itype));
+        let (p, i) = self.type_line[node.pool][node.itype];
         (p, i, node.capacity, node.capacity_block)
     }
 
