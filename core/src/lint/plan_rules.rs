@@ -6,8 +6,6 @@ use crate::finding::{Finding, Severity};
 use crate::place::{self, parse_quantity, pool_instance_types, pool_rejects, sizing, PodRequests};
 use crate::plan::{self, Mode, Plan};
 
-pub(super) const POLICIES: [&str; 3] = ["WhenEmpty", "WhenEmptyOrUnderutilized", "Balanced"];
-
 pub(super) fn is_gpu_or_neuron_taint(key: &str) -> bool {
     key.contains("nvidia.com/gpu") || key.contains("aws.amazon.com/neuron") || key.contains("gpu")
 }
@@ -70,7 +68,7 @@ pub fn lint_plan_with(plan: &Plan, outcome: &place::Outcome) -> Vec<Finding> {
             }
         }
         let policy = pool.consolidation.policy.as_str();
-        if !POLICIES.contains(&policy) {
+        if !crate::k8s::CONSOLIDATION_POLICIES.contains(&policy) {
             let hint = match policy {
                 "Never" => "consolidationPolicy has no Never: set consolidateAfter: Never to switch consolidation off",
                 "WhenUnderutilized" => "WhenUnderutilized is the v1beta1 name: use WhenEmptyOrUnderutilized",
