@@ -16,7 +16,7 @@ use crate::dom::handler;
 use crate::fields::{whole, Field};
 use crate::store::{field_id, Drag, Store};
 
-const PRECISIONS: [&str; 6] = ["bf16", "fp16", "fp8", "int8", "awq", "gptq"];
+const PRECISIONS: [&str; 8] = ["bf16", "fp16", "fp8", "int8", "awq", "gptq", "mxfp4", "nvfp4"];
 
 /// The deployment at `index` as the plan holds it: the card's fields read it rather than the whole
 /// plan, so an edit elsewhere (a pool, the workload, another deployment) touches none of them.

@@ -53,6 +53,8 @@ pub struct Accelerator {
     pub fp8_tflops: Option<f64>,
     pub int8_tops: Option<f64>,
     pub supports_int4: bool,
+    /// Dense native FP4 rate (MXFP4, NVFP4); `None` before Blackwell.
+    pub fp4_tflops: Option<f64>,
     pub interconnect: Interconnect,
     /// Vendor total (bidirectional) interconnect bandwidth per device, GB/s.
     pub interconnect_gb_per_s: f64,
@@ -87,6 +89,7 @@ fn parse() -> Vec<Accelerator> {
         c("interconnect_gbps"),
         c("neuron_cores_per_device"),
         c("source"),
+        c("fp4_tflops"),
     ];
     table
         .rows
@@ -114,6 +117,7 @@ fn parse() -> Vec<Accelerator> {
                 interconnect_gb_per_s: parse_f64(cell(13)).unwrap_or(0.0),
                 neuron_cores_per_device: parse_u64(cell(14)) as u32,
                 source: cell(15).to_string(),
+                fp4_tflops: parse_f64(cell(16)),
             }
         })
         .collect()

@@ -361,8 +361,8 @@ pub fn lint_plan_with(plan: &Plan, outcome: &place::Outcome) -> Vec<Finding> {
                 Severity::Error,
                 format!("spec.deployments[{index}].precision"),
                 unsupported,
-                "use a precision the chip runs (fp16 on T4 and V100; fp8 needs Ada, Hopper or newer), or pin the \
-                 deployment to a pool of newer chips",
+                "use a precision the chip runs (fp16 on T4 and V100; fp8 needs Ada, Hopper or newer; mxfp4 and nvfp4 \
+                 need Ampere or newer, native on Blackwell), or pin the deployment to a pool of newer chips",
             );
         }
         for band in &d.latency {

@@ -4,8 +4,8 @@
 
 use serde_json::{json, Map, Value};
 
-use super::{estimate, Engine, Estimate, EstimateInput, Load, Percentiles, Precision};
-use crate::catalog::{model, ModelSpec};
+use super::{checkpoint_precision, estimate, Engine, Estimate, EstimateInput, Load, Percentiles, Precision};
+use crate::catalog::{accelerator, model, ModelSpec};
 
 /// The answer to one input line, as one JSON line.
 pub fn answer_line(line: &str) -> String {
@@ -14,7 +14,16 @@ pub fn answer_line(line: &str) -> String {
         Ok(Value::Object(obj)) => {
             let id = obj.get("id").cloned().unwrap_or(Value::Null);
             let result = match &id {
-                Value::String(_) => parse_input(&obj).and_then(|i| estimate(&i).map_err(|e| e.to_string())),
+                Value::String(_) => parse_input(&obj).and_then(|i| {
+                    let mut e = estimate(&i).map_err(|e| e.to_string())?;
+                    // Say which precision was used when the request named none.
+                    if matches!(obj.get("precision"), None | Some(Value::Null)) {
+                        if let Some(chip) = accelerator(&i.accelerator) {
+                            e.notes.insert(0, checkpoint_precision(&i.model, chip).1);
+                        }
+                    }
+                    Ok(e)
+                }),
                 _ => Err("id: missing or not a string".to_string()),
             };
             (id, result)
@@ -63,6 +72,7 @@ fn render(id: Value, e: &Estimate) -> Value {
         "engine": e.engine.as_str(),
         "tensor_parallel": e.tensor_parallel,
         "devices_used": e.devices_used,
+        "precision": e.precision.as_str(),
         "notes": e.notes,
     })
 }
@@ -175,10 +185,12 @@ pub fn parse_input(obj: &Map<String, Value>) -> Result<EstimateInput, String> {
     };
     input.tensor_parallel = uint(obj, "tensor_parallel")?;
     input.precision = match string(obj, "precision")? {
-        None => Precision::Fp16,
-        Some(p) => {
-            Precision::parse(p).ok_or_else(|| format!("precision: unknown {p:?} (fp16, bf16, fp8, int8, int4)"))?
-        }
+        // The published checkpoint's, where the chip runs it (`checkpoint_precision`).
+        None => accelerator(&input.accelerator)
+            .map(|chip| checkpoint_precision(&input.model, chip).0)
+            .unwrap_or(Precision::Fp16),
+        Some(p) => Precision::parse(p)
+            .ok_or_else(|| format!("precision: unknown {p:?} (fp16, bf16, fp8, int8, int4, mxfp4, nvfp4)"))?,
     };
     input.engine = match string(obj, "engine")? {
         None => None,

@@ -44,7 +44,7 @@ pub mod queueing;
 pub mod replica;
 pub mod stage;
 
-pub use config::{Engine, Load, Precision, UnsupportedPrecision};
+pub use config::{checkpoint_precision, Engine, Load, Precision, UnsupportedPrecision};
 pub use efficiency::{Efficiency, FittedGroup, FITTED};
 pub use load::OperatingPoint;
 pub use planning::{
@@ -172,6 +172,8 @@ pub struct Estimate {
     pub kv_cache_usage_fraction: f64,
     pub memory: MemoryFit,
     pub engine: Engine,
+    /// The precision of weights and matmuls the estimate used.
+    pub precision: Precision,
     pub tensor_parallel: u32,
     pub devices_used: u32,
     /// Choices the estimate made for the user, in words (for example a default tensor-parallel degree
@@ -231,6 +233,7 @@ pub fn evaluate(replica: &Replica, load: Load) -> Estimate {
         kv_cache_usage_fraction: 0.0,
         memory: m.clone(),
         engine: replica.engine,
+        precision: replica.precision,
         tensor_parallel: replica.tensor_parallel,
         devices_used: replica.devices_used,
         notes: replica.notes.clone(),

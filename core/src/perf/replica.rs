@@ -22,7 +22,8 @@ pub struct MemoryFit {
     /// Runtime context, graphs and activation workspace, per rank.
     pub workspace_gib_per_rank: f64,
     pub kv_cache_gib_per_rank: f64,
-    /// KV bytes one token adds to the whole replica (all layers, all ranks).
+    /// KV bytes one token adds to the whole replica (all layers, all ranks), averaged over a sequence of
+    /// `input + output` tokens: sliding-window layers stop growing once the window is full.
     pub kv_bytes_per_token: f64,
     pub kv_cache_capacity_tokens: u64,
     /// Sequences of `input + output` tokens the KV cache holds at once, capped by the engine.
@@ -57,8 +58,13 @@ pub struct Replica {
     pub request_overhead_s: f64,
     /// Choices made for the user (a default tensor-parallel degree below all devices), for the estimate.
     pub notes: Vec<String>,
+    /// KV bytes one token adds on a rank if every layer kept the whole context; times
+    /// `ModelSpec::attended_tokens` for what a sequence really holds and reads.
     kv_bytes_per_token_rank: f64,
+    /// Decode attention FLOP per generated token per context token (absorbed latent with MLA).
     attention_flops_per_token_ctx: f64,
+    /// Prefill attention FLOP per scored key-query pair (all layers and heads).
+    prefill_attention_flops_per_pair: f64,
     active_params: f64,
     /// Bytes every forward pass reads whatever the routing: attention, dense MLP, output head.
     dense_bytes: f64,
@@ -83,11 +89,6 @@ pub struct ReplicaConfig<'a> {
     pub output_tokens: u32,
     /// Efficiency table to use (`efficiency::FITTED` in production; the calibration refits it).
     pub table: &'a [FittedGroup],
-}
-
-/// Parameters of one expert's MLP over all layers.
-fn expert_params(model: &ModelSpec) -> f64 {
-    model.layers as f64 * 3.0 * model.hidden_size as f64 * model.intermediate_size as f64
 }
 
 /// The tensor-parallel degree when the user gives none: every rank, unless that does not divide the
@@ -195,12 +196,14 @@ impl Replica {
         let workspace = profile.workspace_gib * BYTES_PER_GIB + activation + logits;
         let reserved = rank_bytes * (1.0 - profile.memory_utilization);
         let free = rank_bytes * profile.memory_utilization - weights_rank - workspace;
-        let kv_heads_rank = (model.kv_heads as f64 / tp_f).ceil().max(1.0);
         let kv_elem = cfg.precision.kv_bytes_per_element();
-        let kv_bytes_per_token_rank = 2.0 * model.layers as f64 * kv_heads_rank * model.head_dim as f64 * kv_elem;
-        let kv_bytes_per_token = 2.0 * model.layers as f64 * model.kv_heads as f64 * model.head_dim as f64 * kv_elem;
+        let layers = model.layers as f64;
+        let kv_bytes_per_token_rank = layers * model.kv_elements_per_token_layer_rank(tp) * kv_elem;
+        // Sliding-window layers hold at most their window: per token of a whole sequence, less.
+        let kept = model.attended_tokens(seq as f64) / seq as f64;
+        let kv_bytes_per_token = layers * model.kv_elements_per_token_layer() * kv_elem * kept;
         let kv_rank = (free * profile.kv_fraction_of_free).max(0.0);
-        let capacity = (kv_rank / kv_bytes_per_token_rank).floor().min(1e15) as u64;
+        let capacity = (kv_rank / (kv_bytes_per_token_rank * kept)).floor().min(1e15) as u64;
         let max_seqs = (capacity / seq).min(profile.max_num_seqs as u64) as u32;
         let gib = |b: f64| b / BYTES_PER_GIB;
         let reason = if free <= 0.0 {
@@ -268,26 +271,18 @@ impl Replica {
             sequence_overhead_s: efficiency.sequence_overhead_us * 1e-6,
             request_overhead_s: efficiency.request_overhead_ms * 1e-3,
             kv_bytes_per_token_rank,
-            attention_flops_per_token_ctx: 4.0 * model.layers as f64 * (model.attention_heads * model.head_dim) as f64,
+            attention_flops_per_token_ctx: 2.0 * model.attention_macs_per_context_token(),
+            prefill_attention_flops_per_pair: 2.0 * model.prefill_attention_macs_per_pair(),
             active_params: model.active_params(),
-            dense_bytes: (model.params_read_per_step(0.0)
-                - model.lm_head_params()
-                - if model.is_moe() { expert_params(model) } else { 0.0 })
-                * bpw
-                + model.lm_head_params() * 2.0,
-            expert_bytes: if model.is_moe() { expert_params(model) * bpw } else { 0.0 },
+            dense_bytes: (model.always_read_params() - model.lm_head_params()) * bpw + model.lm_head_params() * 2.0,
+            expert_bytes: model.routed_expert_params() * bpw,
         })
     }
 
     /// Bytes of weights one forward pass over `tokens` tokens reads (whole replica); the output head
     /// stays 16-bit under quantisation.
     fn weight_bytes_read(&self, tokens: f64) -> f64 {
-        if self.model.experts <= 1 {
-            return self.dense_bytes;
-        }
-        let (e, k) = (self.model.experts as f64, self.model.active_experts as f64);
-        let touched = e * (1.0 - (1.0 - k / e).powf(tokens.max(1.0)));
-        self.dense_bytes + touched * self.expert_bytes
+        self.dense_bytes + self.model.experts_touched(tokens) * self.expert_bytes
     }
 
     fn comm_s(&self, tokens: f64) -> f64 {
@@ -324,9 +319,10 @@ impl Replica {
         let tp = self.tensor_parallel as f64;
         let batch = batch.max(1.0);
         let weights = self.weight_bytes_read(batch) / tp;
-        let kv = batch * context_tokens * self.kv_bytes_per_token_rank;
+        let attended = self.model.attended_tokens(context_tokens);
+        let kv = batch * attended * self.kv_bytes_per_token_rank;
         let t_mem = weights / self.weight_bw_bytes_per_s + kv / self.kv_bw_bytes_per_s;
-        let flops = (2.0 * self.active_params + self.attention_flops_per_token_ctx * context_tokens) * batch / tp;
+        let flops = (2.0 * self.active_params + self.attention_flops_per_token_ctx * attended) * batch / tp;
         let t_compute = flops / self.flops_per_s;
         t_mem.max(t_compute) + self.comm_s(batch) + self.overhead_s + batch * self.sequence_overhead_s
     }
@@ -337,7 +333,7 @@ impl Replica {
         let tp = self.tensor_parallel as f64;
         let tokens = prompt_tokens * sequences;
         let flops = (2.0 * self.active_params * tokens
-            + self.attention_flops_per_token_ctx * prompt_tokens * prompt_tokens / 2.0 * sequences)
+            + self.prefill_attention_flops_per_pair * self.model.prefill_attended_pairs(prompt_tokens) * sequences)
             / tp;
         flops / self.flops_per_s
     }

@@ -69,7 +69,7 @@ fn read_located(text: &str) -> Result<(Plan, Node), PlanError> {
     // JSON is YAML's flow style: serde-saphyr reads both, into the Plan's derived `Deserialize`
     // (errors with serde's words, line, column and field path) and into the located tree that
     // validation errors and the linter take their lines from.
-    let plan: Plan = crate::yaml::from_str(text).map_err(|e| PlanError {
+    let mut plan: Plan = crate::yaml::from_str(text).map_err(|e| PlanError {
         path: e.path,
         line: Some(e.line).filter(|l| *l > 0),
         column: Some(e.column).filter(|c| *c > 0),
@@ -81,7 +81,23 @@ fn read_located(text: &str) -> Result<(Plan, Node), PlanError> {
         column: Some(e.column),
         message: e.message,
     })?;
+    quantised_checkpoint_defaults(&mut plan, &root);
     Ok((plan, root))
+}
+
+/// A deployment that names no precision runs its model's published checkpoint as it is when that is
+/// quantised (FP8 for DeepSeek-V3/R1, MXFP4 for gpt-oss): serving it in BF16 would need a checkpoint
+/// nobody published and twice to four times the memory. 16-bit checkpoints keep the `bf16` default.
+fn quantised_checkpoint_defaults(plan: &mut Plan, root: &Node) {
+    for (i, d) in plan.spec.deployments.iter_mut().enumerate() {
+        if root.at(&format!("spec.deployments[{i}].precision")).is_some() {
+            continue;
+        }
+        let published = crate::catalog::model(&d.model).map(|m| m.checkpoint_precision.as_str()).unwrap_or("");
+        if matches!(published, "fp8" | "mxfp4" | "nvfp4") {
+            d.precision = published.to_string();
+        }
+    }
 }
 
 /// The file line of an error (`path`, `message`) on a line of an inline trace written as a YAML
@@ -764,7 +780,7 @@ fn is_zone_of(zone: &str, region: &str) -> bool {
 /// Upper bounds that keep placement and simulation finite on hostile input.
 /// The precisions a deployment can name: the performance model's, and INT4 by its method (`awq`,
 /// `gptq`), which the engines' arguments need.
-pub const PRECISIONS: [&str; 7] = ["bf16", "fp16", "fp8", "int8", "int4", "awq", "gptq"];
+pub const PRECISIONS: [&str; 9] = ["bf16", "fp16", "fp8", "int8", "int4", "awq", "gptq", "mxfp4", "nvfp4"];
 
 pub const MAX_REPLICAS: u32 = 10_000;
 pub const MAX_TENSOR_PARALLEL: u32 = 512;

@@ -107,6 +107,8 @@ impl<'a> Importer<'a> {
                 (Some("awq") | Some("awq_marlin"), _) => "awq",
                 (Some("gptq") | Some("gptq_marlin"), _) => "gptq",
                 (Some("bitsandbytes"), _) => "int8",
+                (Some("mxfp4"), _) => "mxfp4",
+                (Some("modelopt_fp4"), _) => "nvfp4",
                 (_, Some("float16") | Some("half")) => "fp16",
                 _ => "bf16",
             }

@@ -102,6 +102,9 @@ pub fn server_args(plan: &Plan, deployment: &Deployment, fleet: &Fleet) -> Vec<S
         "awq" => args.extend(["--quantization".into(), "awq".into()]),
         "gptq" => args.extend(["--quantization".into(), "gptq".into()]),
         "int8" => args.extend(["--quantization".into(), "bitsandbytes".into()]),
+        // vLLM's names: gpt-oss's OCP MXFP4, and NVIDIA ModelOpt's NVFP4 checkpoints.
+        "mxfp4" => args.extend(["--quantization".into(), "mxfp4".into()]),
+        "nvfp4" => args.extend(["--quantization".into(), "modelopt_fp4".into()]),
         _ => {}
     }
     if deployment.mode == Mode::Disaggregated {

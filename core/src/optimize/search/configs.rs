@@ -161,7 +161,7 @@ pub(in crate::optimize) fn precisions_for(
             Precision::Bf16 | Precision::Fp16 if !chip.supports_bf16 => Precision::Fp16,
             other => *other,
         };
-        if p == Precision::Fp8 && chip.fp8_tflops.is_none() {
+        if p.peak_tflops(chip).is_err() {
             continue;
         }
         if !precisions.contains(&p) {

@@ -487,6 +487,7 @@ pub fn bytes_per_weight(precision: &str) -> f64 {
     match precision {
         "fp8" | "int8" => 1.0,
         "awq" | "gptq" | "int4" => 0.5,
+        "mxfp4" | "nvfp4" => 0.53,
         "fp32" => 4.0,
         _ => 2.0,
     }
