@@ -840,3 +840,41 @@ fn estimate_says_why_a_model_does_not_fit_and_what_would() {
     assert_eq!(b["alternatives"], serde_json::json!([]));
     assert!(b["memory"]["needed_gib_per_rank"].as_f64() < b["memory"]["available_gib_per_rank"].as_f64());
 }
+
+#[test]
+fn plan_text_says_a_replica_does_not_fit_and_what_would() {
+    let dir = temp_dir("plan-fit");
+    let file = dir.join("big.yaml");
+    std::fs::write(
+        &file,
+        "apiVersion: tokenfleet.dev/v1alpha1
+kind: Plan
+metadata: {name: big}
+spec:
+  region: us-east-1
+  workload: {requestsPerSecond: {baseline: 1, peak: 2}, inputTokens: {mean: 1024}, outputTokens: {mean: 256}}
+  deployments:
+    - {name: big, model: llama-3.1-405b, precision: bf16, tensorParallel: 8, replicas: {min: 1, max: 2}, tolerations: [{key: nvidia.com/gpu, operator: Exists}]}
+  nodePools:
+    - {name: p5, capacityTypes: [on-demand], instanceTypes: [p5.48xlarge], nodeClass: c}
+  nodeClasses: [{name: c, ami: al2023}]
+",
+    )
+    .unwrap();
+    // The simulated day refuses a replica that does not fit: exit 2, the reason with its GiB figures,
+    // and the ways out placement found.
+    let out = tokenfleet(&["plan", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let text = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        text.contains("Llama 3.1 405B does not fit on 8 × p5.48xlarge: weights and workspace leave no room for the KV cache: needs 96.9 GiB per GPU but vllm leaves 72.0 GiB"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "\n  ways out for big on p5.48xlarge:\n    fits: precision fp8 instead of bf16: 50.1 of 72.0 GiB per GPU\n"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("\n    fits: instance type p5en.48xlarge (8 × h200, tensor_parallel 8) at "), "{text}");
+}
