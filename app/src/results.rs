@@ -128,7 +128,8 @@ fn extra_figures(h: &mut Html, o: &Outcome) {
 }
 
 /// One `tbody` per deployment fleet: its replicas, devices and pools, then a full-width row with its
-/// latency bands (one per SLO), so the bands keep their width in a narrow column.
+/// latency bands (one per SLO), so the bands keep their width in a narrow column, and, when a replica
+/// does not fit its instance type's memory, a row with why and the ways out.
 fn deployments_table(h: &mut Html, o: &Outcome) {
     h.raw("<table class=\"tf-table tf-deployments\"><thead><tr>");
     h.raw("<th>Fleet</th><th>Replicas</th><th>Devices</th><th>NodePool</th></tr></thead>");
@@ -150,7 +151,23 @@ fn deployments_table(h: &mut Html, o: &Outcome) {
         for band in &d.latency {
             latency_band(h, band);
         }
-        h.raw("</div></td></tr></tbody>");
+        h.raw("</div></td></tr>");
+        // A replica that does not fit its instance type's memory: why, and core's ways out.
+        if let Some(s) = &d.memory_shortfall {
+            h.raw("<tr><td colspan=\"4\"><p class=\"tf-error\" data-testid=\"fit-reason\" data-instance-type=\"");
+            h.text(&s.instance_type).raw("\">Does not fit ").text(&s.instance_type).raw(": ").text(&s.reason);
+            h.raw("</p>");
+            if !s.alternatives.is_empty() {
+                h.raw("<ul data-testid=\"fit-alternatives\">");
+                for a in &s.alternatives {
+                    h.raw("<li data-testid=\"fit-alternative\" data-kind=\"").text(a.kind.as_str()).raw("\">");
+                    h.text(if a.fits { "Fits: " } else { "Needs: " }).text(&a.change).raw("</li>");
+                }
+                h.raw("</ul>");
+            }
+            h.raw("</td></tr>");
+        }
+        h.raw("</tbody>");
     }
     h.raw("</table>");
 }
