@@ -128,7 +128,8 @@ fn extra_figures(h: &mut Html, o: &Outcome) {
 }
 
 /// One `tbody` per deployment fleet: its replicas, devices and pools, then a full-width row with its
-/// latency bands (one per SLO), so the bands keep their width in a narrow column.
+/// latency bands (one per SLO), so the bands keep their width in a narrow column, and, when a replica
+/// does not fit its instance type's memory, a row with why and the ways out.
 fn deployments_table(h: &mut Html, o: &Outcome) {
     h.raw("<table class=\"tf-table tf-deployments\"><thead><tr>");
     h.raw("<th>Fleet</th><th>Replicas</th><th>Devices</th><th>NodePool</th></tr></thead>");
@@ -150,7 +151,65 @@ fn deployments_table(h: &mut Html, o: &Outcome) {
         for band in &d.latency {
             latency_band(h, band);
         }
-        h.raw("</div></td></tr></tbody>");
+        h.raw("</div></td></tr>");
+        // A replica that does not fit its instance type's memory: why, and core's ways out.
+        if let Some(s) = &d.memory_shortfall {
+            h.raw("<tr><td colspan=\"4\"><p class=\"tf-error\" data-testid=\"fit-reason\" data-instance-type=\"");
+            h.text(&s.instance_type).raw("\">Does not fit ").text(&s.instance_type).raw(": ").text(&s.reason);
+            h.raw("</p>");
+            if !s.alternatives.is_empty() {
+                h.raw("<ul data-testid=\"fit-alternatives\">");
+                for a in &s.alternatives {
+                    h.raw("<li data-testid=\"fit-alternative\" data-kind=\"").text(a.kind.as_str()).raw("\">");
+                    h.text(if a.fits { "Fits: " } else { "Needs: " }).text(&a.change).raw("</li>");
+                }
+                h.raw("</ul>");
+            }
+            h.raw("</td></tr>");
+        }
+        h.raw("</tbody>");
     }
     h.raw("</table>");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokenfleet_core::{place, plan::parse_plan};
+
+    fn table(plan: &str) -> String {
+        let mut h = Html::default();
+        deployments_table(&mut h, &place::evaluate(&parse_plan(plan).unwrap()));
+        h.finish()
+    }
+
+    #[test]
+    fn a_replica_that_does_not_fit_shows_why_and_the_ways_out() {
+        let big = "apiVersion: tokenfleet.dev/v1alpha1
+kind: Plan
+metadata: {name: big}
+spec:
+  region: us-east-1
+  workload: {requestsPerSecond: {baseline: 1, peak: 2}, inputTokens: {mean: 1024}, outputTokens: {mean: 256}}
+  deployments:
+    - {name: big, model: llama-3.1-405b, precision: bf16, tensorParallel: 8, replicas: {min: 1, max: 2}, tolerations: [{key: nvidia.com/gpu, operator: Exists}]}
+  nodePools:
+    - {name: p5, capacityTypes: [on-demand], instanceTypes: [p5.48xlarge], nodeClass: c}
+  nodeClasses: [{name: c, ami: al2023}]
+";
+        let html = table(big);
+        assert!(
+            html.contains("data-testid=\"fit-reason\" data-instance-type=\"p5.48xlarge\">Does not fit p5.48xlarge: "),
+            "{html}"
+        );
+        assert!(html.contains("needs 96.9 GiB per GPU but vllm leaves 72.0 GiB"), "{html}");
+        assert!(
+            html.contains(
+                "<li data-testid=\"fit-alternative\" data-kind=\"precision\">Fits: precision fp8 instead of bf16"
+            ),
+            "{html}"
+        );
+        let fits = table(&big.replace("precision: bf16", "precision: fp8"));
+        assert!(!fits.contains("fit-reason") && !fits.contains("fit-alternatives"), "{fits}");
+    }
 }

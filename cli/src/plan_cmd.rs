@@ -110,8 +110,22 @@ pub fn judge(
     let trace = crate::simulate::trace_rows(path, plan, None)?;
     let inputs = PlanInputs { trace, profile, ..PlanInputs::for_plan(plan) };
     let options = DayOptions { seeds: seeds.to_vec(), ..DayOptions::default() };
-    let day = sim::judge_plan(plan, &inputs, &options).map_err(|e| format!("{path}: {e}"))?;
+    let day = sim::judge_plan(plan, &inputs, &options).map_err(|e| format!("{path}: {e}{}", ways_out(&outcome)))?;
     Ok((outcome, day))
+}
+
+/// The configurations that fit, for each fleet whose replica does not fit its instance type's memory
+/// (the simulated day refuses such a plan; its error gives the reason, this what would fit).
+fn ways_out(outcome: &place::Outcome) -> String {
+    let mut out = String::new();
+    for d in &outcome.deployments {
+        let Some(s) = d.memory_shortfall.as_deref().filter(|s| !s.alternatives.is_empty()) else { continue };
+        let _ = write!(out, "\n  ways out for {} on {}:", d.name, s.instance_type);
+        for a in &s.alternatives {
+            let _ = write!(out, "\n    {} {}", if a.fits { "fits:" } else { "needs:" }, a.change);
+        }
+    }
+    out
 }
 
 /// The simulated day and the verdict, for people.
@@ -298,6 +312,12 @@ pub fn plan_text(plan: &Plan, outcome: &place::Outcome) -> String {
             };
             let _ =
                 writeln!(out, "    {} p{} ≤ {} ms: {estimate}{spread}", band.metric, band.percentile, band.limit_ms);
+        }
+        if let Some(s) = &d.memory_shortfall {
+            let _ = writeln!(out, "    DOES NOT FIT {}: {}", s.instance_type, s.reason);
+            for a in &s.alternatives {
+                let _ = writeln!(out, "      {} {}", if a.fits { "fits:" } else { "needs:" }, a.change);
+            }
         }
     }
     for p in &outcome.pools {

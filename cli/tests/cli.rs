@@ -793,3 +793,88 @@ fn plan_text_shows_the_commitments() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn estimate_says_why_a_model_does_not_fit_and_what_would() {
+    let dir = temp_dir("estimate-fit");
+    let file = dir.join("in.jsonl");
+    std::fs::write(
+        &file,
+        concat!(
+            r#"{"id":"a","model":"llama-3.1-405b","instance_type":"p5.48xlarge","precision":"bf16","input_tokens":1024,"output_tokens":256,"load":{"concurrency":1}}"#,
+            "\n",
+            r#"{"id":"b","model":"llama-3-8b","instance_type":"p5.48xlarge","precision":"bf16","input_tokens":1024,"output_tokens":256,"load":{"concurrency":1}}"#,
+            "\n"
+        ),
+    )
+    .unwrap();
+    let out = tokenfleet(&["estimate", file.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let lines: Vec<serde_json::Value> =
+        String::from_utf8(out.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let a = &lines[0];
+    assert_eq!(a["fits"], false);
+    let reason = a["reason"].as_str().unwrap();
+    assert!(reason.contains("needs 96.9 GiB per GPU but vllm leaves 72.0 GiB"), "{reason}");
+    assert_eq!(a["memory"]["needed_gib_per_rank"].as_f64().unwrap().round(), 97.0, "{a}");
+    assert_eq!(a["memory"]["available_gib_per_rank"], 72.0, "{a}");
+    assert_eq!(a["memory"]["rank"], "GPU");
+    for part in [
+        "weights_gib_per_rank",
+        "kv_cache_one_sequence_gib_per_rank",
+        "activations_gib_per_rank",
+        "engine_overhead_gib_per_rank",
+    ] {
+        assert!(a["memory"][part].as_f64().unwrap() > 0.0, "{part}: {a}");
+    }
+    let ways = a["alternatives"].as_array().unwrap();
+    assert_eq!(ways[0]["kind"], "precision");
+    assert_eq!((ways[0]["precision"].as_str(), ways[0]["fits"].as_bool()), (Some("fp8"), Some(true)));
+    assert_eq!(ways[1]["kind"], "instance_type");
+    assert_eq!(ways[1]["instance_type"], "p5en.48xlarge");
+    assert!(ways[1]["on_demand_usd_per_hour"].as_f64().unwrap() > 0.0, "{a}");
+    assert_eq!(ways[1]["region"], "us-east-1");
+    // What fits keeps its answer, with the memory figures added and no alternatives.
+    let b = &lines[1];
+    assert_eq!((b["fits"].as_bool(), b["reason"].is_null()), (Some(true), true), "{b}");
+    assert_eq!(b["alternatives"], serde_json::json!([]));
+    assert!(b["memory"]["needed_gib_per_rank"].as_f64() < b["memory"]["available_gib_per_rank"].as_f64());
+}
+
+#[test]
+fn plan_text_says_a_replica_does_not_fit_and_what_would() {
+    let dir = temp_dir("plan-fit");
+    let file = dir.join("big.yaml");
+    std::fs::write(
+        &file,
+        "apiVersion: tokenfleet.dev/v1alpha1
+kind: Plan
+metadata: {name: big}
+spec:
+  region: us-east-1
+  workload: {requestsPerSecond: {baseline: 1, peak: 2}, inputTokens: {mean: 1024}, outputTokens: {mean: 256}}
+  deployments:
+    - {name: big, model: llama-3.1-405b, precision: bf16, tensorParallel: 8, replicas: {min: 1, max: 2}, tolerations: [{key: nvidia.com/gpu, operator: Exists}]}
+  nodePools:
+    - {name: p5, capacityTypes: [on-demand], instanceTypes: [p5.48xlarge], nodeClass: c}
+  nodeClasses: [{name: c, ami: al2023}]
+",
+    )
+    .unwrap();
+    // The simulated day refuses a replica that does not fit: exit 2, the reason with its GiB figures,
+    // and the ways out placement found.
+    let out = tokenfleet(&["plan", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let text = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        text.contains("Llama 3.1 405B does not fit on 8 × p5.48xlarge: weights and workspace leave no room for the KV cache: needs 96.9 GiB per GPU but vllm leaves 72.0 GiB"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "\n  ways out for big on p5.48xlarge:\n    fits: precision fp8 instead of bf16: 50.1 of 72.0 GiB per GPU\n"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("\n    fits: instance type p5en.48xlarge (8 × h200, tensor_parallel 8) at "), "{text}");
+}

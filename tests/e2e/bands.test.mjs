@@ -140,7 +140,7 @@ async function checkDay(page, expected, label) {
   }
 }
 
-const EXAMPLES = ['quickstart', 'disaggregated', 'latency-critical-p5', 'spiky-spot-burst', 'stable-reserved', 'batch-inferentia'];
+const EXAMPLES = ['quickstart', 'disaggregated', 'latency-critical-p5', 'spiky-spot-burst', 'stable-reserved', 'batch-inferentia', 'moe-gpt-oss'];
 
 test('every example shows p50/p95/p99 per SLO per deployment, as the CLI computes them', async () => {
   const session = await fresh();

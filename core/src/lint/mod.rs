@@ -269,4 +269,6 @@ pub fn lint_text_priced(file: &str, text: &str, prices: Option<&PriceOverlay>) -
 }
 
 #[cfg(test)]
+mod fit_tests;
+#[cfg(test)]
 mod price_tests;

@@ -294,22 +294,35 @@ pub fn lint_plan_with(plan: &Plan, outcome: &place::Outcome) -> Vec<Finding> {
                     .iter()
                     .flat_map(|pool| pool_instance_types(pool))
                     .filter(|t| pod.pods_per_node(t) > 0)
-                    .map(|t| t.accelerator_memory_mib)
-                    .max();
-                if let Some(mib) = largest {
+                    .max_by(|a, b| {
+                        a.accelerator_memory_mib.cmp(&b.accelerator_memory_mib).then_with(|| b.name.cmp(&a.name))
+                    });
+                if let Some(t) = largest {
                     let utilization = d.gpu_memory_utilization.unwrap_or(0.9);
-                    let usable = pod.devices as f64 * mib as f64 / 1024.0 * utilization;
+                    let usable = pod.devices as f64 * t.accelerator_memory_mib as f64 / 1024.0 * utilization;
                     if weights > usable {
-                        add(
-                            "TF018",
-                            Severity::Error,
-                            field.clone(),
-                            format!(
-                                "{} needs about {weights:.0} GiB of weights ({}), but {} device(s) per replica offer {usable:.0} GiB",
-                                d.model, d.precision, pod.devices
+                        // The performance model's figures and ways out, when it knows the model and chip.
+                        let (message, fix) = match sizing::memory_shortfall(plan, d, &fleet, t) {
+                            Some(s) => (
+                                format!("{} ({}) does not fit {}: {}", d.model, d.precision, t.name, s.reason),
+                                if s.alternatives.is_empty() {
+                                    "raise tensorParallel, quantise (fp8, awq), or use instance types with more device memory"
+                                        .to_string()
+                                } else {
+                                    let ways: Vec<&str> = s.alternatives.iter().map(|a| a.change.as_str()).collect();
+                                    format!("ways out: {}", ways.join("; "))
+                                },
                             ),
-                            "raise tensorParallel, quantise (fp8, awq), or use instance types with more device memory",
-                        );
+                            None => (
+                                format!(
+                                    "{} needs about {weights:.0} GiB of weights ({}), but {} device(s) per replica offer {usable:.0} GiB",
+                                    d.model, d.precision, pod.devices
+                                ),
+                                "raise tensorParallel, quantise (fp8, awq), or use instance types with more device memory"
+                                    .to_string(),
+                            ),
+                        };
+                        add("TF018", Severity::Error, field.clone(), message, &fix);
                     }
                 }
             }

@@ -4,7 +4,10 @@
 
 use serde_json::{json, Map, Value};
 
-use super::{checkpoint_precision, estimate, Engine, Estimate, EstimateInput, Load, Percentiles, Precision};
+use super::{
+    alternatives, checkpoint_precision, estimate, Alternative, Engine, Estimate, EstimateInput, Load, Percentiles,
+    Precision, Pricing,
+};
 use crate::catalog::{accelerator, model, ModelSpec};
 
 /// The answer to one input line, as one JSON line.
@@ -22,7 +25,9 @@ pub fn answer_line(line: &str) -> String {
                             e.notes.insert(0, checkpoint_precision(&i.model, chip).1);
                         }
                     }
-                    Ok(e)
+                    // Ways out are searched only for what does not fit (the fitting answer stays fast).
+                    let ways = if e.fits { Vec::new() } else { alternatives(&i, &Pricing::catalog()) };
+                    Ok((e, ways))
                 }),
                 _ => Err("id: missing or not a string".to_string()),
             };
@@ -32,7 +37,7 @@ pub fn answer_line(line: &str) -> String {
         Err(e) => (Value::Null, Err(format!("not valid JSON: {e}"))),
     };
     let v = match result {
-        Ok(e) => render(id, &e),
+        Ok((e, ways)) => render(id, &e, &ways),
         Err(message) => failure(id, message),
     };
     serde_json::to_string(&v).unwrap_or_else(|_| "{}".to_string())
@@ -53,7 +58,47 @@ fn percentiles(p: Option<Percentiles>) -> Value {
     }
 }
 
-fn render(id: Value, e: &Estimate) -> Value {
+/// Memory per rank (GPU, or NeuronCore on Neuron): what one sequence needs against what the engine
+/// leaves, and its parts.
+fn memory(e: &Estimate) -> Value {
+    let m = &e.memory;
+    json!({
+        "rank": m.rank_unit,
+        "needed_gib_per_rank": round(m.needed_gib_per_rank),
+        "available_gib_per_rank": round(m.available_gib_per_rank),
+        "device_memory_gib_per_rank": round(m.rank_memory_gib),
+        "weights_gib_per_rank": round(m.weights_gib_per_rank),
+        "kv_cache_one_sequence_gib_per_rank": round(m.kv_cache_needed_gib_per_rank),
+        "kv_cache_gib_per_rank": round(m.kv_cache_gib_per_rank),
+        "activations_gib_per_rank": round(m.activations_gib_per_rank),
+        "engine_overhead_gib_per_rank": round(m.engine_overhead_gib_per_rank),
+    })
+}
+
+fn alternative(a: &Alternative) -> Value {
+    let mut v = json!({
+        "kind": a.kind.as_str(),
+        "change": a.change,
+        "fits": a.fits,
+        "precision": a.precision.as_str(),
+        "instance_type": a.instance_type,
+        "accelerator": a.accelerator,
+        "devices": a.devices,
+        "tensor_parallel": a.tensor_parallel,
+        "needed_gib_per_rank": round(a.needed_gib_per_rank),
+        "available_gib_per_rank": round(a.available_gib_per_rank),
+        "max_concurrent_sequences": a.max_concurrent_sequences,
+        "on_demand_usd_per_hour": a.on_demand_usd_per_hour.map(round),
+        "region": a.region,
+    });
+    if let (Some(total), Some(nodes)) = (a.needed_gib_total, a.nodes) {
+        v["needed_gib_total"] = round(total);
+        v["nodes"] = json!(nodes);
+    }
+    v
+}
+
+fn render(id: Value, e: &Estimate, ways: &[Alternative]) -> Value {
     json!({
         "id": id,
         "fits": e.fits,
@@ -74,6 +119,8 @@ fn render(id: Value, e: &Estimate) -> Value {
         "devices_used": e.devices_used,
         "precision": e.precision.as_str(),
         "notes": e.notes,
+        "memory": memory(e),
+        "alternatives": ways.iter().map(alternative).collect::<Vec<_>>(),
     })
 }
 
@@ -231,6 +278,21 @@ mod tests {
         }
         assert!(a["kv_cache_capacity_tokens"].as_u64().unwrap() > 0);
         assert!(a["max_concurrent_sequences"].as_u64().unwrap() > 0);
+    }
+
+    #[test]
+    fn not_fitting_answers_carry_the_memory_and_the_ways_out() {
+        let a = answer(
+            r#"{"id":"a","model":"llama-3.1-405b","instance_type":"p5.48xlarge","precision":"bf16","input_tokens":1024,"output_tokens":256,"load":{"concurrency":1}}"#,
+        );
+        assert_eq!(a["fits"], false);
+        assert_eq!(a["memory"]["available_gib_per_rank"], 72.0, "{a}");
+        assert_eq!(a["memory"]["weights_gib_per_rank"].as_f64().map(|w| (w * 10.0).round() / 10.0), Some(94.5), "{a}");
+        let kinds: Vec<&str> =
+            a["alternatives"].as_array().unwrap().iter().map(|w| w["kind"].as_str().unwrap()).collect();
+        assert_eq!(kinds, ["precision", "instance_type", "instance_type"], "{a}");
+        assert_eq!(a["alternatives"][0]["change"], "precision fp8 instead of bf16: 50.1 of 72.0 GiB per GPU");
+        assert_eq!(a["alternatives"][0]["on_demand_usd_per_hour"], 55.04);
     }
 
     #[test]

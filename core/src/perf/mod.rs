@@ -16,6 +16,9 @@
 //!     kv_cache_usage_fraction, capacity_requests_per_s, notes (choices made for the user, such as a
 //!     default tensor-parallel degree below all devices)
 //! perf::estimate_with(&EstimateInput, &[FittedGroup]) -> same, with another efficiency table
+//! perf::alternatives(&EstimateInput, &Pricing) -> Vec<Alternative>: for an input that does not fit, the
+//!     cheapest configurations that do (another precision, more devices, another instance type, each
+//!     re-fitted), or what multi-node serving would take; empty when it fits
 //! perf::Replica::new(&ReplicaConfig) -> a built replica for repeated queries (simulator):
 //!     decode_step_s(batch, context_tokens), prefill_s(prompt_tokens, sequences), iteration_s(batch)
 //! perf::OperatingPoint::new(&Replica, Load) -> running/waiting sequences, requests_per_s,
@@ -35,6 +38,7 @@
 //! queue, Little's law for the operating batch; an arrival rate at or above capacity is reported as
 //! saturated, never as a finite latency.
 
+pub mod alternatives;
 pub mod config;
 pub mod efficiency;
 pub mod lines;
@@ -44,6 +48,7 @@ pub mod queueing;
 pub mod replica;
 pub mod stage;
 
+pub use alternatives::{alternatives, Alternative, AlternativeKind, Pricing};
 pub use config::{checkpoint_precision, Engine, Load, Precision, UnsupportedPrecision};
 pub use efficiency::{Efficiency, FittedGroup, FITTED};
 pub use load::OperatingPoint;

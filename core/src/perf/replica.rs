@@ -28,6 +28,20 @@ pub struct MemoryFit {
     pub kv_cache_capacity_tokens: u64,
     /// Sequences of `input + output` tokens the KV cache holds at once, capped by the engine.
     pub max_concurrent_sequences: u32,
+    /// What a rank is here: `GPU`, or `NeuronCore` on Neuron devices.
+    pub rank_unit: &'static str,
+    /// Memory the engine may use per rank (device memory × engine memory utilisation).
+    pub available_gib_per_rank: f64,
+    /// Memory per rank one sequence of `input + output` tokens needs: weights, its KV cache,
+    /// activations and engine overhead. Fits exactly when this is at most `available_gib_per_rank`.
+    pub needed_gib_per_rank: f64,
+    /// The part of the workspace that holds activations and FP32 logits, per rank.
+    pub activations_gib_per_rank: f64,
+    /// The part of the workspace that is the engine's runtime context and graphs, per rank.
+    pub engine_overhead_gib_per_rank: f64,
+    /// KV cache one sequence of `input + output` tokens takes per rank (over the engine's share of
+    /// free memory for the cache, where it keeps some back).
+    pub kv_cache_needed_gib_per_rank: f64,
 }
 
 /// A replica ready to answer timing questions; built once, evaluated many times (the simulator and
@@ -206,19 +220,32 @@ impl Replica {
         let capacity = (kv_rank / (kv_bytes_per_token_rank * kept)).floor().min(1e15) as u64;
         let max_seqs = (capacity / seq).min(profile.max_num_seqs as u64) as u32;
         let gib = |b: f64| b / BYTES_PER_GIB;
-        let reason = if free <= 0.0 {
-            Some(format!(
-                "weights need {:.1} GiB per {} and workspace {:.1} GiB, but {} leaves {:.1} GiB per {} (tensor_parallel {tp})",
-                gib(weights_rank),
-                if chip.is_neuron() { "NeuronCore" } else { "GPU" },
-                gib(workspace),
+        let rank_unit = if chip.is_neuron() { "NeuronCore" } else { "GPU" };
+        let available = rank_bytes * profile.memory_utilization;
+        let activations = activation + logits;
+        let kv_needed = seq as f64 * kv_bytes_per_token_rank / profile.kv_fraction_of_free;
+        let needed = weights_rank + workspace + kv_needed;
+        let breakdown = || {
+            format!(
+                "needs {:.1} GiB per {rank_unit} but {} leaves {:.1} GiB of its {:.1} GiB (tensor_parallel {tp}): \
+                 weights {:.1} GiB, KV cache for one {seq}-token sequence {:.1} GiB, activations {:.1} GiB, \
+                 engine overhead {:.1} GiB",
+                gib(needed),
                 engine.as_str(),
-                gib(rank_bytes * profile.memory_utilization),
-                if chip.is_neuron() { "NeuronCore" } else { "GPU" },
-            ))
+                gib(available),
+                gib(rank_bytes),
+                gib(weights_rank),
+                gib(kv_needed),
+                gib(activations),
+                profile.workspace_gib,
+            )
+        };
+        let reason = if free <= 0.0 {
+            Some(format!("weights and workspace leave no room for the KV cache: {}", breakdown()))
         } else if max_seqs == 0 {
             Some(format!(
-                "the KV cache holds {capacity} tokens but one sequence needs {seq} (input_tokens + output_tokens)"
+                "the KV cache holds {capacity} tokens but one sequence needs {seq} (input_tokens + output_tokens): {}",
+                breakdown()
             ))
         } else {
             None
@@ -234,6 +261,12 @@ impl Replica {
             kv_bytes_per_token,
             kv_cache_capacity_tokens: capacity,
             max_concurrent_sequences: max_seqs,
+            rank_unit,
+            available_gib_per_rank: gib(available),
+            needed_gib_per_rank: gib(needed),
+            activations_gib_per_rank: gib(activations),
+            engine_overhead_gib_per_rank: profile.workspace_gib,
+            kv_cache_needed_gib_per_rank: gib(kv_needed),
         };
 
         // Rates per rank.

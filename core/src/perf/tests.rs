@@ -22,7 +22,7 @@ fn llama3_8b_on_one_h100_is_sane() {
 fn seventy_b_does_not_fit_on_one_a10g() {
     let e = estimate(&input("llama-2-70b", "a10g", 1)).unwrap();
     assert!(!e.fits);
-    assert!(e.reason.unwrap().contains("weights need"));
+    assert!(e.reason.unwrap().contains("weights and workspace leave no room"));
 }
 
 #[test]

@@ -17,7 +17,7 @@ pub mod sizing;
 mod warm;
 
 pub use quantity::parse_quantity;
-pub use sizing::{BandValue, LatencyBand, PodRequests};
+pub use sizing::{BandValue, LatencyBand, MemoryShortfall, PodRequests};
 
 use std::collections::BTreeMap;
 
@@ -208,6 +208,10 @@ pub struct DeploymentOutcome {
     pub replicas_for_peak: Option<u32>,
     /// Latency estimates at the baseline rate against each SLO.
     pub latency: Vec<LatencyBand>,
+    /// The replica does not fit the memory of the instance type it landed on: needed against
+    /// available GiB per device and the cheapest ways out. Absent when it fits or is unknown.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub memory_shortfall: Option<Box<MemoryShortfall>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -627,6 +631,9 @@ pub fn evaluate(plan: &Plan) -> Outcome {
                 } else {
                     Vec::new()
                 },
+                memory_shortfall: first_instance
+                    .and_then(|t| sizing::memory_shortfall(plan, deployment, &fleet, t))
+                    .map(Box::new),
             });
             stages.push((deployments.len() - 1, first_instance));
             let warm = PodOnNode { fleet: deployments.len() as u32 - 1, warm: true };

@@ -74,3 +74,28 @@ fn unplaceable_pods_say_why() {
     assert_eq!(o.unplaced[0].replicas, 3);
     assert!(o.unplaced[0].reason.contains("no instance type in NodePool a"), "{}", o.unplaced[0].reason);
 }
+
+/// Llama 3.1 405B in BF16 on one p5.48xlarge per replica: 94.5 GiB of weights per H100.
+const LLAMA_405B_ON_P5: &str = "  workload: {requestsPerSecond: {baseline: 1, peak: 2}, inputTokens: {mean: 1024}, outputTokens: {mean: 256}}\n  deployments:\n    - {name: big, model: llama-3.1-405b, precision: bf16, tensorParallel: 8, replicas: {min: 1, max: 2}, tolerations: [{key: nvidia.com/gpu, operator: Exists}]}\n  nodePools:\n    - {name: p5, capacityTypes: [on-demand], instanceTypes: [p5.48xlarge], nodeClass: c}\n  nodeClasses: [{name: c, ami: al2023}]\n";
+
+#[test]
+fn a_replica_that_does_not_fit_its_instance_type_says_why_and_what_would() {
+    let o = evaluate(&plan(LLAMA_405B_ON_P5));
+    let s = o.deployments[0].memory_shortfall.as_deref().expect("405B BF16 does not fit eight H100s");
+    assert_eq!(s.instance_type, "p5.48xlarge");
+    assert_eq!((s.rank, s.available_gib_per_rank), ("GPU", 72.0));
+    assert!(
+        s.needed_gib_per_rank > 96.0 && s.reason.contains("needs 96.9 GiB per GPU but vllm leaves 72.0 GiB"),
+        "{s:?}"
+    );
+    let ways: Vec<(&str, Option<&str>)> =
+        s.alternatives.iter().map(|a| (a.kind.as_str(), a.instance_type.as_deref())).collect();
+    assert_eq!(ways[..2], [("precision", Some("p5.48xlarge")), ("instance_type", Some("p5en.48xlarge"))], "{ways:?}");
+    assert_eq!(s.alternatives[0].precision, crate::perf::Precision::Fp8);
+    // The plan's JSON carries it; a fitting deployment's has no such field.
+    let json = serde_json::to_value(&o).unwrap();
+    assert_eq!(json["deployments"][0]["memory_shortfall"]["alternatives"][0]["precision"], "fp8");
+    let fits = evaluate(&plan(&LLAMA_405B_ON_P5.replace("precision: bf16", "precision: fp8")));
+    assert!(fits.deployments[0].memory_shortfall.is_none());
+    assert!(serde_json::to_value(&fits).unwrap()["deployments"][0].get("memory_shortfall").is_none());
+}

@@ -200,6 +200,68 @@ fn perf_input(
     Some(input)
 }
 
+/// A fleet's replica that does not fit the memory of the instance type it runs on: the performance
+/// model's figures per rank (GPU, or NeuronCore) and the cheapest configurations that do fit, priced
+/// on demand in the plan's region ([`perf::alternatives`]).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MemoryShortfall {
+    pub instance_type: String,
+    /// Needed against available GiB per rank, and the parts.
+    pub reason: String,
+    /// `GPU` or `NeuronCore`.
+    pub rank: &'static str,
+    pub needed_gib_per_rank: f64,
+    pub available_gib_per_rank: f64,
+    pub weights_gib_per_rank: f64,
+    /// KV cache one sequence of the workload's mean input + output tokens takes.
+    pub kv_cache_one_sequence_gib_per_rank: f64,
+    pub activations_gib_per_rank: f64,
+    pub engine_overhead_gib_per_rank: f64,
+    pub alternatives: Vec<perf::Alternative>,
+}
+
+fn round3(x: f64) -> f64 {
+    (x * 1000.0).round() / 1000.0
+}
+
+/// Why a fleet's replica does not fit `instance`'s device memory, and what would (`None` when it
+/// fits, or when the performance model does not know the model or chip).
+pub fn memory_shortfall(
+    plan: &Plan,
+    deployment: &Deployment,
+    fleet: &Fleet,
+    instance: &InstanceType,
+) -> Option<MemoryShortfall> {
+    let input = perf_input(plan, deployment, fleet, instance)?;
+    let replica = perf::build_replica(&input, perf::FITTED).ok()?;
+    let m = &replica.memory;
+    if m.fits {
+        return None;
+    }
+    let pricing = perf::Pricing { book: plan.prices(), region: &plan.spec.region };
+    let alternatives = perf::alternatives(&input, &pricing)
+        .into_iter()
+        .map(|mut a| {
+            a.needed_gib_per_rank = round3(a.needed_gib_per_rank);
+            a.available_gib_per_rank = round3(a.available_gib_per_rank);
+            a.needed_gib_total = a.needed_gib_total.map(round3);
+            a
+        })
+        .collect();
+    Some(MemoryShortfall {
+        instance_type: instance.name.clone(),
+        reason: m.reason.clone().unwrap_or_default(),
+        rank: m.rank_unit,
+        needed_gib_per_rank: round3(m.needed_gib_per_rank),
+        available_gib_per_rank: round3(m.available_gib_per_rank),
+        weights_gib_per_rank: round3(m.weights_gib_per_rank),
+        kv_cache_one_sequence_gib_per_rank: round3(m.kv_cache_needed_gib_per_rank),
+        activations_gib_per_rank: round3(m.activations_gib_per_rank),
+        engine_overhead_gib_per_rank: round3(m.engine_overhead_gib_per_rank),
+        alternatives,
+    })
+}
+
 /// The plan's SLOs as the performance model reads them (percentiles as quantiles, see [`quantile`]).
 pub(crate) fn perf_slos(plan: &Plan) -> Vec<perf::Slo> {
     plan.spec
