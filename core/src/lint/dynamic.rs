@@ -114,12 +114,14 @@ pub(super) fn lint_dynamic(plan: &Plan, outcome: &place::Outcome, out: &mut Vec<
         };
         let cold_s: f64 = parts.iter().map(|p| p.seconds).sum::<f64>() + timing.metrics_scrape_interval_s + poll_s;
         let listed: Vec<String> = parts.iter().map(|p| format!("{} {:.0} s", p.part, p.seconds)).collect();
-        let per_replica = if need > 0 { rate.peak / need as f64 } else { 0.0 };
+        // Each deployment serves its share of the traffic (`Plan::traffic_share`), as it was sized.
+        let share = plan.traffic_share();
+        let per_replica = if need > 0 { rate.peak * share / need as f64 } else { 0.0 };
         // The steepest rise of the day: the diurnal cosine's, or the plan's trace's over five minutes.
-        let ramp = trace_steepest.max((rate.peak - rate.baseline).max(0.0) * std::f64::consts::PI / 86_400.0);
+        let ramp = share * trace_steepest.max((rate.peak - rate.baseline).max(0.0) * std::f64::consts::PI / 86_400.0);
         let spare = fleet.replicas as f64 * per_replica * SPARE_FRACTION;
         // It cannot rise by more than the whole swing of the day.
-        let swing = (rate.peak.max(trace_highest) - rate.baseline).max(0.0);
+        let swing = share * (rate.peak.max(trace_highest) - rate.baseline).max(0.0);
         let growth = (ramp * cold_s).min(swing);
         if growth > spare && per_replica > 0.0 {
             out.push(Finding::new(

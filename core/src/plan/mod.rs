@@ -962,6 +962,13 @@ impl Deployment {
 }
 
 impl Plan {
+    /// The share of the workload's requests each deployment serves: the plan's traffic split evenly
+    /// over its deployments (a disaggregated deployment's stages each see its whole share, one after
+    /// the other). The static bands and the simulated day both read it, so they judge the same rate.
+    pub fn traffic_share(&self) -> f64 {
+        1.0 / self.spec.deployments.len().max(1) as f64
+    }
+
     /// Pools in the order Karpenter tries them: descending weight, then name (as Karpenter does).
     pub fn pools_by_priority(&self) -> Vec<&NodePool> {
         let mut pools: Vec<&NodePool> = self.spec.node_pools.iter().collect();

@@ -293,11 +293,12 @@ pub fn replicas_for_peak(
     instance: Option<&InstanceType>,
 ) -> Option<u32> {
     let input = perf_input(plan, deployment, fleet, instance?)?;
-    perf::replicas_for_rate(&input, plan.spec.workload.requests_per_second.peak, &perf_slos(plan)).ok()
+    let peak = plan.spec.workload.requests_per_second.peak * plan.traffic_share();
+    perf::replicas_for_rate(&input, peak, &perf_slos(plan)).ok()
 }
 
-/// Latency bands of a fleet on an instance type against the plan's SLOs, at the baseline rate spread
-/// over `replicas` (estimates are `None` where the model, chip or fit is unknown; a replica at or above
+/// Latency bands of a fleet on an instance type against the plan's SLOs, at the deployment's share of
+/// the baseline rate (`Plan::traffic_share`) spread over `replicas` (estimates are `None` where the model, chip or fit is unknown; a replica at or above
 /// its capacity is `saturated`: no estimate, the SLO missed).
 /// Every value is the performance model's at that very percentile (its quantile functions take any
 /// quantile): p95 is computed, not read off p90 and p99, and agrees with what `replicas_for_peak`
@@ -311,7 +312,7 @@ pub fn latency_bands(
 ) -> Vec<LatencyBand> {
     let model = instance.and_then(|t| perf_input(plan, deployment, fleet, t)).and_then(|input| {
         let replica = perf::build_replica(&input, perf::FITTED).ok().filter(|r| r.memory.fits)?;
-        let rate = plan.spec.workload.requests_per_second.baseline / replicas.max(1) as f64;
+        let rate = plan.spec.workload.requests_per_second.baseline * plan.traffic_share() / replicas.max(1) as f64;
         let point = perf::OperatingPoint::new(&replica, perf::Load::RequestRate(rate.max(0.001))).ok()?;
         Some((replica, point))
     });
@@ -404,7 +405,8 @@ pub fn stage_sizing(
     };
     let shares = [1.0];
     let rate = &plan.spec.workload.requests_per_second;
-    let (baseline, peak) = (rate.baseline.max(0.0), rate.peak.max(0.0));
+    let share = plan.traffic_share();
+    let (baseline, peak) = (rate.baseline.max(0.0) * share, rate.peak.max(0.0) * share);
     let valid = |x: f64| x.is_finite();
     let p_classes: Vec<StageClass> = p.into_iter().collect();
     let d_classes: Vec<StageClass> = d.into_iter().collect();

@@ -116,13 +116,13 @@ pub fn from_plan_cached(plan: &Plan, inputs: &PlanInputs, cache: &mut ServiceCac
     assign_reservations(plan, &mut pools)?;
 
     let mut deployments = vec![];
-    let n = spec.deployments.len().max(1) as f64;
+    let share = plan.traffic_share();
     for (i, d) in spec.deployments.iter().enumerate() {
         // The fleets of a disaggregated deployment form a pipeline: prefill, then decode.
         let mut previous: Option<String> = None;
         for fleet in d.fleets() {
             let mut sim_deployment =
-                deployment(plan, i, d, &fleet, 1.0 / n, (input_tokens, output_tokens), &pools, cache)?;
+                deployment(plan, i, d, &fleet, share, (input_tokens, output_tokens), &pools, cache)?;
             sim_deployment.upstream = previous.take();
             previous = Some(sim_deployment.name.clone());
             deployments.push(sim_deployment);
