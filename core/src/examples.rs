@@ -8,6 +8,7 @@ pub const EXAMPLES: &[(&str, &str)] = &[
     ("latency-critical-p5", include_str!("../../examples/latency-critical-p5.yaml")),
     ("batch-inferentia", include_str!("../../examples/batch-inferentia.yaml")),
     ("disaggregated", include_str!("../../examples/disaggregated.yaml")),
+    ("mig-small-models", include_str!("../../examples/mig-small-models.yaml")),
 ];
 
 /// The plan the app opens with.

@@ -37,53 +37,58 @@ pub struct MigProfile {
     /// How many instances of this profile one GPU holds when it is partitioned all alike
     /// (`all-1g.10gb`).
     pub per_gpu: u32,
+    /// The Kubernetes extended resource a pod requests for one slice under the GPU operator's `mixed`
+    /// strategy: `nvidia.com/mig-1g.10gb`.
+    pub resource: &'static str,
+    /// The GPU operator's MIG-manager configuration that partitions every GPU into this profile (the
+    /// value of the node label `nvidia.com/mig.config`, from its default `default-mig-parted-config`):
+    /// `all-1g.10gb`.
+    pub config_label: &'static str,
 }
 
-const fn p(parent: &'static str, name: &'static str, compute: u32, memory: u32, per_gpu: u32) -> MigProfile {
-    MigProfile { parent, name, compute_slices: compute, memory_slices: memory, per_gpu }
+macro_rules! p {
+    ($parent:literal, $name:literal, $compute:literal, $memory:literal, $per_gpu:literal) => {
+        MigProfile {
+            parent: $parent,
+            name: $name,
+            compute_slices: $compute,
+            memory_slices: $memory,
+            per_gpu: $per_gpu,
+            resource: concat!("nvidia.com/mig-", $name),
+            config_label: concat!("all-", $name),
+        }
+    };
 }
 
 /// Every MIG profile Tokenfleet knows, by parent (see the module comment for the source).
 pub const MIG_PROFILES: &[MigProfile] = &[
-    p("a100-40gb", "1g.5gb", 1, 1, 7),
-    p("a100-40gb", "1g.10gb", 1, 2, 4),
-    p("a100-40gb", "2g.10gb", 2, 2, 3),
-    p("a100-40gb", "3g.20gb", 3, 4, 2),
-    p("a100-40gb", "4g.20gb", 4, 4, 1),
-    p("a100-40gb", "7g.40gb", 7, 8, 1),
-    p("a100-80gb", "1g.10gb", 1, 1, 7),
-    p("a100-80gb", "1g.20gb", 1, 2, 4),
-    p("a100-80gb", "2g.20gb", 2, 2, 3),
-    p("a100-80gb", "3g.40gb", 3, 4, 2),
-    p("a100-80gb", "4g.40gb", 4, 4, 1),
-    p("a100-80gb", "7g.80gb", 7, 8, 1),
-    p("h100", "1g.10gb", 1, 1, 7),
-    p("h100", "1g.20gb", 1, 2, 4),
-    p("h100", "2g.20gb", 2, 2, 3),
-    p("h100", "3g.40gb", 3, 4, 2),
-    p("h100", "4g.40gb", 4, 4, 1),
-    p("h100", "7g.80gb", 7, 8, 1),
-    p("h200", "1g.18gb", 1, 1, 7),
-    p("h200", "1g.35gb", 1, 2, 4),
-    p("h200", "2g.35gb", 2, 2, 3),
-    p("h200", "3g.71gb", 3, 4, 2),
-    p("h200", "4g.71gb", 4, 4, 1),
-    p("h200", "7g.141gb", 7, 8, 1),
+    p!("a100-40gb", "1g.5gb", 1, 1, 7),
+    p!("a100-40gb", "1g.10gb", 1, 2, 4),
+    p!("a100-40gb", "2g.10gb", 2, 2, 3),
+    p!("a100-40gb", "3g.20gb", 3, 4, 2),
+    p!("a100-40gb", "4g.20gb", 4, 4, 1),
+    p!("a100-40gb", "7g.40gb", 7, 8, 1),
+    p!("a100-80gb", "1g.10gb", 1, 1, 7),
+    p!("a100-80gb", "1g.20gb", 1, 2, 4),
+    p!("a100-80gb", "2g.20gb", 2, 2, 3),
+    p!("a100-80gb", "3g.40gb", 3, 4, 2),
+    p!("a100-80gb", "4g.40gb", 4, 4, 1),
+    p!("a100-80gb", "7g.80gb", 7, 8, 1),
+    p!("h100", "1g.10gb", 1, 1, 7),
+    p!("h100", "1g.20gb", 1, 2, 4),
+    p!("h100", "2g.20gb", 2, 2, 3),
+    p!("h100", "3g.40gb", 3, 4, 2),
+    p!("h100", "4g.40gb", 4, 4, 1),
+    p!("h100", "7g.80gb", 7, 8, 1),
+    p!("h200", "1g.18gb", 1, 1, 7),
+    p!("h200", "1g.35gb", 1, 2, 4),
+    p!("h200", "2g.35gb", 2, 2, 3),
+    p!("h200", "3g.71gb", 3, 4, 2),
+    p!("h200", "4g.71gb", 4, 4, 1),
+    p!("h200", "7g.141gb", 7, 8, 1),
 ];
 
 impl MigProfile {
-    /// The Kubernetes extended resource a pod requests for one slice under the GPU operator's
-    /// `mixed` strategy: `nvidia.com/mig-1g.10gb`.
-    pub fn resource(&self) -> String {
-        format!("nvidia.com/mig-{}", self.name)
-    }
-
-    /// The GPU operator's MIG-manager configuration that partitions every GPU into this profile
-    /// (the value of the node label `nvidia.com/mig.config`): `all-1g.10gb`.
-    pub fn config_label(&self) -> String {
-        format!("all-{}", self.name)
-    }
-
     /// The derived device's id (`a100-80gb-mig-1g.10gb`), which `catalog::accelerator` resolves.
     pub fn device_id(&self) -> String {
         format!("{}-mig-{}", self.parent, self.name)
@@ -229,7 +234,7 @@ mod tests {
         assert_eq!(accelerator("a100-80gb-mig-3g.40gb").unwrap().usable_memory_mib, 40960);
         let h200 = mig_profile("h200", "mig-1g.18gb").unwrap();
         assert_eq!(h200.device().fp8_tflops, Some(accelerator("h200").unwrap().fp8_tflops.unwrap() / 7.0));
-        assert_eq!((h200.resource(), h200.config_label()), ("nvidia.com/mig-1g.18gb".into(), "all-1g.18gb".into()));
+        assert_eq!((h200.resource, h200.config_label), ("nvidia.com/mig-1g.18gb", "all-1g.18gb"));
         assert!(mig_profile("a100-40gb", "1g.10gb").is_some());
         assert!(mig_profile("h100", "1g.5gb").is_none());
         assert!(mig_profile("l4", "1g.5gb").is_none());
