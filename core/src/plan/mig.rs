@@ -116,3 +116,34 @@ mod tests {
         assert_eq!(slices_per_node(t("g6f.large"), "1g.10gb"), 0);
     }
 }
+
+#[cfg(test)]
+mod refusals {
+    use crate::plan::parse_plan;
+
+    /// The example with an edit applied, and the first error's text (field path first).
+    fn refused(edit: impl Fn(&mut crate::plan::Plan)) -> String {
+        let mut plan = parse_plan(crate::examples::example("mig-small-models").unwrap()).unwrap();
+        edit(&mut plan);
+        let errors = crate::plan::validate(&plan);
+        assert!(!errors.is_empty(), "accepted");
+        format!("{}: {}", errors[0].path, errors[0].message)
+    }
+
+    #[test]
+    fn mig_fields_are_refused_at_their_path() {
+        let e = refused(|p| p.spec.node_pools[0].mig_profile = Some("1g.6gb".into()));
+        assert!(e.starts_with("spec.nodePools[0].migProfile: \"1g.6gb\" is not a MIG profile"), "{e}");
+        let e = refused(|p| p.spec.node_pools[0].mig_profile = Some("1g.5gb".into()));
+        assert!(e.starts_with("spec.nodePools[0].migProfile: none of NodePool h100-mig's instance types"), "{e}");
+        assert!(e.contains("a100-40gb"), "{e}");
+        let e = refused(|p| p.spec.deployments[1].tensor_parallel = 2);
+        assert!(e.starts_with("spec.deployments[1].tensorParallel: 2 with migProfile"), "{e}");
+        let e = refused(|p| p.spec.deployments[0].mig_profile = Some("2g.21gb".into()));
+        assert!(e.starts_with("spec.deployments[0].migProfile: "), "{e}");
+        let e = refused(|p| {
+            p.spec.node_pools[0].labels.insert("nvidia.com/mig.config".into(), "all-1g.10gb".into());
+        });
+        assert!(e.starts_with("spec.nodePools[0].labels.nvidia.com/mig.config: "), "{e}");
+    }
+}
