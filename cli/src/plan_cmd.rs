@@ -333,13 +333,17 @@ pub fn plan_text(plan: &Plan, outcome: &place::Outcome) -> String {
         for n in &p.nodes {
             let _ = writeln!(
                 out,
-                "    {} × {} ({}{}) at {:.4} USD/hour each, {} pods",
+                "    {} × {} ({}{}) at {:.4} USD/hour each, {} pods{}",
                 n.count,
                 n.instance_type,
                 n.capacity_type.as_str(),
                 if n.committed > 0.0 { format!(", {} under commitments", n.committed) } else { String::new() },
                 n.usd_per_hour_each,
-                n.pods
+                n.pods,
+                match (n.mig_slices_each, n.usd_per_slice_hour) {
+                    (Some(slices), Some(usd)) => format!(" on {slices} MIG slices each at {usd:.4} USD/slice-hour"),
+                    _ => String::new(),
+                }
             );
         }
         for h in &p.headroom {

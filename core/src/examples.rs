@@ -9,6 +9,7 @@ pub const EXAMPLES: &[(&str, &str)] = &[
     ("batch-inferentia", include_str!("../../examples/batch-inferentia.yaml")),
     ("disaggregated", include_str!("../../examples/disaggregated.yaml")),
     ("moe-gpt-oss", include_str!("../../examples/moe-gpt-oss.yaml")),
+    ("mig-small-models", include_str!("../../examples/mig-small-models.yaml")),
 ];
 
 /// The plan the app opens with.

@@ -191,6 +191,7 @@ pub fn plan(seed: u64) -> Plan {
             labels.insert("team".to_string(), "ml-platform".to_string());
         }
         plan.spec.node_pools.push(NodePool {
+            mig_profile: None,
             replicas: None,
             name: name(rng, "pool", i),
             weight: rng.chance(70).then(|| 1 + rng.below(100) as u32),
@@ -316,6 +317,7 @@ pub fn plan(seed: u64) -> Plan {
             }
         });
         plan.spec.deployments.push(Deployment {
+            mig_profile: None,
             name: format!("model-{i}"),
             model: rng.pick(MODELS).to_string(),
             precision: rng.pick(&["bf16", "fp16", "fp8", "awq", "gptq", "int8"]).to_string(),

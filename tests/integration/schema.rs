@@ -45,6 +45,7 @@ impl Schemas {
             "karpenter.k8s.aws_ec2nodeclasses.yaml",
             "keda.sh_scaledobjects.yaml",
             "autoscaling.x-k8s.io_capacitybuffers.yaml",
+            "karpenter.sh_nodeoverlays.yaml",
         ] {
             let doc = read_yaml(&dir.join(crd));
             let group = doc["spec"]["group"].as_str().unwrap_or_default().to_string();

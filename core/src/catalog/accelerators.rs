@@ -146,7 +146,8 @@ pub const CONTRACT_CHIP_IDS: [&str; 12] = [
 ];
 
 /// Looks a chip up by its contract id, ignoring ASCII case (`H100`, `a100-80gb`). A few common spellings
-/// are accepted too: `a100` (the 80 GB part), `trainium` (Trainium1), `inf2`, `trn1`, `trn2`.
+/// are accepted too: `a100` (the 80 GB part), `trainium` (Trainium1), `inf2`, `trn1`, `trn2`. The
+/// partitions of `catalog::mig` resolve too (`a100-80gb-mig-1g.10gb`, `l4-quarter`).
 pub fn accelerator(id: &str) -> Option<&'static Accelerator> {
     if let Some(a) = accelerators().iter().find(|a| a.id == id) {
         return Some(a);
@@ -161,15 +162,16 @@ pub fn accelerator(id: &str) -> Option<&'static Accelerator> {
         "v100-16gb" => "v100",
         other => other,
     };
-    accelerators().iter().find(|a| a.id == id)
+    accelerators().iter().find(|a| a.id == id).or_else(|| super::mig::derived_device(id))
 }
 
 /// The chip an instance type carries, told apart by memory where Karpenter uses one name for two
-/// parts (`a100` on p4d is 40 GB, on p4de 80 GB; `v100` on p3 is 16 GB, on p3dn 32 GB). `None` for
-/// chips without performance data (AMD Radeon, RTX PRO, fractional L4).
+/// parts (`a100` on p4d is 40 GB, on p4de 80 GB; `v100` on p3 is 16 GB, on p3dn 32 GB). The
+/// fractional-GPU types (g6f, gr6f) carry their share of an L4 (`catalog::mig::fractional_of`). `None`
+/// for chips without performance data (AMD Radeon, RTX PRO).
 pub fn accelerator_of(instance: &InstanceType) -> Option<&'static Accelerator> {
     if instance.accelerator_count == 0 {
-        return None;
+        return super::mig::fractional_of(instance);
     }
     accelerators()
         .iter()
@@ -202,6 +204,6 @@ mod tests {
         assert_eq!(pick("inf2.48xlarge"), Some("inferentia2"));
         assert_eq!(pick("trn1n.32xlarge"), Some("trainium1"));
         assert_eq!(pick("g5g.xlarge"), Some("t4"));
-        assert_eq!(pick("g6f.large"), None);
+        assert_eq!(pick("g6f.large"), Some("l4-eighth"));
     }
 }

@@ -7,6 +7,7 @@
 pub mod accelerators;
 pub mod billing;
 pub mod instances;
+pub mod mig;
 pub mod models;
 pub mod price_import;
 pub mod prices;
@@ -14,6 +15,7 @@ mod tsv;
 
 pub use accelerators::{accelerator, accelerator_of, accelerators, Accelerator, Interconnect, CONTRACT_CHIP_IDS};
 pub use instances::{instance_type, instance_types, InstanceType};
+pub use mig::{mig_profile, mig_profiles_of, MigProfile, MIG_PROFILES};
 pub use models::{model, models, CatalogModel, ModelError, ModelSpec};
 pub use prices::{
     price_snapshot_note, CapacityType, CommittedRate, OverlayRates, Price, PriceBook, PriceFileKind, PriceOverlay,

@@ -8,6 +8,7 @@ use crate::plan::{
 
 fn pool(name: &str, weight: Option<u32>, families: &[&str]) -> NodePool {
     NodePool {
+        mig_profile: None,
         replicas: None,
         name: name.to_string(),
         weight,

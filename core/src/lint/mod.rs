@@ -11,6 +11,7 @@ use crate::manifest::import::{self, Import};
 use crate::plan::{self, tree::Node};
 
 mod dynamic;
+mod mig;
 mod plan_rules;
 mod warm;
 pub use plan_rules::{lint_plan, lint_plan_with};
@@ -76,6 +77,11 @@ pub const RULES: &[(&str, Severity, &str)] = &[
         "Savings Plan or Reserved Instance that covers nothing the NodePools launch on demand",
     ),
     ("TF057", Severity::Info, "Savings Plan or Reserved Instance mostly unused at the placement's hour"),
+    (
+        "TF058",
+        Severity::Warning,
+        "MIG slices that cannot serve: no NodePool partitioned into the profile, or a model too big for it",
+    ),
 ];
 
 /// Lints plan text; findings carry the line of their field.

@@ -448,6 +448,7 @@ pub fn lint_plan_with(plan: &Plan, outcome: &place::Outcome) -> Vec<Finding> {
     super::dynamic::lint_node_cache(plan, outcome, &mut out);
     super::dynamic::lint_placeholders(plan, &mut out);
     super::warm::lint_warm(plan, &mut out);
+    super::mig::lint_mig(plan, &mut out);
     out
 }
 

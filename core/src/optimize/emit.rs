@@ -36,6 +36,7 @@ fn pool(name: String, weight: u32, capacity: Vec<CapacityType>, a: &Assignment, 
     labels.insert(DEPLOYMENT_LABEL.to_string(), a.deployment.clone());
     let reserved = capacity == [CapacityType::Reserved];
     NodePool {
+        mig_profile: None,
         replicas: None,
         name,
         weight: Some(weight),
@@ -305,6 +306,7 @@ fn deployment(input: &OptimizeInput, c: &Candidate, a: &Assignment) -> Deploymen
     node_selector.insert(DEPLOYMENT_LABEL.to_string(), a.deployment.clone());
     let running_target = a.running_sequences_per_replica.round().max(1.0);
     Deployment {
+        mig_profile: None,
         warm_capacity: None,
         name: a.deployment.clone(),
         model: input.model_name.clone(),

@@ -163,6 +163,7 @@ fn add_static_pool(plan: &mut Plan, i: usize, count: u32) -> Result<(), WarmErro
             pool.capacity_types.iter().copied().filter(|c| *c != CapacityType::Reserved).collect()
         };
         plan.spec.node_pools.push(crate::plan::NodePool {
+            mig_profile: None,
             name,
             weight: None,
             capacity_types,

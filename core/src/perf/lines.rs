@@ -27,7 +27,8 @@ pub fn answer_line(line: &str) -> String {
                     }
                     // Ways out are searched only for what does not fit (the fitting answer stays fast).
                     let ways = if e.fits { Vec::new() } else { alternatives(&i, &Pricing::catalog()) };
-                    Ok((e, ways))
+                    let partition = partition(&i);
+                    Ok((e, ways, partition))
                 }),
                 _ => Err("id: missing or not a string".to_string()),
             };
@@ -37,10 +38,24 @@ pub fn answer_line(line: &str) -> String {
         Err(e) => (Value::Null, Err(format!("not valid JSON: {e}"))),
     };
     let v = match result {
-        Ok((e, ways)) => render(id, &e, &ways),
+        Ok((e, ways, partition)) => {
+            let mut v = render(id, &e, &ways);
+            if let (Some(device), Value::Object(o)) = (partition, &mut v) {
+                o.insert("device".into(), json!(device));
+            }
+            v
+        }
         Err(message) => failure(id, message),
     };
     serde_json::to_string(&v).unwrap_or_else(|_| "{}".to_string())
+}
+
+/// The device's id when it is a partition of a GPU (a MIG slice such as `a100-80gb-mig-1g.10gb`, or a
+/// g6f's fractional L4 such as `l4-quarter`): answers on a whole chip stay as they were.
+fn partition(input: &EstimateInput) -> Option<String> {
+    let derived = crate::catalog::mig::mig_devices().iter().chain(crate::catalog::mig::fractional_devices());
+    let chip = crate::catalog::accelerator(&input.accelerator)?;
+    derived.clone().any(|d| d.id == chip.id).then(|| chip.id.clone())
 }
 
 fn round(x: f64) -> Value {
@@ -215,8 +230,15 @@ fn parse_load(v: Option<&Value>) -> Result<Load, String> {
 /// Turns one input object into core's input; errors name the field.
 pub fn parse_input(obj: &Map<String, Value>) -> Result<EstimateInput, String> {
     let spec = parse_model(obj.get("model"))?;
+    let mig = string(obj, "mig_profile")?;
     let mut input = match (string(obj, "instance_type")?, string(obj, "accelerator")?) {
         (Some(_), Some(_)) => return Err("instance_type: give either instance_type or accelerator, not both".into()),
+        (Some(parent), None) | (None, Some(parent)) if mig.is_some() => {
+            if uint(obj, "devices")?.is_some_and(|d| d != 1) {
+                return Err("devices: a MIG slice is one device (tensor parallelism never spans slices)".into());
+            }
+            super::for_mig_slice(spec, parent, mig.unwrap_or_default()).map_err(|e| e.to_string())?
+        }
         (Some(t), None) => {
             let mut i = EstimateInput::for_instance(spec, t).map_err(|e| e.to_string())?;
             if let Some(d) = uint(obj, "devices")? {
@@ -333,6 +355,57 @@ mod tests {
             r#"{"id":"bad","model":{"num_hidden_layers":32},"accelerator":"h100","input_tokens":1,"output_tokens":1,"load":{"offline":true}}"#,
         );
         assert!(a["error"].as_str().unwrap().starts_with("model.config.json."), "{a}");
+    }
+
+    /// An answer for `fields` (the device, model and precision) at 512 in, 256 out, 4 clients.
+    fn on(fields: &str) -> Value {
+        answer(&format!(r#"{{"id":"m",{fields},"input_tokens":512,"output_tokens":256,"load":{{"concurrency":4}}}}"#))
+    }
+
+    #[test]
+    fn mig_slices_are_smaller_and_slower_than_their_gpu() {
+        let whole = on(r#""accelerator":"a100-80gb","model":"llama-3-8b""#);
+        assert!(whole.get("device").is_none(), "{whole}");
+        let seven = on(r#""accelerator":"a100-80gb","mig_profile":"7g.80gb","model":"llama-3-8b""#);
+        assert_eq!(seven["device"], "a100-80gb-mig-7g.80gb");
+        // 7g is the whole GPU: the same estimate.
+        assert_eq!(seven["tpot_ms"], whole["tpot_ms"]);
+        assert_eq!(seven["kv_cache_capacity_tokens"], whole["kv_cache_capacity_tokens"]);
+        let three = on(r#""instance_type":"p4de.24xlarge","mig_profile":"3g.40gb","model":"llama-3-8b""#);
+        assert_eq!((three["fits"].clone(), three["devices_used"].clone()), (json!(true), json!(1)), "{three}");
+        let (tpot3, tpot7) = (three["tpot_ms"]["p50"].as_f64().unwrap(), seven["tpot_ms"]["p50"].as_f64().unwrap());
+        assert!(tpot3 > tpot7 * 1.5, "3g.40gb {tpot3} ms vs 7g.80gb {tpot7} ms");
+        assert!(three["kv_cache_capacity_tokens"].as_u64() < whole["kv_cache_capacity_tokens"].as_u64());
+        // An 8B model in FP16 (16 GB of weights) does not fit a 10 GB slice; Phi-3 mini in INT4 does.
+        let small = on(r#""accelerator":"h100","mig_profile":"1g.10gb","model":"llama-3-8b""#);
+        assert_eq!(small["fits"], false, "{small}");
+        assert!(small["reason"].is_string());
+        let tiny = on(r#""accelerator":"h100","mig_profile":"1g.10gb","model":"phi-3-mini","precision":"int4""#);
+        assert_eq!(tiny["fits"], true, "{tiny}");
+    }
+
+    #[test]
+    fn mig_refusals_name_the_field() {
+        let e = |device: &str| on(&format!(r#"{device},"model":"llama-3-8b""#))["error"].as_str().unwrap().to_string();
+        assert!(e(r#""accelerator":"l4","mig_profile":"1g.10gb""#).starts_with("mig_profile: NVIDIA L4 has no MIG"));
+        assert!(e(r#""accelerator":"h100","mig_profile":"1g.5gb""#).contains("it has 1g.10gb, 1g.20gb"));
+        assert!(e(r#""instance_type":"g5.xlarge","mig_profile":"1g.5gb""#).starts_with("mig_profile:"));
+        assert!(e(r#""instance_type":"g6f.large","mig_profile":"1g.5gb""#).starts_with("mig_profile:"));
+        assert!(e(r#""accelerator":"h100","devices":2,"mig_profile":"1g.10gb""#).starts_with("devices:"));
+    }
+
+    #[test]
+    fn g6f_is_a_fractional_l4() {
+        let quarter = on(r#""instance_type":"g6f.2xlarge","model":"phi-3-mini","precision":"int4""#);
+        assert_eq!(
+            (quarter["device"].clone(), quarter["fits"].clone()),
+            (json!("l4-quarter"), json!(true)),
+            "{quarter}"
+        );
+        let whole = on(r#""instance_type":"g6.2xlarge","model":"phi-3-mini","precision":"int4""#);
+        assert!(whole.get("device").is_none());
+        let (q, w) = (quarter["tpot_ms"]["p50"].as_f64().unwrap(), whole["tpot_ms"]["p50"].as_f64().unwrap());
+        assert!(q > w * 2.0, "g6f.2xlarge {q} ms vs g6.2xlarge {w} ms");
     }
 
     #[test]

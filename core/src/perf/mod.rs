@@ -112,11 +112,43 @@ impl EstimateInput {
                 format!("{} ({}) has no performance data for its accelerator", t.name, t.accelerator_name),
             )
         })?;
-        let mut input = EstimateInput::for_chip(model, &chip.id, t.accelerator_count);
+        // A fractional-GPU type (g6f) has no whole device: its one device is the share of an L4.
+        let mut input = EstimateInput::for_chip(model, &chip.id, t.accelerator_count.max(1));
         input.device_memory_mib = Some(t.accelerator_memory_mib);
         input.instance_type = Some(t.name.clone());
         Ok(input)
     }
+}
+
+/// An input on one MIG slice (`profile`, e.g. `1g.10gb`) of a chip (`a100-80gb`) or of an instance
+/// type's GPUs (`p4de.24xlarge`); the error names `field`'s partner `mig_profile` when the chip has no
+/// such profile. A slice is one device: tensor parallelism never spans slices.
+pub fn for_mig_slice(model: ModelSpec, parent: &str, profile: &str) -> Result<EstimateInput, EstimateError> {
+    let (chip, instance) = match instance_type(parent) {
+        Some(t) => {
+            let chip = accelerator_of(t).filter(|_| t.accelerator_count > 0).ok_or_else(|| {
+                EstimateError::field("mig_profile", format!("{} has no GPU that MIG partitions", t.name))
+            })?;
+            (chip, Some(t.name.clone()))
+        }
+        None => (
+            accelerator(parent)
+                .ok_or_else(|| EstimateError::field("accelerator", format!("unknown accelerator {parent:?}")))?,
+            None,
+        ),
+    };
+    let slice = crate::catalog::mig_profile(&chip.id, profile).ok_or_else(|| {
+        let known: Vec<&str> = crate::catalog::mig_profiles_of(&chip.id).map(|m| m.name).collect();
+        let message = if known.is_empty() {
+            format!("{} has no MIG profiles (A100, H100 and H200 do)", chip.name)
+        } else {
+            format!("{} has no MIG profile {profile:?} (it has {})", chip.name, known.join(", "))
+        };
+        EstimateError::field("mig_profile", message)
+    })?;
+    let mut input = EstimateInput::for_chip(model, &slice.device_id(), 1);
+    input.instance_type = instance;
+    Ok(input)
 }
 
 /// Why an estimate could not be made, naming the input field. An error on field `memory` (from the

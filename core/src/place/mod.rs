@@ -24,7 +24,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::catalog::{self, billing, CapacityType, InstanceType};
-use crate::plan::{Deployment, Fleet, NodePool, Plan};
+use crate::plan::{is_neuron_engine, Deployment, Fleet, NodePool, Plan};
 
 /// Most pods one plan places (beyond, pods are reported unplaced).
 pub const MAX_PODS: u32 = 100_000;
@@ -241,6 +241,12 @@ pub struct NodeGroup {
     /// committed rate; fractional when a Savings Plan's commitment runs out part-way).
     #[serde(skip_serializing_if = "is_zero_f64")]
     pub committed: f64,
+    /// On a MIG-partitioned pool: the MIG slices one node offers, and the price of one slice-hour
+    /// (the node's price shared by its slices), the cost of a replica on a slice.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mig_slices_each: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub usd_per_slice_hour: Option<f64>,
     /// Per node of the group, the pods on it in the order they were placed (for the topology view;
     /// not part of the JSON contract).
     #[serde(skip)]
@@ -292,6 +298,9 @@ pub fn pool_rejects(pool: &NodePool, deployment: &Deployment, fleet: &Fleet) -> 
             ));
         }
     }
+    if let Some(reason) = mig_mismatch(pool, deployment, fleet) {
+        return Some(reason);
+    }
     if let Some(pinned) = &fleet.node_pool {
         if *pinned != pool.name {
             return Some(format!("{} is pinned to NodePool {pinned}", fleet.name));
@@ -310,6 +319,27 @@ pub fn pool_rejects(pool: &NodePool, deployment: &Deployment, fleet: &Fleet) -> 
         }
     }
     None
+}
+
+/// Why a pool's MIG partitioning does not serve a fleet's pods: a MIG pool offers only its profile's
+/// slices (no whole GPUs), and a deployment on slices needs a pool partitioned into its profile.
+fn mig_mismatch(pool: &NodePool, deployment: &Deployment, fleet: &Fleet) -> Option<String> {
+    if is_neuron_engine(&deployment.engine) || pool.mig_profile == deployment.mig_profile {
+        return None;
+    }
+    Some(match (&pool.mig_profile, &deployment.mig_profile) {
+        (Some(p), None) => {
+            format!(
+                "NodePool {} partitions its GPUs into MIG {p} slices and {} requests whole GPUs",
+                pool.name, fleet.name
+            )
+        }
+        (None, Some(d)) => format!("NodePool {} does not partition its GPUs into MIG {d} slices", pool.name),
+        (Some(p), Some(d)) => {
+            format!("NodePool {} partitions its GPUs into MIG {p} slices and {} requests {d}", pool.name, fleet.name)
+        }
+        (None, None) => return None,
+    })
 }
 
 /// What a pod's node selector asks of a node beyond the pool (Karpenter's well-known labels).
@@ -351,6 +381,8 @@ struct Node {
     free_pods: u32,
     pods: u32,
     held: Vec<PodOnNode>,
+    /// Devices the node offers: GPUs or Neuron devices, or MIG slices on a partitioned pool's node.
+    devices: u32,
 }
 
 impl Node {
@@ -381,6 +413,9 @@ fn node_capacity(t: &InstanceType, resource: &str) -> f64 {
         "nvidia.com/gpu" if t.is_nvidia() => t.accelerator_count as f64,
         "aws.amazon.com/neuron" if t.is_neuron() => t.accelerator_count as f64,
         "aws.amazon.com/neuroncore" => t.neuron_core_count as f64,
+        mig if mig.starts_with("nvidia.com/mig-") => {
+            crate::plan::mig::slices_per_node(t, &mig["nvidia.com/mig-".len()..]) as f64
+        }
         "nodes" => 1.0,
         _ => 0.0,
     }
@@ -489,17 +524,22 @@ impl State<'_> {
             *self.usage[pool].entry(resource.clone()).or_insert(0.0) += node_capacity(t, resource);
         }
         let (cpu, memory) = sizing::allocatable(t);
+        let devices = match &self.pools[pool].mig_profile {
+            Some(profile) => crate::plan::mig::slices_per_node(t, profile),
+            None => t.accelerator_count,
+        };
         self.nodes.push(Node {
             pool,
             instance: t,
             capacity,
             usd_per_hour,
-            free_devices: t.accelerator_count,
+            free_devices: devices,
             free_cpu_millis: cpu,
             free_memory_mib: memory,
             free_pods: t.max_pods.saturating_sub(4),
             pods: 0,
             held: Vec::new(),
+            devices,
         });
         self.nodes.len() - 1
     }
@@ -757,7 +797,7 @@ fn pool_outcome(state: &State, i: usize, bill: &billing::Bill, lines: &[(UsageKe
         }
     };
     for node in state.nodes.iter().filter(|n| n.pool == i) {
-        used += node.instance.accelerator_count - node.free_devices;
+        used += node.devices - node.free_devices;
         free += node.free_devices;
         let (billed, covered) = share(node);
         cost += billed;
@@ -780,6 +820,11 @@ fn pool_outcome(state: &State, i: usize, bill: &billing::Bill, lines: &[(UsageKe
                 },
                 pods: node.pods,
                 committed: covered,
+                mig_slices_each: pool.mig_profile.as_ref().map(|_| node.devices),
+                usd_per_slice_hour: pool
+                    .mig_profile
+                    .as_ref()
+                    .map(|_| round_to(node.usd_per_hour / node.devices.max(1) as f64, 4)),
                 pods_by_node: vec![node.held.clone()],
             }),
         }

@@ -99,3 +99,37 @@ fn a_replica_that_does_not_fit_its_instance_type_says_why_and_what_would() {
     assert!(fits.deployments[0].memory_shortfall.is_none());
     assert!(serde_json::to_value(&fits).unwrap()["deployments"][0].get("memory_shortfall").is_none());
 }
+
+const MIG_POOL: &str = "  nodePools:\n    - {name: mig, capacityTypes: [on-demand], instanceTypes: [p4de.24xlarge, p5.4xlarge], migProfile: 1g.10gb, nodeClass: c}\n  nodeClasses: [{name: c, ami: bottlerocket}]\n";
+
+#[test]
+fn mig_slices_pack_seven_to_a_gpu_and_price_a_slice_hour() {
+    let p = plan(&format!(
+        "  deployments:\n    - {{name: d, model: microsoft/Phi-3-mini-4k-instruct, precision: awq, tensorParallel: 1, migProfile: 1g.10gb, replicas: {{min: 9, max: 20}}}}\n{MIG_POOL}"
+    ));
+    let o = evaluate(&p);
+    assert!(o.unplaced.is_empty(), "{:?}", o.unplaced);
+    // Nine 1g.10gb slices: the cheapest type holding all nine is the p4de (8 A100s × 7 = 56 slices;
+    // a p5.4xlarge holds 7).
+    let group = &o.pools[0].nodes[0];
+    assert_eq!((group.instance_type.as_str(), group.count, group.pods), ("p4de.24xlarge", 1, 9));
+    assert_eq!(group.mig_slices_each, Some(56));
+    let slice = group.usd_per_slice_hour.unwrap();
+    assert!((slice - group.usd_per_hour_each / 56.0).abs() < 1e-3, "{slice}");
+    assert_eq!((o.pools[0].devices_used, o.pools[0].devices_free), (9, 47));
+    assert_eq!(o.deployments[0].devices_per_replica, 1);
+}
+
+#[test]
+fn mig_pools_and_whole_gpu_pods_do_not_mix() {
+    let p = plan(&format!("{ONE_GPU}{MIG_POOL}"));
+    let o = evaluate(&p);
+    assert_eq!(o.unplaced[0].replicas, 3);
+    assert!(o.unplaced[0].reason.contains("partitions its GPUs into MIG 1g.10gb slices"), "{}", o.unplaced[0].reason);
+    let p = plan(
+        "  deployments:\n    - {name: d, model: m, tensorParallel: 1, migProfile: 1g.10gb, replicas: {min: 1, max: 2}}\n  nodePools:\n    - {name: whole, capacityTypes: [on-demand], instanceTypes: [p5.4xlarge], nodeClass: c}\n  nodeClasses: [{name: c, ami: bottlerocket}]\n",
+    );
+    let o = evaluate(&p);
+    assert!(o.unplaced[0].reason.contains("does not partition its GPUs"), "{}", o.unplaced[0].reason);
+    assert!(o.pools[0].nodes.is_empty());
+}

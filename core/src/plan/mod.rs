@@ -4,6 +4,7 @@
 //! camelCase like Kubernetes'. Parsing never panics: errors name the field path and, for YAML, the
 //! line and column. The format is documented in `docs/plan.md`.
 
+pub mod mig;
 pub(crate) mod parse;
 pub mod trace;
 pub mod tree;
@@ -333,6 +334,11 @@ pub struct Deployment {
     /// disaggregated deployment sets it per stage).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub warm_capacity: Option<WarmCapacity>,
+    /// One MIG slice per replica (`1g.10gb`): pods request `nvidia.com/mig-1g.10gb: 1` instead of
+    /// whole GPUs, and only NodePools partitioned into that profile (their `migProfile`) take them.
+    /// Monolithic GPU deployments with `tensorParallel: 1` only (tensor parallelism never spans slices).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mig_profile: Option<String>,
 }
 
 /// Where a deployment's weights are read from, and whether nodes keep a copy.
@@ -648,6 +654,12 @@ pub struct NodePool {
     /// no weight and no limit but `nodes`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub replicas: Option<u32>,
+    /// Partition every GPU of the pool's nodes into this MIG profile (`1g.10gb`) with the NVIDIA GPU
+    /// operator's MIG manager (node label `nvidia.com/mig.config: all-1g.10gb`, strategy `mixed`): each
+    /// node then offers `nvidia.com/mig-1g.10gb` (GPUs × slices per GPU) and no whole `nvidia.com/gpu`.
+    /// The export adds a NodeOverlay so that Karpenter knows that capacity before it launches a node.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mig_profile: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

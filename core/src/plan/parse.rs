@@ -491,6 +491,7 @@ pub fn validate(plan: &Plan) -> Vec<PlanError> {
         }
         check_pool_fields(&mut err, i, p);
     }
+    super::mig::check(plan, &mut err);
     let repeated = repeats(spec.node_classes.iter().map(|c| c.name.as_str()));
     for (i, c) in spec.node_classes.iter().enumerate() {
         let path = |field: &str| format!("spec.nodeClasses[{i}].{field}");

@@ -759,6 +759,7 @@ impl<'a> Importer<'a> {
             tree: ng.clone(),
         });
         self.plan.spec.node_pools.push(NodePool {
+            mig_profile: None,
             name: pool,
             weight: None,
             capacity_types,

@@ -239,6 +239,8 @@ pub fn import_documents(docs: &[SourceDocument]) -> Import {
             "NodePool" => im.node_pool(doc),
             "Deployment" if warm::is_placeholder(doc) => im.warm_docs.push(doc),
             "CapacityBuffer" => im.warm_docs.push(doc),
+            // The NodeOverlays a MIG-partitioned NodePool is exported with: its label carries the profile.
+            "NodeOverlay" if nodes::is_mig_overlay(doc) => {}
             "PriorityClass" if doc.name() == render::PLACEHOLDER_PRIORITY_CLASS => {}
             "Deployment" => im.deployment(doc),
             "HorizontalPodAutoscaler" | "ScaledObject" => im.autoscalers.push(doc),

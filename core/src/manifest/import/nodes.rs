@@ -208,6 +208,7 @@ impl<'a> Importer<'a> {
             }
         }
         let mut pool = NodePool {
+            mig_profile: None,
             // A static NodePool (Karpenter 1.14, StaticCapacity feature gate).
             replicas: n.at("spec.replicas").and_then(Node::as_i64).map(|r| r.clamp(0, u32::MAX as i64) as u32),
             name: doc.name(),
@@ -231,6 +232,13 @@ impl<'a> Importer<'a> {
             node_class: n.str_at("spec.template.spec.nodeClassRef.name").unwrap_or_default(),
         };
         pool.labels.remove(NODE_POOL_LABEL);
+        // `nvidia.com/mig.config: all-<profile>` is how a plan's migProfile is exported.
+        if let Some(profile) = pool.labels.get(render::MIG_CONFIG_LABEL).and_then(|v| v.strip_prefix("all-")) {
+            if crate::plan::mig::any_profile(profile).is_some() {
+                pool.mig_profile = Some(profile.to_string());
+                pool.labels.remove(render::MIG_CONFIG_LABEL);
+            }
+        }
         let mut capacity_seen = false;
         for (i, req) in n.items_at("spec.template.spec.requirements").iter().enumerate() {
             let key = req.str_at("key").unwrap_or_default();
@@ -315,4 +323,17 @@ impl<'a> Importer<'a> {
         self.origins.push(origin(doc, format!("spec.nodePools[{index}]")));
         self.plan.spec.node_pools.push(pool);
     }
+}
+
+/// Whether a NodeOverlay is one a MIG-partitioned NodePool is exported with: it only adds MIG slices
+/// (`nvidia.com/mig-…`) to one instance type of one NodePool, with no price. The NodePool's
+/// `nvidia.com/mig.config` label carries the profile, so the overlay has nothing more to import.
+pub(super) fn is_mig_overlay(doc: &SourceDocument) -> bool {
+    let n = &doc.node;
+    let capacity = n.at("spec.capacity").map(Node::entries).unwrap_or_default();
+    !capacity.is_empty()
+        && capacity.iter().all(|(key, _)| key.starts_with("nvidia.com/mig-"))
+        && n.at("spec.price").is_none()
+        && n.at("spec.priceAdjustment").is_none()
+        && n.items_at("spec.requirements").iter().any(|r| r.str_at("key").as_deref() == Some("karpenter.sh/nodepool"))
 }

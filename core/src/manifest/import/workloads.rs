@@ -115,6 +115,12 @@ impl<'a> Importer<'a> {
             .to_string()
         });
         let tp: u32 = flag("--tensor-parallel-size").and_then(|s| s.parse().ok()).unwrap_or(1);
+        // A pod on a MIG slice requests `nvidia.com/mig-<profile>` (exported from `migProfile`).
+        let mig_profile = ["resources.requests", "resources.limits"]
+            .iter()
+            .filter_map(|at| container.at(at))
+            .flat_map(|r| r.entries())
+            .find_map(|(key, _)| key.strip_prefix("nvidia.com/mig-").map(str::to_string));
         let image = container.str_at("image");
         let default_image = if sizing::is_neuron_engine(&engine) { render::NEURON_IMAGE } else { render::VLLM_IMAGE };
         let replicas = n.at("spec.replicas").and_then(Node::as_i64).unwrap_or(1).clamp(0, u32::MAX as i64) as u32;
@@ -164,6 +170,7 @@ impl<'a> Importer<'a> {
                     self.fleets.insert(app.clone(), index);
                     self.origins.push(origin(doc, format!("spec.deployments[{index}]")));
                     self.plan.spec.deployments.push(Deployment {
+                        mig_profile: None,
                         warm_capacity: None,
                         name: app.clone(),
                         model: model.clone(),
@@ -202,6 +209,7 @@ impl<'a> Importer<'a> {
         self.origins.push(origin(doc, format!("spec.deployments[{index}]")));
         self.deployment_docs.push((doc, index));
         self.plan.spec.deployments.push(Deployment {
+            mig_profile,
             warm_capacity: None,
             name: doc.name(),
             model,

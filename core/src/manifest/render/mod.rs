@@ -1,6 +1,6 @@
 //! Rendering Kubernetes manifests from a Plan: deterministic YAML, one document per resource.
 //!
-//! Order: EC2NodeClasses, NodePools (plan order), then per deployment fleet a Deployment, Service,
+//! Order: EC2NodeClasses, NodePools (plan order), the NodeOverlays of MIG-partitioned pools, then per deployment fleet a Deployment, Service,
 //! HorizontalPodAutoscaler or KEDA ScaledObject, PodDisruptionBudget and warm capacity (a
 //! CapacityBuffer or a placeholder Deployment, after their PriorityClass), and last the load-test
 //! ConfigMap (a Locust file and the workload it replays). Values a Plan holds but Kubernetes cannot
@@ -13,8 +13,8 @@ use crate::plan::Plan;
 
 mod nodes;
 pub use nodes::{
-    default_disk_gib, ec2_node_class, instance_store_raid0, node_pool, parallel_pull_user_data, AL2023_PARALLEL_PULL,
-    BOTTLEROCKET_PARALLEL_PULL,
+    default_disk_gib, ec2_node_class, instance_store_raid0, node_overlays, node_pool, parallel_pull_user_data,
+    AL2023_PARALLEL_PULL, BOTTLEROCKET_PARALLEL_PULL, MIG_CONFIG_LABEL,
 };
 mod workloads;
 pub use workloads::{
@@ -85,6 +85,9 @@ pub fn render_values(plan: &Plan) -> Vec<Doc> {
     }
     for pool in &plan.spec.node_pools {
         out.push(node_pool(plan, pool));
+    }
+    for pool in &plan.spec.node_pools {
+        out.extend(node_overlays(plan, pool));
     }
     let placeholders = plan
         .spec

@@ -4,7 +4,7 @@ use crate::doc::{obj, s, strs, to_doc, Doc, Map};
 
 use super::{cluster_name, labels, IMAGE_CACHE_ANNOTATION, NODE_POOL_LABEL, RESERVATIONS_ANNOTATION};
 use crate::place::sizing::{self};
-use crate::plan::{ImagePull, NodeClass, NodePool, Plan};
+use crate::plan::{mig, ImagePull, NodeClass, NodePool, Plan};
 
 /// Bottlerocket user data turning on the SOCI snapshotter's parallel pull and unpack (settings API,
 /// `settings.container-runtime` and `settings.container-runtime-plugins.soci-snapshotter`, Bottlerocket
@@ -71,6 +71,10 @@ pub fn node_pool(plan: &Plan, pool: &NodePool) -> Doc {
     }
     let mut node_labels = Map::new();
     node_labels.insert(NODE_POOL_LABEL.into(), s(&pool.name));
+    if let Some(profile) = pool.mig_profile.as_deref().and_then(mig::any_profile) {
+        // The GPU operator's MIG manager partitions the node's GPUs by this label.
+        node_labels.insert(MIG_CONFIG_LABEL.into(), s(profile.config_label));
+    }
     for (k, v) in &pool.labels {
         node_labels.insert(k.clone(), s(v));
     }
@@ -111,6 +115,51 @@ pub fn node_pool(plan: &Plan, pool: &NodePool) -> Doc {
         ("metadata", metadata.into()),
         ("spec", spec.into()),
     ])
+}
+
+/// The node label the NVIDIA GPU operator's MIG manager reads (`all-1g.10gb` partitions every GPU).
+pub use crate::plan::mig::MIG_CONFIG_LABEL;
+
+/// Karpenter NodeOverlays (`karpenter.sh/v1alpha1`, the NodeOverlay feature gate) for a
+/// MIG-partitioned pool: one per instance type that offers the pool's profile, adding the slices a
+/// node of that type will have (`nvidia.com/mig-1g.10gb: 56` on a p4de.24xlarge), so that Karpenter
+/// launches nodes for pods that request slices. Scoped to the pool by `karpenter.sh/nodepool`, so
+/// other pools' nodes of the same types do not pretend to have slices. None for other pools.
+pub fn node_overlays(plan: &Plan, pool: &NodePool) -> Vec<Doc> {
+    let Some(profile) = pool.mig_profile.as_deref().and_then(mig::any_profile) else { return Vec::new() };
+    mig::pool_types(pool)
+        .filter_map(|t| {
+            let slices = mig::slices_per_node(t, profile.name);
+            (slices > 0).then(|| {
+                let requirements = vec![
+                    requirement("karpenter.sh/nodepool", strs(std::slice::from_ref(&pool.name))),
+                    requirement("node.kubernetes.io/instance-type", strs(std::slice::from_ref(&t.name))),
+                ];
+                let mut capacity = Map::new();
+                capacity.insert(profile.resource.into(), s(&slices.to_string()));
+                let mut metadata = Map::new();
+                metadata.insert("name".into(), s(&format!("{}-{}", pool.name, t.name)));
+                metadata.insert("labels".into(), labels(plan));
+                metadata.insert(
+                    "annotations".into(),
+                    obj(vec![(
+                        super::FEATURE_GATE_ANNOTATION,
+                        format!(
+                            "{}; MIG slices need the NVIDIA GPU operator with mig.strategy=mixed",
+                            super::feature_gate_note("NodeOverlay")
+                        )
+                        .into(),
+                    )]),
+                );
+                obj(vec![
+                    ("apiVersion", s("karpenter.sh/v1alpha1")),
+                    ("kind", s("NodeOverlay")),
+                    ("metadata", metadata.into()),
+                    ("spec", obj(vec![("requirements", Doc::Array(requirements)), ("capacity", capacity.into())])),
+                ])
+            })
+        })
+        .collect()
 }
 
 /// Data volume size of a node class: room for the serving image and the weights of every model the

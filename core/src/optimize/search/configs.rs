@@ -64,6 +64,7 @@ pub(in crate::optimize) fn tensor_parallel_options(t: &InstanceType, chip: &Acce
 
 pub(in crate::optimize) fn pod_requests(tp: u32, neuron: bool) -> PodRequests {
     let deployment = Deployment {
+        mig_profile: None,
         warm_capacity: None,
         name: "d".into(),
         model: String::new(),

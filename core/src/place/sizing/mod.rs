@@ -16,10 +16,10 @@
 
 use serde::Serialize;
 
-use crate::catalog::InstanceType;
+use crate::catalog::{InstanceType, MigProfile};
 use crate::perf;
 use crate::perf::stage::{self, StageClass, TpotLimit};
-use crate::plan::{Deployment, Fleet, Plan, SloMetric};
+use crate::plan::{mig, Deployment, Fleet, Plan, SloMetric};
 
 /// What one pod of a fleet asks the scheduler for.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -29,29 +29,46 @@ pub struct PodRequests {
     pub cpu_millis: u64,
     pub memory_mib: u64,
     pub neuron: bool,
+    /// One MIG slice of this profile instead of whole GPUs (`devices` is then 1 slice).
+    pub mig: Option<&'static MigProfile>,
 }
 
 /// NeuronCores per Inferentia2/Trainium device: tensor parallelism on Neuron counts cores.
 pub const NEURON_CORES_PER_DEVICE: u32 = 2;
 const CPU_MILLIS_PER_DEVICE: u64 = 3000;
 const MEMORY_MIB_PER_DEVICE: u64 = 12 * 1024;
+const CPU_MILLIS_PER_MIG_COMPUTE_SLICE: u64 = 1000;
 
 impl PodRequests {
     pub fn for_fleet(deployment: &Deployment, fleet: &Fleet) -> PodRequests {
         let neuron = is_neuron_engine(&deployment.engine);
         let tp = fleet.tensor_parallel.max(1);
         let devices = if neuron { tp.div_ceil(NEURON_CORES_PER_DEVICE) } else { tp };
+        let mig = if neuron { None } else { deployment.mig_profile.as_deref().and_then(mig::any_profile) };
+        if let Some(m) = mig {
+            // One slice, with a CPU per compute slice (up to a whole GPU pod's) and a GPU pod's memory.
+            return PodRequests {
+                devices: 1,
+                cpu_millis: (CPU_MILLIS_PER_MIG_COMPUTE_SLICE * m.compute_slices as u64).min(CPU_MILLIS_PER_DEVICE),
+                memory_mib: MEMORY_MIB_PER_DEVICE,
+                neuron,
+                mig,
+            };
+        }
         PodRequests {
             devices,
             cpu_millis: CPU_MILLIS_PER_DEVICE * devices as u64,
             memory_mib: MEMORY_MIB_PER_DEVICE * devices as u64,
             neuron,
+            mig: None,
         }
     }
 
     /// The extended resource name the pod requests.
     pub fn device_resource(&self) -> &'static str {
-        if self.neuron {
+        if let Some(m) = self.mig {
+            m.resource
+        } else if self.neuron {
             "aws.amazon.com/neuron"
         } else {
             "nvidia.com/gpu"
@@ -65,7 +82,10 @@ impl PodRequests {
             return 0;
         }
         let (cpu, memory) = allocatable(t);
-        let by_devices = t.accelerator_count / self.devices;
+        let by_devices = match self.mig {
+            Some(m) => mig::slices_per_node(t, m.name),
+            None => t.accelerator_count / self.devices,
+        };
         let by_cpu = (cpu / self.cpu_millis.max(1)) as u32;
         let by_memory = (memory / self.memory_mib.max(1)) as u32;
         let by_pods = t.max_pods.saturating_sub(DAEMONSET_PODS);
@@ -188,8 +208,11 @@ fn perf_input(
     instance: &InstanceType,
 ) -> Option<perf::EstimateInput> {
     let model = crate::catalog::model(&deployment.model)?.clone();
-    let mut input = perf::EstimateInput::for_instance(model, &instance.name).ok()?;
     let pod = PodRequests::for_fleet(deployment, fleet);
+    let mut input = match pod.mig {
+        Some(m) => perf::for_mig_slice(model, &instance.name, m.name).ok()?,
+        None => perf::EstimateInput::for_instance(model, &instance.name).ok()?,
+    };
     input.devices = pod.devices.min(instance.accelerator_count).max(1);
     input.tensor_parallel = Some(fleet.tensor_parallel.max(1));
     input.precision = crate::plan::precision_of(&deployment.precision).unwrap_or(perf::Precision::Bf16);

@@ -186,10 +186,15 @@ fn pool(plan: &Plan, i: usize, p: &plan::NodePool) -> Result<SimPool, SimError> 
     })?;
     let instance_types: Vec<SimInstanceType> = pool_instance_types(p)
         .filter(|t| t.accelerator_count > 0)
+        .filter(|t| p.mig_profile.as_ref().is_none_or(|m| crate::plan::mig::slices_per_node(t, m) > 0))
         .map(|t| SimInstanceType {
             name: t.name.clone(),
             family: t.family.clone(),
-            devices: t.accelerator_count,
+            // A MIG-partitioned pool's nodes offer slices, one per replica.
+            devices: match &p.mig_profile {
+                Some(profile) => crate::plan::mig::slices_per_node(t, profile),
+                None => t.accelerator_count,
+            },
             vcpu: t.vcpu,
             on_demand_usd_per_hour: plan.price(&t.name, CapacityType::OnDemand).map(|x| x.usd_per_hour),
             spot_usd_per_hour: plan.price(&t.name, CapacityType::Spot).map(|x| x.usd_per_hour),
@@ -203,6 +208,15 @@ fn pool(plan: &Plan, i: usize, p: &plan::NodePool) -> Result<SimPool, SimError> 
             SimError::invalid(at(&format!("limits.{resource}")), format!("{quantity:?} is not a quantity"))
         })?;
         match resource.as_str() {
+            // A MIG-partitioned pool's devices are slices: its GPU limit holds that many GPUs' slices.
+            "nvidia.com/gpu" if p.mig_profile.is_some() => {
+                let per_gpu = pool_instance_types(p)
+                    .filter_map(|t| crate::plan::mig::profile_on(t, p.mig_profile.as_deref().unwrap_or_default()))
+                    .map(|m| m.per_gpu)
+                    .max()
+                    .unwrap_or(1);
+                limit_devices = Some((value * per_gpu as f64).clamp(0.0, u32::MAX as f64).floor() as u32)
+            }
             "nvidia.com/gpu" | "aws.amazon.com/neuron" | "amd.com/gpu" => {
                 limit_devices = Some(value.clamp(0.0, u32::MAX as f64).floor() as u32)
             }
@@ -400,7 +414,8 @@ fn deployment(
             &d.engine,
             d.max_num_seqs,
             d.max_model_len,
-            d.gpu_memory_utilization.map(f64::to_bits)
+            d.gpu_memory_utilization.map(f64::to_bits),
+            &d.mig_profile
         ),
         reference.name,
         input_tokens.to_bits(),

@@ -191,6 +191,10 @@ pub(super) fn service_profile(
     if let (Some(model), Some(chip)) = (catalog::model(&d.model), catalog::accelerator_of(t)) {
         let mut input = perf::EstimateInput::for_chip(model.clone(), &chip.id, devices);
         input.device_memory_mib = Some(t.accelerator_memory_mib);
+        if let Some(slice) = d.mig_profile.as_deref().and_then(|m| perf::for_mig_slice(model.clone(), &t.name, m).ok())
+        {
+            input = slice;
+        }
         input.instance_type = Some(t.name.clone());
         input.tensor_parallel = Some(tp);
         input.precision = precision;
