@@ -185,18 +185,7 @@ mod tests {
 
     #[test]
     fn a_replica_that_does_not_fit_shows_why_and_the_ways_out() {
-        let big = "apiVersion: tokenfleet.dev/v1alpha1
-kind: Plan
-metadata: {name: big}
-spec:
-  region: us-east-1
-  workload: {requestsPerSecond: {baseline: 1, peak: 2}, inputTokens: {mean: 1024}, outputTokens: {mean: 256}}
-  deployments:
-    - {name: big, model: llama-3.1-405b, precision: bf16, tensorParallel: 8, replicas: {min: 1, max: 2}, tolerations: [{key: nvidia.com/gpu, operator: Exists}]}
-  nodePools:
-    - {name: p5, capacityTypes: [on-demand], instanceTypes: [p5.48xlarge], nodeClass: c}
-  nodeClasses: [{name: c, ami: al2023}]
-";
+        let big = include_str!("../../tests/data/plans/llama-405b-bf16-on-p5.yaml");
         let html = table(big);
         assert!(
             html.contains("data-testid=\"fit-reason\" data-instance-type=\"p5.48xlarge\">Does not fit p5.48xlarge: "),

@@ -845,22 +845,7 @@ fn estimate_says_why_a_model_does_not_fit_and_what_would() {
 fn plan_text_says_a_replica_does_not_fit_and_what_would() {
     let dir = temp_dir("plan-fit");
     let file = dir.join("big.yaml");
-    std::fs::write(
-        &file,
-        "apiVersion: tokenfleet.dev/v1alpha1
-kind: Plan
-metadata: {name: big}
-spec:
-  region: us-east-1
-  workload: {requestsPerSecond: {baseline: 1, peak: 2}, inputTokens: {mean: 1024}, outputTokens: {mean: 256}}
-  deployments:
-    - {name: big, model: llama-3.1-405b, precision: bf16, tensorParallel: 8, replicas: {min: 1, max: 2}, tolerations: [{key: nvidia.com/gpu, operator: Exists}]}
-  nodePools:
-    - {name: p5, capacityTypes: [on-demand], instanceTypes: [p5.48xlarge], nodeClass: c}
-  nodeClasses: [{name: c, ami: al2023}]
-",
-    )
-    .unwrap();
+    std::fs::copy("../tests/data/plans/llama-405b-bf16-on-p5.yaml", &file).unwrap();
     // The simulated day refuses a replica that does not fit: exit 2, the reason with its GiB figures,
     // and the ways out placement found.
     let out = tokenfleet(&["plan", file.to_str().unwrap()]);
