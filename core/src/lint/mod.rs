@@ -82,6 +82,7 @@ pub const RULES: &[(&str, Severity, &str)] = &[
         Severity::Warning,
         "MIG slices that cannot serve: no NodePool partitioned into the profile, or a model too big for it",
     ),
+    ("TF059", Severity::Info, "a one-GPU model on whole A100/H100/H200 GPUs that a MIG slice would hold"),
 ];
 
 /// Lints plan text; findings carry the line of their field.

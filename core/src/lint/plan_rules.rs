@@ -449,6 +449,7 @@ pub fn lint_plan_with(plan: &Plan, outcome: &place::Outcome) -> Vec<Finding> {
     super::dynamic::lint_placeholders(plan, &mut out);
     super::warm::lint_warm(plan, &mut out);
     super::mig::lint_mig(plan, &mut out);
+    super::mig::suggest_mig(plan, outcome, &mut out);
     out
 }
 
