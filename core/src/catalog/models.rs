@@ -109,47 +109,6 @@ impl std::fmt::Display for ModelError {
 }
 
 impl ModelSpec {
-    /// A dense grouped-query-attention model (the fields of newer architectures zero).
-    #[allow(clippy::too_many_arguments)]
-    pub fn dense(
-        name: &str,
-        layers: u32,
-        hidden_size: u32,
-        attention_heads: u32,
-        kv_heads: u32,
-        head_dim: u32,
-        vocab_size: u32,
-        intermediate_size: u32,
-        context_tokens: u32,
-    ) -> ModelSpec {
-        ModelSpec {
-            id: "custom".into(),
-            name: name.into(),
-            hf_repo: String::new(),
-            layers,
-            hidden_size,
-            attention_heads,
-            kv_heads,
-            head_dim,
-            vocab_size,
-            intermediate_size,
-            experts: 1,
-            active_experts: 1,
-            context_tokens,
-            tied_embeddings: false,
-            expert_intermediate_size: 0,
-            moe_layers: 0,
-            shared_experts: 0,
-            kv_lora_rank: 0,
-            q_lora_rank: 0,
-            rope_head_dim: 0,
-            v_head_dim: 0,
-            sliding_window: 0,
-            sliding_layers: 0,
-            checkpoint_precision: String::new(),
-        }
-    }
-
     pub fn is_moe(&self) -> bool {
         self.experts > 1
     }
