@@ -63,21 +63,20 @@ pub(super) fn suggest_mig(plan: &Plan, outcome: &crate::place::Outcome, out: &mu
         }
         let Some(model) = crate::catalog::model(&d.model) else { continue };
         // The instance type most of the fleet landed on, when its GPU has MIG profiles.
-        let Some(t) = outcome
+        let Some((t, usd_per_hour, chip)) = outcome
             .pools
             .iter()
             .filter(|p| fleet.node_pool.as_deref() == Some(p.name.as_str()))
             .flat_map(|p| &p.nodes)
-            .filter_map(|g| crate::catalog::instance_type(&g.instance_type).map(|t| (t, g.usd_per_hour_each)))
-            .find(|(t, _)| {
-                crate::catalog::accelerator_of(t)
-                    .is_some_and(|c| crate::catalog::mig_profiles_of(&c.id).next().is_some())
+            .filter_map(|g| {
+                let t = crate::catalog::instance_type(&g.instance_type)?;
+                let chip = crate::catalog::accelerator_of(t)?;
+                crate::catalog::mig_profiles_of(&chip.id).next().is_some().then_some((t, g.usd_per_hour_each, chip))
             })
+            .next()
         else {
             continue;
         };
-        let (t, usd_per_hour) = t;
-        let Some(chip) = crate::catalog::accelerator_of(t) else { continue };
         // Profiles from the smallest slice up: the first that holds the model, if more than one per GPU.
         let mut profiles: Vec<_> = crate::catalog::mig_profiles_of(&chip.id).filter(|m| m.per_gpu > 1).collect();
         profiles.sort_by_key(|m| (m.memory_slices, m.compute_slices));
